@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs everything the build, the demo and the tests need, skipping what is already there:
+# the wasm32 target, rustfmt and clippy, wasm-pack, the wasm-bindgen CLI of exactly the version
+# in Cargo.lock, and Debian's Chromium, ChromeDriver and binaryen (wasm-opt).
+# Nothing downloads a browser or a driver of its own.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '[setup] %s\n' "$*"; }
+
+missing_packages=()
+command -v chromium >/dev/null || missing_packages+=(chromium)
+command -v chromedriver >/dev/null || missing_packages+=(chromium-driver)
+command -v wasm-opt >/dev/null || missing_packages+=(binaryen)
+if ((${#missing_packages[@]})); then
+  log "installing Debian packages: ${missing_packages[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing_packages[@]}" >/dev/null
+fi
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  log "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+for component in rustfmt clippy; do
+  if ! rustup component list --installed | grep -q "^$component"; then
+    log "adding $component"
+    rustup component add "$component"
+  fi
+done
+
+# The test runner must be the same version as the wasm-bindgen crate in Cargo.lock.
+wanted=$(awk '$0 == "name = \"wasm-bindgen\"" { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock)
+have=$(wasm-bindgen --version 2>/dev/null | awk '{ print $2 }' || true)
+if [ "$have" != "$wanted" ]; then
+  log "installing wasm-bindgen-cli $wanted (found: ${have:-none}); this takes a few minutes"
+  cargo install wasm-bindgen-cli --version "=$wanted"
+fi
+
+if ! wasm-pack --version 2>/dev/null | grep -q '^wasm-pack 0\.15\.'; then
+  log "installing wasm-pack 0.15; this takes a few minutes"
+  cargo install wasm-pack --version '^0.15'
+fi
+
+log "ready"

@@ -1,0 +1,300 @@
+//! Everything a [`Socket`](crate::Socket) is opened with.
+
+use std::fmt::Display;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::time::Duration;
+
+use crate::core::{HeartbeatTiming, Overflow, Policy};
+use crate::{Error, Message};
+
+type UrlFuture = Pin<Box<dyn Future<Output = Result<String, String>>>>;
+
+/// The user's verdict on a close: reconnect (true) or not.
+pub(crate) type ReconnectPredicate = Rc<dyn Fn(u16, &str) -> bool>;
+
+/// Where each connection attempt gets its URL.
+#[derive(Clone)]
+pub(crate) enum UrlSource {
+    Fixed(String),
+    Sync(Rc<dyn Fn() -> Result<String, String>>),
+    Async(Rc<dyn Fn() -> UrlFuture>),
+}
+
+/// Recognises the heartbeat's pong among incoming messages.
+#[derive(Clone)]
+pub(crate) enum PongMatcher {
+    Text(String),
+    Custom(Rc<dyn Fn(&str) -> bool>),
+}
+
+/// Heartbeat settings: ping after `interval` of silence, give up `timeout` after a ping that
+/// nothing answered.
+///
+/// ```
+/// use std::time::Duration;
+/// use resocket::Heartbeat;
+///
+/// let heartbeat = Heartbeat::new(Duration::from_secs(15), Duration::from_secs(5))
+///     .ping("ping")
+///     .pong_text("pong");
+/// ```
+#[derive(Clone)]
+pub struct Heartbeat {
+    pub(crate) timing: HeartbeatTiming,
+    pub(crate) ping: Message,
+    pub(crate) pong: PongMatcher,
+}
+
+impl Heartbeat {
+    /// Pings after `interval` without incoming messages; declares the connection dead when
+    /// nothing at all arrives within `timeout` of a ping. Ping `"ping"`, pong `"pong"`.
+    pub fn new(interval: Duration, timeout: Duration) -> Self {
+        Heartbeat {
+            timing: HeartbeatTiming {
+                interval_ms: millis(interval),
+                timeout_ms: millis(timeout),
+            },
+            ping: Message::Text("ping".to_owned()),
+            pong: PongMatcher::Text("pong".to_owned()),
+        }
+    }
+
+    /// The message to ping with.
+    pub fn ping(mut self, ping: impl Into<Message>) -> Self {
+        self.ping = ping.into();
+        self
+    }
+
+    /// Pings with a typed message, as the [`Json`](crate::codec::Json) codec encodes it.
+    pub fn ping_json<T: serde::Serialize>(self, ping: &T) -> Result<Self, Error> {
+        let encoded = <crate::codec::Json as crate::codec::Encoder<T>>::encode(ping)?;
+        let text = encoded.as_string().unwrap_or_default();
+        Ok(self.ping(Message::Text(text)))
+    }
+
+    /// Pongs are text messages exactly equal to `pong`.
+    pub fn pong_text(mut self, pong: impl Into<String>) -> Self {
+        self.pong = PongMatcher::Text(pong.into());
+        self
+    }
+
+    /// Pongs are the text messages for which `is_pong` returns true.
+    pub fn pong_matching(mut self, is_pong: impl Fn(&str) -> bool + 'static) -> Self {
+        self.pong = PongMatcher::Custom(Rc::new(is_pong));
+        self
+    }
+}
+
+/// How to open a socket: where to, with which subprotocols, and every policy.
+///
+/// ```
+/// use std::time::Duration;
+/// use resocket::{Config, Heartbeat};
+///
+/// let config = Config::new("wss://example.com/live")
+///     .protocols(["chat.v1"])
+///     .min_delay(Duration::from_millis(500))
+///     .max_delay(Duration::from_secs(10))
+///     .heartbeat(Heartbeat::new(Duration::from_secs(15), Duration::from_secs(5)));
+/// ```
+#[derive(Clone)]
+pub struct Config {
+    pub(crate) url: UrlSource,
+    pub(crate) protocols: Vec<String>,
+    pub(crate) policy: Policy,
+    pub(crate) heartbeat: Option<Heartbeat>,
+    pub(crate) should_reconnect: Option<ReconnectPredicate>,
+    pub(crate) start_closed: bool,
+}
+
+impl Config {
+    /// Connects to a fixed URL (`ws://`, `wss://`, or `http(s)://`, which the browser maps to
+    /// `ws(s)://`).
+    pub fn new(url: impl Into<String>) -> Self {
+        Config::from_source(UrlSource::Fixed(url.into()))
+    }
+
+    /// Asks `url` for the URL before every attempt, so each reconnect can carry a fresh token.
+    /// An error counts as a failed attempt.
+    pub fn with_url_fn<E: Display>(url: impl Fn() -> Result<String, E> + 'static) -> Self {
+        Config::from_source(UrlSource::Sync(Rc::new(move || {
+            url().map_err(|error| error.to_string())
+        })))
+    }
+
+    /// Like [`with_url_fn`](Self::with_url_fn) for a provider that has to wait (for example,
+    /// to fetch a token). The attempt's `connect_timeout` covers the wait.
+    pub fn with_async_url_fn<F, Fut, E>(url: F) -> Self
+    where
+        F: Fn() -> Fut + 'static,
+        Fut: Future<Output = Result<String, E>> + 'static,
+        E: Display,
+    {
+        Config::from_source(UrlSource::Async(Rc::new(move || {
+            let attempt = url();
+            Box::pin(async move { attempt.await.map_err(|error| error.to_string()) })
+        })))
+    }
+
+    fn from_source(url: UrlSource) -> Self {
+        Config {
+            url,
+            protocols: Vec::new(),
+            policy: Policy::default(),
+            heartbeat: None,
+            should_reconnect: None,
+            start_closed: false,
+        }
+    }
+
+    /// Subprotocols to offer, in order of preference.
+    pub fn protocols<P: Into<String>>(mut self, protocols: impl IntoIterator<Item = P>) -> Self {
+        self.protocols = protocols.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The delay before the first retry, before jitter (default 1 s).
+    pub fn min_delay(mut self, delay: Duration) -> Self {
+        self.policy.backoff.min_delay_ms = millis(delay);
+        self
+    }
+
+    /// The cap on every retry delay, before jitter (default 30 s).
+    pub fn max_delay(mut self, delay: Duration) -> Self {
+        self.policy.backoff.max_delay_ms = millis(delay);
+        self
+    }
+
+    /// How much each further retry's delay grows (default 2, at least 1).
+    pub fn grow_factor(mut self, factor: f64) -> Self {
+        self.policy.backoff.grow_factor = factor;
+        self
+    }
+
+    /// The random fraction of each delay, from 0 to 1 (default 0.5).
+    pub fn jitter(mut self, jitter: f64) -> Self {
+        self.policy.backoff.jitter = jitter;
+        self
+    }
+
+    /// Gives up after this many retries (default: never).
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.policy.max_retries = Some(retries);
+        self
+    }
+
+    /// How long a connection must last before the retry count resets (default 5 s).
+    pub fn min_uptime(mut self, uptime: Duration) -> Self {
+        self.policy.min_uptime_ms = millis(uptime);
+        self
+    }
+
+    /// How long an attempt may take to open, URL included (default 5 s); also bounds the
+    /// closing handshake.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.policy.connect_timeout_ms = millis(timeout);
+        self
+    }
+
+    /// Server close codes that stop reconnecting (default 1002, 1003, 1007, 1008, 1009, 1010).
+    pub fn final_codes(mut self, codes: impl IntoIterator<Item = u16>) -> Self {
+        self.policy.final_codes = codes.into_iter().collect();
+        self
+    }
+
+    /// Decides, for each close not asked for by the user, whether to reconnect; consulted
+    /// after the final codes, which it cannot override.
+    pub fn should_reconnect(mut self, decide: impl Fn(u16, &str) -> bool + 'static) -> Self {
+        self.should_reconnect = Some(Rc::new(decide));
+        self
+    }
+
+    /// Turns the heartbeat on (it is off by default).
+    pub fn heartbeat(mut self, heartbeat: Heartbeat) -> Self {
+        self.policy.heartbeat = Some(heartbeat.timing);
+        self.heartbeat = Some(heartbeat);
+        self
+    }
+
+    /// The most messages kept while disconnected (default 1000).
+    pub fn queue_capacity(mut self, capacity: usize) -> Self {
+        self.policy.queue_capacity = capacity;
+        self
+    }
+
+    /// What a send does when the queue is full (default: reject it).
+    pub fn overflow(mut self, overflow: Overflow) -> Self {
+        self.policy.overflow = overflow;
+        self
+    }
+
+    /// Opens without connecting; [`reconnect`](crate::Socket::reconnect) starts the first
+    /// attempt.
+    pub fn start_closed(mut self, start_closed: bool) -> Self {
+        self.start_closed = start_closed;
+        self
+    }
+
+    /// The connection policy these settings make.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Checks every setting that can be checked before connecting.
+    pub(crate) fn validate(&self) -> Result<(), Error> {
+        self.policy.validate()?;
+        if let UrlSource::Fixed(url) = &self.url {
+            check_url(url)?;
+        }
+        check_protocols(&self.protocols)
+    }
+}
+
+fn millis(duration: Duration) -> u32 {
+    // Out-of-range durations saturate, and the policy check then names the option.
+    u32::try_from(duration.as_millis()).unwrap_or(u32::MAX)
+}
+
+/// Checks a URL as the WebSocket constructor would, so a fixed URL fails at once with a clear
+/// error instead of failing every attempt.
+pub(crate) fn check_url(url: &str) -> Result<(), Error> {
+    let fail = |reason| {
+        Err(Error::InvalidUrl {
+            url: url.to_owned(),
+            reason,
+        })
+    };
+    let Ok(parsed) = web_sys::Url::new(url) else {
+        return fail("not an absolute URL");
+    };
+    if !matches!(parsed.protocol().as_str(), "ws:" | "wss:" | "http:" | "https:") {
+        return fail("the scheme must be ws:, wss:, http: or https:");
+    }
+    if !parsed.hash().is_empty() || url.contains('#') {
+        return fail("WebSocket URLs cannot have a fragment (#...)");
+    }
+    Ok(())
+}
+
+/// Subprotocols must be distinct tokens (RFC 6455 section 4.1, RFC 7230 section 3.2.6).
+pub(crate) fn check_protocols(protocols: &[String]) -> Result<(), Error> {
+    for (index, protocol) in protocols.iter().enumerate() {
+        let fail = |reason| {
+            Err(Error::InvalidProtocol {
+                protocol: protocol.clone(),
+                reason,
+            })
+        };
+        let is_token_char =
+            |c: char| c.is_ascii_graphic() && !"()<>@,;:\\\"/[]?={}".contains(c);
+        if protocol.is_empty() || !protocol.chars().all(is_token_char) {
+            return fail("a subprotocol must be a non-empty token of visible ASCII without separators");
+        }
+        if protocols[..index].contains(protocol) {
+            return fail("the same subprotocol is offered twice");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,110 @@
+//! What the machine tells the outside world: events, connection state, send results.
+
+/// Something the user of the socket should hear about.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Event {
+    /// The connection opened; queued messages were already handed to it.
+    Open,
+    /// A connection ended, or the user closed a socket that had none.
+    ///
+    /// Emitted once for every socket that was created, whether or not it opened, and once
+    /// when [`close`](super::Input::Close) ends a wait for a retry.
+    Closed {
+        /// The close code (1006 when no close frame was received).
+        code: u16,
+        /// The close reason, possibly empty.
+        reason: String,
+        /// Whether the closing handshake completed.
+        was_clean: bool,
+        /// Whether another attempt follows.
+        will_reconnect: bool,
+    },
+    /// A retry was scheduled.
+    Reconnecting {
+        /// Retry number since the last reset, counting from 1.
+        attempt: u32,
+        /// How long until the attempt starts, in milliseconds.
+        delay_ms: u32,
+    },
+    /// An attempt or connection failed; the following events say what happens next.
+    Failed(Failure),
+    /// `max_retries` were spent: the socket stays closed until it is reconnected by hand.
+    RetriesExhausted {
+        /// The retries made.
+        retries: u32,
+    },
+}
+
+/// Why an attempt or connection failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// The URL provider returned an error.
+    UrlProvider(String),
+    /// The browser refused to create a socket for the URL (or protocols) given.
+    InvalidUrl(String),
+    /// The browser reported an error on the socket. Browsers deliberately give no detail;
+    /// the close event that follows carries the code.
+    Socket,
+    /// The attempt did not open within `connect_timeout`.
+    ConnectTimeout,
+}
+
+impl core::fmt::Display for Failure {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Failure::UrlProvider(error) => write!(f, "the URL provider failed: {error}"),
+            Failure::InvalidUrl(error) => write!(f, "the browser refused the URL: {error}"),
+            Failure::Socket => f.write_str("the connection failed or broke (the browser gives no detail)"),
+            Failure::ConnectTimeout => f.write_str("the connection did not open within connect_timeout"),
+        }
+    }
+}
+
+/// The connection state, as the user sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum State {
+    /// An attempt is under way: resolving the URL or waiting for the handshake.
+    Connecting,
+    /// Connected: sends go straight to the socket.
+    Open,
+    /// The user asked to close; waiting for the closing handshake.
+    Closing,
+    /// Waiting out the backoff delay before the next attempt; sends are queued.
+    Waiting,
+    /// Not connected and not trying: never started, closed by the user, closed by the server
+    /// with a final code, or out of retries.
+    Closed,
+}
+
+/// Where a sent message went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sent {
+    /// Handed to the open socket.
+    Now,
+    /// Queued until the connection opens.
+    Queued {
+        /// Older queued messages dropped to make room (only with `Overflow::DropOldest`).
+        dropped: usize,
+    },
+}
+
+/// Why a message was not accepted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SendError {
+    /// The socket is closed or closing; reconnect it first.
+    Closed,
+    /// The queue already holds `capacity` messages and the policy is to reject.
+    QueueFull {
+        /// The queue's capacity.
+        capacity: usize,
+    },
+}
+
+/// A message that was not accepted, handed back with the reason.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejected<F> {
+    /// The message, untouched.
+    pub frame: F,
+    /// Why it was refused.
+    pub error: SendError,
+}

@@ -1,0 +1,620 @@
+//! The connection state machine: the only place that decides what happens next.
+//!
+//! It takes inputs (user requests, socket events, timer expiries), each with the current time,
+//! and queues outputs for the driver to carry out in order. It never touches the browser,
+//! reads no clock and draws no randomness of its own, so every policy can be tested natively
+//! with a simulated clock.
+
+use std::collections::VecDeque;
+
+use super::backoff::Rng;
+use super::close::{ABNORMAL, HEARTBEAT_TIMEOUT, NORMAL, TRY_AGAIN_LATER};
+use super::event::{Event, Failure, Rejected, SendError, Sent, State};
+use super::heartbeat::{Liveness, PingDue};
+use super::policy::{Policy, PolicyError};
+use super::queue::SendQueue;
+
+/// Identifies one socket (one connection attempt). Events from a socket the machine has moved
+/// on from carry an old id and are ignored, so a late event can never disturb a newer socket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConnId(pub u64);
+
+/// The timers the machine runs; at most one of each kind is pending.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Timer {
+    /// The backoff delay before the next attempt.
+    Retry,
+    /// The opening handshake (`connect_timeout`), or the closing handshake after a close.
+    Handshake,
+    /// `min_uptime`: after it the retry count resets.
+    Uptime,
+    /// The heartbeat interval.
+    Ping,
+    /// The heartbeat timeout after a ping.
+    PongDeadline,
+}
+
+impl Timer {
+    /// Every timer kind.
+    pub const ALL: [Timer; 5] = [
+        Timer::Retry,
+        Timer::Handshake,
+        Timer::Uptime,
+        Timer::Ping,
+        Timer::PongDeadline,
+    ];
+
+    /// A dense index, for drivers that keep one slot per kind.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Something that happened: a user request, a socket event or a timer expiry.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Input {
+    /// Start connecting, if closed.
+    Connect,
+    /// Close for good: no reconnect follows.
+    Close {
+        /// The code to send (checked by [`check_user_close`](super::close::check_user_close)).
+        code: u16,
+        /// The reason to send.
+        reason: String,
+    },
+    /// Drop the current connection, if any, and start a fresh attempt at once with the retry
+    /// count reset.
+    Reconnect {
+        /// The code to close the current connection with.
+        code: u16,
+        /// The reason to close the current connection with.
+        reason: String,
+    },
+    /// The URL for an attempt is known.
+    UrlResolved {
+        /// The attempt.
+        conn: ConnId,
+        /// The URL to open.
+        url: String,
+    },
+    /// The URL provider failed.
+    UrlFailed {
+        /// The attempt.
+        conn: ConnId,
+        /// What went wrong.
+        error: String,
+    },
+    /// Creating the socket failed (for example, the browser rejected the URL).
+    OpenFailed {
+        /// The attempt.
+        conn: ConnId,
+        /// What went wrong.
+        error: String,
+    },
+    /// The socket opened.
+    Opened {
+        /// The socket.
+        conn: ConnId,
+    },
+    /// A message arrived (it counts as a sign of life).
+    Received {
+        /// The socket.
+        conn: ConnId,
+    },
+    /// A heartbeat pong arrived.
+    Pong {
+        /// The socket.
+        conn: ConnId,
+    },
+    /// The socket reported an error.
+    SocketError {
+        /// The socket.
+        conn: ConnId,
+    },
+    /// The socket closed.
+    Closed {
+        /// The socket.
+        conn: ConnId,
+        /// The close code.
+        code: u16,
+        /// The close reason.
+        reason: String,
+        /// Whether the closing handshake completed.
+        was_clean: bool,
+        /// The user's `should_reconnect` verdict for this close (true when none is set).
+        reconnect_allowed: bool,
+    },
+    /// A timer started by [`Output::StartTimer`] fired.
+    TimerFired(Timer),
+}
+
+/// Something the driver must do, in the order given.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Output<F> {
+    /// Work out the URL for a new attempt, then answer with [`Input::UrlResolved`] or
+    /// [`Input::UrlFailed`].
+    ResolveUrl {
+        /// The attempt.
+        conn: ConnId,
+    },
+    /// Create a socket for the URL; answer with [`Input::OpenFailed`] if that throws.
+    Connect {
+        /// The new socket's id, to tag its events with.
+        conn: ConnId,
+        /// The URL.
+        url: String,
+    },
+    /// Send a message on the open socket.
+    Transmit(F),
+    /// Send the heartbeat ping on the open socket.
+    Ping,
+    /// Start the closing handshake and keep listening: an [`Input::Closed`] follows.
+    Close {
+        /// The socket.
+        conn: ConnId,
+        /// The code.
+        code: u16,
+        /// The reason.
+        reason: String,
+    },
+    /// Close the socket, detach its handlers and forget it: no input may follow for it.
+    Abandon {
+        /// The socket.
+        conn: ConnId,
+        /// The code.
+        code: u16,
+        /// The reason.
+        reason: String,
+    },
+    /// Start (or restart, replacing the pending one) a timer.
+    StartTimer {
+        /// Which timer.
+        timer: Timer,
+        /// Its delay in milliseconds.
+        after_ms: u32,
+    },
+    /// Cancel a pending timer.
+    StopTimer(Timer),
+    /// Tell the user.
+    Emit(Event),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    Closed,
+    Resolving(ConnId),
+    Connecting(ConnId),
+    Open(ConnId),
+    Closing(ConnId),
+    Waiting,
+}
+
+/// The connection state machine, generic over the outgoing frame type `F`.
+///
+/// ```
+/// use resocket::core::{Input, Machine, Output, Policy};
+///
+/// let mut machine: Machine<String> = Machine::new(Policy::default(), 7).unwrap();
+/// machine.handle(Input::Connect, 0.0);
+/// let first = machine.poll_output();
+/// assert!(matches!(first, Some(Output::StartTimer { .. })));
+/// ```
+#[derive(Debug)]
+pub struct Machine<F> {
+    policy: Policy,
+    phase: Phase,
+    retries: u32,
+    last_conn: u64,
+    rng: Rng,
+    queue: SendQueue<F>,
+    liveness: Option<Liveness>,
+    rtt_ms: Option<f64>,
+    armed: [bool; Timer::ALL.len()],
+    outputs: VecDeque<Output<F>>,
+}
+
+impl<F> Machine<F> {
+    /// A closed machine with the given policy; `seed` drives the backoff jitter.
+    pub fn new(policy: Policy, seed: u64) -> Result<Self, PolicyError> {
+        policy.validate()?;
+        let queue = SendQueue::new(policy.queue_capacity, policy.overflow);
+        Ok(Machine {
+            policy,
+            phase: Phase::Closed,
+            retries: 0,
+            last_conn: 0,
+            rng: Rng::new(seed),
+            queue,
+            liveness: None,
+            rtt_ms: None,
+            armed: [false; Timer::ALL.len()],
+            outputs: VecDeque::new(),
+        })
+    }
+
+    /// The next thing for the driver to do, oldest first.
+    pub fn poll_output(&mut self) -> Option<Output<F>> {
+        self.outputs.pop_front()
+    }
+
+    /// The connection state.
+    pub fn state(&self) -> State {
+        match self.phase {
+            Phase::Closed => State::Closed,
+            Phase::Resolving(_) | Phase::Connecting(_) => State::Connecting,
+            Phase::Open(_) => State::Open,
+            Phase::Closing(_) => State::Closing,
+            Phase::Waiting => State::Waiting,
+        }
+    }
+
+    /// The socket that currently exists, if any.
+    pub fn socket(&self) -> Option<ConnId> {
+        match self.phase {
+            Phase::Connecting(conn) | Phase::Open(conn) | Phase::Closing(conn) => Some(conn),
+            Phase::Closed | Phase::Resolving(_) | Phase::Waiting => None,
+        }
+    }
+
+    /// Retries since the last reset (a connection that lasted `min_uptime`, or a reconnect
+    /// by hand).
+    pub fn retry_count(&self) -> u32 {
+        self.retries
+    }
+
+    /// Messages waiting for the connection to open.
+    pub fn queued_count(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// The round-trip time of the last heartbeat pong, in milliseconds.
+    pub fn rtt_ms(&self) -> Option<f64> {
+        self.rtt_ms
+    }
+
+    /// The policy in force.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Sends `frame` now if the connection is open, queues it if an attempt is under way or
+    /// pending, and hands it back if the socket is closed or the queue is full.
+    pub fn send(&mut self, frame: F) -> Result<Sent, Rejected<F>> {
+        match self.phase {
+            Phase::Open(_) => {
+                self.outputs.push_back(Output::Transmit(frame));
+                Ok(Sent::Now)
+            }
+            Phase::Closed | Phase::Closing(_) => Err(Rejected {
+                frame,
+                error: SendError::Closed,
+            }),
+            Phase::Resolving(_) | Phase::Connecting(_) | Phase::Waiting => {
+                match self.queue.push(frame) {
+                    Ok(dropped) => Ok(Sent::Queued { dropped }),
+                    Err(frame) => Err(Rejected {
+                        frame,
+                        error: SendError::QueueFull {
+                            capacity: self.queue.capacity(),
+                        },
+                    }),
+                }
+            }
+        }
+    }
+
+    /// Takes in one input at time `now` (milliseconds on any monotonic clock).
+    pub fn handle(&mut self, input: Input, now: f64) {
+        match input {
+            Input::Connect => {
+                if self.phase == Phase::Closed {
+                    self.retries = 0;
+                    self.start_attempt();
+                }
+            }
+            Input::Close { code, reason } => self.close(code, reason),
+            Input::Reconnect { code, reason } => self.reconnect(code, reason),
+            Input::UrlResolved { conn, url } => {
+                if self.phase == Phase::Resolving(conn) {
+                    self.phase = Phase::Connecting(conn);
+                    self.outputs.push_back(Output::Connect { conn, url });
+                }
+            }
+            Input::UrlFailed { conn, error } => {
+                if self.phase == Phase::Resolving(conn) {
+                    self.attempt_failed(Failure::UrlProvider(error));
+                }
+            }
+            Input::OpenFailed { conn, error } => {
+                if self.phase == Phase::Connecting(conn) {
+                    self.attempt_failed(Failure::InvalidUrl(error));
+                }
+            }
+            Input::Opened { conn } => {
+                if self.phase == Phase::Connecting(conn) {
+                    self.opened(conn, now);
+                }
+            }
+            Input::Received { conn } => {
+                if self.phase == Phase::Open(conn) {
+                    self.received(now);
+                }
+            }
+            Input::Pong { conn } => {
+                if self.phase == Phase::Open(conn) {
+                    if let Some(rtt) = self.liveness.as_ref().and_then(|l| l.pong_rtt(now)) {
+                        self.rtt_ms = Some(rtt);
+                    }
+                    self.received(now);
+                }
+            }
+            Input::SocketError { conn } => {
+                // Closing a socket that is still connecting makes the browser report an error
+                // of our own making; only errors on live, wanted sockets are news.
+                let wanted = matches!(self.phase, Phase::Connecting(c) | Phase::Open(c) if c == conn);
+                if wanted {
+                    self.emit(Event::Failed(Failure::Socket));
+                }
+            }
+            Input::Closed {
+                conn,
+                code,
+                reason,
+                was_clean,
+                reconnect_allowed,
+            } => self.socket_closed(conn, code, reason, was_clean, reconnect_allowed),
+            Input::TimerFired(timer) => {
+                // A timer that was stopped or replaced may still be reported by a driver whose
+                // cancellation raced with the expiry; only armed timers count.
+                if std::mem::take(&mut self.armed[timer.index()]) {
+                    self.timer_fired(timer, now);
+                }
+            }
+        }
+    }
+
+    fn start_attempt(&mut self) {
+        self.last_conn += 1;
+        let conn = ConnId(self.last_conn);
+        self.phase = Phase::Resolving(conn);
+        self.start_timer(Timer::Handshake, self.policy.connect_timeout_ms);
+        self.outputs.push_back(Output::ResolveUrl { conn });
+    }
+
+    fn opened(&mut self, conn: ConnId, now: f64) {
+        self.phase = Phase::Open(conn);
+        self.stop_timer(Timer::Handshake);
+        if self.policy.min_uptime_ms == 0 {
+            self.retries = 0;
+        } else {
+            self.start_timer(Timer::Uptime, self.policy.min_uptime_ms);
+        }
+        // Queued messages go out before the user hears of the open, so anything the user
+        // sends in reaction to it lands behind them.
+        let queued = self.queue.take_all();
+        self.outputs.extend(queued.into_iter().map(Output::Transmit));
+        if let Some(heartbeat) = self.policy.heartbeat {
+            self.liveness = Some(Liveness::new(now));
+            self.start_timer(Timer::Ping, heartbeat.interval_ms);
+        }
+        self.emit(Event::Open);
+    }
+
+    fn received(&mut self, now: f64) {
+        let answered_ping = self.liveness.as_mut().is_some_and(|l| l.received(now));
+        if let (true, Some(heartbeat)) = (answered_ping, self.policy.heartbeat) {
+            self.stop_timer(Timer::PongDeadline);
+            self.start_timer(Timer::Ping, heartbeat.interval_ms);
+        }
+    }
+
+    fn close(&mut self, code: u16, reason: String) {
+        match self.phase {
+            Phase::Closed | Phase::Closing(_) => {}
+            Phase::Resolving(_) | Phase::Waiting => {
+                self.stop_timer(Timer::Retry);
+                self.stop_timer(Timer::Handshake);
+                self.phase = Phase::Closed;
+                self.emit(Event::Closed {
+                    code,
+                    reason,
+                    was_clean: true,
+                    will_reconnect: false,
+                });
+            }
+            Phase::Connecting(conn) | Phase::Open(conn) => {
+                self.stop_connection_timers();
+                self.outputs.push_back(Output::Close { conn, code, reason });
+                self.phase = Phase::Closing(conn);
+                self.start_timer(Timer::Handshake, self.policy.connect_timeout_ms);
+            }
+        }
+    }
+
+    fn reconnect(&mut self, code: u16, reason: String) {
+        match self.phase {
+            Phase::Connecting(conn) | Phase::Open(conn) | Phase::Closing(conn) => {
+                self.stop_connection_timers();
+                self.outputs.push_back(Output::Abandon {
+                    conn,
+                    code,
+                    reason: reason.clone(),
+                });
+                self.emit(Event::Closed {
+                    code,
+                    reason,
+                    was_clean: false,
+                    will_reconnect: true,
+                });
+            }
+            Phase::Resolving(_) | Phase::Waiting => {
+                self.stop_timer(Timer::Retry);
+                self.stop_timer(Timer::Handshake);
+            }
+            Phase::Closed => {}
+        }
+        self.retries = 0;
+        self.start_attempt();
+    }
+
+    fn socket_closed(
+        &mut self,
+        conn: ConnId,
+        code: u16,
+        reason: String,
+        was_clean: bool,
+        reconnect_allowed: bool,
+    ) {
+        match self.phase {
+            Phase::Closing(current) if current == conn => {
+                self.stop_timer(Timer::Handshake);
+                self.phase = Phase::Closed;
+                self.emit(Event::Closed {
+                    code,
+                    reason,
+                    was_clean,
+                    will_reconnect: false,
+                });
+            }
+            Phase::Connecting(current) | Phase::Open(current) if current == conn => {
+                let reconnect = reconnect_allowed && !self.policy.final_codes.contains(&code);
+                self.connection_ended(code, reason, was_clean, reconnect);
+            }
+            _ => {}
+        }
+    }
+
+    fn timer_fired(&mut self, timer: Timer, now: f64) {
+        match (timer, self.phase) {
+            (Timer::Retry, Phase::Waiting) => self.start_attempt(),
+            (Timer::Handshake, Phase::Resolving(_)) => self.attempt_failed(Failure::ConnectTimeout),
+            (Timer::Handshake, Phase::Connecting(conn)) => {
+                self.abandon(conn, NORMAL, "connect timeout");
+                self.emit(Event::Failed(Failure::ConnectTimeout));
+                self.connection_ended(ABNORMAL, "connect timeout".into(), false, true);
+            }
+            (Timer::Handshake, Phase::Closing(conn)) => {
+                self.abandon(conn, NORMAL, "close timeout");
+                self.phase = Phase::Closed;
+                self.emit(Event::Closed {
+                    code: ABNORMAL,
+                    reason: "close timeout".into(),
+                    was_clean: false,
+                    will_reconnect: false,
+                });
+            }
+            (Timer::Uptime, Phase::Open(_)) => self.retries = 0,
+            (Timer::Ping, Phase::Open(_)) => self.ping_due(now),
+            (Timer::PongDeadline, Phase::Open(conn)) => {
+                self.abandon(conn, HEARTBEAT_TIMEOUT, "heartbeat timeout");
+                self.connection_ended(HEARTBEAT_TIMEOUT, "heartbeat timeout".into(), false, true);
+            }
+            // Every timer is stopped when its phase ends, so these cannot fire; ignoring them
+            // keeps a confused driver harmless.
+            _ => {}
+        }
+    }
+
+    fn ping_due(&mut self, now: f64) {
+        let (Some(heartbeat), Some(liveness)) = (self.policy.heartbeat, self.liveness.as_mut())
+        else {
+            return;
+        };
+        match liveness.ping_due(now, heartbeat.interval_ms) {
+            PingDue::WaitMore(ms) => self.start_timer(Timer::Ping, ms),
+            PingDue::SendPing => {
+                self.outputs.push_back(Output::Ping);
+                self.start_timer(Timer::PongDeadline, heartbeat.timeout_ms);
+            }
+        }
+    }
+
+    fn abandon(&mut self, conn: ConnId, code: u16, reason: &str) {
+        self.outputs.push_back(Output::Abandon {
+            conn,
+            code,
+            reason: reason.into(),
+        });
+    }
+
+    /// An attempt failed before any socket existed.
+    fn attempt_failed(&mut self, failure: Failure) {
+        self.stop_timer(Timer::Handshake);
+        self.emit(Event::Failed(failure));
+        self.retry_or_give_up(false);
+    }
+
+    /// The socket is gone (closed by the peer, lost, or abandoned by us).
+    fn connection_ended(&mut self, code: u16, reason: String, was_clean: bool, reconnect: bool) {
+        self.stop_connection_timers();
+        let will_reconnect = reconnect && self.can_retry();
+        self.emit(Event::Closed {
+            code,
+            reason,
+            was_clean,
+            will_reconnect,
+        });
+        if reconnect {
+            self.retry_or_give_up(code == TRY_AGAIN_LATER);
+        } else {
+            self.phase = Phase::Closed;
+        }
+    }
+
+    fn can_retry(&self) -> bool {
+        self.policy.max_retries.is_none_or(|max| self.retries < max)
+    }
+
+    fn retry_or_give_up(&mut self, try_again_later: bool) {
+        if !self.can_retry() {
+            self.phase = Phase::Closed;
+            self.emit(Event::RetriesExhausted {
+                retries: self.retries,
+            });
+            return;
+        }
+        self.retries += 1;
+        let random = self.rng.next_unit();
+        let backoff = &self.policy.backoff;
+        let delay_ms = if try_again_later {
+            backoff.max_delay_jittered_ms(random)
+        } else {
+            backoff.delay_ms(self.retries, random)
+        };
+        self.phase = Phase::Waiting;
+        // Even a zero delay goes through a timer: the browser gets its turn between attempts,
+        // so a URL that fails synchronously cannot spin in a tight loop.
+        self.start_timer(Timer::Retry, delay_ms);
+        self.emit(Event::Reconnecting {
+            attempt: self.retries,
+            delay_ms,
+        });
+    }
+
+    fn stop_connection_timers(&mut self) {
+        self.liveness = None;
+        for timer in [
+            Timer::Handshake,
+            Timer::Uptime,
+            Timer::Ping,
+            Timer::PongDeadline,
+        ] {
+            self.stop_timer(timer);
+        }
+    }
+
+    fn start_timer(&mut self, timer: Timer, after_ms: u32) {
+        self.armed[timer.index()] = true;
+        self.outputs.push_back(Output::StartTimer { timer, after_ms });
+    }
+
+    fn stop_timer(&mut self, timer: Timer) {
+        if std::mem::take(&mut self.armed[timer.index()]) {
+            self.outputs.push_back(Output::StopTimer(timer));
+        }
+    }
+
+    fn emit(&mut self, event: Event) {
+        self.outputs.push_back(Output::Emit(event));
+    }
+}

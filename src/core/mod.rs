@@ -1,0 +1,21 @@
+//! The sans-IO connection logic: every policy, no browser.
+//!
+//! [`Machine`] takes [`Input`]s with the current time and produces [`Output`]s for a driver to
+//! carry out. Nothing here touches `web-sys`, reads a clock or draws randomness, so the whole
+//! behaviour is tested natively with a simulated clock and can be fuzzed.
+
+pub mod backoff;
+pub mod close;
+mod event;
+mod heartbeat;
+mod machine;
+mod policy;
+mod queue;
+
+pub use backoff::Backoff;
+pub use close::CloseCodeError;
+pub use event::{Event, Failure, Rejected, SendError, Sent, State};
+pub use heartbeat::HeartbeatTiming;
+pub use machine::{ConnId, Input, Machine, Output, Timer};
+pub use policy::{MAX_TIMER_MS, Policy, PolicyError};
+pub use queue::Overflow;

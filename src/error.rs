@@ -1,0 +1,72 @@
+//! The one error type of the Rust API.
+
+use crate::core::{CloseCodeError, Failure, PolicyError};
+
+/// Everything that can go wrong, each variant carrying the offending input.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Error {
+    /// The URL cannot be used for a WebSocket.
+    InvalidUrl {
+        /// The URL given.
+        url: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A subprotocol name is not a valid token, or is given twice.
+    InvalidProtocol {
+        /// The protocol given.
+        protocol: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// An option is out of range.
+    InvalidOption(PolicyError),
+    /// A close code or reason that a browser may not send.
+    InvalidClose(CloseCodeError),
+    /// The socket is closed (or closing): call `reconnect` before sending.
+    Closed,
+    /// The send queue is full and the overflow policy is to reject.
+    QueueFull {
+        /// The queue's capacity.
+        capacity: usize,
+    },
+    /// The message could not be encoded.
+    Encode(String),
+    /// A connection attempt or connection failed; the socket retries as its policy says.
+    Connection(Failure),
+}
+
+impl core::fmt::Display for Error {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Error::InvalidUrl { url, reason } => write!(f, "invalid WebSocket URL {url:?}: {reason}"),
+            Error::InvalidProtocol { protocol, reason } => {
+                write!(f, "invalid subprotocol {protocol:?}: {reason}")
+            }
+            Error::InvalidOption(error) => error.fmt(f),
+            Error::InvalidClose(error) => error.fmt(f),
+            Error::Closed => f.write_str("the socket is closed; call reconnect() before sending"),
+            Error::QueueFull { capacity } => write!(
+                f,
+                "the send queue is full ({capacity} messages) while disconnected; \
+                 wait for the open event, raise queue_capacity, or use Overflow::DropOldest"
+            ),
+            Error::Encode(reason) => write!(f, "the message could not be encoded: {reason}"),
+            Error::Connection(failure) => failure.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<PolicyError> for Error {
+    fn from(error: PolicyError) -> Self {
+        Error::InvalidOption(error)
+    }
+}
+
+impl From<CloseCodeError> for Error {
+    fn from(error: CloseCodeError) -> Self {
+        Error::InvalidClose(error)
+    }
+}

@@ -1,0 +1,50 @@
+//! resocket: a browser WebSocket client that stays connected.
+//!
+//! A [`Socket`] wraps the browser's `WebSocket` with automatic reconnects (capped, jittered
+//! exponential backoff), a heartbeat that detects dead connections, a bounded queue for
+//! messages sent while disconnected, a clear close-code policy, and typed messages through
+//! serde. It is a [`Stream`](futures_core::Stream) of [`Event`]s and a
+//! [`Sink`](futures_sink::Sink) of messages, and runs in windows and Web Workers alike.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use futures_util::StreamExt;
+//! use resocket::{Config, Event, Heartbeat, Socket};
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[derive(Serialize, Deserialize, Debug)]
+//! enum Chat { Join { name: String }, Say { text: String } }
+//!
+//! # async fn run() -> Result<(), resocket::Error> {
+//! let config = Config::new("wss://example.com/chat")
+//!     .heartbeat(Heartbeat::new(Duration::from_secs(15), Duration::from_secs(5)));
+//! let socket: Socket<Chat, Chat> = Socket::open(config)?;
+//! let (sender, mut events) = socket.split();
+//! sender.send(&Chat::Join { name: "ada".into() })?;
+//! while let Some(event) = events.next().await {
+//!     if let Event::Message(message) = event {
+//!         println!("{message:?}");
+//!     }
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The connection logic lives in [`core`], a sans-IO state machine with no browser
+//! dependency; the browser glue only carries out its decisions.
+#![deny(missing_docs)]
+
+pub mod codec;
+mod config;
+pub mod core;
+mod driver;
+mod error;
+mod message;
+mod socket;
+
+pub use codec::{Bytes, DecodeError, Json, Raw, Text};
+pub use config::{Config, Heartbeat};
+pub use core::{Overflow, Sent, State};
+pub use error::Error;
+pub use message::Message;
+pub use socket::{Event, Receiver, Sender, Socket};

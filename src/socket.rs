@@ -1,0 +1,386 @@
+//! The Rust API: a typed, reconnecting socket that is a `Stream` of events and a `Sink` of
+//! messages.
+
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures_channel::mpsc::{self, UnboundedReceiver};
+use futures_core::Stream;
+use futures_sink::Sink;
+
+use crate::codec::{DecodeError, Decoder, Encoder, Json};
+use crate::core::{self, Input, SendError, Sent, State, close};
+use crate::driver::{Driver, Notice};
+use crate::{Config, Error};
+
+/// What a [`Socket`] (or its [`Receiver`]) yields.
+#[derive(Debug, PartialEq)]
+pub enum Event<In> {
+    /// The connection opened; messages queued while disconnected are already sent.
+    Open,
+    /// A message arrived.
+    Message(In),
+    /// A connection ended (once per socket, opened or not), or [`Sender::close`] ended a wait
+    /// between attempts.
+    Closed {
+        /// The close code (1006 when the connection was lost without a close frame).
+        code: u16,
+        /// The close reason.
+        reason: String,
+        /// Whether the closing handshake completed.
+        was_clean: bool,
+        /// Whether another attempt follows.
+        will_reconnect: bool,
+    },
+    /// The next attempt is scheduled.
+    Reconnecting {
+        /// Retry number since the last reset, from 1.
+        attempt: u32,
+        /// The wait before it.
+        delay: Duration,
+    },
+    /// `max_retries` ran out; the socket stays closed until [`Sender::reconnect`].
+    RetriesExhausted {
+        /// The retries made.
+        retries: u32,
+    },
+    /// A message arrived that the codec could not decode; the connection stays open.
+    DecodeError(DecodeError),
+    /// An attempt or connection failed ([`Error::Connection`]); the events that follow say
+    /// whether it retries.
+    Error(Error),
+}
+
+impl<In> From<core::Event> for Event<In> {
+    fn from(event: core::Event) -> Self {
+        match event {
+            core::Event::Open => Event::Open,
+            core::Event::Closed {
+                code,
+                reason,
+                was_clean,
+                will_reconnect,
+            } => Event::Closed {
+                code,
+                reason,
+                was_clean,
+                will_reconnect,
+            },
+            core::Event::Reconnecting { attempt, delay_ms } => Event::Reconnecting {
+                attempt,
+                delay: Duration::from_millis(delay_ms.into()),
+            },
+            core::Event::Failed(failure) => Event::Error(Error::Connection(failure)),
+            core::Event::RetriesExhausted { retries } => Event::RetriesExhausted { retries },
+        }
+    }
+}
+
+/// A reconnecting WebSocket that sends `Out` and receives `In`, encoded by the codec `C`
+/// ([`Json`] unless named).
+///
+/// It sends, closes and reports its state like its [`Sender`], and as a [`Stream`] it yields
+/// [`Event`]s. [`split`](Self::split) gives separate halves for separate tasks. The connection
+/// closes (code 1000) when the socket and every sender are dropped.
+///
+/// ```no_run
+/// use futures_util::StreamExt;
+/// use resocket::{Config, Event, Socket};
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Serialize)]
+/// struct Say { text: String }
+///
+/// #[derive(Deserialize)]
+/// struct Said { from: String, text: String }
+///
+/// # async fn run() -> Result<(), resocket::Error> {
+/// let mut socket: Socket<Say, Said> = Socket::open(Config::new("wss://example.com/chat"))?;
+/// socket.send(&Say { text: "hello".into() })?; // queued until the connection opens
+/// while let Some(event) = socket.next().await {
+///     match event {
+///         Event::Message(said) => println!("{}: {}", said.from, said.text),
+///         Event::Closed { will_reconnect: false, .. } => break,
+///         _ => {}
+///     }
+/// }
+/// # Ok(())
+/// # }
+/// ```
+pub struct Socket<Out, In, C = Json> {
+    sender: Sender<Out, C>,
+    receiver: Receiver<In, C>,
+}
+
+impl<Out, In, C> Socket<Out, In, C>
+where
+    C: Encoder<Out> + Decoder<In>,
+{
+    /// Opens a socket and starts connecting (unless the config says to start closed).
+    ///
+    /// Fails at once, without connecting, when an option, the URL or a subprotocol is invalid.
+    pub fn open(config: Config) -> Result<Self, Error> {
+        config.validate()?;
+        let (events, notices) = mpsc::unbounded();
+        let notify = Box::new(move |notice| {
+            // A dropped receiver means nobody listens any more; sending still works.
+            let _ = events.unbounded_send(notice);
+        });
+        let driver = Driver::new(&config, notify)?;
+        if !config.start_closed {
+            driver.input(Input::Connect);
+        }
+        Ok(Socket {
+            sender: Sender {
+                driver,
+                codec: PhantomData,
+            },
+            receiver: Receiver {
+                notices,
+                codec: PhantomData,
+            },
+        })
+    }
+
+    /// Splits into a sender (cloneable) and a receiver, for use from different tasks.
+    pub fn split(self) -> (Sender<Out, C>, Receiver<In, C>) {
+        (self.sender, self.receiver)
+    }
+}
+
+// Socket's own methods shadow `SinkExt::send` and `SinkExt::close`, which a `Deref` to the
+// sender could not: inherent methods win over trait methods, trait methods over `Deref`.
+impl<Out, In, C: Encoder<Out>> Socket<Out, In, C> {
+    /// Sends now or queues; see [`Sender::send`].
+    pub fn send(&self, message: &Out) -> Result<Sent, Error> {
+        self.sender.send(message)
+    }
+}
+
+impl<Out, In, C> Socket<Out, In, C> {
+    /// A sender for this socket's connection, for another task.
+    pub fn sender(&self) -> Sender<Out, C> {
+        self.sender.clone()
+    }
+
+    /// Closes with code 1000; see [`Sender::close`].
+    pub fn close(&self) {
+        self.sender.close();
+    }
+
+    /// Closes with a code and reason; see [`Sender::close_with`].
+    pub fn close_with(&self, code: u16, reason: &str) -> Result<(), Error> {
+        self.sender.close_with(code, reason)
+    }
+
+    /// Connects again at once; see [`Sender::reconnect`].
+    pub fn reconnect(&self) {
+        self.sender.reconnect();
+    }
+
+    /// Connects again at once, closing with a code and reason; see
+    /// [`Sender::reconnect_with`].
+    pub fn reconnect_with(&self, code: u16, reason: &str) -> Result<(), Error> {
+        self.sender.reconnect_with(code, reason)
+    }
+
+    /// The connection state.
+    pub fn state(&self) -> State {
+        self.sender.state()
+    }
+
+    /// Retries since the last connection that lasted `min_uptime`.
+    pub fn retry_count(&self) -> u32 {
+        self.sender.retry_count()
+    }
+
+    /// Messages waiting for the connection to open.
+    pub fn queued_count(&self) -> usize {
+        self.sender.queued_count()
+    }
+
+    /// The round-trip time of the last heartbeat pong.
+    pub fn rtt(&self) -> Option<Duration> {
+        self.sender.rtt()
+    }
+
+    /// The subprotocol the server chose for the current connection.
+    pub fn protocol(&self) -> Option<String> {
+        self.sender.protocol()
+    }
+}
+
+impl<Out, In, C: Decoder<In>> Stream for Socket<Out, In, C> {
+    type Item = Event<In>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Event<In>>> {
+        Pin::new(&mut self.receiver).poll_next(cx)
+    }
+}
+
+impl<Out, In, C: Encoder<Out>> Sink<Out> for Socket<Out, In, C> {
+    type Error = Error;
+
+    fn poll_ready(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        Pin::new(&mut self.sender).poll_ready(cx)
+    }
+
+    fn start_send(mut self: Pin<&mut Self>, message: Out) -> Result<(), Error> {
+        Pin::new(&mut self.sender).start_send(message)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        Pin::new(&mut self.sender).poll_flush(cx)
+    }
+
+    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        Pin::new(&mut self.sender).poll_close(cx)
+    }
+}
+
+/// The sending and controlling half of a [`Socket`]. Clones share one connection.
+pub struct Sender<Out, C = Json> {
+    driver: Rc<Driver>,
+    codec: PhantomData<fn(&Out) -> C>,
+}
+
+impl<Out, C> Clone for Sender<Out, C> {
+    fn clone(&self) -> Self {
+        Sender {
+            driver: self.driver.clone(),
+            codec: PhantomData,
+        }
+    }
+}
+
+impl<Out, C: Encoder<Out>> Sender<Out, C> {
+    /// Sends `message` now if connected, or queues it until the connection opens.
+    ///
+    /// Fails when the socket is closed, when the queue is full under the reject policy, or
+    /// when the message does not encode; the message is not sent in any of those cases.
+    pub fn send(&self, message: &Out) -> Result<Sent, Error> {
+        let frame = C::encode(message)?;
+        self.driver.send(frame).map_err(|rejected| match rejected.error {
+            SendError::Closed => Error::Closed,
+            SendError::QueueFull { capacity } => Error::QueueFull { capacity },
+        })
+    }
+}
+
+impl<Out, C> Sender<Out, C> {
+    /// Closes with code 1000 and stops reconnecting. Queued messages stay queued for a later
+    /// [`reconnect`](Self::reconnect). Closing twice is harmless: one `Closed` event.
+    pub fn close(&self) {
+        self.driver.input(Input::Close {
+            code: close::NORMAL,
+            reason: String::new(),
+        });
+    }
+
+    /// Closes with a code (1000 or 3000 to 4999) and a reason (at most 123 bytes).
+    pub fn close_with(&self, code: u16, reason: &str) -> Result<(), Error> {
+        close::check_user_close(code, reason)?;
+        self.driver.input(Input::Close {
+            code,
+            reason: reason.to_owned(),
+        });
+        Ok(())
+    }
+
+    /// Drops the current connection, if any (code 1000), and connects again at once with the
+    /// retry count reset. Also restarts a closed socket.
+    pub fn reconnect(&self) {
+        self.driver.input(Input::Reconnect {
+            code: close::NORMAL,
+            reason: String::new(),
+        });
+    }
+
+    /// Like [`reconnect`](Self::reconnect), closing the current connection with a code
+    /// (1000 or 3000 to 4999) and a reason.
+    pub fn reconnect_with(&self, code: u16, reason: &str) -> Result<(), Error> {
+        close::check_user_close(code, reason)?;
+        self.driver.input(Input::Reconnect {
+            code,
+            reason: reason.to_owned(),
+        });
+        Ok(())
+    }
+
+    /// The connection state.
+    pub fn state(&self) -> State {
+        self.driver.inspect(|machine| machine.state())
+    }
+
+    /// Retries since the last connection that lasted `min_uptime`.
+    pub fn retry_count(&self) -> u32 {
+        self.driver.inspect(|machine| machine.retry_count())
+    }
+
+    /// Messages waiting for the connection to open.
+    pub fn queued_count(&self) -> usize {
+        self.driver.inspect(|machine| machine.queued_count())
+    }
+
+    /// The round-trip time of the last heartbeat pong.
+    pub fn rtt(&self) -> Option<Duration> {
+        self.driver
+            .inspect(|machine| machine.rtt_ms())
+            .map(|ms| Duration::from_secs_f64(ms / 1000.0))
+    }
+
+    /// The subprotocol the server chose for the current connection.
+    pub fn protocol(&self) -> Option<String> {
+        self.driver.protocol()
+    }
+}
+
+impl<Out, C: Encoder<Out>> Sink<Out> for Sender<Out, C> {
+    type Error = Error;
+
+    /// Always ready: a full queue shows as an error from `start_send`, never as waiting.
+    fn poll_ready(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn start_send(self: Pin<&mut Self>, message: Out) -> Result<(), Error> {
+        self.send(&message).map(drop)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.close();
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// The receiving half of a [`Socket`]: a [`Stream`] of [`Event`]s.
+///
+/// The stream ends once the socket and every [`Sender`] are dropped. Until then events
+/// are buffered for it, so keep polling it, or drop it if the events are of no interest.
+pub struct Receiver<In, C = Json> {
+    notices: UnboundedReceiver<Notice>,
+    codec: PhantomData<fn() -> (In, C)>,
+}
+
+impl<In, C: Decoder<In>> Stream for Receiver<In, C> {
+    type Item = Event<In>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Event<In>>> {
+        Pin::new(&mut self.notices).poll_next(cx).map(|notice| {
+            notice.map(|notice| match notice {
+                Notice::Message(data) => match C::decode(&data) {
+                    Ok(message) => Event::Message(message),
+                    Err(error) => Event::DecodeError(error),
+                },
+                Notice::Event(event) => event.into(),
+            })
+        })
+    }
+}

@@ -1,0 +1,246 @@
+#![cfg(target_arch = "wasm32")]
+//! The Rust API in headless Chromium against the real test server:
+//! - typed JSON round trip (struct with a nested enum), text and binary round trips;
+//! - a message that does not decode gives a decode-error event and the connection stays open;
+//! - invalid URLs, subprotocols, options and close codes give an `Err`, never a panic;
+//! - subprotocol negotiation; `start_closed` waits for `reconnect`;
+//! - sender and receiver halves work from separate `spawn_local` tasks, and `Sink` sends;
+//! - user close stops reconnecting with exactly one `Closed` event, and later sends fail;
+//! - dropping every handle closes the connection on the server.
+
+mod browser_support;
+
+use std::time::Duration;
+
+use browser_support::*;
+use futures_util::{SinkExt, StreamExt};
+use resocket::{Bytes, Config, Error, Event, Message, Raw, Sent, Socket, State, Text};
+use serde::{Deserialize, Serialize};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
+enum Shape {
+    Circle { radius: f64 },
+    Polygon(Vec<(i32, i32)>),
+    Empty,
+}
+
+#[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
+struct Drawing {
+    id: u32,
+    title: String,
+    shapes: Vec<Shape>,
+    tags: std::collections::BTreeMap<String, Option<bool>>,
+}
+
+fn drawing() -> Drawing {
+    Drawing {
+        id: 7,
+        title: "naïve ☃ \"quoted\"".into(),
+        shapes: vec![
+            Shape::Circle { radius: 1.5 },
+            Shape::Polygon(vec![(0, 0), (3, -4)]),
+            Shape::Empty,
+        ],
+        tags: [("a".to_owned(), Some(true)), ("b".to_owned(), None)].into(),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn typed_json_round_trip() {
+    let mut socket: Socket<Drawing, Drawing> =
+        Socket::open(Config::new(ws_url("/echo"))).expect("valid config");
+    assert_eq!(next_event(&mut socket, 3000).await, Event::Open);
+    assert_eq!(socket.send(&drawing()), Ok(Sent::Now));
+    assert_eq!(next_event(&mut socket, 3000).await, Event::Message(drawing()));
+}
+
+#[wasm_bindgen_test]
+async fn text_and_binary_round_trip() {
+    let mut text: Socket<String, String, Text> = Socket::open(Config::new(ws_url("/echo"))).unwrap();
+    let mut bytes: Socket<Vec<u8>, Vec<u8>, Bytes> = Socket::open(Config::new(ws_url("/echo"))).unwrap();
+    // Queued before open, flushed on open.
+    assert_eq!(text.send(&"hé 🦀".to_owned()), Ok(Sent::Queued { dropped: 0 }));
+    let payload: Vec<u8> = vec![0, 255, 0xC3, 0x28, 7]; // not UTF-8 on purpose
+    bytes.send(&payload).unwrap();
+    assert_eq!(next_event(&mut text, 3000).await, Event::Open);
+    assert_eq!(next_event(&mut text, 3000).await, Event::Message("hé 🦀".to_owned()));
+    assert_eq!(next_event(&mut bytes, 3000).await, Event::Open);
+    assert_eq!(next_event(&mut bytes, 3000).await, Event::Message(payload));
+
+    let mut raw: Socket<Message, Message, Raw> = Socket::open(Config::new(ws_url("/echo"))).unwrap();
+    raw.send(&Message::Bytes(vec![1, 2, 3])).unwrap();
+    raw.send(&Message::Text("t".into())).unwrap();
+    assert_eq!(next_event(&mut raw, 3000).await, Event::Open);
+    assert_eq!(next_event(&mut raw, 3000).await, Event::Message(Message::Bytes(vec![1, 2, 3])));
+    assert_eq!(next_event(&mut raw, 3000).await, Event::Message(Message::Text("t".into())));
+}
+
+#[wasm_bindgen_test]
+async fn undecodable_message_is_reported_and_the_connection_stays_open() {
+    let mut socket: Socket<Drawing, Drawing> =
+        Socket::open(Config::new(ws_url("/echo?garbage=1"))).unwrap();
+    assert_eq!(next_event(&mut socket, 3000).await, Event::Open);
+    for _ in 0..2 {
+        socket.send(&drawing()).unwrap();
+        match next_event(&mut socket, 3000).await {
+            Event::DecodeError(error) => {
+                let raw = error.raw.as_text().expect("garbage arrives as text");
+                assert!(raw.starts_with("{\"garbage\""), "raw text kept: {raw}");
+                assert!(!error.reason.is_empty());
+            }
+            other => panic!("expected a decode error, got {other:?}"),
+        }
+        assert_eq!(socket.state(), State::Open);
+    }
+
+    // Valid JSON of the wrong shape is a decode error too.
+    let mut wrong_shape: Socket<String, Drawing, resocket::Json> =
+        Socket::open(Config::new(ws_url("/echo"))).unwrap();
+    wrong_shape.send(&"just a string".to_owned()).unwrap();
+    assert_eq!(next_event(&mut wrong_shape, 3000).await, Event::Open);
+    match next_event(&mut wrong_shape, 3000).await {
+        Event::DecodeError(error) => assert_eq!(error.raw, Message::Text("\"just a string\"".into())),
+        other => panic!("expected a decode error, got {other:?}"),
+    }
+    assert_eq!(wrong_shape.state(), State::Open);
+}
+
+#[wasm_bindgen_test]
+fn invalid_input_gives_errors_not_panics() {
+    for url in ["ftp://example.com/", "not a url", "ws://example.com/#fragment", "/relative", ""] {
+        let opened = Socket::<String, String, Text>::open(Config::new(url));
+        assert!(
+            matches!(opened, Err(Error::InvalidUrl { .. })),
+            "{url:?} must be refused, got {:?}",
+            opened.err()
+        );
+    }
+    let with_protocols = |protocols: &[&str]| {
+        Socket::<String, String, Text>::open(Config::new(ws_url("/echo")).protocols(protocols.to_vec()))
+            .err()
+    };
+    assert!(matches!(with_protocols(&["a b"]), Some(Error::InvalidProtocol { .. })));
+    assert!(matches!(with_protocols(&["x", "x"]), Some(Error::InvalidProtocol { .. })));
+    assert!(matches!(with_protocols(&[""]), Some(Error::InvalidProtocol { .. })));
+
+    let invalid = [
+        Config::new(ws_url("/echo")).jitter(f64::NAN),
+        Config::new(ws_url("/echo")).jitter(1.5),
+        Config::new(ws_url("/echo")).grow_factor(0.5),
+        Config::new(ws_url("/echo")).queue_capacity(0),
+        Config::new(ws_url("/echo")).connect_timeout(Duration::ZERO),
+        Config::new(ws_url("/echo")).min_delay(Duration::from_secs(60)),
+        Config::new(ws_url("/echo")).max_delay(Duration::from_secs(100 * 24 * 3600)),
+    ];
+    for config in invalid {
+        let opened = Socket::<String, String, Text>::open(config);
+        assert!(matches!(opened, Err(Error::InvalidOption(_))), "{:?}", opened.err());
+    }
+
+    let socket: Socket<String, String, Text> = Socket::open(Config::new(ws_url("/echo"))).unwrap();
+    assert!(matches!(socket.close_with(1006, ""), Err(Error::InvalidClose(_))));
+    assert!(matches!(socket.close_with(4000, &"x".repeat(124)), Err(Error::InvalidClose(_))));
+    assert!(matches!(socket.reconnect_with(2000, ""), Err(Error::InvalidClose(_))));
+    assert!(socket.close_with(4999, "fine").is_ok());
+}
+
+#[wasm_bindgen_test]
+async fn negotiates_a_subprotocol() {
+    let config = Config::new(ws_url("/echo")).protocols(["chat.v2", "chat.v1"]);
+    let mut socket: Socket<String, String, Text> = Socket::open(config).unwrap();
+    assert_eq!(socket.protocol(), None);
+    assert_eq!(next_event(&mut socket, 3000).await, Event::Open);
+    assert_eq!(socket.protocol().as_deref(), Some("chat.v2"));
+}
+
+#[wasm_bindgen_test]
+async fn start_closed_waits_for_reconnect() {
+    let client = "start-closed";
+    let config = Config::new(ws_url(&format!("/echo?client={client}"))).start_closed(true);
+    let mut socket: Socket<String, String, Text> = Socket::open(config).unwrap();
+    assert_eq!(socket.state(), State::Closed);
+    assert_eq!(socket.send(&"early".to_owned()), Err(Error::Closed));
+    expect_quiet(&mut socket, 200).await;
+    assert_eq!(client_stats(client).await.1, 0, "no connection was made");
+    socket.reconnect();
+    assert_eq!(next_event(&mut socket, 3000).await, Event::Open);
+}
+
+#[wasm_bindgen_test]
+async fn halves_work_from_separate_tasks() {
+    let socket: Socket<u32, u32> = Socket::open(Config::new(ws_url("/echo"))).unwrap();
+    let (sender, mut receiver) = socket.split();
+    let mut sink = sender.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        for n in 0..50 {
+            SinkExt::send(&mut sink, n).await.expect("the Sink accepts");
+        }
+    });
+    let (done_tx, done_rx) = futures_channel::oneshot::channel();
+    wasm_bindgen_futures::spawn_local(async move {
+        let mut seen = Vec::new();
+        while seen.len() < 50 {
+            if let Event::Message(n) = next_event(&mut receiver, 3000).await {
+                seen.push(n);
+            }
+        }
+        let _ = done_tx.send(seen);
+    });
+    let seen = done_rx.await.expect("receiver task finished");
+    assert_eq!(seen, (0..50).collect::<Vec<_>>());
+    assert_eq!(sender.state(), State::Open);
+}
+
+#[wasm_bindgen_test]
+async fn user_close_stops_reconnecting() {
+    let client = "user-close";
+    let config = Config::new(ws_url(&format!("/echo?client={client}"))).min_delay(Duration::from_millis(20));
+    let mut socket: Socket<String, String, Text> = Socket::open(config).unwrap();
+    assert_eq!(next_event(&mut socket, 3000).await, Event::Open);
+    socket.close_with(4001, "done").unwrap();
+    socket.close(); // a second close changes nothing
+    assert_eq!(socket.state(), State::Closing);
+    assert_eq!(
+        next_event(&mut socket, 3000).await,
+        Event::Closed { code: 4001, reason: "done".into(), was_clean: true, will_reconnect: false }
+    );
+    assert_eq!(socket.state(), State::Closed);
+    expect_quiet(&mut socket, 300).await;
+    assert_eq!(socket.send(&"late".to_owned()), Err(Error::Closed));
+    assert_eq!(wait_for_open_count(client, 0, 2000).await, (0, 1, 1));
+}
+
+#[wasm_bindgen_test]
+async fn close_while_connecting_gives_one_closed_event() {
+    let mut socket: Socket<String, String, Text> =
+        Socket::open(Config::new(ws_url("/echo?hang=1"))).unwrap();
+    assert_eq!(socket.state(), State::Connecting);
+    socket.close();
+    socket.close();
+    match next_event(&mut socket, 3000).await {
+        Event::Closed { will_reconnect: false, .. } => {}
+        other => panic!("expected the final close, got {other:?}"),
+    }
+    assert_eq!(socket.state(), State::Closed);
+    expect_quiet(&mut socket, 300).await;
+}
+
+#[wasm_bindgen_test]
+async fn dropping_every_handle_closes_the_connection() {
+    let client = "drop-closes";
+    let socket: Socket<String, String, Text> =
+        Socket::open(Config::new(ws_url(&format!("/echo?client={client}")))).unwrap();
+    let (sender, mut receiver) = socket.split();
+    assert_eq!(next_event(&mut receiver, 3000).await, Event::Open);
+    assert_eq!(wait_for_open_count(client, 1, 2000).await.0, 1);
+    let second_sender = sender.clone();
+    drop(sender);
+    sleep(100).await;
+    assert_eq!(client_stats(client).await.0, 1, "a live sender keeps the connection");
+    drop(second_sender);
+    assert_eq!(wait_for_open_count(client, 0, 3000).await.0, 0, "the server saw the close");
+    assert_eq!(receiver.next().await, None, "the stream ends with the last sender");
+}
