@@ -31,11 +31,12 @@ fi
 echo "test server at $url"
 
 export RESOCKET_TEST_SERVER="$url"
+# RESOCKET_BROWSER_SUITES narrows the run, e.g. "--test browser_recovery".
 # The runner's default of 20 s covers a whole suite; ours takes longer.
 export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-300}"
 status=0
 wasm-pack test --headless --chrome --chromedriver "$(command -v chromedriver)" . \
-  --test browser_socket --test browser_recovery --test browser_worker || status=$?
+  ${RESOCKET_BROWSER_SUITES:---test browser_socket --test browser_recovery --test browser_worker} || status=$?
 if [ "$status" != 0 ]; then
   echo "--- last server log lines ---" >&2
   tail -n 40 "$logs/stderr" >&2

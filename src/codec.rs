@@ -89,11 +89,15 @@ impl<T: Serialize> Encoder<T> for Json {
 impl<T: DeserializeOwned> Decoder<T> for Json {
     fn decode(data: &JsValue) -> Result<T, DecodeError> {
         if !data.is_string() {
-            return Err(DecodeError::new(data, "expected a JSON text frame, got a binary frame"));
+            return Err(DecodeError::new(
+                data,
+                "expected a JSON text frame, got a binary frame",
+            ));
         }
-        let parsed = json_parse(data)
-            .map_err(|error| DecodeError::new(data, describe_js_error(&error)))?;
-        serde_wasm_bindgen::from_value(parsed).map_err(|error| DecodeError::new(data, error.to_string()))
+        let parsed =
+            json_parse(data).map_err(|error| DecodeError::new(data, describe_js_error(&error)))?;
+        serde_wasm_bindgen::from_value(parsed)
+            .map_err(|error| DecodeError::new(data, error.to_string()))
     }
 }
 

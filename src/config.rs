@@ -269,7 +269,10 @@ pub(crate) fn check_url(url: &str) -> Result<(), Error> {
     let Ok(parsed) = web_sys::Url::new(url) else {
         return fail("not an absolute URL");
     };
-    if !matches!(parsed.protocol().as_str(), "ws:" | "wss:" | "http:" | "https:") {
+    if !matches!(
+        parsed.protocol().as_str(),
+        "ws:" | "wss:" | "http:" | "https:"
+    ) {
         return fail("the scheme must be ws:, wss:, http: or https:");
     }
     if !parsed.hash().is_empty() || url.contains('#') {
@@ -287,10 +290,11 @@ pub(crate) fn check_protocols(protocols: &[String]) -> Result<(), Error> {
                 reason,
             })
         };
-        let is_token_char =
-            |c: char| c.is_ascii_graphic() && !"()<>@,;:\\\"/[]?={}".contains(c);
+        let is_token_char = |c: char| c.is_ascii_graphic() && !"()<>@,;:\\\"/[]?={}".contains(c);
         if protocol.is_empty() || !protocol.chars().all(is_token_char) {
-            return fail("a subprotocol must be a non-empty token of visible ASCII without separators");
+            return fail(
+                "a subprotocol must be a non-empty token of visible ASCII without separators",
+            );
         }
         if protocols[..index].contains(protocol) {
             return fail("the same subprotocol is offered twice");

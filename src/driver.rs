@@ -183,7 +183,11 @@ impl Driver {
             }),
             pumping: Cell::new(false),
             url: config.url.clone(),
-            protocols: config.protocols.iter().map(|p| JsValue::from_str(p)).collect(),
+            protocols: config
+                .protocols
+                .iter()
+                .map(|p| JsValue::from_str(p))
+                .collect(),
             ping,
             pong,
             should_reconnect: config.should_reconnect.clone(),
@@ -322,7 +326,10 @@ impl Driver {
         if let Some(connection) = &runtime.connection {
             // `send` throws only while the socket is CONNECTING, and the machine transmits
             // only after the open event.
-            let _ = connection.ws.unchecked_ref::<AnyPayloadSocket>().send(frame);
+            let _ = connection
+                .ws
+                .unchecked_ref::<AnyPayloadSocket>()
+                .send(frame);
         }
     }
 

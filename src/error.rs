@@ -39,7 +39,9 @@ pub enum Error {
 impl core::fmt::Display for Error {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            Error::InvalidUrl { url, reason } => write!(f, "invalid WebSocket URL {url:?}: {reason}"),
+            Error::InvalidUrl { url, reason } => {
+                write!(f, "invalid WebSocket URL {url:?}: {reason}")
+            }
             Error::InvalidProtocol { protocol, reason } => {
                 write!(f, "invalid subprotocol {protocol:?}: {reason}")
             }

@@ -263,10 +263,12 @@ impl<Out, C: Encoder<Out>> Sender<Out, C> {
     /// when the message does not encode; the message is not sent in any of those cases.
     pub fn send(&self, message: &Out) -> Result<Sent, Error> {
         let frame = C::encode(message)?;
-        self.driver.send(frame).map_err(|rejected| match rejected.error {
-            SendError::Closed => Error::Closed,
-            SendError::QueueFull { capacity } => Error::QueueFull { capacity },
-        })
+        self.driver
+            .send(frame)
+            .map_err(|rejected| match rejected.error {
+                SendError::Closed => Error::Closed,
+                SendError::QueueFull { capacity } => Error::QueueFull { capacity },
+            })
     }
 }
 
@@ -327,9 +329,8 @@ impl<Out, C> Sender<Out, C> {
 
     /// The round-trip time of the last heartbeat pong.
     pub fn rtt(&self) -> Option<Duration> {
-        self.driver
-            .inspect(|machine| machine.rtt_ms())
-            .map(|ms| Duration::from_secs_f64(ms / 1000.0))
+        let rtt_ms = self.driver.inspect(|machine| machine.rtt_ms())?;
+        Duration::try_from_secs_f64(rtt_ms / 1000.0).ok()
     }
 
     /// The subprotocol the server chose for the current connection.

@@ -3,7 +3,7 @@
 //! - typed JSON round trip (struct with a nested enum), text and binary round trips;
 //! - a message that does not decode gives a decode-error event and the connection stays open;
 //! - invalid URLs, subprotocols, options and close codes give an `Err`, never a panic;
-//! - subprotocol negotiation; `start_closed` waits for `reconnect`;
+//! - subprotocol negotiation; `start_closed` waits for `reconnect` and queues sends until then;
 //! - sender and receiver halves work from separate `spawn_local` tasks, and `Sink` sends;
 //! - user close stops reconnecting with exactly one `Closed` event, and later sends fail;
 //! - dropping every handle closes the connection on the server.
@@ -54,28 +54,46 @@ async fn typed_json_round_trip() {
         Socket::open(Config::new(ws_url("/echo"))).expect("valid config");
     assert_eq!(next_event(&mut socket, 3000).await, Event::Open);
     assert_eq!(socket.send(&drawing()), Ok(Sent::Now));
-    assert_eq!(next_event(&mut socket, 3000).await, Event::Message(drawing()));
+    assert_eq!(
+        next_event(&mut socket, 3000).await,
+        Event::Message(drawing())
+    );
 }
 
 #[wasm_bindgen_test]
 async fn text_and_binary_round_trip() {
-    let mut text: Socket<String, String, Text> = Socket::open(Config::new(ws_url("/echo"))).unwrap();
-    let mut bytes: Socket<Vec<u8>, Vec<u8>, Bytes> = Socket::open(Config::new(ws_url("/echo"))).unwrap();
+    let mut text: Socket<String, String, Text> =
+        Socket::open(Config::new(ws_url("/echo"))).unwrap();
+    let mut bytes: Socket<Vec<u8>, Vec<u8>, Bytes> =
+        Socket::open(Config::new(ws_url("/echo"))).unwrap();
     // Queued before open, flushed on open.
-    assert_eq!(text.send(&"hé 🦀".to_owned()), Ok(Sent::Queued { dropped: 0 }));
+    assert_eq!(
+        text.send(&"hé 🦀".to_owned()),
+        Ok(Sent::Queued { dropped: 0 })
+    );
     let payload: Vec<u8> = vec![0, 255, 0xC3, 0x28, 7]; // not UTF-8 on purpose
     bytes.send(&payload).unwrap();
     assert_eq!(next_event(&mut text, 3000).await, Event::Open);
-    assert_eq!(next_event(&mut text, 3000).await, Event::Message("hé 🦀".to_owned()));
+    assert_eq!(
+        next_event(&mut text, 3000).await,
+        Event::Message("hé 🦀".to_owned())
+    );
     assert_eq!(next_event(&mut bytes, 3000).await, Event::Open);
     assert_eq!(next_event(&mut bytes, 3000).await, Event::Message(payload));
 
-    let mut raw: Socket<Message, Message, Raw> = Socket::open(Config::new(ws_url("/echo"))).unwrap();
+    let mut raw: Socket<Message, Message, Raw> =
+        Socket::open(Config::new(ws_url("/echo"))).unwrap();
     raw.send(&Message::Bytes(vec![1, 2, 3])).unwrap();
     raw.send(&Message::Text("t".into())).unwrap();
     assert_eq!(next_event(&mut raw, 3000).await, Event::Open);
-    assert_eq!(next_event(&mut raw, 3000).await, Event::Message(Message::Bytes(vec![1, 2, 3])));
-    assert_eq!(next_event(&mut raw, 3000).await, Event::Message(Message::Text("t".into())));
+    assert_eq!(
+        next_event(&mut raw, 3000).await,
+        Event::Message(Message::Bytes(vec![1, 2, 3]))
+    );
+    assert_eq!(
+        next_event(&mut raw, 3000).await,
+        Event::Message(Message::Text("t".into()))
+    );
 }
 
 #[wasm_bindgen_test]
@@ -102,7 +120,9 @@ async fn undecodable_message_is_reported_and_the_connection_stays_open() {
     wrong_shape.send(&"just a string".to_owned()).unwrap();
     assert_eq!(next_event(&mut wrong_shape, 3000).await, Event::Open);
     match next_event(&mut wrong_shape, 3000).await {
-        Event::DecodeError(error) => assert_eq!(error.raw, Message::Text("\"just a string\"".into())),
+        Event::DecodeError(error) => {
+            assert_eq!(error.raw, Message::Text("\"just a string\"".into()))
+        }
         other => panic!("expected a decode error, got {other:?}"),
     }
     assert_eq!(wrong_shape.state(), State::Open);
@@ -110,7 +130,13 @@ async fn undecodable_message_is_reported_and_the_connection_stays_open() {
 
 #[wasm_bindgen_test]
 fn invalid_input_gives_errors_not_panics() {
-    for url in ["ftp://example.com/", "not a url", "ws://example.com/#fragment", "/relative", ""] {
+    for url in [
+        "ftp://example.com/",
+        "not a url",
+        "ws://example.com/#fragment",
+        "/relative",
+        "",
+    ] {
         let opened = Socket::<String, String, Text>::open(Config::new(url));
         assert!(
             matches!(opened, Err(Error::InvalidUrl { .. })),
@@ -119,12 +145,23 @@ fn invalid_input_gives_errors_not_panics() {
         );
     }
     let with_protocols = |protocols: &[&str]| {
-        Socket::<String, String, Text>::open(Config::new(ws_url("/echo")).protocols(protocols.to_vec()))
-            .err()
+        Socket::<String, String, Text>::open(
+            Config::new(ws_url("/echo")).protocols(protocols.to_vec()),
+        )
+        .err()
     };
-    assert!(matches!(with_protocols(&["a b"]), Some(Error::InvalidProtocol { .. })));
-    assert!(matches!(with_protocols(&["x", "x"]), Some(Error::InvalidProtocol { .. })));
-    assert!(matches!(with_protocols(&[""]), Some(Error::InvalidProtocol { .. })));
+    assert!(matches!(
+        with_protocols(&["a b"]),
+        Some(Error::InvalidProtocol { .. })
+    ));
+    assert!(matches!(
+        with_protocols(&["x", "x"]),
+        Some(Error::InvalidProtocol { .. })
+    ));
+    assert!(matches!(
+        with_protocols(&[""]),
+        Some(Error::InvalidProtocol { .. })
+    ));
 
     let invalid = [
         Config::new(ws_url("/echo")).jitter(f64::NAN),
@@ -137,13 +174,26 @@ fn invalid_input_gives_errors_not_panics() {
     ];
     for config in invalid {
         let opened = Socket::<String, String, Text>::open(config);
-        assert!(matches!(opened, Err(Error::InvalidOption(_))), "{:?}", opened.err());
+        assert!(
+            matches!(opened, Err(Error::InvalidOption(_))),
+            "{:?}",
+            opened.err()
+        );
     }
 
     let socket: Socket<String, String, Text> = Socket::open(Config::new(ws_url("/echo"))).unwrap();
-    assert!(matches!(socket.close_with(1006, ""), Err(Error::InvalidClose(_))));
-    assert!(matches!(socket.close_with(4000, &"x".repeat(124)), Err(Error::InvalidClose(_))));
-    assert!(matches!(socket.reconnect_with(2000, ""), Err(Error::InvalidClose(_))));
+    assert!(matches!(
+        socket.close_with(1006, ""),
+        Err(Error::InvalidClose(_))
+    ));
+    assert!(matches!(
+        socket.close_with(4000, &"x".repeat(124)),
+        Err(Error::InvalidClose(_))
+    ));
+    assert!(matches!(
+        socket.reconnect_with(2000, ""),
+        Err(Error::InvalidClose(_))
+    ));
     assert!(socket.close_with(4999, "fine").is_ok());
 }
 
@@ -162,11 +212,18 @@ async fn start_closed_waits_for_reconnect() {
     let config = Config::new(ws_url(&format!("/echo?client={client}"))).start_closed(true);
     let mut socket: Socket<String, String, Text> = Socket::open(config).unwrap();
     assert_eq!(socket.state(), State::Closed);
-    assert_eq!(socket.send(&"early".to_owned()), Err(Error::Closed));
+    assert_eq!(
+        socket.send(&"early".to_owned()),
+        Ok(Sent::Queued { dropped: 0 })
+    );
     expect_quiet(&mut socket, 200).await;
     assert_eq!(client_stats(client).await.1, 0, "no connection was made");
     socket.reconnect();
     assert_eq!(next_event(&mut socket, 3000).await, Event::Open);
+    assert_eq!(
+        next_event(&mut socket, 3000).await,
+        Event::Message("early".into())
+    );
 }
 
 #[wasm_bindgen_test]
@@ -197,7 +254,8 @@ async fn halves_work_from_separate_tasks() {
 #[wasm_bindgen_test]
 async fn user_close_stops_reconnecting() {
     let client = "user-close";
-    let config = Config::new(ws_url(&format!("/echo?client={client}"))).min_delay(Duration::from_millis(20));
+    let config =
+        Config::new(ws_url(&format!("/echo?client={client}"))).min_delay(Duration::from_millis(20));
     let mut socket: Socket<String, String, Text> = Socket::open(config).unwrap();
     assert_eq!(next_event(&mut socket, 3000).await, Event::Open);
     socket.close_with(4001, "done").unwrap();
@@ -205,7 +263,12 @@ async fn user_close_stops_reconnecting() {
     assert_eq!(socket.state(), State::Closing);
     assert_eq!(
         next_event(&mut socket, 3000).await,
-        Event::Closed { code: 4001, reason: "done".into(), was_clean: true, will_reconnect: false }
+        Event::Closed {
+            code: 4001,
+            reason: "done".into(),
+            was_clean: true,
+            will_reconnect: false
+        }
     );
     assert_eq!(socket.state(), State::Closed);
     expect_quiet(&mut socket, 300).await;
@@ -221,7 +284,10 @@ async fn close_while_connecting_gives_one_closed_event() {
     socket.close();
     socket.close();
     match next_event(&mut socket, 3000).await {
-        Event::Closed { will_reconnect: false, .. } => {}
+        Event::Closed {
+            will_reconnect: false,
+            ..
+        } => {}
         other => panic!("expected the final close, got {other:?}"),
     }
     assert_eq!(socket.state(), State::Closed);
@@ -239,8 +305,20 @@ async fn dropping_every_handle_closes_the_connection() {
     let second_sender = sender.clone();
     drop(sender);
     sleep(100).await;
-    assert_eq!(client_stats(client).await.0, 1, "a live sender keeps the connection");
+    assert_eq!(
+        client_stats(client).await.0,
+        1,
+        "a live sender keeps the connection"
+    );
     drop(second_sender);
-    assert_eq!(wait_for_open_count(client, 0, 3000).await.0, 0, "the server saw the close");
-    assert_eq!(receiver.next().await, None, "the stream ends with the last sender");
+    assert_eq!(
+        wait_for_open_count(client, 0, 3000).await.0,
+        0,
+        "the server saw the close"
+    );
+    assert_eq!(
+        receiver.next().await,
+        None,
+        "the stream ends with the last sender"
+    );
 }

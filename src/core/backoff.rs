@@ -32,7 +32,14 @@ impl Backoff {
     /// The delay before retry number `retry` (1 for the first retry), given a random number
     /// in `[0, 1)`.
     pub fn delay_ms(&self, retry: u32, random: f64) -> u32 {
-        let exponent = retry.saturating_sub(1).min(1_000) as i32;
+        // A zero minimum stays zero: once the factor's power overflows, 0 × ∞ is NaN, and
+        // `f64::min` below would turn that NaN into the maximum delay.
+        if self.min_delay_ms == 0 {
+            return 0;
+        }
+        // No smaller cap on the exponent: a factor just above 1 needs thousands of retries to
+        // reach the maximum, and capping at, say, 1000 would freeze the delay below it.
+        let exponent = i32::try_from(retry.saturating_sub(1)).unwrap_or(i32::MAX);
         let grown = f64::from(self.min_delay_ms) * self.grow_factor.powi(exponent);
         self.jittered(grown.min(f64::from(self.max_delay_ms)), random)
     }

@@ -54,8 +54,12 @@ impl core::fmt::Display for Failure {
         match self {
             Failure::UrlProvider(error) => write!(f, "the URL provider failed: {error}"),
             Failure::InvalidUrl(error) => write!(f, "the browser refused the URL: {error}"),
-            Failure::Socket => f.write_str("the connection failed or broke (the browser gives no detail)"),
-            Failure::ConnectTimeout => f.write_str("the connection did not open within connect_timeout"),
+            Failure::Socket => {
+                f.write_str("the connection failed or broke (the browser gives no detail)")
+            }
+            Failure::ConnectTimeout => {
+                f.write_str("the connection did not open within connect_timeout")
+            }
         }
     }
 }
@@ -71,8 +75,9 @@ pub enum State {
     Closing,
     /// Waiting out the backoff delay before the next attempt; sends are queued.
     Waiting,
-    /// Not connected and not trying: never started, closed by the user, closed by the server
-    /// with a final code, or out of retries.
+    /// Not connected and not trying: not started yet (sends are queued for the first
+    /// connection), closed by the user, closed by the server with a final code, or out of
+    /// retries (sends are refused).
     Closed,
 }
 

@@ -27,6 +27,10 @@ pub(crate) enum PingDue {
 #[derive(Clone, Debug)]
 pub(crate) struct Liveness {
     last_received: f64,
+    /// A ping went out and nothing has arrived since: the pong deadline is running.
+    awaiting_reply: bool,
+    /// When the last ping went out, until its pong comes back. Kept apart from
+    /// `awaiting_reply` because other traffic may answer the deadline before the pong arrives.
     ping_sent_at: Option<f64>,
 }
 
@@ -34,6 +38,7 @@ impl Liveness {
     pub(crate) fn new(now: f64) -> Self {
         Liveness {
             last_received: now,
+            awaiting_reply: false,
             ping_sent_at: None,
         }
     }
@@ -42,12 +47,12 @@ impl Liveness {
     /// case the caller stops the pong deadline and restarts the ping interval.
     pub(crate) fn received(&mut self, now: f64) -> bool {
         self.last_received = now;
-        self.ping_sent_at.take().is_some()
+        std::mem::take(&mut self.awaiting_reply)
     }
 
-    /// The round-trip time of a pong, if a ping was outstanding.
-    pub(crate) fn pong_rtt(&self, now: f64) -> Option<f64> {
-        self.ping_sent_at.map(|sent| (now - sent).max(0.0))
+    /// The round-trip time of a pong, if it answers a ping (each ping is timed once).
+    pub(crate) fn pong_rtt(&mut self, now: f64) -> Option<f64> {
+        self.ping_sent_at.take().map(|sent| (now - sent).max(0.0))
     }
 
     pub(crate) fn ping_due(&mut self, now: f64, interval_ms: u32) -> PingDue {
@@ -57,6 +62,7 @@ impl Liveness {
             // At least 1 ms, so a timer that fires a hair early cannot spin.
             return PingDue::WaitMore(((interval - silent_for).ceil() as u32).max(1));
         }
+        self.awaiting_reply = true;
         self.ping_sent_at = Some(now);
         PingDue::SendPing
     }

@@ -181,6 +181,9 @@ pub enum Output<F> {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
+    /// Not started yet (a socket opened with `start_closed`): sends are queued for the first
+    /// connection, as the user has not said they are done.
+    Idle,
     Closed,
     Resolving(ConnId),
     Connecting(ConnId),
@@ -214,13 +217,14 @@ pub struct Machine<F> {
 }
 
 impl<F> Machine<F> {
-    /// A closed machine with the given policy; `seed` drives the backoff jitter.
+    /// A machine that has not started connecting, with the given policy; `seed` drives the
+    /// backoff jitter.
     pub fn new(policy: Policy, seed: u64) -> Result<Self, PolicyError> {
         policy.validate()?;
         let queue = SendQueue::new(policy.queue_capacity, policy.overflow);
         Ok(Machine {
             policy,
-            phase: Phase::Closed,
+            phase: Phase::Idle,
             retries: 0,
             last_conn: 0,
             rng: Rng::new(seed),
@@ -240,7 +244,7 @@ impl<F> Machine<F> {
     /// The connection state.
     pub fn state(&self) -> State {
         match self.phase {
-            Phase::Closed => State::Closed,
+            Phase::Idle | Phase::Closed => State::Closed,
             Phase::Resolving(_) | Phase::Connecting(_) => State::Connecting,
             Phase::Open(_) => State::Open,
             Phase::Closing(_) => State::Closing,
@@ -252,7 +256,7 @@ impl<F> Machine<F> {
     pub fn socket(&self) -> Option<ConnId> {
         match self.phase {
             Phase::Connecting(conn) | Phase::Open(conn) | Phase::Closing(conn) => Some(conn),
-            Phase::Closed | Phase::Resolving(_) | Phase::Waiting => None,
+            Phase::Idle | Phase::Closed | Phase::Resolving(_) | Phase::Waiting => None,
         }
     }
 
@@ -277,8 +281,9 @@ impl<F> Machine<F> {
         &self.policy
     }
 
-    /// Sends `frame` now if the connection is open, queues it if an attempt is under way or
-    /// pending, and hands it back if the socket is closed or the queue is full.
+    /// Sends `frame` now if the connection is open, queues it if an attempt is under way,
+    /// pending or not started yet, and hands it back if the socket was closed or the queue is
+    /// full.
     pub fn send(&mut self, frame: F) -> Result<Sent, Rejected<F>> {
         match self.phase {
             Phase::Open(_) => {
@@ -289,7 +294,7 @@ impl<F> Machine<F> {
                 frame,
                 error: SendError::Closed,
             }),
-            Phase::Resolving(_) | Phase::Connecting(_) | Phase::Waiting => {
+            Phase::Idle | Phase::Resolving(_) | Phase::Connecting(_) | Phase::Waiting => {
                 match self.queue.push(frame) {
                     Ok(dropped) => Ok(Sent::Queued { dropped }),
                     Err(frame) => Err(Rejected {
@@ -307,7 +312,7 @@ impl<F> Machine<F> {
     pub fn handle(&mut self, input: Input, now: f64) {
         match input {
             Input::Connect => {
-                if self.phase == Phase::Closed {
+                if matches!(self.phase, Phase::Idle | Phase::Closed) {
                     self.retries = 0;
                     self.start_attempt();
                 }
@@ -342,7 +347,7 @@ impl<F> Machine<F> {
             }
             Input::Pong { conn } => {
                 if self.phase == Phase::Open(conn) {
-                    if let Some(rtt) = self.liveness.as_ref().and_then(|l| l.pong_rtt(now)) {
+                    if let Some(rtt) = self.liveness.as_mut().and_then(|l| l.pong_rtt(now)) {
                         self.rtt_ms = Some(rtt);
                     }
                     self.received(now);
@@ -351,7 +356,8 @@ impl<F> Machine<F> {
             Input::SocketError { conn } => {
                 // Closing a socket that is still connecting makes the browser report an error
                 // of our own making; only errors on live, wanted sockets are news.
-                let wanted = matches!(self.phase, Phase::Connecting(c) | Phase::Open(c) if c == conn);
+                let wanted =
+                    matches!(self.phase, Phase::Connecting(c) | Phase::Open(c) if c == conn);
                 if wanted {
                     self.emit(Event::Failed(Failure::Socket));
                 }
@@ -392,7 +398,8 @@ impl<F> Machine<F> {
         // Queued messages go out before the user hears of the open, so anything the user
         // sends in reaction to it lands behind them.
         let queued = self.queue.take_all();
-        self.outputs.extend(queued.into_iter().map(Output::Transmit));
+        self.outputs
+            .extend(queued.into_iter().map(Output::Transmit));
         if let Some(heartbeat) = self.policy.heartbeat {
             self.liveness = Some(Liveness::new(now));
             self.start_timer(Timer::Ping, heartbeat.interval_ms);
@@ -410,6 +417,8 @@ impl<F> Machine<F> {
 
     fn close(&mut self, code: u16, reason: String) {
         match self.phase {
+            // Already closed as far as the user can tell, so no event.
+            Phase::Idle => self.phase = Phase::Closed,
             Phase::Closed | Phase::Closing(_) => {}
             Phase::Resolving(_) | Phase::Waiting => {
                 self.stop_timer(Timer::Retry);
@@ -451,7 +460,7 @@ impl<F> Machine<F> {
                 self.stop_timer(Timer::Retry);
                 self.stop_timer(Timer::Handshake);
             }
-            Phase::Closed => {}
+            Phase::Idle | Phase::Closed => {}
         }
         self.retries = 0;
         self.start_attempt();
@@ -573,7 +582,7 @@ impl<F> Machine<F> {
             });
             return;
         }
-        self.retries += 1;
+        self.retries = self.retries.saturating_add(1);
         let random = self.rng.next_unit();
         let backoff = &self.policy.backoff;
         let delay_ms = if try_again_later {
@@ -605,7 +614,8 @@ impl<F> Machine<F> {
 
     fn start_timer(&mut self, timer: Timer, after_ms: u32) {
         self.armed[timer.index()] = true;
-        self.outputs.push_back(Output::StartTimer { timer, after_ms });
+        self.outputs
+            .push_back(Output::StartTimer { timer, after_ms });
     }
 
     fn stop_timer(&mut self, timer: Timer) {

@@ -57,7 +57,11 @@ pub struct PolicyError {
 
 impl core::fmt::Display for PolicyError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "invalid option `{}`: expected {}", self.option, self.expected)
+        write!(
+            f,
+            "invalid option `{}`: expected {}",
+            self.option, self.expected
+        )
     }
 }
 
@@ -69,7 +73,10 @@ impl Policy {
         let fail = |option, expected| Err(PolicyError { option, expected });
         let backoff = &self.backoff;
         if backoff.max_delay_ms > MAX_TIMER_MS {
-            return fail("max_delay", "at most 2147483647 ms (the browser timer limit)");
+            return fail(
+                "max_delay",
+                "at most 2147483647 ms (the browser timer limit)",
+            );
         }
         if backoff.min_delay_ms > backoff.max_delay_ms {
             return fail("min_delay", "a delay no longer than max_delay");

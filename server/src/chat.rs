@@ -1,0 +1,105 @@
+//! `/chat`: every message goes to every `/chat` client, the sender included, so each client
+//! sees the same global order.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, Uri};
+use axum::response::{IntoResponse, Response};
+use tokio::sync::broadcast::{self, error::RecvError};
+
+use crate::connection::Connection;
+use crate::faults::is_heartbeat;
+use crate::session::{Outcome, client_closed, going_away, server_close};
+use crate::state::AppState;
+use crate::stats::{Endpoint, OpenConnection};
+use crate::upgrade;
+
+pub(crate) async fn handle(
+    State(state): State<Arc<AppState>>,
+    Query(query): Query<HashMap<String, String>>,
+    uri: Uri,
+    headers: HeaderMap,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    let id = state.next_connection_id();
+    let connection = Connection::new(id, &uri, &headers, query.get("client"));
+    if let Some(refused) = upgrade::refuse_disallowed_origin(&connection, &state) {
+        return refused;
+    }
+    let upgrade = match upgrade {
+        Ok(upgrade) => upgrade,
+        Err(rejection) => return rejection.into_response(),
+    };
+    let session_state = Arc::clone(&state);
+    upgrade::accept(upgrade, &headers, &state, move |socket| {
+        run(socket, connection, session_state)
+    })
+}
+
+async fn run(mut socket: WebSocket, connection: Connection, state: Arc<AppState>) {
+    // Subscribed before the connection counts as open, so a test that waits for `open` knows
+    // every message sent from then on reaches this client.
+    let mut feed = state.chat.subscribe();
+    let mut open = state.stats.open(Endpoint::Chat, connection.client());
+    connection.log_opened(socket.protocol());
+    let outcome = converse(&mut socket, &mut open, &mut feed, &state).await;
+    connection.log_closed(open.messages(), &outcome);
+}
+
+async fn converse(
+    socket: &mut WebSocket,
+    open: &mut OpenConnection,
+    feed: &mut broadcast::Receiver<Message>,
+    state: &AppState,
+) -> Outcome {
+    loop {
+        tokio::select! {
+            biased;
+            () = state.shutdown.cancelled() => {
+                return server_close(socket, going_away(), "shutdown").await;
+            }
+            incoming = socket.recv() => match incoming {
+                None => return Outcome::Lost(None),
+                Some(Err(error)) => return Outcome::Lost(Some(error)),
+                Some(Ok(Message::Close(frame))) => return client_closed(socket, frame).await,
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                Some(Ok(message)) => {
+                    open.record(&message);
+                    if is_heartbeat(&message) {
+                        if let Err(error) = socket.send(Message::text("pong")).await {
+                            return Outcome::SendFailed(error);
+                        }
+                    } else {
+                        // Cannot fail: this session's own feed is a receiver.
+                        let _ = state.chat.send(message);
+                    }
+                }
+            },
+            broadcast = feed.recv() => match broadcast {
+                Ok(message) => {
+                    if let Err(error) = socket.send(message).await {
+                        return Outcome::SendFailed(error);
+                    }
+                }
+                // The channel never waits for a slow reader: it drops that reader's oldest
+                // messages instead. A client that missed some would see a gap in the global
+                // order without knowing, so it is closed with 1013 (try again later).
+                Err(RecvError::Lagged(missed)) => {
+                    let frame = CloseFrame {
+                        code: close_code::AGAIN,
+                        reason: Utf8Bytes::from(format!("too slow: missed {missed} messages")),
+                    };
+                    return server_close(socket, frame, "fell behind the chat").await;
+                }
+                // The sender lives in the shared state, so this only happens while it goes away.
+                Err(RecvError::Closed) => {
+                    return server_close(socket, going_away(), "shutdown").await;
+                }
+            },
+        }
+    }
+}

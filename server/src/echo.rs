@@ -1,0 +1,166 @@
+//! `/echo`: answers every message in order, with the faults its query asks for.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use tokio::time::{Instant, sleep_until};
+
+use crate::connection::Connection;
+use crate::faults::{Ending, Faults, Handshake, is_heartbeat};
+use crate::session::{Outcome, client_closed, going_away, server_close};
+use crate::state::AppState;
+use crate::stats::{Endpoint, OpenConnection};
+use crate::upgrade;
+
+pub(crate) async fn handle(
+    State(state): State<Arc<AppState>>,
+    Query(query): Query<HashMap<String, String>>,
+    uri: Uri,
+    headers: HeaderMap,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    let id = state.next_connection_id();
+    let connection = Connection::new(id, &uri, &headers, query.get("client"));
+    if let Some(refused) = upgrade::refuse_disallowed_origin(&connection, &state) {
+        return refused;
+    }
+    let faults = match Faults::from_query(&query) {
+        Ok(faults) => faults,
+        Err(bad) => return connection.refuse(StatusCode::BAD_REQUEST, bad),
+    };
+    match faults.handshake {
+        Handshake::Accept => {}
+        Handshake::Reject(status) => {
+            let why = format_args!("as asked by reject={}", status.as_u16());
+            return connection.refuse(status, why);
+        }
+        Handshake::Hang => return hang(&state, &connection).await,
+    }
+    let upgrade = match upgrade {
+        Ok(upgrade) => upgrade,
+        Err(rejection) => return rejection.into_response(),
+    };
+    let session_state = Arc::clone(&state);
+    upgrade::accept(upgrade, &headers, &state, move |socket| {
+        run(socket, connection, faults, session_state)
+    })
+}
+
+/// `hang=1`: leaves the handshake unanswered until the client gives up (the request is then
+/// dropped) or the server shuts down.
+async fn hang(state: &AppState, connection: &Connection) -> Response {
+    connection.log(format_args!(
+        "{connection} hanging: the handshake stays unanswered"
+    ));
+    state.shutdown.cancelled().await;
+    connection.refuse(StatusCode::SERVICE_UNAVAILABLE, "server shutting down")
+}
+
+async fn run(mut socket: WebSocket, connection: Connection, faults: Faults, state: Arc<AppState>) {
+    let mut open = state.stats.open(Endpoint::Echo, connection.client());
+    connection.log_opened(socket.protocol());
+    let outcome = converse(&mut socket, &faults, &mut open, &state).await;
+    connection.log_closed(open.messages(), &outcome);
+}
+
+/// Something the session owes the client, due at a given time.
+struct Due {
+    at: Instant,
+    action: Action,
+}
+
+enum Action {
+    Send(Message),
+    Drop,
+    Close(CloseFrame),
+}
+
+impl From<&Ending> for Action {
+    fn from(ending: &Ending) -> Self {
+        match ending {
+            Ending::Drop { .. } => Self::Drop,
+            Ending::Close { frame, .. } => Self::Close(frame.clone()),
+        }
+    }
+}
+
+async fn converse(
+    socket: &mut WebSocket,
+    faults: &Faults,
+    open: &mut OpenConnection,
+    state: &AppState,
+) -> Outcome {
+    // Replies wait here until due, so `delay_ms` delays each one without reordering them.
+    let mut owed: VecDeque<Due> = VecDeque::new();
+    let mut data_messages = 0;
+    let mut ending_owed = false;
+    if let Some(ending) = faults.ending.as_ref().filter(|ending| ending.after() == 0) {
+        owed.push_back(Due {
+            at: Instant::now(),
+            action: ending.into(),
+        });
+        ending_owed = true;
+    }
+
+    loop {
+        let next_due = owed.front().map(|due| due.at);
+        tokio::select! {
+            biased;
+            () = state.shutdown.cancelled() => {
+                return server_close(socket, going_away(), "shutdown").await;
+            }
+            () = sleep_until_some(next_due) => {
+                let Some(due) = owed.pop_front() else { continue };
+                match due.action {
+                    Action::Send(reply) => {
+                        if let Err(error) = socket.send(reply).await {
+                            return Outcome::SendFailed(error);
+                        }
+                    }
+                    Action::Drop => return Outcome::Dropped,
+                    Action::Close(frame) => {
+                        return server_close(socket, frame, "close_after").await;
+                    }
+                }
+            }
+            incoming = socket.recv() => match incoming {
+                None => return Outcome::Lost(None),
+                Some(Err(error)) => return Outcome::Lost(Some(error)),
+                Some(Ok(Message::Close(frame))) => return client_closed(socket, frame).await,
+                // Protocol pings are answered by the WebSocket layer itself.
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                // Once the ending is owed the session is over: later messages are neither
+                // answered nor recorded.
+                Some(Ok(_)) if ending_owed => {}
+                Some(Ok(message)) => {
+                    open.record(&message);
+                    let at = Instant::now() + faults.delay;
+                    if let Some(reply) = faults.answer(&message) {
+                        owed.push_back(Due { at, action: Action::Send(reply) });
+                    }
+                    if !is_heartbeat(&message) {
+                        data_messages += 1;
+                        if let Some(ending) =
+                            faults.ending.as_ref().filter(|ending| ending.after() == data_messages)
+                        {
+                            owed.push_back(Due { at, action: ending.into() });
+                            ending_owed = true;
+                        }
+                    }
+                }
+            },
+        }
+    }
+}
+
+async fn sleep_until_some(at: Option<Instant>) {
+    match at {
+        Some(at) => sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}

@@ -1,0 +1,47 @@
+//! Demo and test server for resocket.
+//!
+//! Serves the demo page and the npm package, and WebSocket endpoints that misbehave on request,
+//! so the browser tests can prove how the client reacts to drops, close codes, silence, delays,
+//! refused handshakes and garbage. `/stats` and `/received` let a test check from the server's
+//! side what the client did: how many sockets it held at once and what it sent, in which order.
+//!
+//! | route | what it does |
+//! | --- | --- |
+//! | `/` | static files from [`ServerConfig::www`] |
+//! | `/pkg/` | static files from [`ServerConfig::pkg`] |
+//! | `/echo` | WebSocket echo; query parameters inject faults (`drop_after`, `close_after`, `code`, `reason`, `silent`, `delay_ms`, `reject`, `garbage`, `hang`) |
+//! | `/chat` | WebSocket broadcast to every `/chat` client, the sender included |
+//! | `/stats` | open and total connections per endpoint and per `client=NAME` tag, as JSON |
+//! | `/received?client=NAME` | what that client sent, in arrival order, as JSON |
+//! | `/reset` | forgets totals and received messages (`GET`, `POST` or `DELETE`) |
+//!
+//! The server listens on 127.0.0.1 only.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use resocket_server::{Server, ServerConfig};
+//!
+//! let server = Server::bind(ServerConfig { port: 0, ..ServerConfig::default() }).await?;
+//! println!("listening on {}", server.local_addr());
+//! server.run(async { let _ = tokio::signal::ctrl_c().await; }).await
+//! # }
+//! ```
+
+#![deny(missing_docs)]
+
+mod chat;
+mod config;
+mod connection;
+mod echo;
+mod faults;
+mod routes;
+mod server;
+mod session;
+mod state;
+mod static_files;
+mod stats;
+mod stats_http;
+mod upgrade;
+
+pub use config::ServerConfig;
+pub use server::{Server, serve};

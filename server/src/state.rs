@@ -1,0 +1,43 @@
+//! What every request handler shares.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::extract::ws::Message;
+use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::stats::Stats;
+
+/// How many chat messages a slow `/chat` client may fall behind before it is closed.
+const CHAT_BACKLOG: usize = 4096;
+
+pub(crate) struct AppState {
+    pub stats: Arc<Stats>,
+    pub chat: broadcast::Sender<Message>,
+    pub allowed_origins: Vec<String>,
+    /// Cancelled when the server shuts down: sessions close, hanging handshakes give up.
+    pub shutdown: CancellationToken,
+    /// Every WebSocket session, so shutdown can wait for their close handshakes.
+    pub sessions: TaskTracker,
+    last_connection_id: AtomicU64,
+}
+
+impl AppState {
+    pub fn new(allowed_origins: Vec<String>) -> Self {
+        Self {
+            stats: Arc::default(),
+            chat: broadcast::Sender::new(CHAT_BACKLOG),
+            allowed_origins,
+            shutdown: CancellationToken::new(),
+            sessions: TaskTracker::new(),
+            last_connection_id: AtomicU64::new(0),
+        }
+    }
+
+    /// Numbers WebSocket requests from 1 so log lines of one connection can be grepped.
+    pub fn next_connection_id(&self) -> u64 {
+        self.last_connection_id.fetch_add(1, Ordering::Relaxed) + 1
+    }
+}

@@ -1,0 +1,59 @@
+//! What every WebSocket request goes through before the session starts: the origin allowlist,
+//! the subprotocol choice, and tracking of the session for shutdown.
+
+use axum::extract::ws::{WebSocket, WebSocketUpgrade};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::Response;
+
+use crate::connection::Connection;
+use crate::state::AppState;
+
+/// Refuses a browser whose origin is not allowed; requests without an `Origin` header come from
+/// non-browser clients and pass.
+pub(crate) fn refuse_disallowed_origin(
+    connection: &Connection,
+    state: &AppState,
+) -> Option<Response> {
+    let origin = connection.origin()?;
+    let allowed = &state.allowed_origins;
+    let listed = allowed
+        .iter()
+        .any(|entry| entry.trim_end_matches('/') == origin);
+    (!allowed.is_empty() && !listed).then(|| {
+        connection.refuse(
+            StatusCode::FORBIDDEN,
+            format_args!("origin {origin} is not in --allow-origin"),
+        )
+    })
+}
+
+/// Upgrades the connection and runs `session` on it as a task that shutdown waits for.
+pub(crate) fn accept<F, Fut>(
+    mut upgrade: WebSocketUpgrade,
+    headers: &HeaderMap,
+    state: &AppState,
+    session: F,
+) -> Response
+where
+    F: FnOnce(WebSocket) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    if let Some(protocol) = first_offered_protocol(headers) {
+        upgrade.set_selected_protocol(protocol);
+    }
+    let sessions = state.sessions.clone();
+    upgrade.on_upgrade(move |socket| sessions.track_future(session(socket)))
+}
+
+/// The first subprotocol the client offered, which the server always accepts so client tests
+/// can check what was negotiated.
+fn first_offered_protocol(headers: &HeaderMap) -> Option<HeaderValue> {
+    headers
+        .get(header::SEC_WEBSOCKET_PROTOCOL)?
+        .to_str()
+        .ok()?
+        .split(',')
+        .map(str::trim)
+        .find(|protocol| !protocol.is_empty())
+        .and_then(|protocol| HeaderValue::from_str(protocol).ok())
+}

@@ -1,0 +1,90 @@
+//! The `resocket-server` binary:
+//! - `--port 0` prints exactly `resocket-server listening on http://127.0.0.1:PORT` on stdout
+//! - it serves on that port and exits 0 on SIGTERM
+//! - a port that cannot be bound is reported on stderr with exit code 1
+
+use std::io::{BufRead, BufReader, Read};
+use std::net::{SocketAddr, TcpListener};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use crate::support::{PATIENCE, http};
+
+fn server_command() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_resocket-server"));
+    command
+        .args(["--www", "/nonexistent/www", "--pkg", "/nonexistent/pkg"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+fn wait_with_patience(child: &mut Child) -> ExitStatus {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the server did not exit in time");
+        }
+        sleep(Duration::from_millis(20));
+    }
+}
+
+#[tokio::test]
+async fn announces_its_port_and_exits_cleanly_on_sigterm() {
+    let mut child = server_command()
+        .args(["--port", "0"])
+        .spawn()
+        .expect("spawn");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("read the announcement");
+
+    let address = line
+        .strip_prefix("resocket-server listening on http://")
+        .and_then(|rest| rest.strip_suffix('\n'))
+        .unwrap_or_else(|| panic!("unexpected announcement {line:?}"));
+    let address: SocketAddr = address.parse().expect("an address");
+    assert!(
+        address.ip().is_loopback() && address.port() != 0,
+        "{address}"
+    );
+    assert_eq!(http(address, "GET", "/stats", &[]).await.status, 200);
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(killed.success());
+    let status = tokio::task::spawn_blocking(move || wait_with_patience(&mut child))
+        .await
+        .expect("join");
+    assert_eq!(status.code(), Some(0));
+}
+
+#[test]
+fn a_taken_port_exits_with_code_1() {
+    let taken = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = taken.local_addr().expect("address").port().to_string();
+    let mut child = server_command()
+        .args(["--port", &port])
+        .spawn()
+        .expect("spawn");
+    let status = wait_with_patience(&mut child);
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr)
+        .expect("read stderr");
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("cannot listen on 127.0.0.1:"), "{stderr}");
+}
