@@ -8,7 +8,7 @@ setup:
 	bash scripts/setup.sh
 
 package: setup
-	wasm-pack build --release --target web --out-dir pkg
+	bash scripts/package.sh
 
 demo: package
 	cargo run --release -p resocket-server -- --port $(PORT)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the build, the demo and the tests need, skipping what is already there:
 # the wasm32 target, rustfmt and clippy, wasm-pack, the wasm-bindgen CLI of exactly the version
-# in Cargo.lock, and Debian's Chromium, ChromeDriver and binaryen (wasm-opt).
+# in Cargo.lock, Debian's Chromium and ChromeDriver, and the npm packages of package-lock.json
+# (binaryen's wasm-opt, Playwright's driver library, TypeScript, Vite).
 # Nothing downloads a browser or a driver of its own.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +12,6 @@ log() { printf '[setup] %s\n' "$*"; }
 missing_packages=()
 command -v chromium >/dev/null || missing_packages+=(chromium)
 command -v chromedriver >/dev/null || missing_packages+=(chromium-driver)
-command -v wasm-opt >/dev/null || missing_packages+=(binaryen)
 if ((${#missing_packages[@]})); then
   log "installing Debian packages: ${missing_packages[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -41,6 +41,12 @@ fi
 if ! wasm-pack --version 2>/dev/null | grep -q '^wasm-pack 0\.15\.'; then
   log "installing wasm-pack 0.15; this takes a few minutes"
   cargo install wasm-pack --version '^0.15'
+fi
+
+# npm ci only when the lock file changed since the last install.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "installing npm packages (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
 fi
 
 log "ready"

@@ -6,13 +6,17 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::time::Duration;
 
+use wasm_bindgen::JsValue;
+
 use crate::core::{HeartbeatTiming, Overflow, Policy};
+use crate::driver::{CloseVerdict, Pong, Settings};
+use crate::target::{self, Resolution, Resolver, Target, check_protocols, resolve_url};
 use crate::{Error, Message};
 
 type UrlFuture = Pin<Box<dyn Future<Output = Result<String, String>>>>;
 
 /// The user's verdict on a close: reconnect (true) or not.
-pub(crate) type ReconnectPredicate = Rc<dyn Fn(u16, &str) -> bool>;
+type ReconnectPredicate = Rc<dyn Fn(u16, &str) -> bool>;
 
 /// Where each connection attempt gets its URL.
 #[derive(Clone)]
@@ -111,7 +115,7 @@ pub struct Config {
 
 impl Config {
     /// Connects to a fixed URL (`ws://`, `wss://`, or `http(s)://`, which the browser maps to
-    /// `ws(s)://`).
+    /// `ws(s)://`; a relative URL resolves against the page's or worker's location).
     pub fn new(url: impl Into<String>) -> Self {
         Config::from_source(UrlSource::Fixed(url.into()))
     }
@@ -242,63 +246,66 @@ impl Config {
         &self.policy
     }
 
-    /// Checks every setting that can be checked before connecting.
-    pub(crate) fn validate(&self) -> Result<(), Error> {
+    /// Checks every setting that can be checked before connecting, and makes the driver's
+    /// settings.
+    pub(crate) fn settings(&self) -> Result<Settings, Error> {
         self.policy.validate()?;
-        if let UrlSource::Fixed(url) = &self.url {
-            check_url(url)?;
-        }
-        check_protocols(&self.protocols)
+        check_protocols(&self.protocols)?;
+        let protocols = self.protocols.clone();
+        let target = match &self.url {
+            UrlSource::Fixed(url) => target::fixed(Target {
+                url: resolve_url(url)?,
+                protocols,
+            }),
+            UrlSource::Sync(provider) => {
+                let provider = provider.clone();
+                Rc::new(move || {
+                    Resolution::Ready(provider().map(|url| Target {
+                        url,
+                        protocols: protocols.clone(),
+                    }))
+                }) as Resolver
+            }
+            UrlSource::Async(provider) => {
+                let provider = provider.clone();
+                Rc::new(move || {
+                    let pending = provider();
+                    let protocols = protocols.clone();
+                    Resolution::Pending(Box::pin(async move {
+                        pending.await.map(|url| Target { url, protocols })
+                    }))
+                }) as Resolver
+            }
+        };
+        let heartbeat = self.heartbeat.as_ref().map(|heartbeat| {
+            let pong = match &heartbeat.pong {
+                PongMatcher::Text(text) => Pong::Exact(JsValue::from_str(text)),
+                PongMatcher::Custom(is_pong) => {
+                    let is_pong = is_pong.clone();
+                    Pong::Custom(Rc::new(move |data: &JsValue| {
+                        data.as_string().is_some_and(|text| is_pong(&text))
+                    }))
+                }
+            };
+            (heartbeat.ping.to_js(), pong)
+        });
+        let should_reconnect = self.should_reconnect.clone().map(|decide| {
+            Rc::new(move |event: &web_sys::CloseEvent| decide(event.code(), &event.reason()))
+                as CloseVerdict
+        });
+        Ok(Settings {
+            policy: self.policy.clone(),
+            target,
+            heartbeat,
+            should_reconnect,
+            // The Rust face decodes bytes itself; `Blob`s would need an asynchronous read.
+            binary_type: web_sys::BinaryType::Arraybuffer,
+            log: None,
+        })
     }
 }
 
 fn millis(duration: Duration) -> u32 {
     // Out-of-range durations saturate, and the policy check then names the option.
     u32::try_from(duration.as_millis()).unwrap_or(u32::MAX)
-}
-
-/// Checks a URL as the WebSocket constructor would, so a fixed URL fails at once with a clear
-/// error instead of failing every attempt.
-pub(crate) fn check_url(url: &str) -> Result<(), Error> {
-    let fail = |reason| {
-        Err(Error::InvalidUrl {
-            url: url.to_owned(),
-            reason,
-        })
-    };
-    let Ok(parsed) = web_sys::Url::new(url) else {
-        return fail("not an absolute URL");
-    };
-    if !matches!(
-        parsed.protocol().as_str(),
-        "ws:" | "wss:" | "http:" | "https:"
-    ) {
-        return fail("the scheme must be ws:, wss:, http: or https:");
-    }
-    if !parsed.hash().is_empty() || url.contains('#') {
-        return fail("WebSocket URLs cannot have a fragment (#...)");
-    }
-    Ok(())
-}
-
-/// Subprotocols must be distinct tokens (RFC 6455 section 4.1, RFC 7230 section 3.2.6).
-pub(crate) fn check_protocols(protocols: &[String]) -> Result<(), Error> {
-    for (index, protocol) in protocols.iter().enumerate() {
-        let fail = |reason| {
-            Err(Error::InvalidProtocol {
-                protocol: protocol.clone(),
-                reason,
-            })
-        };
-        let is_token_char = |c: char| c.is_ascii_graphic() && !"()<>@,;:\\\"/[]?={}".contains(c);
-        if protocol.is_empty() || !protocol.chars().all(is_token_char) {
-            return fail(
-                "a subprotocol must be a non-empty token of visible ASCII without separators",
-            );
-        }
-        if protocols[..index].contains(protocol) {
-            return fail("the same subprotocol is offered twice");
-        }
-    }
-    Ok(())
 }

@@ -18,10 +18,10 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
 
 use crate::codec::describe_js_error;
-use crate::config::{Config, PongMatcher, ReconnectPredicate, UrlSource, check_url};
 use crate::core::{
-    self, ConnId, Input, Machine, Output, PolicyError, Rejected, Sent, State, Timer, close,
+    self, ConnId, Input, Machine, Output, Policy, PolicyError, Rejected, Sent, State, Timer, close,
 };
+use crate::target::{Resolution, Resolver, check_protocols, redact, resolve_url};
 
 #[wasm_bindgen]
 extern "C" {
@@ -47,19 +47,39 @@ pub(crate) enum Notice {
     Message(JsValue),
 }
 
-/// Recognises heartbeat pongs without copying every message into wasm.
-enum Pong {
+/// Recognises heartbeat pongs among incoming messages (`MessageEvent.data`).
+pub(crate) enum Pong {
+    /// Strictly equal to this value: one comparison, no copy into wasm.
     Exact(JsValue),
-    Custom(Rc<dyn Fn(&str) -> bool>),
+    /// Whatever the user's predicate accepts.
+    Custom(Rc<dyn Fn(&JsValue) -> bool>),
 }
 
 impl Pong {
     fn matches(&self, data: &JsValue) -> bool {
         match self {
             Pong::Exact(pong) => data == pong,
-            Pong::Custom(is_pong) => data.as_string().is_some_and(|text| is_pong(&text)),
+            Pong::Custom(is_pong) => is_pong(data),
         }
     }
+}
+
+/// The user's verdict on a close they did not ask for: reconnect (true) or not.
+pub(crate) type CloseVerdict = Rc<dyn Fn(&CloseEvent) -> bool>;
+
+/// Where debug lines go.
+pub(crate) type Log = Rc<dyn Fn(&str)>;
+
+/// Everything a driver runs with, whichever face made it.
+pub(crate) struct Settings {
+    pub(crate) policy: Policy,
+    pub(crate) target: Resolver,
+    /// The ping to send and how to recognise the pong, when the heartbeat is on.
+    pub(crate) heartbeat: Option<(JsValue, Pong)>,
+    pub(crate) should_reconnect: Option<CloseVerdict>,
+    pub(crate) binary_type: BinaryType,
+    /// Where debug lines go, if anywhere.
+    pub(crate) log: Option<Log>,
 }
 
 /// One browser socket and the handlers attached to it.
@@ -74,7 +94,6 @@ struct Connection {
 
 impl Connection {
     fn attach(ws: WebSocket, id: ConnId, driver: &Weak<Driver>) -> Connection {
-        ws.set_binary_type(BinaryType::Arraybuffer);
         let on_open = {
             let driver = driver.clone();
             Closure::<dyn FnMut()>::new(move || {
@@ -143,54 +162,46 @@ struct Runtime {
     machine: Machine<JsValue>,
     connection: Option<Connection>,
     timers: [Option<Timeout>; Timer::ALL.len()],
+    /// The subprotocols of the attempt whose URL the machine is about to connect to.
+    protocols: Option<(ConnId, Vec<String>)>,
+    /// The URL of the current or last socket, as the browser normalised it.
+    last_url: String,
 }
 
 /// Runs one reconnecting socket in the browser.
 pub(crate) struct Driver {
     runtime: RefCell<Runtime>,
     pumping: Cell<bool>,
-    url: UrlSource,
-    protocols: Array,
-    ping: JsValue,
-    pong: Option<Pong>,
-    should_reconnect: Option<ReconnectPredicate>,
+    binary_type: Cell<BinaryType>,
+    target: Resolver,
+    heartbeat: Option<(JsValue, Pong)>,
+    should_reconnect: Option<CloseVerdict>,
+    log: Option<Log>,
     notify: Box<dyn Fn(Notice)>,
 }
 
 impl Driver {
-    /// A driver for `config`; it does not connect until it gets [`Input::Connect`].
+    /// A driver for `settings`; it does not connect until it gets [`Input::Connect`].
     pub(crate) fn new(
-        config: &Config,
+        settings: Settings,
         notify: Box<dyn Fn(Notice)>,
     ) -> Result<Rc<Driver>, PolicyError> {
         let seed = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
-        let machine = Machine::new(config.policy.clone(), seed)?;
-        let (ping, pong) = match &config.heartbeat {
-            Some(heartbeat) => (
-                heartbeat.ping.to_js(),
-                Some(match &heartbeat.pong {
-                    PongMatcher::Text(text) => Pong::Exact(JsValue::from_str(text)),
-                    PongMatcher::Custom(is_pong) => Pong::Custom(is_pong.clone()),
-                }),
-            ),
-            None => (JsValue::UNDEFINED, None),
-        };
+        let machine = Machine::new(settings.policy, seed)?;
         Ok(Rc::new(Driver {
             runtime: RefCell::new(Runtime {
                 machine,
                 connection: None,
                 timers: Default::default(),
+                protocols: None,
+                last_url: String::new(),
             }),
             pumping: Cell::new(false),
-            url: config.url.clone(),
-            protocols: config
-                .protocols
-                .iter()
-                .map(|p| JsValue::from_str(p))
-                .collect(),
-            ping,
-            pong,
-            should_reconnect: config.should_reconnect.clone(),
+            binary_type: Cell::new(settings.binary_type),
+            target: settings.target,
+            heartbeat: settings.heartbeat,
+            should_reconnect: settings.should_reconnect,
+            log: settings.log,
             notify,
         }))
     }
@@ -216,11 +227,28 @@ impl Driver {
         read(&self.runtime.borrow().machine)
     }
 
-    /// The subprotocol the server chose for the current connection, if any.
-    pub(crate) fn protocol(&self) -> Option<String> {
+    /// Reads the current browser socket, if there is one.
+    pub(crate) fn socket<R>(&self, read: impl FnOnce(&WebSocket) -> R) -> Option<R> {
         let runtime = self.runtime.borrow();
-        let connection = runtime.connection.as_ref()?;
-        Some(connection.ws.protocol()).filter(|p| !p.is_empty())
+        runtime
+            .connection
+            .as_ref()
+            .map(|connection| read(&connection.ws))
+    }
+
+    /// The URL of the current or last socket, as the browser normalised it ("" before any).
+    pub(crate) fn url(&self) -> String {
+        self.runtime.borrow().last_url.clone()
+    }
+
+    /// How binary messages arrive; applies to the current socket and every later one.
+    pub(crate) fn set_binary_type(&self, binary_type: BinaryType) {
+        self.binary_type.set(binary_type);
+        self.socket(|ws| ws.set_binary_type(binary_type));
+    }
+
+    pub(crate) fn binary_type(&self) -> BinaryType {
+        self.binary_type.get()
     }
 
     /// Carries out queued outputs in order. Outputs produced meanwhile (by inputs that user
@@ -243,7 +271,11 @@ impl Driver {
             Output::ResolveUrl { conn } => self.resolve_url(conn),
             Output::Connect { conn, url } => self.connect(conn, &url),
             Output::Transmit(frame) => self.transmit(&frame),
-            Output::Ping => self.transmit(&self.ping),
+            Output::Ping => {
+                if let Some((ping, _)) = &self.heartbeat {
+                    self.transmit(ping);
+                }
+            }
             Output::Close { conn, code, reason } => {
                 let runtime = self.runtime.borrow();
                 if let Some(connection) = runtime.connection.as_ref().filter(|c| c.id == conn) {
@@ -274,31 +306,37 @@ impl Driver {
                 let stopped = self.runtime.borrow_mut().timers[timer.index()].take();
                 drop(stopped);
             }
-            Output::Emit(event) => (self.notify)(Notice::Event(event)),
+            Output::Emit(event) => {
+                if let Some(log) = &self.log {
+                    log(&format!("{event:?}"));
+                }
+                (self.notify)(Notice::Event(event));
+            }
         }
     }
 
     fn resolve_url(self: &Rc<Self>, conn: ConnId) {
-        let resolved = move |result: Result<String, String>| match result {
-            Ok(url) => Input::UrlResolved { conn, url },
-            Err(error) => Input::UrlFailed { conn, error },
+        let resolved = move |driver: &Rc<Driver>, result: Result<crate::target::Target, String>| {
+            let input = match result {
+                Ok(target) => {
+                    driver.runtime.borrow_mut().protocols = Some((conn, target.protocols));
+                    Input::UrlResolved {
+                        conn,
+                        url: target.url,
+                    }
+                }
+                Err(error) => Input::UrlFailed { conn, error },
+            };
+            driver.input(input);
         };
-        match &self.url {
-            UrlSource::Fixed(url) => self.input(Input::UrlResolved {
-                conn,
-                url: url.clone(),
-            }),
-            UrlSource::Sync(provider) => {
-                let result = provider();
-                self.input(resolved(result));
-            }
-            UrlSource::Async(provider) => {
-                let pending = provider();
+        match (self.target)() {
+            Resolution::Ready(result) => resolved(self, result),
+            Resolution::Pending(pending) => {
                 let driver = Rc::downgrade(self);
                 spawn_local(async move {
                     let result = pending.await;
                     if let Some(driver) = driver.upgrade() {
-                        driver.input(resolved(result));
+                        resolved(&driver, result);
                     }
                 });
             }
@@ -306,16 +344,28 @@ impl Driver {
     }
 
     fn connect(self: &Rc<Self>, conn: ConnId, url: &str) {
-        let created = check_url(url)
+        let protocols = match self.runtime.borrow_mut().protocols.take() {
+            Some((attempt, protocols)) if attempt == conn => protocols,
+            _ => Vec::new(),
+        };
+        if let Some(log) = &self.log {
+            log(&format!("connecting to {}", redact(url)));
+        }
+        let created = resolve_url(url)
+            .and_then(|url| check_protocols(&protocols).map(|()| url))
             .map_err(|error| error.to_string())
-            .and_then(|()| {
-                WebSocket::new_with_str_sequence(url, &self.protocols)
+            .and_then(|url| {
+                let protocols: Array = protocols.iter().map(|p| JsValue::from_str(p)).collect();
+                WebSocket::new_with_str_sequence(&url, &protocols)
                     .map_err(|error| describe_js_error(&error))
             });
         match created {
             Ok(ws) => {
+                ws.set_binary_type(self.binary_type.get());
                 let connection = Connection::attach(ws, conn, &Rc::downgrade(self));
-                self.runtime.borrow_mut().connection = Some(connection);
+                let mut runtime = self.runtime.borrow_mut();
+                runtime.last_url = connection.ws.url();
+                runtime.connection = Some(connection);
             }
             Err(error) => self.input(Input::OpenFailed { conn, error }),
         }
@@ -335,7 +385,7 @@ impl Driver {
 
     fn on_message(self: &Rc<Self>, conn: ConnId, data: JsValue) {
         // Without a heartbeat the machine has no use for incoming messages: skip it entirely.
-        if let Some(pong) = &self.pong {
+        if let Some((_, pong)) = &self.heartbeat {
             if pong.matches(&data) {
                 self.input(Input::Pong { conn });
                 return;
@@ -354,16 +404,15 @@ impl Driver {
             (finished, runtime.machine.state() == State::Closing)
         };
         drop(finished);
-        let (code, reason) = (event.code(), event.reason());
         let reconnect_allowed = closing_by_request
             || self
                 .should_reconnect
                 .as_ref()
-                .is_none_or(|decide| decide(code, &reason));
+                .is_none_or(|decide| decide(event));
         self.input(Input::Closed {
             conn,
-            code,
-            reason,
+            code: event.code(),
+            reason: event.reason(),
             was_clean: event.was_clean(),
             reconnect_allowed,
         });

@@ -39,8 +39,10 @@ mod config;
 pub mod core;
 mod driver;
 mod error;
+mod js;
 mod message;
 mod socket;
+mod target;
 
 pub use codec::{Bytes, DecodeError, Json, Raw, Text};
 pub use config::{Config, Heartbeat};

@@ -10,6 +10,7 @@ use std::time::Duration;
 use futures_channel::mpsc::{self, UnboundedReceiver};
 use futures_core::Stream;
 use futures_sink::Sink;
+use web_sys::WebSocket;
 
 use crate::codec::{DecodeError, Decoder, Encoder, Json};
 use crate::core::{self, Input, SendError, Sent, State, close};
@@ -123,13 +124,13 @@ where
     ///
     /// Fails at once, without connecting, when an option, the URL or a subprotocol is invalid.
     pub fn open(config: Config) -> Result<Self, Error> {
-        config.validate()?;
+        let settings = config.settings()?;
         let (events, notices) = mpsc::unbounded();
         let notify = Box::new(move |notice| {
             // A dropped receiver means nobody listens any more; sending still works.
             let _ = events.unbounded_send(notice);
         });
-        let driver = Driver::new(&config, notify)?;
+        let driver = Driver::new(settings, notify)?;
         if !config.start_closed {
             driver.input(Input::Connect);
         }
@@ -335,7 +336,9 @@ impl<Out, C> Sender<Out, C> {
 
     /// The subprotocol the server chose for the current connection.
     pub fn protocol(&self) -> Option<String> {
-        self.driver.protocol()
+        self.driver
+            .socket(WebSocket::protocol)
+            .filter(|protocol| !protocol.is_empty())
     }
 }
 

@@ -271,6 +271,16 @@ impl<F> Machine<F> {
         self.queue.len()
     }
 
+    /// The messages waiting for the connection to open, oldest first.
+    pub fn queued(&self) -> impl Iterator<Item = &F> {
+        self.queue.iter()
+    }
+
+    /// The queue's capacity.
+    pub fn queue_capacity(&self) -> usize {
+        self.queue.capacity()
+    }
+
     /// The round-trip time of the last heartbeat pong, in milliseconds.
     pub fn rtt_ms(&self) -> Option<f64> {
         self.rtt_ms

@@ -47,6 +47,10 @@ impl<F> SendQueue<F> {
         self.items.len()
     }
 
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &F> {
+        self.items.iter()
+    }
+
     pub(crate) fn capacity(&self) -> usize {
         self.capacity
     }

@@ -1,0 +1,189 @@
+/**
+ * resocket: a WebSocket that stays connected. A drop-in for `reconnecting-websocket` and
+ * `partysocket`, with jittered backoff, heartbeats that detect dead connections, a bounded send
+ * queue that reports overflow, and typed JSON.
+ */
+
+/** What `send` takes and `message` events carry in the `"raw"` format, as with `WebSocket`. */
+export type RawData = string | ArrayBufferLike | Blob | ArrayBufferView;
+
+/** A URL, or a function asked before every attempt (so each reconnect can carry a fresh token). */
+export type UrlProvider = string | URL | (() => string | URL | Promise<string | URL>);
+
+/** Subprotocols, or a function asked before every attempt. */
+export type ProtocolsProvider =
+  | string
+  | string[]
+  | (() => string | string[] | Promise<string | string[]>);
+
+export interface HeartbeatOptions {
+  /** Silence (no incoming message) after which a ping is sent, in ms. */
+  intervalMs: number;
+  /** How long to wait after a ping for anything to arrive before reconnecting, in ms. */
+  timeoutMs: number;
+  /** The ping message. Default `"ping"`; in the `"json"` format any JSON value (stringified). */
+  ping?: unknown;
+  /**
+   * Recognises pongs, which are not delivered as messages: a text matched exactly (default
+   * `"pong"`), or a function given the raw message data (before any JSON parsing).
+   */
+  pong?: string | ((data: string | ArrayBuffer | Blob) => boolean);
+}
+
+export interface Options {
+  /** Delay before the first retry, in ms, before jitter. Default 1000. */
+  minReconnectionDelay?: number;
+  /** Cap on every retry delay, in ms, before jitter. Default 30000. */
+  maxReconnectionDelay?: number;
+  /** Growth of the delay with each further retry. Default 2. */
+  reconnectionDelayGrowFactor?: number;
+  /** A connection must stay open this long (ms) before the retry count resets. Default 5000. */
+  minUptime?: number;
+  /** An attempt that has not opened by then (ms) is abandoned and retried. Default 5000. */
+  connectionTimeout?: number;
+  /** Retries after the first attempt before giving up. Default: unlimited. */
+  maxRetries?: number;
+  /** Messages kept while disconnected. Default 1000. */
+  maxEnqueuedMessages?: number;
+  /** Do not connect until `reconnect()` is called. Default false. */
+  startClosed?: boolean;
+  /** Log what happens to the console (URLs with their query and credentials redacted). */
+  debug?: boolean;
+  /** May veto a reconnect after a close the user did not ask for. */
+  shouldReconnectOnClose?: (event: CloseEvent) => boolean;
+
+  /** Random fraction of each delay, from 0 to 1. Default 0.5. */
+  jitter?: number;
+  /** Ping on silence and reconnect when nothing answers. Off by default. */
+  heartbeat?: HeartbeatOptions;
+  /** Server close codes after which the socket stays closed. Default [1002, 1003, 1007, 1008, 1009, 1010]. */
+  finalCloseCodes?: number[];
+  /** A send on a full queue: throw `QueueFullError` (default), or drop the oldest queued message. */
+  overflow?: "error" | "drop-oldest";
+  /** `"raw"` (default) behaves like WebSocket; `"json"` stringifies sends and parses messages. */
+  format?: "raw" | "json";
+}
+
+/** Why something failed; `code` is stable, `message` is for people. */
+export declare class ReSocketError extends Error {
+  readonly code:
+    | "QUEUE_FULL"
+    | "CLOSED"
+    | "URL_PROVIDER"
+    | "INVALID_URL"
+    | "CONNECT_TIMEOUT"
+    | "SOCKET"
+    | "DECODE"
+    | "RETRIES_EXHAUSTED";
+}
+
+/** Thrown by `send` when the queue is full and `overflow` is `"error"`. */
+export declare class QueueFullError extends ReSocketError {
+  readonly code: "QUEUE_FULL";
+  /** The queue's capacity (`maxEnqueuedMessages`). */
+  readonly capacity: number;
+}
+
+export interface ReSocketCloseEvent extends CloseEvent {
+  /** Whether another attempt follows. */
+  readonly willReconnect: boolean;
+}
+
+export interface ReSocketErrorEvent extends Event {
+  readonly message: string;
+  readonly error: ReSocketError;
+  /** For `DECODE` errors in the `"json"` format: the text that did not parse. */
+  readonly data?: string;
+}
+
+export interface ReSocketReconnectingEvent extends Event {
+  /** Retry number since the last reset, from 1. */
+  readonly attempt: number;
+  /** The wait before the attempt, in ms. */
+  readonly delayMs: number;
+}
+
+export interface ReSocketEventMap<In> {
+  open: Event;
+  message: MessageEvent<In>;
+  close: ReSocketCloseEvent;
+  error: ReSocketErrorEvent;
+  reconnecting: ReSocketReconnectingEvent;
+}
+
+/**
+ * A reconnecting WebSocket. `Out` is what `send` takes and `In` what `message` events carry:
+ * `RawData` in the `"raw"` format, your message types in the `"json"` format.
+ */
+export declare class ReSocket<Out = RawData, In = RawData> extends EventTarget {
+  constructor(url: UrlProvider, protocols?: ProtocolsProvider | null, options?: Options);
+
+  static readonly CONNECTING: 0;
+  static readonly OPEN: 1;
+  static readonly CLOSING: 2;
+  static readonly CLOSED: 3;
+  readonly CONNECTING: 0;
+  readonly OPEN: 1;
+  readonly CLOSING: 2;
+  readonly CLOSED: 3;
+
+  /** CONNECTING while an attempt runs or the next one is scheduled; CLOSED when not trying. */
+  readonly readyState: 0 | 1 | 2 | 3;
+  /** The URL of the current (or last) socket, as the browser normalised it; "" before any. */
+  readonly url: string;
+  readonly protocol: string;
+  readonly extensions: string;
+  /** Kept across reconnects. Default "blob", as with WebSocket. */
+  binaryType: BinaryType;
+  /** The socket's buffered bytes plus the queued messages' sizes. */
+  readonly bufferedAmount: number;
+  /** Retries since the last connection that lasted `minUptime`. */
+  readonly retryCount: number;
+  /** Messages waiting for the connection to open. */
+  readonly queuedCount: number;
+  /** Round-trip time of the last heartbeat pong, in ms. */
+  readonly rttMs: number | undefined;
+
+  onopen: ((this: ReSocket<Out, In>, event: Event) => unknown) | null;
+  onmessage: ((this: ReSocket<Out, In>, event: MessageEvent<In>) => unknown) | null;
+  onclose: ((this: ReSocket<Out, In>, event: ReSocketCloseEvent) => unknown) | null;
+  onerror: ((this: ReSocket<Out, In>, event: ReSocketErrorEvent) => unknown) | null;
+  onreconnecting: ((this: ReSocket<Out, In>, event: ReSocketReconnectingEvent) => unknown) | null;
+
+  /**
+   * Sends now (returns true) or queues until the connection opens (returns false). Throws
+   * `QueueFullError` when the queue is full under `overflow: "error"`, and a `ReSocketError`
+   * with code `CLOSED` after `close()`.
+   */
+  send(data: Out): boolean;
+  /** Closes (default code 1000) and stops reconnecting. One `close` event however often called. */
+  close(code?: number, reason?: string): void;
+  /** Drops the current connection, if any, and connects again at once, retry count reset. */
+  reconnect(code?: number, reason?: string): void;
+
+  addEventListener<K extends keyof ReSocketEventMap<In>>(
+    type: K,
+    listener: (this: ReSocket<Out, In>, event: ReSocketEventMap<In>[K]) => unknown,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  removeEventListener<K extends keyof ReSocketEventMap<In>>(
+    type: K,
+    listener: (this: ReSocket<Out, In>, event: ReSocketEventMap<In>[K]) => unknown,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  removeEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | EventListenerOptions,
+  ): void;
+
+  /** Yields each message's data until the socket is closed for good. */
+  [Symbol.asyncIterator](): AsyncIterator<In, void, undefined>;
+}
+
+export default ReSocket;
