@@ -13,6 +13,7 @@ use tokio::sync::broadcast::{self, error::RecvError};
 
 use crate::connection::Connection;
 use crate::faults::is_heartbeat;
+use crate::live_sessions::Registration;
 use crate::session::{Outcome, client_closed, going_away, server_close};
 use crate::state::AppState;
 use crate::stats::{Endpoint, OpenConnection};
@@ -27,7 +28,9 @@ pub(crate) async fn handle(
 ) -> Response {
     let id = state.next_connection_id();
     let connection = Connection::new(id, &uri, &headers, query.get("client"));
-    if let Some(refused) = upgrade::refuse_disallowed_origin(&connection, &state) {
+    if let Some(refused) = upgrade::refuse_disallowed_origin(&connection, &state)
+        .or_else(|| upgrade::refuse_while_restarting(&connection, &state))
+    {
         return refused;
     }
     let upgrade = match upgrade {
@@ -41,12 +44,14 @@ pub(crate) async fn handle(
 }
 
 async fn run(mut socket: WebSocket, connection: Connection, state: Arc<AppState>) {
-    // Subscribed before the connection counts as open, so a test that waits for `open` knows
-    // every message sent from then on reaches this client.
+    // Subscribed and registered before the connection counts as open, so a test that waits
+    // for `open` knows every message sent from then on reaches this client, and that
+    // `/control` reaches it.
     let mut feed = state.chat.subscribe();
+    let mut control = state.live.register(connection.client());
     let mut open = state.stats.open(Endpoint::Chat, connection.client());
     connection.log_opened(socket.protocol());
-    let outcome = converse(&mut socket, &mut open, &mut feed, &state).await;
+    let outcome = converse(&mut socket, &mut open, &mut feed, &mut control, &state).await;
     connection.log_closed(open.messages(), &outcome);
 }
 
@@ -54,6 +59,7 @@ async fn converse(
     socket: &mut WebSocket,
     open: &mut OpenConnection,
     feed: &mut broadcast::Receiver<Message>,
+    control: &mut Registration<'_>,
     state: &AppState,
 ) -> Outcome {
     loop {
@@ -62,6 +68,9 @@ async fn converse(
             () = state.shutdown.cancelled() => {
                 return server_close(socket, going_away(), "shutdown").await;
             }
+            // Before the socket, so a command handed over before a message arrived is obeyed
+            // before that message is answered.
+            stop = control.next_stop() => return stop.carry_out(socket).await,
             incoming = socket.recv() => match incoming {
                 None => return Outcome::Lost(None),
                 Some(Err(error)) => return Outcome::Lost(Some(error)),
@@ -69,17 +78,20 @@ async fn converse(
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
                 Some(Ok(message)) => {
                     open.record(&message);
-                    if is_heartbeat(&message) {
+                    if !is_heartbeat(&message) {
+                        // Cannot fail: this session's own feed is a receiver.
+                        let _ = state.chat.send(message);
+                    } else if !control.is_silenced() {
                         if let Err(error) = socket.send(Message::text("pong")).await {
                             return Outcome::SendFailed(error);
                         }
-                    } else {
-                        // Cannot fail: this session's own feed is a receiver.
-                        let _ = state.chat.send(message);
                     }
                 }
             },
             broadcast = feed.recv() => match broadcast {
+                // A silenced session still drains its feed, so it never falls behind and gets
+                // closed for it: it just sends nothing.
+                Ok(_) if control.is_silenced() => {}
                 Ok(message) => {
                     if let Err(error) = socket.send(message).await {
                         return Outcome::SendFailed(error);

@@ -12,6 +12,7 @@ use tokio::time::{Instant, sleep_until};
 
 use crate::connection::Connection;
 use crate::faults::{Ending, Faults, Handshake, is_heartbeat};
+use crate::live_sessions::Registration;
 use crate::session::{Outcome, client_closed, going_away, server_close};
 use crate::state::AppState;
 use crate::stats::{Endpoint, OpenConnection};
@@ -26,7 +27,9 @@ pub(crate) async fn handle(
 ) -> Response {
     let id = state.next_connection_id();
     let connection = Connection::new(id, &uri, &headers, query.get("client"));
-    if let Some(refused) = upgrade::refuse_disallowed_origin(&connection, &state) {
+    if let Some(refused) = upgrade::refuse_disallowed_origin(&connection, &state)
+        .or_else(|| upgrade::refuse_while_restarting(&connection, &state))
+    {
         return refused;
     }
     let faults = match Faults::from_query(&query) {
@@ -62,9 +65,11 @@ async fn hang(state: &AppState, connection: &Connection) -> Response {
 }
 
 async fn run(mut socket: WebSocket, connection: Connection, faults: Faults, state: Arc<AppState>) {
+    // Registered before it counts as open, so `/control` reaches it once `/stats` shows it.
+    let mut control = state.live.register(connection.client());
     let mut open = state.stats.open(Endpoint::Echo, connection.client());
     connection.log_opened(socket.protocol());
-    let outcome = converse(&mut socket, &faults, &mut open, &state).await;
+    let outcome = converse(&mut socket, &faults, &mut open, &mut control, &state).await;
     connection.log_closed(open.messages(), &outcome);
 }
 
@@ -93,6 +98,7 @@ async fn converse(
     socket: &mut WebSocket,
     faults: &Faults,
     open: &mut OpenConnection,
+    control: &mut Registration<'_>,
     state: &AppState,
 ) -> Outcome {
     // Replies wait here until due, so `delay_ms` delays each one without reordering them.
@@ -114,15 +120,20 @@ async fn converse(
             () = state.shutdown.cancelled() => {
                 return server_close(socket, going_away(), "shutdown").await;
             }
+            // Before the socket and the replies, so a command handed over before a message
+            // arrived is obeyed before that message is answered.
+            stop = control.next_stop() => return stop.carry_out(socket).await,
             () = sleep_until_some(next_due) => {
                 let Some(due) = owed.pop_front() else { continue };
                 match due.action {
+                    // Silence withholds replies only: an ending that is due still happens.
+                    Action::Send(_) if control.is_silenced() => {}
                     Action::Send(reply) => {
                         if let Err(error) = socket.send(reply).await {
                             return Outcome::SendFailed(error);
                         }
                     }
-                    Action::Drop => return Outcome::Dropped,
+                    Action::Drop => return Outcome::Dropped("drop_after"),
                     Action::Close(frame) => {
                         return server_close(socket, frame, "close_after").await;
                     }

@@ -248,7 +248,12 @@ fn parse_reject(value: &str) -> Result<StatusCode, BadQuery> {
         })
 }
 
-fn close_frame(code: Option<&String>, reason: Option<&String>) -> Result<CloseFrame, BadQuery> {
+/// The close frame for `code` (default 1000) and `reason`, as `close_after` and `/control`
+/// take them.
+pub(crate) fn close_frame(
+    code: Option<&String>,
+    reason: Option<&String>,
+) -> Result<CloseFrame, BadQuery> {
     let code = match code {
         None => 1000,
         Some(value) => value

@@ -14,6 +14,7 @@
 //! | `/stats` | open and total connections per endpoint and per `client=NAME` tag, as JSON |
 //! | `/received?client=NAME` | what that client sent, in arrival order, as JSON |
 //! | `/reset` | forgets totals and received messages (`GET`, `POST` or `DELETE`) |
+//! | `/control?client=NAME&action=A` | `drop`, `silent` or `close` (`code`, `reason`) that client's open sessions, or `restart` the server (`down_ms`), as JSON `{"affected": N}` (`GET` or `POST`) |
 //!
 //! The server listens on 127.0.0.1 only.
 //!
@@ -32,8 +33,10 @@
 mod chat;
 mod config;
 mod connection;
+mod control;
 mod echo;
 mod faults;
+mod live_sessions;
 mod routes;
 mod server;
 mod session;

@@ -16,8 +16,9 @@ pub(crate) enum Outcome {
     ClientClosed(Option<CloseFrame>),
     /// The stream ended, or failed, without a close frame from the client.
     Lost(Option<axum::Error>),
-    /// `drop_after`: the server closed TCP without a close frame.
-    Dropped,
+    /// The server closed TCP without a close frame, for the reason given (`drop_after`, or
+    /// `/control`).
+    Dropped(&'static str),
     ServerClosed {
         frame: CloseFrame,
         why: &'static str,
@@ -40,7 +41,7 @@ impl fmt::Display for Outcome {
             Self::ClientClosed(None) => write!(f, "client closed without a code"),
             Self::Lost(None) => write!(f, "connection lost without a close frame"),
             Self::Lost(Some(error)) => write!(f, "connection lost without a close frame: {error}"),
-            Self::Dropped => write!(f, "dropped without a close frame by drop_after"),
+            Self::Dropped(why) => write!(f, "dropped without a close frame by {why}"),
             Self::ServerClosed {
                 frame,
                 why,

@@ -8,6 +8,7 @@ use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::live_sessions::LiveSessions;
 use crate::stats::Stats;
 
 /// How many chat messages a slow `/chat` client may fall behind before it is closed.
@@ -21,6 +22,8 @@ pub(crate) struct AppState {
     pub shutdown: CancellationToken,
     /// Every WebSocket session, so shutdown can wait for their close handshakes.
     pub sessions: TaskTracker,
+    /// The same sessions by client tag, for `/control`, and the restart downtime.
+    pub live: LiveSessions,
     last_connection_id: AtomicU64,
 }
 
@@ -32,6 +35,7 @@ impl AppState {
             allowed_origins,
             shutdown: CancellationToken::new(),
             sessions: TaskTracker::new(),
+            live: LiveSessions::default(),
             last_connection_id: AtomicU64::new(0),
         }
     }

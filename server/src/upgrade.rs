@@ -1,5 +1,5 @@
 //! What every WebSocket request goes through before the session starts: the origin allowlist,
-//! the subprotocol choice, and tracking of the session for shutdown.
+//! the restart downtime, the subprotocol choice, and tracking of the session for shutdown.
 
 use axum::extract::ws::{WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -25,6 +25,18 @@ pub(crate) fn refuse_disallowed_origin(
             format_args!("origin {origin} is not in --allow-origin"),
         )
     })
+}
+
+/// Refuses every upgrade with 503 while a `/control` restart keeps the server "down".
+pub(crate) fn refuse_while_restarting(
+    connection: &Connection,
+    state: &AppState,
+) -> Option<Response> {
+    let left = state.live.downtime_left()?;
+    Some(connection.refuse(
+        StatusCode::SERVICE_UNAVAILABLE,
+        format_args!("server restarting: back in {} ms", left.as_millis()),
+    ))
 }
 
 /// Upgrades the connection and runs `session` on it as a task that shutdown waits for.

@@ -9,27 +9,10 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use tokio::time::timeout;
-use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error, Message};
 
-use crate::support::{Client, PATIENCE, TestServer, next_message};
-
-/// Asserts the connection ends without a close frame, as a browser's 1006.
-async fn assert_dropped(client: &mut Client) {
-    match timeout(PATIENCE, client.next()).await {
-        Ok(None | Some(Err(_))) => {}
-        Ok(Some(Ok(message))) => panic!("expected an abrupt end, got {message:?}"),
-        Err(_) => panic!("connection still open"),
-    }
-}
-
-async fn expect_close(client: &mut Client) -> Option<CloseFrame> {
-    match next_message(client).await {
-        Message::Close(frame) => frame,
-        other => panic!("expected a close frame, got {other:?}"),
-    }
-}
+use crate::support::{PATIENCE, TestServer, assert_dropped, expect_close, next_message};
 
 #[tokio::test]
 async fn drop_after_ends_tcp_without_close_frame() {

@@ -3,6 +3,7 @@
 
 mod chat;
 mod cli;
+mod control;
 mod echo;
 mod faults;
 mod lifecycle;

@@ -16,6 +16,7 @@ use tokio::time::{Instant, sleep, timeout};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::handshake::client::Request;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
@@ -208,5 +209,22 @@ pub async fn next_message(client: &mut Client) -> Message {
 pub async fn assert_quiet(client: &mut Client, quiet: Duration) {
     if let Ok(received) = timeout(quiet, client.next()).await {
         panic!("expected silence, got {received:?}");
+    }
+}
+
+/// Asserts the connection ends without a close frame, as a browser's 1006.
+pub async fn assert_dropped(client: &mut Client) {
+    match timeout(PATIENCE, client.next()).await {
+        Ok(None | Some(Err(_))) => {}
+        Ok(Some(Ok(message))) => panic!("expected an abrupt end, got {message:?}"),
+        Err(_) => panic!("connection still open"),
+    }
+}
+
+/// The close frame that must come next.
+pub async fn expect_close(client: &mut Client) -> Option<CloseFrame> {
+    match next_message(client).await {
+        Message::Close(frame) => frame,
+        other => panic!("expected a close frame, got {other:?}"),
     }
 }
