@@ -1,6 +1,6 @@
 # `make demo` and `make test` install what they need (scripts/setup.sh) and work on a fresh
 # Debian machine with rustup and Node.
-.PHONY: setup demo package test lint test-native test-browser
+.PHONY: setup demo package test lint test-native test-browser test-e2e
 
 PORT ?= 8080
 
@@ -24,4 +24,7 @@ test-native:
 test-browser: setup
 	bash scripts/browser-tests.sh
 
-test: setup lint test-native test-browser
+test-e2e: package
+	bash scripts/e2e-tests.sh
+
+test: setup lint test-native test-browser test-e2e

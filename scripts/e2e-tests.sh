@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs the end-to-end suite (tests/e2e/) with Node's test runner in Debian's Chromium:
+# installs the pinned npm dev dependencies when node_modules is missing or older than
+# package-lock.json, checks that the package is built (`make package`), builds the test
+# server, and runs the test files one after another. Each file starts and stops its own
+# server and browser.
+#   RESOCKET_E2E=tests/e2e/events.test.js   runs some files only
+#   RESOCKET_E2E_PKG=DIR                    tests another build of the package than pkg/
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "[e2e] npm ci"
+  npm ci --no-audit --no-fund
+fi
+
+pkg=${RESOCKET_E2E_PKG:-pkg}
+for file in package.json resocket.js resocket.d.ts web/resocket.js; do
+  if [ ! -f "$pkg/$file" ]; then
+    echo "[e2e] $pkg/$file is missing: build the package first with \`make package\`" >&2
+    exit 1
+  fi
+done
+
+chromium=${CHROMIUM_PATH:-/usr/bin/chromium}
+if [ ! -x "$chromium" ]; then
+  echo "[e2e] $chromium is missing: \`make setup\` installs Debian's chromium" >&2
+  exit 1
+fi
+
+cargo build --quiet -p resocket-server
+
+# One file at a time: each launches Chromium and a server, and the machine has two cores.
+# shellcheck disable=SC2086
+exec node --test --test-concurrency=1 ${RESOCKET_E2E:-tests/e2e/}

@@ -1,0 +1,140 @@
+// What messages carry, in both formats:
+// - the "raw" format echoes text as strings; binaryType defaults to "blob" (a Blob arrives)
+// - binaryType = "arraybuffer" delivers ArrayBuffers with the bytes sent (from a Uint8Array,
+//   an ArrayBuffer or a DataView), and the setting survives reconnects
+// - format: "json" stringifies sends and parses messages: objects, arrays, numbers, strings,
+//   booleans and null round-trip, nested and unicode included
+// - in the "json" format, text that does not parse (garbage=1) gives an error event with
+//   error.code DECODE and data the raw text; the connection stays open and keeps working
+// - in the "raw" format a send of a non-raw value throws TypeError
+
+import assert from 'node:assert/strict';
+import { e2eSuite } from './support/suite.js';
+
+const suite = e2eSuite();
+const FAST = { minReconnectionDelay: 50, jitter: 0 };
+
+suite.test('raw text stays a string; binary arrives as a Blob by default', async (page) => {
+  const result = await page.run(async (fast) => {
+    const socket = new ReSocket(h.url('/echo', { client: h.client('raw') }), null, fast);
+    const defaultBinaryType = socket.binaryType;
+    const log = h.record(socket, ['message']);
+    socket.send('text é ✓');
+    socket.send(new Uint8Array([1, 2, 3]));
+    await log.until((l) => l.length === 2, 'two echoes');
+    socket.close();
+    return { defaultBinaryType, data: log.map((e) => e.data) };
+  }, FAST);
+  assert.equal(result.defaultBinaryType, 'blob');
+  assert.deepEqual(result.data, ['text é ✓', { blob: 3 }]);
+});
+
+suite.test('binaryType "arraybuffer" delivers ArrayBuffers, and survives reconnects', async (page) => {
+  const result = await page.run(async (fast) => {
+    const client = h.client('binary');
+    const socket = new ReSocket(h.url('/echo', { client, drop_after: 3 }), null, fast);
+    socket.binaryType = 'arraybuffer';
+    const log = h.record(socket, ['open', 'message']);
+    let opens = 0;
+    socket.onopen = () => {
+      opens += 1;
+      socket.send(new Uint8Array([opens, 0, 255]));
+      socket.send(new Uint8Array([opens, 1]).buffer);
+      socket.send(new DataView(new Uint8Array([9, 8, 7, opens]).buffer, 1, 3));
+    };
+    await log.until((l) => l.count('open') === 2 && l.count('message') === 6, 'three echoes on each of two connections');
+    socket.close();
+    return {
+      binaryType: socket.binaryType,
+      data: log.filter((e) => e.type === 'message').map((e) => e.data),
+      received: await h.received(client),
+    };
+  }, FAST);
+  assert.equal(result.binaryType, 'arraybuffer');
+  assert.deepEqual(result.data, [
+    { arrayBuffer: [1, 0, 255] }, { arrayBuffer: [1, 1] }, { arrayBuffer: [8, 7, 1] },
+    { arrayBuffer: [2, 0, 255] }, { arrayBuffer: [2, 1] }, { arrayBuffer: [8, 7, 2] },
+  ]);
+  assert.deepEqual(result.received.slice(0, 3), [{ binary: 3 }, { binary: 2 }, { binary: 3 }]);
+});
+
+suite.test('format "json" round-trips values as parsed JSON', async (page) => {
+  const result = await page.run(async (fast) => {
+    const client = h.client('json');
+    const socket = new ReSocket(h.url('/echo', { client }), null, { ...fast, format: 'json' });
+    const log = h.record(socket, ['message', 'error']);
+    const values = [
+      { type: 'say', text: 'hi ✓', nested: { list: [1, 2.5, -3e-7, true, false, null, 'x'] } },
+      [1, 'two', { three: 3 }],
+      42,
+      'a string',
+      true,
+      null,
+    ];
+    for (const value of values) socket.send(value);
+    await log.until((l) => l.length === values.length, 'every echo');
+    socket.close();
+    return { values, data: log.map((e) => e.data), types: log.map((e) => e.type), received: await h.received(client) };
+  }, FAST);
+  assert.deepEqual(result.types, Array(result.values.length).fill('message'));
+  assert.deepEqual(result.data, result.values);
+  assert.deepEqual(result.received, result.values.map((value) => JSON.stringify(value)), 'sent as JSON text');
+});
+
+suite.test('format "json": text that does not parse is a DECODE error event and the connection stays open', async (page) => {
+  const result = await page.run(async (fast) => {
+    const socket = new ReSocket(h.url('/echo', { client: h.client('garbage'), garbage: 1 }), null, {
+      ...fast,
+      format: 'json',
+    });
+    const log = h.record(socket);
+    let onerrorEvent;
+    socket.onerror = (event) => { onerrorEvent = event; };
+    await log.until((l) => l.count('open') === 1, 'open');
+    socket.send({ hello: 'world' });
+    await log.until((l) => l.count('error') === 1, 'the decode error');
+    socket.send({ again: true });
+    await log.until((l) => l.count('error') === 2, 'a second decode error on the same connection');
+    await h.sleep(100);
+    const readyState = socket.readyState;
+    socket.close();
+    await log.until((l) => l.count('close') === 1, 'the close event');
+    return {
+      lines: log.lines(),
+      errors: log.filter((e) => e.type === 'error'),
+      readyState,
+      onerror: {
+        isEvent: onerrorEvent instanceof Event,
+        errorName: onerrorEvent?.error?.name,
+        isReSocketError: onerrorEvent?.error instanceof resocket.ReSocketError,
+      },
+    };
+  }, FAST);
+  const garbage = '{"garbage": ["never closed", ';
+  assert.deepEqual(result.lines, ['open', 'error DECODE', 'error DECODE', 'close 1000 "" wasClean=true willReconnect=false']);
+  for (const error of result.errors) {
+    assert.equal(error.data, garbage, 'the raw text that did not parse');
+    assert.equal(typeof error.message, 'string');
+    assert.ok(error.message.length > 0);
+  }
+  assert.equal(result.readyState, 1, 'still OPEN after decode errors');
+  assert.deepEqual(result.onerror, { isEvent: true, errorName: 'ReSocketError', isReSocketError: true });
+});
+
+suite.test('format "raw": sending a value that is not raw data throws TypeError', async (page) => {
+  const result = await page.run(async (fast) => {
+    const socket = new ReSocket(h.url('/echo', { client: h.client('raw-type') }), null, fast);
+    const outcomes = [];
+    for (const value of [{ an: 'object' }, 42, undefined]) {
+      try {
+        socket.send(value);
+        outcomes.push('accepted');
+      } catch (error) {
+        outcomes.push(error.constructor.name);
+      }
+    }
+    socket.close();
+    return outcomes;
+  }, FAST);
+  assert.deepEqual(result, ['TypeError', 'TypeError', 'TypeError']);
+});

@@ -1,0 +1,132 @@
+// Starts the Rust test server (server/, `resocket-server`) on a free loopback port and stops
+// it again; reads its /stats and /received records and keeps its log for assertions.
+
+import { spawn, spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { pkgDir, repoRoot } from './paths.js';
+
+const STARTUP_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 5_000;
+
+let built = false;
+
+/** `cargo build -p resocket-server`, once per process; a no-op when it is up to date. */
+function buildServer() {
+  if (built) return;
+  const result = spawnSync('cargo', ['build', '--quiet', '-p', 'resocket-server'], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (result.error) throw new Error(`cannot run cargo: ${result.error.message}`);
+  if (result.status !== 0) throw new Error('cargo build -p resocket-server failed (see above)');
+  built = true;
+}
+
+function serverBinary() {
+  const targetDir = process.env.CARGO_TARGET_DIR
+    ? path.resolve(repoRoot, process.env.CARGO_TARGET_DIR)
+    : path.join(repoRoot, 'target');
+  return path.join(targetDir, 'debug', 'resocket-server');
+}
+
+/**
+ * A running `resocket-server` serving `www/` at `/` and the package under test at `/pkg/`.
+ * @returns {Promise<TestServer>}
+ */
+export async function startServer() {
+  buildServer();
+  const child = spawn(serverBinary(), ['--port', '0', '--www', 'www', '--pkg', pkgDir], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk) => { stderr += chunk; });
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => fail(new Error('no "listening" line within 30 s')), STARTUP_TIMEOUT_MS);
+    function fail(error) {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`resocket-server did not start: ${error.message}\n${stderr}`));
+    }
+    child.on('error', fail);
+    child.on('exit', (code, signal) => fail(new Error(`exited with ${code ?? signal}`)));
+    child.stdout.setEncoding('utf8').on('data', (chunk) => {
+      stdout += chunk;
+      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
+      if (match) {
+        clearTimeout(timer);
+        child.removeAllListeners('exit');
+        child.removeAllListeners('error');
+        resolve(match[1]);
+      }
+    });
+  });
+  return new TestServer(child, url, () => stderr);
+}
+
+export class TestServer {
+  #child;
+  #log;
+
+  constructor(child, url, log) {
+    this.#child = child;
+    this.#log = log;
+    /** `http://127.0.0.1:PORT` */
+    this.url = url;
+    /** `ws://127.0.0.1:PORT` */
+    this.wsUrl = url.replace(/^http/, 'ws');
+  }
+
+  /** Everything the server logged to stderr so far: one line per connection event. */
+  log() {
+    return this.#log();
+  }
+
+  async #getJson(pathAndQuery) {
+    const response = await fetch(this.url + pathAndQuery);
+    if (!response.ok) throw new Error(`GET ${pathAndQuery}: ${response.status} ${await response.text()}`);
+    return response.json();
+  }
+
+  /** `/stats`: `{endpoints: {echo, chat}, clients: {NAME: {open, total, max_open, received}}}`. */
+  stats() {
+    return this.#getJson('/stats');
+  }
+
+  /** The counts of one `client=NAME` tag, or undefined if it never connected. */
+  async client(name) {
+    return (await this.stats()).clients[name];
+  }
+
+  /** What the client tagged NAME sent, in arrival order (binary as `{binary: length}`). */
+  received(name) {
+    return this.#getJson(`/received?client=${encodeURIComponent(name)}`);
+  }
+
+  /**
+   * How the server saw the connections of client NAME end, from its log: e.g.
+   * `client closed with 4001 "bye"`, in connection order.
+   */
+  closings(name) {
+    const log = this.log();
+    const ids = [...log.matchAll(/^#(\d+) \/\w+\?(\S*) .*opened$/gm)]
+      .filter(([, , query]) => new URLSearchParams(query).get('client') === name)
+      .map(([, id]) => id);
+    return ids.flatMap((id) => {
+      const closed = new RegExp(`^#${id} closed after \\d+ messages \\((.*)\\)$`, 'm').exec(log);
+      return closed ? [closed[1]] : [];
+    });
+  }
+
+  /** SIGTERM, then SIGKILL if it has not exited within 5 s. */
+  async stop() {
+    const child = this.#child;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    await exited;
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,90 @@
+// One e2e test file's world: the test server, a static server for the test pages (and
+// whatever else the file mounts), and Chromium; each test gets its own browser context.
+
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { launchBrowser, WatchedPage } from './browser.js';
+import { pagesDir, pkgDir } from './paths.js';
+import { startServer } from './server.js';
+import { startStaticServer } from './static.js';
+
+const WEB_BUILD = path.join(pkgDir, 'web', 'resocket.js');
+
+export function requirePackage() {
+  if (!existsSync(WEB_BUILD) || !existsSync(path.join(pkgDir, 'package.json'))) {
+    throw new Error(`${WEB_BUILD} is missing: build the package first with \`make package\``);
+  }
+}
+
+/**
+ * Registers `before`/`after` hooks that start and stop everything, and returns the context
+ * the tests use. `mounts` adds directories to the static server (URL prefix -> directory).
+ */
+export function e2eSuite({ mounts = {} } = {}) {
+  const suite = {
+    /** @type {import('./server.js').TestServer} */ server: undefined,
+    /** The static server: `/` test pages, `/pkg/` the package, plus `mounts`. */ web: undefined,
+    browser: undefined,
+
+    /** A fresh context and page at `url`, watched for errors and wasm traps. */
+    async open(url) {
+      const context = await suite.browser.newContext();
+      const watched = new WatchedPage(await context.newPage());
+      watched.close = () => context.close();
+      await watched.page.goto(url);
+      return watched;
+    },
+
+    /** The harness page (pages/harness.js): `window.ReSocket`, `window.h`. */
+    async openHarness() {
+      const query = new URLSearchParams({ ws: suite.server.wsUrl, http: suite.server.url });
+      const watched = await suite.open(`${suite.web.url}/harness.html?${query}`);
+      try {
+        await watched.page.waitForFunction(() => window.harnessReady === true, null, { timeout: 10_000 });
+      } catch (error) {
+        await watched.close();
+        throw new Error(`the harness page did not load the package: ${watched.problems.join('\n')}\n` +
+          `${watched.console.join('\n')}\n${error.message}`);
+      }
+      return watched;
+    },
+
+    /**
+     * A test with its own harness page: `fn(page, t)`. Afterwards the page must have had no
+     * uncaught error and no wasm trap.
+     */
+    test(name, fn, { timeout = 20_000 } = {}) {
+      test(name, { timeout }, async (t) => {
+        const page = await suite.openHarness();
+        try {
+          await fn(page, t);
+          assert.deepEqual(page.problems, [], 'the page reported uncaught errors or a wasm trap');
+        } catch (error) {
+          if (page.console.length) {
+            error.message += `\n--- page console ---\n${page.console.slice(-30).join('\n')}`;
+          }
+          throw error;
+        } finally {
+          await page.close();
+        }
+      });
+    },
+  };
+
+  before(async () => {
+    requirePackage();
+    suite.server = await startServer();
+    suite.web = await startStaticServer({ '/': pagesDir, '/pkg/': pkgDir, ...mounts });
+    suite.browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await suite.browser?.close();
+    await suite.web?.stop();
+    await suite.server?.stop();
+  });
+
+  return suite;
+}
