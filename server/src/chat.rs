@@ -26,13 +26,10 @@ pub(crate) async fn handle(
     headers: HeaderMap,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
-    let id = state.next_connection_id();
-    let connection = Connection::new(id, &uri, &headers, query.get("client"));
-    if let Some(refused) = upgrade::refuse_disallowed_origin(&connection, &state)
-        .or_else(|| upgrade::refuse_while_restarting(&connection, &state))
-    {
-        return refused;
-    }
+    let connection = match upgrade::admit(&state, &uri, &headers, &query) {
+        Ok(connection) => connection,
+        Err(refused) => return *refused,
+    };
     let upgrade = match upgrade {
         Ok(upgrade) => upgrade,
         Err(rejection) => return rejection.into_response(),

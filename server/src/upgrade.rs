@@ -1,19 +1,36 @@
 //! What every WebSocket request goes through before the session starts: the origin allowlist,
 //! the restart downtime, the subprotocol choice, and tracking of the session for shutdown.
 
+use std::collections::HashMap;
+
 use axum::extract::ws::{WebSocket, WebSocketUpgrade};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::Response;
 
 use crate::connection::Connection;
 use crate::state::AppState;
 
+/// Names a new connection and applies the checks every WebSocket endpoint makes before its
+/// own: the origin allowlist and a `/control` restart's downtime.
+pub(crate) fn admit(
+    state: &AppState,
+    uri: &Uri,
+    headers: &HeaderMap,
+    query: &HashMap<String, String>,
+) -> Result<Connection, Box<Response>> {
+    let id = state.next_connection_id();
+    let connection = Connection::new(id, uri, headers, query.get("client"));
+    match refuse_disallowed_origin(&connection, state)
+        .or_else(|| refuse_while_restarting(&connection, state))
+    {
+        Some(refused) => Err(Box::new(refused)),
+        None => Ok(connection),
+    }
+}
+
 /// Refuses a browser whose origin is not allowed; requests without an `Origin` header come from
 /// non-browser clients and pass.
-pub(crate) fn refuse_disallowed_origin(
-    connection: &Connection,
-    state: &AppState,
-) -> Option<Response> {
+fn refuse_disallowed_origin(connection: &Connection, state: &AppState) -> Option<Response> {
     let origin = connection.origin()?;
     let allowed = &state.allowed_origins;
     let listed = allowed
@@ -28,10 +45,7 @@ pub(crate) fn refuse_disallowed_origin(
 }
 
 /// Refuses every upgrade with 503 while a `/control` restart keeps the server "down".
-pub(crate) fn refuse_while_restarting(
-    connection: &Connection,
-    state: &AppState,
-) -> Option<Response> {
+fn refuse_while_restarting(connection: &Connection, state: &AppState) -> Option<Response> {
     let left = state.live.downtime_left()?;
     Some(connection.refuse(
         StatusCode::SERVICE_UNAVAILABLE,

@@ -94,11 +94,18 @@ pub(crate) fn parse(
             )));
         }
     };
+    let heartbeat = options.heartbeat(json)?;
+    let mut policy = options.policy()?;
+    policy.heartbeat = heartbeat.as_ref().map(|heartbeat| heartbeat.timing);
+    // Everything was range-checked while reading; this only guards the core's own invariants.
+    policy
+        .validate()
+        .map_err(|error| type_error(error.to_string()))?;
     Ok(Parsed {
         settings: Settings {
-            policy: options.policy()?,
+            policy,
             target: resolver(url, protocols)?,
-            heartbeat: options.heartbeat(json)?,
+            heartbeat: heartbeat.map(|heartbeat| (heartbeat.ping, heartbeat.pong)),
             should_reconnect: options
                 .function("shouldReconnectOnClose")?
                 .map(close_verdict),
@@ -206,6 +213,13 @@ fn close_verdict(decide: Function) -> CloseVerdict {
 
 fn console_log() -> Log {
     Rc::new(|line: &str| web_sys::console::log_2(&"resocket:".into(), &line.into()))
+}
+
+/// The `heartbeat` option, read.
+struct Heartbeat {
+    timing: HeartbeatTiming,
+    ping: JsValue,
+    pong: Pong,
 }
 
 /// The options object, read field by field.
@@ -347,53 +361,35 @@ impl Options {
                 )));
             }
         };
-        policy.heartbeat = self.heartbeat_timing()?;
-        // Everything was range-checked above; this only guards the core's own invariants.
-        policy
-            .validate()
-            .map_err(|error| type_error(error.to_string()))?;
         Ok(policy)
     }
 
-    fn heartbeat_object(&self) -> Result<Option<JsValue>, JsValue> {
-        match self.get("heartbeat") {
-            None => Ok(None),
-            Some(value) if value.is_object() => Ok(Some(value)),
-            Some(value) => Err(type_error(format!(
-                "option `heartbeat` must be an object {{ intervalMs, timeoutMs, ping?, pong? }}, got {}",
-                type_name(&value)
-            ))),
-        }
-    }
-
-    fn heartbeat_timing(&self) -> Result<Option<HeartbeatTiming>, JsValue> {
-        let Some(heartbeat) = self.heartbeat_object()? else {
-            return Ok(None);
+    /// `heartbeat: { intervalMs, timeoutMs, ping?, pong? }`: the timing, the ping to send and
+    /// how to recognise the pong.
+    fn heartbeat(&self, json: bool) -> Result<Option<Heartbeat>, JsValue> {
+        let heartbeat = match self.get("heartbeat") {
+            None => return Ok(None),
+            Some(value) if value.is_object() => value,
+            Some(value) => {
+                return Err(type_error(format!(
+                    "option `heartbeat` must be an object {{ intervalMs, timeoutMs, ping?, pong? }}, got {}",
+                    type_name(&value)
+                )));
+            }
         };
         let field = |name: &str| {
             Reflect::get(&heartbeat, &JsValue::from_str(name))
                 .ok()
-                .filter(|v| !v.is_undefined())
+                .filter(|value| !value.is_undefined())
         };
         let required = |name: &str| {
             let value = field(name)
                 .ok_or_else(|| type_error(format!("option `heartbeat.{name}` is required")))?;
             millis_field(Some(value), &format!("heartbeat.{name}"), 0, false)
         };
-        Ok(Some(HeartbeatTiming {
+        let timing = HeartbeatTiming {
             interval_ms: required("intervalMs")?,
             timeout_ms: required("timeoutMs")?,
-        }))
-    }
-
-    fn heartbeat(&self, json: bool) -> Result<Option<(JsValue, Pong)>, JsValue> {
-        let Some(heartbeat) = self.heartbeat_object()? else {
-            return Ok(None);
-        };
-        let field = |name: &str| {
-            Reflect::get(&heartbeat, &JsValue::from_str(name))
-                .ok()
-                .filter(|v| !v.is_undefined())
         };
         let ping = match field("ping") {
             None => JsValue::from_str("ping"),
@@ -425,7 +421,7 @@ impl Options {
                 }))
             }
         };
-        Ok(Some((ping, pong)))
+        Ok(Some(Heartbeat { timing, ping, pong }))
     }
 }
 
