@@ -36,7 +36,7 @@ export RESOCKET_TEST_SERVER="$url"
 export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-300}"
 status=0
 wasm-pack test --headless --chrome --chromedriver "$(command -v chromedriver)" . \
-  ${RESOCKET_BROWSER_SUITES:---test browser_socket --test browser_recovery --test browser_worker} || status=$?
+  ${RESOCKET_BROWSER_SUITES:---test browser_socket --test browser_recovery --test browser_worker --test browser_hostile} || status=$?
 if [ "$status" != 0 ]; then
   echo "--- last server log lines ---" >&2
   tail -n 40 "$logs/stderr" >&2

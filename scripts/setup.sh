@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything the build, the demo and the tests need, skipping what is already there:
 # the wasm32 target, rustfmt and clippy, wasm-pack, the wasm-bindgen CLI of exactly the version
-# in Cargo.lock, Debian's Chromium and ChromeDriver, and the npm packages of package-lock.json
-# (binaryen's wasm-opt, Playwright's driver library, TypeScript, Vite).
+# in Cargo.lock, Debian's Chromium and ChromeDriver, the nightly toolchain and cargo-fuzz, and
+# the npm packages of package-lock.json (binaryen's wasm-opt, Playwright's driver library,
+# TypeScript, Vite).
 # Nothing downloads a browser or a driver of its own.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,6 +42,16 @@ fi
 if ! wasm-pack --version 2>/dev/null | grep -q '^wasm-pack 0\.15\.'; then
   log "installing wasm-pack 0.15; this takes a few minutes"
   cargo install wasm-pack --version '^0.15'
+fi
+
+# The fuzz targets (scripts/fuzz.sh) need cargo-fuzz, which builds with nightly Rust.
+if ! rustup toolchain list | grep -q nightly; then
+  log "installing the nightly toolchain (for fuzzing)"
+  rustup toolchain install nightly --profile minimal
+fi
+if ! cargo fuzz --version >/dev/null 2>&1; then
+  log "installing cargo-fuzz"
+  cargo install cargo-fuzz --locked
 fi
 
 # npm ci only when the lock file changed since the last install.

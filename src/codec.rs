@@ -49,7 +49,8 @@ impl core::fmt::Display for DecodeError {
 
 impl std::error::Error for DecodeError {}
 
-/// JSON text frames, through serde.
+/// JSON text frames, through serde. Incoming JSON nested deeper than [`MAX_JSON_DEPTH`] is
+/// a decode error.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Json;
 
@@ -94,11 +95,60 @@ impl<T: DeserializeOwned> Decoder<T> for Json {
                 "expected a JSON text frame, got a binary frame",
             ));
         }
+        if nested_deeper_than(data, MAX_JSON_DEPTH) {
+            return Err(DecodeError::new(
+                data,
+                format!("JSON nested deeper than {MAX_JSON_DEPTH} levels"),
+            ));
+        }
         let parsed =
             json_parse(data).map_err(|error| DecodeError::new(data, describe_js_error(&error)))?;
         serde_wasm_bindgen::from_value(parsed)
             .map_err(|error| DecodeError::new(data, error.to_string()))
     }
+}
+
+/// The deepest JSON the [`Json`] decoder accepts, as `serde_json` does: deserialization
+/// recurses once per level, and on wasm32 a stack overflow is a trap that takes down every
+/// socket on the page, so a hostile server must not choose the depth.
+pub const MAX_JSON_DEPTH: usize = 128;
+
+/// Whether a JSON text nests arrays and objects deeper than `limit`. Texts too short to do so
+/// are not read at all; longer ones are scanned once, brackets inside strings ignored.
+fn nested_deeper_than(text: &JsValue, limit: usize) -> bool {
+    let short = text
+        .dyn_ref::<js_sys::JsString>()
+        .is_some_and(|text| (text.length() as usize) <= limit);
+    if short {
+        return false;
+    }
+    let Some(text) = text.as_string() else {
+        return false;
+    };
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for byte in text.bytes() {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
 }
 
 impl Encoder<String> for Text {

@@ -234,6 +234,16 @@ impl Config {
         self
     }
 
+    /// The largest incoming message delivered (default 16 MiB, at least 1). A text message
+    /// counts its length in UTF-16 code units (at most its UTF-8 size, at least a third of
+    /// it), a binary message its bytes. A larger message is dropped and reported as
+    /// [`Event::Error`](crate::Event::Error)`(`[`Error::MessageTooBig`]`)`; the connection
+    /// stays open.
+    pub fn max_message_bytes(mut self, limit: usize) -> Self {
+        self.policy.max_message_bytes = limit;
+        self
+    }
+
     /// Opens without connecting; [`reconnect`](crate::Socket::reconnect) starts the first
     /// attempt.
     pub fn start_closed(mut self, start_closed: bool) -> Self {

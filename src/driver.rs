@@ -45,6 +45,13 @@ pub(crate) enum Notice {
     Event(core::Event),
     /// An incoming message that is not a heartbeat pong (`MessageEvent.data`).
     Message(JsValue),
+    /// An incoming message larger than `max_message_bytes`, dropped undelivered.
+    TooBig {
+        /// Its size as [`message_size`] measures it.
+        size: u64,
+        /// The limit in force.
+        limit: usize,
+    },
 }
 
 /// Recognises heartbeat pongs among incoming messages (`MessageEvent.data`).
@@ -176,6 +183,7 @@ pub(crate) struct Driver {
     target: Resolver,
     heartbeat: Option<(JsValue, Pong)>,
     should_reconnect: Option<CloseVerdict>,
+    max_message_bytes: usize,
     log: Option<Log>,
     notify: Box<dyn Fn(Notice)>,
 }
@@ -187,6 +195,7 @@ impl Driver {
         notify: Box<dyn Fn(Notice)>,
     ) -> Result<Rc<Driver>, PolicyError> {
         let seed = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
+        let max_message_bytes = settings.policy.max_message_bytes;
         let machine = Machine::new(settings.policy, seed)?;
         Ok(Rc::new(Driver {
             runtime: RefCell::new(Runtime {
@@ -201,6 +210,7 @@ impl Driver {
             target: settings.target,
             heartbeat: settings.heartbeat,
             should_reconnect: settings.should_reconnect,
+            max_message_bytes,
             log: settings.log,
             notify,
         }))
@@ -384,6 +394,23 @@ impl Driver {
     }
 
     fn on_message(self: &Rc<Self>, conn: ConnId, data: JsValue) {
+        // The browser has already received the whole message, so the limit only spares the
+        // application (and a copy into wasm). The connection stays open: a browser may not
+        // close with 1009 (only 1000 and 3000-4999), and closing would make a reconnect loop
+        // of a server that keeps sending the same message. The message still proves the
+        // connection alive to the heartbeat.
+        let size = message_size(&data);
+        if size > self.max_message_bytes as f64 {
+            if self.heartbeat.is_some() {
+                self.input(Input::Received { conn });
+            }
+            let limit = self.max_message_bytes;
+            (self.notify)(Notice::TooBig {
+                size: size as u64,
+                limit,
+            });
+            return;
+        }
         // Without a heartbeat the machine has no use for incoming messages: skip it entirely.
         if let Some((_, pong)) = &self.heartbeat {
             if pong.matches(&data) {
@@ -417,6 +444,25 @@ impl Driver {
             reconnect_allowed,
         });
     }
+}
+
+/// A message's size, read without copying it into wasm: a string's `length` (UTF-16 code
+/// units, at most its UTF-8 size), an `ArrayBuffer`'s or typed array's `byteLength`, a
+/// `Blob`'s `size`; 0 for anything else. `bufferedAmount` counts queued messages the same
+/// way, as `reconnecting-websocket` does.
+pub(crate) fn message_size(data: &JsValue) -> f64 {
+    if let Some(text) = data.dyn_ref::<js_sys::JsString>() {
+        return f64::from(text.length());
+    }
+    let size = if data.is_instance_of::<web_sys::Blob>() {
+        "size"
+    } else {
+        "byteLength"
+    };
+    js_sys::Reflect::get(data, &JsValue::from_str(size))
+        .ok()
+        .and_then(|size| size.as_f64())
+        .unwrap_or(0.0)
 }
 
 impl Drop for Driver {

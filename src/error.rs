@@ -34,6 +34,14 @@ pub enum Error {
     Encode(String),
     /// A connection attempt or connection failed; the socket retries as its policy says.
     Connection(Failure),
+    /// An incoming message was larger than `max_message_bytes` and was dropped; the
+    /// connection stays open.
+    MessageTooBig {
+        /// The message's size, as measured: UTF-16 code units for text, bytes for binary.
+        size: u64,
+        /// The `max_message_bytes` in force.
+        limit: usize,
+    },
 }
 
 impl core::fmt::Display for Error {
@@ -55,6 +63,11 @@ impl core::fmt::Display for Error {
             ),
             Error::Encode(reason) => write!(f, "the message could not be encoded: {reason}"),
             Error::Connection(failure) => failure.fmt(f),
+            Error::MessageTooBig { size, limit } => write!(
+                f,
+                "an incoming message of size {size} exceeded max_message_bytes ({limit}) and was \
+                 dropped; the connection stays open"
+            ),
         }
     }
 }

@@ -50,8 +50,9 @@ pub enum Event<In> {
     },
     /// A message arrived that the codec could not decode; the connection stays open.
     DecodeError(DecodeError),
-    /// An attempt or connection failed ([`Error::Connection`]); the events that follow say
-    /// whether it retries.
+    /// An attempt or connection failed ([`Error::Connection`]; the events that follow say
+    /// whether it retries), or a message larger than `max_message_bytes` was dropped
+    /// ([`Error::MessageTooBig`]; the connection stays open).
     Error(Error),
 }
 
@@ -383,6 +384,9 @@ impl<In, C: Decoder<In>> Stream for Receiver<In, C> {
                     Ok(message) => Event::Message(message),
                     Err(error) => Event::DecodeError(error),
                 },
+                Notice::TooBig { size, limit } => {
+                    Event::Error(Error::MessageTooBig { size, limit })
+                }
                 Notice::Event(event) => event.into(),
             })
         })

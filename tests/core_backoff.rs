@@ -8,6 +8,8 @@
 //! - jitter keeps every delay in `[(1 - jitter) * delay, delay]` and spreads it over that range;
 //! - `max_retries`: spent retries leave the socket closed with `RetriesExhausted`, and a
 //!   `connect` by hand starts over;
+//! - a `Backoff` built by hand with a jitter outside `[0, 1]` never waits past the maximum
+//!   (found by the `text` fuzz target);
 //! - the retry count resets only after `min_uptime` of uptime (or at once when it is 0), so a
 //!   server that accepts and drops at once gets growing delays;
 //! - failed URL resolution and refused sockets count as failed attempts;
@@ -239,6 +241,30 @@ fn jitter_bounds_hold_for_any_random_number() {
                 bounds.contains(&delay),
                 "retry {retry} random {random}: {delay}"
             );
+        }
+    }
+}
+
+#[test]
+fn jitter_out_of_range_never_waits_past_the_maximum() {
+    for jitter in [
+        -1.4e308,
+        -0.5,
+        1.5,
+        f64::NAN,
+        f64::NEG_INFINITY,
+        f64::INFINITY,
+    ] {
+        let backoff = Backoff {
+            min_delay_ms: 1_000,
+            max_delay_ms: 30_000,
+            grow_factor: 2.0,
+            jitter,
+        };
+        for random in [0.0, 0.5, 0.999] {
+            let longest = backoff.max_delay_jittered_ms(random);
+            assert!(backoff.delay_ms(3, random) <= 30_000, "jitter {jitter}");
+            assert!(longest <= 30_000, "jitter {jitter}");
         }
     }
 }

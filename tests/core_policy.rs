@@ -4,13 +4,15 @@
 //! - every boundary value that is in range passes;
 //! - `Policy::validate` (and so `Machine::new`) rejects each out-of-range option by name: NaN,
 //!   negative or > 1 jitter, grow factor < 1 or not finite, min delay > max delay, delays and
-//!   timeouts beyond `i32::MAX` ms, zero timeouts, zero heartbeat timings, a zero queue;
+//!   timeouts beyond `i32::MAX` ms, zero timeouts, zero heartbeat timings, a zero queue,
+//!   a zero `max_message_bytes`;
 //! - errors read well;
 //! - `close::check_user_close` accepts 1000 and 3000-4999 with reasons up to 123 UTF-8 bytes.
 
 use resocket::core::close::{CloseCodeError, MAX_REASON_BYTES, check_user_close};
 use resocket::core::{
-    Backoff, HeartbeatTiming, MAX_TIMER_MS, Machine, Overflow, Policy, PolicyError,
+    Backoff, DEFAULT_MAX_MESSAGE_BYTES, HeartbeatTiming, MAX_TIMER_MS, Machine, Overflow, Policy,
+    PolicyError,
 };
 
 const MAX: u32 = i32::MAX as u32;
@@ -53,8 +55,10 @@ fn defaults() {
             heartbeat: None,
             queue_capacity: 1_000,
             overflow: Overflow::Reject,
+            max_message_bytes: 16 * 1024 * 1024,
         }
     );
+    assert_eq!(DEFAULT_MAX_MESSAGE_BYTES, 16 * 1024 * 1024);
     assert_eq!(policy.validate(), Ok(()));
     let machine: Machine<String> = Machine::new(policy.clone(), 0).unwrap();
     assert_eq!(machine.policy(), &policy);
@@ -90,6 +94,8 @@ fn boundary_values_in_range_pass() {
         with(|p| p.heartbeat = heartbeat(MAX, MAX)),
         with(|p| p.queue_capacity = 1),
         with(|p| p.overflow = Overflow::DropOldest),
+        with(|p| p.max_message_bytes = 1),
+        with(|p| p.max_message_bytes = usize::MAX),
     ];
     for policy in valid {
         assert_eq!(policy.validate(), Ok(()), "{policy:?}");
@@ -140,6 +146,7 @@ fn each_out_of_range_option_is_rejected_by_name() {
             with(|p| p.heartbeat = heartbeat(1, MAX + 1)),
         ),
         ("queue_capacity", with(|p| p.queue_capacity = 0)),
+        ("max_message_bytes", with(|p| p.max_message_bytes = 0)),
     ];
     for (option, policy) in invalid {
         let error = policy.validate().unwrap_err();

@@ -18,6 +18,9 @@ use crate::state::AppState;
 use crate::stats::{Endpoint, OpenConnection};
 use crate::upgrade;
 
+/// The largest message `/echo` accepts: 64 MiB and then some.
+const ECHO_MAX_MESSAGE_BYTES: usize = 80 << 20;
+
 pub(crate) async fn handle(
     State(state): State<Arc<AppState>>,
     Query(query): Query<HashMap<String, String>>,
@@ -41,8 +44,12 @@ pub(crate) async fn handle(
         }
         Handshake::Hang => return hang(&state, &connection).await,
     }
+    // The client suites echo a 64 MiB message to test their size limit; the defaults (64 MiB
+    // messages, 16 MiB frames) would refuse it.
     let upgrade = match upgrade {
-        Ok(upgrade) => upgrade,
+        Ok(upgrade) => upgrade
+            .max_message_size(ECHO_MAX_MESSAGE_BYTES)
+            .max_frame_size(ECHO_MAX_MESSAGE_BYTES),
         Err(rejection) => return rejection.into_response(),
     };
     let session_state = Arc::clone(&state);

@@ -50,7 +50,11 @@ impl Backoff {
     }
 
     fn jittered(&self, delay: f64, random: f64) -> u32 {
-        let factor = 1.0 - self.jitter * random.clamp(0.0, 1.0);
+        // The fields are public and only `Policy::validate` checks them: a negative jitter
+        // would push the delay past the maximum (up to `u32::MAX`, beyond the browser timer
+        // limit), so it is clamped here too. A NaN stays NaN and ends up as 0 below.
+        let jitter = self.jitter.clamp(0.0, 1.0);
+        let factor = 1.0 - jitter * random.clamp(0.0, 1.0);
         // `as` saturates and maps NaN to 0, so no input can make this panic.
         (delay * factor).round() as u32
     }

@@ -17,5 +17,5 @@ pub use close::CloseCodeError;
 pub use event::{Event, Failure, Rejected, SendError, Sent, State};
 pub use heartbeat::HeartbeatTiming;
 pub use machine::{ConnId, Input, Machine, Output, Timer};
-pub use policy::{MAX_TIMER_MS, Policy, PolicyError};
+pub use policy::{DEFAULT_MAX_MESSAGE_BYTES, MAX_TIMER_MS, Policy, PolicyError};
 pub use queue::Overflow;

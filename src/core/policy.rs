@@ -29,7 +29,18 @@ pub struct Policy {
     pub queue_capacity: usize,
     /// What a send does when the queue is full.
     pub overflow: Overflow,
+    /// The largest incoming message delivered, as the driver measures it without copying:
+    /// a text message's length in UTF-16 code units (JavaScript's `string.length`, which is at
+    /// most its UTF-8 size and at least a third of it), a binary message's bytes. Larger
+    /// messages are reported and dropped; the connection stays open.
+    pub max_message_bytes: usize,
 }
+
+/// The default [`Policy::max_message_bytes`]: 16 MiB. Far above what chat, game-state or
+/// document-sync messages need, yet a tab survives a server that sends a few of them, and it
+/// matches the largest single frame common servers accept by default (axum/tungstenite's
+/// `max_frame_size`).
+pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 16 << 20;
 
 impl Default for Policy {
     fn default() -> Self {
@@ -42,6 +53,7 @@ impl Default for Policy {
             heartbeat: None,
             queue_capacity: 1_000,
             overflow: Overflow::Reject,
+            max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
         }
     }
 }
@@ -103,6 +115,9 @@ impl Policy {
         }
         if self.queue_capacity == 0 {
             return fail("queue_capacity", "at least 1 message");
+        }
+        if self.max_message_bytes == 0 {
+            return fail("max_message_bytes", "at least 1 byte");
         }
         Ok(())
     }

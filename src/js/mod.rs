@@ -15,7 +15,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::BinaryType;
 
 use crate::core::{Event, Failure, Input, SendError, Sent, State, close};
-use crate::driver::{Driver, Notice};
+use crate::driver::{Driver, Notice, message_size};
 
 /// What the wrapper's `emit(kind, ...)` callback receives, by `kind`.
 #[repr(u8)]
@@ -134,7 +134,7 @@ impl SocketCore {
             .unwrap_or(0.0);
         let queued: f64 = self
             .driver
-            .inspect(|machine| machine.queued().map(byte_size).sum());
+            .inspect(|machine| machine.queued().map(message_size).sum());
         buffered + queued
     }
 
@@ -196,6 +196,15 @@ fn emit_notice(emit: &Function, notice: Notice) {
             let _ = emit.call2(&JsValue::UNDEFINED, &kind(Kind::Message), &data);
             return;
         }
+        Notice::TooBig { size, limit } => Array::of3(
+            &kind(Kind::Error),
+            &"MESSAGE_TOO_BIG".into(),
+            &format!(
+                "an incoming message of size {size} exceeded maxMessageBytes ({limit}) and was \
+                 dropped; the connection stays open"
+            )
+            .into(),
+        ),
         Notice::Event(Event::Open) => Array::of1(&kind(Kind::Open)),
         Notice::Event(Event::Closed {
             code,
@@ -234,22 +243,6 @@ fn failure_code(failure: &Failure) -> &'static str {
         Failure::Socket => "SOCKET",
         Failure::ConnectTimeout => "CONNECT_TIMEOUT",
     }
-}
-
-/// A frame's size as `reconnecting-websocket` counts it for `bufferedAmount`.
-fn byte_size(frame: &JsValue) -> f64 {
-    if let Some(text) = frame.dyn_ref::<js_sys::JsString>() {
-        return f64::from(text.length());
-    }
-    let size = if frame.is_instance_of::<web_sys::Blob>() {
-        "size"
-    } else {
-        "byteLength"
-    };
-    js_sys::Reflect::get(frame, &JsValue::from_str(size))
-        .ok()
-        .and_then(|size| size.as_f64())
-        .unwrap_or(0.0)
 }
 
 /// `close(code?, reason?)` arguments, checked as `WebSocket.close` checks them.

@@ -349,6 +349,10 @@ impl Options {
         if let Some(capacity) = self.count("maxEnqueuedMessages", 1.0)? {
             policy.queue_capacity = capacity.map_or(usize::MAX, |capacity| capacity as usize);
         }
+        if let Some(limit) = self.count("maxMessageBytes", 1.0)? {
+            policy.max_message_bytes =
+                limit.map_or(usize::MAX, |limit| limit.min(usize::MAX as f64) as usize);
+        }
         if let Some(codes) = self.get("finalCloseCodes") {
             policy.final_codes = close_codes(&codes)?;
         }

@@ -62,6 +62,13 @@ export interface Options {
   overflow?: "error" | "drop-oldest";
   /** `"raw"` (default) behaves like WebSocket; `"json"` stringifies sends and parses messages. */
   format?: "raw" | "json";
+  /**
+   * The largest incoming message delivered: a whole number of at least 1, or `Infinity`.
+   * Default 16777216 (16 MiB). Text counts its `length` (UTF-16 code units, at most its UTF-8
+   * size), binary its bytes. A larger message is not delivered: an `error` event with code
+   * `MESSAGE_TOO_BIG` reports it, and the connection stays open.
+   */
+  maxMessageBytes?: number;
 }
 
 /** Why something failed; `code` is stable, `message` is for people. */
@@ -74,6 +81,7 @@ export declare class ReSocketError extends Error {
     | "CONNECT_TIMEOUT"
     | "SOCKET"
     | "DECODE"
+    | "MESSAGE_TOO_BIG"
     | "RETRIES_EXHAUSTED";
 }
 

@@ -104,11 +104,19 @@ export class ReSocket extends EventTarget {
   send(data) {
     let frame = data;
     if (this.#json) {
-      frame = JSON.stringify(data);
-      if (frame === undefined) throw new TypeError("resocket: this value has no JSON form");
+      try {
+        frame = JSON.stringify(data);
+      } catch (error) {
+        // A BigInt, a cycle, or a toJSON that throws.
+        throw new TypeError(`resocket: send(data): data has no JSON form (${error?.message})`, { cause: error });
+      }
+      if (frame === undefined) {
+        throw new TypeError(`resocket: send(data): data has no JSON form (got ${typeof data})`);
+      }
     } else if (!isRawData(data)) {
       throw new TypeError(
-        'resocket: send takes a string, ArrayBuffer, typed array or Blob; use format: "json" for other values',
+        `resocket: send(data): data must be a string, ArrayBuffer, typed array or Blob, got ${data === null ? "null" : typeof data}; ` +
+          'use format: "json" for other values',
       );
     }
     switch (this.#core.send(frame)) {

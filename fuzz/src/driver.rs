@@ -1,0 +1,369 @@
+//! A simulated driver for `Machine<u64>`: a fake clock, fake timers and fake sockets.
+//!
+//! It carries out outputs the way `src/driver.rs` does in the browser and asserts, on every
+//! output and after every operation, that the machine asks for nothing a real driver could
+//! not do and loses no message. Frames are numbered in send order, so order is easy to check.
+
+use resocket::core::{ConnId, Event, Input, Machine, Output, Policy, Sent, State, Timer};
+
+use crate::bounds::{BaseDelays, jittered_range};
+use crate::scenario::{Op, Target, timer};
+
+const URL: &str = "wss://example.test/fuzz";
+const TRY_AGAIN_LATER: u16 = 1013;
+
+/// The live socket as the simulated browser sees it: from `Output::Connect` until
+/// `Input::Closed` or `Input::OpenFailed` is fed for it, or `Output::Abandon` names it.
+#[derive(Clone, Copy, Debug)]
+struct Socket {
+    conn: ConnId,
+    open: bool,
+    /// The machine asked to close it (`Output::Close`).
+    closing: bool,
+}
+
+/// The machine under test and everything the invariants need to know about its past.
+pub struct Driver {
+    machine: Machine<u64>,
+    now: f64,
+    /// The attempt whose URL was asked for and not answered yet.
+    pending_url: Option<ConnId>,
+    socket: Option<Socket>,
+    /// The highest id seen, so stale events can name any earlier one.
+    last_conn: u64,
+    /// Pending timers: deadline and start order, indexed by `Timer::index`.
+    timers: [Option<(f64, u64)>; Timer::ALL.len()],
+    timers_started: u64,
+    /// Frames accepted by `send`, minus those reported dropped, in acceptance order.
+    accepted: Vec<u64>,
+    /// How many of `accepted` were transmitted (always a prefix).
+    transmitted: usize,
+    next_frame: u64,
+    /// The live socket was just closed with 1013, so a retry may wait the maximum delay.
+    try_again_later: bool,
+    /// The user closed and has not connected since: nothing may reconnect.
+    closed_by_user: bool,
+    base_delays: BaseDelays,
+}
+
+impl Driver {
+    pub fn new(policy: Policy, seed: u64) -> Driver {
+        Driver {
+            machine: Machine::new(policy, seed).expect("the scenario builds valid policies"),
+            now: 0.0,
+            pending_url: None,
+            socket: None,
+            last_conn: 0,
+            timers: [None; Timer::ALL.len()],
+            timers_started: 0,
+            accepted: Vec::new(),
+            transmitted: 0,
+            next_frame: 0,
+            try_again_later: false,
+            closed_by_user: false,
+            base_delays: BaseDelays::default(),
+        }
+    }
+
+    /// Carries out one operation, then checks the invariants that hold between operations.
+    pub fn step(&mut self, op: &Op) {
+        match op {
+            Op::Connect => {
+                self.closed_by_user = false;
+                self.input(Input::Connect);
+            }
+            Op::Send => self.send(),
+            Op::Close(code) => {
+                self.closed_by_user = true;
+                self.input(Input::Close {
+                    code: code.code(),
+                    reason: "user".into(),
+                });
+            }
+            Op::Reconnect(code) => {
+                self.closed_by_user = false;
+                self.input(Input::Reconnect {
+                    code: code.code(),
+                    reason: "reconnect".into(),
+                });
+            }
+            Op::Url { target, ok } => {
+                let conn = match target {
+                    Target::Live => self.pending_url,
+                    Target::Stale(index) => self.stale(*index),
+                };
+                if let Some(conn) = conn {
+                    if self.pending_url == Some(conn) {
+                        self.pending_url = None;
+                    }
+                    self.input(if *ok {
+                        Input::UrlResolved {
+                            conn,
+                            url: URL.into(),
+                        }
+                    } else {
+                        Input::UrlFailed {
+                            conn,
+                            error: "provider".into(),
+                        }
+                    });
+                }
+            }
+            // A browser refuses a socket as it creates it: never once it opened or closes.
+            Op::OpenFailed(target) => self.socket_input(
+                *target,
+                |s| !s.open && !s.closing,
+                |conn| Input::OpenFailed {
+                    conn,
+                    error: "refused".into(),
+                },
+            ),
+            Op::Opened(target) => {
+                self.socket_input(*target, |s| !s.open, |conn| Input::Opened { conn })
+            }
+            // Messages and pongs only arrive on a socket that opened.
+            Op::Received(target) => {
+                self.socket_input(*target, |s| s.open, |conn| Input::Received { conn })
+            }
+            Op::Pong(target) => self.socket_input(*target, |s| s.open, |conn| Input::Pong { conn }),
+            Op::SocketError(target) => {
+                self.socket_input(*target, |_| true, |conn| Input::SocketError { conn })
+            }
+            Op::Closed {
+                target,
+                code,
+                reason,
+                was_clean,
+                allowed,
+            } => {
+                let code = code.code();
+                self.try_again_later = code == TRY_AGAIN_LATER && matches!(target, Target::Live);
+                self.socket_input(
+                    *target,
+                    |_| true,
+                    |conn| Input::Closed {
+                        conn,
+                        code,
+                        reason: reason.clone(),
+                        was_clean: *was_clean,
+                        reconnect_allowed: *allowed,
+                    },
+                );
+                self.try_again_later = false;
+            }
+            Op::TimerFired(index) => {
+                let timer = timer(*index);
+                self.timers[timer.index()] = None;
+                self.input(Input::TimerFired(timer));
+            }
+            Op::Advance(ms) => self.advance(*ms),
+        }
+        self.check();
+    }
+
+    fn send(&mut self) {
+        self.next_frame += 1;
+        let frame = self.next_frame;
+        let state = self.machine.state();
+        // The ledger is updated before the outputs are carried out, as they may transmit it.
+        match self.machine.send(frame) {
+            Ok(Sent::Now) => assert_eq!(state, State::Open, "sent at once while {state:?}"),
+            Ok(Sent::Queued { dropped }) => {
+                // The dropped frames are the oldest queued: right after those transmitted.
+                let oldest = self.transmitted;
+                assert!(oldest + dropped <= self.accepted.len(), "dropped too many");
+                self.accepted.drain(oldest..oldest + dropped);
+            }
+            Err(rejected) => {
+                assert_eq!(rejected.frame, frame, "rejected a different frame");
+                return;
+            }
+        }
+        self.accepted.push(frame);
+        self.run();
+    }
+
+    /// Any id handed out so far except the live socket's, picked without listing them: long
+    /// runs of timeouts hand out tens of thousands of ids.
+    fn stale(&self, index: u8) -> Option<ConnId> {
+        let live = self.socket.map(|socket| socket.conn.0);
+        let count = self.last_conn - u64::from(live.is_some());
+        if count == 0 {
+            return None;
+        }
+        let pick = 1 + u64::from(index) % count;
+        // Ids above the live one shift up by one to skip it.
+        Some(ConnId(if live.is_some_and(|live| pick >= live) {
+            pick + 1
+        } else {
+            pick
+        }))
+    }
+
+    /// Feeds a socket event for the live socket, if `possible` for it, or for a stale id.
+    fn socket_input(
+        &mut self,
+        target: Target,
+        possible: impl Fn(&Socket) -> bool,
+        input: impl FnOnce(ConnId) -> Input,
+    ) {
+        let conn = match target {
+            Target::Live => self.socket.filter(|s| possible(s)).map(|s| s.conn),
+            Target::Stale(index) => self.stale(index),
+        };
+        if let Some(conn) = conn {
+            self.input(input(conn));
+        }
+    }
+
+    fn advance(&mut self, ms: u16) {
+        let until = self.now + f64::from(ms);
+        while let Some((timer, at)) = self.next_due(until) {
+            self.timers[timer.index()] = None;
+            self.now = at;
+            self.input(Input::TimerFired(timer));
+        }
+        self.now = until;
+    }
+
+    fn next_due(&self, until: f64) -> Option<(Timer, f64)> {
+        Timer::ALL
+            .into_iter()
+            .filter_map(|timer| self.timers[timer.index()].map(|(at, order)| (timer, at, order)))
+            .filter(|&(_, at, _)| at <= until)
+            .min_by(|a, b| a.1.total_cmp(&b.1).then(a.2.cmp(&b.2)))
+            .map(|(timer, at, _)| (timer, at))
+    }
+
+    fn input(&mut self, input: Input) {
+        if let Some(socket) = self.socket.as_mut() {
+            match input {
+                Input::Opened { conn } if conn == socket.conn => socket.open = true,
+                Input::Closed { conn, .. } | Input::OpenFailed { conn, .. }
+                    if conn == socket.conn =>
+                {
+                    self.socket = None;
+                }
+                _ => {}
+            }
+        }
+        self.machine.handle(input, self.now);
+        self.run();
+    }
+
+    fn run(&mut self) {
+        while let Some(output) = self.machine.poll_output() {
+            self.execute(output);
+        }
+    }
+
+    fn execute(&mut self, output: Output<u64>) {
+        match output {
+            Output::ResolveUrl { conn } => {
+                self.last_conn = self.last_conn.max(conn.0);
+                self.pending_url = Some(conn);
+            }
+            Output::Connect { conn, .. } => {
+                assert!(
+                    self.socket.is_none(),
+                    "{conn:?} created while {:?} lives",
+                    self.socket
+                );
+                assert!(!self.closed_by_user, "{conn:?} created after a user close");
+                self.last_conn = self.last_conn.max(conn.0);
+                self.socket = Some(Socket {
+                    conn,
+                    open: false,
+                    closing: false,
+                });
+            }
+            Output::Transmit(frame) => {
+                self.assert_sendable("transmit");
+                assert_eq!(
+                    self.accepted.get(self.transmitted),
+                    Some(&frame),
+                    "frame {frame} out of order, twice, or never accepted"
+                );
+                self.transmitted += 1;
+            }
+            Output::Ping => self.assert_sendable("ping"),
+            Output::Close { conn, .. } => {
+                let socket = self.socket.as_mut().expect("close with no live socket");
+                assert_eq!(socket.conn, conn, "close names a socket that is not live");
+                socket.closing = true;
+            }
+            Output::Abandon { conn, .. } => {
+                let socket = self.socket.take().expect("abandon with no live socket");
+                assert_eq!(socket.conn, conn, "abandon names a socket that is not live");
+            }
+            Output::StartTimer { timer, after_ms } => {
+                self.timers_started += 1;
+                let deadline = self.now + f64::from(after_ms);
+                self.timers[timer.index()] = Some((deadline, self.timers_started));
+            }
+            Output::StopTimer(timer) => self.timers[timer.index()] = None,
+            Output::Emit(event) => self.check_event(&event),
+        }
+    }
+
+    fn check_event(&mut self, event: &Event) {
+        let policy = self.machine.policy();
+        match *event {
+            Event::Reconnecting { attempt, delay_ms } => {
+                assert!(!self.closed_by_user, "reconnecting after a user close");
+                assert!(attempt >= 1);
+                assert!(policy.max_retries.is_none_or(|max| attempt <= max));
+                let backoff = &policy.backoff;
+                let in_bounds = self
+                    .base_delays
+                    .bounds(backoff, attempt)
+                    .contains(&delay_ms)
+                    || (self.try_again_later
+                        && jittered_range(backoff, f64::from(backoff.max_delay_ms))
+                            .contains(&delay_ms));
+                assert!(
+                    in_bounds,
+                    "retry {attempt} waits {delay_ms} ms with {backoff:?}"
+                );
+            }
+            Event::RetriesExhausted { retries } => {
+                assert_eq!(Some(retries), policy.max_retries);
+            }
+            _ => {}
+        }
+    }
+
+    fn assert_sendable(&self, what: &str) {
+        let socket = self
+            .socket
+            .unwrap_or_else(|| panic!("{what} with no live socket"));
+        assert!(socket.open && !socket.closing, "{what} on {socket:?}");
+    }
+
+    /// The invariants that hold between operations.
+    fn check(&self) {
+        let machine = &self.machine;
+        let live = self.socket.map(|socket| socket.conn);
+        assert_eq!(
+            live,
+            machine.socket(),
+            "the machine and the browser disagree"
+        );
+        if machine.state() == State::Open {
+            let socket = self.socket.expect("open with no socket");
+            assert!(socket.open && !socket.closing, "open while {socket:?}");
+        }
+        if machine.state() == State::Closed {
+            assert!(
+                self.timers.iter().all(Option::is_none),
+                "a closed machine holds timers"
+            );
+        }
+        assert!(
+            machine
+                .queued()
+                .eq(self.accepted[self.transmitted..].iter()),
+            "the queue holds other frames than those accepted and not yet transmitted"
+        );
+    }
+}

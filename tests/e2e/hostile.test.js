@@ -1,0 +1,366 @@
+// Hostile and bad input, from the network and from the user; never a trap, always a clear error:
+// - format "json": invalid JSON is a DECODE error event carrying the text in `data`, any valid
+//   JSON (of whatever shape) is delivered, binary passes through unparsed, JSON nested 100,000
+//   levels deep is a value or a DECODE error; the socket stays open and usable throughout
+// - format "raw": a binary message that is not UTF-8 arrives byte for byte
+// - maxMessageBytes: a 64 MiB message is refused by the default (16 MiB) with an error event
+//   MESSAGE_TOO_BIG and the socket stays usable; text is measured in UTF-16 code units,
+//   ArrayBuffers and Blobs in bytes
+// - a flood of 100,000 tiny messages all arrive, in order
+// - every option, given a wrong type or an out-of-range value, throws a TypeError naming it
+//   (options.test.js checks the error classes for a sample; this file covers every option and
+//   the message); bad URLs (ftp:, fragment, unparsable, non-string) throw naming the URL
+// - http(s) URLs and relative URLs are accepted and connect (relative ones against the page)
+// - send of what the format cannot carry throws TypeError (raw: a Symbol, null, a boolean, a
+//   function; json: a BigInt, a cycle, undefined, a Symbol, a function)
+// - after close(): send throws CLOSED, close() again is a no-op, reconnect() works
+//   (events.test.js covers close() twice in more detail)
+// Every test fails on an uncaught page error or a wasm trap (support/suite.js).
+
+import assert from 'node:assert/strict';
+import { e2eSuite } from './support/suite.js';
+
+const suite = e2eSuite();
+const FAST = { minReconnectionDelay: 50, jitter: 0 };
+
+suite.test('format "json": invalid JSON is a DECODE error with data; other JSON and binary are delivered', async (page) => {
+  const result = await page.run(async (fast) => {
+    // `/chat` sends every message to every client: a raw socket delivers text as it is.
+    const json = new ReSocket(h.url('/chat', { client: h.client('json-target') }), null, { ...fast, format: 'json' });
+    json.binaryType = 'arraybuffer';
+    // Not h.record: a 100,000-level value is too deep for JSON.stringify.
+    const events = [];
+    const brief = (data) => {
+      if (data instanceof ArrayBuffer) return { arrayBuffer: [...new Uint8Array(data)] };
+      try {
+        return JSON.stringify(data).length > 50 ? 'deep value' : data;
+      } catch {
+        return 'deep value';
+      }
+    };
+    json.addEventListener('message', (event) => events.push({ message: brief(event.data) }));
+    json.addEventListener('error', (event) => events.push({
+      error: event.error?.code,
+      data: event.data?.length > 50 ? `${event.data.length} chars` : event.data,
+    }));
+    await new Promise((resolve) => json.addEventListener('open', resolve, { once: true }));
+    json.send('ready');
+    await h.waitFor(() => events.length === 1, 'the json socket is subscribed', { ms: 10_000 });
+    const raw = new ReSocket(h.url('/chat', { client: h.client('json-sender') }), null, fast);
+    await new Promise((resolve) => raw.addEventListener('open', resolve, { once: true }));
+    const frames = [
+      '{"id": 1, "name": ',
+      'not json at all',
+      '',
+      '"a string"',
+      '{"id": "seven"}',
+      '[1, 2, 3]',
+      'null',
+      `${'['.repeat(100_000)}${']'.repeat(100_000)}`,
+      new Uint8Array([123, 125, 0xff]),
+      '{"after": true}',
+    ];
+    for (const frame of frames) raw.send(frame);
+    await h.waitFor(() => events.length === 1 + frames.length, 'every frame', { ms: 10_000, context: () => events });
+    const readyState = json.readyState;
+    events.shift();
+    json.close();
+    raw.close();
+    return { readyState, events };
+  }, FAST);
+  assert.equal(result.readyState, 1, 'still OPEN');
+  assert.deepEqual(result.events.slice(0, 7), [
+    { error: 'DECODE', data: '{"id": 1, "name": ' },
+    { error: 'DECODE', data: 'not json at all' },
+    { error: 'DECODE', data: '' },
+    { message: 'a string' },
+    { message: { id: 'seven' } },
+    { message: [1, 2, 3] },
+    { message: null },
+  ]);
+  const deep = result.events[7];
+  assert.ok(
+    deep.message === 'deep value' || (deep.error === 'DECODE' && deep.data === '200000 chars'),
+    `100,000 levels: a value or a DECODE error, got ${JSON.stringify(deep)}`,
+  );
+  assert.deepEqual(result.events.slice(8), [
+    { message: { arrayBuffer: [123, 125, 255] } },
+    { message: { after: true } },
+  ]);
+});
+
+suite.test('format "raw": binary that is not UTF-8 arrives byte for byte', async (page) => {
+  const result = await page.run(async (fast) => {
+    const socket = new ReSocket(h.url('/echo', { client: h.client('not-utf8') }), null, fast);
+    socket.binaryType = 'arraybuffer';
+    const log = h.record(socket, ['message', 'error']);
+    socket.send(new Uint8Array([0xc3, 0x28, 0xff, 0xfe, 0xed, 0xa0, 0x80]));
+    socket.send('still text ✓');
+    await log.until((l) => l.length === 2, 'both echoes', 10_000);
+    socket.close();
+    return log.lines();
+  }, FAST);
+  assert.deepEqual(result, ['message {"arrayBuffer":[195,40,255,254,237,160,128]}', 'message "still text ✓"']);
+});
+
+suite.test('a 64 MiB message is refused by the default maxMessageBytes; the socket stays usable', async (page) => {
+  const result = await page.run(async (fast) => {
+    const socket = new ReSocket(h.url('/echo', { client: h.client('huge') }), null, fast);
+    socket.binaryType = 'arraybuffer';
+    const log = h.record(socket, ['open', 'message', 'error', 'close']);
+    await log.until((l) => l.count('open') === 1, 'open', 10_000);
+    socket.send(new Uint8Array(64 * 1024 * 1024));
+    await log.until((l) => l.count('error') === 1, 'the refusal', 20_000);
+    const readyState = socket.readyState;
+    socket.send('after');
+    await log.until((l) => l.count('message') === 1, 'the next message', 10_000);
+    socket.close();
+    const error = log.find((entry) => entry.type === 'error');
+    return { lines: log.lines(), readyState, message: error.message, isReSocketError: error.errorIsReSocketError };
+  }, FAST);
+  assert.deepEqual(result.lines, ['open', 'error MESSAGE_TOO_BIG', 'message "after"']);
+  assert.equal(result.readyState, 1, 'still OPEN after the refusal');
+  assert.ok(result.isReSocketError);
+  assert.match(result.message, /67108864.*maxMessageBytes \(16777216\)/);
+});
+
+suite.test('maxMessageBytes counts UTF-16 code units of text and bytes of ArrayBuffers and Blobs', async (page) => {
+  const result = await page.run(async (fast) => {
+    const run = async (binaryType) => {
+      const socket = new ReSocket(h.url('/echo', { client: h.client(`limit-${binaryType}`) }), null, {
+        ...fast,
+        maxMessageBytes: 10,
+      });
+      socket.binaryType = binaryType;
+      const log = h.record(socket, ['message', 'error']);
+      const sends = ['0123456789', 'é'.repeat(10), '01234567890', '🦀'.repeat(6), new Uint8Array(10), new Uint8Array(11)];
+      for (const data of sends) socket.send(data);
+      await log.until((l) => l.length === sends.length, 'every echo or refusal', 10_000);
+      const readyState = socket.readyState;
+      socket.close();
+      return { lines: log.lines(), readyState };
+    };
+    return { arraybuffer: await run('arraybuffer'), blob: await run('blob') };
+  }, FAST);
+  const text = ['message "0123456789"', `message "${'é'.repeat(10)}"`, 'error MESSAGE_TOO_BIG', 'error MESSAGE_TOO_BIG'];
+  assert.deepEqual(result.arraybuffer.lines, [
+    ...text,
+    `message {"arrayBuffer":${JSON.stringify(Array(10).fill(0))}}`,
+    'error MESSAGE_TOO_BIG',
+  ]);
+  assert.deepEqual(result.blob.lines, [...text, 'message {"blob":10}', 'error MESSAGE_TOO_BIG']);
+  assert.equal(result.arraybuffer.readyState, 1);
+  assert.equal(result.blob.readyState, 1);
+});
+
+suite.test('a flood of 100,000 tiny messages arrives complete and in order', async (page) => {
+  const result = await page.run(async (fast) => {
+    const COUNT = 100_000;
+    const socket = new ReSocket(h.url('/echo', { client: h.client('flood') }), null, fast);
+    await new Promise((resolve) => socket.addEventListener('open', resolve, { once: true }));
+    let next = 0;
+    let disorder;
+    const errors = [];
+    socket.onmessage = (event) => {
+      if (disorder === undefined && event.data !== String(next)) disorder = `expected ${next}, got ${event.data}`;
+      next += 1;
+    };
+    socket.onerror = (event) => errors.push(event.error?.code);
+    const started = performance.now();
+    for (let n = 0; n < COUNT; n += 1) socket.send(String(n));
+    await h.waitFor(() => next >= COUNT || disorder, 'every message', { ms: 60_000, context: () => ({ next }) });
+    const ms = Math.round(performance.now() - started);
+    const readyState = socket.readyState;
+    socket.close();
+    return { received: next, disorder, errors, readyState, ms };
+  }, FAST);
+  assert.equal(result.disorder, undefined);
+  assert.equal(result.received, 100_000);
+  assert.deepEqual(result.errors, []);
+  assert.equal(result.readyState, 1);
+}, { timeout: 90_000 });
+
+suite.test('every option with a wrong type or an out-of-range value throws a TypeError naming it', async (page) => {
+  const table = {
+    minReconnectionDelay: ['100', -1, NaN, Infinity, 2 ** 31, null, {}],
+    maxReconnectionDelay: ['100', -50, NaN, Infinity, 2 ** 31],
+    reconnectionDelayGrowFactor: ['2', 0.5, 0, -1, NaN, Infinity],
+    minUptime: ['1', -1, NaN, 2 ** 31],
+    connectionTimeout: ['1', 0, -1, NaN, 2 ** 31],
+    maxRetries: ['3', -1, 1.5, NaN, true],
+    maxEnqueuedMessages: ['5', 0, -1, 1.5, NaN],
+    maxMessageBytes: ['1024', 0, -1, 0.5, 1.5, NaN, -Infinity, []],
+    startClosed: ['yes', 1, null],
+    debug: ['true', 1],
+    shouldReconnectOnClose: ['no', 1, {}],
+    jitter: ['0.5', 1.5, -0.1, NaN, Infinity],
+    heartbeat: [5, 'on', { intervalMs: 100 }, { intervalMs: -5, timeoutMs: 100 }, { intervalMs: 100, timeoutMs: NaN },
+      { intervalMs: '100', timeoutMs: 100 }, { intervalMs: 100, timeoutMs: 0 }, { intervalMs: 100, timeoutMs: 100, pong: 5 },
+      { intervalMs: 100, timeoutMs: 100, ping: {} }],
+    finalCloseCodes: [1008, '1008', [999], [5000], ['1008'], [1008.5]],
+    overflow: [42, 'drop-newest'],
+    format: [1, 'xml'],
+  };
+  const results = await page.run((table) => {
+    // Values that JSON cannot carry into the page.
+    const revive = (value) => (value === 'NaN!' ? NaN : value === 'Inf!' ? Infinity : value === '-Inf!' ? -Infinity : value);
+    const out = [];
+    for (const [option, values] of Object.entries(table)) {
+      for (const raw of values) {
+        const value = typeof raw === 'object' && raw !== null && !Array.isArray(raw)
+          ? Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, revive(v)]))
+          : revive(raw);
+        try {
+          new ReSocket(h.url('/echo'), null, { startClosed: true, [option]: value }).close();
+          out.push({ option, value: String(raw), threw: 'nothing' });
+        } catch (error) {
+          out.push({ option, value: String(raw), threw: error?.constructor?.name, message: String(error?.message) });
+        }
+      }
+    }
+    return out;
+  }, JSON.parse(JSON.stringify(table, (key, value) => {
+    if (Number.isNaN(value)) return 'NaN!';
+    if (value === Infinity) return 'Inf!';
+    if (value === -Infinity) return '-Inf!';
+    return value;
+  })));
+  assert.equal(results.length, Object.values(table).flat().length);
+  for (const result of results) {
+    const what = `${result.option} = ${result.value}`;
+    assert.equal(result.threw, 'TypeError', `${what}: threw ${result.threw} (${result.message})`);
+    assert.ok(result.message.includes(result.option), `${what}: the message names the option: ${result.message}`);
+  }
+  const accepted = await page.run(() => {
+    const socket = new ReSocket(h.url('/echo'), null, { startClosed: true, maxMessageBytes: Infinity, maxRetries: Infinity });
+    socket.close();
+    return true;
+  });
+  assert.ok(accepted, 'Infinity is a valid maxMessageBytes');
+});
+
+suite.test('bad URLs throw naming the URL; http(s) and relative URLs connect', async (page) => {
+  const bad = await page.run(() => [
+    'ftp://127.0.0.1/echo',
+    'ws://127.0.0.1:9/echo#part',
+    'http://[::1',
+    42,
+    {},
+    null,
+    undefined,
+  ].map((url) => {
+    try {
+      new ReSocket(url, null, { startClosed: true }).close();
+      return { url: String(url), threw: 'nothing' };
+    } catch (error) {
+      return { url: String(url), threw: error?.constructor?.name, message: String(error?.message) };
+    }
+  }));
+  for (const result of bad) {
+    assert.ok(['SyntaxError', 'TypeError'].includes(result.threw), `${result.url}: threw ${result.threw}`);
+    assert.match(result.message, /URL/, `${result.url}: the message names the URL`);
+  }
+  const http = await page.run(async () => {
+    const client = h.client('http-url');
+    const socket = new ReSocket(h.url('/echo', { client }).replace(/^ws/, 'http'));
+    const log = h.record(socket, ['open', 'message']);
+    await log.until((l) => l.count('open') === 1, 'open over an http: URL', 10_000);
+    const url = socket.url;
+    socket.send('over http');
+    await log.until((l) => l.count('message') === 1, 'the echo', 10_000);
+    socket.close();
+    return { url, lines: log.lines(), stats: await h.clientStats(client) };
+  });
+  assert.match(http.url, /^ws:\/\//, 'the browser converted http: to ws:');
+  assert.deepEqual(http.lines, ['open', 'message "over http"']);
+  assert.equal(http.stats?.total, 1);
+
+  // A relative URL resolves against the page, so the page must be on the test server.
+  const onServer = await suite.open(`${suite.server.url}/pkg/package.json`);
+  try {
+    const relative = await onServer.run(async () => {
+      const { ReSocket } = await import('/pkg/web/resocket.js');
+      const client = `relative-${Date.now()}`;
+      const socket = new ReSocket(`/echo?client=${client}`);
+      await new Promise((resolve, reject) => {
+        socket.addEventListener('open', resolve, { once: true });
+        setTimeout(() => reject(new Error('no open within 10 s')), 10_000);
+      });
+      const url = socket.url;
+      socket.close();
+      const stats = await (await fetch('/stats')).json();
+      return { url, client, total: stats.clients[client]?.total };
+    });
+    assert.equal(relative.url, `${suite.server.url.replace(/^http/, 'ws')}/echo?client=${relative.client}`);
+    assert.equal(relative.total, 1, '/stats saw the relative URL connect');
+    assert.deepEqual(onServer.problems, []);
+  } finally {
+    await onServer.close();
+  }
+});
+
+suite.test('send of what the format cannot carry throws a TypeError', async (page) => {
+  const result = await page.run(async (fast) => {
+    const attempt = (socket, value) => {
+      try {
+        socket.send(value);
+        return 'accepted';
+      } catch (error) {
+        return `${error.constructor.name}: ${error.message}`;
+      }
+    };
+    const raw = new ReSocket(h.url('/echo', { client: h.client('send-raw') }), null, { ...fast, startClosed: true });
+    const json = new ReSocket(h.url('/echo', { client: h.client('send-json') }), null, { ...fast, startClosed: true, format: 'json' });
+    const cycle = {};
+    cycle.self = cycle;
+    const outcomes = {
+      raw: [Symbol('s'), null, true, () => 1, 10n].map((value) => attempt(raw, value)),
+      json: [10n, cycle, undefined, Symbol('s'), () => 1, { toJSON() { throw new Error('nope'); } }].map((value) => attempt(json, value)),
+      queued: [raw.queuedCount, json.queuedCount],
+    };
+    raw.close();
+    json.close();
+    return outcomes;
+  }, FAST);
+  for (const outcome of [...result.raw, ...result.json]) {
+    assert.match(outcome, /^TypeError: resocket: send\(data\): /);
+  }
+  assert.match(result.raw[1], /got null/);
+  assert.match(result.json[0], /BigInt/);
+  assert.deepEqual(result.queued, [0, 0], 'nothing refused was queued');
+});
+
+suite.test('after close(): send throws CLOSED, close() again is a no-op, reconnect() works', async (page) => {
+  const result = await page.run(async (fast) => {
+    const client = h.client('after-close');
+    const socket = new ReSocket(h.url('/echo', { client }), null, fast);
+    const log = h.record(socket, ['open', 'message', 'close', 'error']);
+    await log.until((l) => l.count('open') === 1, 'open');
+    socket.close();
+    await log.until((l) => l.count('close') === 1, 'close');
+    let sendError;
+    try {
+      socket.send('late');
+    } catch (error) {
+      sendError = { name: error.name, code: error.code };
+    }
+    socket.close();
+    socket.close(4000, 'again');
+    await h.sleep(100);
+    const closedState = socket.readyState;
+    socket.reconnect();
+    await log.until((l) => l.count('open') === 2, 'open again', 10_000);
+    socket.send('back');
+    await log.until((l) => l.count('message') === 1, 'the echo');
+    socket.close();
+    return { lines: log.lines(), sendError, closedState };
+  }, FAST);
+  assert.deepEqual(result.sendError, { name: 'ReSocketError', code: 'CLOSED' });
+  assert.equal(result.closedState, 3);
+  assert.deepEqual(result.lines, [
+    'open',
+    'close 1000 "" wasClean=true willReconnect=false',
+    'open',
+    'message "back"',
+  ]);
+});
