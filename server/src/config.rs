@@ -16,6 +16,9 @@ pub struct ServerConfig {
     /// Origins allowed to open WebSockets. Empty allows every origin; requests without an
     /// `Origin` header (non-browser clients) are always allowed.
     pub allowed_origins: Vec<String>,
+    /// Serve HTTPS and WSS instead of HTTP and WS, with a self-signed certificate for
+    /// `127.0.0.1` and `localhost` made at startup.
+    pub tls: bool,
 }
 
 impl Default for ServerConfig {
@@ -25,6 +28,7 @@ impl Default for ServerConfig {
             www: PathBuf::from("www"),
             pkg: PathBuf::from("pkg"),
             allowed_origins: Vec::new(),
+            tls: false,
         }
     }
 }

@@ -16,7 +16,8 @@
 //! | `/reset` | forgets totals and received messages (`GET`, `POST` or `DELETE`) |
 //! | `/control?client=NAME&action=A` | `drop`, `silent` or `close` (`code`, `reason`) that client's open sessions, or `restart` the server (`down_ms`), as JSON `{"affected": N}` (`GET` or `POST`) |
 //!
-//! The server listens on 127.0.0.1 only.
+//! The server listens on 127.0.0.1 only. With [`ServerConfig::tls`] it serves HTTPS and WSS on the
+//! same routes, with a self-signed certificate made at startup ([`Server::certificate_der`]).
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -44,6 +45,7 @@ mod state;
 mod static_files;
 mod stats;
 mod stats_http;
+mod tls;
 mod upgrade;
 
 pub use config::ServerConfig;

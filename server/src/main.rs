@@ -1,7 +1,6 @@
 //! `resocket-server`: the demo page, the npm package and the test endpoints on 127.0.0.1.
 
 use std::io::{self, Write};
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -25,6 +24,10 @@ struct Cli {
     /// Origin allowed to open WebSockets; repeat for more. Without any, every origin is allowed.
     #[arg(long = "allow-origin", value_name = "ORIGIN")]
     allow_origins: Vec<String>,
+    /// Serve HTTPS and WSS with a self-signed certificate for 127.0.0.1 and localhost, made at
+    /// startup.
+    #[arg(long)]
+    tls: bool,
 }
 
 #[tokio::main]
@@ -55,18 +58,19 @@ async fn run(cli: Cli) -> io::Result<()> {
         www: cli.www,
         pkg: cli.pkg,
         allowed_origins: cli.allow_origins,
+        tls: cli.tls,
     })
     .await?;
-    announce(server.local_addr())?;
+    announce(&server.url())?;
     server.run(shutdown).await?;
     eprintln!("resocket-server stopped");
     Ok(())
 }
 
 /// The one stdout line; scripts started with `--port 0` read the port from it.
-fn announce(address: SocketAddr) -> io::Result<()> {
+fn announce(url: &str) -> io::Result<()> {
     let mut stdout = io::stdout().lock();
-    writeln!(stdout, "resocket-server listening on http://{address}")?;
+    writeln!(stdout, "resocket-server listening on {url}")?;
     stdout.flush()
 }
 

@@ -13,6 +13,7 @@ use tokio::time::timeout;
 use crate::config::ServerConfig;
 use crate::routes;
 use crate::state::AppState;
+use crate::tls::Tls;
 
 /// How long shutdown waits for WebSocket sessions to finish their close handshakes.
 const SESSIONS_GRACE: Duration = Duration::from_secs(3);
@@ -24,6 +25,7 @@ pub struct Server {
     local_addr: SocketAddr,
     router: Router,
     state: Arc<AppState>,
+    tls: Option<Tls>,
 }
 
 impl fmt::Debug for Server {
@@ -40,7 +42,13 @@ impl Server {
     /// # Errors
     ///
     /// The port cannot be bound, for example because it is in use; the error names the address.
+    /// With [`ServerConfig::tls`], the certificate could not be made.
     pub async fn bind(config: ServerConfig) -> io::Result<Self> {
+        let tls = if config.tls {
+            Some(Tls::generate()?)
+        } else {
+            None
+        };
         let address = SocketAddr::from((Ipv4Addr::LOCALHOST, config.port));
         let with_address = |error: io::Error| {
             io::Error::new(error.kind(), format!("cannot listen on {address}: {error}"))
@@ -53,12 +61,25 @@ impl Server {
             local_addr,
             router: routes::router(&config, Arc::clone(&state)),
             state,
+            tls,
         })
     }
 
     /// The address actually bound: with port 0, the port the system picked.
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// `http://127.0.0.1:PORT`, or `https://…` with [`ServerConfig::tls`].
+    pub fn url(&self) -> String {
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}", self.local_addr)
+    }
+
+    /// With [`ServerConfig::tls`], the self-signed certificate made at startup (DER), for
+    /// clients that should trust it; `None` without TLS.
+    pub fn certificate_der(&self) -> Option<&[u8]> {
+        self.tls.as_ref().map(Tls::certificate_der)
     }
 
     /// Serves until `shutdown` resolves, then stops accepting, answers hanging handshakes,
@@ -70,17 +91,28 @@ impl Server {
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> io::Result<()> {
         let Self {
             listener,
+            local_addr,
             router,
             state,
-            ..
+            tls,
         } = self;
         let stop = state.shutdown.clone();
-        let served = axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                stop.cancel();
-            })
-            .await;
+        let shutdown = async move {
+            shutdown.await;
+            stop.cancel();
+        };
+        let served = match tls {
+            None => {
+                axum::serve(listener, router)
+                    .with_graceful_shutdown(shutdown)
+                    .await
+            }
+            Some(tls) => {
+                axum::serve(tls.listen(listener, local_addr), router)
+                    .with_graceful_shutdown(shutdown)
+                    .await
+            }
+        };
         state.shutdown.cancel();
         state.sessions.close();
         if timeout(SESSIONS_GRACE, state.sessions.wait())

@@ -70,6 +70,30 @@ async fn announces_its_port_and_exits_cleanly_on_sigterm() {
 }
 
 #[test]
+fn tls_announces_an_https_url() {
+    let mut child = server_command()
+        .args(["--port", "0", "--tls"])
+        .spawn()
+        .expect("spawn");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("read the announcement");
+    let _ = child.kill();
+    let _ = child.wait();
+    let address = line
+        .strip_prefix("resocket-server listening on https://")
+        .and_then(|rest| rest.strip_suffix('\n'))
+        .unwrap_or_else(|| panic!("unexpected announcement {line:?}"));
+    let address: SocketAddr = address.parse().expect("an address");
+    assert!(
+        address.ip().is_loopback() && address.port() != 0,
+        "{address}"
+    );
+}
+
+#[test]
 fn a_taken_port_exits_with_code_1() {
     let taken = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = taken.local_addr().expect("address").port().to_string();

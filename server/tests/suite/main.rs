@@ -11,3 +11,4 @@ mod origin;
 mod static_files;
 mod stats;
 mod support;
+mod tls;

@@ -30,12 +30,15 @@ function serverBinary() {
 }
 
 /**
- * A running `resocket-server` serving `www/` at `/` and the package under test at `/pkg/`.
+ * A running `resocket-server` serving `www` (default `www/`) at `/` and the package under test
+ * at `/pkg/`; with `tls`, over HTTPS and WSS with its self-signed certificate (Node's `fetch`
+ * does not trust it: read `/stats` from the page).
  * @returns {Promise<TestServer>}
  */
-export async function startServer() {
+export async function startServer({ www = 'www', tls = false } = {}) {
   buildServer();
-  const child = spawn(serverBinary(), ['--port', '0', '--www', 'www', '--pkg', pkgDir], {
+  const args = ['--port', '0', '--www', www, '--pkg', pkgDir, ...(tls ? ['--tls'] : [])];
+  const child = spawn(serverBinary(), args, {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -53,7 +56,7 @@ export async function startServer() {
     child.on('exit', (code, signal) => fail(new Error(`exited with ${code ?? signal}`)));
     child.stdout.setEncoding('utf8').on('data', (chunk) => {
       stdout += chunk;
-      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
+      const match = /listening on (https?:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
       if (match) {
         clearTimeout(timer);
         child.removeAllListeners('exit');
@@ -72,9 +75,9 @@ export class TestServer {
   constructor(child, url, log) {
     this.#child = child;
     this.#log = log;
-    /** `http://127.0.0.1:PORT` */
+    /** `http://127.0.0.1:PORT` (`https://` with TLS) */
     this.url = url;
-    /** `ws://127.0.0.1:PORT` */
+    /** `ws://127.0.0.1:PORT` (`wss://` with TLS) */
     this.wsUrl = url.replace(/^http/, 'ws');
   }
 
