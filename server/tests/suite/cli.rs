@@ -21,6 +21,29 @@ fn server_command() -> Command {
     command
 }
 
+fn first_line(stdout: impl Read) -> String {
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("read the announcement");
+    line
+}
+
+/// The address in the server's announcement, which must be a loopback address with a real port
+/// under `scheme`.
+fn announced_address(line: &str, scheme: &str) -> SocketAddr {
+    let address = line
+        .strip_prefix(&format!("resocket-server listening on {scheme}://"))
+        .and_then(|rest| rest.strip_suffix('\n'))
+        .unwrap_or_else(|| panic!("unexpected announcement {line:?}"));
+    let address: SocketAddr = address.parse().expect("an address");
+    assert!(
+        address.ip().is_loopback() && address.port() != 0,
+        "{address}"
+    );
+    address
+}
+
 fn wait_with_patience(child: &mut Child) -> ExitStatus {
     let deadline = Instant::now() + PATIENCE;
     loop {
@@ -42,20 +65,7 @@ async fn announces_its_port_and_exits_cleanly_on_sigterm() {
         .spawn()
         .expect("spawn");
     let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("read the announcement");
-
-    let address = line
-        .strip_prefix("resocket-server listening on http://")
-        .and_then(|rest| rest.strip_suffix('\n'))
-        .unwrap_or_else(|| panic!("unexpected announcement {line:?}"));
-    let address: SocketAddr = address.parse().expect("an address");
-    assert!(
-        address.ip().is_loopback() && address.port() != 0,
-        "{address}"
-    );
+    let address = announced_address(&first_line(stdout), "http");
     assert_eq!(http(address, "GET", "/stats", &[]).await.status, 200);
 
     let killed = Command::new("kill")
@@ -76,21 +86,10 @@ fn tls_announces_an_https_url() {
         .spawn()
         .expect("spawn");
     let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("read the announcement");
+    let line = first_line(stdout);
     let _ = child.kill();
     let _ = child.wait();
-    let address = line
-        .strip_prefix("resocket-server listening on https://")
-        .and_then(|rest| rest.strip_suffix('\n'))
-        .unwrap_or_else(|| panic!("unexpected announcement {line:?}"));
-    let address: SocketAddr = address.parse().expect("an address");
-    assert!(
-        address.ip().is_loopback() && address.port() != 0,
-        "{address}"
-    );
+    announced_address(&line, "https");
 }
 
 #[test]
