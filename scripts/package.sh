@@ -3,35 +3,37 @@
 # gets) and the web build in pkg/web/ (for a plain <script type="module">), each with the
 # hand-written wrapper and types from src/js/ in front of the wasm-bindgen glue. Needs
 # scripts/setup.sh (wasm-pack, and binaryen's wasm-opt from node_modules).
+#   RESOCKET_PKG_OUT=DIR   builds into DIR instead of pkg/ (for side-by-side builds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-build=target/pkg-build
-rm -rf "$build" pkg
+pkg=${RESOCKET_PKG_OUT:-pkg}
+build=target/pkg-build-$(basename "$pkg")
+rm -rf "$build" "$pkg"
 for target in bundler web; do
   wasm-pack --quiet build --release --target "$target" --out-name resocket_core \
     --out-dir "$build/$target" --no-pack
 done
 
-mkdir -p pkg/web
-cp "$build"/bundler/resocket_core* pkg/
-cp "$build"/web/resocket_core* pkg/web/
-for wasm in pkg/resocket_core_bg.wasm pkg/web/resocket_core_bg.wasm; do
+mkdir -p "$pkg"/web
+cp "$build"/bundler/resocket_core* "$pkg"/
+cp "$build"/web/resocket_core* "$pkg"/web/
+for wasm in "$pkg"/resocket_core_bg.wasm "$pkg"/web/resocket_core_bg.wasm; do
   node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-reference-types \
     --enable-nontrapping-float-to-int --enable-sign-ext --enable-multivalue \
     --enable-mutable-globals "$wasm" -o "$wasm"
 done
 # The glue's own .d.ts files describe internals; the package's types are src/js/resocket.d.ts.
-rm -f pkg/resocket_core.d.ts pkg/resocket_core_bg.wasm.d.ts pkg/web/resocket_core.d.ts pkg/web/resocket_core_bg.wasm.d.ts
+rm -f "$pkg"/resocket_core.d.ts "$pkg"/resocket_core_bg.wasm.d.ts "$pkg"/web/resocket_core.d.ts "$pkg"/web/resocket_core_bg.wasm.d.ts
 
-cp src/js/resocket.js pkg/resocket.js
-sed 's|^// @init:.*$|await wasm.default();|' src/js/resocket.js >pkg/web/resocket.js
-grep -q '^await wasm.default();$' pkg/web/resocket.js || { echo "the @init line is missing in src/js/resocket.js" >&2; exit 1; }
-cp src/js/resocket.d.ts pkg/resocket.d.ts
-cp src/js/resocket.d.ts pkg/web/resocket.d.ts
-cp README.md LICENSE-MIT LICENSE-APACHE pkg/
+cp src/js/resocket.js "$pkg"/resocket.js
+sed 's|^// @init:.*$|await wasm.default();|' src/js/resocket.js >"$pkg"/web/resocket.js
+grep -q '^await wasm.default();$' "$pkg"/web/resocket.js || { echo "the @init line is missing in src/js/resocket.js" >&2; exit 1; }
+cp src/js/resocket.d.ts "$pkg"/resocket.d.ts
+cp src/js/resocket.d.ts "$pkg"/web/resocket.d.ts
+cp README.md LICENSE-MIT LICENSE-APACHE "$pkg"/
 
-node --input-type=module - <<'NODE'
+PKG_OUT="$pkg" node --input-type=module - <<'NODE'
 import { readFileSync, writeFileSync } from "node:fs";
 const cargo = readFileSync("Cargo.toml", "utf8");
 const field = (name) => cargo.match(new RegExp(`^${name} = "(.*)"`, "m"))[1];
@@ -65,6 +67,6 @@ const manifest = {
   // The bundler glue wires up the wasm module when it is first imported.
   sideEffects: ["./resocket.js", "./resocket_core.js", "./web/resocket.js"],
 };
-writeFileSync("pkg/package.json", JSON.stringify(manifest, null, 2) + "\n");
+writeFileSync(`${process.env.PKG_OUT}/package.json`, JSON.stringify(manifest, null, 2) + "\n");
 NODE
-echo "package ready in pkg/ ($(du -sh pkg | cut -f1))"
+echo "package ready in $pkg/ ($(du -sh "$pkg" | cut -f1))"
