@@ -1,6 +1,6 @@
 # `make demo` and `make test` install what they need (scripts/setup.sh) and work on a fresh
 # Debian machine with rustup and Node.
-.PHONY: setup demo package test lint test-native test-browser test-e2e test-fuzz fuzz
+.PHONY: setup demo package test lint test-native test-browser test-e2e test-fuzz fuzz reliability reliability-long bench bench-quick
 
 PORT ?= 8080
 FUZZ_SECONDS ?= 600
@@ -31,6 +31,17 @@ test-browser: setup
 test-e2e: package
 	bash scripts/e2e-tests.sh
 
+# RELIABILITY.md from the rows the suites recorded in target/reliability/ (`make test` ends with it).
+reliability:
+	node scripts/reliability-report.js
+
+# The long modes of the reliability tests (RESOCKET_LONG=1: 10,000 leak cycles instead of
+# 1000, 180 s of chaos instead of 15), then RELIABILITY.md from the rows they recorded.
+reliability-long: package
+	RESOCKET_LONG=1 RESOCKET_E2E="tests/e2e/endurance.test.js tests/e2e/delivery.test.js" \
+	  bash scripts/e2e-tests.sh
+	node scripts/reliability-report.js
+
 # A short fuzz run per target; `make fuzz` runs each for FUZZ_SECONDS.
 test-fuzz: setup
 	bash scripts/fuzz.sh 15
@@ -38,4 +49,16 @@ test-fuzz: setup
 fuzz: setup
 	bash scripts/fuzz.sh $(FUZZ_SECONDS)
 
-test: setup lint test-native test-browser test-e2e test-fuzz
+test: setup lint test-native test-browser test-e2e test-fuzz reliability
+
+# Issue 5's benchmark: resocket against raw WebSocket and its peers in headless Chromium,
+# against a release-built server on 127.0.0.1; writes bench/RESULTS.md, bench/results.svg and
+# the README's headline figures (bench/run.js). bench-quick: one round, fewer messages, into
+# target/bench/. RESOCKET_BENCH_PKG=DIR measures another build of the package than pkg/.
+bench: package
+	bash bench/build.sh
+	node bench/run.js
+
+bench-quick: package
+	bash bench/build.sh
+	BENCH_QUICK=1 node bench/run.js

@@ -6,8 +6,15 @@
 #   RESOCKET_BROWSER_SUITES       the ws pass, e.g. "--test browser_recovery" (default: all)
 #   RESOCKET_BROWSER_TLS_SUITES   the wss pass (default: all four;
 #                                 "none" skips it)
+# Rows for RELIABILITY.md go to target/reliability/browser.jsonl (written afresh), from the
+# runner's "test result: ok. N passed" lines: one for browser_hostile per pass that ran it and
+# passed, one for the suites that passed over wss. A suite that failed leaves no row.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+rows=target/reliability/browser.jsonl
+mkdir -p target/reliability
+rm -f "$rows"
 
 cargo build --quiet -p resocket-server
 logs=$(mktemp -d)
@@ -43,18 +50,70 @@ start_server() {
   echo "$name test server at $url"
 }
 
+# What each suite that passed reported, by "PASS SUITE": tests passed, and the runner's time.
+declare -A passed=() took=()
+
 # run_pass NAME URL SUITES: the suites against that server; on failure, its last log lines.
+# cargo names each suite on stderr ("Running tests/SUITE.rs") before the runner prints its
+# result on stdout, so both go through one pipe to keep that order for record_results.
 run_pass() {
   local name=$1 server_url=$2 suites=$3 status=0
   echo "=== browser suites over $name ($server_url) ==="
+  # Piped, cargo would drop its colours; keep them when the output is a terminal.
+  if [ -t 1 ]; then export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-always}; fi
   # shellcheck disable=SC2086
   RESOCKET_TEST_SERVER="$server_url" wasm-pack test --headless --chrome \
-    --chromedriver "$(command -v chromedriver)" . $suites || status=$?
+    --chromedriver "$(command -v chromedriver)" . $suites 2>&1 | tee "$logs/$name.tests" || status=$?
+  record_results "$name" "$logs/$name.tests"
   if [ "$status" != 0 ]; then
     echo "--- last $name server log lines ---" >&2
     tail -n 40 "$logs/$name.stderr" >&2
   fi
   return "$status"
+}
+
+# record_results PASS OUTPUT: fills passed/took from the suites whose result line says ok.
+record_results() {
+  local pass=$1 line suite="" pattern='^test result: ok\. ([0-9]+) passed;.* finished in ([0-9.]+s)'
+  while IFS= read -r line; do
+    if [[ $line =~ Running\ tests/([A-Za-z0-9_]+)\.rs ]]; then
+      suite=${BASH_REMATCH[1]}
+    elif [[ -n $suite && $line =~ $pattern ]]; then
+      passed["$pass $suite"]=${BASH_REMATCH[1]}
+      took["$pass $suite"]=${BASH_REMATCH[2]}
+      suite=""
+    elif [[ $line =~ ^test\ result: ]]; then
+      suite=""
+    fi
+  done < <(sed 's/\x1b\[[0-9;]*m//g' "$2")
+}
+
+# row SECTION ROW CHECKED [NAME=VALUE ...]: one row of the Rust face to $rows.
+row() {
+  node scripts/reliability-row.js "$rows" "$1" "$2" Rust "$3" scripts/browser-tests.sh "${@:4}"
+}
+
+write_rows() {
+  local pass suite figures=() suites=()
+  for pass in ws wss; do
+    [ -n "${passed[$pass browser_hostile]:-}" ] || continue
+    row hostile "hostile network input in Chromium over $pass (tests/browser_hostile.rs)" \
+      "non-UTF-8 binary into Text and invalid or wrong-shape JSON into Json are decode errors, the \
+socket stays open and usable; JSON 100,000 levels deep is a decode error, never a trap; a 64 MiB \
+message is refused by the default max_message_bytes (16 MiB) with Error::MessageTooBig and the \
+next message arrives; 100,000 tiny messages all arrive, in order" \
+      "tests passed=${passed[$pass browser_hostile]}" "suite time=${took[$pass browser_hostile]}"
+  done
+  for suite in $(printf '%s\n' "${!passed[@]}" | sed -n 's/^wss //p' | sort); do
+    suites+=("$suite")
+    figures+=("$suite=wss ${passed[wss $suite]} passed in ${took[wss $suite]}${passed[ws $suite]:+; ws ${passed[ws $suite]} passed}")
+  done
+  [ ${#suites[@]} -gt 0 ] || return 0
+  row security "browser suites over wss" \
+    "the Rust face's wasm-bindgen-test suites ${suites[*]} passed in headless Chromium against \
+resocket-server --tls (wss://, its self-signed certificate); beside each, its count in the ws pass \
+where that ran it" \
+    "${figures[@]}"
 }
 
 start_server ws
@@ -74,4 +133,5 @@ run_pass ws "$ws_url" \
 if [ "$tls_suites" != none ]; then
   run_pass wss "$wss_url" "$tls_suites" || status=$?
 fi
+write_rows || echo "could not write $rows" >&2
 exit "$status"

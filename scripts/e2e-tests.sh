@@ -2,8 +2,8 @@
 # Runs the end-to-end suite (tests/e2e/) with Node's test runner in Debian's Chromium:
 # installs the pinned npm dev dependencies when node_modules is missing or older than
 # package-lock.json, checks that the package is built (`make package`), builds the test
-# server, and runs the test files one after another. Each file starts and stops its own
-# server and browser.
+# server and the Rust face's test class (tests/rust-face/), and runs the test files one after
+# another. Each file starts and stops its own server and browser.
 #   RESOCKET_E2E=tests/e2e/events.test.js   runs some files only
 #   RESOCKET_E2E_PKG=DIR                    tests another build of the package than pkg/
 set -euo pipefail
@@ -29,6 +29,10 @@ if [ ! -x "$chromium" ]; then
 fi
 
 cargo build --quiet -p resocket-server
+
+# The Rust face behind a JS class (tests/rust-face/), for the files that run one test body
+# against both faces (pages/faces.js); mounted at /rust-face/ by those files.
+wasm-pack --quiet build tests/rust-face --dev --target web --out-dir "$PWD/target/e2e/rust-face" --no-pack
 
 # One file at a time: each launches Chromium and a server, and the machine has two cores.
 # shellcheck disable=SC2086

@@ -114,7 +114,7 @@ impl<T: DeserializeOwned> Decoder<T> for Json {
 pub const MAX_JSON_DEPTH: usize = 128;
 
 /// Whether a JSON text nests arrays and objects deeper than `limit`. Texts too short to do so
-/// are not read at all; longer ones are scanned once, brackets inside strings ignored.
+/// are not read at all (nor copied into wasm); longer ones are scanned once.
 fn nested_deeper_than(text: &JsValue, limit: usize) -> bool {
     let short = text
         .dyn_ref::<js_sys::JsString>()
@@ -122,9 +122,22 @@ fn nested_deeper_than(text: &JsValue, limit: usize) -> bool {
     if short {
         return false;
     }
-    let Some(text) = text.as_string() else {
-        return false;
-    };
+    text.as_string()
+        .is_some_and(|text| json_nested_deeper_than(&text, limit))
+}
+
+/// Whether `text` nests JSON arrays and objects deeper than `limit`, brackets inside strings
+/// ignored. It does not check that `text` is JSON: a valid JSON text is refused only for its
+/// depth, and any text it refuses would make a recursive parser descend more than `limit`
+/// levels.
+///
+/// ```
+/// use resocket::codec::json_nested_deeper_than;
+///
+/// assert!(!json_nested_deeper_than(r#"{"a": [1, "[[["]}"#, 2));
+/// assert!(json_nested_deeper_than("[[[1]]]", 2));
+/// ```
+pub fn json_nested_deeper_than(text: &str, limit: usize) -> bool {
     let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
     for byte in text.bytes() {
         if in_string {

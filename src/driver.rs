@@ -19,7 +19,8 @@ use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
 
 use crate::codec::describe_js_error;
 use crate::core::{
-    self, ConnId, Input, Machine, Output, Policy, PolicyError, Rejected, Sent, State, Timer, close,
+    self, ConnId, Input, Machine, Output, Policy, PolicyError, Rejected, Sent, State, Timer,
+    WireSize, close,
 };
 use crate::target::{Resolution, Resolver, check_protocols, redact, resolve_url};
 
@@ -37,6 +38,20 @@ extern "C" {
 
     #[wasm_bindgen(method, catch, js_name = send)]
     fn send(this: &AnyPayloadSocket, data: &JsValue) -> Result<(), JsValue>;
+
+    /// `TextEncoder`, whose `encode` takes the JavaScript string as it is: the UTF-8 size of
+    /// a text frame is measured without copying the text into wasm.
+    type Utf8Encoder;
+
+    #[wasm_bindgen(constructor, js_class = TextEncoder)]
+    fn new() -> Utf8Encoder;
+
+    #[wasm_bindgen(method, js_class = TextEncoder)]
+    fn encode(this: &Utf8Encoder, text: &JsValue) -> js_sys::Uint8Array;
+}
+
+thread_local! {
+    static UTF8: Utf8Encoder = Utf8Encoder::new();
 }
 
 /// What the driver reports to the API in front of it.
@@ -196,7 +211,11 @@ impl Driver {
     ) -> Result<Rc<Driver>, PolicyError> {
         let seed = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
         let max_message_bytes = settings.policy.max_message_bytes;
-        let machine = Machine::new(settings.policy, seed)?;
+        let ping_size = settings
+            .heartbeat
+            .as_ref()
+            .map_or(0, |(ping, _)| ping.wire_size());
+        let machine = Machine::new(settings.policy, seed)?.with_ping_size(ping_size);
         Ok(Rc::new(Driver {
             runtime: RefCell::new(Runtime {
                 machine,
@@ -246,6 +265,16 @@ impl Driver {
             .map(|connection| read(&connection.ws))
     }
 
+    /// Reads the browser socket `conn`, if it is the current one.
+    fn socket_of<R>(&self, conn: ConnId, read: impl FnOnce(&WebSocket) -> R) -> Option<R> {
+        let runtime = self.runtime.borrow();
+        runtime
+            .connection
+            .as_ref()
+            .filter(|connection| connection.id == conn)
+            .map(|connection| read(&connection.ws))
+    }
+
     /// The URL of the current or last socket, as the browser normalised it ("" before any).
     pub(crate) fn url(&self) -> String {
         self.runtime.borrow().last_url.clone()
@@ -285,6 +314,13 @@ impl Driver {
                 if let Some((ping, _)) = &self.heartbeat {
                     self.transmit(ping);
                 }
+            }
+            Output::MeasureBuffered { conn } => {
+                let unsent_bytes = self.socket_of(conn, |ws| ws.buffered_amount()).unwrap_or(0);
+                self.input(Input::Buffered {
+                    conn,
+                    unsent_bytes: u64::from(unsent_bytes),
+                });
             }
             Output::Close { conn, code, reason } => {
                 let runtime = self.runtime.borrow();
@@ -430,6 +466,10 @@ impl Driver {
             let finished = runtime.connection.take_if(|c| c.id == conn);
             (finished, runtime.machine.state() == State::Closing)
         };
+        // What the browser never transmitted; the machine sends those messages again.
+        let unsent_bytes = finished
+            .as_ref()
+            .map_or(0, |connection| connection.ws.buffered_amount());
         drop(finished);
         let reconnect_allowed = closing_by_request
             || self
@@ -441,6 +481,7 @@ impl Driver {
             code: event.code(),
             reason: event.reason(),
             was_clean: event.was_clean(),
+            unsent_bytes: u64::from(unsent_bytes),
             reconnect_allowed,
         });
     }
@@ -451,9 +492,26 @@ impl Driver {
 /// `Blob`'s `size`; 0 for anything else. `bufferedAmount` counts queued messages the same
 /// way, as `reconnecting-websocket` does.
 pub(crate) fn message_size(data: &JsValue) -> f64 {
-    if let Some(text) = data.dyn_ref::<js_sys::JsString>() {
-        return f64::from(text.length());
+    match data.dyn_ref::<js_sys::JsString>() {
+        Some(text) => f64::from(text.length()),
+        None => binary_size(data),
     }
+}
+
+/// Outgoing frames are counted as `bufferedAmount` counts them: text in UTF-8 bytes.
+impl core::WireSize for JsValue {
+    fn wire_size(&self) -> u64 {
+        let size = if self.is_string() {
+            UTF8.with(|utf8| f64::from(utf8.encode(self).length()))
+        } else {
+            binary_size(self)
+        };
+        size as u64
+    }
+}
+
+/// An `ArrayBuffer`'s or typed array's `byteLength`, a `Blob`'s `size`; 0 for anything else.
+fn binary_size(data: &JsValue) -> f64 {
     let size = if data.is_instance_of::<web_sys::Blob>() {
         "size"
     } else {

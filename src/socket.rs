@@ -35,6 +35,13 @@ pub enum Event<In> {
         was_clean: bool,
         /// Whether another attempt follows.
         will_reconnect: bool,
+        /// Messages the browser had not transmitted when the connection died: they are
+        /// queued again, in order, ahead of everything sent since, for the next connection.
+        requeued: usize,
+        /// Messages the browser transmitted, or may have, on this connection that no
+        /// heartbeat pong confirmed: whether the server read them is unknown. See the
+        /// README's "Delivery" section.
+        unconfirmed: u64,
     },
     /// The next attempt is scheduled.
     Reconnecting {
@@ -65,11 +72,15 @@ impl<In> From<core::Event> for Event<In> {
                 reason,
                 was_clean,
                 will_reconnect,
+                requeued,
+                unconfirmed,
             } => Event::Closed {
                 code,
                 reason,
                 was_clean,
                 will_reconnect,
+                requeued,
+                unconfirmed,
             },
             core::Event::Reconnecting { attempt, delay_ms } => Event::Reconnecting {
                 attempt,

@@ -54,7 +54,9 @@ async fn reconnects_after_the_connection_is_dropped() {
             code: 1006,
             reason: String::new(),
             was_clean: false,
-            will_reconnect: true
+            will_reconnect: true,
+            requeued: 0,
+            unconfirmed: 1
         }
     );
     assert_eq!(
@@ -230,7 +232,9 @@ async fn connect_timeout_abandons_a_hanging_handshake() {
             code: 1006,
             reason: "connect timeout".into(),
             was_clean: false,
-            will_reconnect: true
+            will_reconnect: true,
+            requeued: 0,
+            unconfirmed: 0
         }
     );
     assert!(matches!(
@@ -297,7 +301,9 @@ async fn final_close_code_stops_reconnecting() {
             code: 1008,
             reason: "policy".into(),
             was_clean: true,
-            will_reconnect: false
+            will_reconnect: false,
+            requeued: 0,
+            unconfirmed: 0
         }
     );
     assert_eq!(socket.state(), State::Closed);
@@ -369,7 +375,9 @@ async fn heartbeat_detects_a_silent_server_and_reconnects() {
                 code: 4000,
                 reason: "heartbeat timeout".into(),
                 was_clean: false,
-                will_reconnect: true
+                will_reconnect: true,
+                requeued: 0,
+                unconfirmed: 0
             },
         );
         let detected_after = now_ms() - opened;

@@ -270,7 +270,9 @@ async fn user_close_stops_reconnecting() {
             code: 4001,
             reason: "done".into(),
             was_clean: true,
-            will_reconnect: false
+            will_reconnect: false,
+            requeued: 0,
+            unconfirmed: 0
         }
     );
     assert_eq!(socket.state(), State::Closed);

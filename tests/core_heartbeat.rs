@@ -261,6 +261,7 @@ fn events_from_the_abandoned_socket_are_ignored() {
         code: 4000,
         reason: "heartbeat timeout".into(),
         was_clean: false,
+        unsent_bytes: 0,
         reconnect_allowed: true,
     });
     assert_eq!(sim.log.len(), before);

@@ -60,6 +60,7 @@ fn socket_inputs(conn: ConnId) -> Vec<Input> {
             code: 1000,
             reason: String::new(),
             was_clean: true,
+            unsent_bytes: 0,
             reconnect_allowed: true,
         },
     ]
@@ -401,6 +402,7 @@ fn reconnect_while_closing_ends_the_close_with_one_event() {
             code: 1000,
             reason: "bye".into(),
             was_clean: true,
+            unsent_bytes: 0,
             reconnect_allowed: true,
         },
     );

@@ -277,6 +277,7 @@ impl Run {
                     code,
                     reason: "server".into(),
                     was_clean,
+                    unsent_bytes: 0,
                     reconnect_allowed: allowed,
                 });
             }

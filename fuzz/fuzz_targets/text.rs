@@ -1,9 +1,11 @@
-//! The pure text and number paths: close-code checks and names, and backoff delays for any
-//! numbers at all (not only those a validated policy allows).
+//! The pure text and number paths: close-code checks and names, backoff delays for any
+//! numbers at all (not only those a validated policy allows), and the `Json` codec's nesting
+//! scan over any text, checked against `serde_json` and against texts of a known depth.
 #![no_main]
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
+use resocket::codec::{MAX_JSON_DEPTH, json_nested_deeper_than};
 use resocket::core::Backoff;
 use resocket::core::close::{CloseCodeError, MAX_REASON_BYTES, check_user_close, name};
 
@@ -17,6 +19,9 @@ struct Text {
     jitter: f64,
     retry: u32,
     random: f64,
+    json: String,
+    depth: u16,
+    filler: String,
 }
 
 fuzz_target!(|text: Text| {
@@ -47,5 +52,25 @@ fuzz_target!(|text: Text| {
     assert!(
         longest <= backoff.max_delay_ms,
         "{longest} ms from {text:?}"
+    );
+
+    // serde_json refuses more than 127 levels, so whatever it parses the scan must pass, and
+    // whatever the scan refuses serde_json must refuse.
+    let deep = json_nested_deeper_than(&text.json, MAX_JSON_DEPTH);
+    let parsed = serde_json::from_str::<serde_json::Value>(&text.json).is_ok();
+    assert!(
+        !(deep && parsed),
+        "refused JSON that serde_json parses: {:?}",
+        text.json
+    );
+
+    // A text of a known depth, with arbitrary filler (brackets included) inside a string.
+    let depth = usize::from(text.depth % 512);
+    let string = serde_json::Value::String(text.filler.clone()).to_string();
+    let nested = format!("{}{string}{}", "[".repeat(depth), "]".repeat(depth));
+    assert_eq!(
+        json_nested_deeper_than(&nested, MAX_JSON_DEPTH),
+        depth > MAX_JSON_DEPTH,
+        "depth {depth}"
     );
 });

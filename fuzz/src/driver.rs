@@ -1,15 +1,31 @@
-//! A simulated driver for `Machine<u64>`: a fake clock, fake timers and fake sockets.
+//! A simulated driver for `Machine<Frame>`: a fake clock, fake timers and fake sockets.
 //!
 //! It carries out outputs the way `src/driver.rs` does in the browser and asserts, on every
 //! output and after every operation, that the machine asks for nothing a real driver could
-//! not do and loses no message. Frames are numbered in send order, so order is easy to check.
+//! not do and loses no message. Frames are numbered in send order, so order is easy to check;
+//! the browser holds what it was handed until a `Drain` lets it go, so a socket that dies
+//! leaves a tail the machine must send again, in order, exactly once.
 
-use resocket::core::{ConnId, Event, Input, Machine, Output, Policy, Sent, State, Timer};
+use resocket::core::{ConnId, Event, Input, Machine, Output, Policy, Sent, State, Timer, WireSize};
 
 use crate::bounds::{BaseDelays, jittered_range};
 use crate::scenario::{Op, Target, timer};
 
 const URL: &str = "wss://example.test/fuzz";
+
+/// A numbered message of a fixed size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Frame(u64);
+
+impl Frame {
+    const SIZE: u64 = 8;
+}
+
+impl WireSize for Frame {
+    fn wire_size(&self) -> u64 {
+        Frame::SIZE
+    }
+}
 const TRY_AGAIN_LATER: u16 = 1013;
 
 /// The live socket as the simulated browser sees it: from `Output::Connect` until
@@ -24,7 +40,7 @@ struct Socket {
 
 /// The machine under test and everything the invariants need to know about its past.
 pub struct Driver {
-    machine: Machine<u64>,
+    machine: Machine<Frame>,
     now: f64,
     /// The attempt whose URL was asked for and not answered yet.
     pending_url: Option<ConnId>,
@@ -35,9 +51,16 @@ pub struct Driver {
     timers: [Option<(f64, u64)>; Timer::ALL.len()],
     timers_started: u64,
     /// Frames accepted by `send`, minus those reported dropped, in acceptance order.
-    accepted: Vec<u64>,
-    /// How many of `accepted` were transmitted (always a prefix).
+    accepted: Vec<Frame>,
+    /// How many of `accepted` were transmitted (always a prefix), minus those sent again.
     transmitted: usize,
+    /// Messages the live socket's browser still holds (the newest transmitted on it).
+    unsent: usize,
+    /// What the next `Closed` event must report as requeued.
+    expect_requeued: usize,
+    /// Messages transmitted on the live socket since its last ping, while the ping waits for
+    /// its pong: a pong proves the browser sent everything before the ping.
+    since_ping: Option<usize>,
     next_frame: u64,
     /// The live socket was just closed with 1013, so a retry may wait the maximum delay.
     try_again_later: bool,
@@ -58,6 +81,9 @@ impl Driver {
             timers_started: 0,
             accepted: Vec::new(),
             transmitted: 0,
+            unsent: 0,
+            expect_requeued: 0,
+            since_ping: None,
             next_frame: 0,
             try_again_later: false,
             closed_by_user: false,
@@ -125,10 +151,18 @@ impl Driver {
             Op::Received(target) => {
                 self.socket_input(*target, |s| s.open, |conn| Input::Received { conn })
             }
-            Op::Pong(target) => self.socket_input(*target, |s| s.open, |conn| Input::Pong { conn }),
+            Op::Pong(target) => {
+                let answered =
+                    matches!(target, Target::Live) && self.machine.state() == State::Open;
+                if let Some(since_ping) = self.since_ping.take_if(|_| answered) {
+                    self.unsent = self.unsent.min(since_ping);
+                }
+                self.socket_input(*target, |s| s.open, |conn| Input::Pong { conn });
+            }
             Op::SocketError(target) => {
                 self.socket_input(*target, |_| true, |conn| Input::SocketError { conn })
             }
+            Op::Drain(count) => self.unsent = self.unsent.saturating_sub(usize::from(*count)),
             Op::Closed {
                 target,
                 code,
@@ -137,7 +171,11 @@ impl Driver {
                 allowed,
             } => {
                 let code = code.code();
-                self.try_again_later = code == TRY_AGAIN_LATER && matches!(target, Target::Live);
+                let live = matches!(target, Target::Live);
+                self.try_again_later = code == TRY_AGAIN_LATER && live;
+                // Only the live socket's close is news; its unsent tail must come back.
+                let unsent = if live { self.unsent } else { 0 };
+                self.expect_requeued = unsent;
                 self.socket_input(
                     *target,
                     |_| true,
@@ -146,10 +184,12 @@ impl Driver {
                         code,
                         reason: reason.clone(),
                         was_clean: *was_clean,
+                        unsent_bytes: unsent as u64 * Frame::SIZE,
                         reconnect_allowed: *allowed,
                     },
                 );
                 self.try_again_later = false;
+                self.expect_requeued = 0;
             }
             Op::TimerFired(index) => {
                 let timer = timer(*index);
@@ -163,7 +203,7 @@ impl Driver {
 
     fn send(&mut self) {
         self.next_frame += 1;
-        let frame = self.next_frame;
+        let frame = Frame(self.next_frame);
         let state = self.machine.state();
         // The ledger is updated before the outputs are carried out, as they may transmit it.
         match self.machine.send(frame) {
@@ -257,7 +297,7 @@ impl Driver {
         }
     }
 
-    fn execute(&mut self, output: Output<u64>) {
+    fn execute(&mut self, output: Output<Frame>) {
         match output {
             Output::ResolveUrl { conn } => {
                 self.last_conn = self.last_conn.max(conn.0);
@@ -282,11 +322,23 @@ impl Driver {
                 assert_eq!(
                     self.accepted.get(self.transmitted),
                     Some(&frame),
-                    "frame {frame} out of order, twice, or never accepted"
+                    "{frame:?} out of order, twice, or never accepted"
                 );
                 self.transmitted += 1;
+                self.unsent += 1;
+                if let Some(since_ping) = &mut self.since_ping {
+                    *since_ping += 1;
+                }
             }
-            Output::Ping => self.assert_sendable("ping"),
+            Output::MeasureBuffered { conn } => {
+                self.assert_sendable("measure");
+                let unsent_bytes = self.unsent as u64 * Frame::SIZE;
+                self.input(Input::Buffered { conn, unsent_bytes });
+            }
+            Output::Ping => {
+                self.assert_sendable("ping");
+                self.since_ping = Some(0);
+            }
             Output::Close { conn, .. } => {
                 let socket = self.socket.as_mut().expect("close with no live socket");
                 assert_eq!(socket.conn, conn, "close names a socket that is not live");
@@ -295,6 +347,9 @@ impl Driver {
             Output::Abandon { conn, .. } => {
                 let socket = self.socket.take().expect("abandon with no live socket");
                 assert_eq!(socket.conn, conn, "abandon names a socket that is not live");
+                // The browser may still send what it holds: it counts as transmitted.
+                self.unsent = 0;
+                self.since_ping = None;
             }
             Output::StartTimer { timer, after_ms } => {
                 self.timers_started += 1;
@@ -328,6 +383,17 @@ impl Driver {
             }
             Event::RetriesExhausted { retries } => {
                 assert_eq!(Some(retries), policy.max_retries);
+            }
+            Event::Closed { requeued, .. } => {
+                assert_eq!(
+                    requeued, self.expect_requeued,
+                    "requeued other than the unsent tail"
+                );
+                // The tail goes back to the front of the queue, to be transmitted again.
+                self.transmitted -= requeued;
+                self.unsent = 0;
+                self.since_ping = None;
+                self.expect_requeued = 0;
             }
             _ => {}
         }

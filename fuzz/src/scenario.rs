@@ -89,6 +89,8 @@ pub enum Op {
     Received(Target),
     Pong(Target),
     SocketError(Target),
+    /// The browser transmits up to this many of the messages it holds.
+    Drain(u8),
     Closed {
         target: Target,
         code: ServerCode,

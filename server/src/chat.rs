@@ -67,8 +67,12 @@ async fn converse(
             }
             // Before the socket, so a command handed over before a message arrived is obeyed
             // before that message is answered.
-            stop = control.next_stop() => return stop.carry_out(socket).await,
-            incoming = socket.recv() => match incoming {
+            stop = control.next_stop() => {
+                if let Some(stop) = stop {
+                    return stop.carry_out(socket).await;
+                }
+            }
+            incoming = socket.recv(), if !control.is_stalled() => match incoming {
                 None => return Outcome::Lost(None),
                 Some(Err(error)) => return Outcome::Lost(Some(error)),
                 Some(Ok(Message::Close(frame))) => return client_closed(socket, frame).await,

@@ -5,6 +5,7 @@
 //! | --- | --- |
 //! | `drop` | the client's sessions end without a close frame (the browser reports 1006) |
 //! | `silent` | they send nothing more (no replies, broadcasts or pongs) but still read: half-open |
+//! | `stall` | they neither read nor send: the client's messages pile up unread (TCP back-pressure) |
 //! | `close&code=C&reason=R` | they get a close frame, code 1000 unless given |
 //! | `restart&down_ms=D` | every session gets 1012 and upgrades answer 503 for D ms (2000 unless given) |
 //!
@@ -76,17 +77,25 @@ async fn control(
 enum Action {
     Drop,
     Silent,
+    Stall,
     Close,
     Restart,
 }
 
 impl Action {
-    const ALL: [Self; 4] = [Self::Drop, Self::Silent, Self::Close, Self::Restart];
+    const ALL: [Self; 5] = [
+        Self::Drop,
+        Self::Silent,
+        Self::Stall,
+        Self::Close,
+        Self::Restart,
+    ];
 
     fn name(self) -> &'static str {
         match self {
             Self::Drop => "drop",
             Self::Silent => "silent",
+            Self::Stall => "stall",
             Self::Close => "close",
             Self::Restart => "restart",
         }
@@ -146,6 +155,7 @@ impl Order {
         let command = match action {
             Action::Drop => Command::Drop,
             Action::Silent => Command::Silence,
+            Action::Stall => Command::Stall,
             Action::Close | Action::Restart => Command::Close {
                 frame: close_frame(query.get("code"), query.get("reason"))
                     .map_err(BadControl::Close)?,
@@ -164,6 +174,7 @@ impl fmt::Display for Order {
             Self::Client { client, command } => match command {
                 Command::Drop => write!(f, "drop client={client:?}"),
                 Command::Silence => write!(f, "silent client={client:?}"),
+                Command::Stall => write!(f, "stall client={client:?}"),
                 Command::Close { frame, .. } => write!(
                     f,
                     "close client={client:?} with {} {:?}",
@@ -216,11 +227,11 @@ impl fmt::Display for BadControl {
         match self {
             Self::NoAction => write!(
                 f,
-                "/control needs ?action=drop, silent, close or restart (and client=NAME)"
+                "/control needs ?action=drop, silent, stall, close or restart (and client=NAME)"
             ),
             Self::UnknownAction { value } => write!(
                 f,
-                "action must be drop, silent, close or restart, not {value:?}"
+                "action must be drop, silent, stall, close or restart, not {value:?}"
             ),
             Self::NoClient { action } => write!(
                 f,
@@ -272,6 +283,10 @@ mod tests {
         assert_eq!(
             client_command("action=silent&client=a&token=x"),
             Some(Command::Silence)
+        );
+        assert_eq!(
+            client_command("client=a&action=stall"),
+            Some(Command::Stall)
         );
         let close = Command::Close {
             frame: CloseFrame {

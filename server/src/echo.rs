@@ -126,7 +126,11 @@ async fn converse(
             }
             // Before the socket and the replies, so a command handed over before a message
             // arrived is obeyed before that message is answered.
-            stop = control.next_stop() => return stop.carry_out(socket).await,
+            stop = control.next_stop() => {
+                if let Some(stop) = stop {
+                    return stop.carry_out(socket).await;
+                }
+            }
             () = sleep_until_some(next_due) => {
                 let Some(due) = owed.pop_front() else { continue };
                 match due.action {
@@ -143,7 +147,7 @@ async fn converse(
                     }
                 }
             }
-            incoming = socket.recv() => match incoming {
+            incoming = socket.recv(), if !control.is_stalled() => match incoming {
                 None => return Outcome::Lost(None),
                 Some(Err(error)) => return Outcome::Lost(Some(error)),
                 Some(Ok(Message::Close(frame))) => return client_closed(socket, frame).await,

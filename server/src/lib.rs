@@ -14,7 +14,7 @@
 //! | `/stats` | open and total connections per endpoint and per `client=NAME` tag, as JSON |
 //! | `/received?client=NAME` | what that client sent, in arrival order, as JSON |
 //! | `/reset` | forgets totals and received messages (`GET`, `POST` or `DELETE`) |
-//! | `/control?client=NAME&action=A` | `drop`, `silent` or `close` (`code`, `reason`) that client's open sessions, or `restart` the server (`down_ms`), as JSON `{"affected": N}` (`GET` or `POST`) |
+//! | `/control?client=NAME&action=A` | `drop`, `silent`, `stall` or `close` (`code`, `reason`) that client's open sessions, or `restart` the server (`down_ms`), as JSON `{"affected": N}` (`GET` or `POST`) |
 //!
 //! The server listens on 127.0.0.1 only. With [`ServerConfig::tls`] it serves HTTPS and WSS on the
 //! same routes, with a self-signed certificate made at startup ([`Server::certificate_der`]).

@@ -18,6 +18,9 @@ pub(crate) enum Command {
     Drop,
     /// Send nothing more (no replies, broadcasts or pongs) while still reading.
     Silence,
+    /// Neither read nor send any more: what the client sends piles up in TCP buffers and then
+    /// in the browser's, until a later command ends the session.
+    Stall,
     /// Start a close handshake with this frame.
     Close {
         frame: CloseFrame,
@@ -25,7 +28,8 @@ pub(crate) enum Command {
     },
 }
 
-/// How `/control` ends a session: the commands other than [`Command::Silence`].
+/// How `/control` ends a session: the commands other than [`Command::Silence`] and
+/// [`Command::Stall`].
 #[derive(Debug)]
 pub(crate) enum Stop {
     Drop,
@@ -88,6 +92,7 @@ impl LiveSessions {
             key,
             commands: received,
             silenced: false,
+            stalled: false,
         }
     }
 
@@ -150,17 +155,25 @@ pub(crate) struct Registration<'a> {
     key: u64,
     commands: mpsc::UnboundedReceiver<Command>,
     silenced: bool,
+    stalled: bool,
 }
 
 impl Registration<'_> {
-    /// Waits for a command that ends the session, noting silence on the way. Cancel-safe, so
-    /// it can be one branch of a `select!` that runs on every loop.
-    pub async fn next_stop(&mut self) -> Stop {
+    /// Waits for a command that ends the session, noting silence on the way. Returns `None`
+    /// once the session is stalled, so the caller's `select!` checks its guards again and
+    /// stops reading. Cancel-safe, so it can be one branch of a `select!` that runs on every
+    /// loop.
+    pub async fn next_stop(&mut self) -> Option<Stop> {
         while let Some(command) = self.commands.recv().await {
             match command {
                 Command::Silence => self.silenced = true,
-                Command::Drop => return Stop::Drop,
-                Command::Close { frame, why } => return Stop::Close { frame, why },
+                Command::Stall => {
+                    self.silenced = true;
+                    self.stalled = true;
+                    return None;
+                }
+                Command::Drop => return Some(Stop::Drop),
+                Command::Close { frame, why } => return Some(Stop::Close { frame, why }),
             }
         }
         // The sender lives in the list until this registration leaves it: never reached.
@@ -171,6 +184,11 @@ impl Registration<'_> {
     /// it is asked for.
     pub fn is_silenced(&self) -> bool {
         self.silenced
+    }
+
+    /// Whether `/control` stalled the session: it then reads nothing (and is silenced).
+    pub fn is_stalled(&self) -> bool {
+        self.stalled
     }
 }
 
@@ -200,7 +218,7 @@ mod tests {
         assert_eq!(live.command("a", &Command::Drop), 2);
         assert_eq!(live.command("nobody", &Command::Drop), 0);
         for registration in [&mut first, &mut second] {
-            assert!(matches!(registration.next_stop().await, Stop::Drop));
+            assert!(matches!(registration.next_stop().await, Some(Stop::Drop)));
             assert!(registration.is_silenced());
         }
         assert!(!other.is_silenced() && !untagged.is_silenced());
@@ -217,14 +235,16 @@ mod tests {
         assert_eq!(live.downtime_left(), None);
 
         assert_eq!(live.restart(Duration::from_secs(60)), 2);
-        assert!(is_restart_close(&tagged.next_stop().await));
-        assert!(is_restart_close(&untagged.next_stop().await));
+        assert!(is_restart_close(&tagged.next_stop().await.expect("a stop")));
+        assert!(is_restart_close(
+            &untagged.next_stop().await.expect("a stop")
+        ));
         let left = live.downtime_left().unwrap_or_default();
         assert!(left > Duration::from_secs(59), "{left:?}");
 
         // A session that registers during the downtime missed the restart: it closes too.
         let mut late = live.register(Some("late"));
-        assert!(is_restart_close(&late.next_stop().await));
+        assert!(is_restart_close(&late.next_stop().await.expect("a stop")));
 
         live.restart(Duration::ZERO);
         assert_eq!(live.downtime_left(), None);

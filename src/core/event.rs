@@ -18,6 +18,12 @@ pub enum Event {
         was_clean: bool,
         /// Whether another attempt follows.
         will_reconnect: bool,
+        /// Messages the browser had not transmitted when the socket died: they are back at
+        /// the front of the queue, in order, and go out first on the next connection.
+        requeued: usize,
+        /// Messages the browser transmitted, or may have, on this connection that no
+        /// heartbeat pong confirmed: whether the server read them is unknown.
+        unconfirmed: u64,
     },
     /// A retry was scheduled.
     Reconnecting {
@@ -84,7 +90,8 @@ pub enum State {
 /// Where a sent message went.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Sent {
-    /// Handed to the open socket.
+    /// Handed to the open socket: the browser transmits it. This is not a delivery receipt;
+    /// a [`Closed`](Event::Closed) event counts what a dying connection left unconfirmed.
     Now,
     /// Queued until the connection opens.
     Queued {

@@ -11,6 +11,7 @@ use super::backoff::Rng;
 use super::close::{ABNORMAL, HEARTBEAT_TIMEOUT, NORMAL, TRY_AGAIN_LATER};
 use super::event::{Event, Failure, Rejected, SendError, Sent, State};
 use super::heartbeat::{Liveness, PingDue};
+use super::in_flight::{InFlight, Settled, WireSize};
 use super::policy::{Policy, PolicyError};
 use super::queue::SendQueue;
 
@@ -106,6 +107,13 @@ pub enum Input {
         /// The socket.
         conn: ConnId,
     },
+    /// The answer to [`Output::MeasureBuffered`]: the socket's `bufferedAmount`.
+    Buffered {
+        /// The socket.
+        conn: ConnId,
+        /// Bytes handed to the socket that the browser has not transmitted yet.
+        unsent_bytes: u64,
+    },
     /// The socket reported an error.
     SocketError {
         /// The socket.
@@ -121,6 +129,9 @@ pub enum Input {
         reason: String,
         /// Whether the closing handshake completed.
         was_clean: bool,
+        /// The socket's `bufferedAmount` at the close: the newest messages it covers were
+        /// never transmitted and are sent again on the next connection.
+        unsent_bytes: u64,
         /// The user's `should_reconnect` verdict for this close (true when none is set).
         reconnect_allowed: bool,
     },
@@ -148,6 +159,12 @@ pub enum Output<F> {
     Transmit(F),
     /// Send the heartbeat ping on the open socket.
     Ping,
+    /// Read the socket's `bufferedAmount` and answer with [`Input::Buffered`], so messages
+    /// the browser has transmitted need no longer be kept for a resend.
+    MeasureBuffered {
+        /// The socket.
+        conn: ConnId,
+    },
     /// Start the closing handshake and keep listening: an [`Input::Closed`] follows.
     Close {
         /// The socket.
@@ -177,6 +194,27 @@ pub enum Output<F> {
     StopTimer(Timer),
     /// Tell the user.
     Emit(Event),
+}
+
+/// How a socket ended, as far as the machine knows.
+struct Ending {
+    code: u16,
+    reason: String,
+    was_clean: bool,
+    /// The socket's final `bufferedAmount`; `None` when it was given up before it closed,
+    /// so the browser may still send what it holds.
+    unsent_bytes: Option<u64>,
+}
+
+impl Ending {
+    fn abandoned(code: u16, reason: &str) -> Self {
+        Ending {
+            code,
+            reason: reason.into(),
+            was_clean: false,
+            unsent_bytes: None,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -211,12 +249,16 @@ pub struct Machine<F> {
     rng: Rng,
     queue: SendQueue<F>,
     liveness: Option<Liveness>,
+    /// The messages handed to the open socket, while one is open.
+    in_flight: Option<InFlight<F>>,
+    /// The heartbeat ping's size, as `bufferedAmount` counts it.
+    ping_size: u64,
     rtt_ms: Option<f64>,
     armed: [bool; Timer::ALL.len()],
     outputs: VecDeque<Output<F>>,
 }
 
-impl<F> Machine<F> {
+impl<F: Clone + WireSize> Machine<F> {
     /// A machine that has not started connecting, with the given policy; `seed` drives the
     /// backoff jitter.
     pub fn new(policy: Policy, seed: u64) -> Result<Self, PolicyError> {
@@ -230,10 +272,21 @@ impl<F> Machine<F> {
             rng: Rng::new(seed),
             queue,
             liveness: None,
+            in_flight: None,
+            ping_size: 0,
             rtt_ms: None,
             armed: [false; Timer::ALL.len()],
             outputs: VecDeque::new(),
         })
+    }
+
+    /// Tells the machine the size of the heartbeat ping the driver sends, which the browser
+    /// counts in `bufferedAmount` like any message; without it the machine could take a ping's
+    /// unsent bytes for a message's and send that message twice.
+    #[must_use]
+    pub fn with_ping_size(mut self, bytes: u64) -> Self {
+        self.ping_size = bytes;
+        self
     }
 
     /// The next thing for the driver to do, oldest first.
@@ -296,8 +349,8 @@ impl<F> Machine<F> {
     /// full.
     pub fn send(&mut self, frame: F) -> Result<Sent, Rejected<F>> {
         match self.phase {
-            Phase::Open(_) => {
-                self.outputs.push_back(Output::Transmit(frame));
+            Phase::Open(conn) => {
+                self.transmit(conn, frame);
                 Ok(Sent::Now)
             }
             Phase::Closed | Phase::Closing(_) => Err(Rejected {
@@ -360,7 +413,17 @@ impl<F> Machine<F> {
                     if let Some(rtt) = self.liveness.as_mut().and_then(|l| l.pong_rtt(now)) {
                         self.rtt_ms = Some(rtt);
                     }
+                    if let Some(in_flight) = &mut self.in_flight {
+                        in_flight.pong();
+                    }
                     self.received(now);
+                }
+            }
+            Input::Buffered { conn, unsent_bytes } => {
+                if let (Phase::Open(current), Some(in_flight)) = (self.phase, &mut self.in_flight)
+                    && current == conn
+                {
+                    in_flight.transmitted(unsent_bytes);
                 }
             }
             Input::SocketError { conn } => {
@@ -377,8 +440,17 @@ impl<F> Machine<F> {
                 code,
                 reason,
                 was_clean,
+                unsent_bytes,
                 reconnect_allowed,
-            } => self.socket_closed(conn, code, reason, was_clean, reconnect_allowed),
+            } => {
+                let ending = Ending {
+                    code,
+                    reason,
+                    was_clean,
+                    unsent_bytes: Some(unsent_bytes),
+                };
+                self.socket_closed(conn, ending, reconnect_allowed);
+            }
             Input::TimerFired(timer) => {
                 // A timer that was stopped or replaced may still be reported by a driver whose
                 // cancellation raced with the expiry; only armed timers count.
@@ -407,9 +479,10 @@ impl<F> Machine<F> {
         }
         // Queued messages go out before the user hears of the open, so anything the user
         // sends in reaction to it lands behind them.
-        let queued = self.queue.take_all();
-        self.outputs
-            .extend(queued.into_iter().map(Output::Transmit));
+        self.in_flight = Some(InFlight::new(self.ping_size));
+        for frame in self.queue.take_all() {
+            self.transmit(conn, frame);
+        }
         if let Some(heartbeat) = self.policy.heartbeat {
             self.liveness = Some(Liveness::new(now));
             self.start_timer(Timer::Ping, heartbeat.interval_ms);
@@ -434,12 +507,13 @@ impl<F> Machine<F> {
                 self.stop_timer(Timer::Retry);
                 self.stop_timer(Timer::Handshake);
                 self.phase = Phase::Closed;
-                self.emit(Event::Closed {
+                let ending = Ending {
                     code,
                     reason,
                     was_clean: true,
-                    will_reconnect: false,
-                });
+                    unsent_bytes: None,
+                };
+                self.emit_closed(ending, false);
             }
             Phase::Connecting(conn) | Phase::Open(conn) => {
                 self.stop_connection_timers();
@@ -454,17 +528,14 @@ impl<F> Machine<F> {
         match self.phase {
             Phase::Connecting(conn) | Phase::Open(conn) | Phase::Closing(conn) => {
                 self.stop_connection_timers();
-                self.outputs.push_back(Output::Abandon {
-                    conn,
-                    code,
-                    reason: reason.clone(),
-                });
-                self.emit(Event::Closed {
+                self.abandon(conn, code, &reason);
+                let ending = Ending {
                     code,
                     reason,
                     was_clean: false,
-                    will_reconnect: true,
-                });
+                    unsent_bytes: None,
+                };
+                self.emit_closed(ending, true);
             }
             Phase::Resolving(_) | Phase::Waiting => {
                 self.stop_timer(Timer::Retry);
@@ -476,28 +547,17 @@ impl<F> Machine<F> {
         self.start_attempt();
     }
 
-    fn socket_closed(
-        &mut self,
-        conn: ConnId,
-        code: u16,
-        reason: String,
-        was_clean: bool,
-        reconnect_allowed: bool,
-    ) {
+    fn socket_closed(&mut self, conn: ConnId, ending: Ending, reconnect_allowed: bool) {
         match self.phase {
             Phase::Closing(current) if current == conn => {
                 self.stop_timer(Timer::Handshake);
                 self.phase = Phase::Closed;
-                self.emit(Event::Closed {
-                    code,
-                    reason,
-                    was_clean,
-                    will_reconnect: false,
-                });
+                self.emit_closed(ending, false);
             }
             Phase::Connecting(current) | Phase::Open(current) if current == conn => {
-                let reconnect = reconnect_allowed && !self.policy.final_codes.contains(&code);
-                self.connection_ended(code, reason, was_clean, reconnect);
+                let reconnect =
+                    reconnect_allowed && !self.policy.final_codes.contains(&ending.code);
+                self.connection_ended(ending, reconnect);
             }
             _ => {}
         }
@@ -510,23 +570,19 @@ impl<F> Machine<F> {
             (Timer::Handshake, Phase::Connecting(conn)) => {
                 self.abandon(conn, NORMAL, "connect timeout");
                 self.emit(Event::Failed(Failure::ConnectTimeout));
-                self.connection_ended(ABNORMAL, "connect timeout".into(), false, true);
+                self.connection_ended(Ending::abandoned(ABNORMAL, "connect timeout"), true);
             }
             (Timer::Handshake, Phase::Closing(conn)) => {
                 self.abandon(conn, NORMAL, "close timeout");
                 self.phase = Phase::Closed;
-                self.emit(Event::Closed {
-                    code: ABNORMAL,
-                    reason: "close timeout".into(),
-                    was_clean: false,
-                    will_reconnect: false,
-                });
+                self.emit_closed(Ending::abandoned(ABNORMAL, "close timeout"), false);
             }
             (Timer::Uptime, Phase::Open(_)) => self.retries = 0,
             (Timer::Ping, Phase::Open(_)) => self.ping_due(now),
             (Timer::PongDeadline, Phase::Open(conn)) => {
                 self.abandon(conn, HEARTBEAT_TIMEOUT, "heartbeat timeout");
-                self.connection_ended(HEARTBEAT_TIMEOUT, "heartbeat timeout".into(), false, true);
+                let ending = Ending::abandoned(HEARTBEAT_TIMEOUT, "heartbeat timeout");
+                self.connection_ended(ending, true);
             }
             // Every timer is stopped when its phase ends, so these cannot fire; ignoring them
             // keeps a confused driver harmless.
@@ -543,6 +599,9 @@ impl<F> Machine<F> {
             PingDue::WaitMore(ms) => self.start_timer(Timer::Ping, ms),
             PingDue::SendPing => {
                 self.outputs.push_back(Output::Ping);
+                if let Some(in_flight) = &mut self.in_flight {
+                    in_flight.hand_ping();
+                }
                 self.start_timer(Timer::PongDeadline, heartbeat.timeout_ms);
             }
         }
@@ -564,19 +623,53 @@ impl<F> Machine<F> {
     }
 
     /// The socket is gone (closed by the peer, lost, or abandoned by us).
-    fn connection_ended(&mut self, code: u16, reason: String, was_clean: bool, reconnect: bool) {
+    fn connection_ended(&mut self, ending: Ending, reconnect: bool) {
         self.stop_connection_timers();
         let will_reconnect = reconnect && self.can_retry();
-        self.emit(Event::Closed {
-            code,
-            reason,
-            was_clean,
-            will_reconnect,
-        });
+        let try_again_later = ending.code == TRY_AGAIN_LATER;
+        self.emit_closed(ending, will_reconnect);
         if reconnect {
-            self.retry_or_give_up(code == TRY_AGAIN_LATER);
+            self.retry_or_give_up(try_again_later);
         } else {
             self.phase = Phase::Closed;
+        }
+    }
+
+    /// Reports the end of a socket (or of the wait for one), first settling what became of
+    /// the messages handed to it: the unsent ones go back to the front of the queue.
+    fn emit_closed(&mut self, ending: Ending, will_reconnect: bool) {
+        let (requeued, unconfirmed) = match (self.in_flight.take(), ending.unsent_bytes) {
+            (None, _) => (0, 0),
+            (Some(in_flight), None) => (0, in_flight.abandon()),
+            (Some(in_flight), Some(unsent_bytes)) => {
+                let Settled {
+                    unsent,
+                    unconfirmed,
+                } = in_flight.settle(unsent_bytes);
+                let requeued = unsent.len();
+                self.queue.requeue(unsent);
+                (requeued, unconfirmed)
+            }
+        };
+        self.emit(Event::Closed {
+            code: ending.code,
+            reason: ending.reason,
+            was_clean: ending.was_clean,
+            will_reconnect,
+            requeued,
+            unconfirmed,
+        });
+    }
+
+    /// Hands `frame` to the open socket, keeping track of it until its fate is known.
+    fn transmit(&mut self, conn: ConnId, frame: F) {
+        let measure = self
+            .in_flight
+            .as_mut()
+            .is_some_and(|in_flight| in_flight.hand(frame.clone()));
+        self.outputs.push_back(Output::Transmit(frame));
+        if measure {
+            self.outputs.push_back(Output::MeasureBuffered { conn });
         }
     }
 

@@ -55,6 +55,15 @@ impl<F> SendQueue<F> {
         self.capacity
     }
 
+    /// Puts back, in front and in order, frames accepted earlier that a dead socket never
+    /// transmitted. They may take the queue past its capacity for a while: they were
+    /// accepted, so refusing them now would lose them.
+    pub(crate) fn requeue(&mut self, frames: VecDeque<F>) {
+        for frame in frames.into_iter().rev() {
+            self.items.push_front(frame);
+        }
+    }
+
     /// Takes every queued frame, oldest first.
     pub(crate) fn take_all(&mut self) -> VecDeque<F> {
         std::mem::take(&mut self.items)

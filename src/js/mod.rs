@@ -24,7 +24,7 @@ enum Kind {
     Open = 0,
     /// `(data)`
     Message = 1,
-    /// `(code, reason, wasClean, willReconnect)`
+    /// `(code, reason, wasClean, willReconnect, requeued, unconfirmed)`
     Close = 2,
     /// `(attempt, delayMs)`
     Reconnecting = 3,
@@ -211,13 +211,19 @@ fn emit_notice(emit: &Function, notice: Notice) {
             reason,
             was_clean,
             will_reconnect,
-        }) => Array::of5(
-            &kind(Kind::Close),
-            &code.into(),
-            &reason.into(),
-            &was_clean.into(),
-            &will_reconnect.into(),
-        ),
+            requeued,
+            unconfirmed,
+        }) => [
+            kind(Kind::Close),
+            code.into(),
+            reason.into(),
+            was_clean.into(),
+            will_reconnect.into(),
+            (requeued as f64).into(),
+            (unconfirmed as f64).into(),
+        ]
+        .into_iter()
+        .collect(),
         Notice::Event(Event::Reconnecting { attempt, delay_ms }) => {
             Array::of3(&kind(Kind::Reconnecting), &attempt.into(), &delay_ms.into())
         }

@@ -95,6 +95,16 @@ export declare class QueueFullError extends ReSocketError {
 export interface ReSocketCloseEvent extends CloseEvent {
   /** Whether another attempt follows. */
   readonly willReconnect: boolean;
+  /**
+   * Messages the browser had not transmitted when the connection died: they are queued
+   * again, in order, ahead of everything sent since, for the next connection.
+   */
+  readonly requeued: number;
+  /**
+   * Messages the browser transmitted, or may have, on this connection that no heartbeat pong
+   * confirmed: whether the server read them is unknown.
+   */
+  readonly unconfirmed: number;
 }
 
 export interface ReSocketErrorEvent extends Event {

@@ -67,11 +67,17 @@ export class ReSocket extends EventTarget {
       this.addEventListener(type, (event) => this.#handlers[type]?.call(this, event));
     }
     this.#json = options?.format === "json";
-    const self = new WeakRef(this);
-    this.#core = new SocketCore(url, protocols, options, (kind, a, b, c, d) =>
-      self.deref()?.#receive(kind, a, b, c, d),
-    );
+    this.#core = new SocketCore(url, protocols, options, ReSocket.#receiver(new WeakRef(this)));
     if (this.#core.readyState() !== ReSocket.CLOSED) live.add(this);
+  }
+
+  // The core keeps its callback alive for as long as it lives, so the callback may reach the
+  // socket only through the WeakRef. It is made here, not in the constructor: V8 gives every
+  // closure made in one function a single shared context, so an arrow made next to the
+  // constructor's listeners (which use `this`) would hold the socket strongly and it would
+  // never be collected.
+  static #receiver(self) {
+    return (kind, a, b, c, d, e, f) => self.deref()?.#receive(kind, a, b, c, d, e, f);
   }
 
   get CONNECTING() { return 0; }
@@ -172,11 +178,11 @@ export class ReSocket extends EventTarget {
     };
   }
 
-  #receive(kind, a, b, c, d) {
+  #receive(kind, a, b, c, d, e, f) {
     if (this.#core === undefined) {
       // Reported while the constructor runs (a synchronous URL provider failed): nobody can
       // be listening yet, so deliver it once the caller has had a chance to subscribe.
-      queueMicrotask(() => this.#receive(kind, a, b, c, d));
+      queueMicrotask(() => this.#receive(kind, a, b, c, d, e, f));
       return;
     }
     switch (kind) {
@@ -189,7 +195,11 @@ export class ReSocket extends EventTarget {
       case CLOSE:
         if (!d) live.delete(this);
         this.dispatchEvent(
-          withFields(new CloseEvent("close", { code: a, reason: b, wasClean: c }), { willReconnect: d }),
+          withFields(new CloseEvent("close", { code: a, reason: b, wasClean: c }), {
+            willReconnect: d,
+            requeued: e,
+            unconfirmed: f,
+          }),
         );
         break;
       case RECONNECTING:

@@ -7,15 +7,26 @@
 // - a message that looks like HTML (<img src=x onerror=...>) is shown as text: no element is
 //   created and its handler never runs
 // - a screenshot of the page is written to target/e2e/demo.png (its path is printed)
+// - a server started as `make demo` starts it, with `--allow-origin` its own origin, serves the
+//   demo page that connects; a WebSocket upgrade from any other origin is answered 403 (Node
+//   requests with a foreign Origin header, and a browser page on another origin), one without
+//   an Origin header (not a browser) is accepted
+// Both tests record their rows of RELIABILITY.md's section 5 (support/report.js).
 
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
+import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import { test } from 'node:test';
 import { outDir } from './support/paths.js';
+import { reporter } from './support/report.js';
+import { startServer } from './support/server.js';
 import { e2eSuite } from './support/suite.js';
 
 const suite = e2eSuite();
+const report = reporter(import.meta.url);
 const SCREENSHOT = path.join(outDir, 'demo.png');
 const XSS = '<img src=x onerror="window.__pwned=1">';
 // #state shows the socket's state: the open state as OPEN (or "connected"), the wait before
@@ -24,8 +35,8 @@ const OPEN_STATE = /^\s*(open|connected)\b/i;
 const RETRY_STATE = /connecting/i;
 
 /** Opens the demo in its own browser context, as `name`, and waits until it is connected. */
-async function openDemo(name) {
-  const demo = await suite.open(`${suite.server.url}/`);
+async function openDemo(name, server = suite.server) {
+  const demo = await suite.open(`${server.url}/`);
   const { page } = demo;
   // Every text #state shows, in order, so a short-lived state is not missed between polls.
   await page.evaluate(() => {
@@ -110,12 +121,15 @@ test('two demo pages chat; #drop reconnects; HTML in messages stays text; screen
     await waitForMessage(bob.page, XSS, 'Bob\'s page');
     await waitForMessage(alice.page, XSS, 'Alice\'s page');
     await bob.page.waitForTimeout(300);
+    const xssChecks = [];
     for (const [who, { page }] of [['Alice', alice], ['Bob', bob]]) {
       const check = await page.evaluate(() => ({
         pwned: window.__pwned,
         images: document.querySelectorAll('#messages img').length,
       }));
       assert.deepEqual(check, { pwned: undefined, images: 0 }, `${who}'s page rendered the message as HTML`);
+      const shownAsText = (await messageTexts(page)).filter((text) => text.includes(XSS)).length;
+      xssChecks.push({ who, ...check, shownAsText });
     }
 
     await mkdir(outDir, { recursive: true });
@@ -125,8 +139,130 @@ test('two demo pages chat; #drop reconnects; HTML in messages stays text; screen
     for (const [who, watched] of [['Alice', alice], ['Bob', bob]]) {
       assert.deepEqual(watched.problems, [], `${who}'s page reported uncaught errors or a wasm trap`);
     }
+    report({
+      section: 'security',
+      row: 'the demo page renders messages as text (HTML injection probe)',
+      checked: `${XSS} sent through the chat appears as text in both pages; window.__pwned, which its onerror ` +
+        'handler would set, stays undefined, and #messages holds no <img>; no uncaught error on either page',
+      figures: {
+        'pages checked': xssChecks.length,
+        'messages showing the markup as text': xssChecks.map(({ who, shownAsText }) => `${who} ${shownAsText}`).join(', '),
+        'onerror handler ran': xssChecks.filter(({ pwned }) => pwned !== undefined).length,
+        '<img> elements created': xssChecks.reduce((sum, { images }) => sum + images, 0),
+      },
+    });
   } finally {
     await alice.close();
     await bob.close();
+  }
+});
+
+/** A free loopback port: the allowlist has to name the server's origin before it starts. */
+async function freePort() {
+  const probe = net.createServer();
+  await new Promise((resolve, reject) => probe.listen(0, '127.0.0.1', resolve).on('error', reject));
+  const { port } = probe.address();
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+/** A WebSocket upgrade request from Node: resolves with the status the server answered. */
+function upgradeStatus(url, origin) {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, {
+      headers: {
+        Connection: 'Upgrade',
+        Upgrade: 'websocket',
+        'Sec-WebSocket-Version': '13',
+        'Sec-WebSocket-Key': randomBytes(16).toString('base64'),
+        ...(origin ? { Origin: origin } : {}),
+      },
+    });
+    request.on('upgrade', (response, socket) => {
+      socket.destroy();
+      resolve(response.statusCode);
+    });
+    request.on('response', (response) => {
+      response.resume();
+      resolve(response.statusCode);
+    });
+    request.on('error', reject);
+    request.setTimeout(5000, () => request.destroy(new Error(`no answer to the upgrade from ${origin}`)));
+    request.end();
+  });
+}
+
+test('with --allow-origin, the demo connects from its own origin and other origins get 403', { timeout: 60_000 }, async () => {
+  const port = await freePort();
+  const own = `http://127.0.0.1:${port}`;
+  const server = await startServer({ port, args: ['--allow-origin', own] });
+  let demo;
+  let foreign;
+  try {
+    assert.equal(server.url, own);
+    demo = await openDemo('Carol', server);
+    await say(demo.page, 'from the allowed origin');
+    await waitForMessage(demo.page, 'from the allowed origin', 'the demo page');
+
+    const statuses = {};
+    for (const path of ['/echo', '/chat']) {
+      for (const [label, origin] of [
+        ['own origin', own],
+        ['another origin', 'http://evil.example'],
+        ['another port', `http://127.0.0.1:${port + 1}`],
+        ['localhost (not listed)', `http://localhost:${port}`],
+        ['no Origin header', undefined],
+      ]) {
+        statuses[`${path} from ${label}`] = await upgradeStatus(`${own}${path}?client=origin-probe`, origin);
+      }
+    }
+    for (const [probe, status] of Object.entries(statuses)) {
+      const expected = /another|localhost/.test(probe) ? 403 : 101;
+      assert.equal(status, expected, `${probe}: HTTP ${status}`);
+    }
+
+    // A real browser page on another origin (the static server of the test pages).
+    foreign = await suite.openHarness();
+    const fromPage = await foreign.run(async (url) => {
+      const socket = new WebSocket(url);
+      return new Promise((resolve) => {
+        let opened = false;
+        socket.onopen = () => { opened = true; };
+        socket.onclose = (event) => resolve({ opened, code: event.code });
+      });
+    }, `ws://127.0.0.1:${port}/chat?client=origin-page`);
+    assert.deepEqual(fromPage, { opened: false, code: 1006 }, 'a page on another origin must not connect');
+    const pageOrigin = new URL(suite.web.url).origin;
+    const refusals = server.log().split('\n').filter((line) => line.includes('refused with 403'));
+    assert.ok(
+      refusals.some((line) => line.includes(`origin=${pageOrigin}`)),
+      `the server refused the page's origin ${pageOrigin}:\n${server.log()}`,
+    );
+    const browserSaw = foreign.console.find((line) => /origin-page.*\b403\b/.test(line)) ?? 'nothing logged';
+    for (const [who, watched] of [['the demo page', demo], ['the foreign page', foreign]]) {
+      assert.deepEqual(watched.problems, [], `${who} reported uncaught errors or a wasm trap`);
+    }
+
+    const counts = (status) => Object.values(statuses).filter((value) => value === status).length;
+    report({
+      section: 'security',
+      row: 'the demo server\'s Origin allowlist (--allow-origin, the flag `make demo` starts it with)',
+      checked: 'the demo page served from the listed origin connects and chats; WebSocket upgrades to /echo and ' +
+        '/chat with any other Origin (another host, another port, localhost when only 127.0.0.1 is listed) ' +
+        'are answered 403, and a browser page on another origin cannot connect (close 1006, the server logs ' +
+        'the 403); an upgrade without an Origin header (not a browser) is accepted',
+      figures: {
+        'upgrade requests (Node)': Object.keys(statuses).length,
+        'answered 101 (own origin, no Origin)': counts(101),
+        'answered 403 (foreign origins)': counts(403),
+        'browser page on another origin': `opened ${fromPage.opened}, close ${fromPage.code}`,
+        'the browser reported': browserSaw.replace(/^console\.\w+: /, '').replace(/ws:\/\/\S+/, 'ws://…'),
+        'server log lines "refused with 403"': refusals.length,
+      },
+    });
+  } finally {
+    await foreign?.close();
+    await demo?.close();
+    await server.stop();
   }
 });

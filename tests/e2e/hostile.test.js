@@ -15,13 +15,25 @@
 //   function; json: a BigInt, a cycle, undefined, a Symbol, a function)
 // - after close(): send throws CLOSED, close() again is a no-op, reconnect() works
 //   (events.test.js covers close() twice in more detail)
-// Every test fails on an uncaught page error or a wasm trap (support/suite.js).
+// Every test fails on an uncaught page error or a wasm trap (support/suite.js). Each passing test
+// records its row of RELIABILITY.md's section 4 with what it measured (support/report.js).
 
 import assert from 'node:assert/strict';
+import { reporter } from './support/report.js';
 import { e2eSuite } from './support/suite.js';
 
 const suite = e2eSuite();
+const report = reporter(import.meta.url);
 const FAST = { minReconnectionDelay: 50, jitter: 0 };
+
+/**
+ * Reports a row of section 4 once the page is known clean: the suite's own check of uncaught
+ * errors and traps runs only after the test body, and a failed test must leave no row.
+ */
+function reportPassed(page, { row, checked, figures }) {
+  assert.deepEqual(page.problems, [], 'the page reported uncaught errors or a wasm trap');
+  report({ section: 'hostile', row, checked, figures });
+}
 
 suite.test('format "json": invalid JSON is a DECODE error with data; other JSON and binary are delivered', async (page) => {
   const result = await page.run(async (fast) => {
@@ -60,13 +72,16 @@ suite.test('format "json": invalid JSON is a DECODE error with data; other JSON 
       new Uint8Array([123, 125, 0xff]),
       '{"after": true}',
     ];
+    const started = performance.now();
     for (const frame of frames) raw.send(frame);
     await h.waitFor(() => events.length === 1 + frames.length, 'every frame', { ms: 10_000, context: () => events });
+    const ms = Math.round(performance.now() - started);
     const readyState = json.readyState;
     events.shift();
     json.close();
     raw.close();
-    return { readyState, events };
+    const sizes = frames.map((frame) => frame.length);
+    return { readyState, events, ms, frames: frames.length, deepChars: sizes[7] };
   }, FAST);
   assert.equal(result.readyState, 1, 'still OPEN');
   assert.deepEqual(result.events.slice(0, 7), [
@@ -87,6 +102,20 @@ suite.test('format "json": invalid JSON is a DECODE error with data; other JSON 
     { message: { arrayBuffer: [123, 125, 255] } },
     { message: { after: true } },
   ]);
+  reportPassed(page, {
+    row: 'bad JSON from the network: invalid, wrong shape, 100,000 levels deep (format "json")',
+    checked: 'invalid JSON (truncated, not JSON, empty) is a DECODE error event carrying the text; ' +
+      'valid JSON of any shape is delivered as is; the deep value is a value or a DECODE error; ' +
+      'binary passes unparsed; the socket stays OPEN and the next message arrives',
+    figures: {
+      'frames sent': result.frames,
+      'DECODE errors': result.events.filter((event) => event.error === 'DECODE').length,
+      'messages delivered': result.events.filter((event) => 'message' in event).length,
+      'deep JSON': `${result.deepChars} chars, ${deep.message === 'deep value' ? 'delivered as a value' : 'a DECODE error'}`,
+      'readyState after': result.readyState,
+      'all handled in (ms)': result.ms,
+    },
+  });
 });
 
 suite.test('format "raw": binary that is not UTF-8 arrives byte for byte', async (page) => {
@@ -94,13 +123,33 @@ suite.test('format "raw": binary that is not UTF-8 arrives byte for byte', async
     const socket = new ReSocket(h.url('/echo', { client: h.client('not-utf8') }), null, fast);
     socket.binaryType = 'arraybuffer';
     const log = h.record(socket, ['message', 'error']);
-    socket.send(new Uint8Array([0xc3, 0x28, 0xff, 0xfe, 0xed, 0xa0, 0x80]));
+    const bytes = new Uint8Array([0xc3, 0x28, 0xff, 0xfe, 0xed, 0xa0, 0x80]);
+    // What a UTF-8 decoder that refuses bad input would do with these bytes.
+    let fatalDecode = 'decoded';
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch (error) {
+      fatalDecode = error.name;
+    }
+    socket.send(bytes);
     socket.send('still text ✓');
     await log.until((l) => l.length === 2, 'both echoes', 10_000);
+    const readyState = socket.readyState;
     socket.close();
-    return log.lines();
+    return { lines: log.lines(), bytes: bytes.length, fatalDecode, readyState };
   }, FAST);
-  assert.deepEqual(result, ['message {"arrayBuffer":[195,40,255,254,237,160,128]}', 'message "still text ✓"']);
+  assert.deepEqual(result.lines, ['message {"arrayBuffer":[195,40,255,254,237,160,128]}', 'message "still text ✓"']);
+  reportPassed(page, {
+    row: 'invalid UTF-8 in a binary message (format "raw")',
+    checked: 'a binary message that is not UTF-8 arrives byte for byte as an ArrayBuffer, no error event; ' +
+      'the text message after it arrives intact',
+    figures: {
+      'bytes sent / received': `${result.bytes} / ${JSON.parse(result.lines[0].slice('message '.length)).arrayBuffer.length}`,
+      'strict UTF-8 decode of those bytes': result.fatalDecode,
+      'messages after it': result.lines.length - 1,
+      'readyState after': result.readyState,
+    },
+  });
 });
 
 suite.test('a 64 MiB message is refused by the default maxMessageBytes; the socket stays usable', async (page) => {
@@ -109,19 +158,43 @@ suite.test('a 64 MiB message is refused by the default maxMessageBytes; the sock
     socket.binaryType = 'arraybuffer';
     const log = h.record(socket, ['open', 'message', 'error', 'close']);
     await log.until((l) => l.count('open') === 1, 'open', 10_000);
-    socket.send(new Uint8Array(64 * 1024 * 1024));
+    const huge = new Uint8Array(64 * 1024 * 1024);
+    const started = performance.now();
+    socket.send(huge);
     await log.until((l) => l.count('error') === 1, 'the refusal', 20_000);
+    const refusedMs = Math.round(performance.now() - started);
     const readyState = socket.readyState;
     socket.send('after');
     await log.until((l) => l.count('message') === 1, 'the next message', 10_000);
     socket.close();
     const error = log.find((entry) => entry.type === 'error');
-    return { lines: log.lines(), readyState, message: error.message, isReSocketError: error.errorIsReSocketError };
+    return {
+      lines: log.lines(),
+      readyState,
+      message: error.message,
+      isReSocketError: error.errorIsReSocketError,
+      bytes: huge.byteLength,
+      refusedMs,
+    };
   }, FAST);
   assert.deepEqual(result.lines, ['open', 'error MESSAGE_TOO_BIG', 'message "after"']);
   assert.equal(result.readyState, 1, 'still OPEN after the refusal');
   assert.ok(result.isReSocketError);
   assert.match(result.message, /67108864.*maxMessageBytes \(16777216\)/);
+  reportPassed(page, {
+    row: 'a 64 MiB message against the default maxMessageBytes (16 MiB)',
+    checked: 'the 64 MiB message echoed by the server is refused on arrival with one error event ' +
+      'MESSAGE_TOO_BIG (a ReSocketError naming the size and maxMessageBytes), no message event; the socket ' +
+      'stays OPEN and echoes the next message',
+    figures: {
+      'message size': `${result.bytes} B`,
+      'error events': result.lines.filter((line) => line.startsWith('error')).length,
+      'error message': result.message,
+      'sent to refusal (ms)': result.refusedMs,
+      'readyState after': result.readyState,
+      'echo afterwards': result.lines.at(-1),
+    },
+  });
 });
 
 suite.test('maxMessageBytes counts UTF-16 code units of text and bytes of ArrayBuffers and Blobs', async (page) => {
@@ -151,6 +224,18 @@ suite.test('maxMessageBytes counts UTF-16 code units of text and bytes of ArrayB
   assert.deepEqual(result.blob.lines, [...text, 'message {"blob":10}', 'error MESSAGE_TOO_BIG']);
   assert.equal(result.arraybuffer.readyState, 1);
   assert.equal(result.blob.readyState, 1);
+  const lines = [...result.arraybuffer.lines, ...result.blob.lines];
+  reportPassed(page, {
+    row: 'maxMessageBytes at its boundary (limit 10; text, ArrayBuffer, Blob)',
+    checked: 'text counted in UTF-16 code units (10 × "é" passes, 11 chars and 6 × "🦀" = 12 units are refused), ' +
+      'ArrayBuffers and Blobs in bytes (10 passes, 11 refused); each refusal an error event MESSAGE_TOO_BIG; ' +
+      'both sockets stay OPEN',
+    figures: {
+      'messages at or under the limit delivered': lines.filter((line) => line.startsWith('message')).length,
+      'over the limit refused (MESSAGE_TOO_BIG)': lines.filter((line) => line === 'error MESSAGE_TOO_BIG').length,
+      'readyState after (arraybuffer / blob)': `${result.arraybuffer.readyState} / ${result.blob.readyState}`,
+    },
+  });
 });
 
 suite.test('a flood of 100,000 tiny messages arrives complete and in order', async (page) => {
@@ -178,6 +263,18 @@ suite.test('a flood of 100,000 tiny messages arrives complete and in order', asy
   assert.equal(result.received, 100_000);
   assert.deepEqual(result.errors, []);
   assert.equal(result.readyState, 1);
+  reportPassed(page, {
+    row: 'a flood of 100,000 tiny messages (sent in one loop, echoed)',
+    checked: 'every echo arrives, in order; no error event; the socket stays OPEN',
+    figures: {
+      sent: 100_000,
+      received: result.received,
+      'first out-of-order message': result.disorder ?? 'none',
+      'error events': result.errors.length,
+      'send loop to last echo (ms)': result.ms,
+      'messages per second': Math.round(result.received / (result.ms / 1000)),
+    },
+  });
 }, { timeout: 90_000 });
 
 suite.test('every option with a wrong type or an out-of-range value throws a TypeError naming it', async (page) => {
@@ -237,6 +334,17 @@ suite.test('every option with a wrong type or an out-of-range value throws a Typ
     return true;
   });
   assert.ok(accepted, 'Infinity is a valid maxMessageBytes');
+  reportPassed(page, {
+    row: 'every option given a wrong type or an out-of-range value',
+    checked: 'each bad value makes the constructor throw a TypeError whose message names the option; ' +
+      'never a wasm trap; Infinity stays valid for maxMessageBytes and maxRetries',
+    figures: {
+      options: Object.keys(table).length,
+      'bad values tried': results.length,
+      'threw TypeError': results.filter((result) => result.threw === 'TypeError').length,
+      'message names the option': results.filter((result) => result.message.includes(result.option)).length,
+    },
+  });
 });
 
 suite.test('bad URLs throw naming the URL; http(s) and relative URLs connect', async (page) => {
@@ -260,6 +368,7 @@ suite.test('bad URLs throw naming the URL; http(s) and relative URLs connect', a
     assert.ok(['SyntaxError', 'TypeError'].includes(result.threw), `${result.url}: threw ${result.threw}`);
     assert.match(result.message, /URL/, `${result.url}: the message names the URL`);
   }
+  const threwBy = (name) => bad.filter((result) => result.threw === name).length;
   const http = await page.run(async () => {
     const client = h.client('http-url');
     const socket = new ReSocket(h.url('/echo', { client }).replace(/^ws/, 'http'));
@@ -277,8 +386,9 @@ suite.test('bad URLs throw naming the URL; http(s) and relative URLs connect', a
 
   // A relative URL resolves against the page, so the page must be on the test server.
   const onServer = await suite.open(`${suite.server.url}/pkg/package.json`);
+  let relative;
   try {
-    const relative = await onServer.run(async () => {
+    relative = await onServer.run(async () => {
       const { ReSocket } = await import('/pkg/web/resocket.js');
       const client = `relative-${Date.now()}`;
       const socket = new ReSocket(`/echo?client=${client}`);
@@ -297,6 +407,17 @@ suite.test('bad URLs throw naming the URL; http(s) and relative URLs connect', a
   } finally {
     await onServer.close();
   }
+  reportPassed(page, {
+    row: 'bad URLs (ftp:, a fragment, unparsable, a number, an object, null, undefined)',
+    checked: 'each throws SyntaxError or TypeError from the constructor, its message naming the URL; ' +
+      'an http: URL is turned into ws: and connects; a relative URL resolves against the page and connects',
+    figures: {
+      'bad URLs tried': bad.length,
+      'threw SyntaxError / TypeError': `${threwBy('SyntaxError')} / ${threwBy('TypeError')}`,
+      'http: URL connected and echoed': http.lines.length === 2 ? 'yes' : 'no',
+      'relative URL connections seen by the server': relative.total,
+    },
+  });
 });
 
 suite.test('send of what the format cannot carry throws a TypeError', async (page) => {
@@ -328,6 +449,17 @@ suite.test('send of what the format cannot carry throws a TypeError', async (pag
   assert.match(result.raw[1], /got null/);
   assert.match(result.json[0], /BigInt/);
   assert.deepEqual(result.queued, [0, 0], 'nothing refused was queued');
+  reportPassed(page, {
+    row: 'send of what the format cannot carry',
+    checked: 'raw: a Symbol, null, a boolean, a function, a BigInt; json: a BigInt, a cycle, undefined, a Symbol, ' +
+      'a function, a throwing toJSON; each send throws TypeError "resocket: send(data): …" (the message says ' +
+      '"got null" for null and names BigInt); nothing refused is queued',
+    figures: {
+      'raw values refused': result.raw.length,
+      'json values refused': result.json.length,
+      'queued afterwards': result.queued.reduce((a, b) => a + b),
+    },
+  });
 });
 
 suite.test('after close(): send throws CLOSED, close() again is a no-op, reconnect() works', async (page) => {
@@ -363,4 +495,15 @@ suite.test('after close(): send throws CLOSED, close() again is a no-op, reconne
     'open',
     'message "back"',
   ]);
+  reportPassed(page, {
+    row: 'calls after close()',
+    checked: 'send throws ReSocketError CLOSED; close() twice more changes nothing (no event, state CLOSED); ' +
+      'reconnect() opens again and the echo arrives',
+    figures: {
+      'send after close': `${result.sendError.name} ${result.sendError.code}`,
+      'close events': result.lines.filter((line) => line.startsWith('close')).length,
+      'readyState after them': result.closedState,
+      'after reconnect()': result.lines.slice(2).join(', '),
+    },
+  });
 });

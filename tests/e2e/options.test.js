@@ -9,11 +9,14 @@
 // - every valid option together is accepted, and after all of the above the module still
 //   connects and echoes (no trap poisoned it); uncaught errors and "unreachable" /
 //   "RuntimeError" on the console fail every test (support/suite.js)
+// The debug test records its row of RELIABILITY.md's section 5 (support/report.js).
 
 import assert from 'node:assert/strict';
+import { reporter } from './support/report.js';
 import { e2eSuite } from './support/suite.js';
 
 const suite = e2eSuite();
+const report = reporter(import.meta.url);
 
 /** Runs `new ReSocket(url, protocols, options)` for each case in the page; returns what it threw. */
 async function construct(page, cases) {
@@ -146,14 +149,31 @@ suite.test('every valid option together is accepted, and the module still works 
 
 suite.test('debug logs what happens to the console, without the URL query', async (page) => {
   const marker = `secret-${Date.now()}`;
-  await page.run(async (marker) => {
-    const socket = new ReSocket(h.url('/echo', { client: h.client('debug'), token: marker }), null, { debug: true });
+  const { client } = await page.run(async (marker) => {
+    const client = h.client('debug');
+    const socket = new ReSocket(h.url('/echo', { client, token: marker }), null, { debug: true });
     const log = h.record(socket);
     await log.until((l) => l.count('open') === 1, 'open');
     socket.close();
     await log.until((l) => l.count('close') === 1, 'close');
+    return { client };
   }, marker);
   const lines = page.console.filter((line) => !line.startsWith('console.error: WebSocket connection'));
   assert.ok(lines.length > 0, 'debug: true logged something');
   assert.deepEqual(lines.filter((line) => line.includes(marker)), [], 'the token never reaches the console');
+  assert.deepEqual(page.problems, [], 'the page reported uncaught errors or a wasm trap');
+  // Both query values are secrets as far as the log knows; neither may appear.
+  const probes = [marker, client];
+  report({
+    section: 'security',
+    row: 'debug logging redacts the URL query (a token)',
+    checked: 'with debug: true, a socket to /echo?client=…&token=SECRET opens and closes; the console has ' +
+      'debug lines and none contains the token',
+    figures: {
+      'console lines logged': lines.length,
+      'lines showing the URL, redacted': lines.filter((line) => line.includes('/echo?[redacted]')).length,
+      'secret query values probed': probes.length,
+      'lines containing any of them': lines.filter((line) => probes.some((probe) => line.includes(probe))).length,
+    },
+  });
 });

@@ -4,17 +4,26 @@
 // - the page is a secure context; open, echo, and the server counts the connection
 // - a connection dropped after an echo (no close frame) reports 1006 and reconnects over wss
 // - the heartbeat closes a silent connection with 4000 and reconnects
+// When all of them pass, one row of RELIABILITY.md's section 5 records their figures and the
+// TLS session the page was served over (support/report.js).
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { launchBrowser, WatchedPage } from './support/browser.js';
 import { pagesDir } from './support/paths.js';
+import { reporter } from './support/report.js';
 import { startServer } from './support/server.js';
 import { requirePackage } from './support/suite.js';
 
 const FAST = { minReconnectionDelay: 50, maxReconnectionDelay: 1000, jitter: 0 };
+const report = reporter(import.meta.url);
 let server;
 let browser;
+/** The tests registered, and the figures of those that passed. */
+const tests = [];
+const passed = new Map();
+/** Playwright's view of the TLS session of the first page load. */
+let tlsSession;
 
 before(async () => {
   requirePackage();
@@ -25,20 +34,37 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await server?.stop();
+  if (passed.size !== tests.length) return;
+  const figures = {
+    'page served over': `${tlsSession?.protocol}, certificate "${tlsSession?.subjectName}" issued by ` +
+      `"${tlsSession?.issuer}"`,
+  };
+  for (const name of tests) Object.assign(figures, passed.get(name));
+  report({
+    section: 'security',
+    row: 'wss:// from a secure context (resocket-server --tls, its self-signed rcgen certificate)',
+    checked: `${tests.length} of ${tests.length} tests over wss passed: open, echo and the server counting the ` +
+      'connection; a dropped connection reports 1006 and reconnects over wss; the heartbeat closes a silent ' +
+      'connection with 4000 and reconnects; no uncaught error or trap',
+    figures,
+  });
 });
 
 /** `fn(page)` on the harness page served over HTTPS; fails on uncaught errors or wasm traps. */
 function tlsTest(name, fn) {
+  tests.push(name);
   test(name, { timeout: 20_000 }, async () => {
     assert.match(server.url, /^https:/);
     const context = await browser.newContext({ ignoreHTTPSErrors: true });
     const page = new WatchedPage(await context.newPage());
     try {
       const query = new URLSearchParams({ ws: server.wsUrl, http: server.url });
-      await page.page.goto(`${server.url}/harness.html?${query}`);
+      const response = await page.page.goto(`${server.url}/harness.html?${query}`);
+      tlsSession ??= await response.securityDetails();
       await page.page.waitForFunction(() => window.harnessReady === true, null, { timeout: 10_000 });
-      await fn(page);
+      const figures = await fn(page);
       assert.deepEqual(page.problems, [], 'the page reported uncaught errors or a wasm trap');
+      passed.set(name, figures);
     } catch (error) {
       if (page.console.length) error.message += `\n--- page console ---\n${page.console.slice(-30).join('\n')}`;
       throw error;
@@ -51,30 +77,49 @@ function tlsTest(name, fn) {
 tlsTest('a secure context opens wss://, echoes, and the server counts the connection', async (page) => {
   const result = await page.run(async () => {
     const client = h.client('tls');
+    const created = performance.now();
     const socket = new ReSocket(h.url('/echo', { client }), null, { jitter: 0 });
     const log = h.record(socket);
     await log.until((l) => l.count('open') === 1, 'open');
+    const sent = performance.now();
     socket.send('over wss');
     await log.until((l) => l.count('message') === 1, 'the echo');
     const stats = await h.clientStats(client);
     socket.close();
     await log.until((l) => l.count('close') === 1, 'the close');
-    return { secure: window.isSecureContext, url: socket.url, stats, lines: log.lines() };
+    const at = (type) => log.find((entry) => entry.type === type).at;
+    return {
+      secure: window.isSecureContext,
+      url: socket.url,
+      stats,
+      lines: log.lines(),
+      openMs: Math.round(at('open') - created),
+      echoMs: Math.round(at('message') - sent),
+    };
   });
   assert.equal(result.secure, true);
   assert.match(result.url, /^wss:\/\/127\.0\.0\.1:\d+\/echo\?/);
   assert.equal(result.stats?.open, 1, JSON.stringify(result.stats));
   assert.deepEqual(result.lines, ['open', 'message "over wss"', 'close 1000 "" wasClean=true willReconnect=false']);
+  return {
+    'window.isSecureContext': result.secure,
+    'socket URL scheme': new URL(result.url).protocol,
+    'wss open after (ms)': result.openMs,
+    'echo round trip (ms)': result.echoMs,
+    'connections the server counted open': result.stats.open,
+  };
 });
 
 tlsTest('a dropped wss connection reports 1006 and reconnects', async (page) => {
-  const lines = await page.run(async (fast) => {
+  const { lines, reopenMs } = await page.run(async (fast) => {
     const socket = new ReSocket(h.url('/echo', { client: h.client('tls-drop'), drop_after: 1 }), null, fast);
     const log = h.record(socket);
     socket.addEventListener('open', () => { if (log.count('open') === 1) socket.send('hi'); });
     await log.until((l) => l.count('open') === 2, 'the reconnect');
     socket.close();
-    return log.lines().filter((line) => !line.startsWith('error'));
+    const dropped = log.find((entry) => entry.type === 'close').at;
+    const reopened = log.filter((entry) => entry.type === 'open')[1].at;
+    return { lines: log.lines().filter((line) => !line.startsWith('error')), reopenMs: reopened - dropped };
   }, FAST);
   assert.deepEqual(lines.slice(0, 5), [
     'open',
@@ -83,10 +128,11 @@ tlsTest('a dropped wss connection reports 1006 and reconnects', async (page) => 
     'reconnecting attempt=1 delayMs=50',
     'open',
   ]);
+  return { 'wss drop: close code': lines[2].split(' ')[1], 'reopened over wss after the drop (ms)': reopenMs };
 });
 
 tlsTest('the heartbeat closes a silent wss connection with 4000 and reconnects', async (page) => {
-  const lines = await page.run(async (fast) => {
+  const result = await page.run(async (fast) => {
     const socket = new ReSocket(h.url('/echo', { client: h.client('tls-silent'), silent: 1 }), null, {
       ...fast,
       heartbeat: { intervalMs: 100, timeoutMs: 150 },
@@ -94,8 +140,12 @@ tlsTest('the heartbeat closes a silent wss connection with 4000 and reconnects',
     const log = h.record(socket);
     await log.until((l) => l.count('open') === 2, 'the reconnect after the heartbeat timeout', 4000);
     socket.close();
-    return log.lines().filter((line) => !line.startsWith('error'));
+    const opened = log.find((entry) => entry.type === 'open').at;
+    const closed = log.find((entry) => entry.type === 'close').at;
+    return { lines: log.lines().filter((line) => !line.startsWith('error')), detectedMs: closed - opened };
   }, FAST);
+  const { lines } = result;
   assert.match(lines[1], /^close 4000 /, lines.join('\n'));
   assert.deepEqual([lines[0], lines[2], lines[3]], ['open', 'reconnecting attempt=1 delayMs=50', 'open']);
+  return { 'silent wss connection closed 4000 after open (ms, heartbeat 100 + 150)': result.detectedMs };
 });

@@ -5,6 +5,8 @@
 //! asks for nothing a real driver could not do: a second live socket, a send on a socket that
 //! is not open, or a close of a socket that is not the live one.
 
+use std::collections::VecDeque;
+
 use resocket::core::{ConnId, Event, Input, Machine, Output, Policy, Rejected, Sent, Timer};
 
 /// The URL the simulated fixed-URL provider resolves to.
@@ -51,6 +53,16 @@ pub struct Sim {
     pub transmitted: Vec<String>,
     /// When each ping was sent.
     pub pings: Vec<f64>,
+    /// The live socket's `bufferedAmount`: what the simulated browser has not transmitted.
+    /// Tests set it; it answers `MeasureBuffered` and goes with the next close. Unused when
+    /// `wire` models the browser's buffer.
+    pub unsent_bytes: u64,
+    /// The browser's send buffer and the network behind it, when a test models them.
+    pub wire: Option<Wire>,
+    /// The heartbeat ping's size, as the machine was told.
+    ping_size: u64,
+    /// How many `MeasureBuffered` the machine asked for.
+    pub measures: usize,
     pub closes: Vec<Closure>,
     pub abandons: Vec<Closure>,
     /// Pending timers: deadline and start order, indexed by `Timer::index`.
@@ -76,11 +88,25 @@ impl Sim {
             connects: Vec::new(),
             transmitted: Vec::new(),
             pings: Vec::new(),
+            unsent_bytes: 0,
+            wire: None,
+            ping_size: 0,
+            measures: 0,
             closes: Vec::new(),
             abandons: Vec::new(),
             timers: [None; Timer::ALL.len()],
             timers_started: 0,
         }
+    }
+
+    /// A closed machine told that the heartbeat ping is `bytes` long.
+    pub fn with_ping_size(policy: Policy, bytes: u64) -> Sim {
+        let mut sim = Sim::new(policy.clone());
+        sim.machine = Machine::new(policy, 1)
+            .expect("valid policy")
+            .with_ping_size(bytes);
+        sim.ping_size = bytes;
+        sim
     }
 
     /// Connected and open at time 0, with the events so far drained.
@@ -190,11 +216,18 @@ impl Sim {
 
     pub fn socket_closed(&mut self, code: u16, reason: &str, was_clean: bool, allowed: bool) {
         let conn = self.conn();
+        let unsent_bytes = self.buffered_amount();
+        self.unsent_bytes = 0;
+        if let Some(wire) = &mut self.wire {
+            // Whatever the dead socket still held never reaches the server.
+            wire.buffer.clear();
+        }
         self.input(Input::Closed {
             conn,
             code,
             reason: reason.into(),
             was_clean,
+            unsent_bytes,
             reconnect_allowed: allowed,
         });
     }
@@ -317,11 +350,26 @@ impl Sim {
             }
             Output::Transmit(frame) => {
                 self.assert_sendable("transmit");
+                if let Some(wire) = &mut self.wire {
+                    wire.buffer
+                        .push_back((Some(frame.clone()), frame.len() as u64));
+                }
                 self.transmitted.push(frame);
             }
             Output::Ping => {
                 self.assert_sendable("ping");
+                if let Some(wire) = &mut self.wire {
+                    wire.buffer.push_back((None, self.ping_size));
+                }
                 self.pings.push(self.now);
+            }
+            Output::MeasureBuffered { conn } => {
+                self.assert_sendable("measure");
+                self.measures += 1;
+                self.feed(Input::Buffered {
+                    conn,
+                    unsent_bytes: self.buffered_amount(),
+                });
             }
             Output::Close { conn, code, reason } => {
                 let socket = self.socket.as_mut().expect("close with no live socket");
@@ -344,11 +392,51 @@ impl Sim {
         }
     }
 
+    fn buffered_amount(&self) -> u64 {
+        match &self.wire {
+            Some(wire) => wire.unsent(),
+            None => self.unsent_bytes,
+        }
+    }
+
     fn assert_sendable(&self, what: &str) {
         let socket = self
             .socket
             .unwrap_or_else(|| panic!("{what} with no live socket"));
         assert!(socket.open && !socket.closing, "{what} on {socket:?}");
+    }
+}
+
+/// The simulated browser's send buffer and a network that delivers, in order, every message
+/// that leaves it whole.
+#[derive(Debug, Default)]
+pub struct Wire {
+    /// Messages (`None`: pings) not yet wholly transmitted, with their bytes still unsent.
+    pub buffer: VecDeque<(Option<String>, u64)>,
+    /// What the server received.
+    pub delivered: Vec<String>,
+}
+
+impl Wire {
+    /// The network takes `bytes` from the front of the buffer.
+    pub fn drain(&mut self, mut bytes: u64) {
+        while let Some((frame, left)) = self.buffer.front_mut() {
+            let taken = bytes.min(*left);
+            *left -= taken;
+            bytes -= taken;
+            if *left > 0 {
+                break;
+            }
+            if let Some(frame) = frame.take() {
+                self.delivered.push(frame);
+            }
+            self.buffer.pop_front();
+        }
+    }
+
+    /// The bytes not transmitted yet: the browser's `bufferedAmount`.
+    pub fn unsent(&self) -> u64 {
+        self.buffer.iter().map(|(_, left)| left).sum()
     }
 }
 
@@ -359,12 +447,14 @@ pub fn exact() -> Policy {
     policy
 }
 
-/// An `Event::Closed`, shorter to write.
+/// An `Event::Closed` of a connection that carried no messages, shorter to write.
 pub fn closed(code: u16, reason: &str, was_clean: bool, will_reconnect: bool) -> Event {
     Event::Closed {
         code,
         reason: reason.into(),
         was_clean,
         will_reconnect,
+        requeued: 0,
+        unconfirmed: 0,
     }
 }

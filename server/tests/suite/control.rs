@@ -2,6 +2,8 @@
 //! - `drop` ends that client's sessions on both endpoints without a close frame; others stay
 //! - `silent` stops that client's echoes, pongs and broadcasts, yet what it sends is still read
 //!   and a later `close` still reaches it
+//! - `stall` stops reading and answering that client's sessions: what it sends is no longer
+//!   received, and a later `drop` still ends the session
 //! - `close` sends the code and reason asked for, 1000 and no reason by default
 //! - `restart` closes every session with 1012, answers upgrades 503 for `down_ms`, then accepts
 //! - GET and POST answer `{"affected": N}`, allow any origin and are not cached
@@ -97,6 +99,24 @@ async fn silent_stops_pongs_echoes_and_broadcasts_but_keeps_reading() {
     control(&server, "client=quiet&action=close&code=4000").await;
     let frame = expect_close(&mut quiet_chat).await.expect("a close code");
     assert_eq!(frame.code, CloseCode::from(4000));
+}
+
+#[tokio::test]
+async fn stall_stops_reading_until_a_drop_ends_the_session() {
+    let server = TestServer::start().await;
+    let mut echo = server.connect("/echo?client=stuck").await;
+    echo.send(Message::text("read")).await.expect("send");
+    assert_eq!(next_message(&mut echo).await, Message::text("read"));
+
+    let answer = control(&server, "client=stuck&action=stall").await;
+    assert_eq!(answer, json!({"affected": 1}));
+    echo.send(Message::text("unread")).await.expect("send");
+    assert_quiet(&mut echo, Duration::from_millis(300)).await;
+    let stats = server.stats().await;
+    assert_eq!(stats["clients"]["stuck"]["received"], 1, "{stats}");
+
+    control(&server, "client=stuck&action=drop").await;
+    assert_dropped(&mut echo).await;
 }
 
 #[tokio::test]

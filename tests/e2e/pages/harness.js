@@ -2,6 +2,7 @@
 // package and these helpers on `window`: `ReSocket` (and the module as `resocket`), and `h`.
 
 import * as resocket from '/pkg/web/resocket.js';
+import { openFace } from './faces.js';
 
 const params = new URLSearchParams(location.search);
 const wsBase = params.get('ws');
@@ -112,6 +113,14 @@ const h = {
   },
 
   summarise,
+
+  /**
+   * A socket of either face with one interface (see faces.js): `await h.open('rust', url,
+   * options)`; 'rust' needs target/e2e/rust-face mounted at /rust-face/.
+   */
+  open(face, url, options) {
+    return openFace(resocket, face, url, options);
+  },
 };
 
 window.resocket = resocket;

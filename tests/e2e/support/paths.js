@@ -12,3 +12,5 @@ export const pkgDir = process.env.RESOCKET_E2E_PKG
   ? path.resolve(process.env.RESOCKET_E2E_PKG)
   : path.join(repoRoot, 'pkg');
 export const outDir = path.join(repoRoot, 'target', 'e2e');
+/** The Rust face's test class (tests/rust-face/), built there by scripts/e2e-tests.sh. */
+export const rustFaceDir = path.join(outDir, 'rust-face');

@@ -32,12 +32,20 @@ function serverBinary() {
 /**
  * A running `resocket-server` serving `www` (default `www/`) at `/` and the package under test
  * at `/pkg/`; with `tls`, over HTTPS and WSS with its self-signed certificate (Node's `fetch`
- * does not trust it: read `/stats` from the page).
+ * does not trust it: read `/stats` from the page). `port` 0 (the default) takes a free port;
+ * `kill()` and `restart()` then stop it hard and start a fresh process on the same port.
+ * `args` are further command-line arguments, e.g. `['--allow-origin', ORIGIN]`.
  * @returns {Promise<TestServer>}
  */
-export async function startServer({ www = 'www', tls = false } = {}) {
+export async function startServer({ www = 'www', tls = false, port = 0, args: extra = [] } = {}) {
   buildServer();
-  const args = ['--port', '0', '--www', www, '--pkg', pkgDir, ...(tls ? ['--tls'] : [])];
+  const args = ['--www', www, '--pkg', pkgDir, ...(tls ? ['--tls'] : []), ...extra];
+  const { child, url, log } = await spawnServer(['--port', String(port), ...args]);
+  return new TestServer(child, url, log, args);
+}
+
+/** Starts one `resocket-server` process and waits for its "listening" line. */
+async function spawnServer(args) {
   const child = spawn(serverBinary(), args, {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -65,23 +73,56 @@ export async function startServer({ www = 'www', tls = false } = {}) {
       }
     });
   });
-  return new TestServer(child, url, () => stderr);
+  return { child, url, log: () => stderr };
 }
 
 export class TestServer {
   #child;
   #log;
+  #args;
 
-  constructor(child, url, log) {
+  constructor(child, url, log, args) {
     this.#child = child;
     this.#log = log;
+    this.#args = args;
     /** `http://127.0.0.1:PORT` (`https://` with TLS) */
     this.url = url;
     /** `ws://127.0.0.1:PORT` (`wss://` with TLS) */
     this.wsUrl = url.replace(/^http/, 'ws');
+    /** The port, kept across `restart()`. */
+    this.port = Number(new URL(url).port);
   }
 
-  /** Everything the server logged to stderr so far: one line per connection event. */
+  /** Whether the current process is still running. */
+  get running() {
+    return this.#child.exitCode === null && this.#child.signalCode === null;
+  }
+
+  /**
+   * SIGKILL: the process dies at once, without closing its connections itself (the kernel
+   * ends them: FIN, no WebSocket close frame). Resolves once it has exited.
+   */
+  async kill() {
+    if (!this.running) return;
+    const exited = new Promise((resolve) => this.#child.once('exit', resolve));
+    this.#child.kill('SIGKILL');
+    await exited;
+  }
+
+  /**
+   * Kills the current process if it still runs and starts a fresh one on the same port with
+   * the same arguments; resolves once it listens. `log()` and `closings()` then describe the
+   * new process only.
+   */
+  async restart() {
+    await this.kill();
+    const { child, url, log } = await spawnServer(['--port', String(this.port), ...this.#args]);
+    this.#child = child;
+    this.#log = log;
+    if (url !== this.url) throw new Error(`restarted on ${url}, not ${this.url}`);
+  }
+
+  /** Everything the current process logged to stderr so far: one line per connection event. */
   log() {
     return this.#log();
   }

@@ -1,0 +1,108 @@
+// One socket interface over both faces, so a test body runs for `face` in ['js', 'rust']:
+// 'js' is the npm package's `ReSocket`; 'rust' is `resocket::Socket<String, String, Text>`
+// behind `RustSocket` (tests/rust-face/, built by scripts/e2e-tests.sh into
+// target/e2e/rust-face/ and mounted at /rust-face/ by the files that use it).
+//
+// Both are EventTargets whose events carry the JS face's fields, so `h.record` works on
+// either: `open`, `message` {data}, `close` {code, reason, wasClean, willReconnect},
+// `reconnecting` {attempt, delayMs}, `error` {error: {code}, message}.
+//   send(text) -> 'now' | 'queued' | 'closed' | 'queue-full'
+//   close(code?, reason?), reconnect()
+//   readyState (0-3, CONNECTING while waiting between attempts, as the JS face reports it),
+//   state ('connecting' | 'open' | 'closing' | 'closed', plus 'waiting' for the Rust face),
+//   retryCount, queuedCount
+
+const RUST_FACE = '/rust-face/resocket_rust_face.js';
+const READY_STATES = { connecting: 0, waiting: 0, open: 1, closing: 2, closed: 3 };
+const JS_STATES = ['connecting', 'open', 'closing', 'closed'];
+
+let rustModule;
+
+/** The Rust face's module, initialised once per page. */
+function loadRustFace() {
+  rustModule ??= import(RUST_FACE).then(async (module) => {
+    await module.default();
+    return module;
+  });
+  return rustModule;
+}
+
+class JsFace {
+  face = 'js';
+
+  constructor(resocket, url, options) {
+    this.resocket = resocket;
+    this.socket = new resocket.ReSocket(url, null, options);
+  }
+
+  send(text) {
+    try {
+      return this.socket.send(text) ? 'now' : 'queued';
+    } catch (error) {
+      if (error instanceof this.resocket.QueueFullError) return 'queue-full';
+      if (error instanceof this.resocket.ReSocketError && error.code === 'CLOSED') return 'closed';
+      throw error;
+    }
+  }
+
+  close(code, reason) { this.socket.close(code, reason); }
+  reconnect() { this.socket.reconnect(); }
+  get readyState() { return this.socket.readyState; }
+  get state() { return JS_STATES[this.socket.readyState]; }
+  get retryCount() { return this.socket.retryCount; }
+  get queuedCount() { return this.socket.queuedCount; }
+  addEventListener(...args) { this.socket.addEventListener(...args); }
+  removeEventListener(...args) { this.socket.removeEventListener(...args); }
+}
+
+class RustFace extends EventTarget {
+  face = 'rust';
+
+  constructor(module, url, options) {
+    super();
+    this.socket = new module.RustSocket(url, options, (event) => this.#dispatch(event));
+  }
+
+  #dispatch(fields) {
+    let event;
+    switch (fields.type) {
+      case 'close':
+        event = new CloseEvent('close', { code: fields.code, reason: fields.reason, wasClean: fields.wasClean });
+        Object.defineProperty(event, 'willReconnect', { value: fields.willReconnect, enumerable: true });
+        break;
+      case 'error': {
+        const error = Object.assign(new Error(fields.message), { code: fields.code });
+        event = new ErrorEvent('error', { message: fields.message, error });
+        break;
+      }
+      case 'message':
+        event = new MessageEvent('message', { data: fields.data });
+        break;
+      case 'reconnecting':
+        event = new Event('reconnecting');
+        Object.defineProperty(event, 'attempt', { value: fields.attempt, enumerable: true });
+        Object.defineProperty(event, 'delayMs', { value: fields.delayMs, enumerable: true });
+        break;
+      default:
+        event = new Event(fields.type);
+    }
+    this.dispatchEvent(event);
+  }
+
+  send(text) { return this.socket.send(text); }
+  close(code, reason) { this.socket.close(code, reason); }
+  reconnect() { this.socket.reconnect(); }
+  get readyState() { return READY_STATES[this.socket.state]; }
+  get state() { return this.socket.state; }
+  get retryCount() { return this.socket.retryCount; }
+  get queuedCount() { return this.socket.queuedCount; }
+}
+
+/** A socket of `face` ('js' or 'rust') to `url` with the JS face's `options`. */
+export async function openFace(resocket, face, url, options = {}) {
+  switch (face) {
+    case 'js': return new JsFace(resocket, url, options);
+    case 'rust': return new RustFace(await loadRustFace(), url, options);
+    default: throw new TypeError(`unknown face ${face}: 'js' or 'rust'`);
+  }
+}

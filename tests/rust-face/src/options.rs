@@ -1,0 +1,176 @@
+//! The JavaScript face's options object, read into a [`Config`] with the Rust API's builder.
+//!
+//! Only the names the Rust API has a counterpart for are read; any other name is a
+//! `TypeError`, so a test never believes an option applied when it did not. Ranges are the
+//! library's to check (`Socket::open` refuses a bad policy).
+
+use std::time::Duration;
+
+use js_sys::{Array, Reflect};
+use resocket::{Config, Heartbeat, Overflow};
+use wasm_bindgen::prelude::*;
+
+/// Option name -> `Config` method, for the names this class reads.
+const KNOWN: &[&str] = &[
+    "minReconnectionDelay",        // min_delay
+    "maxReconnectionDelay",        // max_delay
+    "reconnectionDelayGrowFactor", // grow_factor
+    "jitter",                      // jitter
+    "maxRetries",                  // max_retries (Infinity: unlimited)
+    "minUptime",                   // min_uptime
+    "connectionTimeout",           // connect_timeout
+    "finalCloseCodes",             // final_codes
+    "heartbeat", // heartbeat(Heartbeat::new(intervalMs, timeoutMs).ping().pong_text())
+    "maxEnqueuedMessages", // queue_capacity
+    "overflow",  // overflow ("error": Reject, "drop-oldest": DropOldest)
+    "maxMessageBytes", // max_message_bytes
+    "startClosed", // start_closed
+];
+
+/// Reads `options` (an object, or undefined) into a config for `url`.
+pub(crate) fn config(url: String, options: &JsValue) -> Result<Config, JsValue> {
+    let mut config = Config::new(url);
+    if options.is_undefined() || options.is_null() {
+        return Ok(config);
+    }
+    if !options.is_object() {
+        return Err(type_error("options must be an object".to_owned()));
+    }
+    for name in js_sys::Object::keys(options.unchecked_ref::<js_sys::Object>()).iter() {
+        let name = name.as_string().unwrap_or_default();
+        if !KNOWN.contains(&name.as_str()) {
+            return Err(type_error(format!(
+                "the Rust face has no counterpart for option `{name}`"
+            )));
+        }
+    }
+    let field = |name: &str| field(options, name);
+    if let Some(ms) = millis(field("minReconnectionDelay"), "minReconnectionDelay")? {
+        config = config.min_delay(ms);
+    }
+    if let Some(ms) = millis(field("maxReconnectionDelay"), "maxReconnectionDelay")? {
+        config = config.max_delay(ms);
+    }
+    if let Some(factor) = number(
+        field("reconnectionDelayGrowFactor"),
+        "reconnectionDelayGrowFactor",
+    )? {
+        config = config.grow_factor(factor);
+    }
+    if let Some(jitter) = number(field("jitter"), "jitter")? {
+        config = config.jitter(jitter);
+    }
+    if let Some(retries) = number(field("maxRetries"), "maxRetries")? {
+        if retries != f64::INFINITY {
+            config = config.max_retries(whole(retries, "maxRetries")? as u32);
+        }
+    }
+    if let Some(ms) = millis(field("minUptime"), "minUptime")? {
+        config = config.min_uptime(ms);
+    }
+    if let Some(ms) = millis(field("connectionTimeout"), "connectionTimeout")? {
+        config = config.connect_timeout(ms);
+    }
+    if let Some(codes) = field("finalCloseCodes") {
+        let codes = codes
+            .dyn_into::<Array>()
+            .map_err(|_| type_error("`finalCloseCodes` must be an array".to_owned()))?
+            .iter()
+            .map(|code| {
+                let code = number(Some(code), "finalCloseCodes")?.unwrap_or(f64::NAN);
+                Ok(whole(code, "finalCloseCodes")? as u16)
+            })
+            .collect::<Result<Vec<u16>, JsValue>>()?;
+        config = config.final_codes(codes);
+    }
+    if let Some(heartbeat) = field("heartbeat") {
+        config = config.heartbeat(read_heartbeat(&heartbeat)?);
+    }
+    if let Some(capacity) = number(field("maxEnqueuedMessages"), "maxEnqueuedMessages")? {
+        config = config.queue_capacity(whole(capacity, "maxEnqueuedMessages")? as usize);
+    }
+    match field("overflow").map(|value| value.as_string()) {
+        None => {}
+        Some(Some(policy)) if policy == "error" => config = config.overflow(Overflow::Reject),
+        Some(Some(policy)) if policy == "drop-oldest" => {
+            config = config.overflow(Overflow::DropOldest);
+        }
+        Some(_) => {
+            return Err(type_error(
+                "`overflow` must be \"error\" or \"drop-oldest\"".to_owned(),
+            ));
+        }
+    }
+    if let Some(limit) = number(field("maxMessageBytes"), "maxMessageBytes")? {
+        config = config.max_message_bytes(whole(limit, "maxMessageBytes")? as usize);
+    }
+    if let Some(start_closed) = field("startClosed") {
+        let start_closed = start_closed
+            .as_bool()
+            .ok_or_else(|| type_error("`startClosed` must be true or false".to_owned()))?;
+        config = config.start_closed(start_closed);
+    }
+    Ok(config)
+}
+
+/// `{ intervalMs, timeoutMs, ping?, pong? }`, ping and pong as text.
+fn read_heartbeat(value: &JsValue) -> Result<Heartbeat, JsValue> {
+    let interval = millis(field(value, "intervalMs"), "heartbeat.intervalMs")?;
+    let timeout = millis(field(value, "timeoutMs"), "heartbeat.timeoutMs")?;
+    let (Some(interval), Some(timeout)) = (interval, timeout) else {
+        return Err(type_error(
+            "`heartbeat` needs intervalMs and timeoutMs".to_owned(),
+        ));
+    };
+    let mut heartbeat = Heartbeat::new(interval, timeout);
+    if let Some(ping) = field(value, "ping") {
+        let ping = ping
+            .as_string()
+            .ok_or_else(|| type_error("`heartbeat.ping` must be a string".to_owned()))?;
+        heartbeat = heartbeat.ping(ping);
+    }
+    if let Some(pong) = field(value, "pong") {
+        let pong = pong
+            .as_string()
+            .ok_or_else(|| type_error("`heartbeat.pong` must be a string".to_owned()))?;
+        heartbeat = heartbeat.pong_text(pong);
+    }
+    Ok(heartbeat)
+}
+
+/// A field of `object`; `None` when absent or undefined.
+fn field(object: &JsValue, name: &str) -> Option<JsValue> {
+    Reflect::get(object, &JsValue::from_str(name))
+        .ok()
+        .filter(|value| !value.is_undefined())
+}
+
+fn number(value: Option<JsValue>, name: &str) -> Result<Option<f64>, JsValue> {
+    match value {
+        None => Ok(None),
+        Some(value) => match value.as_f64() {
+            Some(number) if !number.is_nan() => Ok(Some(number)),
+            _ => Err(type_error(format!("`{name}` must be a number"))),
+        },
+    }
+}
+
+fn whole(value: f64, name: &str) -> Result<f64, JsValue> {
+    if value.is_finite() && value >= 0.0 && value.fract() == 0.0 {
+        Ok(value)
+    } else {
+        Err(type_error(format!(
+            "`{name}` must be a whole number, got {value}"
+        )))
+    }
+}
+
+fn millis(value: Option<JsValue>, name: &str) -> Result<Option<Duration>, JsValue> {
+    number(value, name)?
+        .map(|ms| whole(ms.round(), name).map(|ms| Duration::from_millis(ms as u64)))
+        .transpose()
+}
+
+fn type_error(message: String) -> JsValue {
+    js_sys::TypeError::new(&format!("RustSocket: {message}")).into()
+}
