@@ -56,8 +56,8 @@ if (rows.length === 0) {
   process.exit(1);
 }
 const modes = [...new Set(rows.map((row) => row.mode))].sort();
-const commit = quiet('git', ['rev-parse', '--short', 'HEAD']);
-const dirty = quiet('git', ['status', '--porcelain', '--untracked-files=no']) !== '' ? ' (with uncommitted changes)' : '';
+// Each row names the code it ran on ("+changes": a work tree that differed from the commit).
+const commits = [...new Set(rows.map((row) => row.commit ?? 'unknown'))].sort();
 const cpus = os.cpus();
 
 const lines = [
@@ -68,7 +68,8 @@ const lines = [
   'that passed in that run and asserted what the "Checked" column says; a test that failed',
   'leaves its row out. Do not edit by hand.',
   '',
-  `- Run: ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}, commit ${commit}${dirty}, ${modes.join(' and ')} mode`,
+  `- Generated: ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}, from runs of commit ` +
+    `${commits.join(' and ')}, ${modes.join(' and ')} mode`,
   `- Machine: ${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ` +
     `${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}`,
   `- Browser: ${quiet(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', ['--version'])} (headless); ` +

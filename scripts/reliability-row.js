@@ -5,6 +5,7 @@
 
 import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { codeVersion } from '../tests/e2e/support/report.js';
 
 const SECTIONS = ['faults', 'lost', 'leaks', 'hostile', 'security'];
 
@@ -28,4 +29,5 @@ const figures = Object.fromEntries(pairs.map((pair) => {
 }));
 const mode = process.env.RESOCKET_LONG === '1' ? 'long' : 'short';
 mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-appendFileSync(file, `${JSON.stringify({ section, row, face, checked, figures, mode, source })}\n`);
+const commit = codeVersion();
+appendFileSync(file, `${JSON.stringify({ section, row, face, checked, figures, mode, commit, source })}\n`);

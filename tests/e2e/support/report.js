@@ -3,6 +3,7 @@
 // `scripts/reliability-report.js` turns every such file into RELIABILITY.md. A test that failed
 // reports nothing, so its row is missing from the page rather than shown with made-up figures.
 
+import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +20,17 @@ export const SECTIONS = {
   security: '5. Security',
 };
 
+/** The code under test: the commit, marked when the work tree differs from it. */
+export function codeVersion() {
+  const git = (...args) => execFileSync('git', args, { cwd: repoRoot, encoding: 'utf8' }).trim();
+  try {
+    const changed = git('status', '--porcelain', '--untracked-files=no', '--', '.', ':!RELIABILITY.md');
+    return `${git('rev-parse', '--short', 'HEAD')}${changed ? '+changes' : ''}`;
+  } catch {
+    return 'unknown';
+  }
+}
+
 /** Whether the long modes run (`make reliability-long`): more cycles, longer chaos. */
 export const LONG = process.env.RESOCKET_LONG === '1';
 
@@ -32,9 +44,10 @@ export function reporter(testFileUrl) {
   const file = path.join(reliabilityDir, `e2e-${name}.jsonl`);
   mkdirSync(reliabilityDir, { recursive: true });
   rmSync(file, { force: true });
+  const commit = codeVersion();
   return ({ section, row, face = 'JS', checked, figures }) => {
     if (!(section in SECTIONS)) throw new Error(`unknown RELIABILITY.md section ${section}`);
-    const entry = { section, row, face, checked, figures, mode: LONG ? 'long' : 'short', source: `tests/e2e/${name}.test.js` };
+    const entry = { section, row, face, checked, figures, mode: LONG ? 'long' : 'short', commit, source: `tests/e2e/${name}.test.js` };
     appendFileSync(file, `${JSON.stringify(entry)}\n`);
   };
 }
