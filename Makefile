@@ -51,7 +51,7 @@ fuzz: setup
 
 test: setup lint test-native test-browser test-e2e test-fuzz reliability
 
-# Issue 5's benchmark: resocket against raw WebSocket and its peers in headless Chromium,
+# The benchmark: resocket against raw WebSocket and its peers in headless Chromium,
 # against a release-built server on 127.0.0.1; writes bench/RESULTS.md, bench/results.svg and
 # the README's headline figures (bench/run.js). bench-quick: one round, fewer messages, into
 # target/bench/. RESOCKET_BENCH_PKG=DIR measures another build of the package than pkg/.

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Builds what `make bench` runs, skipping whatever is up to date: bench/node_modules (npm ci),
+# the release-built test server, the Rust peers (bench/rust/, one wasm-pack web build each,
+# then wasm-opt -Oz as scripts/package.sh does for the library), the npm peers' page bundle,
+# and a build of the library that keeps its function names, for twiggy.
+#   RESOCKET_BENCH_PKG=DIR   the package to measure (default pkg/, built by `make package`)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+out=target/bench
+mkdir -p "$out"
+
+if [ ! -f bench/node_modules/.package-lock.json ] || [ bench/package-lock.json -nt bench/node_modules/.package-lock.json ]; then
+  echo "[bench] npm ci --prefix bench"
+  npm ci --prefix bench --no-audit --no-fund
+fi
+command -v twiggy >/dev/null || cargo install --locked twiggy
+
+echo "[bench] cargo build --release -p resocket-server"
+cargo build --quiet --release -p resocket-server
+
+wasm_opt() {
+  node_modules/.bin/wasm-opt -Oz "$@" --enable-bulk-memory --enable-reference-types \
+    --enable-nontrapping-float-to-int --enable-sign-ext --enable-multivalue --enable-mutable-globals
+}
+
+for peer in resocket gloo ws-stream; do
+  echo "[bench] wasm-pack build bench/rust/$peer"
+  CARGO_TARGET_DIR="$PWD/target/bench-rust" wasm-pack --quiet build "bench/rust/$peer" --release \
+    --target web --out-dir "$PWD/$out/rust/$peer" --no-pack --no-typescript
+  for wasm in "$out/rust/$peer"/*_bg.wasm; do wasm_opt "$wasm" -o "$wasm"; done
+done
+
+echo "[bench] the library with its names kept, for twiggy"
+wasm-pack --quiet build --release --target web --out-name resocket_core \
+  --out-dir "$PWD/$out/resocket-named" --no-pack --no-typescript
+wasm_opt -g "$out/resocket-named/resocket_core_bg.wasm" -o "$out/resocket-named/resocket_core_bg.wasm"
+
+bench/node_modules/.bin/esbuild bench/page/peers.js --bundle --minify --format=esm \
+  --log-level=warning --outfile="$out/peers.js"

@@ -1,0 +1,4 @@
+// What a resocket user ships through a bundler: the package's wrapper and glue (the wasm
+// file is external here and counted on its own).
+import { ReSocket } from 'resocket';
+globalThis.socket = new ReSocket('ws://localhost/');
