@@ -11,7 +11,8 @@
 //! - requeued messages may take the queue past its capacity, and new sends are refused until
 //!   it drains;
 //! - `bufferedAmount` readings are asked for rarely in a burst, and what they show transmitted
-//!   is let go;
+//!   is let go; while many messages are held, another reading follows 200 ms later, so a
+//!   burst's messages are not kept once the browser has sent them;
 //! - property: over random sends, partial transmissions and deaths, with a network that
 //!   delivers whatever left the browser, the server receives every accepted message exactly
 //!   once and in order.
@@ -20,7 +21,7 @@ mod support;
 
 use proptest::collection::vec;
 use proptest::prelude::*;
-use resocket::core::{Event, HeartbeatTiming, Policy, SendError, State};
+use resocket::core::{Event, HeartbeatTiming, Policy, SendError, State, Timer};
 use support::sim::{Sim, Wire, exact};
 
 fn closed_event(sim: &mut Sim) -> (usize, u64) {
@@ -175,6 +176,27 @@ fn readings_are_rare_and_let_transmitted_messages_go() {
     sim.drop_connection();
     assert_eq!(closed_event(&mut sim), (1, 9_999));
     assert_eq!(sim.machine.queued().collect::<Vec<_>>(), ["9999"]);
+}
+
+#[test]
+fn messages_held_after_a_burst_are_let_go_once_the_browser_sent_them() {
+    let mut sim = Sim::open_with(exact());
+    sim.wire = Some(Wire::default());
+    for n in 0..1_000 {
+        sim.send(&n.to_string()).expect("open");
+    }
+    // Every reading during the burst found everything still unsent.
+    assert_eq!(sim.machine.held_count(), 1_000);
+    wire(&mut sim).drain(u64::MAX);
+    sim.advance(199);
+    assert_eq!(sim.machine.held_count(), 1_000, "not before the recheck");
+    sim.advance(1);
+    assert_eq!(sim.machine.held_count(), 0);
+    assert_eq!(
+        sim.due_in(Timer::Buffered),
+        None,
+        "nothing left to look at again"
+    );
 }
 
 /// One step of the delivery property.

@@ -106,11 +106,28 @@ impl<F: WireSize> InFlight<F> {
         self.handed += 1;
         self.held_messages += 1;
         self.push(Some(frame), None);
-        let measure = self.measure_mark.is_none() && self.held.len() >= self.measure_at;
-        if measure {
+        self.held.len() >= self.measure_at && self.ask_for_reading()
+    }
+
+    /// Marks a `bufferedAmount` reading as asked for, unless one already is; returns whether
+    /// to ask the driver.
+    pub(crate) fn ask_for_reading(&mut self) -> bool {
+        let ask = self.measure_mark.is_none();
+        if ask {
             self.measure_mark = Some(self.pushed);
         }
-        measure
+        ask
+    }
+
+    /// How many messages (not pings) are held.
+    pub(crate) fn held_messages(&self) -> usize {
+        usize::try_from(self.held_messages).unwrap_or(usize::MAX)
+    }
+
+    /// Whether more messages are held than a burst's first reading waits for: worth another
+    /// look later.
+    pub(crate) fn holds_many(&self) -> bool {
+        self.held.len() > FIRST_MEASURE_AT
     }
 
     /// Records the heartbeat ping handed to the socket.

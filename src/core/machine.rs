@@ -9,6 +9,11 @@ use std::collections::VecDeque;
 
 use super::backoff::Rng;
 use super::close::{ABNORMAL, HEARTBEAT_TIMEOUT, NORMAL, TRY_AGAIN_LATER};
+
+/// How long after a `bufferedAmount` reading that left many messages held the next one is
+/// taken: a burst of sends is read only at its end (the value moves between tasks), so without
+/// a later look the messages of the last burst would stay held until the connection ends.
+const BUFFERED_RECHECK_MS: u32 = 200;
 use super::event::{Event, Failure, Rejected, SendError, Sent, State};
 use super::heartbeat::{Liveness, PingDue};
 use super::in_flight::{InFlight, Settled, WireSize};
@@ -33,16 +38,20 @@ pub enum Timer {
     Ping,
     /// The heartbeat timeout after a ping.
     PongDeadline,
+    /// A later look at `bufferedAmount`, while the browser still holds many sent messages
+    /// that are kept in case they must be sent again.
+    Buffered,
 }
 
 impl Timer {
     /// Every timer kind.
-    pub const ALL: [Timer; 5] = [
+    pub const ALL: [Timer; 6] = [
         Timer::Retry,
         Timer::Handshake,
         Timer::Uptime,
         Timer::Ping,
         Timer::PongDeadline,
+        Timer::Buffered,
     ];
 
     /// A dense index, for drivers that keep one slot per kind.
@@ -329,6 +338,12 @@ impl<F: Clone + WireSize> Machine<F> {
         self.queue.iter()
     }
 
+    /// Messages handed to the open socket that are kept until the browser is known to have
+    /// transmitted them, so they can be sent again if the connection dies first.
+    pub fn held_count(&self) -> usize {
+        self.in_flight.as_ref().map_or(0, InFlight::held_messages)
+    }
+
     /// The queue's capacity.
     pub fn queue_capacity(&self) -> usize {
         self.queue.capacity()
@@ -424,6 +439,9 @@ impl<F: Clone + WireSize> Machine<F> {
                     && current == conn
                 {
                     in_flight.transmitted(unsent_bytes);
+                    if in_flight.holds_many() {
+                        self.start_timer(Timer::Buffered, BUFFERED_RECHECK_MS);
+                    }
                 }
             }
             Input::SocketError { conn } => {
@@ -578,6 +596,15 @@ impl<F: Clone + WireSize> Machine<F> {
                 self.emit_closed(Ending::abandoned(ABNORMAL, "close timeout"), false);
             }
             (Timer::Uptime, Phase::Open(_)) => self.retries = 0,
+            (Timer::Buffered, Phase::Open(conn)) => {
+                if self
+                    .in_flight
+                    .as_mut()
+                    .is_some_and(InFlight::ask_for_reading)
+                {
+                    self.outputs.push_back(Output::MeasureBuffered { conn });
+                }
+            }
             (Timer::Ping, Phase::Open(_)) => self.ping_due(now),
             (Timer::PongDeadline, Phase::Open(conn)) => {
                 self.abandon(conn, HEARTBEAT_TIMEOUT, "heartbeat timeout");
@@ -710,6 +737,7 @@ impl<F: Clone + WireSize> Machine<F> {
             Timer::Uptime,
             Timer::Ping,
             Timer::PongDeadline,
+            Timer::Buffered,
         ] {
             self.stop_timer(timer);
         }
