@@ -596,14 +596,13 @@ impl<F: Clone + WireSize> Machine<F> {
                 self.emit_closed(Ending::abandoned(ABNORMAL, "close timeout"), false);
             }
             (Timer::Uptime, Phase::Open(_)) => self.retries = 0,
-            (Timer::Buffered, Phase::Open(conn)) => {
+            (Timer::Buffered, Phase::Open(conn))
                 if self
                     .in_flight
                     .as_mut()
-                    .is_some_and(InFlight::ask_for_reading)
-                {
-                    self.outputs.push_back(Output::MeasureBuffered { conn });
-                }
+                    .is_some_and(InFlight::ask_for_reading) =>
+            {
+                self.outputs.push_back(Output::MeasureBuffered { conn });
             }
             (Timer::Ping, Phase::Open(_)) => self.ping_due(now),
             (Timer::PongDeadline, Phase::Open(conn)) => {
