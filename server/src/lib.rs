@@ -11,6 +11,7 @@
 //! | `/pkg/` | static files from [`ServerConfig::pkg`] |
 //! | `/echo` | WebSocket echo; query parameters inject faults (`drop_after`, `close_after`, `code`, `reason`, `silent`, `delay_ms`, `reject`, `garbage`, `hang`) |
 //! | `/chat` | WebSocket broadcast to every `/chat` client, the sender included |
+//! | `/rpc` | WebSocket requests answered by id: `{"id":1,"method":"add","params":[2,3]}` gets `{"id":1,"result":5}` (methods `add`, `echo`, `sleep`, `notify`, `fail`; `id_field=NAME` renames the id) |
 //! | `/stats` | open and total connections per endpoint and per `client=NAME` tag, as JSON |
 //! | `/received?client=NAME` | what that client sent, in arrival order, as JSON |
 //! | `/reset` | forgets totals and received messages (`GET`, `POST` or `DELETE`) |
@@ -39,6 +40,7 @@ mod echo;
 mod faults;
 mod live_sessions;
 mod routes;
+mod rpc;
 mod server;
 mod session;
 mod state;

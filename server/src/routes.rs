@@ -7,12 +7,13 @@ use axum::routing::get;
 
 use crate::config::ServerConfig;
 use crate::state::AppState;
-use crate::{chat, control, echo, static_files, stats_http};
+use crate::{chat, control, echo, rpc, static_files, stats_http};
 
 pub(crate) fn router(config: &ServerConfig, state: Arc<AppState>) -> Router {
     Router::new()
         .route("/echo", get(echo::handle))
         .route("/chat", get(chat::handle))
+        .route("/rpc", get(rpc::handle))
         .merge(stats_http::router())
         .merge(control::router())
         .merge(static_files::router(&config.www, &config.pkg))

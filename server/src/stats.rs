@@ -14,6 +14,7 @@ const RECEIVED_LOG_LIMIT: usize = 100_000;
 pub(crate) enum Endpoint {
     Echo,
     Chat,
+    Rpc,
 }
 
 #[derive(Debug, Default)]
@@ -25,6 +26,7 @@ pub(crate) struct Stats {
 struct Registry {
     echo: EndpointCounts,
     chat: EndpointCounts,
+    rpc: EndpointCounts,
     clients: BTreeMap<String, ClientRecord>,
 }
 
@@ -68,6 +70,7 @@ pub(crate) struct Snapshot {
 struct EndpointSnapshot {
     echo: EndpointCounts,
     chat: EndpointCounts,
+    rpc: EndpointCounts,
 }
 
 impl Stats {
@@ -97,6 +100,7 @@ impl Stats {
             endpoints: EndpointSnapshot {
                 echo: registry.echo,
                 chat: registry.chat,
+                rpc: registry.rpc,
             },
             clients: registry
                 .clients
@@ -120,6 +124,7 @@ impl Stats {
         let mut registry = self.registry();
         registry.echo.total = 0;
         registry.chat.total = 0;
+        registry.rpc.total = 0;
         registry.clients.retain(|_, record| record.counts.open > 0);
         for record in registry.clients.values_mut() {
             let open = record.counts.open;
@@ -144,6 +149,7 @@ impl Registry {
         match endpoint {
             Endpoint::Echo => &mut self.echo,
             Endpoint::Chat => &mut self.chat,
+            Endpoint::Rpc => &mut self.rpc,
         }
     }
 }

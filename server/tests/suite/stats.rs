@@ -42,7 +42,11 @@ async fn counts_open_total_and_max_open() {
     assert_eq!(
         stats,
         json!({
-            "endpoints": {"echo": {"open": 0, "total": 4}, "chat": {"open": 0, "total": 1}},
+            "endpoints": {
+                "echo": {"open": 0, "total": 4},
+                "chat": {"open": 0, "total": 1},
+                "rpc": {"open": 0, "total": 0}
+            },
             "clients": {
                 "overlap": {"open": 0, "total": 2, "max_open": 2, "received": 0},
                 "serial": {"open": 0, "total": 2, "max_open": 1, "received": 0},

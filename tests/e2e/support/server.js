@@ -133,7 +133,7 @@ export class TestServer {
     return response.json();
   }
 
-  /** `/stats`: `{endpoints: {echo, chat}, clients: {NAME: {open, total, max_open, received}}}`. */
+  /** `/stats`: `{endpoints: {echo, chat, rpc}, clients: {NAME: {open, total, max_open, received}}}`. */
   stats() {
     return this.#getJson('/stats');
   }
