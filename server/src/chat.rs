@@ -8,7 +8,7 @@ use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use tokio::sync::broadcast::{self, error::RecvError};
 
 use crate::connection::Connection;
@@ -26,14 +26,11 @@ pub(crate) async fn handle(
     headers: HeaderMap,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
-    let connection = match upgrade::admit(&state, &uri, &headers, &query) {
-        Ok(connection) => connection,
-        Err(refused) => return *refused,
-    };
-    let upgrade = match upgrade {
-        Ok(upgrade) => upgrade,
-        Err(rejection) => return rejection.into_response(),
-    };
+    let (connection, upgrade) =
+        match upgrade::admit_upgrade(&state, &uri, &headers, &query, upgrade) {
+            Ok(admitted) => admitted,
+            Err(refused) => return *refused,
+        };
     let session_state = Arc::clone(&state);
     upgrade::accept(upgrade, &headers, &state, move |socket| {
         run(socket, connection, session_state)

@@ -23,7 +23,7 @@ use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde_json::{Map, Value, json};
 use tokio::sync::mpsc;
 
@@ -53,10 +53,11 @@ pub(crate) async fn handle(
     headers: HeaderMap,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
-    let connection = match upgrade::admit(&state, &uri, &headers, &query) {
-        Ok(connection) => connection,
-        Err(refused) => return *refused,
-    };
+    let (connection, upgrade) =
+        match upgrade::admit_upgrade(&state, &uri, &headers, &query, upgrade) {
+            Ok(admitted) => admitted,
+            Err(refused) => return *refused,
+        };
     let id_field = query
         .get("id_field")
         .map_or("id", String::as_str)
@@ -65,10 +66,6 @@ pub(crate) async fn handle(
         let why = format_args!("id_field must be 1 to {MAX_ID_FIELD_BYTES} bytes long");
         return connection.refuse(StatusCode::BAD_REQUEST, why);
     }
-    let upgrade = match upgrade {
-        Ok(upgrade) => upgrade,
-        Err(rejection) => return rejection.into_response(),
-    };
     let session_state = Arc::clone(&state);
     upgrade::accept(upgrade, &headers, &state, move |socket| {
         run(socket, connection, id_field, session_state)

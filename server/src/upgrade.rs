@@ -3,9 +3,10 @@
 
 use std::collections::HashMap;
 
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 
 use crate::connection::Connection;
 use crate::state::AppState;
@@ -26,6 +27,19 @@ pub(crate) fn admit(
         Some(refused) => Err(Box::new(refused)),
         None => Ok(connection),
     }
+}
+
+/// [`admit`], then the upgrade itself: for endpoints with no checks of their own between them.
+pub(crate) fn admit_upgrade(
+    state: &AppState,
+    uri: &Uri,
+    headers: &HeaderMap,
+    query: &HashMap<String, String>,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Result<(Connection, WebSocketUpgrade), Box<Response>> {
+    let connection = admit(state, uri, headers, query)?;
+    let upgrade = upgrade.map_err(|rejection| Box::new(rejection.into_response()))?;
+    Ok((connection, upgrade))
 }
 
 /// Refuses a browser whose origin is not allowed; requests without an `Origin` header come from
