@@ -11,17 +11,20 @@ pkg=${RESOCKET_PKG_OUT:-pkg}
 build=target/pkg-build-$(basename "$pkg")
 rm -rf "$build" "$pkg"
 for target in bundler web; do
+  # `talc`: the smaller allocator, for the package only (see Cargo.toml).
   wasm-pack --quiet build --release --target "$target" --out-name resocket_core \
-    --out-dir "$build/$target" --no-pack
+    --out-dir "$build/$target" --no-pack -- --features talc
 done
 
 mkdir -p "$pkg"/web
 cp "$build"/bundler/resocket_core* "$pkg"/
 cp "$build"/web/resocket_core* "$pkg"/web/
+# --converge repeats -Oz while it still shrinks; the producers and target-features sections
+# are metadata nothing reads at run time.
 for wasm in "$pkg"/resocket_core_bg.wasm "$pkg"/web/resocket_core_bg.wasm; do
-  node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-reference-types \
-    --enable-nontrapping-float-to-int --enable-sign-ext --enable-multivalue \
-    --enable-mutable-globals "$wasm" -o "$wasm"
+  node_modules/.bin/wasm-opt -Oz --converge --strip-producers --strip-target-features \
+    --enable-bulk-memory --enable-reference-types --enable-nontrapping-float-to-int \
+    --enable-sign-ext --enable-multivalue --enable-mutable-globals "$wasm" -o "$wasm"
 done
 # The glue's own .d.ts files describe internals; the package's types are src/js/resocket.d.ts.
 rm -f "$pkg"/resocket_core.d.ts "$pkg"/resocket_core_bg.wasm.d.ts "$pkg"/web/resocket_core.d.ts "$pkg"/web/resocket_core_bg.wasm.d.ts

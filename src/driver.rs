@@ -354,7 +354,7 @@ impl Driver {
             }
             Output::Emit(event) => {
                 if let Some(log) = &self.log {
-                    log(&format!("{event:?}"));
+                    log(&event_line(&event));
                 }
                 (self.notify)(Notice::Event(event));
             }
@@ -484,6 +484,32 @@ impl Driver {
             unsent_bytes: u64::from(unsent_bytes),
             reconnect_allowed,
         });
+    }
+}
+
+/// A debug line for `event`, shaped like its `Debug` form (a failure shows its message).
+/// Written out because the derived formatting (and the string escaping it brings) would ship
+/// in every package, while only `debug: true` needs it.
+fn event_line(event: &core::Event) -> String {
+    use core::Event;
+    match event {
+        Event::Open => "Open".to_owned(),
+        Event::Closed {
+            code,
+            reason,
+            was_clean,
+            will_reconnect,
+            requeued,
+            unconfirmed,
+        } => format!(
+            "Closed {{ code: {code}, reason: \"{reason}\", was_clean: {was_clean}, \
+             will_reconnect: {will_reconnect}, requeued: {requeued}, unconfirmed: {unconfirmed} }}"
+        ),
+        Event::Reconnecting { attempt, delay_ms } => {
+            format!("Reconnecting {{ attempt: {attempt}, delay_ms: {delay_ms} }}")
+        }
+        Event::Failed(failure) => format!("Failed: {failure}"),
+        Event::RetriesExhausted { retries } => format!("RetriesExhausted {{ retries: {retries} }}"),
     }
 }
 

@@ -48,10 +48,10 @@ impl core::fmt::Display for Error {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             Error::InvalidUrl { url, reason } => {
-                write!(f, "invalid WebSocket URL {url:?}: {reason}")
+                write!(f, "invalid WebSocket URL {}: {reason}", quoted(url))
             }
             Error::InvalidProtocol { protocol, reason } => {
-                write!(f, "invalid subprotocol {protocol:?}: {reason}")
+                write!(f, "invalid subprotocol {}: {reason}", quoted(protocol))
             }
             Error::InvalidOption(error) => error.fmt(f),
             Error::InvalidClose(error) => error.fmt(f),
@@ -74,6 +74,28 @@ impl core::fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// `text` in double quotes, with quotes, backslashes and control characters escaped as
+/// `{:?}` escapes them. `{:?}` also escapes the characters Unicode calls unprintable, and the
+/// tables for that would ship in the npm package's wasm for a few error messages.
+pub(crate) fn quoted(text: &str) -> String {
+    let mut quoted = String::with_capacity(text.len() + 2);
+    quoted.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => quoted.push_str("\\\""),
+            '\\' => quoted.push_str("\\\\"),
+            '\0' => quoted.push_str("\\0"),
+            '\n' => quoted.push_str("\\n"),
+            '\r' => quoted.push_str("\\r"),
+            '\t' => quoted.push_str("\\t"),
+            c if c.is_control() => quoted.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            c => quoted.push(c),
+        }
+    }
+    quoted.push('"');
+    quoted
+}
+
 impl From<PolicyError> for Error {
     fn from(error: PolicyError) -> Self {
         Error::InvalidOption(error)
@@ -83,5 +105,24 @@ impl From<PolicyError> for Error {
 impl From<CloseCodeError> for Error {
     fn from(error: CloseCodeError) -> Self {
         Error::InvalidClose(error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quoted;
+
+    #[test]
+    fn quoted_escapes_as_debug_does() {
+        for text in [
+            "",
+            "wss://example.com/a b",
+            "say \"hi\"",
+            "a\\b",
+            "\0\t\r\n\u{1b}\u{7f}\u{85}",
+            "é✓",
+        ] {
+            assert_eq!(quoted(text), format!("{text:?}"));
+        }
     }
 }

@@ -53,7 +53,8 @@ pub(crate) fn resolve_url(url: &str) -> Result<String, Error> {
     ) {
         return fail("the scheme must be ws:, wss:, http: or https:");
     }
-    if !parsed.hash().is_empty() || url.contains('#') {
+    // Bytes, not `str::contains`: its char search links a panic message that escapes chars.
+    if !parsed.hash().is_empty() || url.as_bytes().contains(&b'#') {
         return fail("WebSocket URLs cannot have a fragment (#...)");
     }
     Ok(parsed.href())
@@ -76,7 +77,9 @@ pub(crate) fn check_protocols(protocols: &[String]) -> Result<(), Error> {
                 reason,
             })
         };
-        let is_token_char = |c: char| c.is_ascii_graphic() && !"()<>@,;:\\\"/[]?={}".contains(c);
+        // Bytes, not `str::contains`, as above; `c` is ASCII when the cast runs.
+        let is_token_char =
+            |c: char| c.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&(c as u8));
         if protocol.is_empty() || !protocol.chars().all(is_token_char) {
             return fail(
                 "a subprotocol must be a non-empty token of visible ASCII without separators",
@@ -91,22 +94,29 @@ pub(crate) fn check_protocols(protocols: &[String]) -> Result<(), Error> {
 
 /// `url` without credentials, query or fragment, for logs: tokens often travel there.
 pub(crate) fn redact(url: &str) -> String {
-    let end = url.find(['?', '#']).unwrap_or(url.len());
-    let (mut visible, hidden) = url.split_at(end);
+    // Cut with `split_once` and `split_at_checked`, never by indexing: indexing a `str` can
+    // panic, and that panic's message would bring character escaping into the wasm.
+    let (mut visible, hidden) = match url.split_once(['?', '#']) {
+        Some((visible, _)) => (visible, true),
+        None => (url, false),
+    };
     let mut redacted = String::new();
-    if let Some(scheme_end) = visible.find("://") {
-        let authority_start = scheme_end + 3;
-        let authority_end = visible[authority_start..]
-            .find('/')
-            .map_or(visible.len(), |i| authority_start + i);
-        if let Some(at) = visible[authority_start..authority_end].rfind('@') {
-            redacted.push_str(&visible[..authority_start]);
+    let scheme_end = visible.as_bytes().windows(3).position(|w| w == b"://");
+    if let Some((scheme, rest)) = scheme_end.and_then(|end| visible.split_at_checked(end + 3)) {
+        let authority = rest
+            .split_once('/')
+            .map_or(rest, |(authority, _)| authority);
+        let after_credentials = authority
+            .rfind('@')
+            .and_then(|at| rest.split_at_checked(at + 1));
+        if let Some((_, host_and_path)) = after_credentials {
+            redacted.push_str(scheme);
             redacted.push_str("[redacted]@");
-            visible = &visible[authority_start + at + 1..];
+            visible = host_and_path;
         }
     }
     redacted.push_str(visible);
-    if !hidden.is_empty() {
+    if hidden {
         redacted.push_str("?[redacted]");
     }
     redacted

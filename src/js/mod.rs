@@ -17,6 +17,16 @@ use web_sys::BinaryType;
 use crate::core::{Event, Failure, Input, SendError, Sent, State, close};
 use crate::driver::{Driver, Notice, message_size};
 
+/// The npm package's allocator; see the `talc` dependency in Cargo.toml. Single-threaded: the
+/// package is built without the `atomics` target feature.
+#[cfg(all(
+    feature = "talc",
+    target_arch = "wasm32",
+    not(target_feature = "atomics")
+))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 /// What the wrapper's `emit(kind, ...)` callback receives, by `kind`.
 #[repr(u8)]
 enum Kind {

@@ -7,14 +7,24 @@
 use std::rc::Rc;
 
 use js_sys::{Array, Function, Promise, Reflect};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{BinaryType, CloseEvent};
 
 use crate::codec::describe_js_error;
 use crate::core::{HeartbeatTiming, MAX_TIMER_MS, Overflow, Policy};
 use crate::driver::{CloseVerdict, Log, Pong, Settings};
+use crate::error::quoted;
 use crate::target::{self, Resolution, Resolver, Target, check_protocols, resolve_url};
+
+#[wasm_bindgen]
+extern "C" {
+    /// JavaScript's `String(number)`: messages show numbers as JavaScript writes them
+    /// (`Infinity`, `1e-7`), and Rust's float formatter (about 20 KB of wasm) stays out of
+    /// the package.
+    #[wasm_bindgen(js_name = String)]
+    fn number_text(number: f64) -> String;
+}
 
 /// What the JavaScript face needs beyond the driver's settings.
 pub(crate) struct Parsed {
@@ -90,7 +100,8 @@ pub(crate) fn parse(
         Some("json") => true,
         Some(other) => {
             return Err(type_error(format!(
-                "option `format` must be \"raw\" or \"json\", got {other:?}"
+                "option `format` must be \"raw\" or \"json\", got {}",
+                quoted(other)
             )));
         }
     };
@@ -295,16 +306,17 @@ impl Options {
     }
 
     /// A whole number of at least `min`, or `Infinity` (`None`).
-    fn count(&self, name: &str, min: f64) -> Result<Option<Option<f64>>, JsValue> {
+    fn count(&self, name: &str, min: u32) -> Result<Option<Option<f64>>, JsValue> {
         let Some(value) = self.number(name)? else {
             return Ok(None);
         };
         if value == f64::INFINITY {
             return Ok(Some(None));
         }
-        if value.fract() != 0.0 || value < min || !value.is_finite() {
+        if value.fract() != 0.0 || value < f64::from(min) || !value.is_finite() {
             return Err(type_error(format!(
-                "option `{name}` must be a whole number of at least {min} (or Infinity), got {value}"
+                "option `{name}` must be a whole number of at least {min} (or Infinity), got {}",
+                number_text(value)
             )));
         }
         Ok(Some(Some(value)))
@@ -321,7 +333,8 @@ impl Options {
         if let Some(grow) = self.number("reconnectionDelayGrowFactor")? {
             if !(grow.is_finite() && grow >= 1.0) {
                 return Err(type_error(format!(
-                    "option `reconnectionDelayGrowFactor` must be a finite number of at least 1, got {grow}"
+                    "option `reconnectionDelayGrowFactor` must be a finite number of at least 1, got {}",
+                    number_text(grow)
                 )));
             }
             backoff.grow_factor = grow;
@@ -329,7 +342,8 @@ impl Options {
         if let Some(jitter) = self.number("jitter")? {
             if !(0.0..=1.0).contains(&jitter) {
                 return Err(type_error(format!(
-                    "option `jitter` must be from 0 to 1, got {jitter}"
+                    "option `jitter` must be from 0 to 1, got {}",
+                    number_text(jitter)
                 )));
             }
             backoff.jitter = jitter;
@@ -343,13 +357,13 @@ impl Options {
         policy.min_uptime_ms = self.millis("minUptime", defaults.min_uptime_ms, true)?;
         policy.connect_timeout_ms =
             self.millis("connectionTimeout", defaults.connect_timeout_ms, false)?;
-        if let Some(retries) = self.count("maxRetries", 0.0)? {
+        if let Some(retries) = self.count("maxRetries", 0)? {
             policy.max_retries = retries.map(|retries| retries.min(f64::from(u32::MAX)) as u32);
         }
-        if let Some(capacity) = self.count("maxEnqueuedMessages", 1.0)? {
+        if let Some(capacity) = self.count("maxEnqueuedMessages", 1)? {
             policy.queue_capacity = capacity.map_or(usize::MAX, |capacity| capacity as usize);
         }
-        if let Some(limit) = self.count("maxMessageBytes", 1.0)? {
+        if let Some(limit) = self.count("maxMessageBytes", 1)? {
             policy.max_message_bytes =
                 limit.map_or(usize::MAX, |limit| limit.min(usize::MAX as f64) as usize);
         }
@@ -361,7 +375,8 @@ impl Options {
             Some("drop-oldest") => Overflow::DropOldest,
             Some(other) => {
                 return Err(type_error(format!(
-                    "option `overflow` must be \"error\" or \"drop-oldest\", got {other:?}"
+                    "option `overflow` must be \"error\" or \"drop-oldest\", got {}",
+                    quoted(other)
                 )));
             }
         };
@@ -451,10 +466,11 @@ fn millis_field(
     let Some(ms) = number_field(value, name)? else {
         return Ok(default);
     };
-    let least = if allow_zero { 0.0 } else { 1.0 };
-    if !(ms >= least && ms <= f64::from(MAX_TIMER_MS)) {
+    let least: u32 = if allow_zero { 0 } else { 1 };
+    if !(ms >= f64::from(least) && ms <= f64::from(MAX_TIMER_MS)) {
         return Err(type_error(format!(
-            "option `{name}` must be from {least} to {MAX_TIMER_MS} milliseconds, got {ms}"
+            "option `{name}` must be from {least} to {MAX_TIMER_MS} milliseconds, got {}",
+            number_text(ms)
         )));
     }
     Ok(ms.round() as u32)
@@ -498,10 +514,10 @@ fn type_name(value: &JsValue) -> String {
 
 fn describe(value: &JsValue) -> String {
     match value.as_f64() {
-        Some(number) => number.to_string(),
+        Some(number) => number_text(number),
         None => value
             .as_string()
-            .map_or_else(|| type_name(value), |text| format!("{text:?}")),
+            .map_or_else(|| type_name(value), |text| quoted(&text)),
     }
 }
 
