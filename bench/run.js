@@ -365,6 +365,11 @@ async function sizes() {
     name: 'resocket-package',
     setup(build) {
       build.onResolve({ filter: /^resocket$/ }, () => ({ path: path.join(dir, 'resocket.js') }));
+      build.onResolve({ filter: /^resocket\/resocket_core_bg\.js$/ }, () => {
+        // The web build has no separate glue module: its resocket_core.js holds the shims.
+        const bg = path.join(dir, 'resocket_core_bg.js');
+        return { path: existsSync(bg) ? bg : path.join(dir, 'resocket_core.js') };
+      });
     },
   });
   const bundlerJs = await minified(path.join(BENCH, 'size', 'resocket.js'), [resocketPlugin(PKG)]);
