@@ -32,7 +32,7 @@ trap cleanup EXIT
 start_server() {
   local name=$1
   shift
-  target/debug/resocket-server --port 0 "$@" >"$logs/$name.stdout" 2>"$logs/$name.stderr" &
+  "${CARGO_TARGET_DIR:-target}/debug/resocket-server" --port 0 "$@" >"$logs/$name.stdout" 2>"$logs/$name.stderr" &
   local pid=$!
   servers+=("$pid")
   url=""
