@@ -1,6 +1,6 @@
 # `make demo` and `make test` install what they need (scripts/setup.sh) and work on a fresh
 # Debian machine with rustup and Node.
-.PHONY: setup demo package test lint test-native test-browser test-e2e test-fuzz fuzz reliability reliability-long bench bench-quick
+.PHONY: setup demo package test lint test-native test-browser test-e2e test-examples test-fuzz fuzz reliability reliability-long bench bench-quick
 
 PORT ?= 8080
 FUZZ_SECONDS ?= 600
@@ -31,6 +31,15 @@ test-browser: setup
 test-e2e: package
 	bash scripts/e2e-tests.sh
 
+# The framework examples (examples/, a workspace of its own): checked for wasm32, linted and
+# format-checked, against their committed Cargo.lock. Build output goes to target/examples/.
+test-examples: setup
+	cd examples && CARGO_TARGET_DIR=$(CURDIR)/target/examples \
+	  cargo check --locked --target wasm32-unknown-unknown
+	cd examples && CARGO_TARGET_DIR=$(CURDIR)/target/examples \
+	  cargo clippy --locked --target wasm32-unknown-unknown -- -D warnings
+	cd examples && cargo fmt --check
+
 # RELIABILITY.md from the rows the suites recorded in target/reliability/ (`make test` ends with it).
 reliability:
 	node scripts/reliability-report.js
@@ -49,7 +58,7 @@ test-fuzz: setup
 fuzz: setup
 	bash scripts/fuzz.sh $(FUZZ_SECONDS)
 
-test: setup lint test-native test-browser test-e2e test-fuzz reliability
+test: setup lint test-native test-browser test-e2e test-fuzz test-examples reliability
 
 # The benchmark: resocket against raw WebSocket and its peers in headless Chromium,
 # against a release-built server on 127.0.0.1; writes bench/RESULTS.md, bench/results.svg and
