@@ -10,25 +10,10 @@ use std::cell::Cell;
 
 use leptos::html::Input;
 use leptos::prelude::*;
-use resocket::State;
-use serde::{Deserialize, Serialize};
+use resocket_example_chat::{ChatMessage, MESSAGES_KEPT, socket_url, state_label};
 use wasm_bindgen::prelude::wasm_bindgen;
 
 use crate::use_socket::use_socket;
-
-/// Messages kept on screen.
-const MESSAGES_KEPT: usize = 200;
-
-/// A chat line, as JSON `{"type":"chat","from":…,"text":…}` (the demo page's format, whose
-/// other fields are ignored).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename = "chat")]
-pub struct ChatMessage {
-    /// Who wrote it.
-    pub from: String,
-    /// What they wrote, shown as text.
-    pub text: String,
-}
 
 /// The page: the chat while joined, a button to leave it (which unmounts the chat, so its
 /// socket closes) and to join again.
@@ -111,26 +96,6 @@ pub fn Chat() -> impl IntoView {
             </Show>
         </section>
     }
-}
-
-/// The badge's text for each state.
-fn state_label(state: State) -> &'static str {
-    match state {
-        State::Connecting => "connecting",
-        State::Open => "open",
-        State::Closing => "closing",
-        State::Waiting => "reconnecting",
-        State::Closed => "closed",
-    }
-}
-
-/// The `?ws=` parameter, or `/chat` on the page's own server.
-fn socket_url() -> String {
-    web_sys::window()
-        .and_then(|window| window.location().search().ok())
-        .and_then(|search| web_sys::UrlSearchParams::new_with_str(&search).ok())
-        .and_then(|params| params.get("ws"))
-        .unwrap_or_else(|| "/chat".to_owned())
 }
 
 /// Mounts the page on `<body>`.
