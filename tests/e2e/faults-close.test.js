@@ -1,4 +1,4 @@
-// Fault matrix (issue 4, section 1), for the JS and the Rust face: every close code a server
+// Fault matrix (RELIABILITY.md section 1), for the JS and the Rust face: every close code a server
 // can send, one test per class of the README's close-code table, against the test server's
 // `close_after=0&code=C` (a close frame right after the handshake) and `drop_after=1` (TCP
 // closed without a close frame after the first message).

@@ -1,4 +1,4 @@
-// Fault matrix (issue 4, section 1), for the JS and the Rust face:
+// Fault matrix (RELIABILITY.md section 1), for the JS and the Rust face:
 // - the server goes silent mid-session (`/control?action=silent`: no replies, no pongs, still
 //   reading), five times: the heartbeat closes with 4000 "heartbeat timeout" within
 //   interval + timeout of the silence, every time, and the client reconnects

@@ -1,4 +1,4 @@
-// Fault matrix (issue 4, section 1), for the JS and the Rust face: the server process is
+// Fault matrix (RELIABILITY.md section 1), for the JS and the Rust face: the server process is
 // killed (SIGKILL) and started again on the same port, 20 times in a row.
 // - the client is back each time: one close (1006, not clean, willReconnect) per kill, one
 //   open per restart, nothing else;
