@@ -35,22 +35,43 @@ impl WireSize for Vec<u8> {
 /// doubles with what is still held, so readings stay rare in a burst of sends.
 const FIRST_MEASURE_AT: usize = 32;
 
-/// One message (or ping) the browser may still hold.
+/// One message (or ping) the browser may still hold. Kept small: a burst of sends holds one
+/// per message until the browser's buffer is read again.
 #[derive(Debug)]
 struct Held<F> {
     /// `None` for a heartbeat ping, which is never sent again.
     frame: Option<F>,
-    /// Measured when first needed: most entries leave before anyone asks.
-    size: Option<u64>,
+    /// Measured when first needed (most entries leave before anyone asks): [`UNMEASURED`]
+    /// until then, [`HUGE`] for 4 GiB or more.
+    size: u32,
 }
 
+const UNMEASURED: u32 = u32::MAX;
+/// Sizes from here up read as `u64::MAX`: taking a message for larger than it is can only make
+/// fewer messages go back for a resend, never a sent one go twice.
+const HUGE: u32 = u32::MAX - 1;
+
 impl<F: WireSize> Held<F> {
-    fn size(&mut self) -> u64 {
-        let frame = &self.frame;
-        *self
-            .size
-            .get_or_insert_with(|| frame.as_ref().map_or(0, WireSize::wire_size))
+    fn new(frame: Option<F>, size: Option<u64>) -> Self {
+        Held {
+            frame,
+            size: size.map_or(UNMEASURED, compact),
+        }
     }
+
+    fn size(&mut self) -> u64 {
+        if self.size == UNMEASURED {
+            self.size = compact(self.frame.as_ref().map_or(0, WireSize::wire_size));
+        }
+        match self.size {
+            HUGE => u64::MAX,
+            size => u64::from(size),
+        }
+    }
+}
+
+fn compact(size: u64) -> u32 {
+    u32::try_from(size).map_or(HUGE, |size| size.min(HUGE))
 }
 
 /// How a connection's messages ended up when it closed.
@@ -138,7 +159,7 @@ impl<F: WireSize> InFlight<F> {
 
     fn push(&mut self, frame: Option<F>, size: Option<u64>) {
         self.pushed += 1;
-        self.held.push_back(Held { frame, size });
+        self.held.push_back(Held::new(frame, size));
     }
 
     /// The pong arrived: everything handed before its ping was read by the server.
@@ -294,6 +315,16 @@ mod tests {
         in_flight.transmitted(2);
         let settled = in_flight.settle(4);
         assert_eq!(settled.unsent, ["bb", "cc"]);
+    }
+
+    #[test]
+    fn a_message_of_4_gib_or_more_counts_as_larger_than_any_tail() {
+        let mut held = Held::new(Some(String::new()), Some(u64::from(u32::MAX) + 7));
+        assert_eq!(held.size(), u64::MAX);
+        let mut held = Held::new(Some(String::new()), Some(HUGE.into()));
+        assert_eq!(held.size(), u64::MAX);
+        let mut held = Held::new(Some(String::new()), Some(u64::from(HUGE) - 1));
+        assert_eq!(held.size(), u64::from(HUGE) - 1);
     }
 
     #[test]
