@@ -59,12 +59,9 @@ async fn converse(
     loop {
         tokio::select! {
             biased;
-            () = state.shutdown.cancelled() => {
-                return server_close(socket, going_away(), "shutdown").await;
-            }
             // Before the socket, so a command handed over before a message arrived is obeyed
             // before that message is answered.
-            stop = control.next_stop() => {
+            stop = control.next_stop_or_shutdown(&state.shutdown) => {
                 if let Some(stop) = stop {
                     return stop.carry_out(socket).await;
                 }

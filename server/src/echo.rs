@@ -13,7 +13,7 @@ use tokio::time::{Instant, sleep_until};
 use crate::connection::Connection;
 use crate::faults::{Ending, Faults, Handshake, is_heartbeat};
 use crate::live_sessions::Registration;
-use crate::session::{Outcome, client_closed, going_away, server_close};
+use crate::session::{Outcome, client_closed, server_close};
 use crate::state::AppState;
 use crate::stats::{Endpoint, OpenConnection};
 use crate::upgrade;
@@ -121,12 +121,9 @@ async fn converse(
         let next_due = owed.front().map(|due| due.at);
         tokio::select! {
             biased;
-            () = state.shutdown.cancelled() => {
-                return server_close(socket, going_away(), "shutdown").await;
-            }
             // Before the socket and the replies, so a command handed over before a message
             // arrived is obeyed before that message is answered.
-            stop = control.next_stop() => {
+            stop = control.next_stop_or_shutdown(&state.shutdown) => {
                 if let Some(stop) = stop {
                     return stop.carry_out(socket).await;
                 }

@@ -8,8 +8,9 @@ use std::time::Duration;
 use axum::extract::ws::{CloseFrame, Utf8Bytes, WebSocket, close_code};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 
-use crate::session::{Outcome, server_close};
+use crate::session::{Outcome, going_away, server_close};
 
 /// What `/control` asks of a running session.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -178,6 +179,19 @@ impl Registration<'_> {
         }
         // The sender lives in the list until this registration leaves it: never reached.
         std::future::pending().await
+    }
+
+    /// [`next_stop`](Self::next_stop), or the server shutting down, which closes the session
+    /// with 1001 and comes first. Cancel-safe, like `next_stop`.
+    pub async fn next_stop_or_shutdown(&mut self, shutdown: &CancellationToken) -> Option<Stop> {
+        tokio::select! {
+            biased;
+            () = shutdown.cancelled() => Some(Stop::Close {
+                frame: going_away(),
+                why: "shutdown",
+            }),
+            stop = self.next_stop() => stop,
+        }
     }
 
     /// Whether `/control` silenced the session: it then sends nothing but the close frames

@@ -30,7 +30,7 @@ use tokio::sync::mpsc;
 use crate::connection::Connection;
 use crate::faults::is_heartbeat;
 use crate::live_sessions::Registration;
-use crate::session::{Outcome, client_closed, going_away, server_close};
+use crate::session::{Outcome, client_closed};
 use crate::state::AppState;
 use crate::stats::{Endpoint, OpenConnection};
 use crate::upgrade;
@@ -98,10 +98,7 @@ async fn converse(
         let mut replies = Vec::new();
         tokio::select! {
             biased;
-            () = state.shutdown.cancelled() => {
-                return server_close(socket, going_away(), "shutdown").await;
-            }
-            stop = control.next_stop() => {
+            stop = control.next_stop_or_shutdown(&state.shutdown) => {
                 if let Some(stop) = stop {
                     return stop.carry_out(socket).await;
                 }
