@@ -510,6 +510,8 @@ fn event_line(event: &core::Event) -> String {
         }
         Event::Failed(failure) => format!("Failed: {failure}"),
         Event::RetriesExhausted { retries } => format!("RetriesExhausted {{ retries: {retries} }}"),
+        Event::Offline => "Offline".to_owned(),
+        Event::Online => "Online".to_owned(),
     }
 }
 

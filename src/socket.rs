@@ -55,6 +55,16 @@ pub enum Event<In> {
         /// The retries made.
         retries: u32,
     },
+    /// The browser reports the network lost (`offline`), while the socket is connected or
+    /// trying, or the socket was opened while it was lost. No attempt starts until
+    /// [`Online`](Event::Online): a lost connection waits in [`State::Offline`] instead of
+    /// retrying (its `Closed` event still says `will_reconnect: true`). An open connection is
+    /// kept, as it may still work, and checked at once when the heartbeat is on. See the
+    /// README's "Network and page awareness" section.
+    Offline,
+    /// The browser reports the network back (`online`): a socket in [`State::Offline`] starts
+    /// an attempt at once, with the retry count reset.
+    Online,
     /// A message arrived that the codec could not decode; the connection stays open.
     DecodeError(DecodeError),
     /// An attempt or connection failed ([`Error::Connection`]; the events that follow say
@@ -88,6 +98,8 @@ impl<In> From<core::Event> for Event<In> {
             },
             core::Event::Failed(failure) => Event::Error(Error::Connection(failure)),
             core::Event::RetriesExhausted { retries } => Event::RetriesExhausted { retries },
+            core::Event::Offline => Event::Offline,
+            core::Event::Online => Event::Online,
         }
     }
 }

@@ -9,6 +9,9 @@ pub const ABNORMAL: u16 = 1006;
 pub const TRY_AGAIN_LATER: u16 = 1013;
 /// Sent by resocket when the heartbeat found the connection dead.
 pub const HEARTBEAT_TIMEOUT: u16 = 4000;
+/// Reported when the page went into the back/forward cache and took the connection down.
+/// Browsers let scripts send only 1000 and 3000 to 4999, so the wire carries 1000.
+pub const GOING_AWAY: u16 = 1001;
 
 /// Server close codes that stop reconnecting by default: protocol error (1002), unsupported
 /// data (1003), invalid payload (1007), policy violation (1008), message too big (1009) and

@@ -39,6 +39,14 @@ pub enum Event {
         /// The retries made.
         retries: u32,
     },
+    /// The browser reports the network lost, while the socket is connected or trying, or the
+    /// socket was started while it was lost. No attempt starts until [`Online`](Event::Online)
+    /// (a lost connection or a failed attempt waits in [`State::Offline`] instead of
+    /// retrying); an open connection is kept, as it may still work (loopback, local network).
+    Offline,
+    /// The browser reports the network back, after an [`Offline`](Event::Offline): a socket
+    /// waiting in [`State::Offline`] starts an attempt at once, with the retry count reset.
+    Online,
 }
 
 /// Why an attempt or connection failed.
@@ -81,6 +89,12 @@ pub enum State {
     Closing,
     /// Waiting out the backoff delay before the next attempt; sends are queued.
     Waiting,
+    /// Not connected, and not trying until the browser reports the network back; sends are
+    /// queued.
+    Offline,
+    /// Not connected because the page is in the back/forward cache; an attempt starts when it
+    /// is shown again. Sends are queued.
+    Suspended,
     /// Not connected and not trying: not started yet (sends are queued for the first
     /// connection), closed by the user, closed by the server with a final code, or out of
     /// retries (sends are refused).

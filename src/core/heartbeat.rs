@@ -3,6 +3,12 @@
 //! Incoming traffic is recorded as a timestamp only, so a busy connection costs no timer work
 //! per message; the ping timer checks the timestamp when it fires and waits out the rest of
 //! the interval if something arrived meanwhile.
+//!
+//! Timers in hidden or busy pages fire late (browsers throttle background timers to once a
+//! second, and to once a minute after a few minutes hidden), and a frozen page runs nothing at
+//! all. A pong deadline that fires more than `timeout` after it was due says more about the
+//! page than about the connection: the pong may be queued behind it. Such a deadline is
+//! granted once more, `timeout` from the late firing, before the connection counts as dead.
 
 /// Heartbeat timing, in milliseconds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,6 +38,8 @@ pub(crate) struct Liveness {
     /// When the last ping went out, until its pong comes back. Kept apart from
     /// `awaiting_reply` because other traffic may answer the deadline before the pong arrives.
     ping_sent_at: Option<f64>,
+    /// The last ping's deadline fired late and was granted once more.
+    deadline_extended: bool,
 }
 
 impl Liveness {
@@ -40,6 +48,7 @@ impl Liveness {
             last_received: now,
             awaiting_reply: false,
             ping_sent_at: None,
+            deadline_extended: false,
         }
     }
 
@@ -62,8 +71,27 @@ impl Liveness {
             // At least 1 ms, so a timer that fires a hair early cannot spin.
             return PingDue::WaitMore(((interval - silent_for).ceil() as u32).max(1));
         }
+        self.ping_now(now);
+        PingDue::SendPing
+    }
+
+    /// Records a ping sent now, whatever the silence: its pong deadline starts.
+    pub(crate) fn ping_now(&mut self, now: f64) {
         self.awaiting_reply = true;
         self.ping_sent_at = Some(now);
-        PingDue::SendPing
+        self.deadline_extended = false;
+    }
+
+    /// Whether a pong deadline that fired `late_by_ms` after it was due gets one more
+    /// `timeout_ms`: only when it was more than `timeout_ms` late, and once per ping. The
+    /// pong of a ping that waited out a stall is not timed, as the stall would count as
+    /// round trip.
+    pub(crate) fn extend_deadline(&mut self, late_by_ms: f64, timeout_ms: u32) -> bool {
+        if late_by_ms <= f64::from(timeout_ms) || self.deadline_extended {
+            return false;
+        }
+        self.deadline_extended = true;
+        self.ping_sent_at = None;
+        true
     }
 }

@@ -4,11 +4,15 @@
 //! and queues outputs for the driver to carry out in order. It never touches the browser,
 //! reads no clock and draws no randomness of its own, so every policy can be tested natively
 //! with a simulated clock.
+//!
+//! The browser's view of the network and the page comes in as inputs too: while the network
+//! is reported lost or the page sits in the back/forward cache, the machine is paused (no
+//! attempt starts, no retry timer runs) and resumes at once when that ends.
 
 use std::collections::VecDeque;
 
 use super::backoff::Rng;
-use super::close::{ABNORMAL, HEARTBEAT_TIMEOUT, NORMAL, TRY_AGAIN_LATER};
+use super::close::{ABNORMAL, GOING_AWAY, HEARTBEAT_TIMEOUT, NORMAL, TRY_AGAIN_LATER};
 
 /// How long after a `bufferedAmount` reading that left many messages held the next one is
 /// taken: a burst of sends is read only at its end (the value moves between tasks), so without
@@ -146,6 +150,32 @@ pub enum Input {
     },
     /// A timer started by [`Output::StartTimer`] fired.
     TimerFired(Timer),
+    /// The browser reports the network lost (`offline` on the global scope, or
+    /// `navigator.onLine` false at start). No attempt starts and no retry is scheduled until
+    /// [`Online`](Input::Online): a wait for a retry stops, and a lost connection or failed
+    /// attempt waits in [`State::Offline`] instead of retrying. An attempt under way runs its
+    /// course; an open connection is kept (browsers keep loopback and some local connections
+    /// up) and, with the heartbeat on, checked at once with a ping.
+    Offline,
+    /// The browser reports the network back (`online`). A socket in [`State::Offline`] starts
+    /// an attempt at once, with the retry count reset (its failures were the network's); an
+    /// open connection is checked at once with a ping, with the heartbeat on, as the route
+    /// under it may have changed.
+    Online,
+    /// The page is going into the back/forward cache (`pagehide` with `persisted`). The
+    /// connection is abandoned (reported as closed with 1001, "going away"; the wire carries
+    /// 1000, as browsers let scripts send no 1001) and nothing is retried until
+    /// [`Resume`](Input::Resume); sends are queued meanwhile. A close the user asked for
+    /// ends at once.
+    Suspend,
+    /// The page came back from the back/forward cache (`pageshow` with `persisted`): a
+    /// suspended socket starts an attempt at once, with the retry count reset, unless the
+    /// network is still lost.
+    Resume,
+    /// The page became visible again (`visibilitychange`). Its timers may have been throttled
+    /// for a long while, so with the heartbeat on an open connection is checked at once: a
+    /// ping, unless one already awaits its pong.
+    Wake,
 }
 
 /// Something the driver must do, in the order given.
@@ -237,6 +267,8 @@ enum Phase {
     Open(ConnId),
     Closing(ConnId),
     Waiting,
+    /// Not connected, not trying: the network is lost or the page suspended.
+    Paused,
 }
 
 /// The connection state machine, generic over the outgoing frame type `F`.
@@ -264,6 +296,14 @@ pub struct Machine<F> {
     ping_size: u64,
     rtt_ms: Option<f64>,
     armed: [bool; Timer::ALL.len()],
+    /// When each armed timer is due, to tell a late firing from a punctual one.
+    due: [f64; Timer::ALL.len()],
+    /// The time of the input being handled.
+    now: f64,
+    /// The browser reported the network lost.
+    offline: bool,
+    /// The page is in the back/forward cache.
+    suspended: bool,
     outputs: VecDeque<Output<F>>,
 }
 
@@ -285,6 +325,10 @@ impl<F: Clone + WireSize> Machine<F> {
             ping_size: 0,
             rtt_ms: None,
             armed: [false; Timer::ALL.len()],
+            due: [0.0; Timer::ALL.len()],
+            now: 0.0,
+            offline: false,
+            suspended: false,
             outputs: VecDeque::new(),
         })
     }
@@ -311,14 +355,23 @@ impl<F: Clone + WireSize> Machine<F> {
             Phase::Open(_) => State::Open,
             Phase::Closing(_) => State::Closing,
             Phase::Waiting => State::Waiting,
+            Phase::Paused if self.suspended => State::Suspended,
+            Phase::Paused => State::Offline,
         }
+    }
+
+    /// Whether the browser reported the network lost and not back since.
+    pub fn is_offline(&self) -> bool {
+        self.offline
     }
 
     /// The socket that currently exists, if any.
     pub fn socket(&self) -> Option<ConnId> {
         match self.phase {
             Phase::Connecting(conn) | Phase::Open(conn) | Phase::Closing(conn) => Some(conn),
-            Phase::Idle | Phase::Closed | Phase::Resolving(_) | Phase::Waiting => None,
+            Phase::Idle | Phase::Closed | Phase::Resolving(_) | Phase::Waiting | Phase::Paused => {
+                None
+            }
         }
     }
 
@@ -372,27 +425,37 @@ impl<F: Clone + WireSize> Machine<F> {
                 frame,
                 error: SendError::Closed,
             }),
-            Phase::Idle | Phase::Resolving(_) | Phase::Connecting(_) | Phase::Waiting => {
-                match self.queue.push(frame) {
-                    Ok(dropped) => Ok(Sent::Queued { dropped }),
-                    Err(frame) => Err(Rejected {
-                        frame,
-                        error: SendError::QueueFull {
-                            capacity: self.queue.capacity(),
-                        },
-                    }),
-                }
-            }
+            Phase::Idle
+            | Phase::Resolving(_)
+            | Phase::Connecting(_)
+            | Phase::Waiting
+            | Phase::Paused => match self.queue.push(frame) {
+                Ok(dropped) => Ok(Sent::Queued { dropped }),
+                Err(frame) => Err(Rejected {
+                    frame,
+                    error: SendError::QueueFull {
+                        capacity: self.queue.capacity(),
+                    },
+                }),
+            },
         }
     }
 
     /// Takes in one input at time `now` (milliseconds on any monotonic clock).
     pub fn handle(&mut self, input: Input, now: f64) {
+        self.now = now;
         match input {
             Input::Connect => {
                 if matches!(self.phase, Phase::Idle | Phase::Closed) {
                     self.retries = 0;
-                    self.start_attempt();
+                    if self.offline || self.suspended {
+                        self.phase = Phase::Paused;
+                        if self.offline {
+                            self.emit(Event::Offline);
+                        }
+                    } else {
+                        self.start_attempt();
+                    }
                 }
             }
             Input::Close { code, reason } => self.close(code, reason),
@@ -476,7 +539,105 @@ impl<F: Clone + WireSize> Machine<F> {
                     self.timer_fired(timer, now);
                 }
             }
+            Input::Offline => self.went_offline(),
+            Input::Online => self.went_online(),
+            Input::Suspend => self.suspend(),
+            Input::Resume => self.resume(),
+            Input::Wake => self.check_liveness(),
         }
+    }
+
+    fn went_offline(&mut self) {
+        if std::mem::replace(&mut self.offline, true) {
+            return;
+        }
+        match self.phase {
+            Phase::Idle | Phase::Closed => return,
+            Phase::Waiting => {
+                self.stop_timer(Timer::Retry);
+                self.phase = Phase::Paused;
+            }
+            Phase::Resolving(_)
+            | Phase::Connecting(_)
+            | Phase::Open(_)
+            | Phase::Closing(_)
+            | Phase::Paused => {}
+        }
+        self.emit(Event::Offline);
+        self.check_liveness();
+    }
+
+    fn went_online(&mut self) {
+        if !std::mem::take(&mut self.offline) {
+            return;
+        }
+        match self.phase {
+            Phase::Idle | Phase::Closed => {}
+            Phase::Paused if !self.suspended => {
+                self.emit(Event::Online);
+                self.retries = 0;
+                self.start_attempt();
+            }
+            Phase::Resolving(_)
+            | Phase::Connecting(_)
+            | Phase::Open(_)
+            | Phase::Closing(_)
+            | Phase::Waiting
+            | Phase::Paused => {
+                self.emit(Event::Online);
+                self.check_liveness();
+            }
+        }
+    }
+
+    fn suspend(&mut self) {
+        if std::mem::replace(&mut self.suspended, true) {
+            return;
+        }
+        match self.phase {
+            Phase::Idle | Phase::Closed | Phase::Paused => {}
+            Phase::Resolving(_) | Phase::Waiting => {
+                self.stop_timer(Timer::Retry);
+                self.stop_timer(Timer::Handshake);
+                self.phase = Phase::Paused;
+            }
+            Phase::Connecting(conn) | Phase::Open(conn) => {
+                self.stop_connection_timers();
+                self.abandon(conn, NORMAL, "going away");
+                self.phase = Phase::Paused;
+                self.emit_closed(Ending::abandoned(GOING_AWAY, "going away"), true);
+            }
+            // The user asked to close: the page leaving finishes the job.
+            Phase::Closing(conn) => {
+                self.stop_connection_timers();
+                self.abandon(conn, NORMAL, "going away");
+                self.phase = Phase::Closed;
+                self.emit_closed(Ending::abandoned(GOING_AWAY, "going away"), false);
+            }
+        }
+    }
+
+    fn resume(&mut self) {
+        if std::mem::take(&mut self.suspended) && self.phase == Phase::Paused && !self.offline {
+            self.retries = 0;
+            self.start_attempt();
+        }
+    }
+
+    /// Pings at once, when the connection is open, the heartbeat on and no ping awaits its
+    /// pong: after a wake or a network change, the regular schedule would notice a dead
+    /// connection only after up to a whole interval.
+    fn check_liveness(&mut self) {
+        if !matches!(self.phase, Phase::Open(_)) || self.armed[Timer::PongDeadline.index()] {
+            return;
+        }
+        let (Some(heartbeat), Some(liveness)) = (self.policy.heartbeat, self.liveness.as_mut())
+        else {
+            return;
+        };
+        liveness.ping_now(self.now);
+        self.stop_timer(Timer::Ping);
+        self.send_ping(heartbeat.timeout_ms);
     }
 
     fn start_attempt(&mut self) {
@@ -521,7 +682,7 @@ impl<F: Clone + WireSize> Machine<F> {
             // Already closed as far as the user can tell, so no event.
             Phase::Idle => self.phase = Phase::Closed,
             Phase::Closed | Phase::Closing(_) => {}
-            Phase::Resolving(_) | Phase::Waiting => {
+            Phase::Resolving(_) | Phase::Waiting | Phase::Paused => {
                 self.stop_timer(Timer::Retry);
                 self.stop_timer(Timer::Handshake);
                 self.phase = Phase::Closed;
@@ -559,7 +720,9 @@ impl<F: Clone + WireSize> Machine<F> {
                 self.stop_timer(Timer::Retry);
                 self.stop_timer(Timer::Handshake);
             }
-            Phase::Idle | Phase::Closed => {}
+            // A reconnect by hand tries even while paused: the user may know better than the
+            // browser's network flag. Should it fail, the machine pauses again.
+            Phase::Idle | Phase::Closed | Phase::Paused => {}
         }
         self.retries = 0;
         self.start_attempt();
@@ -606,6 +769,14 @@ impl<F: Clone + WireSize> Machine<F> {
             }
             (Timer::Ping, Phase::Open(_)) => self.ping_due(now),
             (Timer::PongDeadline, Phase::Open(conn)) => {
+                let late_by = now - self.due[Timer::PongDeadline.index()];
+                if let (Some(heartbeat), Some(liveness)) =
+                    (self.policy.heartbeat, self.liveness.as_mut())
+                    && liveness.extend_deadline(late_by, heartbeat.timeout_ms)
+                {
+                    self.start_timer(Timer::PongDeadline, heartbeat.timeout_ms);
+                    return;
+                }
                 self.abandon(conn, HEARTBEAT_TIMEOUT, "heartbeat timeout");
                 let ending = Ending::abandoned(HEARTBEAT_TIMEOUT, "heartbeat timeout");
                 self.connection_ended(ending, true);
@@ -623,14 +794,16 @@ impl<F: Clone + WireSize> Machine<F> {
         };
         match liveness.ping_due(now, heartbeat.interval_ms) {
             PingDue::WaitMore(ms) => self.start_timer(Timer::Ping, ms),
-            PingDue::SendPing => {
-                self.outputs.push_back(Output::Ping);
-                if let Some(in_flight) = &mut self.in_flight {
-                    in_flight.hand_ping();
-                }
-                self.start_timer(Timer::PongDeadline, heartbeat.timeout_ms);
-            }
+            PingDue::SendPing => self.send_ping(heartbeat.timeout_ms),
         }
+    }
+
+    fn send_ping(&mut self, timeout_ms: u32) {
+        self.outputs.push_back(Output::Ping);
+        if let Some(in_flight) = &mut self.in_flight {
+            in_flight.hand_ping();
+        }
+        self.start_timer(Timer::PongDeadline, timeout_ms);
     }
 
     fn abandon(&mut self, conn: ConnId, code: u16, reason: &str) {
@@ -651,7 +824,7 @@ impl<F: Clone + WireSize> Machine<F> {
     /// The socket is gone (closed by the peer, lost, or abandoned by us).
     fn connection_ended(&mut self, ending: Ending, reconnect: bool) {
         self.stop_connection_timers();
-        let will_reconnect = reconnect && self.can_retry();
+        let will_reconnect = reconnect && (self.paused() || self.can_retry());
         let try_again_later = ending.code == TRY_AGAIN_LATER;
         self.emit_closed(ending, will_reconnect);
         if reconnect {
@@ -703,7 +876,17 @@ impl<F: Clone + WireSize> Machine<F> {
         self.policy.max_retries.is_none_or(|max| self.retries < max)
     }
 
+    /// Whether attempts wait for the network or the page to come back.
+    fn paused(&self) -> bool {
+        self.offline || self.suspended
+    }
+
     fn retry_or_give_up(&mut self, try_again_later: bool) {
+        // Retrying now would fail for the same reason; the resume starts a fresh count.
+        if self.paused() {
+            self.phase = Phase::Paused;
+            return;
+        }
         if !self.can_retry() {
             self.phase = Phase::Closed;
             self.emit(Event::RetriesExhausted {
@@ -744,6 +927,7 @@ impl<F: Clone + WireSize> Machine<F> {
 
     fn start_timer(&mut self, timer: Timer, after_ms: u32) {
         self.armed[timer.index()] = true;
+        self.due[timer.index()] = self.now + f64::from(after_ms);
         self.outputs
             .push_back(Output::StartTimer { timer, after_ms });
     }

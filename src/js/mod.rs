@@ -109,7 +109,7 @@ impl SocketCore {
     #[wasm_bindgen(js_name = readyState)]
     pub fn ready_state(&self) -> u8 {
         match self.driver.inspect(|machine| machine.state()) {
-            State::Connecting | State::Waiting => 0,
+            State::Connecting | State::Waiting | State::Offline | State::Suspended => 0,
             State::Open => 1,
             State::Closing => 2,
             State::Closed => 3,
@@ -242,6 +242,7 @@ fn emit_notice(emit: &Function, notice: Notice) {
             &failure_code(&failure).into(),
             &failure.to_string().into(),
         ),
+        Notice::Event(Event::Offline | Event::Online) => return,
         Notice::Event(Event::RetriesExhausted { retries }) => Array::of3(
             &kind(Kind::Error),
             &"RETRIES_EXHAUSTED".into(),

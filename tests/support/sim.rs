@@ -243,6 +243,16 @@ impl Sim {
         self.now = until;
     }
 
+    /// The page stalls for `ms` (frozen, or its timers throttled): the clock moves on with no
+    /// timer firing, then every timer that came due fires now, late, in deadline order.
+    pub fn stall(&mut self, ms: u32) {
+        self.now += f64::from(ms);
+        while let Some((timer, _)) = self.next_due(self.now) {
+            self.timers[timer.index()] = None;
+            self.input(Input::TimerFired(timer));
+        }
+    }
+
     /// Milliseconds until `timer` fires, if it is pending.
     pub fn due_in(&self, timer: Timer) -> Option<f64> {
         self.timers[timer.index()].map(|(at, _)| at - self.now)
