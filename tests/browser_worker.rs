@@ -1,15 +1,25 @@
 #![cfg(target_arch = "wasm32")]
 //! The Rust API inside a dedicated Web Worker, where there is no `window`:
 //! - a typed round trip, and a reconnect after the server drops the connection;
-//! - the heartbeat's timers and clock run there too (a ping goes out 50 ms after open).
+//! - the heartbeat's timers and clock run there too (a ping goes out 50 ms after open);
+//! - `offline` and `online` on the worker's global scope pause and resume attempts (workers
+//!   have no `document`, `pagehide` or `pageshow`: the socket opens without them).
 
 mod browser_support;
 
 use std::time::Duration;
 
 use browser_support::*;
-use resocket::{Config, Event, Heartbeat, Socket};
+use resocket::{Config, Event, Heartbeat, Socket, State, Text};
+use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
+
+#[wasm_bindgen(inline_js = "
+export function dispatch_global(kind) { globalThis.dispatchEvent(new Event(kind)); }
+")]
+extern "C" {
+    fn dispatch_global(kind: &str);
+}
 
 wasm_bindgen_test_configure!(run_in_dedicated_worker);
 
@@ -42,5 +52,35 @@ async fn round_trip_and_reconnect_in_a_worker() {
         next_event(&mut socket, 3000).await,
         Event::Reconnecting { .. }
     ));
+    assert_eq!(next_event(&mut socket, 3000).await, Event::Open);
+}
+
+#[wasm_bindgen_test]
+async fn offline_and_online_in_a_worker() {
+    let client = "worker-network";
+    let config = Config::new(ws_url(&format!("/echo?client={client}&drop_after=1")))
+        .min_delay(Duration::from_millis(20))
+        .jitter(0.0);
+    let mut socket: Socket<String, String, Text> = Socket::open(config).unwrap();
+    assert_eq!(next_event(&mut socket, 3000).await, Event::Open);
+    dispatch_global("offline");
+    assert_eq!(next_event(&mut socket, 1000).await, Event::Offline);
+    socket.send(&"last".to_owned()).unwrap();
+    assert_eq!(
+        next_event(&mut socket, 3000).await,
+        Event::Message("last".into())
+    );
+    assert!(matches!(
+        next_event(&mut socket, 3000).await,
+        Event::Closed {
+            will_reconnect: true,
+            ..
+        }
+    ));
+    assert_eq!(socket.state(), State::Offline);
+    expect_quiet(&mut socket, 500).await;
+    assert_eq!(client_stats(client).await.1, 1, "no attempt while offline");
+    dispatch_global("online");
+    assert_eq!(next_event(&mut socket, 1000).await, Event::Online);
     assert_eq!(next_event(&mut socket, 3000).await, Event::Open);
 }
