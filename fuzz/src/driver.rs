@@ -66,6 +66,12 @@ pub struct Driver {
     try_again_later: bool,
     /// The user closed and has not connected since: nothing may reconnect.
     closed_by_user: bool,
+    /// The browser reported the network lost and not back since.
+    offline: bool,
+    /// The page is in the back/forward cache.
+    suspended: bool,
+    /// The user's reconnect is being carried out: the one attempt allowed while paused.
+    reconnecting_by_hand: bool,
     base_delays: BaseDelays,
 }
 
@@ -87,6 +93,9 @@ impl Driver {
             next_frame: 0,
             try_again_later: false,
             closed_by_user: false,
+            offline: false,
+            suspended: false,
+            reconnecting_by_hand: false,
             base_delays: BaseDelays::default(),
         }
     }
@@ -108,10 +117,12 @@ impl Driver {
             }
             Op::Reconnect(code) => {
                 self.closed_by_user = false;
+                self.reconnecting_by_hand = true;
                 self.input(Input::Reconnect {
                     code: code.code(),
                     reason: "reconnect".into(),
                 });
+                self.reconnecting_by_hand = false;
             }
             Op::Url { target, ok } => {
                 let conn = match target {
@@ -197,6 +208,24 @@ impl Driver {
                 self.input(Input::TimerFired(timer));
             }
             Op::Advance(ms) => self.advance(*ms),
+            Op::Stall(ms) => self.stall(*ms),
+            Op::Offline => {
+                self.offline = true;
+                self.input(Input::Offline);
+            }
+            Op::Online => {
+                self.offline = false;
+                self.input(Input::Online);
+            }
+            Op::Suspend => {
+                self.suspended = true;
+                self.input(Input::Suspend);
+            }
+            Op::Resume => {
+                self.suspended = false;
+                self.input(Input::Resume);
+            }
+            Op::Wake => self.input(Input::Wake),
         }
         self.check();
     }
@@ -266,6 +295,14 @@ impl Driver {
         self.now = until;
     }
 
+    fn stall(&mut self, ms: u16) {
+        self.now += f64::from(ms);
+        while let Some((timer, _)) = self.next_due(self.now) {
+            self.timers[timer.index()] = None;
+            self.input(Input::TimerFired(timer));
+        }
+    }
+
     fn next_due(&self, until: f64) -> Option<(Timer, f64)> {
         Timer::ALL
             .into_iter()
@@ -300,6 +337,10 @@ impl Driver {
     fn execute(&mut self, output: Output<Frame>) {
         match output {
             Output::ResolveUrl { conn } => {
+                assert!(
+                    !(self.offline || self.suspended) || self.reconnecting_by_hand,
+                    "{conn:?} attempted while offline or suspended"
+                );
                 self.last_conn = self.last_conn.max(conn.0);
                 self.pending_url = Some(conn);
             }
@@ -424,6 +465,26 @@ impl Driver {
                 self.timers.iter().all(Option::is_none),
                 "a closed machine holds timers"
             );
+        }
+        assert_eq!(machine.is_offline(), self.offline);
+        let paused = self.offline || self.suspended;
+        match machine.state() {
+            State::Offline | State::Suspended => {
+                assert!(paused, "paused with the network and the page back");
+                assert!(
+                    self.timers.iter().all(Option::is_none),
+                    "a paused machine holds timers"
+                );
+                assert!(self.socket.is_none(), "a paused machine holds a socket");
+                let cause = if self.suspended {
+                    State::Suspended
+                } else {
+                    State::Offline
+                };
+                assert_eq!(machine.state(), cause, "the state names another cause");
+            }
+            State::Waiting => assert!(!paused, "waiting to retry while paused"),
+            State::Connecting | State::Open | State::Closing | State::Closed => {}
         }
         assert!(
             machine

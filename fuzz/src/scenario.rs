@@ -102,6 +102,19 @@ pub enum Op {
     TimerFired(u8),
     /// The clock moves on, firing due timers at their deadlines.
     Advance(u16),
+    /// The page stalls (frozen, or its timers throttled): the clock moves on with no timer
+    /// firing, then every timer that came due fires late.
+    Stall(u16),
+    /// The browser reports the network lost.
+    Offline,
+    /// The browser reports the network back.
+    Online,
+    /// The page goes into the back/forward cache.
+    Suspend,
+    /// The page comes back from the back/forward cache.
+    Resume,
+    /// The page becomes visible again.
+    Wake,
 }
 
 pub fn timer(index: u8) -> Timer {
