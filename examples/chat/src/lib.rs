@@ -28,6 +28,8 @@ pub fn state_label(state: State) -> &'static str {
         State::Closing => "closing",
         State::Waiting => "reconnecting",
         State::Closed => "closed",
+        State::Offline => "offline",
+        State::Suspended => "suspended",
     }
 }
 
