@@ -107,9 +107,8 @@ async fn offline_stops_attempts_and_online_connects_at_once() {
 async fn a_socket_opened_offline_waits_for_the_network() {
     let client = "network-start-offline";
     fake_on_line(false);
-    let opened = Socket::<String, String, Text>::open(fast(ws_url(&format!(
-        "/echo?client={client}"
-    ))));
+    let opened =
+        Socket::<String, String, Text>::open(fast(ws_url(&format!("/echo?client={client}"))));
     restore_on_line();
     let mut socket = opened.unwrap();
     assert_eq!(next_event(&mut socket, 1000).await, Event::Offline);
@@ -181,7 +180,10 @@ async fn becoming_visible_checks_the_connection_at_once() {
     while socket.rtt().is_none() && now_ms() < deadline {
         sleep(20).await;
     }
-    assert!(socket.rtt().is_some(), "the pong of the wake's ping came back");
+    assert!(
+        socket.rtt().is_some(),
+        "the pong of the wake's ping came back"
+    );
     assert_eq!(received(client).await, ["ping"]);
     expect_quiet(&mut socket, 200).await;
     assert_eq!(socket.state(), State::Open);
