@@ -297,6 +297,9 @@ suite.test('every option with a wrong type or an out-of-range value throws a Typ
     finalCloseCodes: [1008, '1008', [999], [5000], ['1008'], [1008.5]],
     overflow: [42, 'drop-newest'],
     format: [1, 'xml'],
+    requestIdField: ['', 5, null, {}],
+    requestTimeoutMs: ['100', 0, -1, NaN, Infinity, 2 ** 31],
+    resendRequests: ['yes', 1, null],
   };
   const results = await page.run((table) => {
     // Values that JSON cannot carry into the page.

@@ -25,6 +25,9 @@ const state: string = socket.readyState; // error
 const format = new ReSocket("ws://x", null, { format: "xml" }); // error
 const delay = new ReSocket("ws://x", null, { minReconnectionDelay: "50" }); // error
 socket.onmessage = (event) => console.log(event.data.missing); // error
+socket.request("a string is not a request"); // error
+socket.request({ method: "add" }, { timeoutMs: "50" }); // error
+const sum: Promise<string> = socket.request<number>({ method: "add" }); // error
 
 async function read() {
   for await (const message of socket) {
@@ -33,4 +36,4 @@ async function read() {
   }
 }
 
-export { state, format, delay, read };
+export { state, format, delay, read, sum };
