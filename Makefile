@@ -20,7 +20,7 @@ lint: setup
 	cargo fmt --all --check
 	cargo fmt --manifest-path fuzz/Cargo.toml --check
 	cargo clippy --workspace --all-targets -- -D warnings
-	cargo clippy -p resocket --all-targets --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy -p resocket -p resocket-npm-core -p resocket-rust-face --all-targets --target wasm32-unknown-unknown -- -D warnings
 
 test-native:
 	cargo test --workspace

@@ -2,7 +2,7 @@
 # Builds what `make bench` runs, skipping whatever is up to date: bench/node_modules (npm ci),
 # the release-built test server, the Rust peers (bench/rust/, one wasm-pack web build each,
 # then wasm-opt -Oz as scripts/package.sh does for the library), the npm peers' page bundle,
-# and a build of the library that keeps its function names, for twiggy.
+# and a build of the package's engine that keeps its function names, for twiggy.
 #   RESOCKET_BENCH_PKG=DIR   the package to measure (default pkg/, built by `make package`)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,9 +31,11 @@ for peer in resocket gloo ws-stream; do
   for wasm in "$out/rust/$peer"/*_bg.wasm; do wasm_opt "$wasm" -o "$wasm"; done
 done
 
-echo "[bench] the library with its names kept, for twiggy"
-wasm-pack --quiet build --release --target web --out-name resocket_core \
-  --out-dir "$PWD/$out/resocket-named" --no-pack --no-typescript
+echo "[bench] the package's engine with its names kept, for twiggy"
+source scripts/nightly.sh
+build_engine
+wasm-bindgen --keep-debug --target web --out-name resocket_core --out-dir "$out/resocket-named" \
+  --no-typescript "$ENGINE_WASM"
 wasm_opt -g "$out/resocket-named/resocket_core_bg.wasm" -o "$out/resocket-named/resocket_core_bg.wasm"
 
 bench/node_modules/.bin/esbuild bench/page/peers.js --bundle --minify --format=esm \

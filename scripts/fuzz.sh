@@ -7,6 +7,7 @@
 # Usage: scripts/fuzz.sh [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/nightly.sh
 
 seconds=${1:-20}
 targets=(machine text)
@@ -28,7 +29,7 @@ depth); no panic or overflow"
 sanitizer=(--sanitizer none)
 
 printf '[fuzz] building %s\n' "${targets[*]}"
-cargo +nightly fuzz build "${sanitizer[@]}"
+cargo "+$NIGHTLY" fuzz build "${sanitizer[@]}"
 
 for target in "${targets[@]}"; do
   corpus="$PWD/target/fuzz-corpus/$target"
@@ -38,13 +39,13 @@ for target in "${targets[@]}"; do
   # Artifacts newer than this file were written by this run.
   started=$(mktemp)
   log=$(mktemp)
-  if ! cargo +nightly fuzz run "${sanitizer[@]}" "$target" "$corpus" -- \
+  if ! cargo "+$NIGHTLY" fuzz run "${sanitizer[@]}" "$target" "$corpus" -- \
     -max_total_time="$seconds" >"$log" 2>&1; then
     tail -n 40 "$log" >&2
     reproducer=$(find "$artifacts" -type f -newer "$started" 2>/dev/null | head -n 1)
     rm -f "$started" "$log"
     printf '[fuzz] %s failed; reproducer: %s\n' "$target" "${reproducer:-none written}" >&2
-    printf '[fuzz] replay it with: cargo +nightly fuzz run -s none %s %s\n' \
+    printf '[fuzz] replay it with: cargo +%s fuzz run -s none %s %s\n' "$NIGHTLY" \
       "$target" "${reproducer:-<file>}" >&2
     exit 1
   fi

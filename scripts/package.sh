@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
 # Builds the npm package into pkg/: the bundler build at its root (what `import "resocket"`
 # gets) and the web build in pkg/web/ (for a plain <script type="module">), each with the
-# hand-written wrapper and types from src/js/ in front of the wasm-bindgen glue. Needs
-# scripts/setup.sh (wasm-pack, and binaryen's wasm-opt from node_modules).
+# hand-written JavaScript and types from src/js/ in front of the engine's wasm-bindgen glue.
+# The engine is npm-core/, built by scripts/nightly.sh's build_engine. Needs scripts/setup.sh
+# (the pinned nightly toolchain, the wasm-bindgen CLI, and binaryen's wasm-opt from
+# node_modules).
 #   RESOCKET_PKG_OUT=DIR   builds into DIR instead of pkg/ (for side-by-side builds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/nightly.sh
 
 pkg=${RESOCKET_PKG_OUT:-pkg}
 build=target/pkg-build-$(basename "$pkg")
 rm -rf "$build" "$pkg"
+build_engine
 for target in bundler web; do
-  # `talc`: the smaller allocator, for the package only (see Cargo.toml).
-  wasm-pack --quiet build --release --target "$target" --out-name resocket_core \
-    --out-dir "$build/$target" --no-pack -- --features talc
+  wasm-bindgen --target "$target" --out-name resocket_core --out-dir "$build/$target" --no-typescript "$ENGINE_WASM"
 done
 
 mkdir -p "$pkg"/web
@@ -26,10 +28,8 @@ for wasm in "$pkg"/resocket_core_bg.wasm "$pkg"/web/resocket_core_bg.wasm; do
     --enable-bulk-memory --enable-reference-types --enable-nontrapping-float-to-int \
     --enable-sign-ext --enable-multivalue --enable-mutable-globals "$wasm" -o "$wasm"
 done
-# The glue's own .d.ts files describe internals; the package's types are src/js/resocket.d.ts.
-rm -f "$pkg"/resocket_core.d.ts "$pkg"/resocket_core_bg.wasm.d.ts "$pkg"/web/resocket_core.d.ts "$pkg"/web/resocket_core_bg.wasm.d.ts
-
-cp src/js/resocket.js "$pkg"/resocket.js
+cp src/js/resocket.js src/js/options.js src/js/request.js "$pkg"/
+cp src/js/options.js src/js/request.js "$pkg"/web/
 sed 's|^// @init:.*$|await wasm.default();|' src/js/resocket.js >"$pkg"/web/resocket.js
 grep -q '^await wasm.default();$' "$pkg"/web/resocket.js || { echo "the @init line is missing in src/js/resocket.js" >&2; exit 1; }
 cp src/js/resocket.d.ts "$pkg"/resocket.d.ts
@@ -58,6 +58,8 @@ const manifest = {
   },
   files: [
     "resocket.js",
+    "options.js",
+    "request.js",
     "resocket.d.ts",
     "resocket_core.js",
     "resocket_core_bg.js",

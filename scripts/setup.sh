@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the build, the demo and the tests need, skipping what is already there:
 # the wasm32 target, rustfmt and clippy, wasm-pack, the wasm-bindgen CLI of exactly the version
-# in Cargo.lock, Debian's Chromium and ChromeDriver, the nightly toolchain and cargo-fuzz, and
+# in Cargo.lock, Debian's Chromium and ChromeDriver, the pinned nightly toolchain and cargo-fuzz, and
 # the npm packages of package-lock.json (binaryen's wasm-opt, Playwright's driver library,
 # TypeScript, Vite).
 # Nothing downloads a browser or a driver of its own.
@@ -44,10 +44,12 @@ if ! wasm-pack --version 2>/dev/null | grep -q '^wasm-pack 0\.15\.'; then
   cargo install wasm-pack --version '^0.15'
 fi
 
-# The fuzz targets (scripts/fuzz.sh) need cargo-fuzz, which builds with nightly Rust.
-if ! rustup toolchain list | grep -q nightly; then
-  log "installing the nightly toolchain (for fuzzing)"
-  rustup toolchain install nightly --profile minimal
+# The package build rebuilds the standard library without panic messages (scripts/package.sh)
+# and cargo-fuzz needs sanitizers: both take the pinned nightly toolchain.
+source scripts/nightly.sh
+if ! rustup toolchain list | grep -q "^$NIGHTLY"; then
+  log "installing the $NIGHTLY toolchain (package build, fuzzing)"
+  rustup toolchain install "$NIGHTLY" --profile minimal --component rust-src --target wasm32-unknown-unknown
 fi
 if ! cargo fuzz --version >/dev/null 2>&1; then
   log "installing cargo-fuzz"

@@ -320,15 +320,13 @@ struct Runtime {
     timers: [Option<Timeout>; Timer::ALL.len()],
     /// The subprotocols of the attempt whose URL the machine is about to connect to.
     protocols: Option<(ConnId, Vec<String>)>,
-    /// The URL of the current or last socket, as the browser normalised it.
-    last_url: String,
 }
 
 /// Runs one reconnecting socket in the browser.
 pub(crate) struct Driver {
     runtime: RefCell<Runtime>,
     pumping: Cell<bool>,
-    binary_type: Cell<BinaryType>,
+    binary_type: BinaryType,
     target: Resolver,
     heartbeat: Option<(JsValue, Pong)>,
     should_reconnect: Option<CloseVerdict>,
@@ -360,10 +358,9 @@ impl Driver {
                 connection: None,
                 timers: Default::default(),
                 protocols: None,
-                last_url: String::new(),
             }),
             pumping: Cell::new(false),
-            binary_type: Cell::new(settings.binary_type),
+            binary_type: settings.binary_type,
             target: settings.target,
             heartbeat: settings.heartbeat,
             should_reconnect: settings.should_reconnect,
@@ -412,21 +409,6 @@ impl Driver {
             .as_ref()
             .filter(|connection| connection.id == conn)
             .map(|connection| read(&connection.ws))
-    }
-
-    /// The URL of the current or last socket, as the browser normalised it ("" before any).
-    pub(crate) fn url(&self) -> String {
-        self.runtime.borrow().last_url.clone()
-    }
-
-    /// How binary messages arrive; applies to the current socket and every later one.
-    pub(crate) fn set_binary_type(&self, binary_type: BinaryType) {
-        self.binary_type.set(binary_type);
-        self.socket(|ws| ws.set_binary_type(binary_type));
-    }
-
-    pub(crate) fn binary_type(&self) -> BinaryType {
-        self.binary_type.get()
     }
 
     /// Carries out queued outputs in order. Outputs produced meanwhile (by inputs that user
@@ -546,11 +528,9 @@ impl Driver {
             });
         match created {
             Ok(ws) => {
-                ws.set_binary_type(self.binary_type.get());
+                ws.set_binary_type(self.binary_type);
                 let connection = Connection::attach(ws, conn, &Rc::downgrade(self));
-                let mut runtime = self.runtime.borrow_mut();
-                runtime.last_url = connection.ws.url();
-                runtime.connection = Some(connection);
+                self.runtime.borrow_mut().connection = Some(connection);
             }
             Err(error) => self.input(Input::OpenFailed { conn, error }),
         }

@@ -39,7 +39,6 @@ mod config;
 pub mod core;
 mod driver;
 mod error;
-mod js;
 mod message;
 mod socket;
 mod target;

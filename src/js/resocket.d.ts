@@ -69,6 +69,23 @@ export interface Options {
    * `MESSAGE_TOO_BIG` reports it, and the connection stays open.
    */
   maxMessageBytes?: number;
+  /** The field of requests and answers that carries a request's id (`request()`). Default `"id"`. */
+  requestIdField?: string;
+  /** How long `request()` waits for its answer unless told otherwise, in ms. Default 10000. */
+  requestTimeoutMs?: number;
+  /**
+   * Requests pending when their connection is lost: `false` (default) rejects them with code
+   * `CONNECTION_LOST`; `true` sends them again on the next connection while their timeout runs
+   * (the server may then see a request twice; a second answer is dropped).
+   */
+  resendRequests?: boolean;
+}
+
+export interface RequestOptions {
+  /** How long to wait for the answer, queueing included, in ms. Default `requestTimeoutMs`. */
+  timeoutMs?: number;
+  /** Aborting it rejects the request with the signal's reason; a later answer is dropped. */
+  signal?: AbortSignal;
 }
 
 /** Why something failed; `code` is stable, `message` is for people. */
@@ -82,7 +99,12 @@ export declare class ReSocketError extends Error {
     | "SOCKET"
     | "DECODE"
     | "MESSAGE_TOO_BIG"
-    | "RETRIES_EXHAUSTED";
+    | "RETRIES_EXHAUSTED"
+    | "REQUEST_TIMEOUT"
+    | "CONNECTION_LOST"
+    | "REMOTE";
+  /** `REMOTE`: the answer's `error` member. `DECODE` from `request()`: the whole answer. */
+  readonly cause?: unknown;
 }
 
 /** Thrown by `send` when the queue is full and `overflow` is `"error"`. */
@@ -127,7 +149,17 @@ export interface ReSocketEventMap<In> {
   close: ReSocketCloseEvent;
   error: ReSocketErrorEvent;
   reconnecting: ReSocketReconnectingEvent;
+  /** The browser lost the network: no attempt starts until `online`; an open connection is kept. */
+  offline: Event;
+  /** The network is back: a socket waiting for it connects at once. */
+  online: Event;
 }
+
+/**
+ * What the socket is doing: `"waiting"` between attempts, `"offline"` until the network is
+ * back, `"suspended"` while the page is in the back/forward cache.
+ */
+export type ReSocketState = "connecting" | "open" | "closing" | "closed" | "waiting" | "offline" | "suspended";
 
 /**
  * A reconnecting WebSocket. `Out` is what `send` takes and `In` what `message` events carry:
@@ -147,6 +179,8 @@ export declare class ReSocket<Out = RawData, In = RawData> extends EventTarget {
 
   /** CONNECTING while an attempt runs or the next one is scheduled; CLOSED when not trying. */
   readonly readyState: 0 | 1 | 2 | 3;
+  /** `readyState` in more detail: every state that will connect again reads CONNECTING there. */
+  readonly state: ReSocketState;
   /** The URL of the current (or last) socket, as the browser normalised it; "" before any. */
   readonly url: string;
   readonly protocol: string;
@@ -167,6 +201,8 @@ export declare class ReSocket<Out = RawData, In = RawData> extends EventTarget {
   onclose: ((this: ReSocket<Out, In>, event: ReSocketCloseEvent) => unknown) | null;
   onerror: ((this: ReSocket<Out, In>, event: ReSocketErrorEvent) => unknown) | null;
   onreconnecting: ((this: ReSocket<Out, In>, event: ReSocketReconnectingEvent) => unknown) | null;
+  onoffline: ((this: ReSocket<Out, In>, event: Event) => unknown) | null;
+  ononline: ((this: ReSocket<Out, In>, event: Event) => unknown) | null;
 
   /**
    * Sends now (returns true) or queues until the connection opens (returns false). Throws
@@ -174,6 +210,15 @@ export declare class ReSocket<Out = RawData, In = RawData> extends EventTarget {
    * with code `CLOSED` after `close()`.
    */
   send(data: Out): boolean;
+  /**
+   * Sends `value` (a plain object, `"json"` format only) with a fresh id in `requestIdField`
+   * and resolves with the `result` of the message that carries the same id; that message is
+   * not delivered to `message` listeners. Queued like `send` while disconnected. Rejects with a
+   * `ReSocketError`: `REQUEST_TIMEOUT`, `CONNECTION_LOST`, `CLOSED`, `REMOTE` (the answer has
+   * an `error`, in `cause`), `DECODE` (neither `result` nor `error`), `QUEUE_FULL`; with a
+   * `TypeError` for bad arguments or the `"raw"` format; with the signal's reason on abort.
+   */
+  request<Result = unknown>(value: object, options?: RequestOptions): Promise<Result>;
   /** Closes (default code 1000) and stops reconnecting. One `close` event however often called. */
   close(code?: number, reason?: string): void;
   /** Drops the current connection, if any, and connects again at once, retry count reset. */

@@ -1,14 +1,54 @@
-// resocket: a WebSocket that stays connected. The connection logic runs in WebAssembly
-// (`SocketCore`); this class gives it the shape of `WebSocket` / `reconnecting-websocket`.
+// resocket: a WebSocket that stays connected.
+//
+// Every decision (backoff, heartbeat, queue, close codes, what to send again after a drop) is
+// made by the core in WebAssembly, the same core the Rust API runs on. This file carries the
+// decisions out with the browser's WebSocket and timers, and gives the socket the shape of
+// `WebSocket` / `reconnecting-websocket`. Keeping the browser work here keeps the wasm small.
 import * as wasm from "./resocket_core.js";
 // @init: the web build initialises the module here (`await wasm.default();`).
+import {
+  checkProtocols,
+  checkUrl,
+  closeArguments,
+  errorText,
+  isRawData,
+  messageSize,
+  protocolList,
+  readArguments,
+  redact,
+  typeError,
+  urlString,
+  wireSize,
+} from "./options.js";
+import { Requests } from "./request.js";
 
-const { SocketCore } = wasm;
+const { Core } = wasm;
+
+// What the core asks for (`poll()`), what it is told (`signal()`) and what it reports
+// (`read()`): npm-core/src/lib.rs. Plain constants, so a minifier inlines them.
+const IDLE = 0, RESOLVE_URL = 1, CONNECT = 2, TRANSMIT = 3, PING = 4, MEASURE_BUFFERED = 5;
+const CLOSE = 6, ABANDON = 7, START_TIMER = 8, STOP_TIMER = 9, OPENED = 10, CLOSED = 11;
+const RECONNECTING = 12, FAILED = 13, RETRIES_EXHAUSTED = 14, WENT_OFFLINE = 15, WENT_ONLINE = 16;
+const CONNECT_NOW = 0, URL_RESOLVED = 1, SOCKET_OPENED = 2, RECEIVED = 3, PONG = 4, SOCKET_ERROR = 5;
+const OFFLINE = 6, ONLINE = 7, SUSPEND = 8, RESUME = 9, WAKE = 10;
+const STATE = 0, RETRY_COUNT = 1, QUEUED_COUNT = 2, QUEUED_BYTES = 3, RTT_MS = 4;
+/** The core's states, by number, as `state` names them. */
+const STATES = ["connecting", "open", "closing", "closed", "waiting", "offline", "suspended"];
+/** `readyState` by the core's state: every state that will connect again is CONNECTING. */
+const READY_STATES = [0, 1, 2, 3, 0, 0, 0];
+const CLOSING_STATE = 2;
+/** By failure kind: the error code and the start of its message. */
+const FAILURES = [
+  ["URL_PROVIDER", "the URL provider failed: "],
+  ["INVALID_URL", "the browser refused the URL: "],
+  ["SOCKET", "the connection failed or broke (the browser gives no detail)"],
+  ["CONNECT_TIMEOUT", "the connection did not open within connectionTimeout"],
+];
 
 /** Why something failed; `code` is stable, `message` is for people. */
 export class ReSocketError extends Error {
-  constructor(code, message) {
-    super(message);
+  constructor(code, message, options) {
+    super(message, options);
     this.name = "ReSocketError";
     this.code = code;
   }
@@ -28,20 +68,15 @@ export class QueueFullError extends ReSocketError {
 }
 
 // Sockets that are connected or trying to be stay reachable, as a browser WebSocket does, so
-// `new ReSocket(url).onmessage = ...` keeps working without a variable. The core only holds a
-// weak reference back, so a socket closed for good and dropped by the user is collected.
+// `new ReSocket(url).onmessage = ...` keeps working without a variable. A socket closed for
+// good and dropped by the user is collected, and its core freed with it.
 const live = new Set();
 
-const EVENT_TYPES = ["open", "message", "close", "reconnecting", "error"];
-const [OPEN, MESSAGE, CLOSE, RECONNECTING, ERROR] = [0, 1, 2, 3, 4];
+const EVENT_TYPES = ["open", "message", "close", "reconnecting", "error", "offline", "online"];
 
-function isRawData(data) {
-  return (
-    typeof data === "string" ||
-    data instanceof ArrayBuffer ||
-    ArrayBuffer.isView(data) ||
-    (typeof Blob !== "undefined" && data instanceof Blob)
-  );
+/** Whether the browser reports a network; true where it cannot tell. */
+function networkUp() {
+  return globalThis.navigator?.onLine !== false;
 }
 
 function withFields(event, fields) {
@@ -51,6 +86,10 @@ function withFields(event, fields) {
   return event;
 }
 
+function isThenable(value) {
+  return typeof value?.then === "function";
+}
+
 export class ReSocket extends EventTarget {
   static CONNECTING = 0;
   static OPEN = 1;
@@ -58,26 +97,83 @@ export class ReSocket extends EventTarget {
   static CLOSED = 3;
 
   #core;
-  #json;
-  #handlers = { open: null, message: null, close: null, reconnecting: null, error: null };
+  #settings;
+  #handlers = { open: null, message: null, close: null, reconnecting: null, error: null, offline: null, online: null };
+  /** The current browser socket and the core's id for it. */
+  #ws = null;
+  #conn = 0;
+  /** The URL and subprotocols resolved for the attempt about to connect. */
+  #target = null;
+  #timers = [];
+  #pumping = false;
+  #constructed = false;
+  #binaryType = "blob";
+  #url = "";
+  #requests = null;
+
+  // The browser's and the page's news reach every socket that is connected or trying. One set
+  // of listeners for the module, not one per socket: they would keep every socket alive.
+  // Workers have online/offline only; windows also visibility and the back/forward cache.
+  static {
+    const scope = globalThis;
+    const tell = (signal) => () => ReSocket.#broadcast(signal);
+    scope.addEventListener?.("offline", tell(OFFLINE));
+    scope.addEventListener?.("online", tell(ONLINE));
+    // A page kept in the back/forward cache must not hold a socket open (and may not be
+    // cached if it does); it reconnects when shown again.
+    scope.addEventListener?.("pagehide", (event) => event.persisted && ReSocket.#broadcast(SUSPEND));
+    scope.addEventListener?.("pageshow", (event) => event.persisted && ReSocket.#broadcast(RESUME));
+    // Timers of a hidden page are throttled: once it is visible, check the connection at once.
+    scope.document?.addEventListener("visibilitychange", () => {
+      if (scope.document.visibilityState === "visible") ReSocket.#broadcast(WAKE);
+    });
+  }
+
+  // `onopen`, `onmessage`, ...: one handler per event type, called before the listeners.
+  static {
+    for (const type of EVENT_TYPES) {
+      Object.defineProperty(ReSocket.prototype, `on${type}`, {
+        get() { return this.#handlers[type]; },
+        set(handler) { this.#handlers[type] = handler; },
+        configurable: true,
+      });
+    }
+  }
+
+  static #broadcast(signal) {
+    for (const socket of [...live]) socket.#signal(signal, 0);
+  }
 
   constructor(url, protocols, options) {
     super();
     for (const type of EVENT_TYPES) {
       this.addEventListener(type, (event) => this.#handlers[type]?.call(this, event));
     }
-    this.#json = options?.format === "json";
-    this.#core = new SocketCore(url, protocols, options, ReSocket.#receiver(new WeakRef(this)));
-    if (this.#core.readyState() !== ReSocket.CLOSED) live.add(this);
-  }
-
-  // The core keeps its callback alive for as long as it lives, so the callback may reach the
-  // socket only through the WeakRef. It is made here, not in the constructor: V8 gives every
-  // closure made in one function a single shared context, so an arrow made next to the
-  // constructor's listeners (which use `this`) would hold the socket strongly and it would
-  // never be collected.
-  static #receiver(self) {
-    return (kind, a, b, c, d, e, f) => self.deref()?.#receive(kind, a, b, c, d, e, f);
+    const settings = readArguments(url, protocols, options);
+    const heartbeat = settings.heartbeat;
+    this.#settings = settings;
+    const core = Core.create(
+      settings.minDelay,
+      settings.maxDelay,
+      settings.growFactor,
+      settings.jitter,
+      settings.minUptime,
+      settings.connectTimeout,
+      settings.maxRetries,
+      settings.queueCapacity,
+      settings.dropOldest,
+      heartbeat?.intervalMs ?? 0,
+      heartbeat?.timeoutMs ?? 0,
+      heartbeat ? wireSize(heartbeat.ping) : 0,
+      new Uint16Array(settings.finalCodes),
+      Math.random() * 2 ** 53,
+    );
+    // Unreachable: the options were checked above against the same limits.
+    if (!core) throw typeError("the options are out of range");
+    this.#core = core;
+    if (!settings.startClosed) this.#start(() => this.#signal(CONNECT_NOW, 0));
+    this.#constructed = true;
+    if (this.readyState !== ReSocket.CLOSED) live.add(this);
   }
 
   get CONNECTING() { return 0; }
@@ -85,31 +181,31 @@ export class ReSocket extends EventTarget {
   get CLOSING() { return 2; }
   get CLOSED() { return 3; }
 
-  get readyState() { return this.#core.readyState(); }
-  get url() { return this.#core.url(); }
-  get protocol() { return this.#core.protocol(); }
-  get extensions() { return this.#core.extensions(); }
-  get bufferedAmount() { return this.#core.bufferedAmount(); }
-  get retryCount() { return this.#core.retryCount(); }
-  get queuedCount() { return this.#core.queuedCount(); }
-  get rttMs() { return this.#core.rttMs(); }
-  get binaryType() { return this.#core.binaryType(); }
-  set binaryType(value) { this.#core.setBinaryType(value); }
-
-  get onopen() { return this.#handlers.open; }
-  set onopen(handler) { this.#handlers.open = handler; }
-  get onmessage() { return this.#handlers.message; }
-  set onmessage(handler) { this.#handlers.message = handler; }
-  get onclose() { return this.#handlers.close; }
-  set onclose(handler) { this.#handlers.close = handler; }
-  get onerror() { return this.#handlers.error; }
-  set onerror(handler) { this.#handlers.error = handler; }
-  get onreconnecting() { return this.#handlers.reconnecting; }
-  set onreconnecting(handler) { this.#handlers.reconnecting = handler; }
+  get readyState() { return READY_STATES[this.#core.read(STATE)]; }
+  /** What the socket is doing, in more detail than `readyState`. */
+  get state() { return STATES[this.#core.read(STATE)]; }
+  get url() { return this.#url; }
+  get protocol() { return this.#ws?.protocol ?? ""; }
+  get extensions() { return this.#ws?.extensions ?? ""; }
+  get bufferedAmount() { return (this.#ws?.bufferedAmount ?? 0) + this.#core.read(QUEUED_BYTES); }
+  get retryCount() { return this.#core.read(RETRY_COUNT); }
+  get queuedCount() { return this.#core.read(QUEUED_COUNT); }
+  get rttMs() {
+    const rtt = this.#core.read(RTT_MS);
+    return Number.isNaN(rtt) ? undefined : rtt;
+  }
+  get binaryType() { return this.#binaryType; }
+  set binaryType(value) {
+    if (value !== "blob" && value !== "arraybuffer") {
+      throw new TypeError('resocket: binaryType must be "blob" or "arraybuffer"');
+    }
+    this.#binaryType = value;
+    if (this.#ws) this.#ws.binaryType = value;
+  }
 
   send(data) {
     let frame = data;
-    if (this.#json) {
+    if (this.#settings.json) {
       try {
         frame = JSON.stringify(data);
       } catch (error) {
@@ -125,21 +221,37 @@ export class ReSocket extends EventTarget {
           'use format: "json" for other values',
       );
     }
-    switch (this.#core.send(frame)) {
+    const outcome = this.#core.send(frame, wireSize(frame));
+    this.#pump();
+    switch (outcome) {
       case 1: return true;
       case 0: return false;
-      case -1: throw new QueueFullError(this.#core.queueCapacity());
+      case -1: throw new QueueFullError(this.#settings.queueCapacity);
       default:
         throw new ReSocketError("CLOSED", "resocket: the socket is closed; call reconnect() before sending");
     }
   }
 
+  /**
+   * Sends `value` with a fresh id in `requestIdField` and resolves with the answer's `result`.
+   * The answer is matched by that id and not delivered as a message.
+   */
+  request(value, options) {
+    this.#requests ??= new Requests(this.#settings, (message) => this.send(message), ReSocketError);
+    return this.#requests.request(value, options);
+  }
+
   close(code, reason) {
-    this.#core.close(code, reason);
+    this.#core.close(...closeArguments(code, reason), performance.now());
+    this.#pump();
   }
 
   reconnect(code, reason) {
-    this.#core.reconnect(code, reason);
+    const [checkedCode, checkedReason] = closeArguments(code, reason);
+    this.#start(() => {
+      this.#core.reconnect(checkedCode, checkedReason, performance.now());
+      this.#pump();
+    });
     live.add(this);
   }
 
@@ -178,56 +290,259 @@ export class ReSocket extends EventTarget {
     };
   }
 
-  #receive(kind, a, b, c, d, e, f) {
-    if (this.#core === undefined) {
-      // Reported while the constructor runs (a synchronous URL provider failed): nobody can
-      // be listening yet, so deliver it once the caller has had a chance to subscribe.
-      queueMicrotask(() => this.#receive(kind, a, b, c, d, e, f));
-      return;
-    }
-    switch (kind) {
-      case OPEN:
-        this.dispatchEvent(new Event("open"));
-        break;
-      case MESSAGE:
-        this.#message(a);
-        break;
-      case CLOSE:
-        if (!d) live.delete(this);
-        this.dispatchEvent(
-          withFields(new CloseEvent("close", { code: a, reason: b, wasClean: c }), {
-            willReconnect: d,
-            requeued: e,
-            unconfirmed: f,
-          }),
-        );
-        break;
-      case RECONNECTING:
-        this.dispatchEvent(withFields(new Event("reconnecting"), { attempt: a, delayMs: b }));
-        break;
-      case ERROR:
-        if (a === "RETRIES_EXHAUSTED") live.delete(this);
-        this.#error(a, `resocket: ${b}`);
-        break;
+  /** Starts connecting, telling the core first whether there is a network to connect over. */
+  #start(connect) {
+    this.#signal(networkUp() ? ONLINE : OFFLINE, 0);
+    connect();
+  }
+
+  #signal(signal, conn) {
+    this.#core.signal(signal, conn, performance.now());
+    this.#pump();
+  }
+
+  /**
+   * Carries out what the core decided, in order. Whatever user code or a synchronous URL
+   * provider feeds in meanwhile joins the same queue, so things happen in the order decided.
+   */
+  #pump() {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      for (let op; (op = this.#core.poll()) !== IDLE; ) this.#execute(op);
+    } finally {
+      this.#pumping = false;
     }
   }
 
-  #message(data) {
-    if (this.#json && typeof data === "string") {
+  #execute(op) {
+    const core = this.#core;
+    const ws = this.#ws;
+    switch (op) {
+      case RESOLVE_URL:
+        this.#resolve(core.arg(0));
+        break;
+      case CONNECT:
+        this.#connect(core.arg(0));
+        break;
+      case TRANSMIT:
+        // The core transmits only on an open socket, where `send` does not throw.
+        ws?.send(core.frame());
+        break;
+      case PING:
+        ws?.send(this.#settings.heartbeat.ping);
+        break;
+      case MEASURE_BUFFERED: {
+        const conn = core.arg(0);
+        core.buffered(conn, conn === this.#conn ? ws.bufferedAmount : 0, performance.now());
+        break;
+      }
+      case CLOSE:
+      case ABANDON: {
+        const [conn, code, reason] = [core.arg(0), core.arg(1), core.text()];
+        if (conn !== this.#conn) break;
+        if (op === ABANDON) this.#detach();
+        // Codes and reasons were checked before they reached the core.
+        ws.close(code, reason);
+        break;
+      }
+      case START_TIMER: {
+        const timer = core.arg(0);
+        clearTimeout(this.#timers[timer]);
+        this.#timers[timer] = setTimeout(() => {
+          this.#core.timerFired(timer, performance.now());
+          this.#pump();
+        }, core.arg(1));
+        break;
+      }
+      case STOP_TIMER:
+        clearTimeout(this.#timers[core.arg(0)]);
+        break;
+      case OPENED:
+        this.#log("Open");
+        this.#requests?.opened();
+        this.#dispatch(new Event("open"));
+        break;
+      case CLOSED: {
+        const [code, wasClean, willReconnect, requeued, unconfirmed] = [0, 1, 2, 3, 4].map((i) => core.arg(i));
+        const reason = core.text();
+        this.#log(
+          `Closed { code: ${code}, reason: ${JSON.stringify(reason)}, was_clean: ${wasClean === 1}, ` +
+            `will_reconnect: ${willReconnect === 1}, requeued: ${requeued}, unconfirmed: ${unconfirmed} }`,
+        );
+        if (!willReconnect) live.delete(this);
+        this.#requests?.closed(!willReconnect);
+        const event = new CloseEvent("close", { code, reason, wasClean: wasClean === 1 });
+        this.#dispatch(withFields(event, { willReconnect: willReconnect === 1, requeued, unconfirmed }));
+        break;
+      }
+      case RECONNECTING: {
+        const [attempt, delayMs] = [core.arg(0), core.arg(1)];
+        this.#log(`Reconnecting { attempt: ${attempt}, delay_ms: ${delayMs} }`);
+        this.#dispatch(withFields(new Event("reconnecting"), { attempt, delayMs }));
+        break;
+      }
+      case FAILED: {
+        const [code, message] = FAILURES[core.arg(0)];
+        const text = message + core.text();
+        this.#log(`Failed: ${text}`);
+        this.#error(code, text);
+        break;
+      }
+      case WENT_OFFLINE:
+      case WENT_ONLINE: {
+        const type = op === WENT_OFFLINE ? "offline" : "online";
+        this.#log(type === "offline" ? "Offline" : "Online");
+        this.#dispatch(new Event(type));
+        break;
+      }
+      case RETRIES_EXHAUSTED: {
+        const retries = core.arg(0);
+        this.#log(`RetriesExhausted { retries: ${retries} }`);
+        live.delete(this);
+        this.#requests?.closed(true);
+        this.#error("RETRIES_EXHAUSTED", `gave up after ${retries} retries (maxRetries)`);
+        break;
+      }
+    }
+  }
+
+  /** Asks the URL and subprotocol sources (fixed or functions, maybe async) for attempt `conn`. */
+  #resolve(conn) {
+    const failed = (error) => {
+      this.#core.failed(true, conn, errorText(error), performance.now());
+      this.#pump();
+    };
+    const ask = (source) => (typeof source === "function" ? source() : source);
+    let url, protocols;
+    try {
+      url = ask(this.#settings.url);
+      protocols = ask(this.#settings.protocols);
+    } catch (error) {
+      return failed(error);
+    }
+    if (isThenable(url) || isThenable(protocols)) {
+      Promise.all([url, protocols]).then(([url, protocols]) => this.#resolved(conn, url, protocols), failed);
+    } else {
+      this.#resolved(conn, url, protocols);
+    }
+  }
+
+  #resolved(conn, url, protocols) {
+    const text = urlString(url);
+    const list = protocolList(protocols);
+    const error =
+      text === undefined
+        ? `the URL provider returned ${url === null ? "null" : typeof url}, not a string or URL`
+        : list.error;
+    if (error) {
+      this.#core.failed(true, conn, error, performance.now());
+    } else {
+      this.#target = { conn, url: text, protocols: list.list };
+      this.#core.signal(URL_RESOLVED, conn, performance.now());
+    }
+    this.#pump();
+  }
+
+  #connect(conn) {
+    const target = this.#target?.conn === conn ? this.#target : { url: "", protocols: [] };
+    this.#target = null;
+    this.#log(`connecting to ${redact(target.url)}`);
+    const checked = checkUrl(target.url);
+    let error = checked.error ?? checkProtocols(target.protocols);
+    if (!error) {
+      try {
+        const ws = new WebSocket(checked.url, target.protocols);
+        ws.binaryType = this.#binaryType;
+        ws.onopen = () => this.#signal(SOCKET_OPENED, conn);
+        ws.onmessage = (event) => this.#message(conn, event.data);
+        ws.onerror = () => this.#signal(SOCKET_ERROR, conn);
+        ws.onclose = (event) => this.#closed(conn, event);
+        [this.#ws, this.#conn, this.#url] = [ws, conn, ws.url];
+        return;
+      } catch (thrown) {
+        error = errorText(thrown);
+      }
+    }
+    this.#core.failed(false, conn, error, performance.now());
+    this.#pump();
+  }
+
+  /** Forgets the current browser socket: none of its events reach the core any more. */
+  #detach() {
+    const ws = this.#ws;
+    ws.onopen = ws.onmessage = ws.onerror = ws.onclose = null;
+    [this.#ws, this.#conn] = [null, 0];
+    return ws;
+  }
+
+  #message(conn, data) {
+    const { heartbeat, maxMessageBytes } = this.#settings;
+    // The browser has already received the whole message, so the limit only spares the
+    // application. The connection stays open: a browser may not close with 1009, and closing
+    // would make a reconnect loop of a server that keeps sending the same message. The
+    // message still proves the connection alive to the heartbeat.
+    const size = messageSize(data);
+    if (size > maxMessageBytes) {
+      if (heartbeat) this.#signal(RECEIVED, conn);
+      this.#error(
+        "MESSAGE_TOO_BIG",
+        `an incoming message of size ${size} exceeded maxMessageBytes (${maxMessageBytes}) and was dropped; ` +
+          "the connection stays open",
+      );
+      return;
+    }
+    // Without a heartbeat the core has no use for incoming messages: it is not told.
+    if (heartbeat) {
+      if (heartbeat.isPong(data)) return this.#signal(PONG, conn);
+      this.#signal(RECEIVED, conn);
+    }
+    if (this.#settings.json && typeof data === "string") {
       try {
         data = JSON.parse(data);
       } catch (error) {
-        this.#error("DECODE", `resocket: a message is not valid JSON (${error.message})`, data);
+        this.#error("DECODE", `a message is not valid JSON (${error.message})`, data);
         return;
       }
     }
+    if (this.#requests?.answered(data)) return;
     this.dispatchEvent(new MessageEvent("message", { data }));
   }
 
+  #closed(conn, event) {
+    const closingByRequest = this.#core.read(STATE) === CLOSING_STATE;
+    // What the browser never transmitted: the core sends those messages again.
+    const unsent = conn === this.#conn ? this.#detach().bufferedAmount : 0;
+    let reconnectAllowed = true;
+    const decide = this.#settings.shouldReconnect;
+    if (decide && !closingByRequest) {
+      try {
+        reconnectAllowed = Boolean(decide(event));
+      } catch (error) {
+        // A throwing predicate must not stop recovery: report it and keep reconnecting.
+        console.error("resocket: shouldReconnectOnClose threw", error);
+      }
+    }
+    this.#core.closed(conn, event.code, event.reason, event.wasClean, unsent, reconnectAllowed, performance.now());
+    this.#pump();
+  }
+
   #error(code, message, data) {
+    message = `resocket: ${message}`;
     const error = new ReSocketError(code, message);
     const fields = data === undefined ? {} : { data };
-    this.dispatchEvent(withFields(new ErrorEvent("error", { message, error }), fields));
+    this.#dispatch(withFields(new ErrorEvent("error", { message, error }), fields));
+  }
+
+  #dispatch(event) {
+    // Reported while the constructor runs (a synchronous URL provider failed): nobody can be
+    // listening yet, so deliver it once the caller has had a chance to subscribe.
+    if (this.#constructed) this.dispatchEvent(event);
+    else queueMicrotask(() => this.dispatchEvent(event));
+  }
+
+  #log(line) {
+    if (this.#settings.debug) console.log("resocket:", line);
   }
 }
 

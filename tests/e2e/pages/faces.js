@@ -9,12 +9,11 @@
 //   send(text) -> 'now' | 'queued' | 'closed' | 'queue-full'
 //   close(code?, reason?), reconnect()
 //   readyState (0-3, CONNECTING while waiting between attempts, as the JS face reports it),
-//   state ('connecting' | 'open' | 'closing' | 'closed', plus 'waiting' for the Rust face),
+//   state ('connecting' | 'open' | 'closing' | 'closed' | 'waiting' | 'offline' | 'suspended'),
 //   retryCount, queuedCount
 
 const RUST_FACE = '/rust-face/resocket_rust_face.js';
-const READY_STATES = { connecting: 0, waiting: 0, open: 1, closing: 2, closed: 3 };
-const JS_STATES = ['connecting', 'open', 'closing', 'closed'];
+const READY_STATES = { connecting: 0, waiting: 0, offline: 0, suspended: 0, open: 1, closing: 2, closed: 3 };
 
 let rustModule;
 
@@ -48,7 +47,7 @@ class JsFace {
   close(code, reason) { this.socket.close(code, reason); }
   reconnect() { this.socket.reconnect(); }
   get readyState() { return this.socket.readyState; }
-  get state() { return JS_STATES[this.socket.readyState]; }
+  get state() { return this.socket.state; }
   get retryCount() { return this.socket.retryCount; }
   get queuedCount() { return this.socket.queuedCount; }
   addEventListener(...args) { this.socket.addEventListener(...args); }

@@ -7,6 +7,7 @@ import ReSocketDefault, {
   type ReSocketCloseEvent,
   type ReSocketErrorEvent,
   type ReSocketReconnectingEvent,
+  type ReSocketState,
 } from "resocket";
 import { ReSocket as WebReSocket } from "resocket/web";
 
@@ -79,7 +80,32 @@ try {
   }
 }
 
+// Request/response: a typed result, a per-call timeout and signal, the error codes.
+const rpc = new ReSocket("wss://rpc.example/", null, {
+  format: "json",
+  requestIdField: "rid",
+  requestTimeoutMs: 5000,
+  resendRequests: true,
+});
+async function add(a: number, b: number): Promise<number> {
+  try {
+    const sum: number = await rpc.request<number>({ method: "add", params: [a, b] }, {
+      timeoutMs: 1000,
+      signal: AbortSignal.timeout(2000),
+    });
+    return sum;
+  } catch (error) {
+    if (error instanceof ReSocketError && error.code === "REMOTE") console.log(error.cause);
+    else if (error instanceof ReSocketError && (error.code === "REQUEST_TIMEOUT" || error.code === "CONNECTION_LOST")) return add(a, b);
+    throw error;
+  }
+}
+const untyped: Promise<unknown> = rpc.request({ method: "echo" });
+
 const state: 0 | 1 | 2 | 3 = socket.readyState;
+const detail: ReSocketState = socket.state;
+socket.onoffline = () => console.log(detail, "waiting for the network");
+socket.addEventListener("online", (event: Event) => console.log(event.type));
 const open: 1 = ReSocket.OPEN;
 const closing: 2 = socket.CLOSING;
 const rtt: number | undefined = socket.rttMs;
@@ -108,4 +134,4 @@ fresh.reconnect();
 const sync = new ReSocket(() => "ws://127.0.0.1:8080/echo", "v1");
 sync.addEventListener("custom", { handleEvent: (event: Event) => console.log(event.type) });
 
-export { readAll, queued, state, open, closing, rtt, counts, described };
+export { readAll, queued, state, open, closing, rtt, counts, described, add, untyped };

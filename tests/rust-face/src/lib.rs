@@ -64,7 +64,7 @@ impl RustSocket {
         self.sender.reconnect();
     }
 
-    /// `Sender::state`, in lower case: `connecting`, `open`, `closing`, `waiting`, `closed`.
+    /// `Sender::state`, in lower case, as the JavaScript face's `state` names it.
     #[wasm_bindgen(getter)]
     pub fn state(&self) -> String {
         match self.sender.state() {
@@ -73,6 +73,8 @@ impl RustSocket {
             State::Closing => "closing",
             State::Waiting => "waiting",
             State::Closed => "closed",
+            State::Offline => "offline",
+            State::Suspended => "suspended",
         }
         .to_owned()
     }
@@ -116,6 +118,8 @@ fn describe(event: Event<String>) -> JsValue {
     };
     match event {
         Event::Open => set("type", "open".into()),
+        Event::Offline => set("type", "offline".into()),
+        Event::Online => set("type", "online".into()),
         Event::Message(text) => {
             set("type", "message".into());
             set("data", text.into());

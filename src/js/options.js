@@ -1,0 +1,307 @@
+// Reads the constructor's arguments (URL, protocols, options object) with the option names
+// and defaults of `reconnecting-websocket`. Every mistake is a TypeError naming the option (or
+// a SyntaxError for URLs and subprotocols, as `WebSocket` throws), before anything connects.
+
+/** The longest delay a browser timer takes (2^31 - 1 ms). */
+const MAX_TIMER_MS = 2147483647;
+/** Close codes after which no reconnect follows, unless `finalCloseCodes` says otherwise. */
+const DEFAULT_FINAL_CODES = [1002, 1003, 1007, 1008, 1009, 1010];
+/** The largest close reason the protocol allows, in bytes of UTF-8. */
+const MAX_REASON_BYTES = 123;
+
+const utf8 = new TextEncoder();
+
+/** A frame's size as `bufferedAmount` counts it: text in UTF-8 bytes. */
+export function wireSize(data) {
+  return typeof data === "string" ? utf8.encode(data).length : binarySize(data);
+}
+
+/** A message's size without encoding it: a string's length, a buffer's or Blob's bytes. */
+export function messageSize(data) {
+  return typeof data === "string" ? data.length : binarySize(data);
+}
+
+function binarySize(data) {
+  return (typeof Blob !== "undefined" && data instanceof Blob ? data.size : data?.byteLength) ?? 0;
+}
+
+/** What `WebSocket.send` takes. */
+export function isRawData(data) {
+  return (
+    typeof data === "string" ||
+    data instanceof ArrayBuffer ||
+    ArrayBuffer.isView(data) ||
+    (typeof Blob !== "undefined" && data instanceof Blob)
+  );
+}
+
+export function typeError(message) {
+  return new TypeError(`resocket: ${message}`);
+}
+
+function domError(message, name) {
+  return new DOMException(`resocket: ${message}`, name);
+}
+
+function typeName(value) {
+  if (value === null) return "null";
+  return Array.isArray(value) ? "an array" : typeof value;
+}
+
+function describe(value) {
+  if (typeof value === "number") return String(value);
+  return typeof value === "string" ? JSON.stringify(value) : typeName(value);
+}
+
+/** An error's message, for reports about failures in user code or the browser. */
+export function errorText(error) {
+  return error instanceof Error ? error.message : typeof error === "string" ? error : "unknown JavaScript error";
+}
+
+/** A WebSocket URL resolved as the browser will (relative to the page), or an error text. */
+export function checkUrl(url) {
+  const fail = (reason) => ({ error: `invalid WebSocket URL ${JSON.stringify(url)}: ${reason}` });
+  let parsed;
+  try {
+    parsed = new URL(url, globalThis.location?.href);
+  } catch {
+    return fail("not a valid URL");
+  }
+  if (!["ws:", "wss:", "http:", "https:"].includes(parsed.protocol)) {
+    return fail("the scheme must be ws:, wss:, http: or https:");
+  }
+  if (parsed.hash || url.includes("#")) return fail("WebSocket URLs cannot have a fragment (#...)");
+  return { url: parsed.href };
+}
+
+/** The error text for a list of subprotocols `WebSocket` would refuse, or undefined. */
+export function checkProtocols(protocols) {
+  for (const [index, protocol] of protocols.entries()) {
+    const fail = (reason) => `invalid subprotocol ${JSON.stringify(protocol)}: ${reason}`;
+    if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(protocol)) {
+      return fail("a subprotocol must be a non-empty token of visible ASCII without separators");
+    }
+    if (protocols.indexOf(protocol) < index) return fail("the same subprotocol is offered twice");
+  }
+  return undefined;
+}
+
+/** A URL argument (string or URL) as a string, or undefined. */
+export function urlString(value) {
+  if (typeof value === "string") return value;
+  return typeof URL !== "undefined" && value instanceof URL ? value.href : undefined;
+}
+
+/** A protocols argument as a list, or an error text. */
+export function protocolList(value) {
+  if (value === undefined || value === null) return { list: [] };
+  if (typeof value === "string") return { list: [value] };
+  if (!Array.isArray(value)) {
+    return { error: `protocols must be a string, an array of strings or a function returning one, got ${typeName(value)}` };
+  }
+  for (const item of value) {
+    if (typeof item !== "string") return { error: `every protocol must be a string, got ${typeName(item)}` };
+  }
+  return { list: value };
+}
+
+/** `close(code?, reason?)` arguments, checked as `WebSocket.close` checks them. */
+export function closeArguments(code = 1000, reason = "") {
+  if (!Number.isInteger(code) || code < 0 || code > 65535) {
+    throw domError("the close code must be 1000 or an integer from 3000 to 4999", "InvalidAccessError");
+  }
+  if (typeof reason !== "string") throw typeError("the close reason must be a string");
+  if (code !== 1000 && !(code >= 3000 && code <= 4999)) {
+    throw domError(`close code ${code} cannot be sent by a client; use 1000 or a code from 3000 to 4999`, "InvalidAccessError");
+  }
+  const bytes = utf8.encode(reason).length;
+  if (bytes > MAX_REASON_BYTES) {
+    throw domError(`close reason is ${bytes} bytes of UTF-8; the protocol allows at most ${MAX_REASON_BYTES}`, "SyntaxError");
+  }
+  return [code, reason];
+}
+
+/**
+ * Reads `(url, protocols, options)`. The URL and protocols are kept as given (functions are
+ * asked before every attempt); fixed ones are checked now.
+ */
+export function readArguments(url, protocols, options) {
+  if (!(options === undefined || options === null || (typeof options === "object"))) {
+    throw typeError(`options must be an object, got ${typeName(options)}`);
+  }
+  const field = (name) => (options === undefined || options === null ? undefined : options[name]);
+  if (typeof url !== "function") {
+    const text = urlString(url);
+    if (text === undefined) {
+      throw typeError(`the URL must be a string, a URL or a function returning one, got ${typeName(url)}`);
+    }
+    const checked = checkUrl(text);
+    if (checked.error) throw new SyntaxError(`resocket: ${checked.error}`);
+    url = checked.url;
+  }
+  if (typeof protocols !== "function") {
+    const { list, error } = protocolList(protocols);
+    if (error) throw typeError(error);
+    const refused = checkProtocols(list);
+    if (refused) throw new SyntaxError(`resocket: ${refused}`);
+    protocols = list;
+  }
+  const json = oneOf(field("format"), "format", ["raw", "json"]) === "json";
+  const settings = {
+    url,
+    protocols,
+    json,
+    heartbeat: heartbeat(field("heartbeat"), json),
+    minDelay: millis(field("minReconnectionDelay"), "minReconnectionDelay", 1000, true),
+    maxDelay: millis(field("maxReconnectionDelay"), "maxReconnectionDelay", 30000, true),
+    growFactor: number(field("reconnectionDelayGrowFactor"), "reconnectionDelayGrowFactor") ?? 2,
+    jitter: number(field("jitter"), "jitter") ?? 0.5,
+    minUptime: millis(field("minUptime"), "minUptime", 5000, true),
+    connectTimeout: millis(field("connectionTimeout"), "connectionTimeout", 5000, false),
+    maxRetries: count(field("maxRetries"), "maxRetries", 0) ?? Infinity,
+    queueCapacity: count(field("maxEnqueuedMessages"), "maxEnqueuedMessages", 1) ?? 1000,
+    maxMessageBytes: count(field("maxMessageBytes"), "maxMessageBytes", 1) ?? 16 * 1024 * 1024,
+    finalCodes: closeCodes(field("finalCloseCodes")),
+    dropOldest: oneOf(field("overflow"), "overflow", ["error", "drop-oldest"]) === "drop-oldest",
+    shouldReconnect: func(field("shouldReconnectOnClose"), "shouldReconnectOnClose"),
+    debug: boolean(field("debug"), "debug") ?? false,
+    startClosed: boolean(field("startClosed"), "startClosed") ?? false,
+    requestIdField: idField(field("requestIdField")),
+    requestTimeoutMs: millis(field("requestTimeoutMs"), "requestTimeoutMs", 10000, false),
+    resendRequests: boolean(field("resendRequests"), "resendRequests") ?? false,
+  };
+  if (!(Number.isFinite(settings.growFactor) && settings.growFactor >= 1)) {
+    throw typeError(`option \`reconnectionDelayGrowFactor\` must be a finite number of at least 1, got ${settings.growFactor}`);
+  }
+  if (!(settings.jitter >= 0 && settings.jitter <= 1)) {
+    throw typeError(`option \`jitter\` must be from 0 to 1, got ${settings.jitter}`);
+  }
+  if (settings.minDelay > settings.maxDelay) {
+    throw typeError(
+      `option \`minReconnectionDelay\` (${settings.minDelay}) must not exceed \`maxReconnectionDelay\` (${settings.maxDelay})`,
+    );
+  }
+  return settings;
+}
+
+function number(value, name) {
+  if (value === undefined) return undefined;
+  if (typeof value !== "number" || Number.isNaN(value)) {
+    throw typeError(`option \`${name}\` must be a number, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function millis(value, name, fallback, allowZero) {
+  const ms = number(value, name);
+  if (ms === undefined) return fallback;
+  const least = allowZero ? 0 : 1;
+  if (!(ms >= least && ms <= MAX_TIMER_MS)) {
+    throw typeError(`option \`${name}\` must be from ${least} to ${MAX_TIMER_MS} milliseconds, got ${ms}`);
+  }
+  return Math.round(ms);
+}
+
+/** A whole number of at least `min`, or `Infinity`. */
+function count(value, name, min) {
+  const n = number(value, name);
+  if (n === undefined || n === Infinity) return n;
+  if (!Number.isInteger(n) || n < min) {
+    throw typeError(`option \`${name}\` must be a whole number of at least ${min} (or Infinity), got ${n}`);
+  }
+  return n;
+}
+
+function boolean(value, name) {
+  if (value === undefined || typeof value === "boolean") return value;
+  throw typeError(`option \`${name}\` must be true or false, got ${typeName(value)}`);
+}
+
+function func(value, name) {
+  if (value === undefined || typeof value === "function") return value;
+  throw typeError(`option \`${name}\` must be a function, got ${typeName(value)}`);
+}
+
+function idField(value) {
+  if (value === undefined) return "id";
+  if (typeof value === "string" && value) return value;
+  throw typeError(`option \`requestIdField\` must be a non-empty string, got ${describe(value)}`);
+}
+
+/** One of `choices` (the first is the default). */
+function oneOf(value, name, choices) {
+  if (value === undefined) return choices[0];
+  if (typeof value !== "string") throw typeError(`option \`${name}\` must be a string, got ${typeName(value)}`);
+  if (!choices.includes(value)) {
+    throw typeError(`option \`${name}\` must be ${choices.map((c) => `"${c}"`).join(" or ")}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function closeCodes(value) {
+  if (value === undefined) return DEFAULT_FINAL_CODES;
+  const valid = Array.isArray(value) && value.every((code) => Number.isInteger(code) && code >= 1000 && code <= 4999);
+  if (!valid) {
+    throw typeError(`option \`finalCloseCodes\` must be an array of close codes (1000 to 4999), got ${describe(value)}`);
+  }
+  return value;
+}
+
+/** `heartbeat: { intervalMs, timeoutMs, ping?, pong? }`: the timing, the ping, the pong test. */
+function heartbeat(value, json) {
+  if (value === undefined) return undefined;
+  if (typeof value !== "object" || value === null) {
+    throw typeError(`option \`heartbeat\` must be an object { intervalMs, timeoutMs, ping?, pong? }, got ${typeName(value)}`);
+  }
+  const required = (name) => {
+    if (value[name] === undefined) throw typeError(`option \`heartbeat.${name}\` is required`);
+    return millis(value[name], `heartbeat.${name}`, 0, false);
+  };
+  const intervalMs = required("intervalMs");
+  const timeoutMs = required("timeoutMs");
+  let ping = value.ping ?? "ping";
+  if (json && value.ping !== undefined) {
+    try {
+      ping = JSON.stringify(ping);
+    } catch {
+      ping = undefined;
+    }
+    if (ping === undefined) throw typeError("option `heartbeat.ping` has no JSON form");
+  } else if (!isRawData(ping)) {
+    throw typeError(`option \`heartbeat.ping\` must be a string, ArrayBuffer, typed array or Blob, got ${typeName(ping)}`);
+  }
+  const pong = value.pong ?? "pong";
+  let isPong;
+  if (typeof pong === "string") {
+    isPong = (data) => data === pong;
+  } else if (typeof pong === "function") {
+    isPong = (data) => {
+      try {
+        return Boolean(pong(data));
+      } catch {
+        return false;
+      }
+    };
+  } else {
+    throw typeError(`option \`heartbeat.pong\` must be a string or a function, got ${typeName(pong)}`);
+  }
+  return { intervalMs, timeoutMs, ping, isPong };
+}
+
+/** `url` with credentials, query and fragment hidden, for debug lines. */
+export function redact(url) {
+  const cut = url.search(/[?#]/);
+  let visible = cut < 0 ? url : url.slice(0, cut);
+  let redacted = "";
+  const schemeEnd = visible.indexOf("://");
+  if (schemeEnd >= 0) {
+    const rest = visible.slice(schemeEnd + 3);
+    const slash = rest.indexOf("/");
+    const at = (slash < 0 ? rest : rest.slice(0, slash)).lastIndexOf("@");
+    if (at >= 0) {
+      redacted = `${visible.slice(0, schemeEnd + 3)}[redacted]@`;
+      visible = rest.slice(at + 1);
+    }
+  }
+  return redacted + visible + (cut < 0 ? "" : "?[redacted]");
+}
