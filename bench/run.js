@@ -7,6 +7,15 @@
 //   RESOCKET_BENCH_PKG=DIR   the package to measure (default pkg/)
 //   BENCH_OUT=DIR            where RESULTS.md and results.svg go (default bench/; a quick run
 //                            defaults to target/bench/ and leaves the README alone)
+//   BENCH_LIBS=a,b           only these libraries (names as in LIBS; raw is always added)
+//   BENCH_WORKLOADS=a,b      only these workloads (keys as in WORKLOADS)
+//   BENCH_PROFILE=a,b        the libraries to CPU-profile (default raw and resocket's three
+//                            faces; "none" for none)
+//   BENCH_BUILD=DIR          the bench builds (default target/bench/)
+//   BENCH_BASELINE=DIR       a bench_resocket.js + wasm built from another checkout of the
+//                            library (bench/rust/resocket), run as "resocket-rust-baseline"
+// A run with BENCH_LIBS or BENCH_WORKLOADS is partial: it measures no sizes, prints a summary
+// and writes only runs.json (under BENCH_OUT), never RESULTS.md or the README.
 
 import { spawn, execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
@@ -23,8 +32,13 @@ const QUICK = process.env.BENCH_QUICK === '1';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 1 : 5));
 const PKG = path.resolve(repoRoot, process.env.RESOCKET_BENCH_PKG ?? 'pkg');
 const BENCH = path.join(repoRoot, 'bench');
-const BUILD = path.join(repoRoot, 'target', 'bench');
+const BUILD = path.resolve(repoRoot, process.env.BENCH_BUILD ?? path.join('target', 'bench'));
+const BASELINE = process.env.BENCH_BASELINE && path.resolve(repoRoot, process.env.BENCH_BASELINE);
 const OUT = path.resolve(repoRoot, process.env.BENCH_OUT ?? (QUICK ? BUILD : BENCH));
+const listed = (name) => process.env[name]?.split(',').map((item) => item.trim()).filter(Boolean);
+const ONLY_LIBS = listed('BENCH_LIBS');
+const ONLY_WORKLOADS = listed('BENCH_WORKLOADS');
+const PARTIAL = Boolean(ONLY_LIBS || ONLY_WORKLOADS);
 const WRITE_README = OUT === BENCH;
 /** Gives up on the whole run after this long, so `make bench` always ends by itself. */
 const DEADLINE_MS = (QUICK ? 20 : 90) * 60_000;
@@ -46,13 +60,17 @@ const LIBS = [
   ['resocket-rust', 'resocket Rust API, Socket<Msg, Msg, Json>', 'Rust'],
   ['gloo-net', 'gloo-net websocket + serde_json', 'Rust'],
   ['ws_stream_wasm', 'ws_stream_wasm + serde_json', 'Rust'],
+  ...(BASELINE ? [['resocket-rust-baseline', `resocket Rust API built from ${BASELINE}`, 'Rust']] : []),
 ];
-const NAMES = LIBS.map(([name]) => name);
-const RECONNECTING = ['resocket-raw', 'resocket-json', 'partysocket', 'reconnecting-websocket', 'resocket-rust'];
-const HEARTBEAT = ['resocket-raw', 'resocket-json', 'resocket-rust'];
+for (const name of ONLY_LIBS ?? []) {
+  if (!LIBS.some(([known]) => known === name)) throw new Error(`BENCH_LIBS: no library ${name}`);
+}
+const NAMES = LIBS.map(([name]) => name).filter((name) => !ONLY_LIBS || name === 'raw' || ONLY_LIBS.includes(name));
+const RECONNECTING = ['resocket-raw', 'resocket-json', 'partysocket', 'reconnecting-websocket', 'resocket-rust'].filter((name) => NAMES.includes(name));
+const HEARTBEAT = ['resocket-raw', 'resocket-json', 'resocket-rust'].filter((name) => NAMES.includes(name));
 
 /** The workloads; `run(page, url)` returns the figure(s) of one run. */
-const WORKLOADS = [
+const ALL_WORKLOADS = [
   { key: 'small', title: `Throughput, ${P.small.toLocaleString('en')} small messages ({seq, text}) on one socket`,
     libs: NAMES, count: P.small, textLen: SMALL_TEXT, kind: 'throughput' },
   { key: 'kb', title: `Throughput, ${P.kb.toLocaleString('en')} messages of 1 KB text`,
@@ -68,6 +86,12 @@ const WORKLOADS = [
   { key: 'silence', title: 'Recovery: silent server, heartbeat 1000/1000 ms: `open` to the heartbeat close',
     libs: HEARTBEAT, kind: 'silence' },
 ];
+for (const key of ONLY_WORKLOADS ?? []) {
+  if (!ALL_WORKLOADS.some((workload) => workload.key === key)) throw new Error(`BENCH_WORKLOADS: no workload ${key}`);
+}
+const WORKLOADS = ALL_WORKLOADS.filter((workload) => !ONLY_WORKLOADS || ONLY_WORKLOADS.includes(workload.key));
+const PROFILED = listed('BENCH_PROFILE')?.filter((name) => name !== 'none')
+  ?? ['raw', 'resocket-raw', 'resocket-json', 'resocket-rust'].filter((name) => NAMES.includes(name));
 
 const deadline = setTimeout(() => {
   console.error(`[bench] gave up after ${DEADLINE_MS / 60_000} minutes`);
@@ -189,7 +213,9 @@ async function runOnce(workload, lib) {
     switch (workload.kind) {
       case 'throughput': {
         const cpuBefore = cpuSeconds(server.child.pid);
+        const threadBefore = await threadTime(page);
         const ms = await call(([u, n, len]) => window.bench.throughput(u, n, len), [url, workload.count, workload.textLen]);
+        result.pageCpu = ((await threadTime(page)) - threadBefore) / workload.count;
         result.serverCpu = (cpuSeconds(server.child.pid) - cpuBefore) / (ms / 1000);
         result.value = workload.count / (ms / 1000);
         result.ms = ms;
@@ -197,7 +223,9 @@ async function runOnce(workload, lib) {
         break;
       }
       case 'latency': {
+        const threadBefore = await threadTime(page);
         const times = await call(([u, n, len]) => window.bench.latency(u, n, len), [url, P.latency, SMALL_TEXT]);
+        result.pageCpu = ((await threadTime(page)) - threadBefore) / P.latency;
         const sorted = times.map((ms) => ms * 1000).sort((a, b) => a - b);
         result.value = quantile(sorted, 0.5);
         result.p99 = quantile(sorted, 0.99);
@@ -227,6 +255,23 @@ async function runOnce(workload, lib) {
     await context.close();
   }
 }
+
+/**
+ * CPU time the page's main thread has used so far, in microseconds (CDP `ThreadTime`): unlike
+ * wall time, it hardly moves when other processes compete for the machine's cores.
+ */
+async function threadTime(page) {
+  // One session per page: a session's counters start when it enables them.
+  if (!threadSessions.has(page)) {
+    threadSessions.set(page, page.context().newCDPSession(page).then(async (cdp) => {
+      await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
+      return cdp;
+    }));
+  }
+  const { metrics } = await (await threadSessions.get(page)).send('Performance.getMetrics');
+  return metrics.find((metric) => metric.name === 'ThreadTime').value * 1e6;
+}
+const threadSessions = new WeakMap();
 
 /** Wasm memory and JS heap of the page after workload 1, after a full garbage collection. */
 async function memory(page) {
@@ -521,9 +566,10 @@ function report({ runs, failures, native, serverCpu, sizeRows, twig, profiles, c
     const rows = workload.libs.map((lib) => {
       const r = s(key, lib);
       const bytes = key === 'kb' ? 1024 : key === 'big' ? 65_536 : null;
-      return [label(lib), fmt(r.median), bytes ? fmt((r.median * bytes) / 2 ** 20, 1) : '', `${fmt(r.ratio, 2)}x`, `${r.n}`, r.runs.map((v) => fmt(v)).join(', ')];
+      const cpu = key === 'many' ? '-' : fmt(s(key, lib, 'pageCpu').median, 1);
+      return [label(lib), fmt(r.median), bytes ? fmt((r.median * bytes) / 2 ** 20, 1) : '', `${fmt(r.ratio, 2)}x`, cpu, `${r.n}`, r.runs.map((v) => fmt(v)).join(', ')];
     });
-    out.push(`## ${workload.title}`, '', table(['library', 'messages/s (median)', key === 'kb' || key === 'big' ? 'MiB/s of text' : '', 'ratio to raw', 'runs', 'every run'], rows).replace('|  |', '| |'), '');
+    out.push(`## ${workload.title}`, '', table(['library', 'messages/s (median)', key === 'kb' || key === 'big' ? 'MiB/s of text' : '', 'ratio to raw', 'page main-thread CPU per message (us)', 'runs', 'every run'], rows).replace('|  |', '| |'), '');
     if (key === 'small') {
       out.push(`Server not the bottleneck: Node ${process.version}'s built-in WebSocket client, pipelining the same ${P.small.toLocaleString('en')} messages to the same /echo, gets **${fmt(native)} echoes/s** (median of 3), ${fmt(native / s('small', 'raw').median, 1)}x what the browser's raw WebSocket gets; and during the browser's raw-WebSocket runs the server used a median ${fmt(serverCpu * 100)}% of one core (from /proc: CPU seconds over the run's wall time), while the page's renderer and browser processes saturate theirs.`, '');
       const memRows = NAMES.map((lib) => {
@@ -539,9 +585,9 @@ function report({ runs, failures, native, serverCpu, sizeRows, twig, profiles, c
   const latencyRows = NAMES.map((lib) => {
     const r = s('latency', lib);
     const p99 = s('latency', lib, 'p99');
-    return [label(lib), fmt(r.median, 1), fmt(p99.median, 1), lib === 'raw' ? '-' : fmt(r.diff, 1), fmt(s('latency', lib, 'mean').median, 1), `${r.n}`];
+    return [label(lib), fmt(r.median, 1), fmt(p99.median, 1), lib === 'raw' ? '-' : fmt(r.diff, 1), fmt(s('latency', lib, 'mean').median, 1), fmt(s('latency', lib, 'pageCpu').median, 1), `${r.n}`];
   });
-  out.push(`## ${WORKLOADS.find((w) => w.key === 'latency').title}`, '', table(['library', 'median (us)', 'p99 (us)', 'overhead over raw, median (us)', 'mean (us)', 'runs'], latencyRows), '', 'Each run\'s median and p99 over its round trips; the table shows the median of those over the rounds. `performance.now()` has 5 us resolution here (the page is cross-origin isolated).', '');
+  out.push(`## ${WORKLOADS.find((w) => w.key === 'latency').title}`, '', table(['library', 'median (us)', 'p99 (us)', 'overhead over raw, median (us)', 'mean (us)', 'page main-thread CPU per round trip (us)', 'runs'], latencyRows), '', 'Each run\'s median and p99 over its round trips; the table shows the median of those over the rounds. `performance.now()` has 5 us resolution here (the page is cross-origin isolated). Main-thread CPU is the page\'s `ThreadTime` (CDP `Performance.getMetrics`) over the run, divided by the round trips: unlike the times, it hardly moves when other processes compete for the cores.', '');
 
   // Recovery.
   for (const key of ['reconnect', 'silence']) {
@@ -645,31 +691,76 @@ function readmeHeadline(runs, sizeRows) {
   ].join('\n');
 }
 
-async function main() {
-  const started = Date.now();
-  for (const needed of [path.join(PKG, 'web', 'resocket.js'), path.join(BUILD, 'peers.js'), path.join(BUILD, 'rust', 'resocket', 'bench_resocket.js')]) {
-    if (!existsSync(needed)) throw new Error(`${needed} is missing: run \`make bench\` (it builds what it needs)`);
-  }
-  server = await startEchoServer();
-  web = await startIsolatedServer({ '/': path.join(BENCH, 'page'), '/pkg/': PKG, '/build/': BUILD });
-  browser = await launchBrowser();
-  const chromiumVersion = browser.version();
-  console.log(`[bench] ${QUICK ? 'quick' : 'full'}: ${ROUNDS} round(s), server ${server.url}, Chromium ${chromiumVersion}`);
-
-  const sizeRows = await sizes();
-  const twig = twiggy();
-  const native = nativeRate();
-  console.log(`[bench] native Node client: ${fmt(native)} echoes/s`);
-  const { runs, failures } = await runAll();
-  const serverCpu = median((runs.small?.raw ?? []).map((r) => r.serverCpu));
+async function profileAll() {
   const profiles = [];
-  for (const lib of ['raw', 'resocket-raw', 'resocket-json', 'resocket-rust']) {
+  for (const lib of PROFILED) {
     try {
       profiles.push(await profile(lib));
     } catch (error) {
       profiles.push({ lib, error: error.message.split('\n')[0] });
     }
   }
+  return profiles;
+}
+
+/**
+ * A run of some libraries or workloads: the workloads and profiles, then a summary on stdout
+ * (per workload: median, median ratio to raw in the same round, latency overhead) and runs.json.
+ */
+async function partialRun() {
+  const { runs, failures } = await runAll();
+  const profiles = await profileAll();
+  for (const workload of WORKLOADS) {
+    console.log(`\n${workload.title}`);
+    for (const lib of workload.libs) {
+      const r = summarise(runs, workload.key, lib);
+      const extra = workload.kind === 'latency'
+        ? `median ${fmt(r.median, 1)} us, over raw ${fmt(r.diff, 1)} us, p99 ${fmt(summarise(runs, workload.key, lib, 'p99').median, 1)} us`
+        : `${fmt(r.median)} ${workload.kind === 'throughput' || workload.kind === 'many' ? 'msg/s' : 'ms'}, ${fmt(r.ratio, 3)}x raw`;
+      const cpu = summarise(runs, workload.key, lib, 'pageCpu');
+      const cpuText = cpu.n ? `; page CPU ${fmt(cpu.median, 2)} us per message, ${fmt(cpu.ratio, 3)}x raw` : '';
+      console.log(`  ${lib.padEnd(24)} ${extra}${cpuText}  (runs: ${r.runs.map((v) => fmt(v, workload.kind === 'latency' ? 1 : 0)).join(', ')})`);
+    }
+  }
+  for (const p of profiles) {
+    console.log(`\nprofile ${p.lib}: ${p.error ?? `${fmt(p.messages / (p.ms / 1000))} msg/s while profiled`}`);
+    for (const f of [...(p.origins ?? []), ...(p.functions ?? [])]) console.log(`  ${(f.share * 100).toFixed(1).padStart(5)}%  ${fmt(f.ms, 1).padStart(8)} ms  ${f.name}`);
+  }
+  mkdirSync(OUT, { recursive: true });
+  writeFileSync(path.join(OUT, 'runs.json'), JSON.stringify({ runs, failures, profiles }, null, 1));
+  if (failures.length) console.log(`\nFAILED:\n${failures.join('\n')}`);
+  console.log(`[bench] wrote ${path.relative(repoRoot, OUT)}/runs.json`);
+  return failures.length ? 1 : 0;
+}
+
+async function main() {
+  const started = Date.now();
+  const needs = (lib) => NAMES.includes(lib);
+  const needed = [
+    [needs('resocket-raw') || needs('resocket-json') || !PARTIAL, path.join(PKG, 'web', 'resocket.js')],
+    [needs('partysocket') || needs('reconnecting-websocket') || !PARTIAL, path.join(BUILD, 'peers.js')],
+    [needs('resocket-rust'), path.join(BUILD, 'rust', 'resocket', 'bench_resocket.js')],
+    [needs('gloo-net'), path.join(BUILD, 'rust', 'gloo', 'bench_gloo.js')],
+    [needs('ws_stream_wasm'), path.join(BUILD, 'rust', 'ws-stream', 'bench_ws_stream.js')],
+    [Boolean(BASELINE), path.join(BASELINE ?? '', 'bench_resocket.js')],
+  ];
+  for (const [wanted, file] of needed) {
+    if (wanted && !existsSync(file)) throw new Error(`${file} is missing: run \`make bench\` (it builds what it needs)`);
+  }
+  server = await startEchoServer();
+  web = await startIsolatedServer({ '/': path.join(BENCH, 'page'), '/pkg/': PKG, '/build/': BUILD, ...(BASELINE ? { '/baseline/': BASELINE } : {}) });
+  browser = await launchBrowser();
+  const chromiumVersion = browser.version();
+  console.log(`[bench] ${QUICK ? 'quick' : 'full'}: ${ROUNDS} round(s), server ${server.url}, Chromium ${chromiumVersion}`);
+
+  if (PARTIAL) return partialRun();
+  const sizeRows = await sizes();
+  const twig = twiggy();
+  const native = nativeRate();
+  console.log(`[bench] native Node client: ${fmt(native)} echoes/s`);
+  const { runs, failures } = await runAll();
+  const serverCpu = median((runs.small?.raw ?? []).map((r) => r.serverCpu));
+  const profiles = await profileAll();
 
   mkdirSync(OUT, { recursive: true });
   const elapsedMin = (Date.now() - started) / 60_000;

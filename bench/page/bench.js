@@ -11,6 +11,8 @@ const RUST = {
   'resocket-rust': '/build/rust/resocket/bench_resocket.js',
   'gloo-net': '/build/rust/gloo/bench_gloo.js',
   'ws_stream_wasm': '/build/rust/ws-stream/bench_ws_stream.js',
+  // Another checkout's build of bench/rust/resocket (run.js: BENCH_BASELINE).
+  'resocket-rust-baseline': '/baseline/bench_resocket.js',
 };
 
 /** The JS peers: how to make a socket, and whether it sends and delivers parsed JSON itself. */
