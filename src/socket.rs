@@ -7,7 +7,6 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use futures_channel::mpsc::{self, UnboundedReceiver};
 use futures_core::Stream;
 use futures_sink::Sink;
 use web_sys::WebSocket;
@@ -16,6 +15,10 @@ use crate::codec::{DecodeError, Decoder, Encoder, Json};
 use crate::core::{self, Input, SendError, Sent, State, close};
 use crate::driver::{Driver, Notice};
 use crate::{Config, Error};
+
+mod inbox;
+
+use inbox::{Inbox, inbox};
 
 /// What a [`Socket`] (or its [`Receiver`]) yields.
 #[derive(Debug, PartialEq)]
@@ -149,11 +152,8 @@ where
     /// Fails at once, without connecting, when an option, the URL or a subprotocol is invalid.
     pub fn open(config: Config) -> Result<Self, Error> {
         let settings = config.settings()?;
-        let (events, notices) = mpsc::unbounded();
-        let notify = Box::new(move |notice| {
-            // A dropped receiver means nobody listens any more; sending still works.
-            let _ = events.unbounded_send(notice);
-        });
+        let (postbox, notices) = inbox();
+        let notify = Box::new(move |notice| postbox.post(notice));
         let driver = Driver::new(settings, notify)?;
         if !config.start_closed {
             driver.input(Input::Connect);
@@ -393,15 +393,15 @@ impl<Out, C: Encoder<Out>> Sink<Out> for Sender<Out, C> {
 /// The stream ends once the socket and every [`Sender`] are dropped. Until then events
 /// are buffered for it, so keep polling it, or drop it if the events are of no interest.
 pub struct Receiver<In, C = Json> {
-    notices: UnboundedReceiver<Notice>,
+    notices: Inbox<Notice>,
     codec: PhantomData<fn() -> (In, C)>,
 }
 
 impl<In, C: Decoder<In>> Stream for Receiver<In, C> {
     type Item = Event<In>;
 
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Event<In>>> {
-        Pin::new(&mut self.notices).poll_next(cx).map(|notice| {
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Event<In>>> {
+        self.notices.poll_next(cx).map(|notice| {
             notice.map(|notice| match notice {
                 Notice::Message(data) => match C::decode(&data) {
                     Ok(message) => Event::Message(message),
