@@ -1,8 +1,8 @@
 //! How typed messages become WebSocket frames and back.
 //!
-//! Frames stay JavaScript values end to end: [`Json`] goes through `JSON.stringify` and
-//! `JSON.parse` in the browser, so a message's text never round-trips through Rust's UTF-8
-//! strings on its way to or from the socket.
+//! Frames are JavaScript values (`WebSocket.send` arguments, `MessageEvent.data`). [`Json`]
+//! encodes and decodes with `serde_json` in wasm: a text crosses into or out of wasm memory
+//! once, which costs less than building or reading a JavaScript object field by field.
 
 use js_sys::{ArrayBuffer, Uint8Array};
 use serde::Serialize;
@@ -49,8 +49,9 @@ impl core::fmt::Display for DecodeError {
 
 impl std::error::Error for DecodeError {}
 
-/// JSON text frames, through serde. Incoming JSON nested deeper than [`MAX_JSON_DEPTH`] is
-/// a decode error.
+/// JSON text frames, through serde and `serde_json` (so integers of any size go out exactly,
+/// and maps need keys that are strings or integers). Incoming JSON that nests a value deeper
+/// than [`MAX_JSON_DEPTH`] is a decode error.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Json;
 
@@ -66,65 +67,56 @@ pub struct Bytes;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Raw;
 
-#[wasm_bindgen]
-extern "C" {
-    // `js_sys::JSON::parse` takes a `&str`, which would copy the text into wasm and back.
-    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
-    fn json_parse(text: &JsValue) -> Result<JsValue, JsValue>;
-}
-
 impl<T: Serialize> Encoder<T> for Json {
     fn encode(value: &T) -> Result<JsValue, Error> {
-        // `json_compatible` writes maps as plain objects (not `Map`s, which stringify to `{}`)
-        // and refuses integers that a JavaScript number cannot hold exactly.
-        let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-        let js = value
-            .serialize(&serializer)
-            .map_err(|error| Error::Encode(error.to_string()))?;
-        js_sys::JSON::stringify(&js)
-            .map(JsValue::from)
-            .map_err(|error| Error::Encode(describe_js_error(&error)))
+        serde_json::to_string(value)
+            .map(|text| JsValue::from_str(&text))
+            .map_err(|error| Error::Encode(error.to_string()))
     }
 }
 
 impl<T: DeserializeOwned> Decoder<T> for Json {
     fn decode(data: &JsValue) -> Result<T, DecodeError> {
-        if !data.is_string() {
+        let Some(text) = data.as_string() else {
             return Err(DecodeError::new(
                 data,
                 "expected a JSON text frame, got a binary frame",
             ));
-        }
-        if nested_deeper_than(data, MAX_JSON_DEPTH) {
-            return Err(DecodeError::new(
-                data,
-                format!("JSON nested deeper than {MAX_JSON_DEPTH} levels"),
-            ));
-        }
-        let parsed =
-            json_parse(data).map_err(|error| DecodeError::new(data, describe_js_error(&error)))?;
-        serde_wasm_bindgen::from_value(parsed)
-            .map_err(|error| DecodeError::new(data, error.to_string()))
+        };
+        from_json(&text).map_err(|reason| DecodeError {
+            raw: Message::Text(text),
+            reason,
+        })
     }
 }
 
-/// The deepest JSON the [`Json`] decoder accepts, as `serde_json` does: deserialization
-/// recurses once per level, and on wasm32 a stack overflow is a trap that takes down every
-/// socket on the page, so a hostile server must not choose the depth.
+/// Decodes `text` as serde_json does, but to [`MAX_JSON_DEPTH`] levels.
+fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, String> {
+    let error = match serde_json::from_str(text) {
+        Ok(value) => return Ok(value),
+        Err(error) => error,
+    };
+    // Only a failed text is scanned. serde_json's own limit stops recursion one level short
+    // of MAX_JSON_DEPTH, so a text that nests exactly that deep is decoded again without it:
+    // the scan bounds the recursion.
+    if json_nested_deeper_than(text, MAX_JSON_DEPTH) {
+        return Err(format!("JSON nested deeper than {MAX_JSON_DEPTH} levels"));
+    }
+    if !json_nested_deeper_than(text, MAX_JSON_DEPTH - 1) {
+        return Err(error.to_string());
+    }
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    deserializer.disable_recursion_limit();
+    T::deserialize(&mut deserializer)
+        .and_then(|value| deserializer.end().map(|()| value))
+        .map_err(|error| error.to_string())
+}
+
+/// The deepest JSON the [`Json`] decoder reads into a value: deserialization recurses once per
+/// level, and on wasm32 a stack overflow is a trap that takes down every socket on the page,
+/// so a hostile server must not choose the depth. Deeper nesting in what the type skips
+/// (unknown fields) is read without recursion and allowed.
 pub const MAX_JSON_DEPTH: usize = 128;
-
-/// Whether a JSON text nests arrays and objects deeper than `limit`. Texts too short to do so
-/// are not read at all (nor copied into wasm); longer ones are scanned once.
-fn nested_deeper_than(text: &JsValue, limit: usize) -> bool {
-    let short = text
-        .dyn_ref::<js_sys::JsString>()
-        .is_some_and(|text| (text.length() as usize) <= limit);
-    if short {
-        return false;
-    }
-    text.as_string()
-        .is_some_and(|text| json_nested_deeper_than(&text, limit))
-}
 
 /// Whether `text` nests JSON arrays and objects deeper than `limit`, brackets inside strings
 /// ignored. It does not check that `text` is JSON: a valid JSON text is refused only for its
@@ -219,4 +211,67 @@ pub(crate) fn describe_js_error(error: &JsValue) -> String {
         .map(|error| String::from(error.message()))
         .or_else(|| error.as_string())
         .unwrap_or_else(|| "unknown JavaScript error".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+    use serde_json::Value;
+
+    use super::*;
+
+    #[derive(Deserialize, Debug, PartialEq)]
+    struct Node {
+        child: Option<Box<Node>>,
+    }
+
+    #[derive(Deserialize, Debug, PartialEq)]
+    struct Record {
+        id: u32,
+    }
+
+    fn nested_arrays(depth: usize) -> String {
+        format!("{}{}", "[".repeat(depth), "]".repeat(depth))
+    }
+
+    fn nested_nodes(depth: usize) -> String {
+        format!("{}null{}", "{\"child\":".repeat(depth), "}".repeat(depth))
+    }
+
+    #[test]
+    fn json_decodes_to_exactly_max_depth() {
+        for depth in [1, MAX_JSON_DEPTH - 1, MAX_JSON_DEPTH] {
+            let value: Value = from_json(&nested_arrays(depth)).expect("within the limit");
+            assert_eq!(value.to_string(), nested_arrays(depth));
+            from_json::<Node>(&nested_nodes(depth)).expect("within the limit");
+        }
+        for depth in [MAX_JSON_DEPTH + 1, 1000, 100_000] {
+            let error = from_json::<Value>(&nested_arrays(depth)).expect_err("too deep");
+            assert!(error.contains("nested deeper than 128"), "{error}");
+            let error = from_json::<Node>(&nested_nodes(depth)).expect_err("too deep");
+            assert!(error.contains("nested deeper than 128"), "{error}");
+        }
+    }
+
+    #[test]
+    fn deep_nesting_in_skipped_fields_is_read_without_recursion() {
+        let text = format!(r#"{{"id": 7, "extra": {}}}"#, nested_arrays(100_000));
+        assert_eq!(from_json::<Record>(&text), Ok(Record { id: 7 }));
+    }
+
+    #[test]
+    fn json_errors_say_what_serde_json_says() {
+        for (text, says) in [
+            (r#"{"id": "seven"}"#, "invalid type"),
+            (r#"{"id": 1"#, "EOF"),
+            ("", "EOF"),
+        ] {
+            let error = from_json::<Record>(text).expect_err(text);
+            assert!(error.contains(says), "{text}: {error}");
+        }
+        // Decoded again past serde_json's own limit: the whole text is still checked.
+        let at_the_limit = format!("{} 1", nested_arrays(MAX_JSON_DEPTH));
+        let error = from_json::<Value>(&at_the_limit).expect_err("trailing characters");
+        assert!(error.contains("trailing characters"), "{error}");
+    }
 }

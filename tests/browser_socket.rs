@@ -1,6 +1,7 @@
 #![cfg(target_arch = "wasm32")]
 //! The Rust API in headless Chromium against the real test server:
 //! - typed JSON round trip (struct with a nested enum), text and binary round trips;
+//! - the `Json` codec writes what serde_json writes (integers of any size, integer map keys);
 //! - a message that does not decode gives a decode-error event and the connection stays open;
 //! - invalid URLs, subprotocols, options and close codes give an `Err`, never a panic;
 //!   relative URLs resolve against the page's location;
@@ -15,7 +16,8 @@ use std::time::Duration;
 
 use browser_support::*;
 use futures_util::{SinkExt, StreamExt};
-use resocket::{Bytes, Config, Error, Event, Message, Raw, Sent, Socket, State, Text};
+use resocket::codec::{Decoder, Encoder};
+use resocket::{Bytes, Config, Error, Event, Json, Message, Raw, Sent, Socket, State, Text};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen_test::*;
 
@@ -59,6 +61,27 @@ async fn typed_json_round_trip() {
         next_event(&mut socket, 3000).await,
         Event::Message(drawing())
     );
+}
+
+#[wasm_bindgen_test]
+fn json_writes_what_serde_json_writes() {
+    use std::collections::BTreeMap;
+
+    // Integers that a JavaScript number cannot hold go out exactly, keys as strings.
+    let big = BTreeMap::from([(7_u64, u64::MAX)]);
+    let frame = <Json as Encoder<_>>::encode(&big).unwrap();
+    assert_eq!(
+        frame.as_string().as_deref(),
+        Some(r#"{"7":18446744073709551615}"#)
+    );
+    let back: BTreeMap<u64, u64> = <Json as Decoder<_>>::decode(&frame).unwrap();
+    assert_eq!(back, big);
+    // JSON has no keys but strings.
+    let tuple_keys = BTreeMap::from([((1_u8, 2_u8), 3_u8)]);
+    assert!(matches!(
+        <Json as Encoder<_>>::encode(&tuple_keys),
+        Err(Error::Encode(_))
+    ));
 }
 
 #[wasm_bindgen_test]
