@@ -2,6 +2,7 @@
 //! The Rust API in headless Chromium against the real test server:
 //! - typed JSON round trip (struct with a nested enum), text and binary round trips;
 //! - the `Json` codec writes what serde_json writes (integers of any size, integer map keys);
+//! - outgoing frames are sized in UTF-8 bytes, as `bufferedAmount` counts them;
 //! - a message that does not decode gives a decode-error event and the connection stays open;
 //! - invalid URLs, subprotocols, options and close codes give an `Err`, never a panic;
 //!   relative URLs resolve against the page's location;
@@ -17,8 +18,10 @@ use std::time::Duration;
 use browser_support::*;
 use futures_util::{SinkExt, StreamExt};
 use resocket::codec::{Decoder, Encoder};
+use resocket::core::WireSize;
 use resocket::{Bytes, Config, Error, Event, Json, Message, Raw, Sent, Socket, State, Text};
 use serde::{Deserialize, Serialize};
+use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -82,6 +85,24 @@ fn json_writes_what_serde_json_writes() {
         <Json as Encoder<_>>::encode(&tuple_keys),
         Err(Error::Encode(_))
     ));
+}
+
+#[wasm_bindgen_test]
+fn frames_are_sized_in_utf8_bytes() {
+    for (text, size) in [
+        ("", 0),
+        ("plain ascii", 11),
+        ("h\u{e9}llo", 6),
+        ("\u{7f}\u{80}", 3),
+        ("\u{1f980}", 4),
+    ] {
+        assert_eq!(JsValue::from_str(text).wire_size(), size, "{text:?}");
+    }
+    // A lone surrogate, which a Rust string cannot hold, is sent as U+FFFD.
+    let lone = JsValue::from(js_sys::JsString::from_char_code1(0xD800));
+    assert_eq!(lone.wire_size(), 3);
+    let bytes = JsValue::from(js_sys::Uint8Array::new_with_length(5));
+    assert_eq!(bytes.wire_size(), 5);
 }
 
 #[wasm_bindgen_test]
