@@ -171,7 +171,10 @@ export class ReSocket extends EventTarget {
     // Unreachable: the options were checked above against the same limits.
     if (!core) throw typeError("the options are out of range");
     this.#core = core;
-    if (!settings.startClosed) this.#start(() => this.#signal(CONNECT_NOW, 0));
+    if (!settings.startClosed) {
+      this.#noteNetwork();
+      this.#signal(CONNECT_NOW, 0);
+    }
     this.#constructed = true;
     if (this.readyState !== ReSocket.CLOSED) live.add(this);
   }
@@ -248,10 +251,9 @@ export class ReSocket extends EventTarget {
 
   reconnect(code, reason) {
     const [checkedCode, checkedReason] = closeArguments(code, reason);
-    this.#start(() => {
-      this.#core.reconnect(checkedCode, checkedReason, performance.now());
-      this.#pump();
-    });
+    this.#noteNetwork();
+    this.#core.reconnect(checkedCode, checkedReason, performance.now());
+    this.#pump();
     live.add(this);
   }
 
@@ -290,10 +292,9 @@ export class ReSocket extends EventTarget {
     };
   }
 
-  /** Starts connecting, telling the core first whether there is a network to connect over. */
-  #start(connect) {
+  /** Tells the core, before it connects, whether there is a network to connect over. */
+  #noteNetwork() {
     this.#signal(networkUp() ? ONLINE : OFFLINE, 0);
-    connect();
   }
 
   #signal(signal, conn) {
