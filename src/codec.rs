@@ -91,7 +91,7 @@ impl<T: DeserializeOwned> Decoder<T> for Json {
 }
 
 /// Decodes `text` as serde_json does, but to [`MAX_JSON_DEPTH`] levels.
-fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, String> {
+pub(crate) fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, String> {
     let error = match serde_json::from_str(text) {
         Ok(value) => return Ok(value),
         Err(error) => error,

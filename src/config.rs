@@ -111,6 +111,8 @@ pub struct Config {
     pub(crate) heartbeat: Option<Heartbeat>,
     pub(crate) should_reconnect: Option<ReconnectPredicate>,
     pub(crate) start_closed: bool,
+    pub(crate) request_id_field: String,
+    pub(crate) resend_requests: bool,
 }
 
 impl Config {
@@ -150,6 +152,8 @@ impl Config {
             heartbeat: None,
             should_reconnect: None,
             start_closed: false,
+            request_id_field: "id".to_owned(),
+            resend_requests: false,
         }
     }
 
@@ -248,6 +252,24 @@ impl Config {
     /// attempt.
     pub fn start_closed(mut self, start_closed: bool) -> Self {
         self.start_closed = start_closed;
+        self
+    }
+
+    /// The member of a request that carries its id, and of an answer that names the request
+    /// it answers (default `"id"`); see [`Socket::request`](crate::Socket::request). Pick a
+    /// member the server's other messages do not use: any incoming object whose member holds
+    /// a pending request's id is taken as its answer.
+    pub fn request_id_field(mut self, field: impl Into<String>) -> Self {
+        self.request_id_field = field.into();
+        self
+    }
+
+    /// Sends the requests of a lost connection again, same id, on the next connection while
+    /// their timeouts run, instead of failing them with
+    /// [`Error::ConnectionLost`] (default false). The server may then see a request twice:
+    /// use it for idempotent requests only.
+    pub fn resend_requests(mut self, resend: bool) -> Self {
+        self.resend_requests = resend;
         self
     }
 

@@ -1,6 +1,9 @@
 //! The one error type of the Rust API.
 
-use crate::core::{CloseCodeError, Failure, PolicyError};
+use std::time::Duration;
+
+use crate::codec::DecodeError;
+use crate::core::{CloseCodeError, Failure, PolicyError, SendError};
 
 /// Everything that can go wrong, each variant carrying the offending input.
 #[derive(Clone, Debug, PartialEq)]
@@ -23,7 +26,9 @@ pub enum Error {
     InvalidOption(PolicyError),
     /// A close code or reason that a browser may not send.
     InvalidClose(CloseCodeError),
-    /// The socket is closed (or closing): call `reconnect` before sending.
+    /// The socket is closed (or closing): call `reconnect` before sending. Also what a
+    /// request waiting for its answer fails with when the socket closes for good (`close()`, a
+    /// final close code, `max_retries` ran out, or the socket was dropped).
     Closed,
     /// The send queue is full and the overflow policy is to reject.
     QueueFull {
@@ -41,6 +46,34 @@ pub enum Error {
         size: u64,
         /// The `max_message_bytes` in force.
         limit: usize,
+    },
+    /// A request got no answer within its timeout (time spent queued included).
+    RequestTimeout {
+        /// The request's id.
+        id: u64,
+        /// The timeout it was given.
+        timeout: Duration,
+    },
+    /// The connection a request went out on was lost before its answer came. The server may or
+    /// may not have acted on it; `Config::resend_requests` sends such requests again instead.
+    ConnectionLost {
+        /// The request's id.
+        id: u64,
+    },
+    /// The server answered a request with an `error` member (other than `null`).
+    Remote {
+        /// The request's id.
+        id: u64,
+        /// The `error` member, as sent.
+        error: serde_json::Value,
+    },
+    /// The answer to a request has neither a `result` nor an `error` member, or its `result`
+    /// does not decode into the response type. The error's `raw` is the whole answer.
+    Decode {
+        /// The request's id.
+        id: u64,
+        /// The answer and what is wrong with it.
+        error: DecodeError,
     },
 }
 
@@ -68,6 +101,29 @@ impl core::fmt::Display for Error {
                 "an incoming message of size {size} exceeded max_message_bytes ({limit}) and was \
                  dropped; the connection stays open"
             ),
+            Error::RequestTimeout { id, timeout } => write!(
+                f,
+                "request {id} got no answer within {} ms; the server may still act on it",
+                timeout.as_millis()
+            ),
+            Error::ConnectionLost { id } => write!(
+                f,
+                "the connection request {id} was sent on was lost before the answer came; the \
+                 server may or may not have acted on it (resend_requests(true) sends idempotent \
+                 requests again)"
+            ),
+            Error::Remote { id, error } => {
+                write!(f, "the server answered request {id} with an error: ")?;
+                match error.get("message").and_then(serde_json::Value::as_str) {
+                    Some(message) => f.write_str(message),
+                    None => write!(f, "{error}"),
+                }
+            }
+            Error::Decode { id, error } => write!(
+                f,
+                "the answer to request {id} could not be decoded: {}",
+                error.reason
+            ),
         }
     }
 }
@@ -94,6 +150,15 @@ pub(crate) fn quoted(text: &str) -> String {
     }
     quoted.push('"');
     quoted
+}
+
+impl From<SendError> for Error {
+    fn from(error: SendError) -> Self {
+        match error {
+            SendError::Closed => Error::Closed,
+            SendError::QueueFull { capacity } => Error::QueueFull { capacity },
+        }
+    }
 }
 
 impl From<PolicyError> for Error {

@@ -48,4 +48,4 @@ pub use config::{Config, Heartbeat};
 pub use core::{Overflow, Sent, State};
 pub use error::Error;
 pub use message::Message;
-pub use socket::{Event, Receiver, Sender, Socket};
+pub use socket::{Event, Receiver, Response, Sender, Socket};

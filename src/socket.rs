@@ -9,23 +9,28 @@ use std::time::Duration;
 
 use futures_core::Stream;
 use futures_sink::Sink;
+use serde::Serialize;
 use web_sys::WebSocket;
 
 use crate::codec::{DecodeError, Decoder, Encoder, Json};
-use crate::core::{self, Input, SendError, Sent, State, close};
+use crate::core::{self, Input, Sent, State, close};
 use crate::driver::{Driver, Notice};
 use crate::{Config, Error};
 
+mod answer;
 mod inbox;
+mod requests;
 
 use inbox::{Inbox, inbox};
+use requests::Requests;
+pub use requests::Response;
 
 /// What a [`Socket`] (or its [`Receiver`]) yields.
 #[derive(Debug, PartialEq)]
 pub enum Event<In> {
     /// The connection opened; messages queued while disconnected are already sent.
     Open,
-    /// A message arrived.
+    /// A message arrived (answers to [`request`](Socket::request)s are not delivered).
     Message(In),
     /// A connection ended (once per socket, opened or not), or [`Sender::close`] ended a wait
     /// between attempts.
@@ -153,14 +158,22 @@ where
     pub fn open(config: Config) -> Result<Self, Error> {
         let settings = config.settings()?;
         let (postbox, notices) = inbox();
-        let notify = Box::new(move |notice| postbox.post(notice));
+        let requests = Requests::new(&config.request_id_field, config.resend_requests);
+        let watch = AnswerWatch(requests.clone());
+        let notify = Box::new(move |notice| {
+            if let Some(notice) = watch.0.intercept(notice) {
+                postbox.post(notice);
+            }
+        });
         let driver = Driver::new(settings, notify)?;
+        requests.attach(&driver);
         if !config.start_closed {
             driver.input(Input::Connect);
         }
         Ok(Socket {
             sender: Sender {
                 driver,
+                requests,
                 codec: PhantomData,
             },
             receiver: Receiver {
@@ -173,6 +186,27 @@ where
     /// Splits into a sender (cloneable) and a receiver, for use from different tasks.
     pub fn split(self) -> (Sender<Out, C>, Receiver<In, C>) {
         (self.sender, self.receiver)
+    }
+}
+
+/// Sees every notice the driver posts; dropped with the driver (the socket and every sender
+/// gone), it fails the requests still waiting.
+struct AnswerWatch(Rc<Requests>);
+
+impl Drop for AnswerWatch {
+    fn drop(&mut self) {
+        self.0.fail_all(&Error::Closed);
+    }
+}
+
+impl<Out, In> Socket<Out, In, Json> {
+    /// Sends `request` with a fresh id and waits for the answer; see [`Sender::request`].
+    pub fn request<Req, Resp>(&self, request: &Req, timeout: Duration) -> Response<Resp>
+    where
+        Req: Serialize + ?Sized,
+        Resp: serde::de::DeserializeOwned,
+    {
+        self.sender.request(request, timeout)
     }
 }
 
@@ -269,6 +303,7 @@ impl<Out, In, C: Encoder<Out>> Sink<Out> for Socket<Out, In, C> {
 /// The sending and controlling half of a [`Socket`]. Clones share one connection.
 pub struct Sender<Out, C = Json> {
     driver: Rc<Driver>,
+    requests: Rc<Requests>,
     codec: PhantomData<fn(&Out) -> C>,
 }
 
@@ -276,6 +311,7 @@ impl<Out, C> Clone for Sender<Out, C> {
     fn clone(&self) -> Self {
         Sender {
             driver: self.driver.clone(),
+            requests: self.requests.clone(),
             codec: PhantomData,
         }
     }
@@ -290,10 +326,69 @@ impl<Out, C: Encoder<Out>> Sender<Out, C> {
         let frame = C::encode(message)?;
         self.driver
             .send(frame)
-            .map_err(|rejected| match rejected.error {
-                SendError::Closed => Error::Closed,
-                SendError::QueueFull { capacity } => Error::QueueFull { capacity },
-            })
+            .map_err(|rejected| rejected.error.into())
+    }
+}
+
+impl<Out> Sender<Out, Json> {
+    /// Sends `request` with a fresh id and returns the future of its answer: the incoming
+    /// message whose id member holds the same id.
+    ///
+    /// The id is a counter per socket (1, 2, ...) set in the member named by
+    /// [`Config::request_id_field`] (default `"id"`), so `request` must serialize to a JSON
+    /// object; an id member it has is replaced. Answers are taken out of the message stream
+    /// as they arrive, whether or not the stream is read; messages with other ids pass
+    /// through as messages. An answer with an `error` member (other than `null`) is
+    /// [`Error::Remote`]; otherwise its `result` member is decoded into `Resp`; an answer with
+    /// neither, or a `result` that is not a `Resp`, is [`Error::Decode`].
+    ///
+    /// The request is sent now, or queued like [`send`](Self::send) while disconnected (it
+    /// counts against the queue), when `request` is called; `timeout` (at most 2^31 - 1 ms,
+    /// about 24.8 days; longer ones wait that long) covers the wait in the queue too. The
+    /// future fails with:
+    ///
+    /// - [`Error::RequestTimeout`]: no answer within `timeout`;
+    /// - [`Error::ConnectionLost`]: the connection it went out on was lost (the server may or
+    ///   may not have acted on it); with [`Config::resend_requests`] it is sent again, same
+    ///   id, on the next connection instead;
+    /// - [`Error::Closed`]: the socket was closed, or closed for good (`close()`, a final close
+    ///   code, `max_retries` ran out, the socket dropped) while the request waited;
+    /// - [`Error::Remote`] / [`Error::Decode`]: the answer was an error / did not decode;
+    /// - [`Error::QueueFull`]: the queue was full while disconnected;
+    /// - [`Error::Encode`]: `request` does not serialize to a JSON object.
+    ///
+    /// Dropping the future forgets the request. The ids of the last 1024 requests that ended
+    /// without an answer (timed out, failed, forgotten) or were sent twice are remembered, so
+    /// a late answer is dropped rather than delivered as a message.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use resocket::{Config, Error, Socket};
+    /// use serde::Serialize;
+    ///
+    /// #[derive(Serialize)]
+    /// struct Call<'a> { method: &'a str, params: (i64, i64) }
+    ///
+    /// # async fn run() -> Result<(), Error> {
+    /// let socket: Socket<Call, serde_json::Value> =
+    ///     Socket::open(Config::new("wss://example.com/rpc"))?;
+    /// // Sends {"id":1,"method":"add","params":[2,3]}; the server answers {"id":1,"result":5}.
+    /// let add = Call { method: "add", params: (2, 3) };
+    /// match socket.request::<_, i64>(&add, Duration::from_secs(2)).await {
+    ///     Ok(sum) => println!("2 + 3 = {sum}"),
+    ///     Err(Error::Remote { error, .. }) => println!("the server said no: {error}"),
+    ///     Err(Error::RequestTimeout { .. } | Error::ConnectionLost { .. }) => println!("later"),
+    ///     Err(other) => return Err(other),
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn request<Req, Resp>(&self, request: &Req, timeout: Duration) -> Response<Resp>
+    where
+        Req: Serialize + ?Sized,
+        Resp: serde::de::DeserializeOwned,
+    {
+        self.requests.start(request, timeout)
     }
 }
 

@@ -62,6 +62,14 @@ where
     }
 }
 
+/// The output of `future`, failing the test if it takes longer than `ms`.
+pub async fn within<F: std::future::Future + Unpin>(ms: u32, future: F) -> F::Output {
+    match select(future, TimeoutFuture::new(ms)).await {
+        Either::Left((output, _)) => output,
+        Either::Right(_) => panic!("not done within {ms} ms"),
+    }
+}
+
 /// Asserts that no event arrives for `ms`.
 pub async fn expect_quiet<T, S>(events: &mut S, ms: u32)
 where
