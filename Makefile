@@ -21,6 +21,9 @@ lint: setup
 	cargo fmt --manifest-path fuzz/Cargo.toml --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p resocket -p resocket-npm-core -p resocket-rust-face --all-targets --target wasm32-unknown-unknown -- -D warnings
+	# The core alone, as the npm package's engine builds it (without the `browser` feature).
+	cargo clippy -p resocket --no-default-features --lib -- -D warnings
+	cargo clippy -p resocket-npm-core --target wasm32-unknown-unknown -- -D warnings
 
 test-native:
 	cargo test --workspace

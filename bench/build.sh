@@ -34,9 +34,8 @@ done
 echo "[bench] the package's engine with its names kept, for twiggy"
 source scripts/nightly.sh
 build_engine
-wasm-bindgen --keep-debug --target web --out-name resocket_core --out-dir "$out/resocket-named" \
-  --no-typescript "$ENGINE_WASM"
-wasm_opt -g "$out/resocket-named/resocket_core_bg.wasm" -o "$out/resocket-named/resocket_core_bg.wasm"
+mkdir -p "$out/resocket-named"
+wasm_opt -g "$ENGINE_WASM" -o "$out/resocket-named/resocket_core.wasm"
 
 bench/node_modules/.bin/esbuild bench/page/peers.js --bundle --minify --format=esm \
   --log-level=warning --outfile="$out/peers.js"

@@ -384,7 +384,7 @@ function shortUrl(url) {
 function originOf(url, functionName) {
   if (!url) return functionName.startsWith('(') ? functionName : 'native / V8 builtins';
   if (url.startsWith('wasm://')) return 'wasm';
-  if (url.includes('/pkg/web/resocket_core')) return 'wasm-bindgen glue (resocket_core.js)';
+  if (url.includes('/pkg/web/core.js')) return 'engine wrapper (core.js)';
   if (url.includes('/pkg/web/resocket.js')) return 'JS wrapper (resocket.js)';
   if (url.includes('/build/rust/')) return 'wasm-bindgen glue (bench crate)';
   if (url.includes('bench.js')) return 'bench page (send loop, JSON, checks)';
@@ -396,12 +396,17 @@ function originOf(url, functionName) {
 
 const gz = (bytes) => gzipSync(bytes, { level: 9 }).length;
 
+/** The minified bundle of `entry`; `parts` holds each module's minified bytes in it. */
 async function minified(entry, plugins = []) {
   const result = await esbuild.build({
     entryPoints: [entry], bundle: true, minify: true, format: 'esm', write: false,
-    absWorkingDir: BENCH, logLevel: 'silent', plugins, external: ['*.wasm'],
+    absWorkingDir: BENCH, logLevel: 'silent', plugins, external: ['*.wasm'], metafile: true,
   });
-  return Buffer.from(result.outputFiles[0].contents);
+  const bundle = Buffer.from(result.outputFiles[0].contents);
+  const [output] = Object.values(result.metafile.outputs);
+  const name = (file) => (file.startsWith('size/') ? `the entry (bench/${file})` : path.basename(file));
+  bundle.parts = Object.entries(output.inputs).map(([file, { bytesInOutput }]) => [name(file), bytesInOutput]);
+  return bundle;
 }
 
 async function sizes() {
@@ -410,19 +415,14 @@ async function sizes() {
     name: 'resocket-package',
     setup(build) {
       build.onResolve({ filter: /^resocket$/ }, () => ({ path: path.join(dir, 'resocket.js') }));
-      build.onResolve({ filter: /^resocket\/resocket_core_bg\.js$/ }, () => {
-        // The web build has no separate glue module: its resocket_core.js holds the shims.
-        const bg = path.join(dir, 'resocket_core_bg.js');
-        return { path: existsSync(bg) ? bg : path.join(dir, 'resocket_core.js') };
-      });
     },
   });
   const bundlerJs = await minified(path.join(BENCH, 'size', 'resocket.js'), [resocketPlugin(PKG)]);
-  const bundlerWasm = readFileSync(path.join(PKG, 'resocket_core_bg.wasm'));
-  rows.push({ lib: 'resocket (npm package, bundler build)', what: 'wasm + glue + wrapper', js: gz(bundlerJs), wasm: gz(bundlerWasm), wasmRaw: bundlerWasm.length, jsMin: bundlerJs.length });
+  const bundlerWasm = readFileSync(path.join(PKG, 'resocket_core.wasm'));
+  rows.push({ lib: 'resocket (npm package, bundler build)', what: 'wasm + JS', js: gz(bundlerJs), wasm: gz(bundlerWasm), wasmRaw: bundlerWasm.length, jsMin: bundlerJs.length, jsParts: bundlerJs.parts });
   const webJs = await minified(path.join(BENCH, 'size', 'resocket.js'), [resocketPlugin(path.join(PKG, 'web'))]);
-  const webWasm = readFileSync(path.join(PKG, 'web', 'resocket_core_bg.wasm'));
-  rows.push({ lib: 'resocket (npm package, web build)', what: 'wasm + glue + wrapper', js: gz(webJs), wasm: gz(webWasm), wasmRaw: webWasm.length, jsMin: webJs.length });
+  const webWasm = readFileSync(path.join(PKG, 'web', 'resocket_core.wasm'));
+  rows.push({ lib: 'resocket (npm package, web build)', what: 'wasm + JS', js: gz(webJs), wasm: gz(webWasm), wasmRaw: webWasm.length, jsMin: webJs.length });
   for (const lib of ['partysocket', 'reconnecting-websocket', 'socket.io-client']) {
     const js = await minified(path.join(BENCH, 'size', `${lib}.js`));
     rows.push({ lib, what: 'esbuild bundle', js: gz(js), wasm: 0, jsMin: js.length });
@@ -438,7 +438,7 @@ async function sizes() {
 
 /** twiggy's item list of the named build, grouped by crate and listed by largest items. */
 function twiggy() {
-  const file = path.join(BUILD, 'resocket-named', 'resocket_core_bg.wasm');
+  const file = path.join(BUILD, 'resocket-named', 'resocket_core.wasm');
   const csv = execFileSync('twiggy', ['top', '--format', 'csv', file], { encoding: 'utf8', maxBuffer: 64 << 20 });
   const items = csv.trim().split('\n').slice(1).map(parseCsvLine)
     .map(([name, size]) => ({ name, size: Number(size) }))
@@ -485,7 +485,7 @@ function groupOf(name) {
     }
     return crate[1];
   }
-  if (/^[a-z_]+$/.test(name)) return 'resocket exports (#[wasm_bindgen] entry points)';
+  if (/^[a-z_]+$/.test(name)) return 'engine exports (npm-core entry points)';
   return 'other / unnamed';
 }
 
@@ -554,7 +554,7 @@ function report({ runs, failures, native, serverCpu, sizeRows, twig, profiles, c
     ['Rust typed API throughput above gloo-net + serde_json', `${fmt(t.rust.median)} vs ${fmt(t.gloo.median)} msg/s`, verdict(Number.isFinite(t.rust.median + t.gloo.median) ? t.rust.median > t.gloo.median : undefined)],
     ['Rust typed API throughput above ws_stream_wasm + serde_json', `${fmt(t.rust.median)} vs ${fmt(t.wss.median)} msg/s`, verdict(Number.isFinite(t.rust.median + t.wss.median) ? t.rust.median > t.wss.median : undefined)],
     ...['resocket-raw', 'resocket-json', 'resocket-rust'].map((lib) => [`Latency overhead over raw < 20 us median (${lib})`, `${fmt(lat(lib).diff, 1)} us`, verdict(Number.isFinite(lat(lib).diff) ? lat(lib).diff < 20 : undefined)]),
-    ['npm package payload (wasm + glue + wrapper, min+gzip) <= 12 KB', kb(npm.total), verdict(npm.total <= 12 * 1024)],
+    ['npm package payload (wasm + JS, min+gzip) <= 12 KB', kb(npm.total), verdict(npm.total <= 12 * 1024)],
     ['npm package payload below socket.io-client', `${kb(npm.total)} vs ${kb(sio.total)}`, verdict(npm.total < sio.total)],
   ];
   out.push('## Targets', '', table(['target', 'measured', 'verdict'], targets), '');
@@ -600,13 +600,16 @@ function report({ runs, failures, native, serverCpu, sizeRows, twig, profiles, c
   // Sizes.
   const sizeTable = sizeRows.map((row) => [row.lib, row.what, kb(row.js), row.wasm ? kb(row.wasm) : '-', `**${kb(row.total)}**`, `${kb(row.jsMin)}${row.wasmRaw ? ` + ${kb(row.wasmRaw)}` : ''}`]);
   out.push('## Size: what a user ships, minified + gzip (level 9)', '', table(['library', 'what', 'JS min+gz', 'wasm gz', 'total', 'uncompressed (JS min + wasm)'], sizeTable), '');
-  out.push('JS peers: an esbuild bundle (minified, ESM) of an entry that imports what a user imports and opens one socket (bench/size/). resocket: the same for `import { ReSocket } from "resocket"` (wrapper + wasm-bindgen glue), plus the package\'s wasm as it ships (wasm-opt -Oz by scripts/package.sh). The Rust peers are the bench crates (bench/rust/): their wasm (wasm-opt -Oz) + glue, workloads included; all three carry serde_json (resocket\'s `Json` codec uses it too).', '');
+  out.push('JS peers: an esbuild bundle (minified, ESM) of an entry that imports what a user imports and opens one socket (bench/size/). resocket: the same for `import { ReSocket } from "resocket"` (the package's JavaScript), plus the package\'s wasm as it ships (wasm-opt -Oz by scripts/package.sh). The Rust peers are the bench crates (bench/rust/): their wasm (wasm-opt -Oz) + glue, workloads included; all three carry serde_json (resocket\'s `Json` codec uses it too).', '');
 
   out.push('### Where the bytes of resocket\'s wasm go (twiggy)', '');
   out.push(`\`twiggy top\` of the library built exactly as the package (release, opt-level "z", LTO, wasm-opt -Oz) but with its function names kept (-g): ${fmt(twig.total)} bytes of code and data without the names section (${fmt(twig.namesBytes)} bytes, not shipped). The package's wasm is ${fmt(npm.wasmRaw)} bytes, ${kb(npm.wasm)} gzipped; the gzip column below spreads that over the groups by their share of the raw bytes (an estimate: gzip does not compress every part alike).`, '');
   out.push(table(['group', 'bytes', 'share', '~ gzip'], twig.groups.map(([name, bytes]) => [name, fmt(bytes), `${fmt((100 * bytes) / twig.total, 1)}%`, kb((npm.wasm * bytes) / twig.total)])), '');
   out.push('Largest items:', '', table(['item', 'bytes', 'share'], twig.top.map((item) => [`\`${item.name.replace(/\|/g, '\\|').slice(0, 110)}\``, fmt(item.size), `${fmt((100 * item.size) / twig.total, 1)}%`])), '');
-  out.push(`The JS side: the wrapper (src/js/resocket.js) and the wasm-bindgen glue minify to ${kb(npm.jsMin)}, ${kb(npm.js)} gzipped.`, '');
+  out.push(`### Where the bytes of resocket's JavaScript go`, '');
+  out.push(`The package's modules (src/js/) minify to ${kb(npm.jsMin)}, ${kb(npm.js)} gzipped; by module, minified, with the gzipped size spread by share (an estimate, as above):`, '');
+  const jsParts = npm.jsParts.filter(([, bytes]) => bytes > 0).sort((a, b) => b[1] - a[1]);
+  out.push(table(['module', 'minified', 'share', '~ gzip'], jsParts.map(([file, bytes]) => [file, fmt(bytes), `${fmt((100 * bytes) / npm.jsMin, 1)}%`, kb((npm.js * bytes) / npm.jsMin)])), '');
 
   // Profiles.
   out.push('## Where the time goes: CPU profiles of one throughput run', '');

@@ -119,7 +119,7 @@ where that ran it" \
 
 start_server ws
 ws_url=$url
-tls_suites=${RESOCKET_BROWSER_TLS_SUITES:---test browser_socket --test browser_recovery --test browser_worker --test browser_hostile}
+tls_suites=${RESOCKET_BROWSER_TLS_SUITES:---test browser_socket --test browser_recovery --test browser_worker --test browser_hostile --test browser_request}
 if [ "$tls_suites" != none ]; then
   start_server wss --tls
   wss_url=$url
@@ -129,7 +129,7 @@ fi
 export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-300}"
 status=0
 run_pass ws "$ws_url" \
-  "${RESOCKET_BROWSER_SUITES:---test browser_socket --test browser_recovery --test browser_worker --test browser_hostile --test browser_network}" \
+  "${RESOCKET_BROWSER_SUITES:---test browser_socket --test browser_recovery --test browser_worker --test browser_hostile --test browser_network --test browser_request}" \
   || status=$?
 if [ "$tls_suites" != none ]; then
   run_pass wss "$wss_url" "$tls_suites" || status=$?

@@ -1,37 +1,31 @@
 #!/usr/bin/env bash
 # Builds the npm package into pkg/: the bundler build at its root (what `import "resocket"`
-# gets) and the web build in pkg/web/ (for a plain <script type="module">), each with the
-# hand-written JavaScript and types from src/js/ in front of the engine's wasm-bindgen glue.
-# The engine is npm-core/, built by scripts/nightly.sh's build_engine. Needs scripts/setup.sh
-# (the pinned nightly toolchain, the wasm-bindgen CLI, and binaryen's wasm-opt from
-# node_modules).
+# gets) and the web build in pkg/web/ (for a plain <script type="module">), each the
+# hand-written JavaScript and types from src/js/ and the engine's wasm, which imports nothing
+# and needs no generated glue. The engine is npm-core/, built by scripts/nightly.sh's
+# build_engine. Needs scripts/setup.sh (the pinned nightly toolchain, and binaryen's wasm-opt
+# from node_modules).
 #   RESOCKET_PKG_OUT=DIR   builds into DIR instead of pkg/ (for side-by-side builds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/nightly.sh
 
 pkg=${RESOCKET_PKG_OUT:-pkg}
-build=target/pkg-build-$(basename "$pkg")
-rm -rf "$build" "$pkg"
-build_engine
-for target in bundler web; do
-  wasm-bindgen --target "$target" --out-name resocket_core --out-dir "$build/$target" --no-typescript "$ENGINE_WASM"
-done
-
+rm -rf "$pkg"
 mkdir -p "$pkg"/web
-cp "$build"/bundler/resocket_core* "$pkg"/
-cp "$build"/web/resocket_core* "$pkg"/web/
-# --converge repeats -Oz while it still shrinks; the producers and target-features sections
-# are metadata nothing reads at run time.
-for wasm in "$pkg"/resocket_core_bg.wasm "$pkg"/web/resocket_core_bg.wasm; do
-  node_modules/.bin/wasm-opt -Oz --converge --strip-producers --strip-target-features \
-    --enable-bulk-memory --enable-reference-types --enable-nontrapping-float-to-int \
-    --enable-sign-ext --enable-multivalue --enable-mutable-globals "$wasm" -o "$wasm"
+build_engine
+# --converge repeats -Oz while it still shrinks; the names, producers and target-features
+# sections are metadata nothing reads at run time.
+node_modules/.bin/wasm-opt -Oz --converge --strip-debug --strip-producers --strip-target-features \
+  --enable-bulk-memory --enable-reference-types --enable-nontrapping-float-to-int \
+  --enable-sign-ext --enable-multivalue --enable-mutable-globals "$ENGINE_WASM" -o "$pkg"/resocket_core.wasm
+cp "$pkg"/resocket_core.wasm "$pkg"/web/
+for dir in "$pkg" "$pkg"/web; do
+  cp src/js/resocket.js src/js/options.js src/js/request.js src/js/core.js "$dir"/
 done
-cp src/js/resocket.js src/js/options.js src/js/request.js "$pkg"/
-cp src/js/options.js src/js/request.js "$pkg"/web/
-sed 's|^// @init:.*$|await wasm.default();|' src/js/resocket.js >"$pkg"/web/resocket.js
-grep -q '^await wasm.default();$' "$pkg"/web/resocket.js || { echo "the @init line is missing in src/js/resocket.js" >&2; exit 1; }
+# The one difference between the builds: how the engine's wasm is loaded.
+cp src/js/engine.js "$pkg"/engine.js
+cp src/js/engine-web.js "$pkg"/web/engine.js
 cp src/js/resocket.d.ts "$pkg"/resocket.d.ts
 cp src/js/resocket.d.ts "$pkg"/web/resocket.d.ts
 cp README.md LICENSE-MIT LICENSE-APACHE "$pkg"/
@@ -61,16 +55,17 @@ const manifest = {
     "options.js",
     "request.js",
     "resocket.d.ts",
-    "resocket_core.js",
-    "resocket_core_bg.js",
-    "resocket_core_bg.wasm",
+    "core.js",
+    "engine.js",
+    "resocket_core.wasm",
     "web/",
     "README.md",
     "LICENSE-MIT",
     "LICENSE-APACHE",
   ],
-  // The bundler glue wires up the wasm module when it is first imported.
-  sideEffects: ["./resocket.js", "./resocket_core.js", "./web/resocket.js"],
+  // resocket.js listens to the page's network and lifecycle events when first imported, and
+  // the engine modules load the wasm.
+  sideEffects: ["./resocket.js", "./engine.js", "./web/resocket.js", "./web/engine.js"],
 };
 writeFileSync(`${process.env.PKG_OUT}/package.json`, JSON.stringify(manifest, null, 2) + "\n");
 NODE

@@ -31,21 +31,34 @@
 //! ```
 //!
 //! The connection logic lives in [`core`], a sans-IO state machine with no browser
-//! dependency; the browser glue only carries out its decisions.
+//! dependency; the browser glue only carries out its decisions. The `browser` feature (on by
+//! default) is everything else: without it the crate is [`core`] alone, with no dependencies.
 #![deny(missing_docs)]
 
+#[cfg(feature = "browser")]
 pub mod codec;
+#[cfg(feature = "browser")]
 mod config;
 pub mod core;
+#[cfg(feature = "browser")]
 mod driver;
+#[cfg(feature = "browser")]
 mod error;
+#[cfg(feature = "browser")]
 mod message;
+#[cfg(feature = "browser")]
 mod socket;
+#[cfg(feature = "browser")]
 mod target;
 
+#[cfg(feature = "browser")]
 pub use codec::{Bytes, DecodeError, Json, Raw, Text};
+#[cfg(feature = "browser")]
 pub use config::{Config, Heartbeat};
 pub use core::{Overflow, Sent, State};
+#[cfg(feature = "browser")]
 pub use error::Error;
+#[cfg(feature = "browser")]
 pub use message::Message;
+#[cfg(feature = "browser")]
 pub use socket::{Event, Receiver, Response, Sender, Socket};

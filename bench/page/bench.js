@@ -41,7 +41,7 @@ async function jsPeer(name) {
         json: format === 'json',
         reconnectOptions: { ...reconnectOptions, jitter: 0 },
         heartbeat: { connectionTimeout, heartbeat: { intervalMs: 1000, timeoutMs: 1000 } },
-        core: '/pkg/web/resocket_core.js',
+        engine: '/pkg/web/engine.js',
       };
     }
     default:
@@ -187,9 +187,9 @@ async function load() {
     };
   }
   const peer = await jsPeer(lib);
-  // The glue's init hands back the instance it already made: its memory is the library's.
-  const exports = peer.core ? await (await import(peer.core)).default() : undefined;
-  return { ...jsWorkloads(peer), wasmMemory: () => exports?.memory.buffer.byteLength ?? 0 };
+  // The package's engine module is the instance resocket.js runs on: its memory is the library's.
+  const engine = peer.engine ? (await import(peer.engine)).engine : undefined;
+  return { ...jsWorkloads(peer), wasmMemory: () => engine?.memory.buffer.byteLength ?? 0 };
 }
 
 window.bench = await load();

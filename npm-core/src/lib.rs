@@ -1,33 +1,47 @@
 //! The npm package's engine: resocket's connection core behind a small numeric interface.
 //!
-//! The package's JavaScript (`src/js/resocket.js`) owns every browser object: the
-//! `WebSocket` and its handlers, the timers, the options object, the listeners. It tells the
-//! engine what happened (`signal`, `closed`, `send`, ...) and then asks what to do (`poll`)
-//! until nothing is left. Every decision (backoff, heartbeat, queue, close codes, what to send
-//! again after a drop) is the same core the Rust API runs on.
+//! The package's JavaScript (`src/js/resocket.js`, through `src/js/core.js`) owns every browser
+//! object: the `WebSocket` and its handlers, the timers, the options object, the listeners,
+//! the messages themselves. It tells the engine what happened (`signal`, `closed`, `send`, ...)
+//! and then asks what to do (`poll`) until nothing is left. Every decision (backoff, heartbeat,
+//! queue, close codes, what to send again after a drop) is the same core the Rust API runs on.
 //!
 //! The split is what keeps the package small: the wasm holds only the core's decisions, so no
-//! web-sys shims, closures, futures executor or string formatting ship in it. Frames cross as
-//! the JavaScript values they are and are never copied into wasm memory.
+//! web-sys shims, closures, futures executor or string formatting ship in it. The module
+//! imports nothing and exports plain functions of numbers, so it needs no generated glue:
+//! - a socket's core is a handle (a slot number, from 1);
+//! - a message is an id the JavaScript gives it plus its size; the JavaScript keeps the
+//!   message and lets it go once `oldest` says no core holds it;
+//! - text (close reasons, failure details, the final close codes) crosses through one staging
+//!   buffer: `stage(len)` makes room for the JavaScript to write into, `staged()` is where
+//!   `text` left its answer;
+//! - flags are numbers (0 is false) and close codes 32-bit numbers the JavaScript has checked,
+//!   so no value JavaScript can pass is out of range for the parameter's type.
+//!
+//! Only built for wasm32: natively, its unmangled exports (`free`, `read`, `close`, ...) would
+//! take the C library's names.
+#![cfg(target_arch = "wasm32")]
+
+use std::cell::RefCell;
 
 use resocket::core::{
     ConnId, Event, Failure, HeartbeatTiming, Input, Machine, Output, Overflow, Policy, SendError,
     Sent, State, Timer, WireSize,
 };
-use wasm_bindgen::prelude::*;
 
-#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[cfg(not(target_feature = "atomics"))]
 #[global_allocator]
 // SAFETY: the package is built without the `atomics` target feature, so the module has one
 // thread and the allocator is never entered twice at once.
 static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
     unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
 
-/// An outgoing message: the JavaScript value to hand to `WebSocket.send`, and its size as
-/// `bufferedAmount` counts it (measured in JavaScript, where the value is).
-#[derive(Clone)]
+/// An outgoing message: the id under which the JavaScript keeps it, and its size as
+/// `bufferedAmount` counts it (measured in JavaScript, where the message is). Ids grow with
+/// every message, up to 2^53, which no socket reaches.
+#[derive(Clone, Copy)]
 struct Frame {
-    data: JsValue,
+    id: f64,
     size: u32,
 }
 
@@ -48,7 +62,7 @@ enum Op {
     ResolveUrl = 1,
     /// Create the socket for attempt `arg(0)` from what was resolved.
     Connect = 2,
-    /// `WebSocket.send(frame())`.
+    /// `WebSocket.send` the message `frame()`.
     Transmit = 3,
     /// Send the heartbeat ping.
     Ping = 4,
@@ -109,172 +123,305 @@ enum Figure {
     RttMs = 4,
 }
 
-/// One reconnecting socket's decisions.
-#[wasm_bindgen]
-pub struct Core {
+/// One reconnecting socket's decisions, and the operands of the last `poll`.
+struct Core {
     machine: Machine<Frame>,
     args: [f64; 5],
     text: String,
-    frame: Option<JsValue>,
+    frame: f64,
 }
 
-#[wasm_bindgen]
+thread_local! {
+    /// The live cores; a handle is its slot's index plus one. The module has one thread and
+    /// never calls out, so no borrow is ever taken twice.
+    static CORES: RefCell<Vec<Option<Core>>> = const { RefCell::new(Vec::new()) };
+    /// Text on its way in or out (see the module's documentation).
+    static STAGE: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` on the core of `handle`; an unknown handle does nothing and answers the default.
+fn with_core<R: Default>(handle: u32, f: impl FnOnce(&mut Core) -> R) -> R {
+    CORES.with_borrow_mut(|cores| {
+        let slot = (handle as usize).wrapping_sub(1);
+        cores
+            .get_mut(slot)
+            .and_then(Option::as_mut)
+            .map(f)
+            .unwrap_or_default()
+    })
+}
+
+/// Feeds `input` to the core of `handle` at time `now`.
+fn handle_input(handle: u32, input: Input, now: f64) {
+    with_core(handle, |core| core.machine.handle(input, now));
+}
+
+/// The staged text, taken (invalid UTF-8, which `TextEncoder` never writes, reads as empty).
+fn staged_text() -> String {
+    String::from_utf8(STAGE.take()).unwrap_or_default()
+}
+
+/// Makes room for `len` bytes of text in the staging buffer and returns where to write them.
+#[unsafe(no_mangle)]
+pub extern "C" fn stage(len: usize) -> *mut u8 {
+    STAGE.with_borrow_mut(|stage| {
+        stage.clear();
+        stage.resize(len, 0);
+        stage.as_mut_ptr()
+    })
+}
+
+/// Where `text` left its answer.
+#[unsafe(no_mangle)]
+pub extern "C" fn staged() -> *const u8 {
+    STAGE.with_borrow(|stage| stage.as_ptr())
+}
+
+/// A core with the given policy, already checked by the JavaScript (which names the options
+/// in its errors), and the final close codes staged as 16-bit little-endian numbers;
+/// `max_retries` and `queue_capacity` may be infinite, and a zero `heartbeat_interval_ms` turns
+/// the heartbeat off. Returns its handle, or 0 if the core refuses the policy anyway.
+#[allow(clippy::too_many_arguments)]
+#[unsafe(no_mangle)]
+pub extern "C" fn create(
+    min_delay_ms: f64,
+    max_delay_ms: f64,
+    grow_factor: f64,
+    jitter: f64,
+    min_uptime_ms: f64,
+    connect_timeout_ms: f64,
+    max_retries: f64,
+    queue_capacity: f64,
+    drop_oldest: u32,
+    heartbeat_interval_ms: f64,
+    heartbeat_timeout_ms: f64,
+    ping_size: f64,
+    seed: f64,
+) -> u32 {
+    let mut policy = Policy::default();
+    policy.backoff.min_delay_ms = min_delay_ms as u32;
+    policy.backoff.max_delay_ms = max_delay_ms as u32;
+    policy.backoff.grow_factor = grow_factor;
+    policy.backoff.jitter = jitter;
+    policy.min_uptime_ms = min_uptime_ms as u32;
+    policy.connect_timeout_ms = connect_timeout_ms as u32;
+    policy.max_retries = max_retries.is_finite().then_some(max_retries as u32);
+    policy.queue_capacity = queue_capacity as usize;
+    policy.overflow = if drop_oldest != 0 {
+        Overflow::DropOldest
+    } else {
+        Overflow::Reject
+    };
+    policy.heartbeat = (heartbeat_interval_ms > 0.0).then_some(HeartbeatTiming {
+        interval_ms: heartbeat_interval_ms as u32,
+        timeout_ms: heartbeat_timeout_ms as u32,
+    });
+    policy.final_codes = STAGE
+        .take()
+        .chunks_exact(2)
+        .map(|code| u16::from_le_bytes([code[0], code[1]]))
+        .collect();
+    let Ok(machine) = Machine::new(policy, seed as u64) else {
+        return 0;
+    };
+    let core = Core {
+        machine: machine.with_ping_size(ping_size as u64),
+        args: [0.0; 5],
+        text: String::new(),
+        frame: 0.0,
+    };
+    CORES.with_borrow_mut(|cores| {
+        let slot = match cores.iter().position(Option::is_none) {
+            Some(free) => free,
+            None => {
+                cores.push(None);
+                cores.len() - 1
+            }
+        };
+        cores[slot] = Some(core);
+        slot as u32 + 1
+    })
+}
+
+/// Frees the core of `handle`; the handle may be given to a new core afterwards.
+#[unsafe(no_mangle)]
+pub extern "C" fn free(handle: u32) {
+    CORES.with_borrow_mut(|cores| {
+        if let Some(slot) = cores.get_mut((handle as usize).wrapping_sub(1)) {
+            *slot = None;
+        }
+    });
+}
+
+/// Sends message `id` (of `size` bytes on the wire) now, or queues it: 1 sent, 0 queued,
+/// -1 refused because the queue is full, -2 refused because the socket is closed.
+#[unsafe(no_mangle)]
+pub extern "C" fn send(handle: u32, id: f64, size: f64) -> i32 {
+    let frame = Frame {
+        id,
+        size: size as u32,
+    };
+    with_core(handle, |core| match core.machine.send(frame) {
+        Ok(Sent::Now) => 1,
+        Ok(Sent::Queued { .. }) => 0,
+        Err(rejected) => match rejected.error {
+            SendError::QueueFull { .. } => -1,
+            SendError::Closed => -2,
+        },
+    })
+}
+
+/// Reports a [`Signal`] about attempt or socket `conn` (0 for the signals about the browser
+/// or the page).
+#[unsafe(no_mangle)]
+pub extern "C" fn signal(handle: u32, signal: u32, conn: f64, now: f64) {
+    let conn = ConnId(conn as u64);
+    let input = match signal {
+        s if s == Signal::Connect as u32 => Input::Connect,
+        s if s == Signal::UrlResolved as u32 => Input::UrlResolved {
+            conn,
+            // The JavaScript keeps the URL it resolved; the core only passes it through.
+            url: String::new(),
+        },
+        s if s == Signal::Opened as u32 => Input::Opened { conn },
+        s if s == Signal::Received as u32 => Input::Received { conn },
+        s if s == Signal::Pong as u32 => Input::Pong { conn },
+        s if s == Signal::SocketError as u32 => Input::SocketError { conn },
+        s if s == Signal::Offline as u32 => Input::Offline,
+        s if s == Signal::Online as u32 => Input::Online,
+        s if s == Signal::Suspend as u32 => Input::Suspend,
+        s if s == Signal::Resume as u32 => Input::Resume,
+        s if s == Signal::Wake as u32 => Input::Wake,
+        _ => return,
+    };
+    handle_input(handle, input, now);
+}
+
+/// Timer `timer` (an index into the core's timer kinds) fired.
+#[unsafe(no_mangle)]
+pub extern "C" fn timer(handle: u32, timer: usize, now: f64) {
+    if let Some(&timer) = Timer::ALL.get(timer) {
+        handle_input(handle, Input::TimerFired(timer), now);
+    }
+}
+
+/// Attempt `conn` failed before a socket existed, for the staged reason: the URL provider
+/// failed (`provider`) or the browser refused to create the socket.
+#[unsafe(no_mangle)]
+pub extern "C" fn failed(handle: u32, provider: u32, conn: f64, now: f64) {
+    let conn = ConnId(conn as u64);
+    let error = staged_text();
+    let input = if provider != 0 {
+        Input::UrlFailed { conn, error }
+    } else {
+        Input::OpenFailed { conn, error }
+    };
+    handle_input(handle, input, now);
+}
+
+/// The user closes for good, with a code and (staged) reason the JavaScript has checked.
+#[unsafe(no_mangle)]
+pub extern "C" fn close(handle: u32, code: u32, now: f64) {
+    let reason = staged_text();
+    let code = code as u16;
+    handle_input(handle, Input::Close { code, reason }, now);
+}
+
+/// The user asks for a fresh connection at once, closing the current one with a code and
+/// (staged) reason the JavaScript has checked.
+#[unsafe(no_mangle)]
+pub extern "C" fn reconnect(handle: u32, code: u32, now: f64) {
+    let reason = staged_text();
+    let code = code as u16;
+    handle_input(handle, Input::Reconnect { code, reason }, now);
+}
+
+/// The answer to `MeasureBuffered`.
+#[unsafe(no_mangle)]
+pub extern "C" fn buffered(handle: u32, conn: f64, unsent_bytes: f64, now: f64) {
+    let input = Input::Buffered {
+        conn: ConnId(conn as u64),
+        unsent_bytes: unsent_bytes as u64,
+    };
+    handle_input(handle, input, now);
+}
+
+/// Socket `conn` closed with `code` and the staged reason; `unsent_bytes` is its final
+/// `bufferedAmount`.
+#[unsafe(no_mangle)]
+pub extern "C" fn closed(
+    handle: u32,
+    conn: f64,
+    code: u32,
+    was_clean: u32,
+    unsent_bytes: f64,
+    reconnect_allowed: u32,
+    now: f64,
+) {
+    let input = Input::Closed {
+        conn: ConnId(conn as u64),
+        code: code as u16,
+        reason: staged_text(),
+        was_clean: was_clean != 0,
+        unsent_bytes: unsent_bytes as u64,
+        reconnect_allowed: reconnect_allowed != 0,
+    };
+    handle_input(handle, input, now);
+}
+
+/// Takes the next thing to do, an [`Op`]; 0 when there is nothing left.
+#[unsafe(no_mangle)]
+pub extern "C" fn poll(handle: u32) -> u32 {
+    with_core(handle, Core::poll).into()
+}
+
+/// Operand `index` of the last `poll`.
+#[unsafe(no_mangle)]
+pub extern "C" fn arg(handle: u32, index: usize) -> f64 {
+    with_core(handle, |core| core.args.get(index).copied()).unwrap_or(f64::NAN)
+}
+
+/// Stages the text operand of the last `poll` (a close reason, a failure's detail) for the
+/// JavaScript to read at `staged()`, and returns its length in bytes.
+#[unsafe(no_mangle)]
+pub extern "C" fn text(handle: u32) -> usize {
+    let text = with_core(handle, |core| std::mem::take(&mut core.text));
+    let len = text.len();
+    STAGE.set(text.into_bytes());
+    len
+}
+
+/// The message id of the last `Transmit`.
+#[unsafe(no_mangle)]
+pub extern "C" fn frame(handle: u32) -> f64 {
+    with_core(handle, |core| core.frame)
+}
+
+/// The id of the oldest message the core holds; every message before it may be let go.
+/// Infinite when it holds none.
+#[unsafe(no_mangle)]
+pub extern "C" fn oldest(handle: u32) -> f64 {
+    with_core(handle, |core| {
+        let held = core.machine.oldest_held();
+        Some(held.fold(f64::INFINITY, |oldest, frame| oldest.min(frame.id)))
+    })
+    .unwrap_or(f64::INFINITY)
+}
+
+/// How many cores are alive (not freed): for leak tests.
+#[unsafe(no_mangle)]
+pub extern "C" fn live_cores() -> u32 {
+    CORES.with_borrow(|cores| cores.iter().flatten().count() as u32)
+}
+
+/// One of the socket's figures, by [`Figure`].
+#[unsafe(no_mangle)]
+pub extern "C" fn read(handle: u32, figure: u32) -> f64 {
+    with_core(handle, |core| Some(core.read(figure))).unwrap_or(f64::NAN)
+}
+
 impl Core {
-    /// A core with the given policy, already checked by the JavaScript (which names the
-    /// options in its errors); `maxRetries` and `queueCapacity` may be `Infinity`, and a zero
-    /// `heartbeatIntervalMs` turns the heartbeat off. `undefined` if the core refuses the
-    /// policy anyway.
-    #[allow(clippy::too_many_arguments)]
-    pub fn create(
-        min_delay_ms: f64,
-        max_delay_ms: f64,
-        grow_factor: f64,
-        jitter: f64,
-        min_uptime_ms: f64,
-        connect_timeout_ms: f64,
-        max_retries: f64,
-        queue_capacity: f64,
-        drop_oldest: bool,
-        heartbeat_interval_ms: f64,
-        heartbeat_timeout_ms: f64,
-        ping_size: f64,
-        final_codes: Vec<u16>,
-        seed: f64,
-    ) -> Option<Core> {
-        let mut policy = Policy::default();
-        policy.backoff.min_delay_ms = min_delay_ms as u32;
-        policy.backoff.max_delay_ms = max_delay_ms as u32;
-        policy.backoff.grow_factor = grow_factor;
-        policy.backoff.jitter = jitter;
-        policy.min_uptime_ms = min_uptime_ms as u32;
-        policy.connect_timeout_ms = connect_timeout_ms as u32;
-        policy.max_retries = max_retries.is_finite().then_some(max_retries as u32);
-        policy.queue_capacity = queue_capacity as usize;
-        policy.overflow = if drop_oldest {
-            Overflow::DropOldest
-        } else {
-            Overflow::Reject
-        };
-        policy.heartbeat = (heartbeat_interval_ms > 0.0).then_some(HeartbeatTiming {
-            interval_ms: heartbeat_interval_ms as u32,
-            timeout_ms: heartbeat_timeout_ms as u32,
-        });
-        policy.final_codes = final_codes;
-        let machine = Machine::new(policy, seed as u64).ok()?;
-        Some(Core {
-            machine: machine.with_ping_size(ping_size as u64),
-            args: [0.0; 5],
-            text: String::new(),
-            frame: None,
-        })
-    }
-
-    /// Sends `frame` (of `size` bytes on the wire) now, or queues it: 1 sent, 0 queued,
-    /// -1 refused because the queue is full, -2 refused because the socket is closed.
-    pub fn send(&mut self, frame: JsValue, size: f64) -> i8 {
-        let frame = Frame {
-            data: frame,
-            size: size as u32,
-        };
-        match self.machine.send(frame) {
-            Ok(Sent::Now) => 1,
-            Ok(Sent::Queued { .. }) => 0,
-            Err(rejected) => match rejected.error {
-                SendError::QueueFull { .. } => -1,
-                SendError::Closed => -2,
-            },
-        }
-    }
-
-    /// Reports a [`Signal`] about attempt or socket `conn` (0 for the signals about the
-    /// browser or the page).
-    pub fn signal(&mut self, signal: u8, conn: f64, now: f64) {
-        let conn = ConnId(conn as u64);
-        let input = match signal {
-            s if s == Signal::Connect as u8 => Input::Connect,
-            s if s == Signal::UrlResolved as u8 => Input::UrlResolved {
-                conn,
-                // The JavaScript keeps the URL it resolved; the core only passes it through.
-                url: String::new(),
-            },
-            s if s == Signal::Opened as u8 => Input::Opened { conn },
-            s if s == Signal::Received as u8 => Input::Received { conn },
-            s if s == Signal::Pong as u8 => Input::Pong { conn },
-            s if s == Signal::SocketError as u8 => Input::SocketError { conn },
-            s if s == Signal::Offline as u8 => Input::Offline,
-            s if s == Signal::Online as u8 => Input::Online,
-            s if s == Signal::Suspend as u8 => Input::Suspend,
-            s if s == Signal::Resume as u8 => Input::Resume,
-            s if s == Signal::Wake as u8 => Input::Wake,
-            _ => return,
-        };
-        self.machine.handle(input, now);
-    }
-
-    /// Timer `timer` (an index into the core's timer kinds) fired.
-    #[wasm_bindgen(js_name = timerFired)]
-    pub fn timer_fired(&mut self, timer: usize, now: f64) {
-        if let Some(&timer) = Timer::ALL.get(timer) {
-            self.machine.handle(Input::TimerFired(timer), now);
-        }
-    }
-
-    /// Attempt `conn` failed before a socket existed: the URL provider failed (`provider`) or
-    /// the browser refused to create the socket.
-    pub fn failed(&mut self, provider: bool, conn: f64, error: String, now: f64) {
-        let conn = ConnId(conn as u64);
-        let input = if provider {
-            Input::UrlFailed { conn, error }
-        } else {
-            Input::OpenFailed { conn, error }
-        };
-        self.machine.handle(input, now);
-    }
-
-    /// The user closes for good, with a code and reason the JavaScript has checked.
-    pub fn close(&mut self, code: u16, reason: String, now: f64) {
-        self.machine.handle(Input::Close { code, reason }, now);
-    }
-
-    /// The user asks for a fresh connection at once.
-    pub fn reconnect(&mut self, code: u16, reason: String, now: f64) {
-        self.machine.handle(Input::Reconnect { code, reason }, now);
-    }
-
-    /// The answer to `MeasureBuffered`.
-    pub fn buffered(&mut self, conn: f64, unsent_bytes: f64, now: f64) {
-        let input = Input::Buffered {
-            conn: ConnId(conn as u64),
-            unsent_bytes: unsent_bytes as u64,
-        };
-        self.machine.handle(input, now);
-    }
-
-    /// Socket `conn` closed; `unsent_bytes` is its final `bufferedAmount`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn closed(
-        &mut self,
-        conn: f64,
-        code: u16,
-        reason: String,
-        was_clean: bool,
-        unsent_bytes: f64,
-        reconnect_allowed: bool,
-        now: f64,
-    ) {
-        let input = Input::Closed {
-            conn: ConnId(conn as u64),
-            code,
-            reason,
-            was_clean,
-            unsent_bytes: unsent_bytes as u64,
-            reconnect_allowed,
-        };
-        self.machine.handle(input, now);
-    }
-
-    /// Takes the next thing to do, an [`Op`]; 0 when there is nothing left.
-    pub fn poll(&mut self) -> u8 {
+    fn poll(&mut self) -> u8 {
         let Some(output) = self.machine.poll_output() else {
             return Op::Idle as u8;
         };
@@ -283,7 +430,7 @@ impl Core {
             Output::ResolveUrl { conn } => (Op::ResolveUrl, [id(conn)]),
             Output::Connect { conn, .. } => (Op::Connect, [id(conn)]),
             Output::Transmit(frame) => {
-                self.frame = Some(frame.data);
+                self.frame = frame.id;
                 return Op::Transmit as u8;
             }
             Output::Ping => return Op::Ping as u8,
@@ -306,38 +453,20 @@ impl Core {
         self.put(op, &args)
     }
 
-    /// Operand `index` of the last `poll`.
-    pub fn arg(&self, index: usize) -> f64 {
-        self.args.get(index).copied().unwrap_or(f64::NAN)
-    }
-
-    /// The text operand of the last `poll` (a close reason, a failure's detail).
-    pub fn text(&mut self) -> String {
-        std::mem::take(&mut self.text)
-    }
-
-    /// The frame of the last `Transmit`.
-    pub fn frame(&mut self) -> JsValue {
-        self.frame.take().unwrap_or_default()
-    }
-
-    /// One of the socket's figures, by [`Figure`].
-    pub fn read(&self, figure: u8) -> f64 {
+    fn read(&self, figure: u32) -> f64 {
         let machine = &self.machine;
         match figure {
-            f if f == Figure::State as u8 => f64::from(state_number(machine.state())),
-            f if f == Figure::RetryCount as u8 => machine.retry_count().into(),
-            f if f == Figure::QueuedCount as u8 => machine.queued_count() as f64,
-            f if f == Figure::QueuedBytes as u8 => {
+            f if f == Figure::State as u32 => f64::from(state_number(machine.state())),
+            f if f == Figure::RetryCount as u32 => machine.retry_count().into(),
+            f if f == Figure::QueuedCount as u32 => machine.queued_count() as f64,
+            f if f == Figure::QueuedBytes as u32 => {
                 machine.queued().map(|frame| f64::from(frame.size)).sum()
             }
-            f if f == Figure::RttMs as u8 => machine.rtt_ms().unwrap_or(f64::NAN),
+            f if f == Figure::RttMs as u32 => machine.rtt_ms().unwrap_or(f64::NAN),
             _ => f64::NAN,
         }
     }
-}
 
-impl Core {
     fn put(&mut self, op: Op, args: &[f64]) -> u8 {
         for (slot, value) in self.args.iter_mut().zip(args) {
             *slot = *value;

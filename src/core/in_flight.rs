@@ -151,6 +151,11 @@ impl<F: WireSize> InFlight<F> {
         self.held.len() > FIRST_MEASURE_AT
     }
 
+    /// The oldest message held.
+    pub(crate) fn oldest(&self) -> Option<&F> {
+        self.held.iter().find_map(|held| held.frame.as_ref())
+    }
+
     /// Records the heartbeat ping handed to the socket.
     pub(crate) fn hand_ping(&mut self) {
         self.ping_mark = Some(self.handed);

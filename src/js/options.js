@@ -6,6 +6,11 @@
 const MAX_TIMER_MS = 2147483647;
 /** Close codes after which no reconnect follows, unless `finalCloseCodes` says otherwise. */
 const DEFAULT_FINAL_CODES = [1002, 1003, 1007, 1008, 1009, 1010];
+/**
+ * Options of `reconnecting-websocket` and partysocket that resocket accepts and ignores, so the
+ * import swap keeps working: it always uses the browser's `WebSocket`, and logs to the console.
+ */
+const IGNORED_OPTIONS = ["WebSocket", "debugLogger"];
 /** The largest close reason the protocol allows, in bytes of UTF-8. */
 const MAX_REASON_BYTES = 123;
 
@@ -134,7 +139,12 @@ export function readArguments(url, protocols, options) {
   if (!(options === undefined || options === null || (typeof options === "object"))) {
     throw typeError(`options must be an object, got ${typeName(options)}`);
   }
-  const field = (name) => (options === undefined || options === null ? undefined : options[name]);
+  // Every name read, so that a misspelt one (`heartBeat`) is an error, not an option ignored.
+  const known = new Set(IGNORED_OPTIONS);
+  const field = (name) => {
+    known.add(name);
+    return options?.[name];
+  };
   if (typeof url !== "function") {
     const text = urlString(url);
     if (text === undefined) {
@@ -175,6 +185,9 @@ export function readArguments(url, protocols, options) {
     requestTimeoutMs: millis(field("requestTimeoutMs"), "requestTimeoutMs", 10000, false),
     resendRequests: boolean(field("resendRequests"), "resendRequests") ?? false,
   };
+  for (const name of Object.keys(options ?? {})) {
+    if (!known.has(name)) throw typeError(`unknown option \`${name}\``);
+  }
   if (!(Number.isFinite(settings.growFactor) && settings.growFactor >= 1)) {
     throw typeError(`option \`reconnectionDelayGrowFactor\` must be a finite number of at least 1, got ${settings.growFactor}`);
   }

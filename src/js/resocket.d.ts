@@ -79,6 +79,10 @@ export interface Options {
    * (the server may then see a request twice; a second answer is dropped).
    */
   resendRequests?: boolean;
+  /** reconnecting-websocket's custom constructor: accepted and ignored (the browser's is used). */
+  WebSocket?: unknown;
+  /** partysocket's logger: accepted and ignored (`debug` logs to the console). */
+  debugLogger?: unknown;
 }
 
 export interface RequestOptions {

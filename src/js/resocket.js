@@ -4,8 +4,7 @@
 // made by the core in WebAssembly, the same core the Rust API runs on. This file carries the
 // decisions out with the browser's WebSocket and timers, and gives the socket the shape of
 // `WebSocket` / `reconnecting-websocket`. Keeping the browser work here keeps the wasm small.
-import * as wasm from "./resocket_core.js";
-// @init: the web build initialises the module here (`await wasm.default();`).
+import { Core } from "./core.js";
 import {
   checkProtocols,
   checkUrl,
@@ -21,8 +20,6 @@ import {
   wireSize,
 } from "./options.js";
 import { Requests } from "./request.js";
-
-const { Core } = wasm;
 
 // What the core asks for (`poll()`), what it is told (`signal()`) and what it reports
 // (`read()`): npm-core/src/lib.rs. Plain constants, so a minifier inlines them.
@@ -153,6 +150,7 @@ export class ReSocket extends EventTarget {
     const heartbeat = settings.heartbeat;
     this.#settings = settings;
     const core = Core.create(
+      settings.finalCodes,
       settings.minDelay,
       settings.maxDelay,
       settings.growFactor,
@@ -165,7 +163,6 @@ export class ReSocket extends EventTarget {
       heartbeat?.intervalMs ?? 0,
       heartbeat?.timeoutMs ?? 0,
       heartbeat ? wireSize(heartbeat.ping) : 0,
-      new Uint16Array(settings.finalCodes),
       Math.random() * 2 ** 53,
     );
     // Unreachable: the options were checked above against the same limits.

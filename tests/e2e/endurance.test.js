@@ -4,7 +4,7 @@
 //   round trip and waits for the reopen
 // - create/close/drop: 1000 (10,000) times a new ReSocket, open, echo, close(), dropped
 // - for both: after a warm-up, in the middle and at the end, after forced garbage collection,
-//   the package's wasm linear memory, its externref table, the page's JS heap and its count
+//   the package's wasm linear memory, the cores its engine holds, the page's JS heap and its count
 //   of event listeners (Chrome DevTools Protocol) stay within the bounds below; the server has
 //   no open socket of the test's client afterwards; dropped sockets are garbage collected
 // - herd: 200 ReSocket instances with jittered backoff, then the server restarts (every
@@ -30,9 +30,9 @@ const CYCLE_TEST_TIMEOUT_MS = LONG ? 1_200_000 : 180_000;
 //   so after the warm-up the allocator reuses the same memory: at most one page of growth,
 //   the slack for allocator fragmentation. A leak of 64 bytes a cycle would need 14 pages
 //   over 900 cycles (140 over 9,500 in the long mode).
-// - The externref table (JS values the wasm holds: sockets, closures, events) only grows too,
-//   and its slots are reused once freed: a few slots of slack, where a leak of one value a
-//   cycle adds one slot per cycle.
+// - The engine's cores alive: one per socket not yet garbage collected (a socket frees its
+//   core through a FinalizationRegistry, which may run a little after the collection): a few
+//   of slack, where a leak of one socket a cycle adds one per cycle.
 // - The JS heap after a full collection is not quite still even when every socket is
 //   released (compiled code, feedback, the engine's and DevTools' bookkeeping): measured here,
 //   up to 100 KiB between the warm-up and middle readings of a short run and 75 KiB over the
@@ -45,15 +45,15 @@ const CYCLE_TEST_TIMEOUT_MS = LONG ? 1_200_000 : 180_000;
 const WASM_PAGE = 65_536;
 const BOUNDS = {
   wasmMemoryBytes: WASM_PAGE,
-  externrefSlots: 16,
+  engineCores: 16,
   jsHeapBytes: 256 * 1024,
   eventListeners: 0,
 };
 
-// The cycles run in chunks with a forced collection between them. Linear memory and the
-// externref table are high-water marks: without the collections, their size would show how
-// many dead sockets the collector had not yet reclaimed at the worst moment (V8 collects when
-// it likes), not how many are alive. With them, at most one chunk of dead sockets awaits
+// The cycles run in chunks with a forced collection between them. Linear memory is a
+// high-water mark: without the collections, its size would show how many dead sockets the
+// collector had not yet reclaimed at the worst moment (V8 collects when it likes), not how
+// many are alive. With them, at most one chunk of dead sockets awaits
 // collection at any time, a peak the warm-up already reaches.
 const CHUNK = 50;
 
@@ -72,7 +72,7 @@ async function reading(page, cdp) {
   const wasm = await page.run(() => endurance.wasmReading());
   return {
     wasmMemoryBytes: wasm.memoryBytes,
-    externrefSlots: wasm.externrefSlots,
+    engineCores: wasm.engineCores,
     jsHeapBytes: heap.usedSize,
     eventListeners: metric('JSEventListeners'),
   };
@@ -112,7 +112,7 @@ function memoryFigures(readings) {
   const row = (name, format) => `${format(warmUp[name])} / ${format(middle[name])} / ${format(end[name])}`;
   return {
     'wasm memory (warm-up / middle / end)': row('wasmMemoryBytes', kib),
-    'externref slots': row('externrefSlots', String),
+    'engine cores alive': row('engineCores', String),
     'JS heap after GC': row('jsHeapBytes', kib),
     'event listeners': row('eventListeners', String),
   };
@@ -184,7 +184,7 @@ suite.test(`connect/drop: ${CYCLES} server drops of one socket leave memory flat
     row: 'connect/drop cycles',
     checked: `one ReSocket, its connection dropped by the server ${CYCLES} times, an echo proved on ` +
       `every connection; after forced GC, growth from warm-up (${WARM_UP} cycles) to middle and end ` +
-      `within: wasm memory ${kib(BOUNDS.wasmMemoryBytes)}, externref slots ${BOUNDS.externrefSlots}, ` +
+      `within: wasm memory ${kib(BOUNDS.wasmMemoryBytes)}, engine cores ${BOUNDS.engineCores}, ` +
       `JS heap ${kib(BOUNDS.jsHeapBytes)}, event listeners ${BOUNDS.eventListeners}; server: 0 open after close()`,
     figures: {
       cycles: CYCLES,
@@ -232,7 +232,7 @@ suite.test(`create/close/drop: ${CYCLES} sockets created, closed and dropped lea
     row: 'create/close/drop cycles',
     checked: `${CYCLES} times: new ReSocket, open, echo, close(), clean 1000, dropped; after forced GC, ` +
       `growth from warm-up (${WARM_UP} cycles) to middle and end within: wasm memory ${kib(BOUNDS.wasmMemoryBytes)}, ` +
-      `externref slots ${BOUNDS.externrefSlots}, JS heap ${kib(BOUNDS.jsHeapBytes)}, event listeners ` +
+      `engine cores ${BOUNDS.engineCores}, JS heap ${kib(BOUNDS.jsHeapBytes)}, event listeners ` +
       `${BOUNDS.eventListeners}; every socket finalized (FinalizationRegistry), the last ${KEEP_WEAK} WeakRefs ` +
       'cleared; server: 0 open',
     figures: {

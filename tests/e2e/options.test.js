@@ -1,7 +1,7 @@
 // Bad input is refused where it is given, as the right JavaScript error, never a wasm trap:
 // - the constructor throws TypeError for wrong option types and out-of-range values
 //   (negative delays, NaN, jitter > 1, maxEnqueuedMessages 0, unknown format or overflow,
-//   malformed heartbeat, non-object options) and for a URL that is not a string, URL or function
+//   malformed heartbeat, non-object options, a misspelt option name) and for a URL that is not a string, URL or function
 // - it throws SyntaxError for URLs WebSocket refuses (ftp:, unparsable, with a fragment) and
 //   for invalid subprotocols
 // - a URL provider that yields an invalid URL gives an INVALID_URL error event and a retry
@@ -52,6 +52,7 @@ suite.test('invalid options throw TypeError from the constructor', async (page) 
     ['heartbeat with a negative interval', { heartbeat: { intervalMs: -5, timeoutMs: 100 } }],
     ['finalCloseCodes not an array', { finalCloseCodes: 1008 }],
     ['shouldReconnectOnClose not a function', { shouldReconnectOnClose: 'no' }],
+    ['a misspelt option', { heartBeat: { intervalMs: 100, timeoutMs: 100 } }],
   ].map(([label, options]) => ({ label, url: '$echo', protocols: null, options }));
   const results = await construct(page, cases);
   for (const result of results) {
@@ -67,6 +68,8 @@ suite.test('invalid options throw TypeError from the constructor', async (page) 
     }
   });
   assert.equal(notAnObject, 'TypeError', 'options that are not an object');
+  const misspelt = results.find((result) => result.label === 'a misspelt option');
+  assert.match(misspelt.message, /unknown option `heartBeat`/, 'the error names the option');
 });
 
 suite.test('invalid URLs and subprotocols throw SyntaxError or TypeError from the constructor', async (page) => {
@@ -135,6 +138,13 @@ suite.test('every valid option together is accepted, and the module still works 
       finalCloseCodes: [4999],
       overflow: 'error',
       format: 'json',
+      maxMessageBytes: 1 << 20,
+      requestIdField: 'rid',
+      requestTimeoutMs: 5000,
+      resendRequests: false,
+      // reconnecting-websocket's and partysocket's options that resocket accepts and ignores.
+      WebSocket: globalThis.WebSocket,
+      debugLogger: () => {},
     });
     const log = h.record(socket);
     socket.send({ ok: true });

@@ -2,19 +2,15 @@
 // `window.endurance = await import('/endurance.js')`: the connect/drop and create/close cycles,
 // the 200-socket herd, and readings of the package's wasm memory.
 
-import initCore from '/pkg/web/resocket_core.js';
+import { engine } from '/pkg/web/engine.js';
 import { ReSocket } from '/pkg/web/resocket.js';
 
-// resocket.js has already initialised its wasm; the glue's init then hands back the same
-// instance's exports, which hold its linear memory and the table of JS values it references.
-const core = await initCore();
-
-/** The wasm instance's linear memory size and externref table length (both only grow). */
+/**
+ * The package's engine (the same module instance resocket.js runs on): its linear memory size
+ * (which only grows) and how many socket cores it holds alive (freed once a socket is garbage).
+ */
 export function wasmReading() {
-  return {
-    memoryBytes: core.memory.buffer.byteLength,
-    externrefSlots: core.__wbindgen_externrefs ? core.__wbindgen_externrefs.length : null,
-  };
+  return { memoryBytes: engine.memory.buffer.byteLength, engineCores: engine.live_cores() };
 }
 
 /**
