@@ -24,6 +24,8 @@ lint: setup
 	# The core alone, as the npm package's engine builds it (without the `browser` feature).
 	cargo clippy -p resocket --no-default-features --lib -- -D warnings
 	cargo clippy -p resocket-npm-core --target wasm32-unknown-unknown -- -D warnings
+	# The bench's scripts, which only `make bench` runs, at least parse.
+	for file in bench/run.js bench/page/*.js; do node --check "$$file"; done
 
 test-native:
 	cargo test --workspace

@@ -475,7 +475,7 @@ function parseCsvLine(line) {
 function groupOf(name) {
   if (/^data segment|^data\[/.test(name)) return 'data segments (strings, tables)';
   if (/^(import|export|type|table|elem|global|memory|code section headers|wasm magic|custom section)|section/i.test(name)) return 'wasm structure (imports, exports, types, tables)';
-  if (/shim|__wbg|__wbindgen|wasm_bindgen|externref|closure/i.test(name)) return 'wasm-bindgen (shims, closures, externref table)';
+  if (/__wbg|__wbindgen|wasm_bindgen|externref/i.test(name)) return 'wasm-bindgen (shims, externref table)';
   if (/fmt|Display|Debug|core::panicking|alloc::fmt|core::str|pad_integral|float_to_decimal|flt2dec|dragon|grisu/.test(name)) return 'core::fmt (formatting, incl. f64 Display)';
   const crate = /(?:^|[<\s&(])([a-z_][a-z0-9_]*)(?:\[[0-9a-f]+\])?::/.exec(name);
   if (crate) {
@@ -485,7 +485,7 @@ function groupOf(name) {
     }
     return crate[1];
   }
-  if (/^[a-z_]+$/.test(name)) return 'engine exports (npm-core entry points)';
+  if (/^[a-z_]+$/.test(name)) return 'engine exports (npm-core entry points, with what they inline)';
   return 'other / unnamed';
 }
 
@@ -600,7 +600,7 @@ function report({ runs, failures, native, serverCpu, sizeRows, twig, profiles, c
   // Sizes.
   const sizeTable = sizeRows.map((row) => [row.lib, row.what, kb(row.js), row.wasm ? kb(row.wasm) : '-', `**${kb(row.total)}**`, `${kb(row.jsMin)}${row.wasmRaw ? ` + ${kb(row.wasmRaw)}` : ''}`]);
   out.push('## Size: what a user ships, minified + gzip (level 9)', '', table(['library', 'what', 'JS min+gz', 'wasm gz', 'total', 'uncompressed (JS min + wasm)'], sizeTable), '');
-  out.push('JS peers: an esbuild bundle (minified, ESM) of an entry that imports what a user imports and opens one socket (bench/size/). resocket: the same for `import { ReSocket } from "resocket"` (the package's JavaScript), plus the package\'s wasm as it ships (wasm-opt -Oz by scripts/package.sh). The Rust peers are the bench crates (bench/rust/): their wasm (wasm-opt -Oz) + glue, workloads included; all three carry serde_json (resocket\'s `Json` codec uses it too).', '');
+  out.push('JS peers: an esbuild bundle (minified, ESM) of an entry that imports what a user imports and opens one socket (bench/size/). resocket: the same for `import { ReSocket } from "resocket"` (the package\'s JavaScript), plus the package\'s wasm as it ships (wasm-opt -Oz by scripts/package.sh). The Rust peers are the bench crates (bench/rust/): their wasm (wasm-opt -Oz) + glue, workloads included; all three carry serde_json (resocket\'s `Json` codec uses it too).', '');
 
   out.push('### Where the bytes of resocket\'s wasm go (twiggy)', '');
   out.push(`\`twiggy top\` of the library built exactly as the package (release, opt-level "z", LTO, wasm-opt -Oz) but with its function names kept (-g): ${fmt(twig.total)} bytes of code and data without the names section (${fmt(twig.namesBytes)} bytes, not shipped). The package's wasm is ${fmt(npm.wasmRaw)} bytes, ${kb(npm.wasm)} gzipped; the gzip column below spreads that over the groups by their share of the raw bytes (an estimate: gzip does not compress every part alike).`, '');
