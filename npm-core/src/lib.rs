@@ -37,11 +37,12 @@ static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> 
     unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
 
 /// An outgoing message: the id under which the JavaScript keeps it, and its size as
-/// `bufferedAmount` counts it (measured in JavaScript, where the message is). Ids grow with
-/// every message, up to 2^53, which no socket reaches.
+/// `bufferedAmount` counts it (measured in JavaScript, where the message is). Ids count the
+/// messages sent, wrapping at 2^32: fewer than that are ever held at once. Eight bytes, as a
+/// burst of sends holds one per message until the browser has sent them.
 #[derive(Clone, Copy)]
 struct Frame {
-    id: f64,
+    id: u32,
     size: u32,
 }
 
@@ -128,7 +129,7 @@ struct Core {
     machine: Machine<Frame>,
     args: [f64; 5],
     text: String,
-    frame: f64,
+    frame: u32,
 }
 
 thread_local! {
@@ -228,7 +229,7 @@ pub extern "C" fn create(
         machine: machine.with_ping_size(ping_size as u64),
         args: [0.0; 5],
         text: String::new(),
-        frame: 0.0,
+        frame: 0,
     };
     CORES.with_borrow_mut(|cores| {
         let slot = match cores.iter().position(Option::is_none) {
@@ -256,7 +257,7 @@ pub extern "C" fn free(handle: u32) {
 /// Sends message `id` (of `size` bytes on the wire) now, or queues it: 1 sent, 0 queued,
 /// -1 refused because the queue is full, -2 refused because the socket is closed.
 #[unsafe(no_mangle)]
-pub extern "C" fn send(handle: u32, id: f64, size: f64) -> i32 {
+pub extern "C" fn send(handle: u32, id: u32, size: f64) -> i32 {
     let frame = Frame {
         id,
         size: size as u32,
@@ -394,18 +395,17 @@ pub extern "C" fn text(handle: u32) -> usize {
 /// The message id of the last `Transmit`.
 #[unsafe(no_mangle)]
 pub extern "C" fn frame(handle: u32) -> f64 {
-    with_core(handle, |core| core.frame)
+    with_core(handle, |core| core.frame.into())
 }
 
-/// The id of the oldest message the core holds; every message before it may be let go.
-/// Infinite when it holds none.
+/// The id of the oldest message the core holds: every message sent before it may be let go.
+/// -1 when it holds none.
 #[unsafe(no_mangle)]
 pub extern "C" fn oldest(handle: u32) -> f64 {
-    with_core(handle, |core| {
-        let held = core.machine.oldest_held();
-        Some(held.fold(f64::INFINITY, |oldest, frame| oldest.min(frame.id)))
-    })
-    .unwrap_or(f64::INFINITY)
+    let oldest = with_core(handle, |core| {
+        core.machine.oldest_held().map(|frame| frame.id)
+    });
+    oldest.map_or(-1.0, f64::from)
 }
 
 /// How many cores are alive (not freed): for leak tests.

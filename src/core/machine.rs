@@ -397,13 +397,14 @@ impl<F: Clone + WireSize> Machine<F> {
         self.in_flight.as_ref().map_or(0, InFlight::held_messages)
     }
 
-    /// The oldest message in each place the machine holds messages (handed to the open socket,
-    /// queued), once its outputs are taken: messages are held in the order they were sent, so
-    /// one older than all of these is held nowhere. A driver that keeps each message's data
+    /// The oldest message the machine holds, once its outputs are taken. Messages are held in
+    /// the order they were sent (the open socket's before the queue's, which fills only while
+    /// no socket is open or when the unsent ones of a dead socket go back in front), so every
+    /// message sent before this one is held nowhere: a driver that keeps each message's data
     /// itself, under an id, can let go of the data of older ids.
-    pub fn oldest_held(&self) -> impl Iterator<Item = &F> {
+    pub fn oldest_held(&self) -> Option<&F> {
         let handed = self.in_flight.as_ref().and_then(InFlight::oldest);
-        handed.into_iter().chain(self.queue.iter().next())
+        handed.or_else(|| self.queue.iter().next())
     }
 
     /// The queue's capacity.

@@ -18,10 +18,10 @@ const stageText = (text) => stage(encoder.encode(text));
 
 export class Core {
   #handle;
-  /** The messages the engine may still ask to transmit, by id. */
+  /** The messages the engine may still ask to transmit, by id (counting sends, modulo 2^32). */
   #messages = new Map();
   #lastId = 0;
-  /** Every id below this one has been let go. */
+  /** The oldest id not let go yet. */
   #kept = 1;
 
   constructor(handle) {
@@ -44,7 +44,7 @@ export class Core {
 
   /** 1 sent, 0 queued, -1 refused (queue full), -2 refused (closed). */
   send(message, size) {
-    const id = ++this.#lastId;
+    const id = (this.#lastId = (this.#lastId + 1) >>> 0);
     const outcome = engine.send(this.#handle, id, size);
     if (outcome >= 0) this.#messages.set(id, message);
     return outcome;
@@ -74,14 +74,22 @@ export class Core {
     engine.closed(this.#handle, conn, code, wasClean, unsentBytes, reconnectAllowed, now);
   }
 
-  /** The next thing to do; once there is nothing left, lets go of the messages sent for good. */
+  /** The next thing to do; 0 when there is nothing left. */
   poll() {
     const op = engine.poll(this.#handle);
-    if (op === 0) {
-      const until = Math.min(engine.oldest(this.#handle), this.#lastId + 1);
-      for (; this.#kept < until; this.#kept++) this.#messages.delete(this.#kept);
-    }
+    if (op === 0 && this.#messages.size) this.#sweep();
     return op;
+  }
+
+  /**
+   * Lets go of the messages sent before the oldest one the engine holds, once its outputs are
+   * taken: one engine call, then one `delete` per message over the socket's life.
+   */
+  #sweep() {
+    const oldest = engine.oldest(this.#handle);
+    const given = (this.#lastId + 1 - this.#kept) >>> 0;
+    let count = oldest < 0 ? given : Math.min((oldest - this.#kept) >>> 0, given);
+    for (; count > 0; count--, this.#kept = (this.#kept + 1) >>> 0) this.#messages.delete(this.#kept);
   }
 
   arg(index) { return engine.arg(this.#handle, index); }
