@@ -396,20 +396,24 @@ impl<Out, C> Sender<Out, C> {
     /// Closes with code 1000 and stops reconnecting. Queued messages stay queued for a later
     /// [`reconnect`](Self::reconnect). Closing twice is harmless: one `Closed` event.
     pub fn close(&self) {
-        self.driver.input(Input::Close {
-            code: close::NORMAL,
-            reason: String::new(),
-        });
+        self.close_now(close::NORMAL, String::new());
     }
 
     /// Closes with a code (1000 or 3000 to 4999) and a reason (at most 123 bytes).
     pub fn close_with(&self, code: u16, reason: &str) -> Result<(), Error> {
         close::check_user_close(code, reason)?;
-        self.driver.input(Input::Close {
-            code,
-            reason: reason.to_owned(),
-        });
+        self.close_now(code, reason.to_owned());
         Ok(())
+    }
+
+    fn close_now(&self, code: u16, reason: String) {
+        self.driver.input(Input::Close { code, reason });
+        // A socket that never started (`start_closed`) closes without a `Closed` event, which
+        // is what fails pending requests otherwise: the ones waiting for its first connection
+        // fail here.
+        if self.state() == State::Closed {
+            self.requests.fail_all(&Error::Closed);
+        }
     }
 
     /// Drops the current connection, if any (code 1000), and connects again at once with the

@@ -13,7 +13,8 @@
 //! - the server dropping the connection (`/control action=drop`) fails the requests sent on it
 //!   with `Error::ConnectionLost`, and with `resend_requests` they are answered on the next
 //!   connection;
-//! - `close()` fails pending requests with `Error::Closed`, and later requests too;
+//! - `close()` fails pending requests with `Error::Closed`, and later requests too, also on a
+//!   socket that never started (no `Closed` event there);
 //! - `?id_field=` with `Config::request_id_field` correlates by another member.
 
 mod browser_support;
@@ -268,6 +269,14 @@ async fn close_fails_pending_and_later_requests() {
     ));
     let later = socket.request::<_, i64>(&call("add", json!([1, 1])), SECONDS);
     assert_eq!(within(100, later).await, Err(Error::Closed));
+}
+
+#[wasm_bindgen_test]
+async fn closing_a_socket_that_never_started_fails_its_queued_requests() {
+    let socket: Rpc = Socket::open(Config::new(ws_url("/rpc")).start_closed(true)).unwrap();
+    let queued = socket.request::<_, i64>(&call("add", json!([1, 2])), SECONDS);
+    socket.close();
+    assert_eq!(within(100, queued).await, Err(Error::Closed));
 }
 
 #[wasm_bindgen_test]

@@ -244,6 +244,9 @@ export class ReSocket extends EventTarget {
   close(code, reason) {
     this.#core.close(...closeArguments(code, reason), performance.now());
     this.#pump();
+    // A socket that never started (startClosed) closes without a close event, which is what
+    // rejects pending requests otherwise: the ones waiting for its first connection end here.
+    if (this.readyState === ReSocket.CLOSED) this.#requests?.closed(true);
   }
 
   reconnect(code, reason) {

@@ -10,7 +10,9 @@
 //   out by its timer when nothing opens (its late answer then dropped)
 // - a drop (/control action=drop) rejects what was sent on the lost connection with
 //   CONNECTION_LOST; with resendRequests the request is sent again and answered after reconnect
-// - close() rejects pending requests with CLOSED; requests after it reject CLOSED
+// - close() rejects pending requests with CLOSED; requests after it reject CLOSED; with
+//   startClosed, requests wait for the first connection like sends (answered once
+//   reconnect() starts the socket), and a close() before the start rejects them with CLOSED
 // - requestIdField with the server's id_field; 300 concurrent requests answered out of order
 //   each get their own answer
 // - bad use: the "raw" format, values that are not plain objects, bad timeoutMs and signal are
@@ -195,7 +197,7 @@ suite.test('a drop rejects requests sent on the lost connection with CONNECTION_
   });
 });
 
-suite.test('close() rejects pending requests with CLOSED; requests after it reject CLOSED', async (page) => {
+suite.test('close() rejects pending requests with CLOSED; requests after it reject CLOSED; startClosed requests wait for the start', async (page) => {
   const result = await page.run(async ({ fast, settledSource }) => {
     const settled = eval(settledSource);
     const socket = new ReSocket(h.url('/rpc'), null, fast);
@@ -209,11 +211,25 @@ suite.test('close() rejects pending requests with CLOSED; requests after it reje
     const after = await settled(socket.request({ method: 'add', params: [1, 1] }));
     const waiting = new ReSocket(h.url('/nowhere'), null, { ...fast, maxRetries: 0 });
     const exhausted = await settled(waiting.request({ method: 'add', params: [1, 1] }));
-    return { outcomes, after, exhausted, lines: log.lines() };
+    // startClosed: requests wait in the queue for the first connection, like sends, and a
+    // close() before it rejects them.
+    const dormant = new ReSocket(h.url('/rpc'), null, { ...fast, startClosed: true });
+    const beforeStart = settled(dormant.request({ method: 'add', params: [1, 2] }));
+    await h.sleep(100);
+    dormant.reconnect();
+    const started = await Promise.all([beforeStart, settled(dormant.request({ method: 'add', params: [2, 2] }))]);
+    dormant.close();
+    const neverStarted = new ReSocket(h.url('/rpc'), null, { ...fast, startClosed: true });
+    const pending = settled(neverStarted.request({ method: 'add', params: [1, 2] }));
+    neverStarted.close();
+    const closedBeforeStart = await pending;
+    return { outcomes, after, exhausted, started, closedBeforeStart, lines: log.lines() };
   }, { fast: FAST, settledSource: SETTLED });
   assert.deepEqual(result.outcomes.map((o) => o.code), ['CLOSED', 'CLOSED']);
   assert.equal(result.after.code, 'CLOSED');
   assert.equal(result.exhausted.code, 'CLOSED', 'retries exhausted: closed for good');
+  assert.deepEqual(result.started, [{ ok: true, value: 3 }, { ok: true, value: 4 }], 'startClosed: answered once started');
+  assert.equal(result.closedBeforeStart.code, 'CLOSED', 'startClosed: close() before the start rejects');
 });
 
 suite.test('requestIdField matches the server\'s id_field; 300 concurrent requests answered out of order each get theirs', async (page) => {
