@@ -112,7 +112,6 @@ pub struct Config {
     pub(crate) should_reconnect: Option<ReconnectPredicate>,
     pub(crate) start_closed: bool,
     pub(crate) request_id_field: String,
-    pub(crate) resend_requests: bool,
 }
 
 impl Config {
@@ -153,7 +152,6 @@ impl Config {
             should_reconnect: None,
             start_closed: false,
             request_id_field: "id".to_owned(),
-            resend_requests: false,
         }
     }
 
@@ -212,8 +210,8 @@ impl Config {
         self
     }
 
-    /// Decides, for each close not asked for by the user, whether to reconnect; consulted
-    /// after the final codes, which it cannot override.
+    /// Decides, for each close that would otherwise be retried (not one the user asked for,
+    /// not a final code), whether to reconnect.
     pub fn should_reconnect(mut self, decide: impl Fn(u16, &str) -> bool + 'static) -> Self {
         self.should_reconnect = Some(Rc::new(decide));
         self
@@ -269,7 +267,7 @@ impl Config {
     /// [`Error::ConnectionLost`] (default false). The server may then see a request twice:
     /// use it for idempotent requests only.
     pub fn resend_requests(mut self, resend: bool) -> Self {
-        self.resend_requests = resend;
+        self.policy.resend_requests = resend;
         self
     }
 

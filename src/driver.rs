@@ -19,8 +19,8 @@ use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
 
 use crate::codec::describe_js_error;
 use crate::core::{
-    self, ConnId, Input, Machine, Output, Policy, PolicyError, Rejected, Sent, State, Timer,
-    WireSize, close,
+    self, Answered, ConnId, Input, Machine, Output, Policy, PolicyError, Received, Rejected,
+    RequestFailure, Sent, Timer, WireSize, close,
 };
 use crate::target::{Resolution, Resolver, check_protocols, redact, resolve_url};
 
@@ -79,8 +79,21 @@ thread_local! {
 pub(crate) enum Notice {
     /// A connection event.
     Event(core::Event),
-    /// An incoming message that is not a heartbeat pong (`MessageEvent.data`).
-    Message(JsValue),
+    /// An incoming message that is not a heartbeat pong.
+    Message {
+        /// `MessageEvent.data`.
+        data: JsValue,
+        /// Requests are pending, or the ids of ended ones remembered: it may be an answer
+        /// (see [`Driver::answered`]).
+        may_answer: bool,
+    },
+    /// A request ended without an answer.
+    RequestFailed {
+        /// The request's id.
+        id: u64,
+        /// Why.
+        failure: RequestFailure,
+    },
     /// An incoming message larger than `max_message_bytes`, dropped undelivered.
     TooBig {
         /// Its size as [`message_size`] measures it.
@@ -235,15 +248,8 @@ impl PageWatch {
             });
             watch.listen(&global, "pageshow", driver, |driver, event| {
                 if persisted(&event) {
-                    // The network may have come or gone while the page sat in the cache,
-                    // with no event to say so.
-                    let network = if navigator_online() {
-                        Input::Online
-                    } else {
-                        Input::Offline
-                    };
-                    driver.input(network);
-                    driver.input(Input::Resume);
+                    let online = navigator_online();
+                    driver.input(Input::Resume { online });
                 }
             });
         }
@@ -341,7 +347,6 @@ pub(crate) struct Driver {
     target: Resolver,
     heartbeat: Option<(JsValue, Pong)>,
     should_reconnect: Option<CloseVerdict>,
-    max_message_bytes: usize,
     log: Option<Log>,
     notify: Box<dyn Fn(Notice)>,
     _page: PageWatch,
@@ -354,15 +359,11 @@ impl Driver {
         notify: Box<dyn Fn(Notice)>,
     ) -> Result<Rc<Driver>, PolicyError> {
         let seed = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
-        let max_message_bytes = settings.policy.max_message_bytes;
         let ping_size = settings
             .heartbeat
             .as_ref()
             .map_or(0, |(ping, _)| ping.wire_size());
-        let mut machine = Machine::new(settings.policy, seed)?.with_ping_size(ping_size);
-        if !navigator_online() {
-            machine.handle(Input::Offline, performance_now());
-        }
+        let machine = Machine::new(settings.policy, seed)?.with_ping_size(ping_size);
         Ok(Rc::new_cyclic(|driver| Driver {
             runtime: RefCell::new(Runtime {
                 machine,
@@ -375,7 +376,6 @@ impl Driver {
             target: settings.target,
             heartbeat: settings.heartbeat,
             should_reconnect: settings.should_reconnect,
-            max_message_bytes,
             log: settings.log,
             notify,
             _page: PageWatch::attach(driver),
@@ -391,11 +391,54 @@ impl Driver {
         self.pump();
     }
 
+    /// Starts connecting, if closed.
+    pub(crate) fn connect(self: &Rc<Self>) {
+        let online = navigator_online();
+        self.input(Input::Connect { online });
+    }
+
+    /// Drops the current connection, if any, with `code` and `reason`, and connects again.
+    pub(crate) fn reconnect(self: &Rc<Self>, code: u16, reason: String) {
+        let online = navigator_online();
+        self.input(Input::Reconnect {
+            code,
+            reason,
+            online,
+        });
+    }
+
     /// Sends or queues a frame, as the machine decides.
     pub(crate) fn send(self: &Rc<Self>, frame: JsValue) -> Result<Sent, Rejected<JsValue>> {
         let sent = self.runtime.borrow_mut().machine.send(frame);
         self.pump();
         sent
+    }
+
+    /// The id the next request gets.
+    pub(crate) fn next_request_id(&self) -> u64 {
+        self.runtime.borrow().machine.next_request_id()
+    }
+
+    /// Sends or queues a request's frame, which carries [`next_request_id`](Self::next_request_id);
+    /// returns the request's id.
+    pub(crate) fn request(
+        self: &Rc<Self>,
+        frame: JsValue,
+        timeout_ms: u32,
+    ) -> Result<u64, Rejected<JsValue>> {
+        let id = (self.runtime.borrow_mut().machine).request(frame, timeout_ms, performance_now());
+        self.pump();
+        id
+    }
+
+    /// What a message that may answer a request is, by the id it carries.
+    pub(crate) fn answered(&self, id: u64) -> Answered {
+        self.runtime.borrow_mut().machine.answered(id)
+    }
+
+    /// The user no longer waits for request `id`.
+    pub(crate) fn forget_request(&self, id: u64) {
+        self.runtime.borrow_mut().machine.forget_request(id);
     }
 
     /// Reads the machine's state.
@@ -440,7 +483,7 @@ impl Driver {
     fn execute(self: &Rc<Self>, output: Output<JsValue>) {
         match output {
             Output::ResolveUrl { conn } => self.resolve_url(conn),
-            Output::Connect { conn, url } => self.connect(conn, &url),
+            Output::Connect { conn, url } => self.open_socket(conn, &url),
             Output::Transmit(frame) => self.transmit(&frame),
             Output::Ping => {
                 if let Some((ping, _)) = &self.heartbeat {
@@ -484,6 +527,9 @@ impl Driver {
                 let stopped = self.runtime.borrow_mut().timers[timer.index()].take();
                 drop(stopped);
             }
+            Output::RequestFailed { id, failure } => {
+                (self.notify)(Notice::RequestFailed { id, failure });
+            }
             Output::Emit(event) => {
                 if let Some(log) = &self.log {
                     log(&event_line(&event));
@@ -521,7 +567,7 @@ impl Driver {
         }
     }
 
-    fn connect(self: &Rc<Self>, conn: ConnId, url: &str) {
+    fn open_socket(self: &Rc<Self>, conn: ConnId, url: &str) {
         let protocols = match self.runtime.borrow_mut().protocols.take() {
             Some((attempt, protocols)) if attempt == conn => protocols,
             _ => Vec::new(),
@@ -560,52 +606,42 @@ impl Driver {
     }
 
     fn on_message(self: &Rc<Self>, conn: ConnId, data: JsValue) {
-        // The browser has already received the whole message, so the limit only spares the
-        // application (and a copy into wasm). The connection stays open: a browser may not
-        // close with 1009 (only 1000 and 3000-4999), and closing would make a reconnect loop
-        // of a server that keeps sending the same message. The message still proves the
-        // connection alive to the heartbeat.
-        let size = message_size(&data);
-        if size > self.max_message_bytes as f64 {
-            if self.heartbeat.is_some() {
-                self.input(Input::Received { conn });
-            }
-            let limit = self.max_message_bytes;
-            (self.notify)(Notice::TooBig {
-                size: size as u64,
-                limit,
-            });
-            return;
-        }
-        // Without a heartbeat the machine has no use for incoming messages: skip it entirely.
-        if let Some((_, pong)) = &self.heartbeat {
-            if pong.matches(&data) {
-                self.input(Input::Pong { conn });
-                return;
-            }
-            self.input(Input::Received { conn });
-        }
-        (self.notify)(Notice::Message(data));
+        let size = message_size(&data) as u64;
+        let pong = (self.heartbeat.as_ref()).is_some_and(|(_, pong)| pong.matches(&data));
+        let received =
+            (self.runtime.borrow_mut().machine).receive(conn, size, pong, performance_now());
+        self.pump();
+        let notice = match received {
+            Received::Message => Notice::Message {
+                data,
+                may_answer: false,
+            },
+            Received::MaybeAnswer => Notice::Message {
+                data,
+                may_answer: true,
+            },
+            Received::TooBig { limit } => Notice::TooBig { size, limit },
+            Received::Pong | Received::Stale => return,
+        };
+        (self.notify)(notice);
     }
 
     fn on_close(self: &Rc<Self>, conn: ConnId, event: &CloseEvent) {
         // The socket is finished: detach and free its handlers now. wasm-bindgen defers
         // freeing the closure that is running this until it returns.
-        let (finished, closing_by_request) = {
+        let (finished, asks) = {
             let mut runtime = self.runtime.borrow_mut();
             let finished = runtime.connection.take_if(|c| c.id == conn);
-            (finished, runtime.machine.state() == State::Closing)
+            let asks = runtime.machine.asks_about_close(conn, event.code());
+            (finished, asks)
         };
         // What the browser never transmitted; the machine sends those messages again.
         let unsent_bytes = finished
             .as_ref()
             .map_or(0, |connection| connection.ws.buffered_amount());
         drop(finished);
-        let reconnect_allowed = closing_by_request
-            || self
-                .should_reconnect
-                .as_ref()
-                .is_none_or(|decide| decide(event));
+        let reconnect_allowed =
+            !asks || (self.should_reconnect.as_ref()).is_none_or(|decide| decide(event));
         self.input(Input::Closed {
             conn,
             code: event.code(),

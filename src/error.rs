@@ -60,6 +60,12 @@ pub enum Error {
         /// The request's id.
         id: u64,
     },
+    /// A request was still queued, waiting for a connection, when newer sends pushed it out of
+    /// the full queue (`Overflow::DropOldest`): it never left the browser.
+    Dropped {
+        /// The request's id.
+        id: u64,
+    },
     /// The server answered a request with an `error` member (other than `null`).
     Remote {
         /// The request's id.
@@ -111,6 +117,11 @@ impl core::fmt::Display for Error {
                 "the connection request {id} was sent on was lost before the answer came; the \
                  server may or may not have acted on it (resend_requests(true) sends idempotent \
                  requests again)"
+            ),
+            Error::Dropped { id } => write!(
+                f,
+                "request {id} was pushed out of the full send queue by newer sends \
+                 (Overflow::DropOldest) before a connection opened; it was never sent"
             ),
             Error::Remote { id, error } => {
                 write!(f, "the server answered request {id} with an error: ")?;

@@ -158,7 +158,7 @@ where
     pub fn open(config: Config) -> Result<Self, Error> {
         let settings = config.settings()?;
         let (postbox, notices) = inbox();
-        let requests = Requests::new(&config.request_id_field, config.resend_requests);
+        let requests = Requests::new(&config.request_id_field);
         let watch = AnswerWatch(requests.clone());
         let notify = Box::new(move |notice| {
             if let Some(notice) = watch.0.intercept(notice) {
@@ -168,7 +168,7 @@ where
         let driver = Driver::new(settings, notify)?;
         requests.attach(&driver);
         if !config.start_closed {
-            driver.input(Input::Connect);
+            driver.connect();
         }
         Ok(Socket {
             sender: Sender {
@@ -350,7 +350,10 @@ impl<Out> Sender<Out, Json> {
     /// - [`Error::RequestTimeout`]: no answer within `timeout`;
     /// - [`Error::ConnectionLost`]: the connection it went out on was lost (the server may or
     ///   may not have acted on it); with [`Config::resend_requests`] it is sent again, same
-    ///   id, on the next connection instead;
+    ///   id, on the next connection instead. A request the browser never transmitted goes
+    ///   out on the next connection, like any unsent message, and keeps waiting;
+    /// - [`Error::Dropped`]: still queued, it was pushed out of the queue by a later send
+    ///   ([`Overflow::DropOldest`](crate::Overflow::DropOldest));
     /// - [`Error::Closed`]: the socket was closed, or closed for good (`close()`, a final close
     ///   code, `max_retries` ran out, the socket dropped) while the request waited;
     /// - [`Error::Remote`] / [`Error::Decode`]: the answer was an error / did not decode;
@@ -358,8 +361,8 @@ impl<Out> Sender<Out, Json> {
     /// - [`Error::Encode`]: `request` does not serialize to a JSON object.
     ///
     /// Dropping the future forgets the request. The ids of the last 1024 requests that ended
-    /// without an answer (timed out, failed, forgotten) or were sent twice are remembered, so
-    /// a late answer is dropped rather than delivered as a message.
+    /// (answered, timed out, failed, forgotten) are remembered, so a late or second answer is
+    /// dropped rather than delivered as a message.
     ///
     /// ```no_run
     /// use std::time::Duration;
@@ -408,31 +411,19 @@ impl<Out, C> Sender<Out, C> {
 
     fn close_now(&self, code: u16, reason: String) {
         self.driver.input(Input::Close { code, reason });
-        // A socket that never started (`start_closed`) closes without a `Closed` event, which
-        // is what fails pending requests otherwise: the ones waiting for its first connection
-        // fail here.
-        if self.state() == State::Closed {
-            self.requests.fail_all(&Error::Closed);
-        }
     }
 
     /// Drops the current connection, if any (code 1000), and connects again at once with the
     /// retry count reset. Also restarts a closed socket.
     pub fn reconnect(&self) {
-        self.driver.input(Input::Reconnect {
-            code: close::NORMAL,
-            reason: String::new(),
-        });
+        self.driver.reconnect(close::NORMAL, String::new());
     }
 
     /// Like [`reconnect`](Self::reconnect), closing the current connection with a code
     /// (1000 or 3000 to 4999) and a reason.
     pub fn reconnect_with(&self, code: u16, reason: &str) -> Result<(), Error> {
         close::check_user_close(code, reason)?;
-        self.driver.input(Input::Reconnect {
-            code,
-            reason: reason.to_owned(),
-        });
+        self.driver.reconnect(code, reason.to_owned());
         Ok(())
     }
 
@@ -500,17 +491,24 @@ impl<In, C: Decoder<In>> Stream for Receiver<In, C> {
     type Item = Event<In>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Event<In>>> {
-        self.notices.poll_next(cx).map(|notice| {
-            notice.map(|notice| match notice {
-                Notice::Message(data) => match C::decode(&data) {
+        loop {
+            let Poll::Ready(notice) = self.notices.poll_next(cx) else {
+                return Poll::Pending;
+            };
+            let event = match notice {
+                None => None,
+                Some(Notice::Message { data, .. }) => Some(match C::decode(&data) {
                     Ok(message) => Event::Message(message),
                     Err(error) => Event::DecodeError(error),
-                },
-                Notice::TooBig { size, limit } => {
-                    Event::Error(Error::MessageTooBig { size, limit })
+                }),
+                Some(Notice::TooBig { size, limit }) => {
+                    Some(Event::Error(Error::MessageTooBig { size, limit }))
                 }
-                Notice::Event(event) => event.into(),
-            })
-        })
+                Some(Notice::Event(event)) => Some(event.into()),
+                // Settled by the requests where it was reported; never posted.
+                Some(Notice::RequestFailed { .. }) => continue,
+            };
+            return Poll::Ready(event);
+        }
     }
 }

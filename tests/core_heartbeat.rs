@@ -12,7 +12,9 @@
 
 mod support;
 
-use resocket::core::{ConnId, Event, HeartbeatTiming, Input, Output, Policy, State, Timer};
+use resocket::core::{
+    ConnId, Event, HeartbeatTiming, Input, Output, Policy, Received, State, Timer,
+};
 use support::sim::{Closure, Sim, closed, exact};
 
 fn heartbeat() -> Policy {
@@ -254,8 +256,8 @@ fn events_from_the_abandoned_socket_are_ignored() {
     assert_eq!(sim.abandons[0].conn, dead);
     sim.take_events();
     let before = sim.log.len();
-    sim.input(Input::Pong { conn: dead });
-    sim.input(Input::Received { conn: dead });
+    assert_eq!(sim.receive_on(dead, 4, true), Received::Stale);
+    assert_eq!(sim.receive_on(dead, 1, false), Received::Stale);
     sim.input(Input::Closed {
         conn: dead,
         code: 4000,

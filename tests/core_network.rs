@@ -273,7 +273,7 @@ fn suspend_closes_going_away_and_resume_reconnects() {
 
     sim.advance(3_600_000);
     assert_eq!(sim.connects.len(), 1);
-    sim.input(Input::Resume);
+    sim.resume();
     assert_eq!(sim.connects.len(), 2);
     assert_eq!(sim.machine.retry_count(), 0);
     sim.open();
@@ -288,7 +288,7 @@ fn suspend_pauses_a_wait_or_an_attempt_without_a_socket() {
     assert_eq!(sim.machine.state(), State::Suspended);
     assert_eq!(sim.pending_timers(), []);
     assert_eq!(sim.take_events(), []);
-    sim.input(Input::Resume);
+    sim.resume();
     assert_eq!(sim.connects.len(), 2);
 
     let mut sim = Sim::new(exact());
@@ -304,7 +304,7 @@ fn suspend_pauses_a_wait_or_an_attempt_without_a_socket() {
         url: support::sim::URL.into(),
     });
     assert_eq!(sim.connects, []);
-    sim.input(Input::Resume);
+    sim.resume();
     assert_ne!(sim.resolving, Some(stale));
     sim.resolve();
     assert_eq!(sim.connects.len(), 1);
@@ -322,7 +322,7 @@ fn suspend_finishes_a_close_the_user_asked_for() {
     );
     assert_eq!(sim.machine.state(), State::Closed);
     assert_eq!(sim.pending_timers(), []);
-    sim.input(Input::Resume);
+    sim.resume();
     assert_eq!(sim.connects.len(), 1);
 }
 
@@ -332,7 +332,7 @@ fn resume_while_offline_waits_for_the_network() {
     sim.input(Input::Suspend);
     sim.input(Input::Offline);
     assert_eq!(sim.machine.state(), State::Suspended);
-    sim.input(Input::Resume);
+    sim.resume();
     assert_eq!(sim.machine.state(), State::Offline);
     assert_eq!(sim.connects.len(), 1);
     sim.input(Input::Online);
@@ -345,7 +345,7 @@ fn resume_while_offline_waits_for_the_network() {
     sim.input(Input::Online);
     assert_eq!(sim.machine.state(), State::Suspended);
     assert_eq!(sim.connects.len(), 1);
-    sim.input(Input::Resume);
+    sim.resume();
     assert_eq!(sim.connects.len(), 2);
 }
 
@@ -353,7 +353,7 @@ fn resume_while_offline_waits_for_the_network() {
 fn repeated_signals_change_nothing() {
     let mut sim = waiting(exact());
     sim.input(Input::Online);
-    sim.input(Input::Resume);
+    sim.resume();
     assert_eq!(sim.machine.state(), State::Waiting);
     assert_eq!(sim.take_events(), []);
     sim.input(Input::Offline);
@@ -570,7 +570,7 @@ proptest! {
                 }
                 Op::Resume => {
                     suspended = false;
-                    sim.input(Input::Resume);
+                    sim.resume();
                 }
                 Op::Wake => sim.input(Input::Wake),
                 Op::Connect => sim.connect(),
@@ -618,4 +618,73 @@ proptest! {
             prop_assert_eq!(sim.machine.is_offline(), offline);
         }
     }
+}
+
+#[test]
+fn resume_reads_the_network_as_it_is_now() {
+    // Cached while offline, restored while online, with no `online` event in between: the
+    // page shows and connects at once.
+    let mut sim = Sim::open_with(exact());
+    sim.input(Input::Offline);
+    sim.input(Input::Suspend);
+    sim.take_events();
+    sim.input(Input::Resume { online: true });
+    assert_eq!(sim.take_events(), [Event::Online]);
+    assert_eq!(sim.machine.state(), State::Connecting);
+    assert_eq!(sim.connects.len(), 2);
+
+    // Cached while online, restored while offline: it waits for the network.
+    let mut sim = Sim::open_with(exact());
+    sim.input(Input::Suspend);
+    sim.take_events();
+    sim.input(Input::Resume { online: false });
+    assert_eq!(sim.take_events(), [Event::Offline]);
+    assert_eq!(sim.machine.state(), State::Offline);
+    assert_eq!(sim.connects.len(), 1);
+    assert_eq!(sim.pending_timers(), []);
+}
+
+#[test]
+fn a_reconnect_by_hand_reads_the_network_and_tries_once() {
+    // The flag turned false without an event: the user hears of it, and the attempt is made.
+    let mut sim = Sim::open_with(exact());
+    sim.input(Input::Reconnect {
+        code: 1000,
+        reason: String::new(),
+        online: false,
+    });
+    let events = sim.take_events();
+    assert_eq!(events[0], Event::Offline);
+    assert!(sim.machine.is_offline());
+    assert_eq!(sim.machine.state(), State::Connecting);
+    assert_eq!(sim.connects.len(), 2);
+
+    // Back online without an event while paused: one attempt, one URL asked for.
+    sim.drop_connection();
+    assert_eq!(sim.machine.state(), State::Offline);
+    let resolves = |sim: &Sim| {
+        (sim.log.iter())
+            .filter(|(_, output)| matches!(output, Output::ResolveUrl { .. }))
+            .count()
+    };
+    let before = resolves(&sim);
+    sim.input(Input::Reconnect {
+        code: 1000,
+        reason: String::new(),
+        online: true,
+    });
+    assert_eq!(resolves(&sim) - before, 1);
+    assert!(sim.take_events().contains(&Event::Online));
+    assert_eq!(sim.machine.state(), State::Connecting);
+}
+
+#[test]
+fn connect_reads_the_network() {
+    let mut sim = Sim::new(exact());
+    sim.input(Input::Connect { online: false });
+    assert_eq!(sim.machine.state(), State::Offline);
+    assert_eq!(sim.take_events(), [Event::Offline]);
+    assert!(sim.connects.is_empty());
+    sim.input(Input::Online);
+    assert_eq!(sim.connects.len(), 1);
 }

@@ -56,6 +56,7 @@ fn defaults() {
             queue_capacity: 1_000,
             overflow: Overflow::Reject,
             max_message_bytes: 16 * 1024 * 1024,
+            resend_requests: false,
         }
     );
     assert_eq!(DEFAULT_MAX_MESSAGE_BYTES, 16 * 1024 * 1024);

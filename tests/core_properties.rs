@@ -260,8 +260,8 @@ impl Run {
                 }
             }
             Op::Opened(target) => self.socket_input(target, |conn| Input::Opened { conn }),
-            Op::Received(target) => self.socket_input(target, |conn| Input::Received { conn }),
-            Op::Pong(target) => self.socket_input(target, |conn| Input::Pong { conn }),
+            Op::Received(target) => self.socket_receive(target, false),
+            Op::Pong(target) => self.socket_receive(target, true),
             Op::SocketError(target) => {
                 self.socket_input(target, |conn| Input::SocketError { conn })
             }
@@ -284,6 +284,12 @@ impl Run {
             Op::Advance(ms) => self.sim.advance(ms),
         }
         self.check(events_before, connects_before, try_again_later);
+    }
+
+    fn socket_receive(&mut self, target: Target, pong: bool) {
+        if let Some(conn) = self.conn(target) {
+            self.sim.receive_on(conn, 4, pong);
+        }
     }
 
     fn socket_input(&mut self, target: Target, input: impl FnOnce(ConnId) -> Input) {

@@ -105,7 +105,8 @@ impl Driver {
         match op {
             Op::Connect => {
                 self.closed_by_user = false;
-                self.input(Input::Connect);
+                let online = !self.offline;
+                self.input(Input::Connect { online });
             }
             Op::Send => self.send(),
             Op::Close(code) => {
@@ -121,6 +122,7 @@ impl Driver {
                 self.input(Input::Reconnect {
                     code: code.code(),
                     reason: "reconnect".into(),
+                    online: !self.offline,
                 });
                 self.reconnecting_by_hand = false;
             }
@@ -159,16 +161,14 @@ impl Driver {
                 self.socket_input(*target, |s| !s.open, |conn| Input::Opened { conn })
             }
             // Messages and pongs only arrive on a socket that opened.
-            Op::Received(target) => {
-                self.socket_input(*target, |s| s.open, |conn| Input::Received { conn })
-            }
+            Op::Received(target) => self.socket_receive(*target, false),
             Op::Pong(target) => {
                 let answered =
                     matches!(target, Target::Live) && self.machine.state() == State::Open;
                 if let Some(since_ping) = self.since_ping.take_if(|_| answered) {
                     self.unsent = self.unsent.min(since_ping);
                 }
-                self.socket_input(*target, |s| s.open, |conn| Input::Pong { conn });
+                self.socket_receive(*target, true);
             }
             Op::SocketError(target) => {
                 self.socket_input(*target, |_| true, |conn| Input::SocketError { conn })
@@ -223,7 +223,8 @@ impl Driver {
             }
             Op::Resume => {
                 self.suspended = false;
-                self.input(Input::Resume);
+                let online = !self.offline;
+                self.input(Input::Resume { online });
             }
             Op::Wake => self.input(Input::Wake),
         }
@@ -270,6 +271,18 @@ impl Driver {
     }
 
     /// Feeds a socket event for the live socket, if `possible` for it, or for a stale id.
+    /// A message (`pong`: the pong) arrives on a socket that opened.
+    fn socket_receive(&mut self, target: Target, pong: bool) {
+        let conn = match target {
+            Target::Live => self.socket.filter(|s| s.open).map(|s| s.conn),
+            Target::Stale(index) => self.stale(index),
+        };
+        if let Some(conn) = conn {
+            self.machine.receive(conn, Frame::SIZE, pong, self.now);
+            self.run();
+        }
+    }
+
     fn socket_input(
         &mut self,
         target: Target,
@@ -398,6 +411,7 @@ impl Driver {
                 self.timers[timer.index()] = Some((deadline, self.timers_started));
             }
             Output::StopTimer(timer) => self.timers[timer.index()] = None,
+            Output::RequestFailed { .. } => panic!("a request failed, but none was made"),
             Output::Emit(event) => self.check_event(&event),
         }
     }

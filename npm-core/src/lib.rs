@@ -25,8 +25,8 @@
 use std::cell::RefCell;
 
 use resocket::core::{
-    ConnId, Event, Failure, HeartbeatTiming, Input, Machine, Output, Overflow, Policy, SendError,
-    Sent, State, Timer, WireSize,
+    Answered, ConnId, Event, Failure, HeartbeatTiming, Input, Machine, Output, Overflow, Policy,
+    Received, Rejected, RequestFailure, SendError, Sent, State, Timer, WireSize,
 };
 
 #[cfg(not(target_feature = "atomics"))]
@@ -91,22 +91,25 @@ enum Op {
     WentOffline = 15,
     /// Emit "online".
     WentOnline = 16,
+    /// Fail request `arg(0)`: by [`request_failure_kind`] `arg(1)`; `arg(2)` is the queue's
+    /// capacity for a full queue.
+    RequestFailed = 17,
 }
 
-/// What `signal` reports.
+/// What `signal` reports. The operand is the attempt or socket for `UrlResolved`, `Opened`
+/// and `SocketError`, `navigator.onLine` (0 or 1) for `Connect` and `Resume`, unused for the
+/// rest.
 #[repr(u8)]
 enum Signal {
     Connect = 0,
     UrlResolved = 1,
     Opened = 2,
-    Received = 3,
-    Pong = 4,
-    SocketError = 5,
-    Offline = 6,
-    Online = 7,
-    Suspend = 8,
-    Resume = 9,
-    Wake = 10,
+    SocketError = 3,
+    Offline = 4,
+    Online = 5,
+    Suspend = 6,
+    Resume = 7,
+    Wake = 8,
 }
 
 /// What `read` reports.
@@ -197,6 +200,8 @@ pub extern "C" fn create(
     heartbeat_interval_ms: f64,
     heartbeat_timeout_ms: f64,
     ping_size: f64,
+    max_message_bytes: f64,
+    resend_requests: u32,
     seed: f64,
 ) -> u32 {
     let mut policy = Policy::default();
@@ -217,6 +222,8 @@ pub extern "C" fn create(
         interval_ms: heartbeat_interval_ms as u32,
         timeout_ms: heartbeat_timeout_ms as u32,
     });
+    policy.max_message_bytes = max_message_bytes as usize;
+    policy.resend_requests = resend_requests != 0;
     policy.final_codes = STAGE
         .take()
         .chunks_exact(2)
@@ -255,7 +262,7 @@ pub extern "C" fn free(handle: u32) {
 }
 
 /// Sends message `id` (of `size` bytes on the wire) now, or queues it: 1 sent, 0 queued,
-/// -1 refused because the queue is full, -2 refused because the socket is closed.
+/// or a [`refusal`].
 #[unsafe(no_mangle)]
 pub extern "C" fn send(handle: u32, id: u32, size: f64) -> i32 {
     let frame = Frame {
@@ -265,33 +272,105 @@ pub extern "C" fn send(handle: u32, id: u32, size: f64) -> i32 {
     with_core(handle, |core| match core.machine.send(frame) {
         Ok(Sent::Now) => 1,
         Ok(Sent::Queued { .. }) => 0,
-        Err(rejected) => match rejected.error {
-            SendError::QueueFull { .. } => -1,
-            SendError::Closed => -2,
-        },
+        Err(rejected) => refusal(&rejected),
     })
 }
 
-/// Reports a [`Signal`] about attempt or socket `conn` (0 for the signals about the browser
-/// or the page).
+/// -1 refused because the queue is full, -2 refused because the socket is closed.
+fn refusal(rejected: &Rejected<Frame>) -> i32 {
+    match rejected.error {
+        SendError::QueueFull { .. } => -1,
+        SendError::Closed => -2,
+    }
+}
+
+/// The id the next `request` gets, for the JavaScript to write into its message.
 #[unsafe(no_mangle)]
-pub extern "C" fn signal(handle: u32, signal: u32, conn: f64, now: f64) {
+pub extern "C" fn next_request(handle: u32) -> f64 {
+    with_core(handle, |core| core.machine.next_request_id() as f64)
+}
+
+/// Sends message `id`, a request carrying `next_request()`, as `send` does, and waits for its
+/// answer for `timeout_ms`: the request's id, or a [`refusal`].
+#[unsafe(no_mangle)]
+pub extern "C" fn request(handle: u32, id: u32, size: f64, timeout_ms: f64, now: f64) -> f64 {
+    let frame = Frame {
+        id,
+        size: size as u32,
+    };
+    with_core(handle, |core| {
+        match core.machine.request(frame, timeout_ms as u32, now) {
+            Ok(request) => request as f64,
+            Err(rejected) => refusal(&rejected).into(),
+        }
+    })
+}
+
+/// The user no longer waits for request `id`.
+#[unsafe(no_mangle)]
+pub extern "C" fn forget(handle: u32, id: f64) {
+    with_core(handle, |core| core.machine.forget_request(id as u64));
+}
+
+/// A message of `size` arrived on socket `conn`, `pong` (0 or 1) when it equals the pong:
+/// 0 deliver it, 1 deliver it unless `answered` says it answers a request, 2 it is the pong,
+/// 3 it is larger than `max_message_bytes` (report it), 4 it is from a socket given up.
+#[unsafe(no_mangle)]
+pub extern "C" fn receive(handle: u32, conn: f64, size: f64, pong: u32, now: f64) -> u32 {
     let conn = ConnId(conn as u64);
+    let received = with_core(handle, |core| {
+        Some(core.machine.receive(conn, size as u64, pong != 0, now))
+    });
+    match received {
+        Some(Received::Message) => 0,
+        Some(Received::MaybeAnswer) => 1,
+        Some(Received::Pong) => 2,
+        Some(Received::TooBig { .. }) => 3,
+        Some(Received::Stale) | None => 4,
+    }
+}
+
+/// A message that `receive` said may answer a request carries `id`: 0 it is no answer, 1 it
+/// answers that request (settle it with the message), 2 it is a late answer (drop it).
+#[unsafe(no_mangle)]
+pub extern "C" fn answered(handle: u32, id: f64) -> u32 {
+    with_core(handle, |core| match core.machine.answered(id as u64) {
+        Answered::NotAnAnswer => 0,
+        Answered::Request => 1,
+        Answered::Late => 2,
+    })
+}
+
+/// 1 when the user's reconnect predicate is to be asked about socket `conn` closing with
+/// `code` (its verdict goes to `closed`), 0 when not.
+#[unsafe(no_mangle)]
+pub extern "C" fn asks(handle: u32, conn: f64, code: u32) -> u32 {
+    with_core(handle, |core| {
+        u32::from(
+            core.machine
+                .asks_about_close(ConnId(conn as u64), code as u16),
+        )
+    })
+}
+
+/// Reports a [`Signal`], with its operand.
+#[unsafe(no_mangle)]
+pub extern "C" fn signal(handle: u32, signal: u32, operand: f64, now: f64) {
+    let online = operand != 0.0;
+    let conn = ConnId(operand as u64);
     let input = match signal {
-        s if s == Signal::Connect as u32 => Input::Connect,
+        s if s == Signal::Connect as u32 => Input::Connect { online },
         s if s == Signal::UrlResolved as u32 => Input::UrlResolved {
             conn,
             // The JavaScript keeps the URL it resolved; the core only passes it through.
             url: String::new(),
         },
         s if s == Signal::Opened as u32 => Input::Opened { conn },
-        s if s == Signal::Received as u32 => Input::Received { conn },
-        s if s == Signal::Pong as u32 => Input::Pong { conn },
         s if s == Signal::SocketError as u32 => Input::SocketError { conn },
         s if s == Signal::Offline as u32 => Input::Offline,
         s if s == Signal::Online as u32 => Input::Online,
         s if s == Signal::Suspend as u32 => Input::Suspend,
-        s if s == Signal::Resume as u32 => Input::Resume,
+        s if s == Signal::Resume as u32 => Input::Resume { online },
         s if s == Signal::Wake as u32 => Input::Wake,
         _ => return,
     };
@@ -329,12 +408,15 @@ pub extern "C" fn close(handle: u32, code: u32, now: f64) {
 }
 
 /// The user asks for a fresh connection at once, closing the current one with a code and
-/// (staged) reason the JavaScript has checked.
+/// (staged) reason the JavaScript has checked; `online` is `navigator.onLine` (0 or 1).
 #[unsafe(no_mangle)]
-pub extern "C" fn reconnect(handle: u32, code: u32, now: f64) {
-    let reason = staged_text();
-    let code = code as u16;
-    handle_input(handle, Input::Reconnect { code, reason }, now);
+pub extern "C" fn reconnect(handle: u32, code: u32, online: u32, now: f64) {
+    let input = Input::Reconnect {
+        code: code as u16,
+        reason: staged_text(),
+        online: online != 0,
+    };
+    handle_input(handle, input, now);
 }
 
 /// The answer to `MeasureBuffered`.
@@ -448,6 +530,10 @@ impl Core {
                 return self.put(Op::StartTimer, &[timer, after_ms.into()]);
             }
             Output::StopTimer(timer) => (Op::StopTimer, [timer.index() as f64]),
+            Output::RequestFailed { id, failure } => {
+                let (kind, capacity) = request_failure_kind(failure);
+                return self.put(Op::RequestFailed, &[id as f64, kind, capacity]);
+            }
             Output::Emit(event) => return self.event(event),
         };
         self.put(op, &args)
@@ -525,6 +611,19 @@ fn state_number(state: State) -> u8 {
         State::Waiting => 4,
         State::Offline => 5,
         State::Suspended => 6,
+    }
+}
+
+/// A request failure's kind, as the JavaScript names it: 0 `REQUEST_TIMEOUT`,
+/// 1 `CONNECTION_LOST`, 2 `CLOSED`, 3 `DROPPED`, 4 `QUEUE_FULL`; with the queue's capacity
+/// for the last.
+fn request_failure_kind(failure: RequestFailure) -> (f64, f64) {
+    match failure {
+        RequestFailure::TimedOut => (0.0, 0.0),
+        RequestFailure::ConnectionLost => (1.0, 0.0),
+        RequestFailure::Closed => (2.0, 0.0),
+        RequestFailure::Dropped => (3.0, 0.0),
+        RequestFailure::QueueFull { capacity } => (4.0, capacity as f64),
     }
 }
 

@@ -21,219 +21,11 @@ const BUFFERED_RECHECK_MS: u32 = 200;
 use super::event::{Event, Failure, Rejected, SendError, Sent, State};
 use super::heartbeat::{Liveness, PingDue};
 use super::in_flight::{InFlight, Settled, WireSize};
-use super::policy::{Policy, PolicyError};
+use super::incoming::Received;
+use super::io::{ConnId, Input, Output, Timer};
+use super::policy::{MAX_TIMER_MS, Policy, PolicyError};
 use super::queue::SendQueue;
-
-/// Identifies one socket (one connection attempt). Events from a socket the machine has moved
-/// on from carry an old id and are ignored, so a late event can never disturb a newer socket.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ConnId(pub u64);
-
-/// The timers the machine runs; at most one of each kind is pending.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Timer {
-    /// The backoff delay before the next attempt.
-    Retry,
-    /// The opening handshake (`connect_timeout`), or the closing handshake after a close.
-    Handshake,
-    /// `min_uptime`: after it the retry count resets.
-    Uptime,
-    /// The heartbeat interval.
-    Ping,
-    /// The heartbeat timeout after a ping.
-    PongDeadline,
-    /// A later look at `bufferedAmount`, while the browser still holds many sent messages
-    /// that are kept in case they must be sent again.
-    Buffered,
-}
-
-impl Timer {
-    /// Every timer kind.
-    pub const ALL: [Timer; 6] = [
-        Timer::Retry,
-        Timer::Handshake,
-        Timer::Uptime,
-        Timer::Ping,
-        Timer::PongDeadline,
-        Timer::Buffered,
-    ];
-
-    /// A dense index, for drivers that keep one slot per kind.
-    pub fn index(self) -> usize {
-        self as usize
-    }
-}
-
-/// Something that happened: a user request, a socket event or a timer expiry.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Input {
-    /// Start connecting, if closed.
-    Connect,
-    /// Close for good: no reconnect follows.
-    Close {
-        /// The code to send (checked by [`check_user_close`](super::close::check_user_close)).
-        code: u16,
-        /// The reason to send.
-        reason: String,
-    },
-    /// Drop the current connection, if any, and start a fresh attempt at once with the retry
-    /// count reset.
-    Reconnect {
-        /// The code to close the current connection with.
-        code: u16,
-        /// The reason to close the current connection with.
-        reason: String,
-    },
-    /// The URL for an attempt is known.
-    UrlResolved {
-        /// The attempt.
-        conn: ConnId,
-        /// The URL to open.
-        url: String,
-    },
-    /// The URL provider failed.
-    UrlFailed {
-        /// The attempt.
-        conn: ConnId,
-        /// What went wrong.
-        error: String,
-    },
-    /// Creating the socket failed (for example, the browser rejected the URL).
-    OpenFailed {
-        /// The attempt.
-        conn: ConnId,
-        /// What went wrong.
-        error: String,
-    },
-    /// The socket opened.
-    Opened {
-        /// The socket.
-        conn: ConnId,
-    },
-    /// A message arrived (it counts as a sign of life).
-    Received {
-        /// The socket.
-        conn: ConnId,
-    },
-    /// A heartbeat pong arrived.
-    Pong {
-        /// The socket.
-        conn: ConnId,
-    },
-    /// The answer to [`Output::MeasureBuffered`]: the socket's `bufferedAmount`.
-    Buffered {
-        /// The socket.
-        conn: ConnId,
-        /// Bytes handed to the socket that the browser has not transmitted yet.
-        unsent_bytes: u64,
-    },
-    /// The socket reported an error.
-    SocketError {
-        /// The socket.
-        conn: ConnId,
-    },
-    /// The socket closed.
-    Closed {
-        /// The socket.
-        conn: ConnId,
-        /// The close code.
-        code: u16,
-        /// The close reason.
-        reason: String,
-        /// Whether the closing handshake completed.
-        was_clean: bool,
-        /// The socket's `bufferedAmount` at the close: the newest messages it covers were
-        /// never transmitted and are sent again on the next connection.
-        unsent_bytes: u64,
-        /// The user's `should_reconnect` verdict for this close (true when none is set).
-        reconnect_allowed: bool,
-    },
-    /// A timer started by [`Output::StartTimer`] fired.
-    TimerFired(Timer),
-    /// The browser reports the network lost (`offline` on the global scope, or
-    /// `navigator.onLine` false at start). No attempt starts and no retry is scheduled until
-    /// [`Online`](Input::Online): a wait for a retry stops, and a lost connection or failed
-    /// attempt waits in [`State::Offline`] instead of retrying. An attempt under way runs its
-    /// course; an open connection is kept (browsers keep loopback and some local connections
-    /// up) and, with the heartbeat on, checked at once with a ping.
-    Offline,
-    /// The browser reports the network back (`online`). A socket in [`State::Offline`] starts
-    /// an attempt at once, with the retry count reset (its failures were the network's); an
-    /// open connection is checked at once with a ping, with the heartbeat on, as the route
-    /// under it may have changed.
-    Online,
-    /// The page is going into the back/forward cache (`pagehide` with `persisted`). The
-    /// connection is abandoned (reported as closed with 1001, "going away"; the wire carries
-    /// 1000, as browsers let scripts send no 1001) and nothing is retried until
-    /// [`Resume`](Input::Resume); sends are queued meanwhile. A close the user asked for
-    /// ends at once.
-    Suspend,
-    /// The page came back from the back/forward cache (`pageshow` with `persisted`): a
-    /// suspended socket starts an attempt at once, with the retry count reset, unless the
-    /// network is still lost.
-    Resume,
-    /// The page became visible again (`visibilitychange`). Its timers may have been throttled
-    /// for a long while, so with the heartbeat on an open connection is checked at once: a
-    /// ping, unless one already awaits its pong.
-    Wake,
-}
-
-/// Something the driver must do, in the order given.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Output<F> {
-    /// Work out the URL for a new attempt, then answer with [`Input::UrlResolved`] or
-    /// [`Input::UrlFailed`].
-    ResolveUrl {
-        /// The attempt.
-        conn: ConnId,
-    },
-    /// Create a socket for the URL; answer with [`Input::OpenFailed`] if that throws.
-    Connect {
-        /// The new socket's id, to tag its events with.
-        conn: ConnId,
-        /// The URL.
-        url: String,
-    },
-    /// Send a message on the open socket.
-    Transmit(F),
-    /// Send the heartbeat ping on the open socket.
-    Ping,
-    /// Read the socket's `bufferedAmount` and answer with [`Input::Buffered`], so messages
-    /// the browser has transmitted need no longer be kept for a resend.
-    MeasureBuffered {
-        /// The socket.
-        conn: ConnId,
-    },
-    /// Start the closing handshake and keep listening: an [`Input::Closed`] follows.
-    Close {
-        /// The socket.
-        conn: ConnId,
-        /// The code.
-        code: u16,
-        /// The reason.
-        reason: String,
-    },
-    /// Close the socket, detach its handlers and forget it: no input may follow for it.
-    Abandon {
-        /// The socket.
-        conn: ConnId,
-        /// The code.
-        code: u16,
-        /// The reason.
-        reason: String,
-    },
-    /// Start (or restart, replacing the pending one) a timer.
-    StartTimer {
-        /// Which timer.
-        timer: Timer,
-        /// Its delay in milliseconds.
-        after_ms: u32,
-    },
-    /// Cancel a pending timer.
-    StopTimer(Timer),
-    /// Tell the user.
-    Emit(Event),
-}
+use super::requests::{Answered, RequestFailure, Requests};
 
 /// How a socket ended, as far as the machine knows.
 struct Ending {
@@ -277,7 +69,7 @@ enum Phase {
 /// use resocket::core::{Input, Machine, Output, Policy};
 ///
 /// let mut machine: Machine<String> = Machine::new(Policy::default(), 7).unwrap();
-/// machine.handle(Input::Connect, 0.0);
+/// machine.handle(Input::Connect { online: true }, 0.0);
 /// let first = machine.poll_output();
 /// assert!(matches!(first, Some(Output::StartTimer { .. })));
 /// ```
@@ -304,6 +96,9 @@ pub struct Machine<F> {
     offline: bool,
     /// The page is in the back/forward cache.
     suspended: bool,
+    /// The sequence number the next accepted frame gets (see [`Requests`]).
+    next_seq: u64,
+    requests: Requests<F>,
     outputs: VecDeque<Output<F>>,
 }
 
@@ -313,6 +108,7 @@ impl<F: Clone + WireSize> Machine<F> {
     pub fn new(policy: Policy, seed: u64) -> Result<Self, PolicyError> {
         policy.validate()?;
         let queue = SendQueue::new(policy.queue_capacity, policy.overflow);
+        let requests = Requests::new();
         Ok(Machine {
             policy,
             phase: Phase::Idle,
@@ -329,6 +125,8 @@ impl<F: Clone + WireSize> Machine<F> {
             now: 0.0,
             offline: false,
             suspended: false,
+            next_seq: 0,
+            requests,
             outputs: VecDeque::new(),
         })
     }
@@ -426,37 +224,134 @@ impl<F: Clone + WireSize> Machine<F> {
     /// pending or not started yet, and hands it back if the socket was closed or the queue is
     /// full.
     pub fn send(&mut self, frame: F) -> Result<Sent, Rejected<F>> {
-        match self.phase {
+        self.accept(frame).map(|(sent, _)| sent)
+    }
+
+    /// The id the next [`request`](Self::request) gets, for the driver to write into its
+    /// frame: ids count a socket's requests from 1.
+    pub fn next_request_id(&self) -> u64 {
+        self.requests.next_id()
+    }
+
+    /// Sends `frame`, which carries [`next_request_id`](Self::next_request_id), as
+    /// [`send`](Self::send) does, and waits for its answer: incoming messages carrying the id
+    /// settle it ([`answered`](Self::answered)); otherwise an
+    /// [`Output::RequestFailed`] ends it, after `timeout_ms` (time queued included, at most
+    /// [`MAX_TIMER_MS`]) or when the connection it was handed to is lost, the socket closes
+    /// for good or the queue drops it. Returns the request's id.
+    pub fn request(&mut self, frame: F, timeout_ms: u32, now: f64) -> Result<u64, Rejected<F>> {
+        self.now = now;
+        let kept = self.policy.resend_requests.then(|| frame.clone());
+        let (_, seq) = self.accept(frame)?;
+        let deadline = now + f64::from(timeout_ms.min(MAX_TIMER_MS));
+        let id = self.requests.add(kept, seq, deadline);
+        self.arm_request_timer();
+        Ok(id)
+    }
+
+    /// The user no longer waits for request `id` (the future was dropped, the call aborted):
+    /// it ends, and an answer that comes later is dropped.
+    pub fn forget_request(&mut self, id: u64) {
+        self.requests.end(id);
+    }
+
+    /// A message of `size` arrived on socket `conn` (measured without copying it: a text's
+    /// UTF-16 length, a binary message's bytes), `pong` when it equals the heartbeat's pong
+    /// (the driver checks only when it has a heartbeat): what to do with it. Every message
+    /// counts as a sign of life.
+    pub fn receive(&mut self, conn: ConnId, size: u64, pong: bool, now: f64) -> Received {
+        self.now = now;
+        let open = self.phase == Phase::Open(conn);
+        if !open && self.phase != Phase::Closing(conn) {
+            return Received::Stale;
+        }
+        let limit = self.policy.max_message_bytes;
+        let too_big = usize::try_from(size).map_or(true, |size| size > limit);
+        let pong = pong && !too_big && self.policy.heartbeat.is_some();
+        if open {
+            if pong {
+                self.ponged(now);
+            }
+            self.received(now);
+        }
+        if too_big {
+            Received::TooBig { limit }
+        } else if pong {
+            Received::Pong
+        } else if self.requests.may_be_answered() {
+            Received::MaybeAnswer
+        } else {
+            Received::Message
+        }
+    }
+
+    /// A message that [`receive`](Self::receive) said may answer a request carries `id`
+    /// (the driver read it from the member its requests put ids in).
+    pub fn answered(&mut self, id: u64) -> Answered {
+        self.requests.answered(id)
+    }
+
+    /// Whether the user's reconnect predicate is to be asked about socket `conn` closing with
+    /// `code`: only a close that would otherwise be retried (not one the user asked for, not
+    /// a final code) is the user's to veto. Its verdict goes in
+    /// [`Input::Closed`]`::reconnect_allowed`.
+    pub fn asks_about_close(&self, conn: ConnId, code: u16) -> bool {
+        matches!(self.phase, Phase::Connecting(c) | Phase::Open(c) if c == conn)
+            && !self.policy.final_codes.contains(&code)
+    }
+
+    /// Accepts `frame` for sending; with its sequence number.
+    fn accept(&mut self, frame: F) -> Result<(Sent, u64), Rejected<F>> {
+        let sent = match self.phase {
             Phase::Open(conn) => {
                 self.transmit(conn, frame);
-                Ok(Sent::Now)
+                Sent::Now
             }
-            Phase::Closed | Phase::Closing(_) => Err(Rejected {
-                frame,
-                error: SendError::Closed,
-            }),
+            Phase::Closed | Phase::Closing(_) => {
+                return Err(Rejected {
+                    frame,
+                    error: SendError::Closed,
+                });
+            }
             Phase::Idle
             | Phase::Resolving(_)
             | Phase::Connecting(_)
             | Phase::Waiting
             | Phase::Paused => match self.queue.push(frame) {
-                Ok(dropped) => Ok(Sent::Queued { dropped }),
-                Err(frame) => Err(Rejected {
-                    frame,
-                    error: SendError::QueueFull {
-                        capacity: self.queue.capacity(),
-                    },
-                }),
+                Ok(dropped) => Sent::Queued { dropped },
+                Err(frame) => {
+                    return Err(Rejected {
+                        frame,
+                        error: SendError::QueueFull {
+                            capacity: self.queue.capacity(),
+                        },
+                    });
+                }
             },
+        };
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        if matches!(sent, Sent::Queued { dropped } if dropped > 0) && !self.requests.is_empty() {
+            for id in self.requests.sent_before(self.first_waiting_seq()) {
+                self.fail_request(id, RequestFailure::Dropped);
+            }
         }
+        Ok((sent, seq))
+    }
+
+    /// The sequence number of the first frame not yet handed to a socket: the queue holds the
+    /// newest run of numbers (see [`Requests`]).
+    fn first_waiting_seq(&self) -> u64 {
+        self.next_seq - self.queue.len() as u64
     }
 
     /// Takes in one input at time `now` (milliseconds on any monotonic clock).
     pub fn handle(&mut self, input: Input, now: f64) {
         self.now = now;
         match input {
-            Input::Connect => {
+            Input::Connect { online } => {
                 if matches!(self.phase, Phase::Idle | Phase::Closed) {
+                    self.offline = !online;
                     self.retries = 0;
                     if self.offline || self.suspended {
                         self.phase = Phase::Paused;
@@ -469,7 +364,14 @@ impl<F: Clone + WireSize> Machine<F> {
                 }
             }
             Input::Close { code, reason } => self.close(code, reason),
-            Input::Reconnect { code, reason } => self.reconnect(code, reason),
+            Input::Reconnect {
+                code,
+                reason,
+                online,
+            } => {
+                self.note_network(online);
+                self.reconnect(code, reason);
+            }
             Input::UrlResolved { conn, url } => {
                 if self.phase == Phase::Resolving(conn) {
                     self.phase = Phase::Connecting(conn);
@@ -489,22 +391,6 @@ impl<F: Clone + WireSize> Machine<F> {
             Input::Opened { conn } => {
                 if self.phase == Phase::Connecting(conn) {
                     self.opened(conn, now);
-                }
-            }
-            Input::Received { conn } => {
-                if self.phase == Phase::Open(conn) {
-                    self.received(now);
-                }
-            }
-            Input::Pong { conn } => {
-                if self.phase == Phase::Open(conn) {
-                    if let Some(rtt) = self.liveness.as_mut().and_then(|l| l.pong_rtt(now)) {
-                        self.rtt_ms = Some(rtt);
-                    }
-                    if let Some(in_flight) = &mut self.in_flight {
-                        in_flight.pong();
-                    }
-                    self.received(now);
                 }
             }
             Input::Buffered { conn, unsent_bytes } => {
@@ -552,8 +438,32 @@ impl<F: Clone + WireSize> Machine<F> {
             Input::Offline => self.went_offline(),
             Input::Online => self.went_online(),
             Input::Suspend => self.suspend(),
-            Input::Resume => self.resume(),
+            Input::Resume { online } => {
+                if online {
+                    self.went_online();
+                } else {
+                    self.went_offline();
+                }
+                self.resume();
+            }
             Input::Wake => self.check_liveness(),
+        }
+    }
+
+    /// Takes in the browser's network flag, read by the driver for a reconnect by hand: the
+    /// user hears of a change, and nothing else moves, as the reconnect starts an attempt.
+    fn note_network(&mut self, online: bool) {
+        let offline = !online;
+        if self.offline == offline {
+            return;
+        }
+        self.offline = offline;
+        if !matches!(self.phase, Phase::Idle | Phase::Closed) {
+            self.emit(if online {
+                Event::Online
+            } else {
+                Event::Offline
+            });
         }
     }
 
@@ -679,6 +589,16 @@ impl<F: Clone + WireSize> Machine<F> {
         self.emit(Event::Open);
     }
 
+    /// The heartbeat's pong arrived on the open socket.
+    fn ponged(&mut self, now: f64) {
+        if let Some(rtt) = self.liveness.as_mut().and_then(|l| l.pong_rtt(now)) {
+            self.rtt_ms = Some(rtt);
+        }
+        if let Some(in_flight) = &mut self.in_flight {
+            in_flight.pong();
+        }
+    }
+
     fn received(&mut self, now: f64) {
         let answered_ping = self.liveness.as_mut().is_some_and(|l| l.received(now));
         if let (true, Some(heartbeat)) = (answered_ping, self.policy.heartbeat) {
@@ -689,8 +609,12 @@ impl<F: Clone + WireSize> Machine<F> {
 
     fn close(&mut self, code: u16, reason: String) {
         match self.phase {
-            // Already closed as far as the user can tell, so no event.
-            Phase::Idle => self.phase = Phase::Closed,
+            // Already closed as far as the user can tell, so no event; what waited for the
+            // first connection will not be sent.
+            Phase::Idle => {
+                self.phase = Phase::Closed;
+                self.fail_all_requests();
+            }
             Phase::Closed | Phase::Closing(_) => {}
             Phase::Resolving(_) | Phase::Waiting | Phase::Paused => {
                 self.stop_timer(Timer::Retry);
@@ -778,6 +702,15 @@ impl<F: Clone + WireSize> Machine<F> {
                 self.outputs.push_back(Output::MeasureBuffered { conn });
             }
             (Timer::Ping, Phase::Open(_)) => self.ping_due(now),
+            (Timer::Requests, _) => {
+                for id in self.requests.take_expired(now) {
+                    self.outputs.push_back(Output::RequestFailed {
+                        id,
+                        failure: RequestFailure::TimedOut,
+                    });
+                }
+                self.arm_request_timer();
+            }
             (Timer::PongDeadline, Phase::Open(conn)) => {
                 let late_by = now - self.due[Timer::PongDeadline.index()];
                 if let (Some(heartbeat), Some(liveness)) =
@@ -860,6 +793,11 @@ impl<F: Clone + WireSize> Machine<F> {
                 (requeued, unconfirmed)
             }
         };
+        if will_reconnect {
+            self.requests_lost();
+        } else {
+            self.fail_all_requests();
+        }
         self.emit(Event::Closed {
             code: ending.code,
             reason: ending.reason,
@@ -868,6 +806,63 @@ impl<F: Clone + WireSize> Machine<F> {
             requeued,
             unconfirmed,
         });
+    }
+
+    /// The socket the requests handed to it were on is gone, and another attempt follows:
+    /// they fail, or with `resend_requests` go to the back of the queue to be sent again.
+    /// Those it never transmitted are back in the queue already, and stay pending.
+    fn requests_lost(&mut self) {
+        for id in self.requests.sent_before(self.first_waiting_seq()) {
+            let resent = match self.requests.frame_to_resend(id) {
+                Some(frame) => self.queue.push(frame).map(|_dropped| ()),
+                None => {
+                    self.fail_request(id, RequestFailure::ConnectionLost);
+                    continue;
+                }
+            };
+            match resent {
+                Ok(()) => {
+                    self.requests.resent(id, self.next_seq);
+                    self.next_seq += 1;
+                }
+                Err(_) => {
+                    let capacity = self.queue.capacity();
+                    self.fail_request(id, RequestFailure::QueueFull { capacity });
+                }
+            }
+        }
+    }
+
+    /// The socket closed for good: no request will be answered.
+    fn fail_all_requests(&mut self) {
+        for id in self.requests.take_all() {
+            self.outputs.push_back(Output::RequestFailed {
+                id,
+                failure: RequestFailure::Closed,
+            });
+        }
+    }
+
+    fn fail_request(&mut self, id: u64, failure: RequestFailure) {
+        if self.requests.end(id) {
+            self.outputs
+                .push_back(Output::RequestFailed { id, failure });
+        }
+    }
+
+    /// Keeps the requests' timer on the earliest deadline, when it is not already due sooner.
+    fn arm_request_timer(&mut self) {
+        let Some(deadline) = self.requests.next_deadline() else {
+            return;
+        };
+        let index = Timer::Requests.index();
+        if self.armed[index] && self.due[index] <= deadline {
+            return;
+        }
+        let after_ms = (deadline - self.now)
+            .clamp(0.0, f64::from(MAX_TIMER_MS))
+            .ceil();
+        self.start_timer(Timer::Requests, after_ms as u32);
     }
 
     /// Hands `frame` to the open socket, keeping track of it until its fate is known.
@@ -899,6 +894,7 @@ impl<F: Clone + WireSize> Machine<F> {
         }
         if !self.can_retry() {
             self.phase = Phase::Closed;
+            self.fail_all_requests();
             self.emit(Event::RetriesExhausted {
                 retries: self.retries,
             });

@@ -34,6 +34,10 @@ pub struct Policy {
     /// most its UTF-8 size and at least a third of it), a binary message's bytes. Larger
     /// messages are reported and dropped; the connection stays open.
     pub max_message_bytes: usize,
+    /// Send a request again, same id, on the next connection when the connection it was
+    /// handed to is lost, instead of failing it with
+    /// [`RequestFailure::ConnectionLost`](super::RequestFailure::ConnectionLost).
+    pub resend_requests: bool,
 }
 
 /// The default [`Policy::max_message_bytes`]: 16 MiB. Far above what chat, game-state or
@@ -54,6 +58,7 @@ impl Default for Policy {
             queue_capacity: 1_000,
             overflow: Overflow::Reject,
             max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
+            resend_requests: false,
         }
     }
 }

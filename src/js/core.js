@@ -44,13 +44,30 @@ export class Core {
 
   /** 1 sent, 0 queued, -1 refused (queue full), -2 refused (closed). */
   send(message, size) {
+    return this.#accept(message, (id) => engine.send(this.#handle, id, size));
+  }
+
+  /** A request carrying `nextRequest()`: its id, or -1 / -2 as `send`. */
+  request(message, size, timeoutMs, now) {
+    return this.#accept(message, (id) => engine.request(this.#handle, id, size, timeoutMs, now));
+  }
+
+  /** Keeps `message` under a fresh id if the engine, handed the id, accepts it. */
+  #accept(message, hand) {
     const id = (this.#lastId = (this.#lastId + 1) >>> 0);
-    const outcome = engine.send(this.#handle, id, size);
+    const outcome = hand(id);
     if (outcome >= 0) this.#messages.set(id, message);
     return outcome;
   }
 
-  signal(signal, conn, now) { engine.signal(this.#handle, signal, conn, now); }
+  nextRequest() { return engine.next_request(this.#handle); }
+  forget(request) { engine.forget(this.#handle, request); }
+  /** What an incoming message is: see `receive` in npm-core/src/lib.rs. */
+  receive(conn, size, pong, now) { return engine.receive(this.#handle, conn, size, pong, now); }
+  answered(request) { return engine.answered(this.#handle, request); }
+  asks(conn, code) { return engine.asks(this.#handle, conn, code) === 1; }
+
+  signal(signal, operand, now) { engine.signal(this.#handle, signal, operand, now); }
   timerFired(timer, now) { engine.timer(this.#handle, timer, now); }
   buffered(conn, unsentBytes, now) { engine.buffered(this.#handle, conn, unsentBytes, now); }
 
@@ -64,9 +81,9 @@ export class Core {
     engine.close(this.#handle, code, now);
   }
 
-  reconnect(code, reason, now) {
+  reconnect(code, reason, online, now) {
     stageText(reason);
-    engine.reconnect(this.#handle, code, now);
+    engine.reconnect(this.#handle, code, online, now);
   }
 
   closed(conn, code, reason, wasClean, unsentBytes, reconnectAllowed, now) {

@@ -1,29 +1,41 @@
 // Request/response over a socket in the "json" format: each request carries a fresh id in
 // `requestIdField`, and the message carrying the same id settles it instead of reaching the
-// "message" listeners.
+// "message" listeners. Ids, deadlines, what a lost connection or a full queue does to a request,
+// and late or second answers are the engine's to decide; this keeps the promises.
 
 /** The longest delay a browser timer takes (2^31 - 1 ms). */
 const MAX_TIMER_MS = 2147483647;
-/**
- * Ids of settled requests remembered, so that an answer arriving after its request timed out,
- * was aborted or failed (or a second answer to a request sent twice) is dropped, not delivered.
- */
-const SETTLED_KEPT = 1024;
+/** The engine's answers to `answered(id)`. */
+const ANSWERS_REQUEST = 1, LATE_ANSWER = 2;
+/** By the engine's request failure kind: the error code and its message. */
+const FAILURES = [
+  ["REQUEST_TIMEOUT", (id, timeoutMs) => `request ${id} got no answer within ${timeoutMs} ms`],
+  ["CONNECTION_LOST", () => "the connection the request was sent on was lost"],
+  ["CLOSED", () => "the socket closed for good before the request was answered"],
+  [
+    "DROPPED",
+    (id) => `request ${id} was pushed out of the full send queue by newer sends (overflow: "drop-oldest") before a connection opened; it was never sent`,
+  ],
+];
+const QUEUE_FULL = 4;
 
 export class Requests {
-  /** Id -> { message, sent, settle(error, result) }. */
+  /** Id -> { settle(error, result), timeoutMs }. */
   #pending = new Map();
-  #settled = new Set();
-  #lastId = 0;
   #settings;
-  #send;
+  #engine;
   #ReSocketError;
+  #QueueFullError;
 
-  /** `send(message)` is the socket's: true when sent now, false when queued; may throw. */
-  constructor(settings, send, ReSocketError) {
+  /**
+   * `engine`: `next()` the next request's id; `send(message, timeoutMs)` sends it as a request
+   * (may throw, as `send` does); `answered(id)`; `forget(id)`.
+   */
+  constructor(settings, engine, ReSocketError, QueueFullError) {
     this.#settings = settings;
-    this.#send = send;
+    this.#engine = engine;
     this.#ReSocketError = ReSocketError;
+    this.#QueueFullError = QueueFullError;
   }
 
   request(value, options) {
@@ -43,73 +55,58 @@ export class Requests {
       }
       if (signal !== undefined && !(signal instanceof AbortSignal)) refuse("signal must be an AbortSignal");
       signal?.throwIfAborted();
-      const id = ++this.#lastId;
-      const entry = { message: { ...value, [requestIdField]: id }, sent: false };
-      const abort = () => entry.settle(signal.reason);
-      const timer = setTimeout(
-        () => entry.settle(this.#error("REQUEST_TIMEOUT", `request ${id} got no answer within ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-      entry.settle = (error, result) => {
-        clearTimeout(timer);
+      const id = this.#engine.next();
+      const abort = () => {
+        this.#engine.forget(id);
+        settle(signal.reason);
+      };
+      const settle = (error, result) => {
         signal?.removeEventListener("abort", abort);
         this.#pending.delete(id);
-        this.#settled.add(id);
-        if (this.#settled.size > SETTLED_KEPT) this.#settled.delete(this.#settled.values().next().value);
         if (error) reject(error);
         else resolve(result);
       };
-      this.#pending.set(id, entry);
+      // Pending before it is sent: sending may settle requests.
+      this.#pending.set(id, { settle, timeoutMs });
+      try {
+        this.#engine.send({ ...value, [requestIdField]: id }, timeoutMs);
+      } catch (error) {
+        settle(error);
+        return;
+      }
       signal?.addEventListener("abort", abort);
-      this.#transmit(entry);
     });
   }
 
   /**
    * Settles the request `data` answers, if any: true when `data` was an answer (to a pending
-   * request, or a late one to a settled request) and must not be delivered as a message.
+   * request, or a late one) and must not be delivered as a message.
    */
   answered(data) {
     const id = typeof data === "object" && data !== null ? data[this.#settings.requestIdField] : undefined;
+    if (!(Number.isInteger(id) && id >= 0)) return false;
+    const answer = this.#engine.answered(id);
+    if (answer === LATE_ANSWER) return true;
+    if (answer !== ANSWERS_REQUEST) return false;
     const entry = this.#pending.get(id);
-    if (!entry) return id !== undefined && this.#settled.delete(id);
     if (data.error !== undefined && data.error !== null) {
       const text = typeof data.error?.message === "string" ? data.error.message : JSON.stringify(data.error);
-      entry.settle(this.#error("REMOTE", `the server answered request ${id} with an error: ${text}`, data.error));
+      entry?.settle(this.#error("REMOTE", `the server answered request ${id} with an error: ${text}`, data.error));
     } else if ("result" in data) {
-      entry.settle(undefined, data.result);
+      entry?.settle(undefined, data.result);
     } else {
-      entry.settle(this.#error("DECODE", `the answer to request ${id} has neither "result" nor "error"`, data));
+      entry?.settle(this.#error("DECODE", `the answer to request ${id} has neither "result" nor "error"`, data));
     }
     return true;
   }
 
-  /** A connection opened: the requests that were queued went out on it. */
-  opened() {
-    for (const entry of this.#pending.values()) entry.sent = true;
-  }
-
-  /**
-   * A connection ended (or the wait for one). The requests sent on it fail, or with
-   * `resendRequests` are queued again; when no connection follows, every request fails.
-   */
-  closed(forGood) {
-    for (const entry of [...this.#pending.values()]) {
-      if (forGood) {
-        entry.settle(this.#error("CLOSED", "the socket closed for good before the request was answered"));
-      } else if (entry.sent) {
-        if (this.#settings.resendRequests) this.#transmit(entry);
-        else entry.settle(this.#error("CONNECTION_LOST", "the connection the request was sent on was lost"));
-      }
-    }
-  }
-
-  #transmit(entry) {
-    try {
-      entry.sent = this.#send(entry.message);
-    } catch (error) {
-      entry.settle(error);
-    }
+  /** The engine ended request `id` without an answer, for failure `kind`. */
+  failed(id, kind, capacity) {
+    const entry = this.#pending.get(id);
+    if (!entry) return;
+    if (kind === QUEUE_FULL) return entry.settle(new this.#QueueFullError(capacity));
+    const [code, text] = FAILURES[kind];
+    entry.settle(this.#error(code, text(id, entry.timeoutMs)));
   }
 
   #error(code, text, cause) {

@@ -106,6 +106,7 @@ export declare class ReSocketError extends Error {
     | "RETRIES_EXHAUSTED"
     | "REQUEST_TIMEOUT"
     | "CONNECTION_LOST"
+    | "DROPPED"
     | "REMOTE";
   /** `REMOTE`: the answer's `error` member. `DECODE` from `request()`: the whole answer. */
   readonly cause?: unknown;
@@ -218,8 +219,9 @@ export declare class ReSocket<Out = RawData, In = RawData> extends EventTarget {
    * Sends `value` (a plain object, `"json"` format only) with a fresh id in `requestIdField`
    * and resolves with the `result` of the message that carries the same id; that message is
    * not delivered to `message` listeners. Queued like `send` while disconnected. Rejects with a
-   * `ReSocketError`: `REQUEST_TIMEOUT`, `CONNECTION_LOST`, `CLOSED`, `REMOTE` (the answer has
-   * an `error`, in `cause`), `DECODE` (neither `result` nor `error`), `QUEUE_FULL`; with a
+   * `ReSocketError`: `REQUEST_TIMEOUT`, `CONNECTION_LOST`, `CLOSED`, `DROPPED` (pushed out of
+   * the queue by `overflow: "drop-oldest"`), `REMOTE` (the answer has an `error`, in `cause`),
+   * `DECODE` (neither `result` nor `error`), `QUEUE_FULL`; with a
    * `TypeError` for bad arguments or the `"raw"` format; with the signal's reason on abort.
    */
   request<Result = unknown>(value: object, options?: RequestOptions): Promise<Result>;

@@ -26,14 +26,16 @@ import { Requests } from "./request.js";
 const IDLE = 0, RESOLVE_URL = 1, CONNECT = 2, TRANSMIT = 3, PING = 4, MEASURE_BUFFERED = 5;
 const CLOSE = 6, ABANDON = 7, START_TIMER = 8, STOP_TIMER = 9, OPENED = 10, CLOSED = 11;
 const RECONNECTING = 12, FAILED = 13, RETRIES_EXHAUSTED = 14, WENT_OFFLINE = 15, WENT_ONLINE = 16;
-const CONNECT_NOW = 0, URL_RESOLVED = 1, SOCKET_OPENED = 2, RECEIVED = 3, PONG = 4, SOCKET_ERROR = 5;
-const OFFLINE = 6, ONLINE = 7, SUSPEND = 8, RESUME = 9, WAKE = 10;
+const REQUEST_FAILED = 17;
+const CONNECT_NOW = 0, URL_RESOLVED = 1, SOCKET_OPENED = 2, SOCKET_ERROR = 3;
+const OFFLINE = 4, ONLINE = 5, SUSPEND = 6, RESUME = 7, WAKE = 8;
+/** What `receive()` says of an incoming message. */
+const DELIVER = 0, MAYBE_ANSWER = 1, TOO_BIG = 3;
 const STATE = 0, RETRY_COUNT = 1, QUEUED_COUNT = 2, QUEUED_BYTES = 3, RTT_MS = 4;
 /** The core's states, by number, as `state` names them. */
 const STATES = ["connecting", "open", "closing", "closed", "waiting", "offline", "suspended"];
 /** `readyState` by the core's state: every state that will connect again is CONNECTING. */
 const READY_STATES = [0, 1, 2, 3, 0, 0, 0];
-const CLOSING_STATE = 2;
 /** By failure kind: the error code and the start of its message. */
 const FAILURES = [
   ["URL_PROVIDER", "the URL provider failed: "],
@@ -71,9 +73,9 @@ const live = new Set();
 
 const EVENT_TYPES = ["open", "message", "close", "reconnecting", "error", "offline", "online"];
 
-/** Whether the browser reports a network; true where it cannot tell. */
+/** `navigator.onLine` as the engine takes it: 1, or 0 when the browser reports no network. */
 function networkUp() {
-  return globalThis.navigator?.onLine !== false;
+  return globalThis.navigator?.onLine === false ? 0 : 1;
 }
 
 function withFields(event, fields) {
@@ -113,16 +115,16 @@ export class ReSocket extends EventTarget {
   // Workers have online/offline only; windows also visibility and the back/forward cache.
   static {
     const scope = globalThis;
-    const tell = (signal) => () => ReSocket.#broadcast(signal);
+    const tell = (signal) => () => ReSocket.#broadcast(signal, 0);
     scope.addEventListener?.("offline", tell(OFFLINE));
     scope.addEventListener?.("online", tell(ONLINE));
     // A page kept in the back/forward cache must not hold a socket open (and may not be
     // cached if it does); it reconnects when shown again.
-    scope.addEventListener?.("pagehide", (event) => event.persisted && ReSocket.#broadcast(SUSPEND));
-    scope.addEventListener?.("pageshow", (event) => event.persisted && ReSocket.#broadcast(RESUME));
+    scope.addEventListener?.("pagehide", (event) => event.persisted && ReSocket.#broadcast(SUSPEND, 0));
+    scope.addEventListener?.("pageshow", (event) => event.persisted && ReSocket.#broadcast(RESUME, networkUp()));
     // Timers of a hidden page are throttled: once it is visible, check the connection at once.
     scope.document?.addEventListener("visibilitychange", () => {
-      if (scope.document.visibilityState === "visible") ReSocket.#broadcast(WAKE);
+      if (scope.document.visibilityState === "visible") ReSocket.#broadcast(WAKE, 0);
     });
   }
 
@@ -137,8 +139,8 @@ export class ReSocket extends EventTarget {
     }
   }
 
-  static #broadcast(signal) {
-    for (const socket of [...live]) socket.#signal(signal, 0);
+  static #broadcast(signal, operand) {
+    for (const socket of [...live]) socket.#signal(signal, operand);
   }
 
   constructor(url, protocols, options) {
@@ -163,15 +165,14 @@ export class ReSocket extends EventTarget {
       heartbeat?.intervalMs ?? 0,
       heartbeat?.timeoutMs ?? 0,
       heartbeat ? wireSize(heartbeat.ping) : 0,
+      settings.maxMessageBytes,
+      settings.resendRequests ? 1 : 0,
       Math.random() * 2 ** 53,
     );
     // Unreachable: the options were checked above against the same limits.
     if (!core) throw typeError("the options are out of range");
     this.#core = core;
-    if (!settings.startClosed) {
-      this.#noteNetwork();
-      this.#signal(CONNECT_NOW, 0);
-    }
+    if (!settings.startClosed) this.#signal(CONNECT_NOW, networkUp());
     this.#constructed = true;
     if (this.readyState !== ReSocket.CLOSED) live.add(this);
   }
@@ -204,6 +205,11 @@ export class ReSocket extends EventTarget {
   }
 
   send(data) {
+    return this.#submit(this.#frame(data), (frame, size) => this.#core.send(frame, size)) === 1;
+  }
+
+  /** `data` as the frame to send, in the socket's format; throws a TypeError if it has none. */
+  #frame(data) {
     let frame = data;
     if (this.#settings.json) {
       try {
@@ -221,15 +227,18 @@ export class ReSocket extends EventTarget {
           'use format: "json" for other values',
       );
     }
-    const outcome = this.#core.send(frame, wireSize(frame));
+    return frame;
+  }
+
+  /** Hands `frame` and its size to the engine through `hand`; throws if it is refused. */
+  #submit(frame, hand) {
+    const outcome = hand(frame, wireSize(frame));
     this.#pump();
-    switch (outcome) {
-      case 1: return true;
-      case 0: return false;
-      case -1: throw new QueueFullError(this.#settings.queueCapacity);
-      default:
-        throw new ReSocketError("CLOSED", "resocket: the socket is closed; call reconnect() before sending");
+    if (outcome === -1) throw new QueueFullError(this.#settings.queueCapacity);
+    if (outcome === -2) {
+      throw new ReSocketError("CLOSED", "resocket: the socket is closed; call reconnect() before sending");
     }
+    return outcome;
   }
 
   /**
@@ -237,22 +246,25 @@ export class ReSocket extends EventTarget {
    * The answer is matched by that id and not delivered as a message.
    */
   request(value, options) {
-    this.#requests ??= new Requests(this.#settings, (message) => this.send(message), ReSocketError);
+    const core = this.#core;
+    this.#requests ??= new Requests(this.#settings, {
+      next: () => core.nextRequest(),
+      send: (message, timeoutMs) =>
+        this.#submit(this.#frame(message), (frame, size) => core.request(frame, size, timeoutMs, performance.now())),
+      answered: (id) => core.answered(id),
+      forget: (id) => core.forget(id),
+    }, ReSocketError, QueueFullError);
     return this.#requests.request(value, options);
   }
 
   close(code, reason) {
     this.#core.close(...closeArguments(code, reason), performance.now());
     this.#pump();
-    // A socket that never started (startClosed) closes without a close event, which is what
-    // rejects pending requests otherwise: the ones waiting for its first connection end here.
-    if (this.readyState === ReSocket.CLOSED) this.#requests?.closed(true);
   }
 
   reconnect(code, reason) {
     const [checkedCode, checkedReason] = closeArguments(code, reason);
-    this.#noteNetwork();
-    this.#core.reconnect(checkedCode, checkedReason, performance.now());
+    this.#core.reconnect(checkedCode, checkedReason, networkUp(), performance.now());
     this.#pump();
     live.add(this);
   }
@@ -292,13 +304,8 @@ export class ReSocket extends EventTarget {
     };
   }
 
-  /** Tells the core, before it connects, whether there is a network to connect over. */
-  #noteNetwork() {
-    this.#signal(networkUp() ? ONLINE : OFFLINE, 0);
-  }
-
-  #signal(signal, conn) {
-    this.#core.signal(signal, conn, performance.now());
+  #signal(signal, operand) {
+    this.#core.signal(signal, operand, performance.now());
     this.#pump();
   }
 
@@ -361,7 +368,6 @@ export class ReSocket extends EventTarget {
         break;
       case OPENED:
         this.#log("Open");
-        this.#requests?.opened();
         this.#dispatch(new Event("open"));
         break;
       case CLOSED: {
@@ -372,7 +378,6 @@ export class ReSocket extends EventTarget {
             `will_reconnect: ${willReconnect === 1}, requeued: ${requeued}, unconfirmed: ${unconfirmed} }`,
         );
         if (!willReconnect) live.delete(this);
-        this.#requests?.closed(!willReconnect);
         const event = new CloseEvent("close", { code, reason, wasClean: wasClean === 1 });
         this.#dispatch(withFields(event, { willReconnect: willReconnect === 1, requeued, unconfirmed }));
         break;
@@ -397,11 +402,13 @@ export class ReSocket extends EventTarget {
         this.#dispatch(new Event(type));
         break;
       }
+      case REQUEST_FAILED:
+        this.#requests?.failed(core.arg(0), core.arg(1), core.arg(2));
+        break;
       case RETRIES_EXHAUSTED: {
         const retries = core.arg(0);
         this.#log(`RetriesExhausted { retries: ${retries} }`);
         live.delete(this);
-        this.#requests?.closed(true);
         this.#error("RETRIES_EXHAUSTED", `gave up after ${retries} retries (maxRetries)`);
         break;
       }
@@ -479,13 +486,10 @@ export class ReSocket extends EventTarget {
 
   #message(conn, data) {
     const { heartbeat, maxMessageBytes } = this.#settings;
-    // The browser has already received the whole message, so the limit only spares the
-    // application. The connection stays open: a browser may not close with 1009, and closing
-    // would make a reconnect loop of a server that keeps sending the same message. The
-    // message still proves the connection alive to the heartbeat.
     const size = messageSize(data);
-    if (size > maxMessageBytes) {
-      if (heartbeat) this.#signal(RECEIVED, conn);
+    const received = this.#core.receive(conn, size, heartbeat?.isPong(data) ? 1 : 0, performance.now());
+    this.#pump();
+    if (received === TOO_BIG) {
       this.#error(
         "MESSAGE_TOO_BIG",
         `an incoming message of size ${size} exceeded maxMessageBytes (${maxMessageBytes}) and was dropped; ` +
@@ -493,11 +497,7 @@ export class ReSocket extends EventTarget {
       );
       return;
     }
-    // Without a heartbeat the core has no use for incoming messages: it is not told.
-    if (heartbeat) {
-      if (heartbeat.isPong(data)) return this.#signal(PONG, conn);
-      this.#signal(RECEIVED, conn);
-    }
+    if (received !== DELIVER && received !== MAYBE_ANSWER) return;
     if (this.#settings.json && typeof data === "string") {
       try {
         data = JSON.parse(data);
@@ -506,17 +506,16 @@ export class ReSocket extends EventTarget {
         return;
       }
     }
-    if (this.#requests?.answered(data)) return;
+    if (received === MAYBE_ANSWER && this.#requests?.answered(data)) return;
     this.dispatchEvent(new MessageEvent("message", { data }));
   }
 
   #closed(conn, event) {
-    const closingByRequest = this.#core.read(STATE) === CLOSING_STATE;
     // What the browser never transmitted: the core sends those messages again.
     const unsent = conn === this.#conn ? this.#detach().bufferedAmount : 0;
     let reconnectAllowed = true;
     const decide = this.#settings.shouldReconnect;
-    if (decide && !closingByRequest) {
+    if (decide && this.#core.asks(conn, event.code)) {
       try {
         reconnectAllowed = Boolean(decide(event));
       } catch (error) {

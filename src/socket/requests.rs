@@ -3,7 +3,7 @@
 //! reads the stream.
 
 use std::cell::{OnceCell, RefCell};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
@@ -11,7 +11,6 @@ use std::rc::{Rc, Weak};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use gloo_timers::callback::Timeout;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -19,7 +18,7 @@ use wasm_bindgen::prelude::*;
 
 use super::answer::{answer_id, decode_answer};
 use crate::Error;
-use crate::core::{self, Sent};
+use crate::core::{Answered, RequestFailure};
 use crate::driver::{Driver, Notice};
 
 #[wasm_bindgen]
@@ -38,43 +37,28 @@ extern "C" {
 /// long.
 const MAX_TIMER_MS: u128 = 2_147_483_647;
 
-/// How many ids of finished requests are remembered, so that a late answer is dropped rather
-/// than delivered as a message.
-pub(crate) const LATE_IDS_KEPT: usize = 1024;
-
-/// The requests of one socket.
+/// The requests of one socket, as far as the Rust face is concerned: their frames, as JSON,
+/// and the futures waiting for them. Ids, deadlines, lost and dropped requests and late
+/// answers are the core's.
 pub(crate) struct Requests {
     id_field: String,
-    resend: bool,
     /// Matches every text in which the id member may appear: its name as JSON writes it, or
     /// any backslash (a name written with escapes).
     may_hold_id: Pattern,
-    book: RefCell<Book>,
+    waiting: RefCell<BTreeMap<u64, Waiting>>,
     driver: OnceCell<Weak<Driver>>,
 }
 
-struct Book {
-    last_id: u64,
-    pending: BTreeMap<u64, Entry>,
-    late: LateIds,
-}
-
-/// A request waiting for its answer.
-struct Entry {
-    frame: JsValue,
-    /// Handed to the current connection (not waiting in the queue for the next one).
-    sent: bool,
-    /// Sent more than once (`resend_requests`), so a second answer may come.
-    resent: bool,
+/// A request's future, waiting.
+struct Waiting {
     slot: Rc<Slot>,
-    /// Cancelled when the entry drops.
-    _timer: Timeout,
+    /// The timeout it was given, for its error.
+    timeout: Duration,
 }
 
 impl Requests {
-    /// Requests that carry their id in the member `id_field`; `resend` sends the requests of a
-    /// lost connection again on the next one.
-    pub(crate) fn new(id_field: &str, resend: bool) -> Rc<Requests> {
+    /// Requests that carry their id in the member `id_field`.
+    pub(crate) fn new(id_field: &str) -> Rc<Requests> {
         // serde_json writes a string as JSON; a `String` always can be.
         let name = serde_json::to_string(id_field).unwrap_or_default();
         let mut source = String::with_capacity(name.len() + 4);
@@ -87,13 +71,8 @@ impl Requests {
         source.push_str("|\\\\");
         Rc::new(Requests {
             id_field: id_field.to_owned(),
-            resend,
             may_hold_id: Pattern::new(&source),
-            book: RefCell::new(Book {
-                last_id: 0,
-                pending: BTreeMap::new(),
-                late: LateIds::default(),
-            }),
+            waiting: RefCell::new(BTreeMap::new()),
             driver: OnceCell::new(),
         })
     }
@@ -110,60 +89,45 @@ impl Requests {
         timeout: Duration,
     ) -> Response<T> {
         let slot = Rc::new(Slot::default());
-        let id = match self.try_start(request, timeout, &slot) {
-            Ok(id) => id,
+        match self.try_start(request, timeout, &slot) {
+            Ok(id) => Response {
+                id,
+                slot,
+                requests: Some(self.clone()),
+                response: PhantomData,
+            },
             Err(error) => {
                 slot.fill(Err(error));
-                return Response {
+                Response {
                     id: 0,
                     slot,
                     requests: None,
                     response: PhantomData,
-                };
+                }
             }
-        };
-        Response {
-            id,
-            slot,
-            requests: Some(self.clone()),
-            response: PhantomData,
         }
     }
 
     fn try_start(
-        self: &Rc<Self>,
+        &self,
         request: &(impl Serialize + ?Sized),
         timeout: Duration,
         slot: &Rc<Slot>,
     ) -> Result<u64, Error> {
         let driver = self.driver()?;
-        let id = self.book.borrow().last_id + 1;
+        let id = driver.next_request_id();
         let frame = self.frame(request, id)?;
-        let entry = Entry {
-            frame: frame.clone(),
-            sent: false,
-            resent: false,
+        let waiting = Waiting {
             slot: slot.clone(),
-            _timer: self.timer(id, timeout),
+            timeout,
         };
-        {
-            let mut book = self.book.borrow_mut();
-            book.last_id = id;
-            book.pending.insert(id, entry);
-        }
-        match driver.send(frame) {
-            Ok(sent) => {
-                if let Some(entry) = self.book.borrow_mut().pending.get_mut(&id) {
-                    entry.sent = matches!(sent, Sent::Now);
-                }
-                Ok(id)
-            }
-            Err(rejected) => {
-                let refused = self.book.borrow_mut().pending.remove(&id);
-                drop(refused);
-                Err(rejected.error.into())
-            }
-        }
+        // Waiting before it is sent: the driver may settle requests as it sends.
+        self.waiting.borrow_mut().insert(id, waiting);
+        let timeout_ms = timeout.as_millis().min(MAX_TIMER_MS) as u32;
+        driver.request(frame, timeout_ms).map_err(|rejected| {
+            self.waiting.borrow_mut().remove(&id);
+            rejected.error.into()
+        })
     }
 
     fn driver(&self) -> Result<Rc<Driver>, Error> {
@@ -188,146 +152,82 @@ impl Requests {
         Ok(JsValue::from_str(&text))
     }
 
-    fn timer(self: &Rc<Self>, id: u64, timeout: Duration) -> Timeout {
-        let requests = Rc::downgrade(self);
-        let ms = timeout.as_millis().min(MAX_TIMER_MS) as u32;
-        Timeout::new(ms, move || {
-            if let Some(requests) = requests.upgrade() {
-                requests.settle(id, Err(Error::RequestTimeout { id, timeout }));
-            }
-        })
-    }
-
-    /// Looks at what the driver reports before the stream gets it: answers are taken out
-    /// (`None`), connection events settle or resend the requests they concern.
+    /// Looks at what the driver reports before the stream gets it: answers and request
+    /// failures settle requests (`None`: not for the stream); the rest passes.
     pub(crate) fn intercept(&self, notice: Notice) -> Option<Notice> {
         match &notice {
-            Notice::Message(data) if self.is_answer(data) => return None,
-            Notice::Event(core::Event::Open) => self.opened(),
-            Notice::Event(core::Event::Closed { will_reconnect, .. }) => {
-                self.closed(!will_reconnect);
+            Notice::Message {
+                data,
+                may_answer: true,
+            } if self.is_answer(data) => None,
+            &Notice::RequestFailed { id, failure } => {
+                self.fail(id, failure);
+                None
             }
-            Notice::Event(core::Event::RetriesExhausted { .. }) => self.closed(true),
-            _ => {}
+            _ => Some(notice),
         }
-        Some(notice)
     }
 
-    /// Whether `data` answers a pending request (which it then settles) or is a late answer.
+    /// Whether `data` answers a request (which it then settles) or is a late answer, as the
+    /// core says of the id it carries.
     fn is_answer(&self, data: &JsValue) -> bool {
-        // The fast path: with nothing pending or remembered, messages are not even looked at.
-        if self.book.borrow().is_idle() || !self.may_hold_id.test(data) {
+        // `test` also matches non-strings by their string form: those are never answers.
+        if !self.may_hold_id.test(data) {
             return false;
         }
-        // `test` also matches non-strings by their string form: those are never answers.
         let Some(text) = data.as_string() else {
             return false;
         };
         let Some(id) = answer_id(&text, &self.id_field) else {
             return false;
         };
-        let answered = {
-            let mut book = self.book.borrow_mut();
-            match book.pending.remove(&id) {
-                Some(entry) => {
-                    // Only a request sent twice can get a second answer.
-                    if entry.resent {
-                        book.late.insert(id);
-                    }
-                    entry
-                }
-                None => return book.late.take(id),
-            }
+        let Ok(driver) = self.driver() else {
+            return false;
         };
-        answered.slot.fill(Ok(text));
-        true
-    }
-
-    /// A connection opened: the queued requests went out on it.
-    fn opened(&self) {
-        for entry in self.book.borrow_mut().pending.values_mut() {
-            entry.sent = true;
-        }
-    }
-
-    /// A connection ended, or the wait for one. Requests sent on it fail, or are sent again
-    /// with `resend`; when no connection follows, every request fails.
-    fn closed(&self, for_good: bool) {
-        let mut failed = Vec::new();
-        let mut resend = Vec::new();
-        {
-            let mut book = self.book.borrow_mut();
-            let Book { pending, late, .. } = &mut *book;
-            pending.retain(|&id, entry| {
-                let error = if for_good {
-                    Error::Closed
-                } else if !entry.sent {
-                    return true;
-                } else if self.resend {
-                    entry.sent = false;
-                    entry.resent = true;
-                    resend.push((id, entry.frame.clone()));
-                    return true;
-                } else {
-                    Error::ConnectionLost { id }
-                };
-                late.insert(id);
-                failed.push((entry.slot.clone(), error));
-                false
-            });
-        }
-        // Settled outside the borrow: a woken task may make requests.
-        for (slot, error) in failed {
-            slot.fill(Err(error));
-        }
-        let Ok(driver) = self.driver() else { return };
-        for (id, frame) in resend {
-            match driver.send(frame) {
-                Ok(sent) => {
-                    if let Some(entry) = self.book.borrow_mut().pending.get_mut(&id) {
-                        entry.sent = matches!(sent, Sent::Now);
-                    }
+        match driver.answered(id) {
+            Answered::Request => {
+                if let Some(waiting) = self.waiting.borrow_mut().remove(&id) {
+                    waiting.slot.fill(Ok(text));
                 }
-                Err(rejected) => self.settle(id, Err(rejected.error.into())),
+                true
             }
+            Answered::Late => true,
+            Answered::NotAnAnswer => false,
         }
     }
 
-    /// Ends request `id`, if it is still pending, with `outcome`.
-    fn settle(&self, id: u64, outcome: Result<String, Error>) {
-        if let Some(entry) = self.finish(id) {
-            entry.slot.fill(outcome);
+    /// Request `id` ended without an answer.
+    fn fail(&self, id: u64, failure: RequestFailure) {
+        let Some(waiting) = self.waiting.borrow_mut().remove(&id) else {
+            return;
+        };
+        let error = match failure {
+            RequestFailure::TimedOut => Error::RequestTimeout {
+                id,
+                timeout: waiting.timeout,
+            },
+            RequestFailure::ConnectionLost => Error::ConnectionLost { id },
+            RequestFailure::Closed => Error::Closed,
+            RequestFailure::Dropped => Error::Dropped { id },
+            RequestFailure::QueueFull { capacity } => Error::QueueFull { capacity },
+        };
+        waiting.slot.fill(Err(error));
+    }
+
+    /// The future of request `id` was dropped.
+    fn forget(&self, id: u64) {
+        self.waiting.borrow_mut().remove(&id);
+        if let Ok(driver) = self.driver() {
+            driver.forget_request(id);
         }
     }
 
-    /// Takes request `id` out of the pending ones and remembers its id for late answers.
-    fn finish(&self, id: u64) -> Option<Entry> {
-        let mut book = self.book.borrow_mut();
-        let entry = book.pending.remove(&id)?;
-        book.late.insert(id);
-        Some(entry)
-    }
-
-    /// Fails every pending request with `error`.
+    /// Fails every waiting request with `error`: the socket is gone.
     pub(crate) fn fail_all(&self, error: &Error) {
-        let failed: Vec<Entry> = {
-            let mut book = self.book.borrow_mut();
-            let Book { pending, late, .. } = &mut *book;
-            let failed = std::mem::take(pending);
-            for &id in failed.keys() {
-                late.insert(id);
-            }
-            failed.into_values().collect()
-        };
-        for entry in failed {
-            entry.slot.fill(Err(error.clone()));
+        let failed = std::mem::take(&mut *self.waiting.borrow_mut());
+        for waiting in failed.into_values() {
+            waiting.slot.fill(Err(error.clone()));
         }
-    }
-}
-
-impl Book {
-    fn is_idle(&self) -> bool {
-        self.pending.is_empty() && self.late.is_empty()
     }
 }
 
@@ -340,38 +240,6 @@ fn kind(value: &Value) -> &'static str {
         Value::String(_) => "a string",
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
-    }
-}
-
-/// The ids of the last [`LATE_IDS_KEPT`] requests that finished without an answer (timed
-/// out, failed, forgotten) or were sent twice: an answer carrying one of them is dropped.
-#[derive(Default)]
-pub(crate) struct LateIds {
-    /// In the order they finished; ids already answered late stay until they age out.
-    order: VecDeque<u64>,
-    ids: BTreeSet<u64>,
-}
-
-impl LateIds {
-    pub(crate) fn insert(&mut self, id: u64) {
-        if !self.ids.insert(id) {
-            return;
-        }
-        self.order.push_back(id);
-        if self.order.len() > LATE_IDS_KEPT {
-            if let Some(oldest) = self.order.pop_front() {
-                self.ids.remove(&oldest);
-            }
-        }
-    }
-
-    /// Whether `id` was remembered; it is forgotten, so a third answer is a message again.
-    pub(crate) fn take(&mut self, id: u64) -> bool {
-        self.ids.remove(&id)
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.ids.is_empty()
     }
 }
 
@@ -453,7 +321,7 @@ impl<T> Drop for Response<T> {
             return;
         };
         if !self.slot.is_filled() {
-            drop(requests.finish(self.id));
+            requests.forget(self.id);
         }
     }
 }
@@ -461,39 +329,5 @@ impl<T> Drop for Response<T> {
 impl<T> std::fmt::Debug for Response<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Response").field("id", &self.id).finish()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn late_ids_remember_the_last_finished() {
-        let mut late = LateIds::default();
-        assert!(late.is_empty());
-        for id in 1..=LATE_IDS_KEPT as u64 + 10 {
-            late.insert(id);
-        }
-        assert!(!late.take(10), "aged out");
-        assert!(late.take(11));
-        assert!(!late.take(11), "a third answer is a message again");
-        assert!(late.take(LATE_IDS_KEPT as u64 + 10));
-        assert_eq!(late.ids.len(), LATE_IDS_KEPT - 2);
-    }
-
-    #[test]
-    fn late_ids_stay_bounded_when_answered() {
-        let mut late = LateIds::default();
-        for id in 1..=10_000 {
-            late.insert(id);
-            assert!(late.take(id));
-        }
-        assert!(late.is_empty());
-        assert!(late.order.len() <= LATE_IDS_KEPT);
-        late.insert(20_000);
-        late.insert(20_000);
-        assert!(late.take(20_000));
-        assert!(late.is_empty());
     }
 }

@@ -23,12 +23,7 @@ import { LONG, reporter } from './support/report.js';
 const suite = e2eSuite();
 const report = reporter(import.meta.url);
 
-async function control(query) {
-  const response = await fetch(`${suite.server.url}/control?${query}`, { method: 'POST' });
-  const body = await response.text();
-  assert.equal(response.status, 200, body);
-  return JSON.parse(body);
-}
+const control = (query) => suite.server.control(query);
 
 /**
  * In the page: a socket on `/echo` for `client` that records where every message went (see

@@ -7,7 +7,9 @@
 
 use std::collections::VecDeque;
 
-use resocket::core::{ConnId, Event, Input, Machine, Output, Policy, Rejected, Sent, Timer};
+use resocket::core::{
+    ConnId, Event, Input, Machine, Output, Policy, Received, Rejected, RequestFailure, Sent, Timer,
+};
 
 /// The URL the simulated fixed-URL provider resolves to.
 pub const URL: &str = "wss://example.test/live";
@@ -65,6 +67,8 @@ pub struct Sim {
     pub measures: usize,
     pub closes: Vec<Closure>,
     pub abandons: Vec<Closure>,
+    /// Every request the machine failed, in order.
+    pub failed_requests: Vec<(u64, RequestFailure)>,
     /// Pending timers: deadline and start order, indexed by `Timer::index`.
     timers: [Option<(f64, u64)>; Timer::ALL.len()],
     timers_started: u64,
@@ -94,6 +98,7 @@ impl Sim {
             measures: 0,
             closes: Vec::new(),
             abandons: Vec::new(),
+            failed_requests: Vec::new(),
             timers: [None; Timer::ALL.len()],
             timers_started: 0,
         }
@@ -130,8 +135,19 @@ impl Sim {
         sent
     }
 
+    /// Sends `frame` as a request with `timeout_ms`.
+    pub fn request(&mut self, frame: &str, timeout_ms: u32) -> Result<u64, Rejected<String>> {
+        let id = self
+            .machine
+            .request(frame.to_string(), timeout_ms, self.now);
+        self.run();
+        id
+    }
+
+    /// Connects, with the network as the machine last heard of it.
     pub fn connect(&mut self) {
-        self.input(Input::Connect);
+        let online = !self.machine.is_offline();
+        self.input(Input::Connect { online });
     }
 
     pub fn close(&mut self, code: u16, reason: &str) {
@@ -141,11 +157,21 @@ impl Sim {
         });
     }
 
+    /// Reconnects by hand, with the network as the machine last heard of it.
     pub fn reconnect(&mut self) {
+        let online = !self.machine.is_offline();
         self.input(Input::Reconnect {
             code: 1000,
             reason: "reconnect".into(),
+            online,
         });
+    }
+
+    /// The page comes back from the back/forward cache, with the network as the machine last
+    /// heard of it.
+    pub fn resume(&mut self) {
+        let online = !self.machine.is_offline();
+        self.input(Input::Resume { online });
     }
 
     /// The live socket's id; panics if there is none.
@@ -184,14 +210,23 @@ impl Sim {
         self.input(Input::Opened { conn });
     }
 
-    pub fn receive(&mut self) {
+    /// A one-byte message arrives on the live socket.
+    pub fn receive(&mut self) -> Received {
         let conn = self.conn();
-        self.input(Input::Received { conn });
+        self.receive_on(conn, 1, false)
     }
 
-    pub fn pong(&mut self) {
+    /// The heartbeat's pong arrives on the live socket.
+    pub fn pong(&mut self) -> Received {
         let conn = self.conn();
-        self.input(Input::Pong { conn });
+        self.receive_on(conn, 4, true)
+    }
+
+    /// A message of `size` arrives on socket `conn`; `pong` when it equals the pong.
+    pub fn receive_on(&mut self, conn: ConnId, size: u64, pong: bool) -> Received {
+        let received = self.machine.receive(conn, size, pong, self.now);
+        self.run();
+        received
     }
 
     pub fn socket_error(&mut self) {
@@ -398,6 +433,7 @@ impl Sim {
                 self.timers[timer.index()] = Some((deadline, self.timers_started));
             }
             Output::StopTimer(timer) => self.timers[timer.index()] = None,
+            Output::RequestFailed { id, failure } => self.failed_requests.push((id, failure)),
             Output::Emit(event) => self.events.push((self.now, event)),
         }
     }

@@ -44,6 +44,7 @@ class JsFace {
     }
   }
 
+  request(value, options) { return this.socket.request(value, options); }
   close(code, reason) { this.socket.close(code, reason); }
   reconnect() { this.socket.reconnect(); }
   get readyState() { return this.socket.readyState; }

@@ -138,6 +138,14 @@ export class TestServer {
     return this.#getJson('/stats');
   }
 
+  /** POST `/control?QUERY` (a fault: `client=NAME&action=drop`, ...); its JSON answer. */
+  async control(query) {
+    const response = await fetch(`${this.url}/control?${query}`, { method: 'POST' });
+    const body = await response.text();
+    if (response.status !== 200) throw new Error(`POST /control?${query}: ${response.status} ${body}`);
+    return JSON.parse(body);
+  }
+
   /** The counts of one `client=NAME` tag, or undefined if it never connected. */
   async client(name) {
     return (await this.stats()).clients[name];

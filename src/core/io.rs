@@ -1,0 +1,235 @@
+//! What passes between the machine and a driver: the inputs it takes, the outputs it asks
+//! for, and the ids that tie socket events to the socket they came from.
+//!
+//! A driver does IO only: it creates, sends on and closes browser sockets, runs the timers the
+//! machine starts, and reports what the browser said. Everything it reports is a fact (an
+//! event, a size, whether a message equals the pong, `navigator.onLine` at that moment); every
+//! decision about those facts is the machine's.
+
+use super::event::Event;
+use super::requests::RequestFailure;
+
+/// Identifies one socket (one connection attempt). Events from a socket the machine has moved
+/// on from carry an old id and are ignored, so a late event can never disturb a newer socket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConnId(pub u64);
+
+/// The timers the machine runs; at most one of each kind is pending.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Timer {
+    /// The backoff delay before the next attempt.
+    Retry,
+    /// The opening handshake (`connect_timeout`), or the closing handshake after a close.
+    Handshake,
+    /// `min_uptime`: after it the retry count resets.
+    Uptime,
+    /// The heartbeat interval.
+    Ping,
+    /// The heartbeat timeout after a ping.
+    PongDeadline,
+    /// A later look at `bufferedAmount`, while the browser still holds many sent messages
+    /// that are kept in case they must be sent again.
+    Buffered,
+    /// The earliest deadline of the requests waiting for their answers.
+    Requests,
+}
+
+impl Timer {
+    /// Every timer kind.
+    pub const ALL: [Timer; 7] = [
+        Timer::Retry,
+        Timer::Handshake,
+        Timer::Uptime,
+        Timer::Ping,
+        Timer::PongDeadline,
+        Timer::Buffered,
+        Timer::Requests,
+    ];
+
+    /// A dense index, for drivers that keep one slot per kind.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Something that happened: a user request, a socket event or a timer expiry.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Input {
+    /// Start connecting, if closed.
+    Connect {
+        /// `navigator.onLine` now (true where the browser has no such flag): while it is
+        /// false the socket waits in [`State::Offline`](super::State::Offline) instead.
+        online: bool,
+    },
+    /// Close for good: no reconnect follows.
+    Close {
+        /// The code to send (checked by [`check_user_close`](super::close::check_user_close)).
+        code: u16,
+        /// The reason to send.
+        reason: String,
+    },
+    /// Drop the current connection, if any, and start a fresh attempt at once with the retry
+    /// count reset.
+    Reconnect {
+        /// The code to close the current connection with.
+        code: u16,
+        /// The reason to close the current connection with.
+        reason: String,
+        /// `navigator.onLine` now: the browser's network flag may have changed without an
+        /// event reaching this socket. A reconnect by hand tries even while it is false.
+        online: bool,
+    },
+    /// The URL for an attempt is known.
+    UrlResolved {
+        /// The attempt.
+        conn: ConnId,
+        /// The URL to open.
+        url: String,
+    },
+    /// The URL provider failed.
+    UrlFailed {
+        /// The attempt.
+        conn: ConnId,
+        /// What went wrong.
+        error: String,
+    },
+    /// Creating the socket failed (for example, the browser rejected the URL).
+    OpenFailed {
+        /// The attempt.
+        conn: ConnId,
+        /// What went wrong.
+        error: String,
+    },
+    /// The socket opened.
+    Opened {
+        /// The socket.
+        conn: ConnId,
+    },
+    /// The answer to [`Output::MeasureBuffered`]: the socket's `bufferedAmount`.
+    Buffered {
+        /// The socket.
+        conn: ConnId,
+        /// Bytes handed to the socket that the browser has not transmitted yet.
+        unsent_bytes: u64,
+    },
+    /// The socket reported an error.
+    SocketError {
+        /// The socket.
+        conn: ConnId,
+    },
+    /// The socket closed.
+    Closed {
+        /// The socket.
+        conn: ConnId,
+        /// The close code.
+        code: u16,
+        /// The close reason.
+        reason: String,
+        /// Whether the closing handshake completed.
+        was_clean: bool,
+        /// The socket's `bufferedAmount` at the close: the newest messages it covers were
+        /// never transmitted and are sent again on the next connection.
+        unsent_bytes: u64,
+        /// The user's `should_reconnect` verdict for this close: asked only when
+        /// [`Machine::asks_about_close`](super::Machine::asks_about_close) says so, true
+        /// otherwise (and when no predicate is set).
+        reconnect_allowed: bool,
+    },
+    /// A timer started by [`Output::StartTimer`] fired.
+    TimerFired(Timer),
+    /// The browser reports the network lost (`offline` on the global scope, or
+    /// `navigator.onLine` false at start). No attempt starts and no retry is scheduled until
+    /// [`Online`](Input::Online): a wait for a retry stops, and a lost connection or failed
+    /// attempt waits in [`State::Offline`] instead of retrying. An attempt under way runs its
+    /// course; an open connection is kept (browsers keep loopback and some local connections
+    /// up) and, with the heartbeat on, checked at once with a ping.
+    Offline,
+    /// The browser reports the network back (`online`). A socket in [`State::Offline`] starts
+    /// an attempt at once, with the retry count reset (its failures were the network's); an
+    /// open connection is checked at once with a ping, with the heartbeat on, as the route
+    /// under it may have changed.
+    Online,
+    /// The page is going into the back/forward cache (`pagehide` with `persisted`). The
+    /// connection is abandoned (reported as closed with 1001, "going away"; the wire carries
+    /// 1000, as browsers let scripts send no 1001) and nothing is retried until
+    /// [`Resume`](Input::Resume); sends are queued meanwhile. A close the user asked for
+    /// ends at once.
+    Suspend,
+    /// The page came back from the back/forward cache (`pageshow` with `persisted`): a
+    /// suspended socket starts an attempt at once, with the retry count reset, unless the
+    /// network is lost.
+    Resume {
+        /// `navigator.onLine` now: the network may have come or gone while the page sat in
+        /// the cache, with no event to say so.
+        online: bool,
+    },
+    /// The page became visible again (`visibilitychange`). Its timers may have been throttled
+    /// for a long while, so with the heartbeat on an open connection is checked at once: a
+    /// ping, unless one already awaits its pong.
+    Wake,
+}
+
+/// Something the driver must do, in the order given.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Output<F> {
+    /// Work out the URL for a new attempt, then answer with [`Input::UrlResolved`] or
+    /// [`Input::UrlFailed`].
+    ResolveUrl {
+        /// The attempt.
+        conn: ConnId,
+    },
+    /// Create a socket for the URL; answer with [`Input::OpenFailed`] if that throws.
+    Connect {
+        /// The new socket's id, to tag its events with.
+        conn: ConnId,
+        /// The URL.
+        url: String,
+    },
+    /// Send a message on the open socket.
+    Transmit(F),
+    /// Send the heartbeat ping on the open socket.
+    Ping,
+    /// Read the socket's `bufferedAmount` and answer with [`Input::Buffered`], so messages
+    /// the browser has transmitted need no longer be kept for a resend.
+    MeasureBuffered {
+        /// The socket.
+        conn: ConnId,
+    },
+    /// Start the closing handshake and keep listening: an [`Input::Closed`] follows.
+    Close {
+        /// The socket.
+        conn: ConnId,
+        /// The code.
+        code: u16,
+        /// The reason.
+        reason: String,
+    },
+    /// Close the socket, detach its handlers and forget it: no input may follow for it.
+    Abandon {
+        /// The socket.
+        conn: ConnId,
+        /// The code.
+        code: u16,
+        /// The reason.
+        reason: String,
+    },
+    /// Start (or restart, replacing the pending one) a timer.
+    StartTimer {
+        /// Which timer.
+        timer: Timer,
+        /// Its delay in milliseconds.
+        after_ms: u32,
+    },
+    /// Cancel a pending timer.
+    StopTimer(Timer),
+    /// A request ended without an answer: fail it. Its id is remembered, so an answer that
+    /// comes later is dropped.
+    RequestFailed {
+        /// The request's id.
+        id: u64,
+        /// Why.
+        failure: RequestFailure,
+    },
+    /// Tell the user.
+    Emit(Event),
+}
