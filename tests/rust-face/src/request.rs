@@ -60,13 +60,13 @@ fn start(
         return Err(signal.reason());
     }
     let response = sender.request::<Value, Value>(&value, timeout);
+    // Listening starts now, not when the future is first polled (a microtask later): an
+    // `abort()` right after `request()` must not be missed.
+    let abort = signal.map(|signal| AbortListener::new(&signal));
     Ok(async move {
-        let outcome = match signal {
+        let outcome = match abort {
             None => response.await,
-            Some(signal) => match unless_aborted(response, &signal).await {
-                Some(outcome) => outcome,
-                None => return Err(signal.reason()),
-            },
+            Some(abort) => unless_aborted(response, abort).await?,
         };
         outcome
             .map_err(rejection)
@@ -120,15 +120,14 @@ fn describe_value(value: &JsValue) -> String {
         .unwrap_or_else(|_| json::type_name(value))
 }
 
-/// `future`'s output, or `None` once `signal` aborts; `future` is then dropped, which is how
-/// the Rust API forgets a request.
-async fn unless_aborted<F: Future>(future: F, signal: &AbortSignal) -> Option<F::Output> {
-    let abort = AbortListener::new(signal);
+/// `future`'s output, or the signal's reason once `abort` hears it abort; `future` is then
+/// dropped, which is how the Rust API forgets a request.
+async fn unless_aborted<F: Future>(future: F, abort: AbortListener) -> Result<F::Output, JsValue> {
     match select(Box::pin(future), JsFuture::from(abort.promise.clone())).await {
-        Either::Left((output, _)) => Some(output),
+        Either::Left((output, _)) => Ok(output),
         Either::Right((_, future)) => {
             drop(future);
-            None
+            Err(abort.signal.reason())
         }
     }
 }
