@@ -284,8 +284,9 @@ fn error_code(error: &Error) -> &'static str {
         Error::Remote { .. } => "REMOTE",
         Error::Decode { .. } => "DECODE",
         Error::QueueFull { .. } => "QUEUE_FULL",
-        // Variants with no code of the JavaScript face's, and any the library adds later
-        // (each gets its arm here once the JavaScript face names it).
+        // Variants with no code of the JavaScript face's, and any the library adds later: the
+        // coming `Error::Dropped` (a queued request pushed out by `Overflow::DropOldest`)
+        // needs its arm, "DROPPED", once it exists.
         _ => "OTHER",
     }
 }
