@@ -1,12 +1,18 @@
 // One socket interface over both faces, so a test body runs for `face` in ['js', 'rust']:
 // 'js' is the npm package's `ReSocket`; 'rust' is `resocket::Socket<String, String, Text>`
-// behind `RustSocket` (tests/rust-face/, built by scripts/e2e-tests.sh into
-// target/e2e/rust-face/ and mounted at /rust-face/ by the files that use it).
+// (or `Socket<serde_json::Value, serde_json::Value, Json>` with `format: "json"`) behind
+// `RustSocket` (tests/rust-face/, built by scripts/e2e-tests.sh into target/e2e/rust-face/ and
+// mounted at /rust-face/ by the files that use it).
 //
 // Both are EventTargets whose events carry the JS face's fields, so `h.record` works on
-// either: `open`, `message` {data}, `close` {code, reason, wasClean, willReconnect},
-// `reconnecting` {attempt, delayMs}, `error` {error: {code}, message}.
-//   send(text) -> 'now' | 'queued' | 'closed' | 'queue-full'
+// either: `open`, `message` {data: the text, or with format "json" the parsed value},
+// `close` {code, reason, wasClean, willReconnect, requeued, unconfirmed},
+// `reconnecting` {attempt, delayMs}, `error` {error: {code}, message, data?: the frame of a
+// DECODE error}.
+//   send(data) -> 'now' | 'queued' | 'closed' | 'queue-full'; data is text, or with format
+//     "json" any value with a JSON form (a TypeError otherwise)
+//   request(value, { timeoutMs?, signal? }?) -> Promise of the answer's result (format "json";
+//     rejections carry the JS face's `code`; bad arguments reject with a TypeError)
 //   close(code?, reason?), reconnect()
 //   readyState (0-3, CONNECTING while waiting between attempts, as the JS face reports it),
 //   state ('connecting' | 'open' | 'closing' | 'closed' | 'waiting' | 'offline' | 'suspended'),
@@ -34,9 +40,9 @@ class JsFace {
     this.socket = new resocket.ReSocket(url, null, options);
   }
 
-  send(text) {
+  send(data) {
     try {
-      return this.socket.send(text) ? 'now' : 'queued';
+      return this.socket.send(data) ? 'now' : 'queued';
     } catch (error) {
       if (error instanceof this.resocket.QueueFullError) return 'queue-full';
       if (error instanceof this.resocket.ReSocketError && error.code === 'CLOSED') return 'closed';
@@ -68,11 +74,12 @@ class RustFace extends EventTarget {
     switch (fields.type) {
       case 'close':
         event = new CloseEvent('close', { code: fields.code, reason: fields.reason, wasClean: fields.wasClean });
-        Object.defineProperty(event, 'willReconnect', { value: fields.willReconnect, enumerable: true });
+        defineFields(event, fields, ['willReconnect', 'requeued', 'unconfirmed']);
         break;
       case 'error': {
         const error = Object.assign(new Error(fields.message), { code: fields.code });
         event = new ErrorEvent('error', { message: fields.message, error });
+        if ('data' in fields) defineFields(event, fields, ['data']);
         break;
       }
       case 'message':
@@ -80,8 +87,7 @@ class RustFace extends EventTarget {
         break;
       case 'reconnecting':
         event = new Event('reconnecting');
-        Object.defineProperty(event, 'attempt', { value: fields.attempt, enumerable: true });
-        Object.defineProperty(event, 'delayMs', { value: fields.delayMs, enumerable: true });
+        defineFields(event, fields, ['attempt', 'delayMs']);
         break;
       default:
         event = new Event(fields.type);
@@ -89,13 +95,19 @@ class RustFace extends EventTarget {
     this.dispatchEvent(event);
   }
 
-  send(text) { return this.socket.send(text); }
+  send(data) { return this.socket.send(data); }
+  request(value, options) { return this.socket.request(value, options); }
   close(code, reason) { this.socket.close(code, reason); }
   reconnect() { this.socket.reconnect(); }
   get readyState() { return READY_STATES[this.socket.state]; }
   get state() { return this.socket.state; }
   get retryCount() { return this.socket.retryCount; }
   get queuedCount() { return this.socket.queuedCount; }
+}
+
+/** Copies `names` of `fields` onto `event` as the JS face's events carry them. */
+function defineFields(event, fields, names) {
+  for (const name of names) Object.defineProperty(event, name, { value: fields[name], enumerable: true });
 }
 
 /** A socket of `face` ('js' or 'rust') to `url` with the JS face's `options`. */

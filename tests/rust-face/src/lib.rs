@@ -1,22 +1,52 @@
-//! The Rust face of resocket, `Socket<String, String, Text>`, behind a small JavaScript class,
-//! so the end-to-end suite (`tests/e2e/`) can run one test body against both faces.
+//! The Rust face of resocket behind a small JavaScript class, so the end-to-end suite
+//! (`tests/e2e/`) can run one test body against both faces: `Socket<String, String, Text>`
+//! for the default `format: "raw"`, `Socket<serde_json::Value, serde_json::Value, Json>` for
+//! `format: "json"`.
 //!
 //! `new RustSocket(url, options, onevent)` reads the JavaScript face's option names into a
-//! [`Config`] and hands every [`Event`] to `onevent` as a plain object with the fields the
-//! JavaScript face's events have. Nothing here adds policy: the class only translates.
+//! [`Config`](resocket::Config) and hands every [`Event`] to `onevent` as a plain object with
+//! the fields the JavaScript face's events have; `request` returns a Promise settled as the
+//! JavaScript face's `request` settles. Nothing here adds policy: the class only translates.
 
+mod json;
 mod options;
+mod request;
+
+use std::time::Duration;
 
 use futures_util::StreamExt;
-use js_sys::{Function, Object, Reflect};
+use js_sys::{Function, Object, Promise, Reflect};
+use resocket::codec::{Decoder, Encoder};
 use resocket::core::Failure;
-use resocket::{Error, Event, Receiver, Sender, Sent, Socket, State, Text};
+use resocket::{Error, Event, Json, Receiver, Sender, Sent, Socket, State, Text};
+use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
-/// A `resocket::Socket<String, String, Text>` driven from JavaScript.
+use options::{Format, Settings};
+
+/// The sender of either format's socket.
+enum Sending {
+    Text(Sender<String, Text>),
+    Json(Sender<Value, Json>),
+}
+
+/// Evaluates `$body` with `$sender` bound to whichever sender `$sending` holds, for the
+/// methods both have.
+macro_rules! with_sender {
+    ($sending:expr, $sender:ident => $body:expr) => {
+        match $sending {
+            Sending::Text($sender) => $body,
+            Sending::Json($sender) => $body,
+        }
+    };
+}
+
+/// A `resocket::Socket` driven from JavaScript.
 #[wasm_bindgen]
 pub struct RustSocket {
-    sender: Sender<String, Text>,
+    sending: Sending,
+    /// `requestTimeoutMs`: for requests whose options give no `timeoutMs`.
+    request_timeout: Duration,
 }
 
 #[wasm_bindgen]
@@ -26,22 +56,62 @@ impl RustSocket {
     /// cannot read, and an `Error` with the library's message when `Socket::open` refuses.
     #[wasm_bindgen(constructor)]
     pub fn new(url: String, options: JsValue, onevent: Function) -> Result<RustSocket, JsValue> {
-        let config = options::config(url, &options)?;
-        let socket: Socket<String, String, Text> =
-            Socket::open(config).map_err(|error| js_sys::Error::new(&error.to_string()))?;
-        let (sender, receiver) = socket.split();
-        wasm_bindgen_futures::spawn_local(deliver(receiver, onevent));
-        Ok(RustSocket { sender })
+        let Settings {
+            config,
+            format,
+            request_timeout,
+        } = options::settings(url, &options)?;
+        let sending = match format {
+            Format::Raw => Sending::Text(open(config, onevent, text_to_js)?),
+            Format::Json => {
+                Sending::Json(open(config, onevent, |value: Value| json::to_js(&value))?)
+            }
+        };
+        Ok(RustSocket {
+            sending,
+            request_timeout,
+        })
     }
 
-    /// Sends a text message: `"now"`, `"queued"`, `"closed"` or `"queue-full"`.
-    pub fn send(&self, text: String) -> String {
-        match self.sender.send(&text) {
+    /// Sends a message: text with the "raw" format, any value with a JSON form with "json".
+    /// Returns `"now"`, `"queued"`, `"closed"` or `"queue-full"`; throws a `TypeError` for a
+    /// message the format cannot send, as the JavaScript face's `send` does.
+    pub fn send(&self, message: JsValue) -> Result<String, JsValue> {
+        let sent = match &self.sending {
+            Sending::Text(sender) => {
+                let text = message.as_string().ok_or_else(|| {
+                    options::type_error(format!(
+                        "send(data): data must be a string, got {}",
+                        json::type_name(&message)
+                    ))
+                })?;
+                sender.send(&text)
+            }
+            Sending::Json(sender) => {
+                let value = json::from_js(&message).map_err(|reason| {
+                    options::type_error(format!("send(data): data has no JSON form ({reason})"))
+                })?;
+                sender.send(&value)
+            }
+        };
+        Ok(match sent {
             Ok(Sent::Now) => "now".to_owned(),
             Ok(Sent::Queued { .. }) => "queued".to_owned(),
             Err(Error::Closed) => "closed".to_owned(),
             Err(Error::QueueFull { .. }) => "queue-full".to_owned(),
             Err(other) => format!("error: {other}"),
+        })
+    }
+
+    /// `Sender::request` with the JSON value `value`: a Promise of the answer's result.
+    /// `options`: `{ timeoutMs?, signal? }`, `timeoutMs` defaulting to `requestTimeoutMs`;
+    /// an aborted `signal` drops the request's future and rejects with the signal's reason.
+    pub fn request(&self, value: JsValue, options: JsValue) -> Promise {
+        match &self.sending {
+            Sending::Json(sender) => {
+                request::request(sender, &value, &options, self.request_timeout)
+            }
+            Sending::Text(_) => request::needs_json(),
         }
     }
 
@@ -49,25 +119,24 @@ impl RustSocket {
     pub fn close(&self, code: Option<u16>, reason: Option<String>) -> Result<(), JsValue> {
         match code {
             None => {
-                self.sender.close();
+                with_sender!(&self.sending, sender => sender.close());
                 Ok(())
             }
-            Some(code) => self
-                .sender
-                .close_with(code, reason.as_deref().unwrap_or(""))
-                .map_err(|error| js_sys::Error::new(&error.to_string()).into()),
+            Some(code) => with_sender!(&self.sending, sender => sender
+                .close_with(code, reason.as_deref().unwrap_or("")))
+            .map_err(|error| js_sys::Error::new(&error.to_string()).into()),
         }
     }
 
     /// `Sender::reconnect`.
     pub fn reconnect(&self) {
-        self.sender.reconnect();
+        with_sender!(&self.sending, sender => sender.reconnect());
     }
 
     /// `Sender::state`, in lower case, as the JavaScript face's `state` names it.
     #[wasm_bindgen(getter)]
     pub fn state(&self) -> String {
-        match self.sender.state() {
+        match with_sender!(&self.sending, sender => sender.state()) {
             State::Connecting => "connecting",
             State::Open => "open",
             State::Closing => "closing",
@@ -82,21 +151,50 @@ impl RustSocket {
     /// `Sender::retry_count`.
     #[wasm_bindgen(getter, js_name = retryCount)]
     pub fn retry_count(&self) -> u32 {
-        self.sender.retry_count()
+        with_sender!(&self.sending, sender => sender.retry_count())
     }
 
     /// `Sender::queued_count`.
     #[wasm_bindgen(getter, js_name = queuedCount)]
     pub fn queued_count(&self) -> usize {
-        self.sender.queued_count()
+        with_sender!(&self.sending, sender => sender.queued_count())
     }
 }
 
+/// Opens a `Socket<T, T, C>` whose events go to `onevent`, messages made JavaScript values
+/// by `to_js`, and returns its sender.
+fn open<T, C>(
+    config: resocket::Config,
+    onevent: Function,
+    to_js: fn(T) -> Result<JsValue, JsValue>,
+) -> Result<Sender<T, C>, JsValue>
+where
+    T: 'static,
+    C: Encoder<T> + Decoder<T> + 'static,
+{
+    let socket: Socket<T, T, C> =
+        Socket::open(config).map_err(|error| js_sys::Error::new(&error.to_string()))?;
+    let (sender, receiver) = socket.split();
+    wasm_bindgen_futures::spawn_local(deliver(receiver, onevent, to_js));
+    Ok(sender)
+}
+
+fn text_to_js(text: String) -> Result<JsValue, JsValue> {
+    Ok(text.into())
+}
+
 /// Hands each event to `onevent` until the stream ends (the socket was freed and closed).
-async fn deliver(mut receiver: Receiver<String, Text>, onevent: Function) {
+async fn deliver<T, C: Decoder<T>>(
+    mut receiver: Receiver<T, C>,
+    onevent: Function,
+    to_js: fn(T) -> Result<JsValue, JsValue>,
+) {
     while let Some(event) = receiver.next().await {
-        // A throwing listener must not stop the events that follow; the page sees its error.
-        if let Err(error) = onevent.call1(&JsValue::UNDEFINED, &describe(event)) {
+        let delivered =
+            describe(event, to_js).and_then(|event| onevent.call1(&JsValue::UNDEFINED, &event));
+        // A throwing listener must not stop the events that follow; the page sees its error,
+        // as it sees a message that did not convert (which would be a bug here).
+        if let Err(error) = delivered {
             report_error(&error);
         }
     }
@@ -110,7 +208,10 @@ extern "C" {
 }
 
 /// An event as the JavaScript face would deliver it: `type` plus that type's fields.
-fn describe(event: Event<String>) -> JsValue {
+fn describe<T>(
+    event: Event<T>,
+    to_js: fn(T) -> Result<JsValue, JsValue>,
+) -> Result<JsValue, JsValue> {
     let object = Object::new();
     let set = |name: &str, value: JsValue| {
         // Setting a property of a fresh plain object cannot fail.
@@ -120,9 +221,9 @@ fn describe(event: Event<String>) -> JsValue {
         Event::Open => set("type", "open".into()),
         Event::Offline => set("type", "offline".into()),
         Event::Online => set("type", "online".into()),
-        Event::Message(text) => {
+        Event::Message(message) => {
             set("type", "message".into());
-            set("data", text.into());
+            set("data", to_js(message)?);
         }
         Event::Closed {
             code,
@@ -156,6 +257,8 @@ fn describe(event: Event<String>) -> JsValue {
             set("type", "error".into());
             set("code", "DECODE".into());
             set("message", error.to_string().into());
+            // The frame as received, as the JavaScript face's DECODE event carries it.
+            set("data", json::message_to_js(&error.raw));
         }
         Event::Error(error) => {
             set("type", "error".into());
@@ -163,10 +266,11 @@ fn describe(event: Event<String>) -> JsValue {
             set("message", error.to_string().into());
         }
     }
-    object.into()
+    Ok(object.into())
 }
 
-/// The JavaScript face's `error.code` for the same failure.
+/// The JavaScript face's `error.code` for the same failure, in an error event or a request's
+/// rejection.
 fn error_code(error: &Error) -> &'static str {
     match error {
         Error::Connection(Failure::UrlProvider(_)) => "URL_PROVIDER",
@@ -174,6 +278,15 @@ fn error_code(error: &Error) -> &'static str {
         Error::Connection(Failure::Socket) => "SOCKET",
         Error::Connection(Failure::ConnectTimeout) => "CONNECT_TIMEOUT",
         Error::MessageTooBig { .. } => "MESSAGE_TOO_BIG",
+        Error::RequestTimeout { .. } => "REQUEST_TIMEOUT",
+        Error::ConnectionLost { .. } => "CONNECTION_LOST",
+        Error::Closed => "CLOSED",
+        Error::Remote { .. } => "REMOTE",
+        Error::Decode { .. } => "DECODE",
+        Error::QueueFull { .. } => "QUEUE_FULL",
+        // Variants with no code of the JavaScript face's, and any the library adds later: the
+        // coming `Error::Dropped` (a queued request pushed out by `Overflow::DropOldest`)
+        // needs its arm, "DROPPED", once it exists.
         _ => "OTHER",
     }
 }

@@ -10,6 +10,29 @@ use js_sys::{Array, Reflect};
 use resocket::{Config, Heartbeat, Overflow};
 use wasm_bindgen::prelude::*;
 
+use crate::json;
+
+/// The JavaScript face's default `requestTimeoutMs`.
+const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The socket's codec, as the `format` option names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Format {
+    /// `"raw"` (the default): `Socket<String, String, Text>`.
+    Raw,
+    /// `"json"`: `Socket<serde_json::Value, serde_json::Value, Json>`.
+    Json,
+}
+
+/// What the options say: the socket's config, and what the class itself needs.
+pub(crate) struct Settings {
+    pub(crate) config: Config,
+    pub(crate) format: Format,
+    /// `requestTimeoutMs`: the timeout of a request that names none. The Rust API takes a
+    /// timeout per request, so the class keeps the socket-wide default.
+    pub(crate) request_timeout: Duration,
+}
+
 /// Option name -> `Config` method, for the names this class reads.
 const KNOWN: &[&str] = &[
     "minReconnectionDelay",        // min_delay
@@ -25,17 +48,38 @@ const KNOWN: &[&str] = &[
     "overflow",  // overflow ("error": Reject, "drop-oldest": DropOldest)
     "maxMessageBytes", // max_message_bytes
     "startClosed", // start_closed
+    "format",    // "raw": the Text codec, "json": the Json codec
+    "requestIdField", // request_id_field
+    "resendRequests", // resend_requests
+    "requestTimeoutMs", // the timeout `request` passes when its options name none
 ];
 
-/// Reads `options` (an object, or undefined) into a config for `url`.
-pub(crate) fn config(url: String, options: &JsValue) -> Result<Config, JsValue> {
-    let mut config = Config::new(url);
+/// Reads `options` (an object, or undefined) into the settings of a socket to `url`.
+pub(crate) fn settings(url: String, options: &JsValue) -> Result<Settings, JsValue> {
     if options.is_undefined() || options.is_null() {
-        return Ok(config);
+        return Ok(Settings {
+            config: Config::new(url),
+            format: Format::Raw,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+        });
     }
     if !options.is_object() {
         return Err(type_error("options must be an object".to_owned()));
     }
+    check_names(options)?;
+    let format = read_format(field(options, "format"))?;
+    let request_timeout = millis(field(options, "requestTimeoutMs"), "requestTimeoutMs")?
+        .unwrap_or(DEFAULT_REQUEST_TIMEOUT);
+    let config = config(Config::new(url), options, format)?;
+    Ok(Settings {
+        config,
+        format,
+        request_timeout,
+    })
+}
+
+/// Refuses any option name this class does not read.
+fn check_names(options: &JsValue) -> Result<(), JsValue> {
     for name in js_sys::Object::keys(options.unchecked_ref::<js_sys::Object>()).iter() {
         let name = name.as_string().unwrap_or_default();
         if !KNOWN.contains(&name.as_str()) {
@@ -44,6 +88,22 @@ pub(crate) fn config(url: String, options: &JsValue) -> Result<Config, JsValue> 
             )));
         }
     }
+    Ok(())
+}
+
+fn read_format(value: Option<JsValue>) -> Result<Format, JsValue> {
+    match value.map(|value| value.as_string()) {
+        None => Ok(Format::Raw),
+        Some(Some(format)) if format == "raw" => Ok(Format::Raw),
+        Some(Some(format)) if format == "json" => Ok(Format::Json),
+        Some(_) => Err(type_error(
+            "`format` must be \"raw\" or \"json\"".to_owned(),
+        )),
+    }
+}
+
+/// The `Config` methods for the options that have one.
+fn config(mut config: Config, options: &JsValue, format: Format) -> Result<Config, JsValue> {
     let field = |name: &str| field(options, name);
     if let Some(ms) = millis(field("minReconnectionDelay"), "minReconnectionDelay")? {
         config = config.min_delay(ms);
@@ -84,7 +144,7 @@ pub(crate) fn config(url: String, options: &JsValue) -> Result<Config, JsValue> 
         config = config.final_codes(codes);
     }
     if let Some(heartbeat) = field("heartbeat") {
-        config = config.heartbeat(read_heartbeat(&heartbeat)?);
+        config = config.heartbeat(read_heartbeat(&heartbeat, format)?);
     }
     if let Some(capacity) = number(field("maxEnqueuedMessages"), "maxEnqueuedMessages")? {
         config = config.queue_capacity(whole(capacity, "maxEnqueuedMessages")? as usize);
@@ -110,11 +170,24 @@ pub(crate) fn config(url: String, options: &JsValue) -> Result<Config, JsValue> 
             .ok_or_else(|| type_error("`startClosed` must be true or false".to_owned()))?;
         config = config.start_closed(start_closed);
     }
+    if let Some(name) = field("requestIdField") {
+        let name = name
+            .as_string()
+            .ok_or_else(|| type_error("`requestIdField` must be a string".to_owned()))?;
+        config = config.request_id_field(name);
+    }
+    if let Some(resend) = field("resendRequests") {
+        let resend = resend
+            .as_bool()
+            .ok_or_else(|| type_error("`resendRequests` must be true or false".to_owned()))?;
+        config = config.resend_requests(resend);
+    }
     Ok(config)
 }
 
-/// `{ intervalMs, timeoutMs, ping?, pong? }`, ping and pong as text.
-fn read_heartbeat(value: &JsValue) -> Result<Heartbeat, JsValue> {
+/// `{ intervalMs, timeoutMs, ping?, pong? }`: pong as text; ping as text, or with the
+/// "json" format any value, sent as its JSON text (as the JavaScript face sends it).
+fn read_heartbeat(value: &JsValue, format: Format) -> Result<Heartbeat, JsValue> {
     let interval = millis(field(value, "intervalMs"), "heartbeat.intervalMs")?;
     let timeout = millis(field(value, "timeoutMs"), "heartbeat.timeoutMs")?;
     let (Some(interval), Some(timeout)) = (interval, timeout) else {
@@ -124,10 +197,20 @@ fn read_heartbeat(value: &JsValue) -> Result<Heartbeat, JsValue> {
     };
     let mut heartbeat = Heartbeat::new(interval, timeout);
     if let Some(ping) = field(value, "ping") {
-        let ping = ping
-            .as_string()
-            .ok_or_else(|| type_error("`heartbeat.ping` must be a string".to_owned()))?;
-        heartbeat = heartbeat.ping(ping);
+        heartbeat = match format {
+            Format::Json => {
+                let ping = json::from_js(&ping).map_err(|reason| {
+                    type_error(format!("`heartbeat.ping` has no JSON form ({reason})"))
+                })?;
+                heartbeat
+                    .ping_json(&ping)
+                    .map_err(|error| type_error(format!("`heartbeat.ping`: {error}")))?
+            }
+            Format::Raw => heartbeat.ping(
+                ping.as_string()
+                    .ok_or_else(|| type_error("`heartbeat.ping` must be a string".to_owned()))?,
+            ),
+        };
     }
     if let Some(pong) = field(value, "pong") {
         let pong = pong
@@ -138,8 +221,8 @@ fn read_heartbeat(value: &JsValue) -> Result<Heartbeat, JsValue> {
     Ok(heartbeat)
 }
 
-/// A field of `object`; `None` when absent or undefined.
-fn field(object: &JsValue, name: &str) -> Option<JsValue> {
+/// A field of `object`; `None` when absent or undefined, or when `object` has no fields.
+pub(crate) fn field(object: &JsValue, name: &str) -> Option<JsValue> {
     Reflect::get(object, &JsValue::from_str(name))
         .ok()
         .filter(|value| !value.is_undefined())
@@ -171,6 +254,6 @@ fn millis(value: Option<JsValue>, name: &str) -> Result<Option<Duration>, JsValu
         .transpose()
 }
 
-fn type_error(message: String) -> JsValue {
+pub(crate) fn type_error(message: String) -> JsValue {
     js_sys::TypeError::new(&format!("RustSocket: {message}")).into()
 }

@@ -1,0 +1,65 @@
+//! JavaScript values to and from `serde_json::Value`, through JSON text: the JavaScript face's
+//! `format: "json"` uses `JSON.stringify` and `JSON.parse`, so the Rust face converts the
+//! same way and both faces see the same values.
+
+use js_sys::{ArrayBuffer, JSON, Uint8Array};
+use resocket::Message;
+use serde_json::Value;
+use wasm_bindgen::prelude::*;
+
+/// `value` as `JSON.stringify` writes it, read into a `Value`; `Err` says why it has no JSON
+/// form (a BigInt, a cycle, a throwing `toJSON`, `undefined`, a function, nesting deeper
+/// than serde_json reads).
+pub(crate) fn from_js(value: &JsValue) -> Result<Value, String> {
+    let text = JSON::stringify(value).map_err(|error| describe_js_error(&error))?;
+    // `JSON.stringify` returns undefined, not a string, for what has no JSON text at all.
+    let text = text
+        .as_string()
+        .ok_or_else(|| format!("got {}", type_name(value)))?;
+    serde_json::from_str(&text).map_err(|error| error.to_string())
+}
+
+/// `value` as a JavaScript value, as `JSON.parse` makes it from serde_json's text.
+pub(crate) fn to_js(value: &Value) -> Result<JsValue, JsValue> {
+    // A `Value` always has a JSON text (its numbers are finite, its keys strings), and that
+    // text always parses; the errors are passed on rather than assumed away.
+    let text = serde_json::to_string(value)
+        .map_err(|error| JsValue::from(js_sys::Error::new(&error.to_string())))?;
+    JSON::parse(&text)
+}
+
+/// A raw message as `MessageEvent.data` carries it: a string, or an `ArrayBuffer`.
+pub(crate) fn message_to_js(message: &Message) -> JsValue {
+    match message {
+        Message::Text(text) => JsValue::from_str(text),
+        Message::Bytes(bytes) => {
+            let buffer: ArrayBuffer = Uint8Array::from(bytes.as_slice()).buffer();
+            buffer.into()
+        }
+    }
+}
+
+/// A raw message that holds JSON text as the value it stands for, otherwise as it is.
+pub(crate) fn parsed_or_raw(message: &Message) -> JsValue {
+    match message {
+        Message::Text(text) => JSON::parse(text).unwrap_or_else(|_| JsValue::from_str(text)),
+        Message::Bytes(_) => message_to_js(message),
+    }
+}
+
+/// `typeof value`, with `null` named as such.
+pub(crate) fn type_name(value: &JsValue) -> String {
+    if value.is_null() {
+        return "null".to_owned();
+    }
+    value.js_typeof().as_string().unwrap_or_default()
+}
+
+/// The message of a JavaScript exception, or its string form.
+pub(crate) fn describe_js_error(error: &JsValue) -> String {
+    error
+        .dyn_ref::<js_sys::Error>()
+        .map(|error| String::from(error.message()))
+        .or_else(|| error.as_string())
+        .unwrap_or_else(|| "unknown JavaScript error".to_owned())
+}
