@@ -1,5 +1,5 @@
-//! Browser glue: carries out the machine's outputs with `web_sys::WebSocket` and gloo timers,
-//! and turns socket events and timer expiries back into machine inputs.
+//! Browser glue: carries out the machine's outputs with `web_sys::WebSocket` and one gloo
+//! timer for the machine's next deadline, and turns socket events back into machine inputs.
 //!
 //! The driver owns every closure and timer. Handlers are detached before their closures are
 //! freed, and every callback holds only a weak reference, so dropping the last handle of a
@@ -19,8 +19,8 @@ use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
 
 use crate::codec::describe_js_error;
 use crate::core::{
-    self, Answered, ConnId, Input, Machine, Output, Policy, PolicyError, Received, Rejected,
-    RequestFailure, Sent, Timer, WireSize, close,
+    self, Answered, ConnId, Input, MAX_TIMER_MS, Machine, Output, Policy, PolicyError, Received,
+    Rejected, RequestFailure, Sent, WireSize, close,
 };
 use crate::target::{Resolution, Resolver, check_protocols, redact, resolve_url};
 
@@ -334,7 +334,8 @@ fn persisted(event: &JsValue) -> bool {
 struct Runtime {
     machine: Machine<JsValue>,
     connection: Option<Connection>,
-    timers: [Option<Timeout>; Timer::ALL.len()],
+    /// The one timer, for the machine's next deadline (on `performance.now()`'s clock).
+    timer: Option<(f64, Timeout)>,
     /// The subprotocols of the attempt whose URL the machine is about to connect to.
     protocols: Option<(ConnId, Vec<String>)>,
 }
@@ -368,7 +369,7 @@ impl Driver {
             runtime: RefCell::new(Runtime {
                 machine,
                 connection: None,
-                timers: Default::default(),
+                timer: None,
                 protocols: None,
             }),
             pumping: Cell::new(false),
@@ -478,6 +479,39 @@ impl Driver {
             self.execute(output);
         }
         self.pumping.set(false);
+        self.arm_timer();
+    }
+
+    /// Keeps the one timer on the machine's next deadline.
+    fn arm_timer(self: &Rc<Self>) {
+        let mut runtime = self.runtime.borrow_mut();
+        let next = runtime.machine.poll_timeout();
+        if runtime.timer.as_ref().map(|(at, _)| *at) == next {
+            return;
+        }
+        // Replacing the timer drops, and so cancels, the pending one.
+        runtime.timer = next.map(|at| {
+            let delay = (at - performance_now()).clamp(0.0, f64::from(MAX_TIMER_MS));
+            let driver = Rc::downgrade(self);
+            let timeout = Timeout::new(delay.ceil() as u32, move || {
+                if let Some(driver) = driver.upgrade() {
+                    driver.timeout();
+                }
+            });
+            (at, timeout)
+        });
+    }
+
+    /// The timer fired: the machine's deadline has come (or nearly: it checks).
+    fn timeout(self: &Rc<Self>) {
+        let fired = {
+            let mut runtime = self.runtime.borrow_mut();
+            runtime.machine.handle_timeout(performance_now());
+            runtime.timer.take()
+        };
+        // Dropped outside the borrow; wasm-bindgen defers freeing the running closure.
+        drop(fired);
+        self.pump();
     }
 
     fn execute(self: &Rc<Self>, output: Output<JsValue>) {
@@ -512,20 +546,6 @@ impl Driver {
                 if let Some(connection) = abandoned {
                     connection.close(code, &reason);
                 }
-            }
-            Output::StartTimer { timer, after_ms } => {
-                let driver = Rc::downgrade(self);
-                let timeout = Timeout::new(after_ms, move || {
-                    if let Some(driver) = driver.upgrade() {
-                        driver.input(Input::TimerFired(timer));
-                    }
-                });
-                // Replacing the slot drops, and so cancels, any pending timer of this kind.
-                self.runtime.borrow_mut().timers[timer.index()] = Some(timeout);
-            }
-            Output::StopTimer(timer) => {
-                let stopped = self.runtime.borrow_mut().timers[timer.index()].take();
-                drop(stopped);
             }
             Output::RequestFailed { id, failure } => {
                 (self.notify)(Notice::RequestFailed { id, failure });

@@ -17,7 +17,7 @@
 
 mod support;
 
-use resocket::core::{Backoff, ConnId, Event, Failure, Output, Policy, SendError, State, Timer};
+use resocket::core::{Backoff, ConnId, Event, Failure, Policy, SendError, State, Timer};
 use support::delay_bounds;
 use support::sim::{Sim, closed, exact};
 
@@ -77,19 +77,7 @@ fn reconnecting_events_number_the_retries_and_match_the_timer() {
                 Event::Reconnecting { attempt, delay_ms }
             ]
         );
-        assert_eq!(
-            sim.log
-                .iter()
-                .rev()
-                .find(|(_, o)| matches!(o, Output::StartTimer { .. })),
-            Some(&(
-                sim.now,
-                Output::StartTimer {
-                    timer: Timer::Retry,
-                    after_ms: delay_ms
-                }
-            ))
-        );
+        assert_eq!(sim.due_in(Timer::Retry), Some(f64::from(delay_ms)));
         assert_eq!(sim.machine.retry_count(), attempt);
         sim.advance(delay_ms);
     }

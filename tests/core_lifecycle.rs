@@ -17,7 +17,7 @@
 
 mod support;
 
-use resocket::core::{ConnId, Event, Failure, Input, Output, Policy, State, Timer};
+use resocket::core::{Backoff, ConnId, Event, Failure, Input, Output, Policy, State, Timer};
 use support::sim::{Closure, Sim, URL, closed, exact};
 
 fn outputs_since(sim: &Sim, mark: usize) -> Vec<Output<String>> {
@@ -72,10 +72,6 @@ fn connect_asks_for_the_url_then_creates_one_socket() {
     assert_eq!(
         outputs_since(&sim, 0),
         [
-            Output::StartTimer {
-                timer: Timer::Handshake,
-                after_ms: 5_000
-            },
             Output::ResolveUrl { conn: ConnId(1) },
             Output::Connect {
                 conn: ConnId(1),
@@ -83,6 +79,8 @@ fn connect_asks_for_the_url_then_creates_one_socket() {
             },
         ]
     );
+    assert_eq!(sim.due_in(Timer::Handshake), Some(5_000.0));
+    assert_eq!(sim.machine.poll_timeout(), Some(5_000.0));
     assert_eq!(sim.machine.state(), State::Connecting);
     assert_eq!(sim.machine.socket(), Some(ConnId(1)));
 }
@@ -343,17 +341,12 @@ fn reconnect_while_connecting_abandons_the_old_socket_first() {
     assert_eq!(
         outputs_since(&sim, mark),
         [
-            Output::StopTimer(Timer::Handshake),
             Output::Abandon {
                 conn: old,
                 code: 1000,
                 reason: "reconnect".into()
             },
             Output::Emit(closed(1000, "reconnect", false, true)),
-            Output::StartTimer {
-                timer: Timer::Handshake,
-                after_ms: 5_000
-            },
             Output::ResolveUrl { conn: ConnId(2) },
             Output::Connect {
                 conn: ConnId(2),
@@ -498,36 +491,57 @@ fn events_for_an_old_socket_are_ignored_in_every_state() {
     }
 }
 
-#[test]
-fn timers_fired_after_being_stopped_are_ignored() {
-    let mut sim = Sim::new(exact());
-    sim.connect();
-    sim.open();
-    // The connect timeout was stopped by the open; no retry or heartbeat timer ever started.
-    for timer in [
-        Timer::Handshake,
-        Timer::Retry,
-        Timer::Ping,
-        Timer::PongDeadline,
-    ] {
-        assert_ignored(&mut sim, Input::TimerFired(timer));
-    }
-    sim.drop_connection();
-    // The uptime timer was stopped by the drop.
-    assert_ignored(&mut sim, Input::TimerFired(Timer::Uptime));
-    sim.close(1000, "");
-    // The retry timer was stopped by the close.
-    assert_ignored(&mut sim, Input::TimerFired(Timer::Retry));
+/// The driver's timer fires when nothing is due: nothing happens, no timer moves.
+fn assert_quiet_timeout(sim: &mut Sim) {
+    let (mark, state, timers) = (sim.log.len(), sim.machine.state(), sim.pending_timers());
+    let deadlines: Vec<_> = timers.iter().map(|&timer| sim.due_in(timer)).collect();
+    sim.machine.handle_timeout(sim.now);
+    assert_eq!(sim.machine.poll_output(), None);
+    assert_eq!(outputs_since(sim, mark), []);
+    assert_eq!(sim.machine.state(), state);
+    assert_eq!(sim.pending_timers(), timers);
+    let after: Vec<_> = timers.iter().map(|&timer| sim.due_in(timer)).collect();
+    assert_eq!(after, deadlines);
 }
 
 #[test]
-fn a_timer_reported_twice_fires_once() {
-    let mut sim = Sim::open_with(exact());
+fn a_timeout_with_nothing_due_changes_nothing() {
+    let mut sim = Sim::new(exact());
+    assert_quiet_timeout(&mut sim);
+    sim.connect();
+    sim.open();
+    // Early: the uptime timer is due at 5000.
+    sim.advance(4_999);
+    assert_quiet_timeout(&mut sim);
     sim.drop_connection();
     sim.advance(1_000);
     assert_eq!(sim.connects.len(), 2);
-    assert_ignored(&mut sim, Input::TimerFired(Timer::Retry));
+    // Twice: the retry already fired.
+    assert_quiet_timeout(&mut sim);
     assert_eq!(sim.connects.len(), 2);
+    sim.close(1000, "");
+    assert_quiet_timeout(&mut sim);
+}
+
+#[test]
+fn a_timer_armed_due_at_once_fires_at_the_next_timeout() {
+    // With no retry delay, the connect timeout's firing arms a retry due at once: it waits
+    // for the driver's next turn, so failures cannot loop inside one call.
+    let mut sim = Sim::new(Policy {
+        backoff: Backoff {
+            min_delay_ms: 0,
+            max_delay_ms: 0,
+            ..exact().backoff
+        },
+        ..exact()
+    });
+    sim.connect();
+    sim.machine.handle_timeout(5_000.0);
+    assert_eq!(sim.machine.state(), State::Waiting);
+    assert_eq!(sim.machine.timer_due(Timer::Retry), Some(5_000.0));
+    assert_eq!(sim.machine.poll_timeout(), Some(5_000.0));
+    sim.machine.handle_timeout(5_000.0);
+    assert_eq!(sim.machine.state(), State::Connecting);
 }
 
 #[test]

@@ -57,11 +57,7 @@ fn offline_stops_a_wait_and_online_connects_at_once() {
     assert!(sim.machine.is_offline());
     assert_eq!(sim.take_events(), [Event::Offline]);
     assert_eq!(sim.pending_timers(), []);
-    assert!(
-        sim.log
-            .iter()
-            .any(|(_, o)| *o == Output::StopTimer(Timer::Retry))
-    );
+    assert_eq!(sim.timer_log.last(), Some(&(0.0, Timer::Retry, None)));
 
     sim.advance(3_600_000);
     assert_eq!(sim.connects.len(), 1, "no attempt while offline");

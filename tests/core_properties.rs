@@ -388,15 +388,12 @@ impl Run {
         }
     }
 
-    /// Each retry's timer was started with the delay its event announced, just before it.
+    /// Each retry's timer was armed with the delay its event announced, when it was.
     fn check_retry_timers(&self) {
-        for pair in self.sim.log.windows(2) {
-            if let (_, Output::Emit(Event::Reconnecting { delay_ms, .. })) = &pair[1] {
-                let timer = Output::StartTimer {
-                    timer: Timer::Retry,
-                    after_ms: *delay_ms,
-                };
-                assert_eq!(pair[0].1, timer);
+        for (at, output) in &self.sim.log {
+            if let Output::Emit(Event::Reconnecting { delay_ms, .. }) = output {
+                let armed = (*at, Timer::Retry, Some(at + f64::from(*delay_ms)));
+                assert!(self.sim.timer_log.contains(&armed), "{armed:?}");
             }
         }
     }

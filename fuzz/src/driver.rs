@@ -6,10 +6,10 @@
 //! the browser holds what it was handed until a `Drain` lets it go, so a socket that dies
 //! leaves a tail the machine must send again, in order, exactly once.
 
-use resocket::core::{ConnId, Event, Input, Machine, Output, Policy, Sent, State, Timer, WireSize};
+use resocket::core::{ConnId, Event, Input, Machine, Output, Policy, Sent, State, WireSize};
 
 use crate::bounds::{BaseDelays, jittered_range};
-use crate::scenario::{Op, Target, timer};
+use crate::scenario::{Op, Target};
 
 const URL: &str = "wss://example.test/fuzz";
 
@@ -47,9 +47,6 @@ pub struct Driver {
     socket: Option<Socket>,
     /// The highest id seen, so stale events can name any earlier one.
     last_conn: u64,
-    /// Pending timers: deadline and start order, indexed by `Timer::index`.
-    timers: [Option<(f64, u64)>; Timer::ALL.len()],
-    timers_started: u64,
     /// Frames accepted by `send`, minus those reported dropped, in acceptance order.
     accepted: Vec<Frame>,
     /// How many of `accepted` were transmitted (always a prefix), minus those sent again.
@@ -83,8 +80,6 @@ impl Driver {
             pending_url: None,
             socket: None,
             last_conn: 0,
-            timers: [None; Timer::ALL.len()],
-            timers_started: 0,
             accepted: Vec::new(),
             transmitted: 0,
             unsent: 0,
@@ -202,10 +197,9 @@ impl Driver {
                 self.try_again_later = false;
                 self.expect_requeued = 0;
             }
-            Op::TimerFired(index) => {
-                let timer = timer(*index);
-                self.timers[timer.index()] = None;
-                self.input(Input::TimerFired(timer));
+            Op::Timeout => {
+                self.machine.handle_timeout(self.now);
+                self.run();
             }
             Op::Advance(ms) => self.advance(*ms),
             Op::Stall(ms) => self.stall(*ms),
@@ -298,31 +292,24 @@ impl Driver {
         }
     }
 
+    /// The clock moves on, with the driver's one timer firing at each deadline the machine
+    /// names.
     fn advance(&mut self, ms: u16) {
         let until = self.now + f64::from(ms);
-        while let Some((timer, at)) = self.next_due(until) {
-            self.timers[timer.index()] = None;
-            self.now = at;
-            self.input(Input::TimerFired(timer));
+        while let Some(at) = self.machine.poll_timeout().filter(|&at| at <= until) {
+            self.now = self.now.max(at);
+            self.machine.handle_timeout(self.now);
+            self.run();
         }
         self.now = until;
     }
 
     fn stall(&mut self, ms: u16) {
         self.now += f64::from(ms);
-        while let Some((timer, _)) = self.next_due(self.now) {
-            self.timers[timer.index()] = None;
-            self.input(Input::TimerFired(timer));
+        while self.machine.poll_timeout().is_some_and(|at| at <= self.now) {
+            self.machine.handle_timeout(self.now);
+            self.run();
         }
-    }
-
-    fn next_due(&self, until: f64) -> Option<(Timer, f64)> {
-        Timer::ALL
-            .into_iter()
-            .filter_map(|timer| self.timers[timer.index()].map(|(at, order)| (timer, at, order)))
-            .filter(|&(_, at, _)| at <= until)
-            .min_by(|a, b| a.1.total_cmp(&b.1).then(a.2.cmp(&b.2)))
-            .map(|(timer, at, _)| (timer, at))
     }
 
     fn input(&mut self, input: Input) {
@@ -405,12 +392,6 @@ impl Driver {
                 self.unsent = 0;
                 self.since_ping = None;
             }
-            Output::StartTimer { timer, after_ms } => {
-                self.timers_started += 1;
-                let deadline = self.now + f64::from(after_ms);
-                self.timers[timer.index()] = Some((deadline, self.timers_started));
-            }
-            Output::StopTimer(timer) => self.timers[timer.index()] = None,
             Output::RequestFailed { .. } => panic!("a request failed, but none was made"),
             Output::Emit(event) => self.check_event(&event),
         }
@@ -476,7 +457,7 @@ impl Driver {
         }
         if machine.state() == State::Closed {
             assert!(
-                self.timers.iter().all(Option::is_none),
+                self.machine.poll_timeout().is_none(),
                 "a closed machine holds timers"
             );
         }
@@ -486,7 +467,7 @@ impl Driver {
             State::Offline | State::Suspended => {
                 assert!(paused, "paused with the network and the page back");
                 assert!(
-                    self.timers.iter().all(Option::is_none),
+                    self.machine.poll_timeout().is_none(),
                     "a paused machine holds timers"
                 );
                 assert!(self.socket.is_none(), "a paused machine holds a socket");

@@ -4,7 +4,7 @@
 //! reach retries, timeouts, heartbeats and a full queue.
 
 use arbitrary::{Arbitrary, Result, Unstructured};
-use resocket::core::{Backoff, HeartbeatTiming, Overflow, Policy, Timer};
+use resocket::core::{Backoff, HeartbeatTiming, Overflow, Policy};
 
 /// Operations per input: enough for long scenarios, few enough to keep each run fast.
 const MAX_OPS: usize = 400;
@@ -98,8 +98,8 @@ pub enum Op {
         was_clean: bool,
         allowed: bool,
     },
-    /// A timer fires now, pending or not: early, or after its cancellation raced with it.
-    TimerFired(u8),
+    /// The driver's timer fires now, whether or not anything is due: early, or twice.
+    Timeout,
     /// The clock moves on, firing due timers at their deadlines.
     Advance(u16),
     /// The page stalls (frozen, or its timers throttled): the clock moves on with no timer
@@ -115,10 +115,6 @@ pub enum Op {
     Resume,
     /// The page becomes visible again.
     Wake,
-}
-
-pub fn timer(index: u8) -> Timer {
-    Timer::ALL[usize::from(index) % Timer::ALL.len()]
 }
 
 fn policy(u: &mut Unstructured) -> Result<Policy> {

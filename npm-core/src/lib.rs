@@ -26,7 +26,7 @@ use std::cell::RefCell;
 
 use resocket::core::{
     Answered, ConnId, Event, Failure, HeartbeatTiming, Input, Machine, Output, Overflow, Policy,
-    Received, Rejected, RequestFailure, SendError, Sent, State, Timer, WireSize,
+    Received, Rejected, RequestFailure, SendError, Sent, State, WireSize,
 };
 
 #[cfg(not(target_feature = "atomics"))]
@@ -73,27 +73,23 @@ enum Op {
     Close = 6,
     /// As `Close`, and forget the socket: no input may follow for it.
     Abandon = 7,
-    /// Start (or restart) timer `arg(0)`, firing after `arg(1)` ms.
-    StartTimer = 8,
-    /// Cancel timer `arg(0)`.
-    StopTimer = 9,
     /// Emit "open".
-    Opened = 10,
+    Opened = 8,
     /// Emit "close": code, wasClean, willReconnect, requeued, unconfirmed; reason `text()`.
-    Closed = 11,
+    Closed = 9,
     /// Emit "reconnecting": attempt, delay in ms.
-    Reconnecting = 12,
+    Reconnecting = 10,
     /// Emit "error": the failure's kind (see [`failure_kind`]), detail `text()`.
-    Failed = 13,
+    Failed = 11,
     /// Emit "error" RETRIES_EXHAUSTED: the retries made.
-    RetriesExhausted = 14,
+    RetriesExhausted = 12,
     /// Emit "offline": no attempt starts until the network is back.
-    WentOffline = 15,
+    WentOffline = 13,
     /// Emit "online".
-    WentOnline = 16,
+    WentOnline = 14,
     /// Fail request `arg(0)`: by [`request_failure_kind`] `arg(1)`; `arg(2)` is the queue's
     /// capacity for a full queue.
-    RequestFailed = 17,
+    RequestFailed = 15,
 }
 
 /// What `signal` reports. The operand is the attempt or socket for `UrlResolved`, `Opened`
@@ -377,12 +373,18 @@ pub extern "C" fn signal(handle: u32, signal: u32, operand: f64, now: f64) {
     handle_input(handle, input, now);
 }
 
-/// Timer `timer` (an index into the core's timer kinds) fired.
+/// When the core next needs `timeout`, on the clock of `now` (`performance.now()`); NaN while
+/// no timer runs. The JavaScript keeps one timer for it, and asks again after every `poll`
+/// that found nothing left to do.
 #[unsafe(no_mangle)]
-pub extern "C" fn timer(handle: u32, timer: usize, now: f64) {
-    if let Some(&timer) = Timer::ALL.get(timer) {
-        handle_input(handle, Input::TimerFired(timer), now);
-    }
+pub extern "C" fn deadline(handle: u32) -> f64 {
+    with_core(handle, |core| core.machine.poll_timeout()).unwrap_or(f64::NAN)
+}
+
+/// The deadline `deadline` named has come.
+#[unsafe(no_mangle)]
+pub extern "C" fn timeout(handle: u32, now: f64) {
+    with_core(handle, |core| core.machine.handle_timeout(now));
 }
 
 /// Attempt `conn` failed before a socket existed, for the staged reason: the URL provider
@@ -525,11 +527,6 @@ impl Core {
                 self.text = reason;
                 return self.put(Op::Abandon, &[id(conn), code.into()]);
             }
-            Output::StartTimer { timer, after_ms } => {
-                let timer = timer.index() as f64;
-                return self.put(Op::StartTimer, &[timer, after_ms.into()]);
-            }
-            Output::StopTimer(timer) => (Op::StopTimer, [timer.index() as f64]),
             Output::RequestFailed { id, failure } => {
                 let (kind, capacity) = request_failure_kind(failure);
                 return self.put(Op::RequestFailed, &[id as f64, kind, capacity]);

@@ -12,7 +12,6 @@
 //! | `sleep` | `[ms]` (at most 10,000) | `ms`, after that many milliseconds |
 //! | `notify` | anything | first a message that is not an answer, `{"event": "notice", "params": P}`, then `true` |
 //! | `fail` | anything | the error `{"code": 1, "message": "failed as asked"}` |
-//! | `twice` | anything | the params, answered twice (a confused server) |
 //!
 //! `ping` is answered `pong`, as on the other endpoints.
 
@@ -225,13 +224,6 @@ fn answer(text: &str, id_field: &str) -> Answer {
             later: None,
         },
         Some("fail") => Answer::now(error_reply(id_field, id, 1, "failed as asked")),
-        Some("twice") => {
-            let reply = result_reply(id_field, id, params);
-            Answer {
-                now: vec![reply.clone(), reply],
-                later: None,
-            }
-        }
         Some(method) => {
             let why = format!("no method {method:?}");
             Answer::now(error_reply(id_field, id, METHOD_NOT_FOUND, &why))
@@ -299,13 +291,6 @@ mod tests {
         assert_eq!(
             now(r#"{"id":3,"method":"fail"}"#),
             [json!({"id": 3, "error": {"code": 1, "message": "failed as asked"}})]
-        );
-        assert_eq!(
-            now(r#"{"id":4,"method":"twice","params":"x"}"#),
-            [
-                json!({"id": 4, "result": "x"}),
-                json!({"id": 4, "result": "x"})
-            ]
         );
     }
 

@@ -14,7 +14,9 @@ use super::requests::RequestFailure;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ConnId(pub u64);
 
-/// The timers the machine runs; at most one of each kind is pending.
+/// The timers the machine runs, privately: at most one of each kind is pending, and a driver
+/// sees only the earliest deadline. Named for tests and diagnostics
+/// ([`Machine::timer_due`](super::Machine::timer_due)).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Timer {
     /// The backoff delay before the next attempt.
@@ -46,7 +48,7 @@ impl Timer {
         Timer::Requests,
     ];
 
-    /// A dense index, for drivers that keep one slot per kind.
+    /// A dense index, one slot per kind.
     pub fn index(self) -> usize {
         self as usize
     }
@@ -135,8 +137,6 @@ pub enum Input {
         /// otherwise (and when no predicate is set).
         reconnect_allowed: bool,
     },
-    /// A timer started by [`Output::StartTimer`] fired.
-    TimerFired(Timer),
     /// The browser reports the network lost (`offline` on the global scope, or
     /// `navigator.onLine` false at start). No attempt starts and no retry is scheduled until
     /// [`Online`](Input::Online): a wait for a retry stops, and a lost connection or failed
@@ -213,15 +213,6 @@ pub enum Output<F> {
         /// The reason.
         reason: String,
     },
-    /// Start (or restart, replacing the pending one) a timer.
-    StartTimer {
-        /// Which timer.
-        timer: Timer,
-        /// Its delay in milliseconds.
-        after_ms: u32,
-    },
-    /// Cancel a pending timer.
-    StopTimer(Timer),
     /// A request ended without an answer: fail it. Its id is remembered, so an answer that
     /// comes later is dropped.
     RequestFailed {

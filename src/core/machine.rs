@@ -26,6 +26,7 @@ use super::io::{ConnId, Input, Output, Timer};
 use super::policy::{MAX_TIMER_MS, Policy, PolicyError};
 use super::queue::SendQueue;
 use super::requests::{Answered, RequestFailure, Requests};
+use super::timers::Timers;
 
 /// How a socket ended, as far as the machine knows.
 struct Ending {
@@ -70,8 +71,9 @@ enum Phase {
 ///
 /// let mut machine: Machine<String> = Machine::new(Policy::default(), 7).unwrap();
 /// machine.handle(Input::Connect { online: true }, 0.0);
-/// let first = machine.poll_output();
-/// assert!(matches!(first, Some(Output::StartTimer { .. })));
+/// assert!(matches!(machine.poll_output(), Some(Output::ResolveUrl { .. })));
+/// // The connect timeout runs: the driver arms one timer for the machine's next deadline.
+/// assert_eq!(machine.poll_timeout(), Some(5_000.0));
 /// ```
 #[derive(Debug)]
 pub struct Machine<F> {
@@ -87,9 +89,7 @@ pub struct Machine<F> {
     /// The heartbeat ping's size, as `bufferedAmount` counts it.
     ping_size: u64,
     rtt_ms: Option<f64>,
-    armed: [bool; Timer::ALL.len()],
-    /// When each armed timer is due, to tell a late firing from a punctual one.
-    due: [f64; Timer::ALL.len()],
+    timers: Timers,
     /// The time of the input being handled.
     now: f64,
     /// The browser reported the network lost.
@@ -120,8 +120,7 @@ impl<F: Clone + WireSize> Machine<F> {
             in_flight: None,
             ping_size: 0,
             rtt_ms: None,
-            armed: [false; Timer::ALL.len()],
-            due: [0.0; Timer::ALL.len()],
+            timers: Timers::default(),
             now: 0.0,
             offline: false,
             suspended: false,
@@ -331,10 +330,8 @@ impl<F: Clone + WireSize> Machine<F> {
         };
         let seq = self.next_seq;
         self.next_seq += 1;
-        if matches!(sent, Sent::Queued { dropped } if dropped > 0) && !self.requests.is_empty() {
-            for id in self.requests.sent_before(self.first_waiting_seq()) {
-                self.fail_request(id, RequestFailure::Dropped);
-            }
+        if matches!(sent, Sent::Queued { dropped } if dropped > 0) {
+            self.fail_dropped_requests();
         }
         Ok((sent, seq))
     }
@@ -343,6 +340,31 @@ impl<F: Clone + WireSize> Machine<F> {
     /// newest run of numbers (see [`Requests`]).
     fn first_waiting_seq(&self) -> u64 {
         self.next_seq - self.queue.len() as u64
+    }
+
+    /// When the machine next needs [`handle_timeout`](Self::handle_timeout), on its clock
+    /// (the `now` of its inputs); `None` while no timer runs. Ask again after every call that
+    /// takes `now` or changes the machine: one driver timer for this deadline is all it needs.
+    pub fn poll_timeout(&self) -> Option<f64> {
+        self.timers.next()
+    }
+
+    /// The deadline [`poll_timeout`](Self::poll_timeout) named has come: fires, in deadline
+    /// order, every timer due by `now`. A timer it arms that is due at once fires at the next
+    /// call, so the driver's event loop gets its turn between retries. Harmless when nothing
+    /// is due (a driver timer that fired early, or a deadline that moved).
+    pub fn handle_timeout(&mut self, now: f64) {
+        self.now = now;
+        let mark = self.timers.mark();
+        while let Some((timer, due)) = self.timers.take_due(now, mark) {
+            self.timer_fired(timer, due, now);
+        }
+    }
+
+    /// When `timer` is due, if it runs: for tests and diagnostics (a driver needs only
+    /// [`poll_timeout`](Self::poll_timeout)).
+    pub fn timer_due(&self, timer: Timer) -> Option<f64> {
+        self.timers.due(timer)
     }
 
     /// Takes in one input at time `now` (milliseconds on any monotonic clock).
@@ -427,13 +449,6 @@ impl<F: Clone + WireSize> Machine<F> {
                     unsent_bytes: Some(unsent_bytes),
                 };
                 self.socket_closed(conn, ending, reconnect_allowed);
-            }
-            Input::TimerFired(timer) => {
-                // A timer that was stopped or replaced may still be reported by a driver whose
-                // cancellation raced with the expiry; only armed timers count.
-                if std::mem::take(&mut self.armed[timer.index()]) {
-                    self.timer_fired(timer, now);
-                }
             }
             Input::Offline => self.went_offline(),
             Input::Online => self.went_online(),
@@ -548,7 +563,7 @@ impl<F: Clone + WireSize> Machine<F> {
     /// pong: after a wake or a network change, the regular schedule would notice a dead
     /// connection only after up to a whole interval.
     fn check_liveness(&mut self) {
-        if !matches!(self.phase, Phase::Open(_)) || self.armed[Timer::PongDeadline.index()] {
+        if !matches!(self.phase, Phase::Open(_)) || self.timers.due(Timer::PongDeadline).is_some() {
             return;
         }
         let (Some(heartbeat), Some(liveness)) = (self.policy.heartbeat, self.liveness.as_mut())
@@ -678,7 +693,8 @@ impl<F: Clone + WireSize> Machine<F> {
         }
     }
 
-    fn timer_fired(&mut self, timer: Timer, now: f64) {
+    /// Timer `timer`, due at `due`, fired at `now`.
+    fn timer_fired(&mut self, timer: Timer, due: f64, now: f64) {
         match (timer, self.phase) {
             (Timer::Retry, Phase::Waiting) => self.start_attempt(),
             (Timer::Handshake, Phase::Resolving(_)) => self.attempt_failed(Failure::ConnectTimeout),
@@ -703,16 +719,13 @@ impl<F: Clone + WireSize> Machine<F> {
             }
             (Timer::Ping, Phase::Open(_)) => self.ping_due(now),
             (Timer::Requests, _) => {
-                for id in self.requests.take_expired(now) {
-                    self.outputs.push_back(Output::RequestFailed {
-                        id,
-                        failure: RequestFailure::TimedOut,
-                    });
-                }
+                let outputs = &mut self.outputs;
+                let failure = RequestFailure::TimedOut;
+                (self.requests).end_expired(now, |id| failed(outputs, id, failure));
                 self.arm_request_timer();
             }
             (Timer::PongDeadline, Phase::Open(conn)) => {
-                let late_by = now - self.due[Timer::PongDeadline.index()];
+                let late_by = now - due;
                 if let (Some(heartbeat), Some(liveness)) =
                     (self.policy.heartbeat, self.liveness.as_mut())
                     && liveness.extend_deadline(late_by, heartbeat.timeout_ms)
@@ -812,42 +825,51 @@ impl<F: Clone + WireSize> Machine<F> {
     /// they fail, or with `resend_requests` go to the back of the queue to be sent again.
     /// Those it never transmitted are back in the queue already, and stay pending.
     fn requests_lost(&mut self) {
-        for id in self.requests.sent_before(self.first_waiting_seq()) {
-            let resent = match self.requests.frame_to_resend(id) {
-                Some(frame) => self.queue.push(frame).map(|_dropped| ()),
-                None => {
-                    self.fail_request(id, RequestFailure::ConnectionLost);
-                    continue;
-                }
+        let first_waiting = self.first_waiting_seq();
+        if !self.policy.resend_requests {
+            let (outputs, failure) = (&mut self.outputs, RequestFailure::ConnectionLost);
+            (self.requests).end_sent_before(first_waiting, |id| failed(outputs, id, failure));
+            return;
+        }
+        let mut dropped = 0;
+        for id in self.requests.sent_before(first_waiting) {
+            let Some(frame) = self.requests.frame_to_resend(id) else {
+                continue;
             };
-            match resent {
-                Ok(()) => {
+            match self.queue.push(frame) {
+                Ok(pushed_out) => {
+                    dropped += pushed_out;
                     self.requests.resent(id, self.next_seq);
                     self.next_seq += 1;
                 }
                 Err(_) => {
                     let capacity = self.queue.capacity();
-                    self.fail_request(id, RequestFailure::QueueFull { capacity });
+                    if self.requests.end(id) {
+                        failed(
+                            &mut self.outputs,
+                            id,
+                            RequestFailure::QueueFull { capacity },
+                        );
+                    }
                 }
             }
         }
+        if dropped > 0 {
+            self.fail_dropped_requests();
+        }
+    }
+
+    /// `Overflow::DropOldest` pushed frames out of the queue: their requests fail.
+    fn fail_dropped_requests(&mut self) {
+        let first_waiting = self.first_waiting_seq();
+        let (outputs, failure) = (&mut self.outputs, RequestFailure::Dropped);
+        (self.requests).end_sent_before(first_waiting, |id| failed(outputs, id, failure));
     }
 
     /// The socket closed for good: no request will be answered.
     fn fail_all_requests(&mut self) {
-        for id in self.requests.take_all() {
-            self.outputs.push_back(Output::RequestFailed {
-                id,
-                failure: RequestFailure::Closed,
-            });
-        }
-    }
-
-    fn fail_request(&mut self, id: u64, failure: RequestFailure) {
-        if self.requests.end(id) {
-            self.outputs
-                .push_back(Output::RequestFailed { id, failure });
-        }
+        let (outputs, failure) = (&mut self.outputs, RequestFailure::Closed);
+        self.requests.end_all(|id| failed(outputs, id, failure));
     }
 
     /// Keeps the requests' timer on the earliest deadline, when it is not already due sooner.
@@ -855,14 +877,14 @@ impl<F: Clone + WireSize> Machine<F> {
         let Some(deadline) = self.requests.next_deadline() else {
             return;
         };
-        let index = Timer::Requests.index();
-        if self.armed[index] && self.due[index] <= deadline {
+        if self
+            .timers
+            .due(Timer::Requests)
+            .is_some_and(|due| due <= deadline)
+        {
             return;
         }
-        let after_ms = (deadline - self.now)
-            .clamp(0.0, f64::from(MAX_TIMER_MS))
-            .ceil();
-        self.start_timer(Timer::Requests, after_ms as u32);
+        self.timers.start(Timer::Requests, deadline);
     }
 
     /// Hands `frame` to the open socket, keeping track of it until its fate is known.
@@ -932,19 +954,19 @@ impl<F: Clone + WireSize> Machine<F> {
     }
 
     fn start_timer(&mut self, timer: Timer, after_ms: u32) {
-        self.armed[timer.index()] = true;
-        self.due[timer.index()] = self.now + f64::from(after_ms);
-        self.outputs
-            .push_back(Output::StartTimer { timer, after_ms });
+        self.timers.start(timer, self.now + f64::from(after_ms));
     }
 
     fn stop_timer(&mut self, timer: Timer) {
-        if std::mem::take(&mut self.armed[timer.index()]) {
-            self.outputs.push_back(Output::StopTimer(timer));
-        }
+        self.timers.stop(timer);
     }
 
     fn emit(&mut self, event: Event) {
         self.outputs.push_back(Output::Emit(event));
     }
+}
+
+/// Tells the driver that request `id` failed.
+fn failed<F>(outputs: &mut VecDeque<Output<F>>, id: u64, failure: RequestFailure) {
+    outputs.push_back(Output::RequestFailed { id, failure });
 }

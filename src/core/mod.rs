@@ -15,6 +15,7 @@ mod machine;
 mod policy;
 mod queue;
 mod requests;
+mod timers;
 
 pub use backoff::Backoff;
 pub use close::CloseCodeError;

@@ -8,8 +8,6 @@
 //! handed to a socket, or pushed out of the queue by `Overflow::DropOldest`. No frame carries
 //! a tag, and a burst of plain sends costs nothing here.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
-
 /// How many ids of ended requests are remembered, so that an answer arriving after its request
 /// timed out, failed or was forgotten (or a second answer) is dropped, not delivered.
 pub const LATE_IDS_KEPT: usize = 1024;
@@ -51,6 +49,7 @@ pub enum Answered {
 /// A request waiting for its answer.
 #[derive(Debug)]
 struct Pending<F> {
+    id: u64,
     /// Its frame's sequence number.
     seq: u64,
     /// When it times out, on the machine's clock.
@@ -59,11 +58,13 @@ struct Pending<F> {
     frame: Option<F>,
 }
 
-/// The requests of one socket.
+/// The requests of one socket. Plain vectors, not trees or hash maps: few requests wait at
+/// once, and the npm package's engine ships every line of code it links.
 #[derive(Debug)]
 pub(crate) struct Requests<F> {
     last_id: u64,
-    pending: BTreeMap<u64, Pending<F>>,
+    /// By id, ascending: ids only grow, so new requests go at the back.
+    pending: Vec<Pending<F>>,
     late: LateIds,
 }
 
@@ -71,7 +72,7 @@ impl<F: Clone> Requests<F> {
     pub(crate) fn new() -> Self {
         Requests {
             last_id: 0,
-            pending: BTreeMap::new(),
+            pending: Vec::new(),
             late: LateIds::default(),
         }
     }
@@ -85,12 +86,12 @@ impl<F: Clone> Requests<F> {
     /// number `seq`, keeping `frame` to send again if given; returns its id.
     pub(crate) fn add(&mut self, frame: Option<F>, seq: u64, deadline: f64) -> u64 {
         self.last_id += 1;
-        let pending = Pending {
+        self.pending.push(Pending {
+            id: self.last_id,
             seq,
             deadline,
             frame,
-        };
-        self.pending.insert(self.last_id, pending);
+        });
         self.last_id
     }
 
@@ -100,16 +101,11 @@ impl<F: Clone> Requests<F> {
         !self.pending.is_empty() || !self.late.is_empty()
     }
 
-    /// Whether any request waits.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.pending.is_empty()
-    }
-
     /// An incoming message carries `id`.
     pub(crate) fn answered(&mut self, id: u64) -> Answered {
-        if self.pending.remove(&id).is_some() {
-            // A second answer (to a request sent twice, or from a confused server) is noise.
-            self.late.insert(id);
+        // A second answer (to a request sent twice, or from a confused server) is noise: the
+        // id is remembered as any ended request's.
+        if self.end(id) {
             Answered::Request
         } else if self.late.take(id) {
             Answered::Late
@@ -120,102 +116,124 @@ impl<F: Clone> Requests<F> {
 
     /// The earliest deadline of the pending requests.
     pub(crate) fn next_deadline(&self) -> Option<f64> {
-        self.pending
-            .values()
+        (self.pending.iter())
             .map(|pending| pending.deadline)
             .min_by(f64::total_cmp)
     }
 
-    /// Ends the requests whose deadline has come by `now`.
-    pub(crate) fn take_expired(&mut self, now: f64) -> Vec<u64> {
-        self.take_where(|pending| pending.deadline <= now)
+    /// Ends the requests whose deadline has come by `now`, telling `ended` each id.
+    pub(crate) fn end_expired(&mut self, now: f64, ended: impl FnMut(u64)) {
+        self.end_where(|pending| pending.deadline <= now, ended);
     }
 
-    /// The requests whose frames are numbered before `first_waiting`, the first frame still
-    /// to be sent: handed to a socket, or pushed out of the queue. Lowest id first.
+    /// Ends the requests whose frames are numbered before `first_waiting`, the first frame
+    /// still to be sent (handed to a socket, or pushed out of the queue), telling `ended`
+    /// each id.
+    pub(crate) fn end_sent_before(&mut self, first_waiting: u64, ended: impl FnMut(u64)) {
+        self.end_where(|pending| pending.seq < first_waiting, ended);
+    }
+
+    /// The ids of the requests [`end_sent_before`](Self::end_sent_before) would end.
     pub(crate) fn sent_before(&self, first_waiting: u64) -> Vec<u64> {
-        self.ids_where(|pending| pending.seq < first_waiting)
+        (self.pending.iter())
+            .filter(|pending| pending.seq < first_waiting)
+            .map(|pending| pending.id)
+            .collect()
+    }
+
+    /// Ends every request, telling `ended` each id.
+    pub(crate) fn end_all(&mut self, ended: impl FnMut(u64)) {
+        self.end_where(|_| true, ended);
     }
 
     /// Ends request `id` without an answer, remembering its id; false if it was not pending.
     pub(crate) fn end(&mut self, id: u64) -> bool {
-        let ended = self.pending.remove(&id).is_some();
-        if ended {
-            self.late.insert(id);
-        }
-        ended
+        let Some(index) = self.position(id) else {
+            return false;
+        };
+        self.pending.remove(index);
+        self.late.insert(id);
+        true
     }
 
-    /// Ends every request.
-    pub(crate) fn take_all(&mut self) -> Vec<u64> {
-        self.take_where(|_| true)
+    fn position(&self, id: u64) -> Option<usize> {
+        self.pending
+            .binary_search_by_key(&id, |pending| pending.id)
+            .ok()
     }
 
     /// The frame of request `id`, to send again (kept with `resend_requests` only).
     pub(crate) fn frame_to_resend(&self, id: u64) -> Option<F> {
-        self.pending
-            .get(&id)
-            .and_then(|pending| pending.frame.clone())
+        let pending = &self.pending[self.position(id)?];
+        pending.frame.clone()
     }
 
     /// Request `id` is pending again: its frame was accepted anew as number `seq`.
     pub(crate) fn resent(&mut self, id: u64, seq: u64) {
-        if let Some(pending) = self.pending.get_mut(&id) {
-            pending.seq = seq;
+        if let Some(index) = self.position(id) {
+            self.pending[index].seq = seq;
         }
     }
 
-    /// Ends the requests `ended` selects and returns their ids, lowest first.
-    fn take_where(&mut self, ended: impl FnMut(&Pending<F>) -> bool) -> Vec<u64> {
-        let ids = self.ids_where(ended);
-        for &id in &ids {
-            self.end(id);
-        }
-        ids
-    }
-
-    fn ids_where(&self, mut selected: impl FnMut(&Pending<F>) -> bool) -> Vec<u64> {
-        self.pending
-            .iter()
-            .filter(|(_, pending)| selected(pending))
-            .map(|(&id, _)| id)
-            .collect()
+    /// Ends the requests `selected` picks, lowest id first, telling `ended` each id.
+    fn end_where(
+        &mut self,
+        mut selected: impl FnMut(&Pending<F>) -> bool,
+        mut ended: impl FnMut(u64),
+    ) {
+        let late = &mut self.late;
+        self.pending.retain(|pending| {
+            let ends = selected(pending);
+            if ends {
+                late.insert(pending.id);
+                ended(pending.id);
+            }
+            !ends
+        });
     }
 }
 
 /// The ids of the last [`LATE_IDS_KEPT`] requests that ended: an answer carrying one of them
-/// is dropped, once.
+/// is dropped, once. A ring of ids, the oldest overwritten; an id answered late is blanked.
 #[derive(Debug, Default)]
 struct LateIds {
-    /// In the order they ended; ids already answered late stay until they age out.
-    order: VecDeque<u64>,
-    ids: BTreeSet<u64>,
+    ids: Vec<u64>,
+    /// Where the next id goes once the ring is full.
+    next: usize,
+    /// Ids not blanked.
+    live: usize,
 }
+
+/// A blanked slot: request ids count from 1 and never reach it.
+const BLANK: u64 = 0;
 
 impl LateIds {
     fn insert(&mut self, id: u64) {
-        if !self.ids.insert(id) {
+        if self.ids.contains(&id) {
             return;
         }
-        self.order.push_back(id);
-        if self.order.len() > LATE_IDS_KEPT {
-            if let Some(oldest) = self.order.pop_front() {
-                self.ids.remove(&oldest);
-            }
+        if self.ids.len() < LATE_IDS_KEPT {
+            self.ids.push(id);
+        } else {
+            let oldest = std::mem::replace(&mut self.ids[self.next], id);
+            self.live -= usize::from(oldest != BLANK);
+            self.next = (self.next + 1) % LATE_IDS_KEPT;
         }
-        // Ids answered late leave `ids` but not `order`: keep `order` bounded as well.
-        while self.order.len() > LATE_IDS_KEPT {
-            self.order.pop_front();
-        }
+        self.live += 1;
     }
 
     /// Whether `id` was remembered; it is forgotten, so a third answer is a message again.
     fn take(&mut self, id: u64) -> bool {
-        self.ids.remove(&id)
+        let Some(slot) = self.ids.iter_mut().find(|late| **late == id && id != BLANK) else {
+            return false;
+        };
+        *slot = BLANK;
+        self.live -= 1;
+        true
     }
 
     fn is_empty(&self) -> bool {
-        self.ids.is_empty()
+        self.live == 0
     }
 }
 
@@ -234,7 +252,8 @@ mod tests {
         assert!(late.take(11));
         assert!(!late.take(11), "a third answer is a message again");
         assert!(late.take(LATE_IDS_KEPT as u64 + 10));
-        assert_eq!(late.ids.len(), LATE_IDS_KEPT - 2);
+        assert_eq!(late.live, LATE_IDS_KEPT - 2);
+        assert!(!late.take(BLANK));
     }
 
     #[test]
@@ -245,7 +264,6 @@ mod tests {
             assert!(late.take(id));
         }
         assert!(late.is_empty());
-        assert!(late.order.len() <= LATE_IDS_KEPT);
         late.insert(20_000);
         late.insert(20_000);
         assert!(late.take(20_000));
@@ -269,11 +287,14 @@ mod tests {
         let queued = requests.add(None, 7, 500.0);
         let late = requests.add(Some("c"), 4, 900.0);
         assert_eq!(requests.next_deadline(), Some(50.0));
-        assert_eq!(requests.take_expired(100.0), [early]);
+        let mut ended = Vec::new();
+        requests.end_expired(100.0, |id| ended.push(id));
+        assert_eq!(ended, [early]);
         assert_eq!(requests.sent_before(7), [late]);
         assert!(requests.end(late));
         assert!(!requests.end(late));
-        assert_eq!(requests.take_all(), [queued]);
-        assert!(requests.is_empty() && requests.may_be_answered());
+        requests.end_all(|id| ended.push(id));
+        assert_eq!(ended, [early, queued]);
+        assert!(requests.next_deadline().is_none() && requests.may_be_answered());
     }
 }

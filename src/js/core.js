@@ -68,7 +68,9 @@ export class Core {
   asks(conn, code) { return engine.asks(this.#handle, conn, code) === 1; }
 
   signal(signal, operand, now) { engine.signal(this.#handle, signal, operand, now); }
-  timerFired(timer, now) { engine.timer(this.#handle, timer, now); }
+  /** When the engine next needs `timeout`, on `performance.now()`'s clock; NaN for never. */
+  deadline() { return engine.deadline(this.#handle); }
+  timeout(now) { engine.timeout(this.#handle, now); }
   buffered(conn, unsentBytes, now) { engine.buffered(this.#handle, conn, unsentBytes, now); }
 
   failed(provider, conn, error, now) {

@@ -24,9 +24,8 @@ import { Requests } from "./request.js";
 // What the core asks for (`poll()`), what it is told (`signal()`) and what it reports
 // (`read()`): npm-core/src/lib.rs. Plain constants, so a minifier inlines them.
 const IDLE = 0, RESOLVE_URL = 1, CONNECT = 2, TRANSMIT = 3, PING = 4, MEASURE_BUFFERED = 5;
-const CLOSE = 6, ABANDON = 7, START_TIMER = 8, STOP_TIMER = 9, OPENED = 10, CLOSED = 11;
-const RECONNECTING = 12, FAILED = 13, RETRIES_EXHAUSTED = 14, WENT_OFFLINE = 15, WENT_ONLINE = 16;
-const REQUEST_FAILED = 17;
+const CLOSE = 6, ABANDON = 7, OPENED = 8, CLOSED = 9, RECONNECTING = 10, FAILED = 11;
+const RETRIES_EXHAUSTED = 12, WENT_OFFLINE = 13, WENT_ONLINE = 14, REQUEST_FAILED = 15;
 const CONNECT_NOW = 0, URL_RESOLVED = 1, SOCKET_OPENED = 2, SOCKET_ERROR = 3;
 const OFFLINE = 4, ONLINE = 5, SUSPEND = 6, RESUME = 7, WAKE = 8;
 /** What `receive()` says of an incoming message. */
@@ -103,7 +102,9 @@ export class ReSocket extends EventTarget {
   #conn = 0;
   /** The URL and subprotocols resolved for the attempt about to connect. */
   #target = null;
-  #timers = [];
+  /** The one timer, for the core's next deadline (`#deadline`, NaN when none runs). */
+  #timer;
+  #deadline = NaN;
   #pumping = false;
   #constructed = false;
   #binaryType = "blob";
@@ -320,7 +321,22 @@ export class ReSocket extends EventTarget {
       for (let op; (op = this.#core.poll()) !== IDLE; ) this.#execute(op);
     } finally {
       this.#pumping = false;
+      this.#armTimer();
     }
+  }
+
+  /** Keeps the one timer on the core's next deadline. */
+  #armTimer() {
+    const deadline = this.#core.deadline();
+    if (Object.is(deadline, this.#deadline)) return;
+    clearTimeout(this.#timer);
+    this.#deadline = deadline;
+    if (Number.isNaN(deadline)) return;
+    this.#timer = setTimeout(() => {
+      this.#deadline = NaN;
+      this.#core.timeout(performance.now());
+      this.#pump();
+    }, Math.ceil(deadline - performance.now()));
   }
 
   #execute(op) {
@@ -354,18 +370,6 @@ export class ReSocket extends EventTarget {
         ws.close(code, reason);
         break;
       }
-      case START_TIMER: {
-        const timer = core.arg(0);
-        clearTimeout(this.#timers[timer]);
-        this.#timers[timer] = setTimeout(() => {
-          this.#core.timerFired(timer, performance.now());
-          this.#pump();
-        }, core.arg(1));
-        break;
-      }
-      case STOP_TIMER:
-        clearTimeout(this.#timers[core.arg(0)]);
-        break;
       case OPENED:
         this.#log("Open");
         this.#dispatch(new Event("open"));

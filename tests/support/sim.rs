@@ -69,9 +69,10 @@ pub struct Sim {
     pub abandons: Vec<Closure>,
     /// Every request the machine failed, in order.
     pub failed_requests: Vec<(u64, RequestFailure)>,
-    /// Pending timers: deadline and start order, indexed by `Timer::index`.
-    timers: [Option<(f64, u64)>; Timer::ALL.len()],
-    timers_started: u64,
+    /// Every change of the machine's timers, seen after each call: when, which, and its new
+    /// deadline (`None`: stopped, or fired).
+    pub timer_log: Vec<(f64, Timer, Option<f64>)>,
+    timers_seen: [Option<f64>; Timer::ALL.len()],
 }
 
 impl Sim {
@@ -99,8 +100,8 @@ impl Sim {
             closes: Vec::new(),
             abandons: Vec::new(),
             failed_requests: Vec::new(),
-            timers: [None; Timer::ALL.len()],
-            timers_started: 0,
+            timer_log: Vec::new(),
+            timers_seen: [None; Timer::ALL.len()],
         }
     }
 
@@ -267,37 +268,38 @@ impl Sim {
         });
     }
 
-    /// Moves the clock on by `ms`, firing due timers in deadline order at their deadlines.
+    /// Moves the clock on by `ms`, with the driver's one timer firing at each deadline the
+    /// machine names.
     pub fn advance(&mut self, ms: u32) {
         let until = self.now + f64::from(ms);
-        while let Some((timer, at)) = self.next_due(until) {
-            self.timers[timer.index()] = None;
-            self.now = at;
-            self.input(Input::TimerFired(timer));
+        while let Some(at) = self.machine.poll_timeout().filter(|&at| at <= until) {
+            self.now = self.now.max(at);
+            self.machine.handle_timeout(self.now);
+            self.run();
         }
         self.now = until;
     }
 
     /// The page stalls for `ms` (frozen, or its timers throttled): the clock moves on with no
-    /// timer firing, then every timer that came due fires now, late, in deadline order.
+    /// timer firing, then the driver's timer fires now, late, until nothing is due.
     pub fn stall(&mut self, ms: u32) {
         self.now += f64::from(ms);
-        while let Some((timer, _)) = self.next_due(self.now) {
-            self.timers[timer.index()] = None;
-            self.input(Input::TimerFired(timer));
+        while self.machine.poll_timeout().is_some_and(|at| at <= self.now) {
+            self.machine.handle_timeout(self.now);
+            self.run();
         }
     }
 
     /// Milliseconds until `timer` fires, if it is pending.
     pub fn due_in(&self, timer: Timer) -> Option<f64> {
-        self.timers[timer.index()].map(|(at, _)| at - self.now)
+        self.machine.timer_due(timer).map(|at| at - self.now)
     }
 
     /// The timers pending, in `Timer::ALL` order.
     pub fn pending_timers(&self) -> Vec<Timer> {
         Timer::ALL
             .into_iter()
-            .filter(|timer| self.timers[timer.index()].is_some())
+            .filter(|&timer| self.machine.timer_due(timer).is_some())
             .collect()
     }
 
@@ -331,15 +333,6 @@ impl Sim {
         delays
     }
 
-    fn next_due(&self, until: f64) -> Option<(Timer, f64)> {
-        Timer::ALL
-            .into_iter()
-            .filter_map(|timer| self.timers[timer.index()].map(|(at, order)| (timer, at, order)))
-            .filter(|&(_, at, _)| at <= until)
-            .min_by(|a, b| a.1.total_cmp(&b.1).then(a.2.cmp(&b.2)))
-            .map(|(timer, at, _)| (timer, at))
-    }
-
     /// Updates the simulated browser for an input, then hands the input to the machine.
     fn feed(&mut self, input: Input) {
         if let Some(socket) = self.socket.as_mut() {
@@ -360,6 +353,12 @@ impl Sim {
         while let Some(output) = self.machine.poll_output() {
             self.log.push((self.now, output.clone()));
             self.execute(output);
+        }
+        for timer in Timer::ALL {
+            let due = self.machine.timer_due(timer);
+            if std::mem::replace(&mut self.timers_seen[timer.index()], due) != due {
+                self.timer_log.push((self.now, timer, due));
+            }
         }
     }
 
@@ -427,12 +426,6 @@ impl Sim {
                 assert_eq!(socket.conn, conn, "abandon names a socket that is not live");
                 self.abandons.push(Closure { conn, code, reason });
             }
-            Output::StartTimer { timer, after_ms } => {
-                self.timers_started += 1;
-                let deadline = self.now + f64::from(after_ms);
-                self.timers[timer.index()] = Some((deadline, self.timers_started));
-            }
-            Output::StopTimer(timer) => self.timers[timer.index()] = None,
             Output::RequestFailed { id, failure } => self.failed_requests.push((id, failure)),
             Output::Emit(event) => self.events.push((self.now, event)),
         }

@@ -284,9 +284,8 @@ fn error_code(error: &Error) -> &'static str {
         Error::Remote { .. } => "REMOTE",
         Error::Decode { .. } => "DECODE",
         Error::QueueFull { .. } => "QUEUE_FULL",
-        // Variants with no code of the JavaScript face's, and any the library adds later: the
-        // coming `Error::Dropped` (a queued request pushed out by `Overflow::DropOldest`)
-        // needs its arm, "DROPPED", once it exists.
+        Error::Dropped { .. } => "DROPPED",
+        // Variants with no code of the JavaScript face's.
         _ => "OTHER",
     }
 }
