@@ -1,6 +1,8 @@
 # `make demo` and `make test` install what they need (scripts/setup.sh) and work on a fresh
 # Debian machine with rustup and Node.
-.PHONY: setup demo package test lint test-native test-browser test-e2e test-examples test-fuzz fuzz reliability reliability-long bench bench-quick
+# `make contract` writes src/js/contract.js, the numbers the npm engine and its JavaScript agree
+# on, from npm-core/src/contract.rs; `make lint` checks it is current.
+.PHONY: setup demo package contract test lint test-native test-browser test-e2e test-examples test-fuzz fuzz reliability reliability-long bench bench-quick
 
 PORT ?= 8080
 FUZZ_SECONDS ?= 600
@@ -16,7 +18,12 @@ demo: package
 	cargo run --release -p resocket-server -- --port $(PORT) \
 	  --allow-origin http://127.0.0.1:$(PORT) --allow-origin http://localhost:$(PORT)
 
+contract:
+	cargo run --quiet -p resocket-npm-core --bin contract > src/js/contract.js
+
 lint: setup
+	cargo run --quiet -p resocket-npm-core --bin contract | diff -u src/js/contract.js - \
+	  || { echo "src/js/contract.js is out of date: run \`make contract\`" >&2; exit 1; }
 	cargo fmt --all --check
 	cargo fmt --manifest-path fuzz/Cargo.toml --check
 	cargo clippy --workspace --all-targets -- -D warnings

@@ -8,6 +8,6 @@ NIGHTLY=nightly-2026-05-20
 ENGINE_WASM=target/npm-core/wasm32-unknown-unknown/release/resocket_npm_core.wasm
 build_engine() {
   RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
-    cargo "+$NIGHTLY" build --quiet --release -p resocket-npm-core --target wasm32-unknown-unknown \
+    cargo "+$NIGHTLY" build --quiet --release -p resocket-npm-core --lib --target wasm32-unknown-unknown \
     --target-dir target/npm-core -Z build-std=std,panic_abort
 }

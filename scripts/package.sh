@@ -21,7 +21,7 @@ node_modules/.bin/wasm-opt -Oz --converge --strip-debug --strip-producers --stri
   --enable-sign-ext --enable-multivalue --enable-mutable-globals "$ENGINE_WASM" -o "$pkg"/resocket_core.wasm
 cp "$pkg"/resocket_core.wasm "$pkg"/web/
 for dir in "$pkg" "$pkg"/web; do
-  cp src/js/resocket.js src/js/options.js src/js/request.js src/js/core.js "$dir"/
+  cp src/js/resocket.js src/js/options.js src/js/request.js src/js/core.js src/js/contract.js "$dir"/
 done
 # The one difference between the builds: how the engine's wasm is loaded.
 cp src/js/engine.js "$pkg"/engine.js
@@ -56,6 +56,7 @@ const manifest = {
     "request.js",
     "resocket.d.ts",
     "core.js",
+    "contract.js",
     "engine.js",
     "resocket_core.wasm",
     "web/",

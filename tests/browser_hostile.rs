@@ -229,7 +229,7 @@ async fn max_message_bytes_counts_utf16_units_and_bytes() {
     let refused =
         Socket::<Message, Message, Raw>::open(Config::new(ws_url("/echo")).max_message_bytes(0));
     match refused {
-        Err(Error::InvalidOption(error)) => assert_eq!(error.option, "max_message_bytes"),
+        Err(Error::InvalidOption(error)) => assert_eq!(error.option.name(), "max_message_bytes"),
         other => panic!("expected an invalid option, got {:?}", other.err()),
     }
 }

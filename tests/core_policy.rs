@@ -12,7 +12,7 @@
 use resocket::core::close::{CloseCodeError, MAX_REASON_BYTES, check_user_close};
 use resocket::core::{
     Backoff, DEFAULT_MAX_MESSAGE_BYTES, HeartbeatTiming, MAX_TIMER_MS, Machine, Overflow, Policy,
-    PolicyError,
+    PolicyError, PolicyOption,
 };
 
 const MAX: u32 = i32::MAX as u32;
@@ -151,7 +151,7 @@ fn each_out_of_range_option_is_rejected_by_name() {
     ];
     for (option, policy) in invalid {
         let error = policy.validate().unwrap_err();
-        assert_eq!(error.option, option, "{policy:?}");
+        assert_eq!(error.option.name(), option, "{policy:?}");
         assert_eq!(
             Machine::<String>::new(policy, 0).unwrap_err(),
             error,
@@ -166,8 +166,7 @@ fn errors_read_well() {
     assert_eq!(
         error,
         PolicyError {
-            option: "jitter",
-            expected: "a number from 0 to 1"
+            option: PolicyOption::Jitter
         }
     );
     assert_eq!(
@@ -179,7 +178,13 @@ fn errors_read_well() {
         .unwrap_err();
     assert_eq!(
         error.to_string(),
-        "invalid option `max_delay`: expected at most 2147483647 ms (the browser timer limit)"
+        "invalid option `max_delay`: expected from 0 to 2147483647 ms (the browser timer limit)"
+    );
+    let error = with(|p| p.final_codes = vec![1008, 999]).validate();
+    assert_eq!(error, Err(PolicyOption::FinalCodes.into()));
+    assert_eq!(
+        with(|p| p.final_codes = vec![1000, 4999]).validate(),
+        Ok(())
     );
 }
 

@@ -25,6 +25,6 @@ pub use in_flight::WireSize;
 pub use incoming::Received;
 pub use io::{ConnId, Input, Output, Timer};
 pub use machine::Machine;
-pub use policy::{DEFAULT_MAX_MESSAGE_BYTES, MAX_TIMER_MS, Policy, PolicyError};
+pub use policy::{DEFAULT_MAX_MESSAGE_BYTES, MAX_TIMER_MS, Policy, PolicyError, PolicyOption};
 pub use queue::Overflow;
 pub use requests::{Answered, LATE_IDS_KEPT, RequestFailure};

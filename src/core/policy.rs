@@ -63,21 +63,95 @@ impl Default for Policy {
     }
 }
 
-/// An option that is out of range, named as in the Rust API.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A policy option, as errors name it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PolicyOption {
+    /// [`Backoff::min_delay_ms`].
+    MinDelay,
+    /// [`Backoff::max_delay_ms`].
+    MaxDelay,
+    /// [`Backoff::grow_factor`].
+    GrowFactor,
+    /// [`Backoff::jitter`].
+    Jitter,
+    /// [`Policy::min_uptime_ms`].
+    MinUptime,
+    /// [`Policy::connect_timeout_ms`].
+    ConnectTimeout,
+    /// [`Policy::max_retries`].
+    MaxRetries,
+    /// [`HeartbeatTiming::interval_ms`].
+    HeartbeatInterval,
+    /// [`HeartbeatTiming::timeout_ms`].
+    HeartbeatTimeout,
+    /// [`Policy::queue_capacity`].
+    QueueCapacity,
+    /// [`Policy::max_message_bytes`].
+    MaxMessageBytes,
+    /// [`Policy::final_codes`].
+    FinalCodes,
+}
+
+impl PolicyOption {
+    /// Its name in the Rust API.
+    pub const fn name(self) -> &'static str {
+        match self {
+            PolicyOption::MinDelay => "min_delay",
+            PolicyOption::MaxDelay => "max_delay",
+            PolicyOption::GrowFactor => "grow_factor",
+            PolicyOption::Jitter => "jitter",
+            PolicyOption::MinUptime => "min_uptime",
+            PolicyOption::ConnectTimeout => "connect_timeout",
+            PolicyOption::MaxRetries => "max_retries",
+            PolicyOption::HeartbeatInterval => "heartbeat interval",
+            PolicyOption::HeartbeatTimeout => "heartbeat timeout",
+            PolicyOption::QueueCapacity => "queue_capacity",
+            PolicyOption::MaxMessageBytes => "max_message_bytes",
+            PolicyOption::FinalCodes => "final_codes",
+        }
+    }
+
+    /// What a valid value looks like: the one text every face shows for it.
+    pub const fn expected(self) -> &'static str {
+        match self {
+            PolicyOption::MinDelay => "from 0 ms up to the maximum delay",
+            PolicyOption::MaxDelay => "from 0 to 2147483647 ms (the browser timer limit)",
+            PolicyOption::GrowFactor => "a finite number of at least 1",
+            PolicyOption::Jitter => "a number from 0 to 1",
+            PolicyOption::MinUptime => "from 0 to 2147483647 ms",
+            PolicyOption::ConnectTimeout
+            | PolicyOption::HeartbeatInterval
+            | PolicyOption::HeartbeatTimeout => "from 1 to 2147483647 ms",
+            PolicyOption::MaxRetries => "a whole number of at least 0, or unlimited",
+            PolicyOption::QueueCapacity => "a whole number of messages, at least 1",
+            PolicyOption::MaxMessageBytes => "a whole number of bytes, at least 1",
+            PolicyOption::FinalCodes => "close codes from 1000 to 4999",
+        }
+    }
+}
+
+/// An option that is out of range; it reads as the option's name in the Rust API and what a
+/// valid value looks like.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PolicyError {
-    /// The option's name.
-    pub option: &'static str,
-    /// What a valid value looks like.
-    pub expected: &'static str,
+    /// The option.
+    pub option: PolicyOption,
+}
+
+impl From<PolicyOption> for PolicyError {
+    fn from(option: PolicyOption) -> Self {
+        PolicyError { option }
+    }
 }
 
 impl core::fmt::Display for PolicyError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let option = self.option;
         write!(
             f,
             "invalid option `{}`: expected {}",
-            self.option, self.expected
+            option.name(),
+            option.expected()
         )
     }
 }
@@ -87,43 +161,53 @@ impl std::error::Error for PolicyError {}
 impl Policy {
     /// Checks every option, reporting the first one that is out of range.
     pub fn validate(&self) -> Result<(), PolicyError> {
-        let fail = |option, expected| Err(PolicyError { option, expected });
+        self.first_invalid()
+            .map_or(Ok(()), |option| Err(option.into()))
+    }
+
+    /// The first option out of range, if any.
+    pub fn first_invalid(&self) -> Option<PolicyOption> {
+        let timer = |ms: u32, least: u32| (least..=MAX_TIMER_MS).contains(&ms);
         let backoff = &self.backoff;
-        if backoff.max_delay_ms > MAX_TIMER_MS {
-            return fail(
-                "max_delay",
-                "at most 2147483647 ms (the browser timer limit)",
-            );
-        }
-        if backoff.min_delay_ms > backoff.max_delay_ms {
-            return fail("min_delay", "a delay no longer than max_delay");
-        }
-        if !(backoff.grow_factor.is_finite() && backoff.grow_factor >= 1.0) {
-            return fail("grow_factor", "a finite number of at least 1");
-        }
-        if !(0.0..=1.0).contains(&backoff.jitter) {
-            return fail("jitter", "a number from 0 to 1");
-        }
-        if self.min_uptime_ms > MAX_TIMER_MS {
-            return fail("min_uptime", "at most 2147483647 ms");
-        }
-        if self.connect_timeout_ms == 0 || self.connect_timeout_ms > MAX_TIMER_MS {
-            return fail("connect_timeout", "from 1 to 2147483647 ms");
-        }
-        if let Some(heartbeat) = self.heartbeat {
-            if heartbeat.interval_ms == 0 || heartbeat.interval_ms > MAX_TIMER_MS {
-                return fail("heartbeat interval", "from 1 to 2147483647 ms");
-            }
-            if heartbeat.timeout_ms == 0 || heartbeat.timeout_ms > MAX_TIMER_MS {
-                return fail("heartbeat timeout", "from 1 to 2147483647 ms");
-            }
-        }
-        if self.queue_capacity == 0 {
-            return fail("queue_capacity", "at least 1 message");
-        }
-        if self.max_message_bytes == 0 {
-            return fail("max_message_bytes", "at least 1 byte");
-        }
-        Ok(())
+        let heartbeat = self.heartbeat.unwrap_or(HeartbeatTiming {
+            interval_ms: 1,
+            timeout_ms: 1,
+        });
+        let checks = [
+            (timer(backoff.max_delay_ms, 0), PolicyOption::MaxDelay),
+            (
+                backoff.min_delay_ms <= backoff.max_delay_ms,
+                PolicyOption::MinDelay,
+            ),
+            (
+                backoff.grow_factor.is_finite() && backoff.grow_factor >= 1.0,
+                PolicyOption::GrowFactor,
+            ),
+            ((0.0..=1.0).contains(&backoff.jitter), PolicyOption::Jitter),
+            (timer(self.min_uptime_ms, 0), PolicyOption::MinUptime),
+            (
+                timer(self.connect_timeout_ms, 1),
+                PolicyOption::ConnectTimeout,
+            ),
+            (
+                timer(heartbeat.interval_ms, 1),
+                PolicyOption::HeartbeatInterval,
+            ),
+            (
+                timer(heartbeat.timeout_ms, 1),
+                PolicyOption::HeartbeatTimeout,
+            ),
+            (self.queue_capacity > 0, PolicyOption::QueueCapacity),
+            (self.max_message_bytes > 0, PolicyOption::MaxMessageBytes),
+            (
+                self.final_codes
+                    .iter()
+                    .all(|code| (1000..=4999).contains(code)),
+                PolicyOption::FinalCodes,
+            ),
+        ];
+        checks
+            .into_iter()
+            .find_map(|(valid, option)| (!valid).then_some(option))
     }
 }

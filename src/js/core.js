@@ -1,6 +1,7 @@
 // The engine (npm-core/, WebAssembly) behind one object per socket. The engine deals in
 // numbers only; this file keeps what it cannot hold: the messages, under ids the engine
 // passes back when they are to be sent, and the text that crosses its staging buffer.
+import { FINAL_CODES_EXPECTED, FINAL_CODES_FIELD, POLICY_EXPECTED, POLICY_FIELDS } from "./contract.js";
 import { engine } from "./engine.js";
 
 const encoder = new TextEncoder();
@@ -30,16 +31,22 @@ export class Core {
   }
 
   /**
-   * A core with the given final close codes and policy (the numbers `create` in
-   * npm-core/src/lib.rs takes), or undefined if the engine refuses them.
+   * A core for `policy` (numbers by `POLICY_FIELDS` name), the final close codes, the
+   * overflow and resend switches, the ping's size and the jitter's seed. Throws a TypeError
+   * naming the first option the engine refuses and what it expects.
    */
-  static create(codes, ...policy) {
-    const bytes = new Uint8Array(2 * codes.length);
-    const view = new DataView(bytes.buffer);
-    codes.forEach((code, index) => view.setUint16(2 * index, code, true));
-    stage(bytes);
-    const handle = engine.create(...policy);
-    return handle ? new Core(handle) : undefined;
+  static create(policy, finalCodes, dropOldest, resendRequests, pingSize, seed) {
+    const numbers = [...POLICY_FIELDS.map((name) => policy[name]), ...finalCodes];
+    const view = new DataView(new ArrayBuffer(8 * numbers.length));
+    numbers.forEach((number, index) => view.setFloat64(8 * index, number, true));
+    stage(new Uint8Array(view.buffer));
+    const handle = engine.create(dropOldest, resendRequests, pingSize, seed);
+    if (handle > 0) return new Core(handle);
+    const field = -handle - 1;
+    const [name, expected, value] = field === FINAL_CODES_FIELD
+      ? ["finalCloseCodes", FINAL_CODES_EXPECTED, `[${finalCodes}]`]
+      : [POLICY_FIELDS[field], POLICY_EXPECTED[field], policy[POLICY_FIELDS[field]]];
+    throw new TypeError(`resocket: option \`${name}\` must be ${expected}, got ${value}`);
   }
 
   /** 1 sent, 0 queued, -1 refused (queue full), -2 refused (closed). */

@@ -1,11 +1,9 @@
 // Reads the constructor's arguments (URL, protocols, options object) with the option names
-// and defaults of `reconnecting-websocket`. Every mistake is a TypeError naming the option (or
-// a SyntaxError for URLs and subprotocols, as `WebSocket` throws), before anything connects.
-
-/** The longest delay a browser timer takes (2^31 - 1 ms). */
-const MAX_TIMER_MS = 2147483647;
-/** Close codes after which no reconnect follows, unless `finalCloseCodes` says otherwise. */
-const DEFAULT_FINAL_CODES = [1002, 1003, 1007, 1008, 1009, 1010];
+// of `reconnecting-websocket`. Every mistake is a TypeError naming the option (or a
+// SyntaxError for URLs and subprotocols, as `WebSocket` throws), before anything connects.
+// The policy's defaults and ranges are the core's: this file checks that each is a number,
+// and the engine says which is out of range (`Core.create`).
+import { DEFAULTS, MAX_TIMER_MS, POLICY_FIELDS } from "./contract.js";
 /**
  * Options of `reconnecting-websocket` and partysocket that resocket accepts and ignores, so the
  * import swap keeps working: it always uses the browser's `WebSocket`, and logs to the console.
@@ -162,42 +160,32 @@ export function readArguments(url, protocols, options) {
     protocols = list;
   }
   const json = oneOf(field("format"), "format", ["raw", "json"]) === "json";
+  const heartbeatOptions = heartbeat(field("heartbeat"), json);
+  // The policy's numbers, by the engine's field names; a NaN interval turns the heartbeat off.
+  const policy = {
+    "heartbeat.intervalMs": heartbeatOptions?.intervalMs ?? NaN,
+    "heartbeat.timeoutMs": heartbeatOptions?.timeoutMs ?? NaN,
+  };
+  for (const name of POLICY_FIELDS) policy[name] ??= number(field(name), name) ?? DEFAULTS[name];
   const settings = {
     url,
     protocols,
     json,
-    heartbeat: heartbeat(field("heartbeat"), json),
-    minDelay: millis(field("minReconnectionDelay"), "minReconnectionDelay", 1000, true),
-    maxDelay: millis(field("maxReconnectionDelay"), "maxReconnectionDelay", 30000, true),
-    growFactor: number(field("reconnectionDelayGrowFactor"), "reconnectionDelayGrowFactor") ?? 2,
-    jitter: number(field("jitter"), "jitter") ?? 0.5,
-    minUptime: millis(field("minUptime"), "minUptime", 5000, true),
-    connectTimeout: millis(field("connectionTimeout"), "connectionTimeout", 5000, false),
-    maxRetries: count(field("maxRetries"), "maxRetries", 0) ?? Infinity,
-    queueCapacity: count(field("maxEnqueuedMessages"), "maxEnqueuedMessages", 1) ?? 1000,
-    maxMessageBytes: count(field("maxMessageBytes"), "maxMessageBytes", 1) ?? 16 * 1024 * 1024,
+    heartbeat: heartbeatOptions,
+    policy,
+    queueCapacity: policy.maxEnqueuedMessages,
+    maxMessageBytes: policy.maxMessageBytes,
     finalCodes: closeCodes(field("finalCloseCodes")),
     dropOldest: oneOf(field("overflow"), "overflow", ["error", "drop-oldest"]) === "drop-oldest",
     shouldReconnect: func(field("shouldReconnectOnClose"), "shouldReconnectOnClose"),
     debug: boolean(field("debug"), "debug") ?? false,
     startClosed: boolean(field("startClosed"), "startClosed") ?? false,
     requestIdField: idField(field("requestIdField")),
-    requestTimeoutMs: millis(field("requestTimeoutMs"), "requestTimeoutMs", 10000, false),
+    requestTimeoutMs: millis(field("requestTimeoutMs"), "requestTimeoutMs", 10000),
     resendRequests: boolean(field("resendRequests"), "resendRequests") ?? false,
   };
   for (const name of Object.keys(options ?? {})) {
     if (!known.has(name)) throw typeError(`unknown option \`${name}\``);
-  }
-  if (!(Number.isFinite(settings.growFactor) && settings.growFactor >= 1)) {
-    throw typeError(`option \`reconnectionDelayGrowFactor\` must be a finite number of at least 1, got ${settings.growFactor}`);
-  }
-  if (!(settings.jitter >= 0 && settings.jitter <= 1)) {
-    throw typeError(`option \`jitter\` must be from 0 to 1, got ${settings.jitter}`);
-  }
-  if (settings.minDelay > settings.maxDelay) {
-    throw typeError(
-      `option \`minReconnectionDelay\` (${settings.minDelay}) must not exceed \`maxReconnectionDelay\` (${settings.maxDelay})`,
-    );
   }
   return settings;
 }
@@ -210,24 +198,14 @@ function number(value, name) {
   return value;
 }
 
-function millis(value, name, fallback, allowZero) {
+/** A delay of the JavaScript face's own (not the engine's policy), from 1 ms. */
+function millis(value, name, fallback) {
   const ms = number(value, name);
   if (ms === undefined) return fallback;
-  const least = allowZero ? 0 : 1;
-  if (!(ms >= least && ms <= MAX_TIMER_MS)) {
-    throw typeError(`option \`${name}\` must be from ${least} to ${MAX_TIMER_MS} milliseconds, got ${ms}`);
+  if (!(ms >= 1 && ms <= MAX_TIMER_MS)) {
+    throw typeError(`option \`${name}\` must be from 1 to ${MAX_TIMER_MS} milliseconds, got ${ms}`);
   }
   return Math.round(ms);
-}
-
-/** A whole number of at least `min`, or `Infinity`. */
-function count(value, name, min) {
-  const n = number(value, name);
-  if (n === undefined || n === Infinity) return n;
-  if (!Number.isInteger(n) || n < min) {
-    throw typeError(`option \`${name}\` must be a whole number of at least ${min} (or Infinity), got ${n}`);
-  }
-  return n;
 }
 
 function boolean(value, name) {
@@ -256,11 +234,11 @@ function oneOf(value, name, choices) {
   return value;
 }
 
+/** An array of numbers; the engine checks that each is a close code it can keep. */
 function closeCodes(value) {
-  if (value === undefined) return DEFAULT_FINAL_CODES;
-  const valid = Array.isArray(value) && value.every((code) => Number.isInteger(code) && code >= 1000 && code <= 4999);
-  if (!valid) {
-    throw typeError(`option \`finalCloseCodes\` must be an array of close codes (1000 to 4999), got ${describe(value)}`);
+  if (value === undefined) return DEFAULTS.finalCloseCodes;
+  if (!(Array.isArray(value) && value.every((code) => typeof code === "number"))) {
+    throw typeError(`option \`finalCloseCodes\` must be an array of close codes, got ${describe(value)}`);
   }
   return value;
 }
@@ -273,7 +251,7 @@ function heartbeat(value, json) {
   }
   const required = (name) => {
     if (value[name] === undefined) throw typeError(`option \`heartbeat.${name}\` is required`);
-    return millis(value[name], `heartbeat.${name}`, 0, false);
+    return number(value[name], `heartbeat.${name}`);
   };
   const intervalMs = required("intervalMs");
   const timeoutMs = required("timeoutMs");

@@ -3,21 +3,27 @@
 // "message" listeners. Ids, deadlines, what a lost connection or a full queue does to a request,
 // and late or second answers are the engine's to decide; this keeps the promises.
 
-/** The longest delay a browser timer takes (2^31 - 1 ms). */
-const MAX_TIMER_MS = 2147483647;
-/** The engine's answers to `answered(id)`. */
-const ANSWERS_REQUEST = 1, LATE_ANSWER = 2;
-/** By the engine's request failure kind: the error code and its message. */
-const FAILURES = [
-  ["REQUEST_TIMEOUT", (id, timeoutMs) => `request ${id} got no answer within ${timeoutMs} ms`],
-  ["CONNECTION_LOST", () => "the connection the request was sent on was lost"],
-  ["CLOSED", () => "the socket closed for good before the request was answered"],
-  [
-    "DROPPED",
-    (id) => `request ${id} was pushed out of the full send queue by newer sends (overflow: "drop-oldest") before a connection opened; it was never sent`,
-  ],
-];
-const QUEUE_FULL = 4;
+import {
+  ANSWER_LATE,
+  ANSWER_REQUEST,
+  MAX_TIMER_MS,
+  REQUEST_FAILURE_CONNECTION_LOST,
+  REQUEST_FAILURE_DROPPED,
+  REQUEST_FAILURE_QUEUE_FULL,
+  REQUEST_FAILURE_TIMEOUT,
+  REQUEST_FAILURES,
+} from "./contract.js";
+
+/** Why a request failed, for people, by failure kind (the code is the engine's). */
+function failureText(kind, id, timeoutMs) {
+  switch (kind) {
+    case REQUEST_FAILURE_TIMEOUT: return `request ${id} got no answer within ${timeoutMs} ms`;
+    case REQUEST_FAILURE_CONNECTION_LOST: return "the connection the request was sent on was lost";
+    case REQUEST_FAILURE_DROPPED:
+      return `request ${id} was pushed out of the full send queue by newer sends (overflow: "drop-oldest") before a connection opened; it was never sent`;
+    default: return "the socket closed for good before the request was answered";
+  }
+}
 
 export class Requests {
   /** Id -> { settle(error, result), timeoutMs }. */
@@ -86,8 +92,8 @@ export class Requests {
     const id = typeof data === "object" && data !== null ? data[this.#settings.requestIdField] : undefined;
     if (!(Number.isInteger(id) && id >= 0)) return false;
     const answer = this.#engine.answered(id);
-    if (answer === LATE_ANSWER) return true;
-    if (answer !== ANSWERS_REQUEST) return false;
+    if (answer === ANSWER_LATE) return true;
+    if (answer !== ANSWER_REQUEST) return false;
     const entry = this.#pending.get(id);
     if (data.error !== undefined && data.error !== null) {
       const text = typeof data.error?.message === "string" ? data.error.message : JSON.stringify(data.error);
@@ -104,9 +110,8 @@ export class Requests {
   failed(id, kind, capacity) {
     const entry = this.#pending.get(id);
     if (!entry) return;
-    if (kind === QUEUE_FULL) return entry.settle(new this.#QueueFullError(capacity));
-    const [code, text] = FAILURES[kind];
-    entry.settle(this.#error(code, text(id, entry.timeoutMs)));
+    if (kind === REQUEST_FAILURE_QUEUE_FULL) return entry.settle(new this.#QueueFullError(capacity));
+    entry.settle(this.#error(REQUEST_FAILURES[kind], failureText(kind, id, entry.timeoutMs)));
   }
 
   #error(code, text, cause) {

@@ -4,6 +4,44 @@
 // made by the core in WebAssembly, the same core the Rust API runs on. This file carries the
 // decisions out with the browser's WebSocket and timers, and gives the socket the shape of
 // `WebSocket` / `reconnecting-websocket`. Keeping the browser work here keeps the wasm small.
+import {
+  FAILURES,
+  FIGURE_QUEUED_BYTES,
+  FIGURE_QUEUED_COUNT,
+  FIGURE_RETRY_COUNT,
+  FIGURE_RTT_MS,
+  FIGURE_STATE,
+  OP_ABANDON,
+  OP_CLOSE,
+  OP_CLOSED,
+  OP_CONNECT,
+  OP_FAILED,
+  OP_IDLE,
+  OP_MEASURE_BUFFERED,
+  OP_OPENED,
+  OP_PING,
+  OP_RECONNECTING,
+  OP_REQUEST_FAILED,
+  OP_RESOLVE_URL,
+  OP_RETRIES_EXHAUSTED,
+  OP_TRANSMIT,
+  OP_WENT_OFFLINE,
+  OP_WENT_ONLINE,
+  READY_STATES,
+  RECEIVED_MAYBE_ANSWER,
+  RECEIVED_MESSAGE,
+  RECEIVED_TOO_BIG,
+  SIGNAL_CONNECT,
+  SIGNAL_OFFLINE,
+  SIGNAL_ONLINE,
+  SIGNAL_OPENED,
+  SIGNAL_RESUME,
+  SIGNAL_SOCKET_ERROR,
+  SIGNAL_SUSPEND,
+  SIGNAL_URL_RESOLVED,
+  SIGNAL_WAKE,
+  STATES,
+} from "./contract.js";
 import { Core } from "./core.js";
 import {
   checkProtocols,
@@ -15,33 +53,10 @@ import {
   protocolList,
   readArguments,
   redact,
-  typeError,
   urlString,
   wireSize,
 } from "./options.js";
 import { Requests } from "./request.js";
-
-// What the core asks for (`poll()`), what it is told (`signal()`) and what it reports
-// (`read()`): npm-core/src/lib.rs. Plain constants, so a minifier inlines them.
-const IDLE = 0, RESOLVE_URL = 1, CONNECT = 2, TRANSMIT = 3, PING = 4, MEASURE_BUFFERED = 5;
-const CLOSE = 6, ABANDON = 7, OPENED = 8, CLOSED = 9, RECONNECTING = 10, FAILED = 11;
-const RETRIES_EXHAUSTED = 12, WENT_OFFLINE = 13, WENT_ONLINE = 14, REQUEST_FAILED = 15;
-const CONNECT_NOW = 0, URL_RESOLVED = 1, SOCKET_OPENED = 2, SOCKET_ERROR = 3;
-const OFFLINE = 4, ONLINE = 5, SUSPEND = 6, RESUME = 7, WAKE = 8;
-/** What `receive()` says of an incoming message. */
-const DELIVER = 0, MAYBE_ANSWER = 1, TOO_BIG = 3;
-const STATE = 0, RETRY_COUNT = 1, QUEUED_COUNT = 2, QUEUED_BYTES = 3, RTT_MS = 4;
-/** The core's states, by number, as `state` names them. */
-const STATES = ["connecting", "open", "closing", "closed", "waiting", "offline", "suspended"];
-/** `readyState` by the core's state: every state that will connect again is CONNECTING. */
-const READY_STATES = [0, 1, 2, 3, 0, 0, 0];
-/** By failure kind: the error code and the start of its message. */
-const FAILURES = [
-  ["URL_PROVIDER", "the URL provider failed: "],
-  ["INVALID_URL", "the browser refused the URL: "],
-  ["SOCKET", "the connection failed or broke (the browser gives no detail)"],
-  ["CONNECT_TIMEOUT", "the connection did not open within connectionTimeout"],
-];
 
 /** Why something failed; `code` is stable, `message` is for people. */
 export class ReSocketError extends Error {
@@ -117,15 +132,15 @@ export class ReSocket extends EventTarget {
   static {
     const scope = globalThis;
     const tell = (signal) => () => ReSocket.#broadcast(signal, 0);
-    scope.addEventListener?.("offline", tell(OFFLINE));
-    scope.addEventListener?.("online", tell(ONLINE));
+    scope.addEventListener?.("offline", tell(SIGNAL_OFFLINE));
+    scope.addEventListener?.("online", tell(SIGNAL_ONLINE));
     // A page kept in the back/forward cache must not hold a socket open (and may not be
     // cached if it does); it reconnects when shown again.
-    scope.addEventListener?.("pagehide", (event) => event.persisted && ReSocket.#broadcast(SUSPEND, 0));
-    scope.addEventListener?.("pageshow", (event) => event.persisted && ReSocket.#broadcast(RESUME, networkUp()));
+    scope.addEventListener?.("pagehide", (event) => event.persisted && ReSocket.#broadcast(SIGNAL_SUSPEND, 0));
+    scope.addEventListener?.("pageshow", (event) => event.persisted && ReSocket.#broadcast(SIGNAL_RESUME, networkUp()));
     // Timers of a hidden page are throttled: once it is visible, check the connection at once.
     scope.document?.addEventListener("visibilitychange", () => {
-      if (scope.document.visibilityState === "visible") ReSocket.#broadcast(WAKE, 0);
+      if (scope.document.visibilityState === "visible") ReSocket.#broadcast(SIGNAL_WAKE, 0);
     });
   }
 
@@ -152,28 +167,15 @@ export class ReSocket extends EventTarget {
     const settings = readArguments(url, protocols, options);
     const heartbeat = settings.heartbeat;
     this.#settings = settings;
-    const core = Core.create(
+    this.#core = Core.create(
+      settings.policy,
       settings.finalCodes,
-      settings.minDelay,
-      settings.maxDelay,
-      settings.growFactor,
-      settings.jitter,
-      settings.minUptime,
-      settings.connectTimeout,
-      settings.maxRetries,
-      settings.queueCapacity,
-      settings.dropOldest,
-      heartbeat?.intervalMs ?? 0,
-      heartbeat?.timeoutMs ?? 0,
-      heartbeat ? wireSize(heartbeat.ping) : 0,
-      settings.maxMessageBytes,
+      settings.dropOldest ? 1 : 0,
       settings.resendRequests ? 1 : 0,
+      heartbeat ? wireSize(heartbeat.ping) : 0,
       Math.random() * 2 ** 53,
     );
-    // Unreachable: the options were checked above against the same limits.
-    if (!core) throw typeError("the options are out of range");
-    this.#core = core;
-    if (!settings.startClosed) this.#signal(CONNECT_NOW, networkUp());
+    if (!settings.startClosed) this.#signal(SIGNAL_CONNECT, networkUp());
     this.#constructed = true;
     if (this.readyState !== ReSocket.CLOSED) live.add(this);
   }
@@ -183,17 +185,17 @@ export class ReSocket extends EventTarget {
   get CLOSING() { return 2; }
   get CLOSED() { return 3; }
 
-  get readyState() { return READY_STATES[this.#core.read(STATE)]; }
+  get readyState() { return READY_STATES[this.#core.read(FIGURE_STATE)]; }
   /** What the socket is doing, in more detail than `readyState`. */
-  get state() { return STATES[this.#core.read(STATE)]; }
+  get state() { return STATES[this.#core.read(FIGURE_STATE)]; }
   get url() { return this.#url; }
   get protocol() { return this.#ws?.protocol ?? ""; }
   get extensions() { return this.#ws?.extensions ?? ""; }
-  get bufferedAmount() { return (this.#ws?.bufferedAmount ?? 0) + this.#core.read(QUEUED_BYTES); }
-  get retryCount() { return this.#core.read(RETRY_COUNT); }
-  get queuedCount() { return this.#core.read(QUEUED_COUNT); }
+  get bufferedAmount() { return (this.#ws?.bufferedAmount ?? 0) + this.#core.read(FIGURE_QUEUED_BYTES); }
+  get retryCount() { return this.#core.read(FIGURE_RETRY_COUNT); }
+  get queuedCount() { return this.#core.read(FIGURE_QUEUED_COUNT); }
   get rttMs() {
-    const rtt = this.#core.read(RTT_MS);
+    const rtt = this.#core.read(FIGURE_RTT_MS);
     return Number.isNaN(rtt) ? undefined : rtt;
   }
   get binaryType() { return this.#binaryType; }
@@ -318,7 +320,7 @@ export class ReSocket extends EventTarget {
     if (this.#pumping) return;
     this.#pumping = true;
     try {
-      for (let op; (op = this.#core.poll()) !== IDLE; ) this.#execute(op);
+      for (let op; (op = this.#core.poll()) !== OP_IDLE; ) this.#execute(op);
     } finally {
       this.#pumping = false;
       this.#armTimer();
@@ -343,38 +345,38 @@ export class ReSocket extends EventTarget {
     const core = this.#core;
     const ws = this.#ws;
     switch (op) {
-      case RESOLVE_URL:
+      case OP_RESOLVE_URL:
         this.#resolve(core.arg(0));
         break;
-      case CONNECT:
+      case OP_CONNECT:
         this.#connect(core.arg(0));
         break;
-      case TRANSMIT:
+      case OP_TRANSMIT:
         // The core transmits only on an open socket, where `send` does not throw.
         ws?.send(core.frame());
         break;
-      case PING:
+      case OP_PING:
         ws?.send(this.#settings.heartbeat.ping);
         break;
-      case MEASURE_BUFFERED: {
+      case OP_MEASURE_BUFFERED: {
         const conn = core.arg(0);
         core.buffered(conn, conn === this.#conn ? ws.bufferedAmount : 0, performance.now());
         break;
       }
-      case CLOSE:
-      case ABANDON: {
+      case OP_CLOSE:
+      case OP_ABANDON: {
         const [conn, code, reason] = [core.arg(0), core.arg(1), core.text()];
         if (conn !== this.#conn) break;
-        if (op === ABANDON) this.#detach();
+        if (op === OP_ABANDON) this.#detach();
         // Codes and reasons were checked before they reached the core.
         ws.close(code, reason);
         break;
       }
-      case OPENED:
+      case OP_OPENED:
         this.#log("Open");
         this.#dispatch(new Event("open"));
         break;
-      case CLOSED: {
+      case OP_CLOSED: {
         const [code, wasClean, willReconnect, requeued, unconfirmed] = [0, 1, 2, 3, 4].map((i) => core.arg(i));
         const reason = core.text();
         this.#log(
@@ -386,30 +388,30 @@ export class ReSocket extends EventTarget {
         this.#dispatch(withFields(event, { willReconnect: willReconnect === 1, requeued, unconfirmed }));
         break;
       }
-      case RECONNECTING: {
+      case OP_RECONNECTING: {
         const [attempt, delayMs] = [core.arg(0), core.arg(1)];
         this.#log(`Reconnecting { attempt: ${attempt}, delay_ms: ${delayMs} }`);
         this.#dispatch(withFields(new Event("reconnecting"), { attempt, delayMs }));
         break;
       }
-      case FAILED: {
+      case OP_FAILED: {
         const [code, message] = FAILURES[core.arg(0)];
         const text = message + core.text();
         this.#log(`Failed: ${text}`);
         this.#error(code, text);
         break;
       }
-      case WENT_OFFLINE:
-      case WENT_ONLINE: {
-        const type = op === WENT_OFFLINE ? "offline" : "online";
+      case OP_WENT_OFFLINE:
+      case OP_WENT_ONLINE: {
+        const type = op === OP_WENT_OFFLINE ? "offline" : "online";
         this.#log(type === "offline" ? "Offline" : "Online");
         this.#dispatch(new Event(type));
         break;
       }
-      case REQUEST_FAILED:
+      case OP_REQUEST_FAILED:
         this.#requests?.failed(core.arg(0), core.arg(1), core.arg(2));
         break;
-      case RETRIES_EXHAUSTED: {
+      case OP_RETRIES_EXHAUSTED: {
         const retries = core.arg(0);
         this.#log(`RetriesExhausted { retries: ${retries} }`);
         live.delete(this);
@@ -451,7 +453,7 @@ export class ReSocket extends EventTarget {
       this.#core.failed(true, conn, error, performance.now());
     } else {
       this.#target = { conn, url: text, protocols: list.list };
-      this.#core.signal(URL_RESOLVED, conn, performance.now());
+      this.#core.signal(SIGNAL_URL_RESOLVED, conn, performance.now());
     }
     this.#pump();
   }
@@ -466,9 +468,9 @@ export class ReSocket extends EventTarget {
       try {
         const ws = new WebSocket(checked.url, target.protocols);
         ws.binaryType = this.#binaryType;
-        ws.onopen = () => this.#signal(SOCKET_OPENED, conn);
+        ws.onopen = () => this.#signal(SIGNAL_OPENED, conn);
         ws.onmessage = (event) => this.#message(conn, event.data);
-        ws.onerror = () => this.#signal(SOCKET_ERROR, conn);
+        ws.onerror = () => this.#signal(SIGNAL_SOCKET_ERROR, conn);
         ws.onclose = (event) => this.#closed(conn, event);
         [this.#ws, this.#conn, this.#url] = [ws, conn, ws.url];
         return;
@@ -493,7 +495,7 @@ export class ReSocket extends EventTarget {
     const size = messageSize(data);
     const received = this.#core.receive(conn, size, heartbeat?.isPong(data) ? 1 : 0, performance.now());
     this.#pump();
-    if (received === TOO_BIG) {
+    if (received === RECEIVED_TOO_BIG) {
       this.#error(
         "MESSAGE_TOO_BIG",
         `an incoming message of size ${size} exceeded maxMessageBytes (${maxMessageBytes}) and was dropped; ` +
@@ -501,7 +503,7 @@ export class ReSocket extends EventTarget {
       );
       return;
     }
-    if (received !== DELIVER && received !== MAYBE_ANSWER) return;
+    if (received !== RECEIVED_MESSAGE && received !== RECEIVED_MAYBE_ANSWER) return;
     if (this.#settings.json && typeof data === "string") {
       try {
         data = JSON.parse(data);
@@ -510,7 +512,7 @@ export class ReSocket extends EventTarget {
         return;
       }
     }
-    if (received === MAYBE_ANSWER && this.#requests?.answered(data)) return;
+    if (received === RECEIVED_MAYBE_ANSWER && this.#requests?.answered(data)) return;
     this.dispatchEvent(new MessageEvent("message", { data }));
   }
 

@@ -1,0 +1,489 @@
+//! The numbers the engine and the package's JavaScript agree on, written once: the engine
+//! uses these enums, and `src/js/contract.js` is generated from them ([`js_module`], `make
+//! contract`; `make lint` checks it is current).
+
+use resocket::core::{
+    DEFAULT_MAX_MESSAGE_BYTES, Failure, MAX_TIMER_MS, Policy, PolicyOption, RequestFailure, State,
+};
+
+/// An enum numbered 0, 1, ... in declaration order, with the name each number has in the
+/// generated JavaScript (`PREFIX_NAME`).
+macro_rules! numbered {
+    ($(#[$meta:meta])* $name:ident, $prefix:literal { $($(#[$vmeta:meta])* $variant:ident = $js:literal,)* }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        #[repr(u8)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)*
+        }
+
+        impl $name {
+            /// Every value, in number order.
+            pub const ALL: &[$name] = &[$($name::$variant,)*];
+            /// The prefix of the generated JavaScript names.
+            pub const PREFIX: &str = $prefix;
+
+            /// The value numbered `number`.
+            pub fn from_number(number: u32) -> Option<Self> {
+                usize::try_from(number).ok().and_then(|index| Self::ALL.get(index)).copied()
+            }
+
+            /// Its name in the generated JavaScript, after the prefix.
+            pub const fn js_name(self) -> &'static str {
+                match self {
+                    $($name::$variant => $js,)*
+                }
+            }
+
+            /// Its number, as the engine passes it.
+            pub const fn number(self) -> u32 {
+                self as u32
+            }
+        }
+    };
+}
+
+numbered! {
+    /// What `poll` asks the JavaScript to do; the operands are read with `arg(i)`, `text()` and
+    /// `frame()`.
+    Op, "OP" {
+        /// Nothing left to do.
+        Idle = "IDLE",
+        /// Work out the URL and subprotocols of attempt `arg(0)`, then signal `URL_RESOLVED` or
+        /// call `failed`.
+        ResolveUrl = "RESOLVE_URL",
+        /// Create the socket for attempt `arg(0)` from what was resolved.
+        Connect = "CONNECT",
+        /// `WebSocket.send` the message `frame()`.
+        Transmit = "TRANSMIT",
+        /// Send the heartbeat ping.
+        Ping = "PING",
+        /// Answer with `buffered(arg(0), socket.bufferedAmount)`.
+        MeasureBuffered = "MEASURE_BUFFERED",
+        /// Start the closing handshake of socket `arg(0)` with code `arg(1)` and reason `text()`.
+        Close = "CLOSE",
+        /// As `Close`, and forget the socket: no input may follow for it.
+        Abandon = "ABANDON",
+        /// Emit "open".
+        Opened = "OPENED",
+        /// Emit "close": code, wasClean, willReconnect, requeued, unconfirmed; reason `text()`.
+        Closed = "CLOSED",
+        /// Emit "reconnecting": attempt, delay in ms.
+        Reconnecting = "RECONNECTING",
+        /// Emit "error": the [`FailureKind`] `arg(0)`, detail `text()`.
+        Failed = "FAILED",
+        /// Emit "error" RETRIES_EXHAUSTED: the retries made.
+        RetriesExhausted = "RETRIES_EXHAUSTED",
+        /// Emit "offline": no attempt starts until the network is back.
+        WentOffline = "WENT_OFFLINE",
+        /// Emit "online".
+        WentOnline = "WENT_ONLINE",
+        /// Fail request `arg(0)`: the [`RequestFailureKind`] `arg(1)`; `arg(2)` is the queue's
+        /// capacity for a full queue.
+        RequestFailed = "REQUEST_FAILED",
+    }
+}
+
+numbered! {
+    /// What `signal` reports. Its operand is the attempt or socket for `UrlResolved`, `Opened`
+    /// and `SocketError`, `navigator.onLine` (0 or 1) for `Connect` and `Resume`, unused for
+    /// the rest.
+    Signal, "SIGNAL" {
+        /// Start connecting, if closed.
+        Connect = "CONNECT",
+        /// The URL of the attempt is known.
+        UrlResolved = "URL_RESOLVED",
+        /// The socket opened.
+        Opened = "OPENED",
+        /// The socket reported an error.
+        SocketError = "SOCKET_ERROR",
+        /// The global scope's `offline`.
+        Offline = "OFFLINE",
+        /// The global scope's `online`.
+        Online = "ONLINE",
+        /// `pagehide` with `persisted`.
+        Suspend = "SUSPEND",
+        /// `pageshow` with `persisted`.
+        Resume = "RESUME",
+        /// `visibilitychange` to visible.
+        Wake = "WAKE",
+    }
+}
+
+numbered! {
+    /// What `read` reports.
+    Figure, "FIGURE" {
+        /// The connection state, by [`state_number`].
+        State = "STATE",
+        /// Retries since the last reset.
+        RetryCount = "RETRY_COUNT",
+        /// Messages waiting for the connection to open.
+        QueuedCount = "QUEUED_COUNT",
+        /// Their wire size.
+        QueuedBytes = "QUEUED_BYTES",
+        /// The round-trip time of the last heartbeat pong in ms; NaN before the first.
+        RttMs = "RTT_MS",
+    }
+}
+
+numbered! {
+    /// What `receive` says of an incoming message.
+    ReceivedCode, "RECEIVED" {
+        /// Deliver it.
+        Message = "MESSAGE",
+        /// Deliver it unless `answered` says it answers a request.
+        MaybeAnswer = "MAYBE_ANSWER",
+        /// The heartbeat's pong.
+        Pong = "PONG",
+        /// Larger than `maxMessageBytes`: report it, drop it.
+        TooBig = "TOO_BIG",
+        /// From a socket given up: drop it.
+        Stale = "STALE",
+    }
+}
+
+numbered! {
+    /// What `answered` says of an incoming message's id.
+    AnswerCode, "ANSWER" {
+        /// No request has that id: deliver the message.
+        NotAnAnswer = "NONE",
+        /// It answers that request: settle it with the message.
+        Request = "REQUEST",
+        /// A late or second answer: drop it.
+        Late = "LATE",
+    }
+}
+
+numbered! {
+    /// Why an attempt or connection failed (`Op::Failed`).
+    FailureKind, "FAILURE" {
+        /// The URL provider failed.
+        UrlProvider = "URL_PROVIDER",
+        /// The browser refused to create the socket.
+        InvalidUrl = "INVALID_URL",
+        /// The browser reported an error on the socket.
+        Socket = "SOCKET",
+        /// The attempt did not open within `connectionTimeout`.
+        ConnectTimeout = "CONNECT_TIMEOUT",
+    }
+}
+
+numbered! {
+    /// Why a request ended without an answer (`Op::RequestFailed`).
+    RequestFailureKind, "REQUEST_FAILURE" {
+        /// No answer within its timeout.
+        TimedOut = "TIMEOUT",
+        /// The connection it was handed to was lost.
+        ConnectionLost = "CONNECTION_LOST",
+        /// The socket closed for good.
+        Closed = "CLOSED",
+        /// Pushed out of the queue by `overflow: "drop-oldest"`.
+        Dropped = "DROPPED",
+        /// To be sent again, and the queue was full.
+        QueueFull = "QUEUE_FULL",
+    }
+}
+
+impl FailureKind {
+    /// The kind of `failure`, and its detail for `text()` if it has one.
+    pub fn of(failure: Failure) -> (FailureKind, Option<String>) {
+        match failure {
+            Failure::UrlProvider(detail) => (FailureKind::UrlProvider, Some(detail)),
+            Failure::InvalidUrl(detail) => (FailureKind::InvalidUrl, Some(detail)),
+            Failure::Socket => (FailureKind::Socket, None),
+            Failure::ConnectTimeout => (FailureKind::ConnectTimeout, None),
+        }
+    }
+
+    /// The error's `code` in JavaScript, and the start of its message (the detail follows).
+    pub const fn error(self) -> (&'static str, &'static str) {
+        match self {
+            FailureKind::UrlProvider => ("URL_PROVIDER", "the URL provider failed: "),
+            FailureKind::InvalidUrl => ("INVALID_URL", "the browser refused the URL: "),
+            FailureKind::Socket => (
+                "SOCKET",
+                "the connection failed or broke (the browser gives no detail)",
+            ),
+            FailureKind::ConnectTimeout => (
+                "CONNECT_TIMEOUT",
+                "the connection did not open within connectionTimeout",
+            ),
+        }
+    }
+}
+
+impl RequestFailureKind {
+    /// The kind of `failure`, and the queue's capacity for a full queue (0 otherwise).
+    pub fn of(failure: RequestFailure) -> (RequestFailureKind, usize) {
+        match failure {
+            RequestFailure::TimedOut => (RequestFailureKind::TimedOut, 0),
+            RequestFailure::ConnectionLost => (RequestFailureKind::ConnectionLost, 0),
+            RequestFailure::Closed => (RequestFailureKind::Closed, 0),
+            RequestFailure::Dropped => (RequestFailureKind::Dropped, 0),
+            RequestFailure::QueueFull { capacity } => (RequestFailureKind::QueueFull, capacity),
+        }
+    }
+
+    /// The rejection's `code` in JavaScript.
+    pub const fn error_code(self) -> &'static str {
+        match self {
+            RequestFailureKind::TimedOut => "REQUEST_TIMEOUT",
+            RequestFailureKind::ConnectionLost => "CONNECTION_LOST",
+            RequestFailureKind::Closed => "CLOSED",
+            RequestFailureKind::Dropped => "DROPPED",
+            RequestFailureKind::QueueFull => "QUEUE_FULL",
+        }
+    }
+}
+
+/// The states by number, as `read(FIGURE_STATE)` reports them.
+pub const STATES: [State; 7] = [
+    State::Connecting,
+    State::Open,
+    State::Closing,
+    State::Closed,
+    State::Waiting,
+    State::Offline,
+    State::Suspended,
+];
+
+/// `state`'s number in [`STATES`].
+pub fn state_number(state: State) -> u32 {
+    STATES.iter().position(|&s| s == state).unwrap_or(0) as u32
+}
+
+/// A state's name in JavaScript (`socket.state`).
+pub const fn state_name(state: State) -> &'static str {
+    match state {
+        State::Connecting => "connecting",
+        State::Open => "open",
+        State::Closing => "closing",
+        State::Closed => "closed",
+        State::Waiting => "waiting",
+        State::Offline => "offline",
+        State::Suspended => "suspended",
+    }
+}
+
+/// A state's `readyState`: every state that will connect again is CONNECTING (0).
+pub const fn ready_state(state: State) -> u8 {
+    match state {
+        State::Open => 1,
+        State::Closing => 2,
+        State::Closed => 3,
+        State::Connecting | State::Waiting | State::Offline | State::Suspended => 0,
+    }
+}
+
+/// The numbers `create` takes, staged in this order as 64-bit floats (the final close codes
+/// follow them): the policy option each sets.
+pub const POLICY_FIELDS: [PolicyOption; 11] = [
+    PolicyOption::MinDelay,
+    PolicyOption::MaxDelay,
+    PolicyOption::GrowFactor,
+    PolicyOption::Jitter,
+    PolicyOption::MinUptime,
+    PolicyOption::ConnectTimeout,
+    PolicyOption::MaxRetries,
+    PolicyOption::QueueCapacity,
+    PolicyOption::MaxMessageBytes,
+    PolicyOption::HeartbeatInterval,
+    PolicyOption::HeartbeatTimeout,
+];
+
+/// A policy option's name in the JavaScript face.
+pub const fn js_option(option: PolicyOption) -> &'static str {
+    match option {
+        PolicyOption::MinDelay => "minReconnectionDelay",
+        PolicyOption::MaxDelay => "maxReconnectionDelay",
+        PolicyOption::GrowFactor => "reconnectionDelayGrowFactor",
+        PolicyOption::Jitter => "jitter",
+        PolicyOption::MinUptime => "minUptime",
+        PolicyOption::ConnectTimeout => "connectionTimeout",
+        PolicyOption::MaxRetries => "maxRetries",
+        PolicyOption::QueueCapacity => "maxEnqueuedMessages",
+        PolicyOption::MaxMessageBytes => "maxMessageBytes",
+        PolicyOption::HeartbeatInterval => "heartbeat.intervalMs",
+        PolicyOption::HeartbeatTimeout => "heartbeat.timeoutMs",
+        PolicyOption::FinalCodes => FINAL_CODES_OPTION,
+    }
+}
+
+/// The JavaScript name of the final close codes option.
+pub const FINAL_CODES_OPTION: &str = "finalCloseCodes";
+
+/// The JavaScript module the package imports: every number above as a constant the minifier
+/// inlines, the tables, and the options' defaults from [`Policy::default`].
+pub fn js_module() -> String {
+    let mut js = String::from(
+        "// Generated from npm-core/src/contract.rs by `make contract`: do not edit.\n\
+         // The numbers the engine (npm-core) and the package's JavaScript agree on.\n",
+    );
+    constants(
+        &mut js,
+        Op::PREFIX,
+        Op::ALL.iter().map(|v| (v.js_name(), v.number())),
+    );
+    constants(
+        &mut js,
+        Signal::PREFIX,
+        Signal::ALL.iter().map(|v| (v.js_name(), v.number())),
+    );
+    constants(
+        &mut js,
+        Figure::PREFIX,
+        Figure::ALL.iter().map(|v| (v.js_name(), v.number())),
+    );
+    let received = ReceivedCode::ALL.iter().map(|v| (v.js_name(), v.number()));
+    constants(&mut js, ReceivedCode::PREFIX, received);
+    constants(
+        &mut js,
+        AnswerCode::PREFIX,
+        AnswerCode::ALL.iter().map(|v| (v.js_name(), v.number())),
+    );
+    let kinds = RequestFailureKind::ALL
+        .iter()
+        .map(|v| (v.js_name(), v.number()));
+    constants(&mut js, RequestFailureKind::PREFIX, kinds);
+    js.push_str("/** By failure kind: the error code and the start of its message. */\n");
+    let failures = FailureKind::ALL.iter().map(|kind| {
+        let (code, message) = kind.error();
+        format!("[{}, {}]", quote(code), quote(message))
+    });
+    list(&mut js, "FAILURES", failures);
+    js.push_str("/** By request failure kind: the rejection's code. */\n");
+    let codes = RequestFailureKind::ALL
+        .iter()
+        .map(|kind| quote(kind.error_code()));
+    list(&mut js, "REQUEST_FAILURES", codes);
+    js.push_str("/** The states by number, as `state` names them. */\n");
+    list(
+        &mut js,
+        "STATES",
+        STATES.iter().map(|&state| quote(state_name(state))),
+    );
+    js.push_str("/** `readyState` by state number. */\n");
+    list(
+        &mut js,
+        "READY_STATES",
+        STATES.iter().map(|&state| ready_state(state).to_string()),
+    );
+    js.push_str("/** The options `create` takes, in order (the final close codes follow). */\n");
+    list(
+        &mut js,
+        "POLICY_FIELDS",
+        POLICY_FIELDS.iter().map(|&option| quote(js_option(option))),
+    );
+    js.push_str("/** By policy field: what a valid value looks like, as the engine says it. */\n");
+    list(
+        &mut js,
+        "POLICY_EXPECTED",
+        POLICY_FIELDS.iter().map(|option| quote(option.expected())),
+    );
+    js.push_str(&format!(
+        "/** The index of `{FINAL_CODES_OPTION}` in `create`'s refusals. */\nexport const FINAL_CODES_FIELD = {};\n",
+        POLICY_FIELDS.len()
+    ));
+    js.push_str(&format!(
+        "/** What `{FINAL_CODES_OPTION}` must hold. */\nexport const FINAL_CODES_EXPECTED = {};\n",
+        quote(PolicyOption::FinalCodes.expected())
+    ));
+    js.push_str(&format!(
+        "/** The longest delay a browser timer takes. */\nexport const MAX_TIMER_MS = {MAX_TIMER_MS};\n"
+    ));
+    defaults(&mut js);
+    js
+}
+
+/// The options' defaults, from the core's.
+fn defaults(js: &mut String) {
+    let policy = Policy::default();
+    let backoff = &policy.backoff;
+    let codes: Vec<String> = policy.final_codes.iter().map(u16::to_string).collect();
+    let fields = [
+        ("minReconnectionDelay", backoff.min_delay_ms.to_string()),
+        ("maxReconnectionDelay", backoff.max_delay_ms.to_string()),
+        (
+            "reconnectionDelayGrowFactor",
+            backoff.grow_factor.to_string(),
+        ),
+        ("jitter", backoff.jitter.to_string()),
+        ("minUptime", policy.min_uptime_ms.to_string()),
+        ("connectionTimeout", policy.connect_timeout_ms.to_string()),
+        (
+            "maxRetries",
+            policy
+                .max_retries
+                .map_or("Infinity".into(), |n| n.to_string()),
+        ),
+        ("maxEnqueuedMessages", policy.queue_capacity.to_string()),
+        ("maxMessageBytes", DEFAULT_MAX_MESSAGE_BYTES.to_string()),
+        (FINAL_CODES_OPTION, format!("[{}]", codes.join(", "))),
+    ];
+    js.push_str("/** The options' defaults: the core's. */\nexport const DEFAULTS = {\n");
+    for (name, value) in fields {
+        js.push_str(&format!("  {name}: {value},\n"));
+    }
+    js.push_str("};\n");
+}
+
+fn constants<'a>(js: &mut String, prefix: &str, values: impl Iterator<Item = (&'a str, u32)>) {
+    for (name, number) in values {
+        js.push_str(&format!("export const {prefix}_{name} = {number};\n"));
+    }
+}
+
+fn list(js: &mut String, name: &str, items: impl Iterator<Item = String>) {
+    let items: Vec<String> = items.collect();
+    js.push_str(&format!("export const {name} = [{}];\n", items.join(", ")));
+}
+
+/// `text` as a JavaScript string literal (the texts here are plain ASCII without quotes or
+/// backslashes, which [`js_module`]'s test checks).
+fn quote(text: &str) -> String {
+    format!("\"{text}\"")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_follow_declaration_order() {
+        for (index, op) in Op::ALL.iter().enumerate() {
+            assert_eq!(op.number() as usize, index);
+            assert_eq!(Op::from_number(index as u32), Some(*op));
+        }
+        assert_eq!(Op::from_number(Op::ALL.len() as u32), None);
+        assert_eq!(Signal::from_number(u32::MAX), None);
+    }
+
+    #[test]
+    fn every_state_has_a_number() {
+        for (index, &state) in STATES.iter().enumerate() {
+            assert_eq!(state_number(state) as usize, index);
+        }
+    }
+
+    #[test]
+    fn the_generated_module_quotes_plain_text_only() {
+        let js = js_module();
+        for line in js.lines().filter(|line| line.contains('"')) {
+            let quoted = line.split('"').skip(1).step_by(2);
+            for text in quoted {
+                assert!(text.chars().all(|c| c.is_ascii() && c != '\\'), "{text}");
+            }
+        }
+        assert!(js.contains("export const OP_IDLE = 0;\n"));
+        assert!(js.contains("export const DEFAULTS = {\n  minReconnectionDelay: 1000,"));
+    }
+
+    #[test]
+    fn the_checked_in_module_is_current() {
+        let checked_in = include_str!("../../src/js/contract.js");
+        assert!(
+            checked_in == js_module(),
+            "src/js/contract.js is out of date: run `make contract`"
+        );
+    }
+}

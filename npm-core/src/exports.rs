@@ -1,0 +1,366 @@
+//! The engine's wasm exports: plain functions of numbers that `src/js/core.js` calls. They
+//! move numbers and bytes across and call into [`Core`]; what they mean is in `contract.rs`.
+//!
+//! - a socket's core is a handle (a slot number, from 1);
+//! - a message is an id the JavaScript gives it plus its size; the JavaScript keeps the
+//!   message and lets it go once `oldest` says no core holds it;
+//! - text (close reasons, failure details) and the numbers `create` takes cross through one
+//!   staging buffer: `stage(len)` makes room for the JavaScript to write into, `staged()` is
+//!   where `text` left its answer;
+//! - flags are numbers (0 is false) and close codes 32-bit numbers the JavaScript has checked,
+//!   so no value JavaScript can pass is out of range for the parameter's type.
+
+use std::cell::RefCell;
+
+use resocket::core::{ConnId, Input, Machine, Received, Rejected, SendError, Sent};
+
+use crate::contract::{AnswerCode, Op, ReceivedCode, Signal};
+use crate::engine::{Core, Frame};
+use crate::policy::{Switches, policy};
+
+#[cfg(not(target_feature = "atomics"))]
+#[global_allocator]
+// SAFETY: the package is built without the `atomics` target feature, so the module has one
+// thread and the allocator is never entered twice at once.
+static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
+
+thread_local! {
+    /// The live cores; a handle is its slot's index plus one. The module has one thread and
+    /// never calls out, so no borrow is ever taken twice.
+    static CORES: RefCell<Vec<Option<Core>>> = const { RefCell::new(Vec::new()) };
+    /// Text or numbers on their way in or out (see the module's documentation).
+    static STAGE: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` on the core of `handle`; an unknown handle does nothing and answers the default.
+fn with_core<R: Default>(handle: u32, f: impl FnOnce(&mut Core) -> R) -> R {
+    CORES.with_borrow_mut(|cores| {
+        let slot = (handle as usize).wrapping_sub(1);
+        cores
+            .get_mut(slot)
+            .and_then(Option::as_mut)
+            .map(f)
+            .unwrap_or_default()
+    })
+}
+
+/// Feeds `input` to the core of `handle` at time `now`.
+fn handle_input(handle: u32, input: Input, now: f64) {
+    with_core(handle, |core| core.machine.handle(input, now));
+}
+
+/// The staged text, taken (invalid UTF-8, which `TextEncoder` never writes, reads as empty).
+fn staged_text() -> String {
+    String::from_utf8(STAGE.take()).unwrap_or_default()
+}
+
+/// Makes room for `len` bytes in the staging buffer and returns where to write them.
+#[unsafe(no_mangle)]
+pub extern "C" fn stage(len: usize) -> *mut u8 {
+    STAGE.with_borrow_mut(|stage| {
+        stage.clear();
+        stage.resize(len, 0);
+        stage.as_mut_ptr()
+    })
+}
+
+/// Where `text` left its answer.
+#[unsafe(no_mangle)]
+pub extern "C" fn staged() -> *const u8 {
+    STAGE.with_borrow(|stage| stage.as_ptr())
+}
+
+/// A core for the policy staged as 64-bit little-endian numbers (see `POLICY_FIELDS` in
+/// `contract.rs`), with the overflow and resend switches, the heartbeat ping's size and the
+/// jitter's seed. Returns its handle (1 or more), or minus one more than the index of the
+/// first field the core refuses.
+#[unsafe(no_mangle)]
+pub extern "C" fn create(drop_oldest: u32, resend_requests: u32, ping_size: f64, seed: f64) -> f64 {
+    let numbers: Vec<f64> = STAGE
+        .take()
+        .chunks_exact(8)
+        .map(|bytes| f64::from_le_bytes(bytes.try_into().unwrap_or_default()))
+        .collect();
+    let switches = Switches {
+        drop_oldest: drop_oldest != 0,
+        resend_requests: resend_requests != 0,
+    };
+    let machine = policy(&numbers, switches)
+        .and_then(|policy| Machine::new(policy, seed as u64).map_err(|_| 0));
+    let machine = match machine {
+        Ok(machine) => machine.with_ping_size(ping_size as u64),
+        Err(field) => return -(field as f64) - 1.0,
+    };
+    CORES.with_borrow_mut(|cores| {
+        let slot = match cores.iter().position(Option::is_none) {
+            Some(free) => free,
+            None => {
+                cores.push(None);
+                cores.len() - 1
+            }
+        };
+        cores[slot] = Some(Core::new(machine));
+        slot as f64 + 1.0
+    })
+}
+
+/// Frees the core of `handle`; the handle may be given to a new core afterwards.
+#[unsafe(no_mangle)]
+pub extern "C" fn free(handle: u32) {
+    CORES.with_borrow_mut(|cores| {
+        if let Some(slot) = cores.get_mut((handle as usize).wrapping_sub(1)) {
+            *slot = None;
+        }
+    });
+}
+
+/// Sends message `id` (of `size` bytes on the wire) now, or queues it: 1 sent, 0 queued,
+/// or a [`refusal`].
+#[unsafe(no_mangle)]
+pub extern "C" fn send(handle: u32, id: u32, size: f64) -> i32 {
+    let frame = Frame {
+        id,
+        size: size as u32,
+    };
+    with_core(handle, |core| match core.machine.send(frame) {
+        Ok(Sent::Now) => 1,
+        Ok(Sent::Queued { .. }) => 0,
+        Err(rejected) => refusal(&rejected),
+    })
+}
+
+/// -1 refused because the queue is full, -2 refused because the socket is closed.
+fn refusal(rejected: &Rejected<Frame>) -> i32 {
+    match rejected.error {
+        SendError::QueueFull { .. } => -1,
+        SendError::Closed => -2,
+    }
+}
+
+/// The id the next `request` gets, for the JavaScript to write into its message.
+#[unsafe(no_mangle)]
+pub extern "C" fn next_request(handle: u32) -> f64 {
+    with_core(handle, |core| core.machine.next_request_id() as f64)
+}
+
+/// Sends message `id`, a request carrying `next_request()`, as `send` does, and waits for its
+/// answer for `timeout_ms`: the request's id, or a [`refusal`].
+#[unsafe(no_mangle)]
+pub extern "C" fn request(handle: u32, id: u32, size: f64, timeout_ms: f64, now: f64) -> f64 {
+    let frame = Frame {
+        id,
+        size: size as u32,
+    };
+    with_core(handle, |core| {
+        match core.machine.request(frame, timeout_ms as u32, now) {
+            Ok(request) => request as f64,
+            Err(rejected) => refusal(&rejected).into(),
+        }
+    })
+}
+
+/// The user no longer waits for request `id`.
+#[unsafe(no_mangle)]
+pub extern "C" fn forget(handle: u32, id: f64) {
+    with_core(handle, |core| core.machine.forget_request(id as u64));
+}
+
+/// A message of `size` arrived on socket `conn`, `pong` (0 or 1) when it equals the pong:
+/// a [`ReceivedCode`].
+#[unsafe(no_mangle)]
+pub extern "C" fn receive(handle: u32, conn: f64, size: f64, pong: u32, now: f64) -> u32 {
+    let conn = ConnId(conn as u64);
+    let received = with_core(handle, |core| {
+        Some(core.machine.receive(conn, size as u64, pong != 0, now))
+    });
+    let code = match received {
+        Some(Received::Message) => ReceivedCode::Message,
+        Some(Received::MaybeAnswer) => ReceivedCode::MaybeAnswer,
+        Some(Received::Pong) => ReceivedCode::Pong,
+        Some(Received::TooBig { .. }) => ReceivedCode::TooBig,
+        Some(Received::Stale) | None => ReceivedCode::Stale,
+    };
+    code.number()
+}
+
+/// A message that `receive` said may answer a request carries `id`: an [`AnswerCode`].
+#[unsafe(no_mangle)]
+pub extern "C" fn answered(handle: u32, id: f64) -> u32 {
+    let answered = with_core(handle, |core| Some(core.machine.answered(id as u64)));
+    let code = match answered {
+        Some(resocket::core::Answered::Request) => AnswerCode::Request,
+        Some(resocket::core::Answered::Late) => AnswerCode::Late,
+        Some(resocket::core::Answered::NotAnAnswer) | None => AnswerCode::NotAnAnswer,
+    };
+    code.number()
+}
+
+/// 1 when the user's reconnect predicate is to be asked about socket `conn` closing with
+/// `code` (its verdict goes to `closed`), 0 when not.
+#[unsafe(no_mangle)]
+pub extern "C" fn asks(handle: u32, conn: f64, code: u32) -> u32 {
+    with_core(handle, |core| {
+        u32::from(
+            core.machine
+                .asks_about_close(ConnId(conn as u64), code as u16),
+        )
+    })
+}
+
+/// Reports a [`Signal`], with its operand.
+#[unsafe(no_mangle)]
+pub extern "C" fn signal(handle: u32, signal: u32, operand: f64, now: f64) {
+    let online = operand != 0.0;
+    let conn = ConnId(operand as u64);
+    let input = match Signal::from_number(signal) {
+        Some(Signal::Connect) => Input::Connect { online },
+        Some(Signal::UrlResolved) => Input::UrlResolved {
+            conn,
+            // The JavaScript keeps the URL it resolved; the core only passes it through.
+            url: String::new(),
+        },
+        Some(Signal::Opened) => Input::Opened { conn },
+        Some(Signal::SocketError) => Input::SocketError { conn },
+        Some(Signal::Offline) => Input::Offline,
+        Some(Signal::Online) => Input::Online,
+        Some(Signal::Suspend) => Input::Suspend,
+        Some(Signal::Resume) => Input::Resume { online },
+        Some(Signal::Wake) => Input::Wake,
+        None => return,
+    };
+    handle_input(handle, input, now);
+}
+
+/// When the core next needs `timeout`, on the clock of `now` (`performance.now()`); NaN while
+/// no timer runs. The JavaScript keeps one timer for it, and asks again after every `poll`
+/// that found nothing left to do.
+#[unsafe(no_mangle)]
+pub extern "C" fn deadline(handle: u32) -> f64 {
+    with_core(handle, |core| core.machine.poll_timeout()).unwrap_or(f64::NAN)
+}
+
+/// The deadline `deadline` named has come.
+#[unsafe(no_mangle)]
+pub extern "C" fn timeout(handle: u32, now: f64) {
+    with_core(handle, |core| core.machine.handle_timeout(now));
+}
+
+/// Attempt `conn` failed before a socket existed, for the staged reason: the URL provider
+/// failed (`provider`) or the browser refused to create the socket.
+#[unsafe(no_mangle)]
+pub extern "C" fn failed(handle: u32, provider: u32, conn: f64, now: f64) {
+    let conn = ConnId(conn as u64);
+    let error = staged_text();
+    let input = if provider != 0 {
+        Input::UrlFailed { conn, error }
+    } else {
+        Input::OpenFailed { conn, error }
+    };
+    handle_input(handle, input, now);
+}
+
+/// The user closes for good, with a code and (staged) reason the JavaScript has checked.
+#[unsafe(no_mangle)]
+pub extern "C" fn close(handle: u32, code: u32, now: f64) {
+    let reason = staged_text();
+    let code = code as u16;
+    handle_input(handle, Input::Close { code, reason }, now);
+}
+
+/// The user asks for a fresh connection at once, closing the current one with a code and
+/// (staged) reason the JavaScript has checked; `online` is `navigator.onLine` (0 or 1).
+#[unsafe(no_mangle)]
+pub extern "C" fn reconnect(handle: u32, code: u32, online: u32, now: f64) {
+    let input = Input::Reconnect {
+        code: code as u16,
+        reason: staged_text(),
+        online: online != 0,
+    };
+    handle_input(handle, input, now);
+}
+
+/// The answer to `MeasureBuffered`.
+#[unsafe(no_mangle)]
+pub extern "C" fn buffered(handle: u32, conn: f64, unsent_bytes: f64, now: f64) {
+    let input = Input::Buffered {
+        conn: ConnId(conn as u64),
+        unsent_bytes: unsent_bytes as u64,
+    };
+    handle_input(handle, input, now);
+}
+
+/// Socket `conn` closed with `code` and the staged reason; `unsent_bytes` is its final
+/// `bufferedAmount`.
+#[unsafe(no_mangle)]
+pub extern "C" fn closed(
+    handle: u32,
+    conn: f64,
+    code: u32,
+    was_clean: u32,
+    unsent_bytes: f64,
+    reconnect_allowed: u32,
+    now: f64,
+) {
+    let input = Input::Closed {
+        conn: ConnId(conn as u64),
+        code: code as u16,
+        reason: staged_text(),
+        was_clean: was_clean != 0,
+        unsent_bytes: unsent_bytes as u64,
+        reconnect_allowed: reconnect_allowed != 0,
+    };
+    handle_input(handle, input, now);
+}
+
+/// Takes the next thing to do, an [`Op`]; `Op::Idle` (0) when there is nothing left.
+#[unsafe(no_mangle)]
+pub extern "C" fn poll(handle: u32) -> u32 {
+    with_core(handle, |core| Some(core.poll()))
+        .unwrap_or(Op::Idle)
+        .number()
+}
+
+/// Operand `index` of the last `poll`.
+#[unsafe(no_mangle)]
+pub extern "C" fn arg(handle: u32, index: usize) -> f64 {
+    with_core(handle, |core| Some(core.arg(index))).unwrap_or(f64::NAN)
+}
+
+/// Stages the text operand of the last `poll` (a close reason, a failure's detail) for the
+/// JavaScript to read at `staged()`, and returns its length in bytes.
+#[unsafe(no_mangle)]
+pub extern "C" fn text(handle: u32) -> usize {
+    let text = with_core(handle, Core::take_text);
+    let len = text.len();
+    STAGE.set(text.into_bytes());
+    len
+}
+
+/// The message id of the last `Transmit`.
+#[unsafe(no_mangle)]
+pub extern "C" fn frame(handle: u32) -> f64 {
+    with_core(handle, |core| core.frame().into())
+}
+
+/// The id of the oldest message the core holds: every message sent before it may be let go.
+/// -1 when it holds none.
+#[unsafe(no_mangle)]
+pub extern "C" fn oldest(handle: u32) -> f64 {
+    let oldest = with_core(handle, |core| {
+        core.machine.oldest_held().map(|frame| frame.id)
+    });
+    oldest.map_or(-1.0, f64::from)
+}
+
+/// How many cores are alive (not freed): for leak tests.
+#[unsafe(no_mangle)]
+pub extern "C" fn live_cores() -> u32 {
+    CORES.with_borrow(|cores| cores.iter().flatten().count() as u32)
+}
+
+/// One of the socket's figures, by [`Figure`](crate::contract::Figure).
+#[unsafe(no_mangle)]
+pub extern "C" fn read(handle: u32, figure: u32) -> f64 {
+    with_core(handle, |core| Some(core.read(figure))).unwrap_or(f64::NAN)
+}

@@ -1,0 +1,213 @@
+//! The numbers `create` takes, read into a [`Policy`]: each must be a number the option can
+//! hold, then the core's own validation speaks. A refusal names the field, so the JavaScript
+//! can name its option and say what the core expects.
+
+use resocket::core::{HeartbeatTiming, MAX_TIMER_MS, Overflow, Policy, PolicyOption};
+
+use crate::contract::POLICY_FIELDS;
+
+/// The settings that are not numbers, already checked by the JavaScript.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Switches {
+    /// `overflow: "drop-oldest"`.
+    pub drop_oldest: bool,
+    /// `resendRequests`.
+    pub resend_requests: bool,
+}
+
+/// The policy of `numbers`: the [`POLICY_FIELDS`] in order (a NaN heartbeat interval turns the
+/// heartbeat off), then the final close codes. Refused with the index of the first field out
+/// of range, [`POLICY_FIELDS`]`.len()` for the final close codes.
+pub fn policy(numbers: &[f64], switches: Switches) -> Result<Policy, usize> {
+    let (fields, codes) = numbers
+        .split_at_checked(POLICY_FIELDS.len())
+        .ok_or(0usize)?;
+    let field = |option: PolicyOption| {
+        let index = POLICY_FIELDS.iter().position(|&o| o == option).unwrap_or(0);
+        (index, fields[index])
+    };
+    let millis = |option| {
+        let (index, value) = field(option);
+        whole(value, f64::from(MAX_TIMER_MS))
+            .map(|ms| ms as u32)
+            .ok_or(index)
+    };
+    let count = |option| {
+        let (index, value) = field(option);
+        if value == f64::INFINITY {
+            return Ok(None);
+        }
+        // Counts are whole already: 1.5 messages is a mistake, not a rounding.
+        let counted = whole(value, f64::from(u32::MAX)).filter(|&n| n == value);
+        counted.map(|n| Some(n as u64)).ok_or(index)
+    };
+    let mut policy = Policy::default();
+    policy.backoff.min_delay_ms = millis(PolicyOption::MinDelay)?;
+    policy.backoff.max_delay_ms = millis(PolicyOption::MaxDelay)?;
+    policy.backoff.grow_factor = field(PolicyOption::GrowFactor).1;
+    policy.backoff.jitter = field(PolicyOption::Jitter).1;
+    policy.min_uptime_ms = millis(PolicyOption::MinUptime)?;
+    policy.connect_timeout_ms = millis(PolicyOption::ConnectTimeout)?;
+    policy.max_retries = count(PolicyOption::MaxRetries)?.map(|n| n as u32);
+    policy.queue_capacity = count(PolicyOption::QueueCapacity)?.map_or(usize::MAX, |n| n as usize);
+    policy.max_message_bytes =
+        count(PolicyOption::MaxMessageBytes)?.map_or(usize::MAX, |n| n as usize);
+    if !field(PolicyOption::HeartbeatInterval).1.is_nan() {
+        policy.heartbeat = Some(HeartbeatTiming {
+            interval_ms: millis(PolicyOption::HeartbeatInterval)?,
+            timeout_ms: millis(PolicyOption::HeartbeatTimeout)?,
+        });
+    }
+    let final_codes = POLICY_FIELDS.len();
+    policy.final_codes = (codes.iter())
+        .map(|&code| (whole(code, 65_535.0).filter(|&c| c == code)).map(|c| c as u16))
+        .map(|code| code.ok_or(final_codes))
+        .collect::<Result<_, _>>()?;
+    policy.overflow = if switches.drop_oldest {
+        Overflow::DropOldest
+    } else {
+        Overflow::Reject
+    };
+    policy.resend_requests = switches.resend_requests;
+    match policy.first_invalid() {
+        None => Ok(policy),
+        Some(PolicyOption::FinalCodes) => Err(final_codes),
+        Some(option) => Err(POLICY_FIELDS.iter().position(|&o| o == option).unwrap_or(0)),
+    }
+}
+
+/// `value` rounded to a whole number, if it is one from 0 to `max` (milliseconds round, as
+/// timers take whole ones; counts must already be whole).
+fn whole(value: f64, max: f64) -> Option<f64> {
+    let rounded = value.round();
+    (value.is_finite() && (0.0..=max).contains(&rounded)).then_some(rounded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use resocket::core::DEFAULT_MAX_MESSAGE_BYTES;
+
+    /// The defaults, as the JavaScript passes them, heartbeat off.
+    fn defaults() -> Vec<f64> {
+        let mut numbers = vec![
+            1000.0,
+            30000.0,
+            2.0,
+            0.5,
+            5000.0,
+            5000.0,
+            f64::INFINITY,
+            1000.0,
+        ];
+        numbers.extend([DEFAULT_MAX_MESSAGE_BYTES as f64, f64::NAN, f64::NAN]);
+        numbers.extend([1002.0, 1003.0, 1007.0, 1008.0, 1009.0, 1010.0]);
+        numbers
+    }
+
+    fn with(index: usize, value: f64) -> Vec<f64> {
+        let mut numbers = defaults();
+        numbers[index] = value;
+        numbers
+    }
+
+    fn index(option: PolicyOption) -> usize {
+        POLICY_FIELDS.iter().position(|&o| o == option).unwrap()
+    }
+
+    #[test]
+    fn the_defaults_make_the_default_policy() {
+        assert_eq!(
+            policy(&defaults(), Switches::default()),
+            Ok(Policy::default())
+        );
+    }
+
+    #[test]
+    fn switches_and_the_heartbeat_are_read() {
+        let mut numbers = defaults();
+        numbers[index(PolicyOption::HeartbeatInterval)] = 15_000.0;
+        numbers[index(PolicyOption::HeartbeatTimeout)] = 4_999.6;
+        let switches = Switches {
+            drop_oldest: true,
+            resend_requests: true,
+        };
+        let policy = policy(&numbers, switches).unwrap();
+        assert_eq!(
+            policy.heartbeat,
+            Some(HeartbeatTiming {
+                interval_ms: 15_000,
+                timeout_ms: 5_000
+            })
+        );
+        assert_eq!(policy.overflow, Overflow::DropOldest);
+        assert!(policy.resend_requests);
+    }
+
+    #[test]
+    fn every_field_out_of_range_is_refused_by_its_index() {
+        let cases = [
+            (PolicyOption::MinDelay, -1.0),
+            (PolicyOption::MinDelay, f64::NAN),
+            (PolicyOption::MinDelay, 30_001.0),
+            (PolicyOption::MaxDelay, 2_147_483_648.0),
+            (PolicyOption::MaxDelay, f64::INFINITY),
+            (PolicyOption::GrowFactor, 0.5),
+            (PolicyOption::GrowFactor, f64::NAN),
+            (PolicyOption::Jitter, 1.5),
+            (PolicyOption::MinUptime, -0.6),
+            (PolicyOption::ConnectTimeout, 0.0),
+            (PolicyOption::MaxRetries, -1.0),
+            (PolicyOption::MaxRetries, f64::NEG_INFINITY),
+            (PolicyOption::MaxRetries, 1.5),
+            (PolicyOption::QueueCapacity, 0.0),
+            (PolicyOption::MaxMessageBytes, f64::NAN),
+        ];
+        for (option, value) in cases {
+            let refused = policy(&with(index(option), value), Switches::default());
+            assert_eq!(refused, Err(index(option)), "{option:?} = {value}");
+        }
+        for (interval, timeout, refused) in [
+            (0.0, 1000.0, PolicyOption::HeartbeatInterval),
+            (1000.0, 0.0, PolicyOption::HeartbeatTimeout),
+            (1000.0, f64::NAN, PolicyOption::HeartbeatTimeout),
+        ] {
+            let mut numbers = defaults();
+            numbers[index(PolicyOption::HeartbeatInterval)] = interval;
+            numbers[index(PolicyOption::HeartbeatTimeout)] = timeout;
+            let outcome = policy(&numbers, Switches::default());
+            assert_eq!(outcome, Err(index(refused)), "{interval}, {timeout}");
+        }
+    }
+
+    #[test]
+    fn bad_final_codes_and_short_input_are_refused() {
+        let mut numbers = defaults();
+        numbers.push(999.0);
+        assert_eq!(
+            policy(&numbers, Switches::default()),
+            Err(POLICY_FIELDS.len())
+        );
+        numbers.pop();
+        numbers.push(1008.5);
+        assert_eq!(
+            policy(&numbers, Switches::default()),
+            Err(POLICY_FIELDS.len())
+        );
+        numbers.pop();
+        numbers.push(f64::NAN);
+        assert_eq!(
+            policy(&numbers, Switches::default()),
+            Err(POLICY_FIELDS.len())
+        );
+        assert_eq!(policy(&[1.0, 2.0], Switches::default()), Err(0));
+    }
+
+    #[test]
+    fn unlimited_counts() {
+        let numbers = with(index(PolicyOption::QueueCapacity), f64::INFINITY);
+        let policy = policy(&numbers, Switches::default()).unwrap();
+        assert_eq!(policy.queue_capacity, usize::MAX);
+        assert_eq!(policy.max_retries, None);
+    }
+}
