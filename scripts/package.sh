@@ -2,9 +2,9 @@
 # Builds the npm package into pkg/: the bundler build at its root (what `import "resocket"`
 # gets) and the web build in pkg/web/ (for a plain <script type="module">), each the
 # hand-written JavaScript and types from src/js/ and the engine's wasm, which imports nothing
-# and needs no generated glue. The engine is npm-core/, built by scripts/nightly.sh's
-# build_engine. Needs scripts/setup.sh (the pinned nightly toolchain, and binaryen's wasm-opt
-# from node_modules).
+# and needs no generated glue; its README is the JavaScript guide (docs/javascript.md). The
+# engine is npm-core/, built by scripts/nightly.sh's build_engine. Needs scripts/setup.sh (the
+# pinned nightly toolchain, and binaryen's wasm-opt from node_modules).
 #   RESOCKET_PKG_OUT=DIR   builds into DIR instead of pkg/ (for side-by-side builds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,7 +28,7 @@ cp src/js/engine.js "$pkg"/engine.js
 cp src/js/engine-web.js "$pkg"/web/engine.js
 cp src/js/resocket.d.ts "$pkg"/resocket.d.ts
 cp src/js/resocket.d.ts "$pkg"/web/resocket.d.ts
-cp README.md LICENSE-MIT LICENSE-APACHE "$pkg"/
+cp LICENSE-MIT LICENSE-APACHE "$pkg"/
 
 PKG_OUT="$pkg" node --input-type=module - <<'NODE'
 import { readFileSync, writeFileSync } from "node:fs";
@@ -69,5 +69,16 @@ const manifest = {
   sideEffects: ["./resocket.js", "./engine.js", "./web/resocket.js", "./web/engine.js"],
 };
 writeFileSync(`${process.env.PKG_OUT}/package.json`, JSON.stringify(manifest, null, 2) + "\n");
+// The package's README is the JavaScript guide. Its relative links name files of the
+// repository, which the package does not hold, so they become links into the repository
+// (HEAD: its default branch); links within the guide stay as they are.
+const guide = readFileSync("docs/javascript.md", "utf8").replace(
+  /\]\((?!#|[a-z]+:)([^)\s]+)\)/g,
+  (_, target) => {
+    const kind = target.split("#")[0].endsWith("/") ? "tree" : "blob";
+    return `](${new URL(target, `${manifest.repository.url}/${kind}/HEAD/docs/`).href})`;
+  },
+);
+writeFileSync(`${process.env.PKG_OUT}/README.md`, guide);
 NODE
 echo "package ready in $pkg/ ($(du -sh "$pkg" | cut -f1))"

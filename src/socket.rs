@@ -47,8 +47,8 @@ pub enum Event<In> {
         /// queued again, in order, ahead of everything sent since, for the next connection.
         requeued: usize,
         /// Messages the browser transmitted, or may have, on this connection that no
-        /// heartbeat pong confirmed: whether the server read them is unknown. See the
-        /// README's "Delivery" section.
+        /// heartbeat pong confirmed: whether the server read them is unknown. See "Delivery"
+        /// in the repository's `docs/delivery.md`.
         unconfirmed: u64,
     },
     /// The next attempt is scheduled.
@@ -67,8 +67,8 @@ pub enum Event<In> {
     /// trying, or the socket was opened while it was lost. No attempt starts until
     /// [`Online`](Event::Online): a lost connection waits in [`State::Offline`] instead of
     /// retrying (its `Closed` event still says `will_reconnect: true`). An open connection is
-    /// kept, as it may still work, and checked at once when the heartbeat is on. See the
-    /// README's "Network and page awareness" section.
+    /// kept, as it may still work, and checked at once when the heartbeat is on. See
+    /// "Network and page awareness" in the repository's `docs/delivery.md`.
     Offline,
     /// The browser reports the network back (`online`): a socket in [`State::Offline`] starts
     /// an attempt at once, with the retry count reset.

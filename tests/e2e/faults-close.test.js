@@ -1,5 +1,5 @@
 // Fault matrix (RELIABILITY.md section 1), for the JS and the Rust face: every close code a server
-// can send, one test per class of the README's close-code table, against the test server's
+// can send, one test per class of the close-code table (docs/delivery.md), against the test server's
 // `close_after=0&code=C` (a close frame right after the handshake) and `drop_after=1` (TCP
 // closed without a close frame after the first message).
 // - 1000, 1001, 1011, 1012, 1014: close event with the code and reason, willReconnect, a
