@@ -111,6 +111,7 @@ pub struct Config {
     pub(crate) heartbeat: Option<Heartbeat>,
     pub(crate) should_reconnect: Option<ReconnectPredicate>,
     pub(crate) start_closed: bool,
+    pub(crate) debug: bool,
     pub(crate) request_id_field: String,
 }
 
@@ -151,6 +152,7 @@ impl Config {
             heartbeat: None,
             should_reconnect: None,
             start_closed: false,
+            debug: false,
             request_id_field: "id".to_owned(),
         }
     }
@@ -253,6 +255,14 @@ impl Config {
         self
     }
 
+    /// Logs every event and attempt to the console (`resocket: Open`, `resocket: connecting to
+    /// wss://example.com/live?[redacted]`, ...), as the JavaScript face's `debug: true` does:
+    /// credentials, query and fragment of URLs are hidden.
+    pub fn debug(mut self, debug: bool) -> Self {
+        self.debug = debug;
+        self
+    }
+
     /// The member of a request that carries its id, and of an answer that names the request
     /// it answers (default `"id"`); see [`Socket::request`](crate::Socket::request). Pick a
     /// member the server's other messages do not use: any incoming object whose member holds
@@ -329,8 +339,7 @@ impl Config {
             heartbeat,
             should_reconnect,
             // The Rust face decodes bytes itself; `Blob`s would need an asynchronous read.
-            binary_type: web_sys::BinaryType::Arraybuffer,
-            log: None,
+            debug: self.debug,
         })
     }
 }

@@ -5,17 +5,19 @@
 // - it throws SyntaxError for URLs WebSocket refuses (ftp:, unparsable, with a fragment) and
 //   for invalid subprotocols
 // - a URL provider that yields an invalid URL gives an INVALID_URL error event and a retry
-// - debug: true logs to the console, with the URL's query (a token) redacted
+// - debug: true logs to the console, with the URL's query (a token) redacted, the same lines on
+//   both faces
 // - every valid option together is accepted, and after all of the above the module still
 //   connects and echoes (no trap poisoned it); uncaught errors and "unreachable" /
 //   "RuntimeError" on the console fail every test (support/suite.js)
 // The debug test records its row of RELIABILITY.md's section 5 (support/report.js).
 
 import assert from 'node:assert/strict';
+import { rustFaceDir } from './support/paths.js';
 import { reporter } from './support/report.js';
 import { e2eSuite } from './support/suite.js';
 
-const suite = e2eSuite();
+const suite = e2eSuite({ mounts: { '/rust-face/': rustFaceDir } });
 const report = reporter(import.meta.url);
 
 /** Runs `new ReSocket(url, protocols, options)` for each case in the page; returns what it threw. */
@@ -157,28 +159,41 @@ suite.test('every valid option together is accepted, and the module still works 
   assert.equal(result.protocol, 'v1.test');
 });
 
-suite.test('debug logs what happens to the console, without the URL query', async (page) => {
+suite.test('debug logs what happens to the console, without the URL query, alike on both faces', async (page) => {
   const marker = `secret-${Date.now()}`;
-  const { client } = await page.run(async (marker) => {
-    const client = h.client('debug');
-    const socket = new ReSocket(h.url('/echo', { client, token: marker }), null, { debug: true });
-    const log = h.record(socket);
-    await log.until((l) => l.count('open') === 1, 'open');
-    socket.close();
-    await log.until((l) => l.count('close') === 1, 'close');
-    return { client };
-  }, marker);
-  const lines = page.console.filter((line) => !line.startsWith('console.error: WebSocket connection'));
-  assert.ok(lines.length > 0, 'debug: true logged something');
-  assert.deepEqual(lines.filter((line) => line.includes(marker)), [], 'the token never reaches the console');
+  const linesOf = {};
+  const clients = [];
+  for (const face of ['js', 'rust']) {
+    const from = page.console.length;
+    const client = await page.run(async ({ face, marker }) => {
+      const client = h.client('debug');
+      const socket = await h.open(face, h.url('/echo', { client, token: marker }), { debug: true });
+      const log = h.record(socket);
+      await log.until((l) => l.count('open') === 1, 'open');
+      socket.close();
+      await log.until((l) => l.count('close') === 1, 'close');
+      return client;
+    }, { face, marker });
+    clients.push(client);
+    linesOf[face] = page.console.slice(from)
+      .filter((line) => !line.startsWith('console.error: WebSocket connection'))
+      // The client tag differs between the two sockets; the URL is redacted after the path.
+      .map((line) => line.replaceAll(client, 'CLIENT'));
+  }
+  for (const [face, lines] of Object.entries(linesOf)) {
+    assert.ok(lines.length > 0, `${face}: debug: true logged something`);
+    assert.deepEqual(lines.filter((line) => line.includes(marker)), [], `${face}: the token never reaches the console`);
+  }
+  assert.deepEqual(linesOf.rust, linesOf.js, 'both faces log the same lines');
   assert.deepEqual(page.problems, [], 'the page reported uncaught errors or a wasm trap');
   // Both query values are secrets as far as the log knows; neither may appear.
-  const probes = [marker, client];
+  const probes = [marker, ...clients];
+  const lines = [...linesOf.js, ...linesOf.rust];
   report({
     section: 'security',
     row: 'debug logging redacts the URL query (a token)',
-    checked: 'with debug: true, a socket to /echo?client=…&token=SECRET opens and closes; the console has ' +
-      'debug lines and none contains the token',
+    checked: 'with debug: true, a socket of each face to /echo?client=…&token=SECRET opens and closes; the console has ' +
+      'debug lines, the same on both faces, and none contains the token',
     figures: {
       'console lines logged': lines.length,
       'lines showing the URL, redacted': lines.filter((line) => line.includes('/echo?[redacted]')).length,

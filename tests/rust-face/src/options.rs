@@ -48,6 +48,7 @@ const KNOWN: &[&str] = &[
     "overflow",  // overflow ("error": Reject, "drop-oldest": DropOldest)
     "maxMessageBytes", // max_message_bytes
     "startClosed", // start_closed
+    "debug",     // debug
     "format",    // "raw": the Text codec, "json": the Json codec
     "requestIdField", // request_id_field
     "resendRequests", // resend_requests
@@ -164,11 +165,11 @@ fn config(mut config: Config, options: &JsValue, format: Format) -> Result<Confi
     if let Some(limit) = number(field("maxMessageBytes"), "maxMessageBytes")? {
         config = config.max_message_bytes(whole(limit, "maxMessageBytes")? as usize);
     }
-    if let Some(start_closed) = field("startClosed") {
-        let start_closed = start_closed
-            .as_bool()
-            .ok_or_else(|| type_error("`startClosed` must be true or false".to_owned()))?;
+    if let Some(start_closed) = boolean(field("startClosed"), "startClosed")? {
         config = config.start_closed(start_closed);
+    }
+    if let Some(debug) = boolean(field("debug"), "debug")? {
+        config = config.debug(debug);
     }
     if let Some(name) = field("requestIdField") {
         let name = name
@@ -176,13 +177,19 @@ fn config(mut config: Config, options: &JsValue, format: Format) -> Result<Confi
             .ok_or_else(|| type_error("`requestIdField` must be a string".to_owned()))?;
         config = config.request_id_field(name);
     }
-    if let Some(resend) = field("resendRequests") {
-        let resend = resend
-            .as_bool()
-            .ok_or_else(|| type_error("`resendRequests` must be true or false".to_owned()))?;
+    if let Some(resend) = boolean(field("resendRequests"), "resendRequests")? {
         config = config.resend_requests(resend);
     }
     Ok(config)
+}
+
+/// A boolean option, if given.
+fn boolean(value: Option<JsValue>, name: &str) -> Result<Option<bool>, JsValue> {
+    value
+        .map(|value| {
+            (value.as_bool()).ok_or_else(|| type_error(format!("`{name}` must be true or false")))
+        })
+        .transpose()
 }
 
 /// `{ intervalMs, timeoutMs, ping?, pong? }`: pong as text; ping as text, or with the

@@ -9,13 +9,13 @@
 //! predicate, event listeners): user code may call back into the socket at any time.
 
 use std::cell::{Cell, RefCell};
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 
 use gloo_timers::callback::Timeout;
 use js_sys::Array;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
-use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
+use web_sys::{CloseEvent, WebSocket};
 
 use crate::codec::describe_js_error;
 use crate::core::{
@@ -24,55 +24,19 @@ use crate::core::{
 };
 use crate::target::{Resolution, Resolver, check_protocols, redact, resolve_url};
 
+mod connection;
+mod page_watch;
+mod size;
+
+use connection::Connection;
+use page_watch::{PageWatch, navigator_online};
+pub(crate) use size::message_size;
+
 #[wasm_bindgen]
 extern "C" {
     // `performance` exists on windows and workers alike; `window()` does not.
     #[wasm_bindgen(js_namespace = performance, js_name = now)]
     fn performance_now() -> f64;
-
-    /// `WebSocket`, seen through a `send` that takes any payload (string, `ArrayBuffer`,
-    /// typed array, `Blob`), so frames stay JavaScript values and are never copied through
-    /// wasm memory.
-    #[wasm_bindgen(js_name = WebSocket)]
-    type AnyPayloadSocket;
-
-    #[wasm_bindgen(method, catch, js_name = send)]
-    fn send(this: &AnyPayloadSocket, data: &JsValue) -> Result<(), JsValue>;
-
-    /// `TextEncoder`, whose `encode` takes the JavaScript string as it is: the UTF-8 size of
-    /// a text frame is measured without copying the text into wasm.
-    type Utf8Encoder;
-
-    #[wasm_bindgen(constructor, js_class = TextEncoder)]
-    fn new() -> Utf8Encoder;
-
-    #[wasm_bindgen(method, js_class = TextEncoder)]
-    fn encode(this: &Utf8Encoder, text: &JsValue) -> js_sys::Uint8Array;
-
-    /// An `EventTarget` (the global scope or `document`), seen through the two methods the
-    /// page watch needs.
-    type Listenable;
-
-    #[wasm_bindgen(method, js_name = addEventListener)]
-    fn add_event_listener(this: &Listenable, kind: &str, listener: &js_sys::Function);
-
-    #[wasm_bindgen(method, js_name = removeEventListener)]
-    fn remove_event_listener(this: &Listenable, kind: &str, listener: &js_sys::Function);
-
-    /// A `RegExp` that matches any character outside ASCII, tested on the JavaScript string as
-    /// it is.
-    type NonAscii;
-
-    #[wasm_bindgen(constructor, js_class = RegExp)]
-    fn new(source: &str) -> NonAscii;
-
-    #[wasm_bindgen(method, js_class = RegExp)]
-    fn test(this: &NonAscii, text: &JsValue) -> bool;
-}
-
-thread_local! {
-    static UTF8: Utf8Encoder = Utf8Encoder::new();
-    static NON_ASCII: NonAscii = NonAscii::new("[^\\0-\\x7f]");
 }
 
 /// What the driver reports to the API in front of it.
@@ -123,9 +87,6 @@ impl Pong {
 /// The user's verdict on a close they did not ask for: reconnect (true) or not.
 pub(crate) type CloseVerdict = Rc<dyn Fn(&CloseEvent) -> bool>;
 
-/// Where debug lines go.
-pub(crate) type Log = Rc<dyn Fn(&str)>;
-
 /// Everything a driver runs with, whichever face made it.
 pub(crate) struct Settings {
     pub(crate) policy: Policy,
@@ -133,202 +94,8 @@ pub(crate) struct Settings {
     /// The ping to send and how to recognise the pong, when the heartbeat is on.
     pub(crate) heartbeat: Option<(JsValue, Pong)>,
     pub(crate) should_reconnect: Option<CloseVerdict>,
-    pub(crate) binary_type: BinaryType,
-    /// Where debug lines go, if anywhere.
-    pub(crate) log: Option<Log>,
-}
-
-/// One browser socket and the handlers attached to it.
-struct Connection {
-    id: ConnId,
-    ws: WebSocket,
-    _on_open: Closure<dyn FnMut()>,
-    _on_message: Closure<dyn FnMut(MessageEvent)>,
-    _on_error: Closure<dyn FnMut()>,
-    _on_close: Closure<dyn FnMut(CloseEvent)>,
-}
-
-impl Connection {
-    fn attach(ws: WebSocket, id: ConnId, driver: &Weak<Driver>) -> Connection {
-        let on_open = {
-            let driver = driver.clone();
-            Closure::<dyn FnMut()>::new(move || {
-                if let Some(driver) = driver.upgrade() {
-                    driver.input(Input::Opened { conn: id });
-                }
-            })
-        };
-        let on_message = {
-            let driver = driver.clone();
-            Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-                if let Some(driver) = driver.upgrade() {
-                    driver.on_message(id, event.data());
-                }
-            })
-        };
-        let on_error = {
-            let driver = driver.clone();
-            Closure::<dyn FnMut()>::new(move || {
-                if let Some(driver) = driver.upgrade() {
-                    driver.input(Input::SocketError { conn: id });
-                }
-            })
-        };
-        let on_close = {
-            let driver = driver.clone();
-            Closure::<dyn FnMut(CloseEvent)>::new(move |event: CloseEvent| {
-                if let Some(driver) = driver.upgrade() {
-                    driver.on_close(id, &event);
-                }
-            })
-        };
-        ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        ws.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
-        Connection {
-            id,
-            ws,
-            _on_open: on_open,
-            _on_message: on_message,
-            _on_error: on_error,
-            _on_close: on_close,
-        }
-    }
-
-    fn close(&self, code: u16, reason: &str) {
-        // Codes and reasons were checked before they reached the machine, and closing an
-        // already closing socket is a no-op, so there is nothing to report here.
-        let _ = self.ws.close_with_code_and_reason(code, reason);
-    }
-}
-
-impl Drop for Connection {
-    fn drop(&mut self) {
-        // Detach before the closures are freed (the fields drop after this runs): the browser
-        // must never call a freed closure.
-        self.ws.set_onopen(None);
-        self.ws.set_onmessage(None);
-        self.ws.set_onerror(None);
-        self.ws.set_onclose(None);
-    }
-}
-
-/// Listeners for the network and page signals: `online` and `offline` on the global scope
-/// (windows and workers alike), and where they exist (windows only) `pagehide` and `pageshow`
-/// on the global scope and `visibilitychange` on `document`.
-struct PageWatch {
-    listeners: Vec<Listener>,
-}
-
-/// One event listener the page watch attached.
-struct Listener {
-    target: Listenable,
-    kind: &'static str,
-    closure: Closure<dyn FnMut(JsValue)>,
-}
-
-impl PageWatch {
-    fn attach(driver: &Weak<Driver>) -> PageWatch {
-        let global = js_sys::global();
-        let mut watch = PageWatch {
-            listeners: Vec::new(),
-        };
-        watch.listen(&global, "offline", driver, |driver, _| {
-            driver.input(Input::Offline);
-        });
-        watch.listen(&global, "online", driver, |driver, _| {
-            driver.input(Input::Online);
-        });
-        if js_sys::Reflect::has(&global, &JsValue::from_str("onpagehide")).unwrap_or(false) {
-            watch.listen(&global, "pagehide", driver, |driver, event| {
-                if persisted(&event) {
-                    driver.input(Input::Suspend);
-                }
-            });
-            watch.listen(&global, "pageshow", driver, |driver, event| {
-                if persisted(&event) {
-                    let online = navigator_online();
-                    driver.input(Input::Resume { online });
-                }
-            });
-        }
-        let document = js_sys::Reflect::get(&global, &JsValue::from_str("document"))
-            .ok()
-            .filter(JsValue::is_object);
-        if let Some(document) = document {
-            watch.listen(&document, "visibilitychange", driver, |driver, _| {
-                if is_visible() {
-                    driver.input(Input::Wake);
-                }
-            });
-        }
-        watch
-    }
-
-    fn listen(
-        &mut self,
-        target: &JsValue,
-        kind: &'static str,
-        driver: &Weak<Driver>,
-        handle: fn(&Rc<Driver>, JsValue),
-    ) {
-        let driver = driver.clone();
-        let closure = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
-            if let Some(driver) = driver.upgrade() {
-                handle(&driver, event);
-            }
-        });
-        let target: Listenable = target.clone().unchecked_into();
-        target.add_event_listener(kind, closure.as_ref().unchecked_ref());
-        self.listeners.push(Listener {
-            target,
-            kind,
-            closure,
-        });
-    }
-}
-
-impl Drop for PageWatch {
-    fn drop(&mut self) {
-        // Detach before the closures are freed (they drop with the vector, after this runs).
-        for Listener {
-            target,
-            kind,
-            closure,
-        } in &self.listeners
-        {
-            target.remove_event_listener(kind, closure.as_ref().unchecked_ref());
-        }
-    }
-}
-
-/// `navigator.onLine`; true where there is no such flag, as the network is then unknown.
-fn navigator_online() -> bool {
-    let global = js_sys::global();
-    js_sys::Reflect::get(&global, &JsValue::from_str("navigator"))
-        .and_then(|navigator| js_sys::Reflect::get(&navigator, &JsValue::from_str("onLine")))
-        .ok()
-        .and_then(|online| online.as_bool())
-        .unwrap_or(true)
-}
-
-/// `document.visibilityState` is "visible" (or there is no such state to read).
-fn is_visible() -> bool {
-    js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("document"))
-        .and_then(|document| js_sys::Reflect::get(&document, &JsValue::from_str("visibilityState")))
-        .ok()
-        .and_then(|state| state.as_string())
-        .is_none_or(|state| state == "visible")
-}
-
-/// A `pagehide` or `pageshow` event's `persisted`: the page enters or leaves the
-/// back/forward cache.
-fn persisted(event: &JsValue) -> bool {
-    js_sys::Reflect::get(event, &JsValue::from_str("persisted"))
-        .ok()
-        .and_then(|persisted| persisted.as_bool())
-        .unwrap_or(false)
+    /// Log what happens to the console (`Config::debug`), URLs redacted.
+    pub(crate) debug: bool,
 }
 
 struct Runtime {
@@ -344,11 +111,10 @@ struct Runtime {
 pub(crate) struct Driver {
     runtime: RefCell<Runtime>,
     pumping: Cell<bool>,
-    binary_type: BinaryType,
     target: Resolver,
     heartbeat: Option<(JsValue, Pong)>,
     should_reconnect: Option<CloseVerdict>,
-    log: Option<Log>,
+    debug: bool,
     notify: Box<dyn Fn(Notice)>,
     _page: PageWatch,
 }
@@ -373,11 +139,10 @@ impl Driver {
                 protocols: None,
             }),
             pumping: Cell::new(false),
-            binary_type: settings.binary_type,
             target: settings.target,
             heartbeat: settings.heartbeat,
             should_reconnect: settings.should_reconnect,
-            log: settings.log,
+            debug: settings.debug,
             notify,
             _page: PageWatch::attach(driver),
         }))
@@ -551,7 +316,7 @@ impl Driver {
                 (self.notify)(Notice::RequestFailed { id, failure });
             }
             Output::Emit(event) => {
-                if let Some(log) = &self.log {
+                if self.debug {
                     log(&event_line(&event));
                 }
                 (self.notify)(Notice::Event(event));
@@ -592,7 +357,7 @@ impl Driver {
             Some((attempt, protocols)) if attempt == conn => protocols,
             _ => Vec::new(),
         };
-        if let Some(log) = &self.log {
+        if self.debug {
             log(&format!("connecting to {}", redact(url)));
         }
         let created = resolve_url(url)
@@ -605,7 +370,6 @@ impl Driver {
             });
         match created {
             Ok(ws) => {
-                ws.set_binary_type(self.binary_type);
                 let connection = Connection::attach(ws, conn, &Rc::downgrade(self));
                 self.runtime.borrow_mut().connection = Some(connection);
             }
@@ -614,14 +378,8 @@ impl Driver {
     }
 
     fn transmit(&self, frame: &JsValue) {
-        let runtime = self.runtime.borrow();
-        if let Some(connection) = &runtime.connection {
-            // `send` throws only while the socket is CONNECTING, and the machine transmits
-            // only after the open event.
-            let _ = connection
-                .ws
-                .unchecked_ref::<AnyPayloadSocket>()
-                .send(frame);
+        if let Some(connection) = &self.runtime.borrow().connection {
+            connection.send(frame);
         }
     }
 
@@ -673,6 +431,11 @@ impl Driver {
     }
 }
 
+/// Writes a debug line to the console, as the JavaScript face's `debug: true` does.
+fn log(line: &str) {
+    web_sys::console::log_2(&JsValue::from_str("resocket:"), &JsValue::from_str(line));
+}
+
 /// A debug line for `event`, shaped like its `Debug` form (a failure shows its message).
 /// Written out because the derived formatting (and the string escaping it brings) would ship
 /// in every package, while only `debug: true` needs it.
@@ -699,47 +462,6 @@ fn event_line(event: &core::Event) -> String {
         Event::Offline => "Offline".to_owned(),
         Event::Online => "Online".to_owned(),
     }
-}
-
-/// A message's size, read without copying it into wasm: a string's `length` (UTF-16 code
-/// units, at most its UTF-8 size), an `ArrayBuffer`'s or typed array's `byteLength`, a
-/// `Blob`'s `size`; 0 for anything else. `bufferedAmount` counts queued messages the same
-/// way, as `reconnecting-websocket` does.
-pub(crate) fn message_size(data: &JsValue) -> f64 {
-    match data.dyn_ref::<js_sys::JsString>() {
-        Some(text) => f64::from(text.length()),
-        None => binary_size(data),
-    }
-}
-
-/// Outgoing frames are counted as `bufferedAmount` counts them: text in UTF-8 bytes.
-impl core::WireSize for JsValue {
-    fn wire_size(&self) -> u64 {
-        let size = if self.is_string() {
-            // An ASCII text's UTF-8 size is its length: one scan instead of encoding a copy.
-            if NON_ASCII.with(|non_ascii| non_ascii.test(self)) {
-                UTF8.with(|utf8| f64::from(utf8.encode(self).length()))
-            } else {
-                f64::from(self.unchecked_ref::<js_sys::JsString>().length())
-            }
-        } else {
-            binary_size(self)
-        };
-        size as u64
-    }
-}
-
-/// An `ArrayBuffer`'s or typed array's `byteLength`, a `Blob`'s `size`; 0 for anything else.
-fn binary_size(data: &JsValue) -> f64 {
-    let size = if data.is_instance_of::<web_sys::Blob>() {
-        "size"
-    } else {
-        "byteLength"
-    };
-    js_sys::Reflect::get(data, &JsValue::from_str(size))
-        .ok()
-        .and_then(|size| size.as_f64())
-        .unwrap_or(0.0)
 }
 
 impl Drop for Driver {
