@@ -166,15 +166,19 @@ let herd;
 
 /**
  * Opens one socket per URL of `urls` and records, from here on, when the page constructs each
- * browser WebSocket (the library looks `WebSocket` up on the global scope at every attempt).
+ * browser WebSocket (the library looks `WebSocket` up on the global scope at every attempt),
+ * and when the browser reports each one closed, before the library hears of it.
  */
 export async function openHerd(urls, options) {
   const NativeWebSocket = globalThis.WebSocket;
   const attempts = [];
+  const browserCloses = [];
   globalThis.WebSocket = class extends NativeWebSocket {
     constructor(url, protocols) {
       attempts.push({ url: String(url), at: performance.now() });
       super(url, protocols);
+      // Added before the library's handler, so it runs first.
+      this.addEventListener('close', () => browserCloses.push({ url: String(url), at: performance.now() }));
     }
   };
   const started = performance.now();
@@ -182,7 +186,7 @@ export async function openHerd(urls, options) {
     const socket = new ReSocket(url, null, options);
     return { socket, url, tracked: track(socket, { history: true }) };
   });
-  herd = { sockets, attempts, NativeWebSocket };
+  herd = { sockets, attempts, browserCloses, NativeWebSocket };
   await Promise.all(sockets.map(({ tracked }) => tracked.until(() => tracked.opens === 1, 'the first open', 30_000)));
   return {
     open: sockets.filter(({ socket }) => socket.readyState === ReSocket.OPEN).length,
@@ -193,8 +197,9 @@ export async function openHerd(urls, options) {
 
 /**
  * Asks the server to restart (`controlUrl`), waits until every socket has opened again, and
- * returns per socket the times, relative to the restart request, of its close, its first
- * `reconnecting` event (with `delayMs`) and every WebSocket it constructed since.
+ * returns per socket the times, relative to the restart request, of its close (as the browser
+ * reported it, and as the library did), its first `reconnecting` event (with `delayMs`) and
+ * every WebSocket it constructed since.
  */
 export async function restartHerd(controlUrl, ms) {
   const restartAt = performance.now();
@@ -207,9 +212,11 @@ export async function restartHerd(controlUrl, ms) {
   const sockets = herd.sockets.map(({ url, tracked }) => {
     const [close] = since(tracked.closes);
     const [first] = since(tracked.reconnecting);
+    const [browserClose] = since(herd.browserCloses.filter((entry) => entry.url === url));
     return {
       url,
       close,
+      browserClose,
       firstReconnecting: first,
       reopenedAt: tracked.openedAt[1] - restartAt,
       attempts: since(herd.attempts.filter((attempt) => attempt.url === url)).map((attempt) => attempt.at),
