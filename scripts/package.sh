@@ -21,7 +21,7 @@ node_modules/.bin/wasm-opt -Oz --converge --strip-debug --strip-producers --stri
   --enable-sign-ext --enable-multivalue --enable-mutable-globals "$ENGINE_WASM" -o "$pkg"/resocket_core.wasm
 cp "$pkg"/resocket_core.wasm "$pkg"/web/
 for dir in "$pkg" "$pkg"/web; do
-  cp src/js/resocket.js src/js/options.js src/js/request.js src/js/core.js src/js/contract.js "$dir"/
+  cp src/js/resocket.js src/js/driver.js src/js/options.js src/js/request.js src/js/core.js src/js/contract.js "$dir"/
 done
 # The one difference between the builds: how the engine's wasm is loaded.
 cp src/js/engine.js "$pkg"/engine.js
@@ -52,6 +52,7 @@ const manifest = {
   },
   files: [
     "resocket.js",
+    "driver.js",
     "options.js",
     "request.js",
     "resocket.d.ts",
@@ -64,9 +65,9 @@ const manifest = {
     "LICENSE-MIT",
     "LICENSE-APACHE",
   ],
-  // resocket.js listens to the page's network and lifecycle events when first imported, and
+  // driver.js listens to the page's network and lifecycle events when first imported, and
   // the engine modules load the wasm.
-  sideEffects: ["./resocket.js", "./engine.js", "./web/resocket.js", "./web/engine.js"],
+  sideEffects: ["./driver.js", "./engine.js", "./web/driver.js", "./web/engine.js"],
 };
 writeFileSync(`${process.env.PKG_OUT}/package.json`, JSON.stringify(manifest, null, 2) + "\n");
 // The package's README is the JavaScript guide. Its relative links name files of the

@@ -1,0 +1,359 @@
+// The JavaScript driver: carries out what the engine decides with the browser's WebSocket and
+// one timer, and reports what the browser said (events, sizes, whether a message is the pong,
+// `navigator.onLine`). It decides nothing: the engine does, the same core the Rust API runs on.
+// What the user sees of it (events, errors, the `WebSocket`-shaped API) is the face's, in
+// resocket.js, which the driver tells through a `face` object of callbacks.
+import {
+  FAILURES,
+  FIGURE_QUEUED_BYTES,
+  FIGURE_STATE,
+  OP_ABANDON,
+  OP_CLOSE,
+  OP_CLOSED,
+  OP_CONNECT,
+  OP_FAILED,
+  OP_IDLE,
+  OP_MEASURE_BUFFERED,
+  OP_OPENED,
+  OP_PING,
+  OP_RECONNECTING,
+  OP_REQUEST_FAILED,
+  OP_RESOLVE_URL,
+  OP_RETRIES_EXHAUSTED,
+  OP_TRANSMIT,
+  OP_WENT_OFFLINE,
+  OP_WENT_ONLINE,
+  RECEIVED_MAYBE_ANSWER,
+  RECEIVED_MESSAGE,
+  RECEIVED_TOO_BIG,
+  SIGNAL_CONNECT,
+  SIGNAL_OFFLINE,
+  SIGNAL_ONLINE,
+  SIGNAL_OPENED,
+  SIGNAL_RESUME,
+  SIGNAL_SOCKET_ERROR,
+  SIGNAL_SUSPEND,
+  SIGNAL_URL_RESOLVED,
+  SIGNAL_WAKE,
+  STATES,
+} from "./contract.js";
+import { Core } from "./core.js";
+import { checkProtocols, checkUrl, errorText, messageSize, protocolList, redact, urlString, wireSize } from "./options.js";
+
+const CLOSED_STATE = STATES.indexOf("closed");
+
+// Drivers that are connected or trying to be stay reachable, as a browser WebSocket does, so
+// `new ReSocket(url).onmessage = ...` keeps working without a variable. A socket closed for
+// good and dropped by the user is collected, and its core freed with it.
+const live = new Set();
+
+/** `navigator.onLine` as the engine takes it: 1, or 0 when the browser reports no network. */
+function networkUp() {
+  return globalThis.navigator?.onLine === false ? 0 : 1;
+}
+
+function isThenable(value) {
+  return typeof value?.then === "function";
+}
+
+// The browser's and the page's news reach every driver that is connected or trying. One set of
+// listeners for the module, not one per socket: they would keep every socket alive. Workers
+// have online/offline only; windows also visibility and the back/forward cache.
+function broadcast(signal, operand) {
+  for (const driver of [...live]) driver.signal(signal, operand);
+}
+const scope = globalThis;
+scope.addEventListener?.("offline", () => broadcast(SIGNAL_OFFLINE, 0));
+scope.addEventListener?.("online", () => broadcast(SIGNAL_ONLINE, 0));
+// A page kept in the back/forward cache must not hold a socket open (and may not be cached if
+// it does); it reconnects when shown again.
+scope.addEventListener?.("pagehide", (event) => event.persisted && broadcast(SIGNAL_SUSPEND, 0));
+scope.addEventListener?.("pageshow", (event) => event.persisted && broadcast(SIGNAL_RESUME, networkUp()));
+// Timers of a hidden page are throttled: once it is visible, check the connection at once.
+scope.document?.addEventListener("visibilitychange", () => {
+  if (scope.document.visibilityState === "visible") broadcast(SIGNAL_WAKE, 0);
+});
+
+export class Driver {
+  core;
+  #settings;
+  #face;
+  /** The current browser socket and the core's id for it. */
+  #ws = null;
+  #conn = 0;
+  /** The URL and subprotocols resolved for the attempt about to connect. */
+  #target = null;
+  /** The one timer, for the core's next deadline (`#deadline`, NaN when none runs). */
+  #timer;
+  #deadline = NaN;
+  #pumping = false;
+  binaryType = "blob";
+  url = "";
+
+  /**
+   * A driver for the checked `settings`, telling `face` what happens: `opened()`,
+   * `closed(event fields)`, `reconnecting(attempt, delayMs)`, `error(code, message, data?)`,
+   * `network(type)`, `received(data, mayAnswer)`, `requestFailed(id, kind, capacity)`.
+   */
+  constructor(settings, face) {
+    const heartbeat = settings.heartbeat;
+    this.#settings = settings;
+    this.#face = face;
+    this.core = Core.create(
+      settings.policy,
+      settings.finalCodes,
+      settings.dropOldest ? 1 : 0,
+      settings.resendRequests ? 1 : 0,
+      heartbeat ? wireSize(heartbeat.ping) : 0,
+      Math.random() * 2 ** 53,
+    );
+    if (!settings.startClosed) this.signal(SIGNAL_CONNECT, networkUp());
+    if (this.core.read(FIGURE_STATE) !== CLOSED_STATE) live.add(this);
+  }
+
+  get ws() { return this.#ws; }
+  get bufferedAmount() { return (this.#ws?.bufferedAmount ?? 0) + this.core.read(FIGURE_QUEUED_BYTES); }
+
+  setBinaryType(value) {
+    this.binaryType = value;
+    if (this.#ws) this.#ws.binaryType = value;
+  }
+
+  /** Hands `frame` and its size to the engine through `hand(frame, size)`; its outcome. */
+  submit(frame, hand) {
+    const outcome = hand(frame, wireSize(frame));
+    this.pump();
+    return outcome;
+  }
+
+  close(code, reason) {
+    this.core.close(code, reason, performance.now());
+    this.pump();
+  }
+
+  reconnect(code, reason) {
+    this.core.reconnect(code, reason, networkUp(), performance.now());
+    this.pump();
+    live.add(this);
+  }
+
+  signal(signal, operand) {
+    this.core.signal(signal, operand, performance.now());
+    this.pump();
+  }
+
+  /**
+   * Carries out what the core decided, in order. Whatever user code or a synchronous URL
+   * provider feeds in meanwhile joins the same queue, so things happen in the order decided.
+   */
+  pump() {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      for (let op; (op = this.core.poll()) !== OP_IDLE; ) this.#execute(op);
+    } finally {
+      this.#pumping = false;
+      this.#armTimer();
+    }
+  }
+
+  /** Keeps the one timer on the core's next deadline. */
+  #armTimer() {
+    const deadline = this.core.deadline();
+    if (Object.is(deadline, this.#deadline)) return;
+    clearTimeout(this.#timer);
+    this.#deadline = deadline;
+    if (Number.isNaN(deadline)) return;
+    this.#timer = setTimeout(() => {
+      this.#deadline = NaN;
+      this.core.timeout(performance.now());
+      this.pump();
+    }, Math.ceil(deadline - performance.now()));
+  }
+
+  #execute(op) {
+    const core = this.core;
+    const face = this.#face;
+    const ws = this.#ws;
+    switch (op) {
+      case OP_RESOLVE_URL:
+        this.#resolve(core.arg(0));
+        break;
+      case OP_CONNECT:
+        this.#connect(core.arg(0));
+        break;
+      case OP_TRANSMIT:
+        // The core transmits only on an open socket, where `send` does not throw.
+        ws?.send(core.frame());
+        break;
+      case OP_PING:
+        ws?.send(this.#settings.heartbeat.ping);
+        break;
+      case OP_MEASURE_BUFFERED: {
+        const conn = core.arg(0);
+        core.buffered(conn, conn === this.#conn ? ws.bufferedAmount : 0, performance.now());
+        break;
+      }
+      case OP_CLOSE:
+      case OP_ABANDON: {
+        const [conn, code, reason] = [core.arg(0), core.arg(1), core.text()];
+        if (conn !== this.#conn) break;
+        if (op === OP_ABANDON) this.#detach();
+        // Codes and reasons were checked before they reached the core.
+        ws.close(code, reason);
+        break;
+      }
+      case OP_OPENED:
+        this.#log("Open");
+        face.opened();
+        break;
+      case OP_CLOSED: {
+        const [code, wasClean, willReconnect, requeued, unconfirmed] = [0, 1, 2, 3, 4].map((i) => core.arg(i));
+        const reason = core.text();
+        this.#log(
+          `Closed { code: ${code}, reason: ${JSON.stringify(reason)}, was_clean: ${wasClean === 1}, ` +
+            `will_reconnect: ${willReconnect === 1}, requeued: ${requeued}, unconfirmed: ${unconfirmed} }`,
+        );
+        if (!willReconnect) live.delete(this);
+        face.closed({ code, reason, wasClean: wasClean === 1, willReconnect: willReconnect === 1, requeued, unconfirmed });
+        break;
+      }
+      case OP_RECONNECTING: {
+        const [attempt, delayMs] = [core.arg(0), core.arg(1)];
+        this.#log(`Reconnecting { attempt: ${attempt}, delay_ms: ${delayMs} }`);
+        face.reconnecting(attempt, delayMs);
+        break;
+      }
+      case OP_FAILED: {
+        const [code, message] = FAILURES[core.arg(0)];
+        const text = message + core.text();
+        this.#log(`Failed: ${text}`);
+        face.error(code, text);
+        break;
+      }
+      case OP_WENT_OFFLINE:
+      case OP_WENT_ONLINE: {
+        const offline = op === OP_WENT_OFFLINE;
+        this.#log(offline ? "Offline" : "Online");
+        face.network(offline ? "offline" : "online");
+        break;
+      }
+      case OP_REQUEST_FAILED:
+        face.requestFailed(core.arg(0), core.arg(1), core.arg(2));
+        break;
+      case OP_RETRIES_EXHAUSTED: {
+        const retries = core.arg(0);
+        this.#log(`RetriesExhausted { retries: ${retries} }`);
+        live.delete(this);
+        face.error("RETRIES_EXHAUSTED", `gave up after ${retries} retries (maxRetries)`);
+        break;
+      }
+    }
+  }
+
+  /** Asks the URL and subprotocol sources (fixed or functions, maybe async) for attempt `conn`. */
+  #resolve(conn) {
+    const failed = (error) => {
+      this.core.failed(true, conn, errorText(error), performance.now());
+      this.pump();
+    };
+    const ask = (source) => (typeof source === "function" ? source() : source);
+    let url, protocols;
+    try {
+      url = ask(this.#settings.url);
+      protocols = ask(this.#settings.protocols);
+    } catch (error) {
+      return failed(error);
+    }
+    if (isThenable(url) || isThenable(protocols)) {
+      Promise.all([url, protocols]).then(([url, protocols]) => this.#resolved(conn, url, protocols), failed);
+    } else {
+      this.#resolved(conn, url, protocols);
+    }
+  }
+
+  #resolved(conn, url, protocols) {
+    const text = urlString(url);
+    const list = protocolList(protocols);
+    const error =
+      text === undefined
+        ? `the URL provider returned ${url === null ? "null" : typeof url}, not a string or URL`
+        : list.error;
+    if (error) {
+      this.core.failed(true, conn, error, performance.now());
+    } else {
+      this.#target = { conn, url: text, protocols: list.list };
+      this.core.signal(SIGNAL_URL_RESOLVED, conn, performance.now());
+    }
+    this.pump();
+  }
+
+  #connect(conn) {
+    const target = this.#target?.conn === conn ? this.#target : { url: "", protocols: [] };
+    this.#target = null;
+    this.#log(`connecting to ${redact(target.url)}`);
+    const checked = checkUrl(target.url);
+    let error = checked.error ?? checkProtocols(target.protocols);
+    if (!error) {
+      try {
+        const ws = new WebSocket(checked.url, target.protocols);
+        ws.binaryType = this.binaryType;
+        ws.onopen = () => this.signal(SIGNAL_OPENED, conn);
+        ws.onmessage = (event) => this.#message(conn, event.data);
+        ws.onerror = () => this.signal(SIGNAL_SOCKET_ERROR, conn);
+        ws.onclose = (event) => this.#closed(conn, event);
+        [this.#ws, this.#conn, this.url] = [ws, conn, ws.url];
+        return;
+      } catch (thrown) {
+        error = errorText(thrown);
+      }
+    }
+    this.core.failed(false, conn, error, performance.now());
+    this.pump();
+  }
+
+  /** Forgets the current browser socket: none of its events reach the core any more. */
+  #detach() {
+    const ws = this.#ws;
+    ws.onopen = ws.onmessage = ws.onerror = ws.onclose = null;
+    [this.#ws, this.#conn] = [null, 0];
+    return ws;
+  }
+
+  #message(conn, data) {
+    const { heartbeat, maxMessageBytes } = this.#settings;
+    const size = messageSize(data);
+    const received = this.core.receive(conn, size, heartbeat?.isPong(data) ? 1 : 0, performance.now());
+    this.pump();
+    if (received === RECEIVED_TOO_BIG) {
+      this.#face.error(
+        "MESSAGE_TOO_BIG",
+        `an incoming message of size ${size} exceeded maxMessageBytes (${maxMessageBytes}) and was dropped; ` +
+          "the connection stays open",
+      );
+    } else if (received === RECEIVED_MESSAGE || received === RECEIVED_MAYBE_ANSWER) {
+      this.#face.received(data, received === RECEIVED_MAYBE_ANSWER);
+    }
+  }
+
+  #closed(conn, event) {
+    // What the browser never transmitted: the core sends those messages again.
+    const unsent = conn === this.#conn ? this.#detach().bufferedAmount : 0;
+    let reconnectAllowed = true;
+    const decide = this.#settings.shouldReconnect;
+    if (decide && this.core.asks(conn, event.code)) {
+      try {
+        reconnectAllowed = Boolean(decide(event));
+      } catch (error) {
+        // A throwing predicate must not stop recovery: report it and keep reconnecting.
+        console.error("resocket: shouldReconnectOnClose threw", error);
+      }
+    }
+    this.core.closed(conn, event.code, event.reason, event.wasClean, unsent, reconnectAllowed, performance.now());
+    this.pump();
+  }
+
+  #log(line) {
+    if (this.#settings.debug) console.log("resocket:", line);
+  }
+}
