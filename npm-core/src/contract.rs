@@ -478,6 +478,33 @@ mod tests {
         assert!(js.contains("export const DEFAULTS = {\n  minReconnectionDelay: 1000,"));
     }
 
+    /// The hand-written types name every error code and state the engine can report.
+    #[test]
+    fn the_types_name_every_code_and_state() {
+        let types = include_str!("../../src/js/resocket.d.ts");
+        let union = |name: &str| {
+            let start = types
+                .find(name)
+                .unwrap_or_else(|| panic!("{name} in resocket.d.ts"));
+            let end = start + types[start..].find(';').unwrap_or(0);
+            types[start..end].to_owned()
+        };
+        let codes = union("readonly code:\n");
+        let failures = FailureKind::ALL.iter().map(|kind| kind.error().0);
+        let requests = RequestFailureKind::ALL.iter().map(|kind| kind.error_code());
+        for code in failures.chain(requests) {
+            assert!(
+                codes.contains(&quote(code)),
+                "ReSocketError's code lacks {code}"
+            );
+        }
+        let states = union("export type ReSocketState =");
+        for state in STATES {
+            let name = quote(state_name(state));
+            assert!(states.contains(&name), "ReSocketState lacks {name}");
+        }
+    }
+
     #[test]
     fn the_checked_in_module_is_current() {
         let checked_in = include_str!("../../src/js/contract.js");
