@@ -202,7 +202,10 @@ mod tests {
         core.machine.handle_timeout(10.0);
         assert_eq!(core.poll(), Op::RequestFailed);
         assert_eq!(core.arg(0), request as f64);
-        assert_eq!(core.arg(1), f64::from(RequestFailureKind::TimedOut.number()));
+        assert_eq!(
+            core.arg(1),
+            f64::from(RequestFailureKind::TimedOut.number())
+        );
         let (kind, capacity) = RequestFailureKind::of(RequestFailure::QueueFull { capacity: 9 });
         assert_eq!((kind, capacity), (RequestFailureKind::QueueFull, 9));
     }
