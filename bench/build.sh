@@ -2,7 +2,8 @@
 # Builds what `make bench` runs, skipping whatever is up to date: bench/node_modules (npm ci),
 # the release-built test server, the Rust peers (bench/rust/, one wasm-pack web build each,
 # then wasm-opt -Oz as scripts/package.sh does for the library), the npm peers' page bundle,
-# and a build of the package's engine that keeps its function names, for twiggy.
+# and a build of the package's engine (wasm-pack, as scripts/package.sh builds it) that keeps
+# its function names, for twiggy.
 #   RESOCKET_BENCH_PKG=DIR   the package to measure (default pkg/, built by `make package`)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,9 +34,9 @@ done
 
 echo "[bench] the package's engine with its names kept, for twiggy"
 source scripts/nightly.sh
-build_engine
+build_engine "$out/resocket-engine" --target web --no-pack
 mkdir -p "$out/resocket-named"
-wasm_opt -g "$ENGINE_WASM" -o "$out/resocket-named/resocket_core.wasm"
+wasm_opt -g "$out/resocket-engine/resocket_core_bg.wasm" -o "$out/resocket-named/resocket_core.wasm"
 
 bench/node_modules/.bin/esbuild bench/page/peers.js --bundle --minify --format=esm \
   --log-level=warning --outfile="$out/peers.js"

@@ -418,10 +418,10 @@ async function sizes() {
     },
   });
   const bundlerJs = await minified(path.join(BENCH, 'size', 'resocket.js'), [resocketPlugin(PKG)]);
-  const bundlerWasm = readFileSync(path.join(PKG, 'resocket_core.wasm'));
+  const bundlerWasm = readFileSync(path.join(PKG, 'resocket_core_bg.wasm'));
   rows.push({ lib: 'resocket (npm package, bundler build)', what: 'wasm + JS', js: gz(bundlerJs), wasm: gz(bundlerWasm), wasmRaw: bundlerWasm.length, jsMin: bundlerJs.length, jsParts: bundlerJs.parts });
   const webJs = await minified(path.join(BENCH, 'size', 'resocket.js'), [resocketPlugin(path.join(PKG, 'web'))]);
-  const webWasm = readFileSync(path.join(PKG, 'web', 'resocket_core.wasm'));
+  const webWasm = readFileSync(path.join(PKG, 'web', 'resocket_core_bg.wasm'));
   rows.push({ lib: 'resocket (npm package, web build)', what: 'wasm + JS', js: gz(webJs), wasm: gz(webWasm), wasmRaw: webWasm.length, jsMin: webJs.length });
   for (const lib of ['partysocket', 'reconnecting-websocket', 'socket.io-client']) {
     const js = await minified(path.join(BENCH, 'size', `${lib}.js`));

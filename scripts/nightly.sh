@@ -2,12 +2,22 @@
 # and the fuzz targets (scripts/fuzz.sh), so a fresh machine builds what was measured. Sourced.
 NIGHTLY=nightly-2026-05-20
 
-# The npm package's engine (npm-core/), with the standard library rebuilt so that panics abort
-# at once: their messages and the formatting machinery stay out of the wasm. Nothing in the
-# engine panics on input; this only drops code that cannot run.
-ENGINE_WASM=target/npm-core/wasm32-unknown-unknown/release/resocket_npm_core.wasm
+# build_engine OUT_DIR [wasm-pack build options...]
+# Builds the npm package's engine (npm-core/) with `wasm-pack build` into OUT_DIR: the wasm as
+# resocket_core_bg.wasm and wasm-bindgen's glue as resocket_core.js (the options choose the
+# target, bundler by default, and --no-pack). The standard library is rebuilt so that panics
+# abort at once: their messages and the formatting machinery stay out of the wasm. Nothing in
+# the engine panics on input; this only drops code that cannot run. Reference types are off:
+# the engine holds no JavaScript values, and with them on wasm-bindgen would add an externref
+# table, a start function and an import to the wasm (the engine's own code is the same
+# either way). wasm-pack's wasm-opt step is off (npm-core/Cargo.toml); the caller runs npm's.
 build_engine() {
-  RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
-    cargo "+$NIGHTLY" build --quiet --release -p resocket-npm-core --lib --target wasm32-unknown-unknown \
-    --target-dir target/npm-core -Z build-std=std,panic_abort
+  local out=$1
+  shift
+  # wasm-pack runs cargo in npm-core/: paths given to it must be absolute.
+  [[ $out == /* ]] || out=$PWD/$out
+  RUSTUP_TOOLCHAIN=$NIGHTLY CARGO_TARGET_DIR=$PWD/target/npm-core \
+    RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Ctarget-feature=-reference-types" \
+    wasm-pack --quiet build npm-core --release --out-dir "$out" --out-name resocket_core \
+    --no-gitignore "$@" -- -Z build-std=std,panic_abort
 }

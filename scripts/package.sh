@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Builds the npm package into pkg/: the bundler build at its root (what `import "resocket"`
-# gets) and the web build in pkg/web/ (for a plain <script type="module">), each the
-# hand-written JavaScript and types from src/js/ and the engine's wasm, which imports nothing
-# and needs no generated glue; its README is the JavaScript guide (docs/javascript.md). The
-# engine is npm-core/, built by scripts/nightly.sh's build_engine. Needs scripts/setup.sh (the
+# Builds the npm package into pkg/ with `wasm-pack build` (scripts/nightly.sh's build_engine,
+# which builds the engine, npm-core/): the bundler build at its root (what `import "resocket"`
+# gets) and the web build in pkg/web/ (for a plain <script type="module">). To what wasm-pack
+# writes (the engine's wasm, resocket_core_bg.wasm, and wasm-bindgen's glue) it adds the
+# hand-written JavaScript and types from src/js/, which read the engine's raw exports, the
+# licenses and the README (the JavaScript guide, docs/javascript.md); it runs binaryen's
+# wasm-opt on the wasm and gives wasm-pack's package.json the package's name, version, entry
+# points, files and side effects. Needs scripts/setup.sh (wasm-pack, the wasm-bindgen CLI, the
 # pinned nightly toolchain, and binaryen's wasm-opt from node_modules).
 #   RESOCKET_PKG_OUT=DIR   builds into DIR instead of pkg/ (for side-by-side builds)
 set -euo pipefail
@@ -12,29 +15,42 @@ source scripts/nightly.sh
 
 pkg=${RESOCKET_PKG_OUT:-pkg}
 rm -rf "$pkg"
-mkdir -p "$pkg"/web
-build_engine
-# --converge repeats -Oz while it still shrinks; the names, producers and target-features
-# sections are metadata nothing reads at run time.
-node_modules/.bin/wasm-opt -Oz --converge --strip-debug --strip-producers --strip-target-features \
-  --enable-bulk-memory --enable-reference-types --enable-nontrapping-float-to-int \
-  --enable-sign-ext --enable-multivalue --enable-mutable-globals "$ENGINE_WASM" -o "$pkg"/resocket_core.wasm
-cp "$pkg"/resocket_core.wasm "$pkg"/web/
+build_engine "$pkg" --target bundler
+# The web build is a directory of the same package, so it gets no package.json of its own.
+build_engine "$pkg"/web --target web --no-pack
+# src/js/engine.js imports the bundler build's wasm itself, without wasm-bindgen's glue, which
+# has nothing to set up while the wasm imports nothing.
+node -e 'const [file] = process.argv.slice(1);
+  if (WebAssembly.Module.imports(new WebAssembly.Module(require("fs").readFileSync(file))).length) {
+    console.error(`${file} imports from JavaScript: src/js/engine.js must load it through the glue`);
+    process.exit(1);
+  }' "$pkg"/resocket_core_bg.wasm
 for dir in "$pkg" "$pkg"/web; do
-  cp src/js/resocket.js src/js/driver.js src/js/options.js src/js/request.js src/js/core.js src/js/contract.js "$dir"/
+  wasm=$dir/resocket_core_bg.wasm
+  # --converge repeats -Oz while it still shrinks; the names, producers and target-features
+  # sections are metadata nothing reads at run time.
+  node_modules/.bin/wasm-opt -Oz --converge --strip-debug --strip-producers --strip-target-features \
+    --enable-bulk-memory --enable-reference-types --enable-nontrapping-float-to-int \
+    --enable-sign-ext --enable-multivalue --enable-mutable-globals "$wasm" -o "$wasm"
+  cp src/js/resocket.js src/js/driver.js src/js/options.js src/js/request.js src/js/core.js \
+    src/js/contract.js src/js/resocket.d.ts "$dir"/
 done
 # The one difference between the builds: how the engine's wasm is loaded.
 cp src/js/engine.js "$pkg"/engine.js
 cp src/js/engine-web.js "$pkg"/web/engine.js
-cp src/js/resocket.d.ts "$pkg"/resocket.d.ts
-cp src/js/resocket.d.ts "$pkg"/web/resocket.d.ts
 cp LICENSE-MIT LICENSE-APACHE "$pkg"/
 
 PKG_OUT="$pkg" node --input-type=module - <<'NODE'
 import { readFileSync, writeFileSync } from "node:fs";
 const cargo = readFileSync("Cargo.toml", "utf8");
 const field = (name) => cargo.match(new RegExp(`^${name} = "(.*)"`, "m"))[1];
+const path = `${process.env.PKG_OUT}/package.json`;
+// wasm-pack's manifest names the engine's crate and lists its own files (the wasm and the
+// glue): the package is resocket, at the library's version, and its entry points are the
+// hand-written modules.
+const generated = JSON.parse(readFileSync(path, "utf8"));
 const manifest = {
+  ...generated,
   name: "resocket",
   version: field("version"),
   description: field("description"),
@@ -50,7 +66,8 @@ const manifest = {
     "./web": { types: "./web/resocket.d.ts", default: "./web/resocket.js" },
     "./package.json": "./package.json",
   },
-  files: [
+  files: [...new Set([
+    ...generated.files,
     "resocket.js",
     "driver.js",
     "options.js",
@@ -59,17 +76,22 @@ const manifest = {
     "core.js",
     "contract.js",
     "engine.js",
-    "resocket_core.wasm",
     "web/",
     "README.md",
     "LICENSE-MIT",
     "LICENSE-APACHE",
-  ],
+  ])],
   // driver.js listens to the page's network and lifecycle events when first imported, and
   // the engine modules load the wasm.
-  sideEffects: ["./driver.js", "./engine.js", "./web/driver.js", "./web/engine.js"],
+  sideEffects: [...new Set([
+    ...generated.sideEffects,
+    "./driver.js",
+    "./engine.js",
+    "./web/driver.js",
+    "./web/engine.js",
+  ])],
 };
-writeFileSync(`${process.env.PKG_OUT}/package.json`, JSON.stringify(manifest, null, 2) + "\n");
+writeFileSync(path, JSON.stringify(manifest, null, 2) + "\n");
 // The package's README is the JavaScript guide. Its relative links name files of the
 // repository, which the package does not hold, so they become links into the repository
 // (HEAD: its default branch); links within the guide stay as they are.

@@ -1,6 +1,6 @@
 // The engine's WebAssembly module for the web build (a plain <script type="module"> or a
-// module Worker): fetched from beside this file. It imports nothing.
-const response = await fetch(new URL("resocket_core.wasm", import.meta.url));
-const { instance } = await WebAssembly.instantiate(await response.arrayBuffer());
+// module Worker): wasm-bindgen's glue (resocket_core.js, written by wasm-pack) fetches it from
+// beside this file and instantiates it; its raw exports are the engine.
+import init from "./resocket_core.js";
 
-export const engine = instance.exports;
+export const engine = await init();
