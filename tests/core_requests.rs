@@ -64,6 +64,7 @@ fn an_answer_settles_once_and_later_answers_are_dropped_once() {
     assert_eq!(sim.machine.next_request_id(), 2);
     assert_eq!(sim.machine.answered(7), Answered::NotAnAnswer);
     assert_eq!(sim.machine.answered(id), Answered::Request);
+    assert_eq!(sim.due_in(Timer::Requests), None, "nothing left to time");
     assert_eq!(sim.machine.answered(id), Answered::Late);
     assert_eq!(sim.machine.answered(id), Answered::NotAnAnswer);
     sim.advance(5_000);
@@ -199,6 +200,11 @@ fn closing_for_good_fails_every_request() {
     let id = sim.request("r", 10_000).unwrap();
     sim.close(1000, "");
     assert_eq!(sim.failed_requests, [(id, RequestFailure::Closed)]);
+    assert_eq!(
+        sim.machine.poll_timeout(),
+        None,
+        "a closed machine holds no timer"
+    );
     assert!(sim.request("r", 10_000).is_err());
 }
 

@@ -252,6 +252,7 @@ impl<F: Clone + WireSize> Machine<F> {
     /// it ends, and an answer that comes later is dropped.
     pub fn forget_request(&mut self, id: u64) {
         self.requests.end(id);
+        self.stop_request_timer_if_idle();
     }
 
     /// A message of `size` arrived on socket `conn` (measured without copying it: a text's
@@ -287,7 +288,9 @@ impl<F: Clone + WireSize> Machine<F> {
     /// A message that [`receive`](Self::receive) said may answer a request carries `id`
     /// (the driver read it from the member its requests put ids in).
     pub fn answered(&mut self, id: u64) -> Answered {
-        self.requests.answered(id)
+        let answered = self.requests.answered(id);
+        self.stop_request_timer_if_idle();
+        answered
     }
 
     /// Whether the user's reconnect predicate is to be asked about socket `conn` closing with
@@ -870,6 +873,15 @@ impl<F: Clone + WireSize> Machine<F> {
     fn fail_all_requests(&mut self) {
         let (outputs, failure) = (&mut self.outputs, RequestFailure::Closed);
         self.requests.end_all(|id| failed(outputs, id, failure));
+        self.stop_timer(Timer::Requests);
+    }
+
+    /// With no request left, the requests' timer has nothing to wait for: a closed or idle
+    /// machine holds no timer.
+    fn stop_request_timer_if_idle(&mut self) {
+        if self.requests.next_deadline().is_none() {
+            self.stop_timer(Timer::Requests);
+        }
     }
 
     /// Keeps the requests' timer on the earliest deadline, when it is not already due sooner.
