@@ -4,13 +4,15 @@
 // `RustSocket` (tests/rust-face/, built by scripts/e2e-tests.sh into target/e2e/rust-face/ and
 // mounted at /rust-face/ by the files that use it).
 //
-// `h.open(face, url, options, protocols)`: `url` is a string or a URL provider function
-// (on the Rust face an `async` function is `Config::with_async_url_fn`, any other
-// `Config::with_url_fn`, and the URL must be a string); `protocols` a string or an array of
-// strings (`Config::protocols`; a protocols provider function is the JS face's only);
-// `options` the JS face's option names (the Rust face refuses a name it has no counterpart
-// for; `shouldReconnectOnClose` gets `{ code, reason }` there, `heartbeat.pong` a function of
-// the text).
+// `await h.open(face, url, options, { protocols, listen })`: `url` is a string or a URL
+// provider function (on the Rust face an `async` function is `Config::with_async_url_fn`, any
+// other `Config::with_url_fn`, and the URL must be a string); `options` the JS face's option
+// names (the Rust face refuses a name it has no counterpart for; `shouldReconnectOnClose` gets
+// `{ code, reason }` there, `heartbeat.pong` a function of the text); `protocols` a string or
+// an array of strings (`Config::protocols`; a protocols provider function is the JS face's
+// only); `listen(socket)` is called as soon as the socket exists, before any of its events
+// can be delivered: a test that must see what the constructor reports (a synchronous URL
+// provider's error) records there, as awaiting `h.open` lets those events go by.
 //
 // Both are EventTargets whose events carry the JS face's fields, so `h.record` works on
 // either: `open`, `message` {data: the text, or with format "json" the parsed value},
@@ -125,11 +127,17 @@ function defineFields(event, fields, names) {
   for (const name of names) Object.defineProperty(event, name, { value: fields[name], enumerable: true });
 }
 
-/** A socket of `face` ('js' or 'rust') to `url` with the JS face's `options` and `protocols`. */
-export async function openFace(resocket, face, url, options = {}, protocols = null) {
+/**
+ * A socket of `face` ('js' or 'rust') to `url` with the JS face's `options` and `protocols`;
+ * `listen(socket)` runs right after it is made, before any of its events is delivered.
+ */
+export async function openFace(resocket, face, url, options = {}, { protocols = null, listen } = {}) {
+  let socket;
   switch (face) {
-    case 'js': return new JsFace(resocket, url, options, protocols);
-    case 'rust': return new RustFace(await loadRustFace(), url, options, protocols);
+    case 'js': socket = new JsFace(resocket, url, options, protocols); break;
+    case 'rust': socket = new RustFace(await loadRustFace(), url, options, protocols); break;
     default: throw new TypeError(`unknown face ${face}: 'js' or 'rust'`);
   }
+  listen?.(socket);
+  return socket;
 }

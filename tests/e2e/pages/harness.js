@@ -116,10 +116,10 @@ const h = {
 
   /**
    * A socket of either face with one interface (see faces.js): `await h.open('rust', url,
-   * options, protocols)`; 'rust' needs target/e2e/rust-face mounted at /rust-face/.
+   * options, { protocols, listen })`; 'rust' needs target/e2e/rust-face mounted at /rust-face/.
    */
-  open(face, url, options, protocols) {
-    return openFace(resocket, face, url, options, protocols);
+  open(face, url, options, more) {
+    return openFace(resocket, face, url, options, more);
   },
 };
 
