@@ -88,14 +88,7 @@ for (const [face, faceName] of FACES) {
       await log.until((l) => l.count('open') === 1, 'open after reconnect()');
       const after = { calls, readyState: socket.readyState, retryCount: socket.retryCount, lines: log.lines() };
       socket.close();
-      // The server counts a connection a moment after the browser reports it open.
-      const deadline = performance.now() + 1000;
-      let stats = await h.clientStats(client);
-      while (stats === undefined && performance.now() < deadline) {
-        await h.sleep(10);
-        stats = await h.clientStats(client);
-      }
-      return { exhausted, after, stats };
+      return { exhausted, after, stats: await h.clientStatsOnceCounted(client, 1) };
     }, { face, fast: FAST });
     assert.equal(result.exhausted.calls, 2, 'the first attempt and one retry');
     assert.equal(result.exhausted.readyState, 3);
@@ -160,7 +153,7 @@ for (const [face, faceName] of FACES) {
         client,
         calls,
         attempt: url && new URL(url).searchParams.get('attempt'),
-        stats: await h.clientStats(client),
+        stats: await h.clientStatsOnceCounted(client, 2),
       };
     }, { face, fast: FAST });
     assert.equal(result.calls, 2);

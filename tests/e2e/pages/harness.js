@@ -108,6 +108,20 @@ const h = {
     return (await h.stats()).clients[name];
   },
 
+  /**
+   * The /stats counts of one client tag once the server counted `total` connections of it
+   * (it counts one a moment after the browser reports it open), or as they are after `ms`.
+   */
+  async clientStatsOnceCounted(name, total, ms = 1000) {
+    const deadline = performance.now() + ms;
+    let stats = await h.clientStats(name);
+    while ((stats?.total ?? 0) < total && performance.now() < deadline) {
+      await h.sleep(10);
+      stats = await h.clientStats(name);
+    }
+    return stats;
+  },
+
   async received(name) {
     return (await fetch(`${httpBase}/received?client=${encodeURIComponent(name)}`)).json();
   },
