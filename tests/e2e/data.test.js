@@ -1,20 +1,29 @@
-// What messages carry, in both formats:
-// - the "raw" format echoes text as strings; binaryType defaults to "blob" (a Blob arrives)
-// - binaryType = "arraybuffer" delivers ArrayBuffers with the bytes sent (from a Uint8Array,
-//   an ArrayBuffer or a DataView), and the setting survives reconnects
+// What messages carry, in both formats, for the JS and the Rust face (`h.open(face, url,
+// options)`, pages/faces.js; the Rust face is `Socket<String, String, Text>` for "raw" and
+// `Socket<Box<RawValue>, serde_json::Value, Json>` for "json"):
+// - the "raw" format echoes text as strings
 // - format: "json" stringifies sends and parses messages: objects, arrays, numbers, strings,
-//   booleans and null round-trip, nested and unicode included
+//   booleans and null round-trip, nested and unicode included, sent as the same JSON text
 // - in the "json" format, text that does not parse (garbage=1) gives an error event with
 //   error.code DECODE and data the raw text; the connection stays open and keeps working
 // - in the "raw" format a send of a non-raw value throws TypeError
+// These run on both faces. On the JS face only, as the Rust API has no counterpart (its "raw"
+// socket sends and receives `String`s through the Text codec, and has no `binaryType`, Blobs
+// or `on*` handlers):
+// - binaryType defaults to "blob" (a Blob arrives)
+// - binaryType = "arraybuffer" delivers ArrayBuffers with the bytes sent (from a Uint8Array,
+//   an ArrayBuffer or a DataView), and the setting survives reconnects
+// - the DECODE error reaches `onerror` as a ReSocketError
 
 import assert from 'node:assert/strict';
+import { FACES } from './support/backoff.js';
+import { rustFaceDir } from './support/paths.js';
 import { e2eSuite } from './support/suite.js';
 
-const suite = e2eSuite();
+const suite = e2eSuite({ mounts: { '/rust-face/': rustFaceDir } });
 const FAST = { minReconnectionDelay: 50, jitter: 0 };
 
-suite.test('raw text stays a string; binary arrives as a Blob by default', async (page) => {
+suite.test('JS face: binary arrives as a Blob by default', async (page) => {
   const result = await page.run(async (fast) => {
     const socket = new ReSocket(h.url('/echo', { client: h.client('raw') }), null, fast);
     const defaultBinaryType = socket.binaryType;
@@ -29,7 +38,7 @@ suite.test('raw text stays a string; binary arrives as a Blob by default', async
   assert.deepEqual(result.data, ['text é ✓', { blob: 3 }]);
 });
 
-suite.test('binaryType "arraybuffer" delivers ArrayBuffers, and survives reconnects', async (page) => {
+suite.test('JS face: binaryType "arraybuffer" delivers ArrayBuffers, and survives reconnects', async (page) => {
   const result = await page.run(async (fast) => {
     const client = h.client('binary');
     const socket = new ReSocket(h.url('/echo', { client, drop_after: 3 }), null, fast);
@@ -58,83 +67,103 @@ suite.test('binaryType "arraybuffer" delivers ArrayBuffers, and survives reconne
   assert.deepEqual(result.received.slice(0, 3), [{ binary: 3 }, { binary: 2 }, { binary: 3 }]);
 });
 
-suite.test('format "json" round-trips values as parsed JSON', async (page) => {
-  const result = await page.run(async (fast) => {
-    const client = h.client('json');
-    const socket = new ReSocket(h.url('/echo', { client }), null, { ...fast, format: 'json' });
-    const log = h.record(socket, ['message', 'error']);
-    const values = [
-      { type: 'say', text: 'hi ✓', nested: { list: [1, 2.5, -3e-7, true, false, null, 'x'] } },
-      [1, 'two', { three: 3 }],
-      42,
-      'a string',
-      true,
-      null,
-    ];
-    for (const value of values) socket.send(value);
-    await log.until((l) => l.length === values.length, 'every echo');
-    socket.close();
-    return { values, data: log.map((e) => e.data), types: log.map((e) => e.type), received: await h.received(client) };
-  }, FAST);
-  assert.deepEqual(result.types, Array(result.values.length).fill('message'));
-  assert.deepEqual(result.data, result.values);
-  assert.deepEqual(result.received, result.values.map((value) => JSON.stringify(value)), 'sent as JSON text');
-});
+for (const [face, faceName] of FACES) {
+  suite.test(`${faceName} face: raw text stays a string`, async (page) => {
+    const result = await page.run(async ({ face, fast }) => {
+      const client = h.client('raw');
+      const socket = await h.open(face, h.url('/echo', { client }), fast);
+      const log = h.record(socket, ['message']);
+      socket.send('text é ✓');
+      socket.send('');
+      await log.until((l) => l.length === 2, 'two echoes');
+      socket.close();
+      return { data: log.map((e) => e.data), received: await h.received(client) };
+    }, { face, fast: FAST });
+    assert.deepEqual(result.data, ['text é ✓', '']);
+    assert.deepEqual(result.received, ['text é ✓', '']);
+  });
 
-suite.test('format "json": text that does not parse is a DECODE error event and the connection stays open', async (page) => {
-  const result = await page.run(async (fast) => {
-    const socket = new ReSocket(h.url('/echo', { client: h.client('garbage'), garbage: 1 }), null, {
-      ...fast,
-      format: 'json',
-    });
-    const log = h.record(socket);
-    let onerrorEvent;
-    socket.onerror = (event) => { onerrorEvent = event; };
-    await log.until((l) => l.count('open') === 1, 'open');
-    socket.send({ hello: 'world' });
-    await log.until((l) => l.count('error') === 1, 'the decode error');
-    socket.send({ again: true });
-    await log.until((l) => l.count('error') === 2, 'a second decode error on the same connection');
-    await h.sleep(100);
-    const readyState = socket.readyState;
-    socket.close();
-    await log.until((l) => l.count('close') === 1, 'the close event');
-    return {
-      lines: log.lines(),
-      errors: log.filter((e) => e.type === 'error'),
-      readyState,
-      onerror: {
-        isEvent: onerrorEvent instanceof Event,
-        errorName: onerrorEvent?.error?.name,
-        isReSocketError: onerrorEvent?.error instanceof resocket.ReSocketError,
-      },
-    };
-  }, FAST);
-  const garbage = '{"garbage": ["never closed", ';
-  assert.deepEqual(result.lines, ['open', 'error DECODE', 'error DECODE', 'close 1000 "" wasClean=true willReconnect=false']);
-  for (const error of result.errors) {
-    assert.equal(error.data, garbage, 'the raw text that did not parse');
-    assert.equal(typeof error.message, 'string');
-    assert.ok(error.message.length > 0);
-  }
-  assert.equal(result.readyState, 1, 'still OPEN after decode errors');
-  assert.deepEqual(result.onerror, { isEvent: true, errorName: 'ReSocketError', isReSocketError: true });
-});
+  suite.test(`${faceName} face: format "json" round-trips values as parsed JSON`, async (page) => {
+    const result = await page.run(async ({ face, fast }) => {
+      const client = h.client('json');
+      const socket = await h.open(face, h.url('/echo', { client }), { ...fast, format: 'json' });
+      const log = h.record(socket, ['message', 'error']);
+      const values = [
+        { type: 'say', text: 'hi ✓', nested: { list: [1, 2.5, -3e-7, true, false, null, 'x'] } },
+        [1, 'two', { three: 3 }],
+        42,
+        'a string',
+        true,
+        null,
+      ];
+      for (const value of values) socket.send(value);
+      await log.until((l) => l.length === values.length, 'every echo');
+      socket.close();
+      return { values, data: log.map((e) => e.data), types: log.map((e) => e.type), received: await h.received(client) };
+    }, { face, fast: FAST });
+    assert.deepEqual(result.types, Array(result.values.length).fill('message'));
+    assert.deepEqual(result.data, result.values);
+    assert.deepEqual(result.received, result.values.map((value) => JSON.stringify(value)), 'sent as JSON text');
+  });
 
-suite.test('format "raw": sending a value that is not raw data throws TypeError', async (page) => {
-  const result = await page.run(async (fast) => {
-    const socket = new ReSocket(h.url('/echo', { client: h.client('raw-type') }), null, fast);
-    const outcomes = [];
-    for (const value of [{ an: 'object' }, 42, undefined]) {
-      try {
-        socket.send(value);
-        outcomes.push('accepted');
-      } catch (error) {
-        outcomes.push(error.constructor.name);
-      }
+  suite.test(`${faceName} face: format "json": text that does not parse is a DECODE error event and the connection stays open`, async (page) => {
+    const result = await page.run(async ({ face, fast }) => {
+      const socket = await h.open(face, h.url('/echo', { client: h.client('garbage'), garbage: 1 }), {
+        ...fast,
+        format: 'json',
+      });
+      const log = h.record(socket);
+      // The JS face's `onerror`; the Rust API has no handlers.
+      let onerrorEvent;
+      if (face === 'js') socket.socket.onerror = (event) => { onerrorEvent = event; };
+      await log.until((l) => l.count('open') === 1, 'open');
+      socket.send({ hello: 'world' });
+      await log.until((l) => l.count('error') === 1, 'the decode error');
+      socket.send({ again: true });
+      await log.until((l) => l.count('error') === 2, 'a second decode error on the same connection');
+      await h.sleep(100);
+      const readyState = socket.readyState;
+      socket.close();
+      await log.until((l) => l.count('close') === 1, 'the close event');
+      return {
+        lines: log.lines(),
+        errors: log.filter((e) => e.type === 'error'),
+        readyState,
+        onerror: {
+          isEvent: onerrorEvent instanceof Event,
+          errorName: onerrorEvent?.error?.name,
+          isReSocketError: onerrorEvent?.error instanceof resocket.ReSocketError,
+        },
+      };
+    }, { face, fast: FAST });
+    const garbage = '{"garbage": ["never closed", ';
+    assert.deepEqual(result.lines, ['open', 'error DECODE', 'error DECODE', 'close 1000 "" wasClean=true willReconnect=false']);
+    for (const error of result.errors) {
+      assert.equal(error.data, garbage, 'the raw text that did not parse');
+      assert.equal(typeof error.message, 'string');
+      assert.ok(error.message.length > 0);
     }
-    socket.close();
-    return outcomes;
-  }, FAST);
-  assert.deepEqual(result, ['TypeError', 'TypeError', 'TypeError']);
-});
+    assert.equal(result.readyState, 1, 'still OPEN after decode errors');
+    if (face === 'js') {
+      assert.deepEqual(result.onerror, { isEvent: true, errorName: 'ReSocketError', isReSocketError: true });
+    }
+  });
+
+  suite.test(`${faceName} face: format "raw": sending a value that is not raw data throws TypeError`, async (page) => {
+    const result = await page.run(async ({ face, fast }) => {
+      const socket = await h.open(face, h.url('/echo', { client: h.client('raw-type') }), fast);
+      const outcomes = [];
+      for (const value of [{ an: 'object' }, 42, undefined]) {
+        try {
+          socket.send(value);
+          outcomes.push('accepted');
+        } catch (error) {
+          outcomes.push(error.constructor.name);
+        }
+      }
+      socket.close();
+      return outcomes;
+    }, { face, fast: FAST });
+    assert.deepEqual(result, ['TypeError', 'TypeError', 'TypeError']);
+  });
+}

@@ -1,5 +1,5 @@
 // request(), for the JS and the Rust face (`h.open(face, url, options)`, pages/faces.js; the
-// Rust face is `Sender::request` on `Socket<serde_json::Value, serde_json::Value, Json>`):
+// Rust face is `Sender::request` on `Socket<Box<RawValue>, serde_json::Value, Json>`):
 // request/response over the test server's /rpc (answers by id, `sleep` out of order, `notify`
 // pushes a message first, `fail` answers an error):
 // - a result resolves; the answer never reaches "message" listeners while other messages

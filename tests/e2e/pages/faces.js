@@ -1,22 +1,35 @@
 // One socket interface over both faces, so a test body runs for `face` in ['js', 'rust']:
 // 'js' is the npm package's `ReSocket`; 'rust' is `resocket::Socket<String, String, Text>`
-// (or `Socket<serde_json::Value, serde_json::Value, Json>` with `format: "json"`) behind
+// (or `Socket<Box<RawValue>, serde_json::Value, Json>` with `format: "json"`) behind
 // `RustSocket` (tests/rust-face/, built by scripts/e2e-tests.sh into target/e2e/rust-face/ and
 // mounted at /rust-face/ by the files that use it).
+//
+// `await h.open(face, url, options, { protocols, listen })`: `url` is a string or a URL
+// provider function (on the Rust face an `async` function is `Config::with_async_url_fn`, any
+// other `Config::with_url_fn`, and the URL must be a string); `options` the JS face's option
+// names (the Rust face refuses a name it has no counterpart for; `shouldReconnectOnClose` gets
+// `{ code, reason }` there, `heartbeat.pong` a function of the text); `protocols` a string or
+// an array of strings (`Config::protocols`; a protocols provider function is the JS face's
+// only); `listen(socket)` is called as soon as the socket exists, before any of its events
+// can be delivered: a test that must see what the constructor reports (a synchronous URL
+// provider's error) records there, as awaiting `h.open` lets those events go by.
 //
 // Both are EventTargets whose events carry the JS face's fields, so `h.record` works on
 // either: `open`, `message` {data: the text, or with format "json" the parsed value},
 // `close` {code, reason, wasClean, willReconnect, requeued, unconfirmed},
 // `reconnecting` {attempt, delayMs}, `error` {error: {code}, message, data?: the frame of a
-// DECODE error}.
+// DECODE error}, `offline`, `online`.
 //   send(data) -> 'now' | 'queued' | 'closed' | 'queue-full'; data is text, or with format
 //     "json" any value with a JSON form (a TypeError otherwise)
 //   request(value, { timeoutMs?, signal? }?) -> Promise of the answer's result (format "json";
 //     rejections carry the JS face's `code`; bad arguments reject with a TypeError)
-//   close(code?, reason?), reconnect()
+//   close(code?, reason?), reconnect(code?, reason?) (`Sender::reconnect_with` with a code)
 //   readyState (0-3, CONNECTING while waiting between attempts, as the JS face reports it),
 //   state ('connecting' | 'open' | 'closing' | 'closed' | 'waiting' | 'offline' | 'suspended'),
-//   retryCount, queuedCount
+//   retryCount, queuedCount, rttMs (undefined before the first pong; `Sender::rtt`),
+//   protocol (the server's choice, '' when none; `Sender::protocol`)
+// A JS face's `socket` is its `ReSocket`, for the checks of what the Rust API has no
+// counterpart for (on* handlers, `url`, `binaryType`, the error classes, ...).
 
 const RUST_FACE = '/rust-face/resocket_rust_face.js';
 const READY_STATES = { connecting: 0, waiting: 0, offline: 0, suspended: 0, open: 1, closing: 2, closed: 3 };
@@ -35,9 +48,9 @@ function loadRustFace() {
 class JsFace {
   face = 'js';
 
-  constructor(resocket, url, options) {
+  constructor(resocket, url, options, protocols) {
     this.resocket = resocket;
-    this.socket = new resocket.ReSocket(url, null, options);
+    this.socket = new resocket.ReSocket(url, protocols ?? null, options);
   }
 
   send(data) {
@@ -52,11 +65,13 @@ class JsFace {
 
   request(value, options) { return this.socket.request(value, options); }
   close(code, reason) { this.socket.close(code, reason); }
-  reconnect() { this.socket.reconnect(); }
+  reconnect(code, reason) { this.socket.reconnect(code, reason); }
   get readyState() { return this.socket.readyState; }
   get state() { return this.socket.state; }
   get retryCount() { return this.socket.retryCount; }
   get queuedCount() { return this.socket.queuedCount; }
+  get rttMs() { return this.socket.rttMs; }
+  get protocol() { return this.socket.protocol; }
   addEventListener(...args) { this.socket.addEventListener(...args); }
   removeEventListener(...args) { this.socket.removeEventListener(...args); }
 }
@@ -64,9 +79,9 @@ class JsFace {
 class RustFace extends EventTarget {
   face = 'rust';
 
-  constructor(module, url, options) {
+  constructor(module, url, options, protocols) {
     super();
-    this.socket = new module.RustSocket(url, options, (event) => this.#dispatch(event));
+    this.socket = new module.RustSocket(url, protocols ?? null, options, (event) => this.#dispatch(event));
   }
 
   #dispatch(fields) {
@@ -98,11 +113,13 @@ class RustFace extends EventTarget {
   send(data) { return this.socket.send(data); }
   request(value, options) { return this.socket.request(value, options); }
   close(code, reason) { this.socket.close(code, reason); }
-  reconnect() { this.socket.reconnect(); }
+  reconnect(code, reason) { this.socket.reconnect(code, reason); }
   get readyState() { return READY_STATES[this.socket.state]; }
   get state() { return this.socket.state; }
   get retryCount() { return this.socket.retryCount; }
   get queuedCount() { return this.socket.queuedCount; }
+  get rttMs() { return this.socket.rttMs; }
+  get protocol() { return this.socket.protocol ?? ''; }
 }
 
 /** Copies `names` of `fields` onto `event` as the JS face's events carry them. */
@@ -110,11 +127,17 @@ function defineFields(event, fields, names) {
   for (const name of names) Object.defineProperty(event, name, { value: fields[name], enumerable: true });
 }
 
-/** A socket of `face` ('js' or 'rust') to `url` with the JS face's `options`. */
-export async function openFace(resocket, face, url, options = {}) {
+/**
+ * A socket of `face` ('js' or 'rust') to `url` with the JS face's `options` and `protocols`;
+ * `listen(socket)` runs right after it is made, before any of its events is delivered.
+ */
+export async function openFace(resocket, face, url, options = {}, { protocols = null, listen } = {}) {
+  let socket;
   switch (face) {
-    case 'js': return new JsFace(resocket, url, options);
-    case 'rust': return new RustFace(await loadRustFace(), url, options);
+    case 'js': socket = new JsFace(resocket, url, options, protocols); break;
+    case 'rust': socket = new RustFace(await loadRustFace(), url, options, protocols); break;
     default: throw new TypeError(`unknown face ${face}: 'js' or 'rust'`);
   }
+  listen?.(socket);
+  return socket;
 }

@@ -108,6 +108,20 @@ const h = {
     return (await h.stats()).clients[name];
   },
 
+  /**
+   * The /stats counts of one client tag once the server counted `total` connections of it
+   * (it counts one a moment after the browser reports it open), or as they are after `ms`.
+   */
+  async clientStatsOnceCounted(name, total, ms = 1000) {
+    const deadline = performance.now() + ms;
+    let stats = await h.clientStats(name);
+    while ((stats?.total ?? 0) < total && performance.now() < deadline) {
+      await h.sleep(10);
+      stats = await h.clientStats(name);
+    }
+    return stats;
+  },
+
   async received(name) {
     return (await fetch(`${httpBase}/received?client=${encodeURIComponent(name)}`)).json();
   },
@@ -116,10 +130,10 @@ const h = {
 
   /**
    * A socket of either face with one interface (see faces.js): `await h.open('rust', url,
-   * options)`; 'rust' needs target/e2e/rust-face mounted at /rust-face/.
+   * options, { protocols, listen })`; 'rust' needs target/e2e/rust-face mounted at /rust-face/.
    */
-  open(face, url, options) {
-    return openFace(resocket, face, url, options);
+  open(face, url, options, more) {
+    return openFace(resocket, face, url, options, more);
   },
 };
 

@@ -171,6 +171,16 @@ export class TestServer {
     });
   }
 
+  /**
+   * The connections of client NAME that opened, in order, from its log: `{ query, protocol }`,
+   * the query's parameters as an object and the subprotocol the server chose (null for none).
+   */
+  opened(name) {
+    return [...this.log().matchAll(/^#\d+ \/\w+\?(\S*)(?: origin=\S+)?(?: protocol=(\S+))? opened$/gm)]
+      .map(([, query, protocol]) => ({ query: Object.fromEntries(new URLSearchParams(query)), protocol: protocol ?? null }))
+      .filter(({ query }) => query.client === name);
+  }
+
   /** SIGTERM, then SIGKILL if it has not exited within 5 s. */
   async stop() {
     const child = this.#child;

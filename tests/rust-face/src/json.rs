@@ -5,6 +5,7 @@
 use js_sys::{ArrayBuffer, JSON, Uint8Array};
 use resocket::Message;
 use serde_json::Value;
+use serde_json::value::RawValue;
 use wasm_bindgen::prelude::*;
 
 /// `value` as `JSON.stringify` writes it, read into a `Value`; `Err` says why it has no JSON
@@ -17,6 +18,16 @@ pub(crate) fn from_js(value: &JsValue) -> Result<Value, String> {
         .as_string()
         .ok_or_else(|| format!("got {}", type_name(value)))?;
     serde_json::from_str(&text).map_err(|error| error.to_string())
+}
+
+/// `value` as `JSON.stringify` writes it, kept as that text (members in their order), for
+/// sending; `Err` says why it has no JSON form, as [`from_js`] does.
+pub(crate) fn raw_from_js(value: &JsValue) -> Result<Box<RawValue>, String> {
+    let text = JSON::stringify(value).map_err(|error| describe_js_error(&error))?;
+    let text = text
+        .as_string()
+        .ok_or_else(|| format!("got {}", type_name(value)))?;
+    RawValue::from_string(text).map_err(|error| error.to_string())
 }
 
 /// `value` as a JavaScript value, as `JSON.parse` makes it from serde_json's text.

@@ -1,13 +1,16 @@
 //! The Rust face of resocket behind a small JavaScript class, so the end-to-end suite
 //! (`tests/e2e/`) can run one test body against both faces: `Socket<String, String, Text>`
-//! for the default `format: "raw"`, `Socket<serde_json::Value, serde_json::Value, Json>` for
-//! `format: "json"`.
+//! for the default `format: "raw"`, `Socket<Box<RawValue>, serde_json::Value, Json>` for
+//! `format: "json"` (it sends the text `JSON.stringify` makes, as the JavaScript face does,
+//! members in their order; a `serde_json::Value` would sort them).
 //!
-//! `new RustSocket(url, options, onevent)` reads the JavaScript face's option names into a
+//! `new RustSocket(url, protocols, options, onevent)` reads the JavaScript face's constructor
+//! arguments (a URL provider function too, and option names) into a
 //! [`Config`](resocket::Config) and hands every [`Event`] to `onevent` as a plain object with
 //! the fields the JavaScript face's events have; `request` returns a Promise settled as the
 //! JavaScript face's `request` settles. Nothing here adds policy: the class only translates.
 
+mod callbacks;
 mod json;
 mod options;
 mod request;
@@ -20,6 +23,7 @@ use resocket::codec::{Decoder, Encoder};
 use resocket::core::Failure;
 use resocket::{Error, Event, Json, Receiver, Sender, Sent, Socket, State, Text};
 use serde_json::Value;
+use serde_json::value::RawValue;
 use wasm_bindgen::prelude::*;
 
 use options::{Format, Settings};
@@ -27,7 +31,7 @@ use options::{Format, Settings};
 /// The sender of either format's socket.
 enum Sending {
     Text(Sender<String, Text>),
-    Json(Sender<Value, Json>),
+    Json(Sender<Box<RawValue>, Json>),
 }
 
 /// Evaluates `$body` with `$sender` bound to whichever sender `$sending` holds, for the
@@ -51,16 +55,23 @@ pub struct RustSocket {
 
 #[wasm_bindgen]
 impl RustSocket {
-    /// Opens a socket to `url` with the JavaScript face's `options`; `onevent(event)` hears
-    /// every event, in order. Throws a `TypeError` for an option this class does not know or
-    /// cannot read, and an `Error` with the library's message when `Socket::open` refuses.
+    /// Opens a socket to `url` (a string, or a URL provider function) offering `protocols`
+    /// (a string, an array of strings, or null) with the JavaScript face's `options`;
+    /// `onevent(event)` hears every event, in order. Throws a `TypeError` for an argument or
+    /// option this class does not know or cannot read, and an `Error` with the library's
+    /// message when `Socket::open` refuses.
     #[wasm_bindgen(constructor)]
-    pub fn new(url: String, options: JsValue, onevent: Function) -> Result<RustSocket, JsValue> {
+    pub fn new(
+        url: JsValue,
+        protocols: JsValue,
+        options: JsValue,
+        onevent: Function,
+    ) -> Result<RustSocket, JsValue> {
         let Settings {
             config,
             format,
             request_timeout,
-        } = options::settings(url, &options)?;
+        } = options::settings(&url, &protocols, &options)?;
         let sending = match format {
             Format::Raw => Sending::Text(open(config, onevent, text_to_js)?),
             Format::Json => {
@@ -88,7 +99,7 @@ impl RustSocket {
                 sender.send(&text)
             }
             Sending::Json(sender) => {
-                let value = json::from_js(&message).map_err(|reason| {
+                let value = json::raw_from_js(&message).map_err(|reason| {
                     options::type_error(format!("send(data): data has no JSON form ({reason})"))
                 })?;
                 sender.send(&value)
@@ -128,9 +139,17 @@ impl RustSocket {
         }
     }
 
-    /// `Sender::reconnect`.
-    pub fn reconnect(&self) {
-        with_sender!(&self.sending, sender => sender.reconnect());
+    /// `Sender::reconnect` without a code, `Sender::reconnect_with` with one.
+    pub fn reconnect(&self, code: Option<u16>, reason: Option<String>) -> Result<(), JsValue> {
+        match code {
+            None => {
+                with_sender!(&self.sending, sender => sender.reconnect());
+                Ok(())
+            }
+            Some(code) => with_sender!(&self.sending, sender => sender
+                .reconnect_with(code, reason.as_deref().unwrap_or("")))
+            .map_err(|error| js_sys::Error::new(&error.to_string()).into()),
+        }
     }
 
     /// `Sender::state`, in lower case, as the JavaScript face's `state` names it.
@@ -159,20 +178,33 @@ impl RustSocket {
     pub fn queued_count(&self) -> usize {
         with_sender!(&self.sending, sender => sender.queued_count())
     }
+
+    /// `Sender::rtt` in milliseconds; undefined before the first pong.
+    #[wasm_bindgen(getter, js_name = rttMs)]
+    pub fn rtt_ms(&self) -> Option<f64> {
+        with_sender!(&self.sending, sender => sender.rtt()).map(|rtt| rtt.as_secs_f64() * 1000.0)
+    }
+
+    /// `Sender::protocol`; undefined when there is none.
+    #[wasm_bindgen(getter)]
+    pub fn protocol(&self) -> Option<String> {
+        with_sender!(&self.sending, sender => sender.protocol())
+    }
 }
 
-/// Opens a `Socket<T, T, C>` whose events go to `onevent`, messages made JavaScript values
+/// Opens a `Socket<Out, In, C>` whose events go to `onevent`, messages made JavaScript values
 /// by `to_js`, and returns its sender.
-fn open<T, C>(
+fn open<Out, In, C>(
     config: resocket::Config,
     onevent: Function,
-    to_js: fn(T) -> Result<JsValue, JsValue>,
-) -> Result<Sender<T, C>, JsValue>
+    to_js: fn(In) -> Result<JsValue, JsValue>,
+) -> Result<Sender<Out, C>, JsValue>
 where
-    T: 'static,
-    C: Encoder<T> + Decoder<T> + 'static,
+    Out: 'static,
+    In: 'static,
+    C: Encoder<Out> + Decoder<In> + 'static,
 {
-    let socket: Socket<T, T, C> =
+    let socket: Socket<Out, In, C> =
         Socket::open(config).map_err(|error| js_sys::Error::new(&error.to_string()))?;
     let (sender, receiver) = socket.split();
     wasm_bindgen_futures::spawn_local(deliver(receiver, onevent, to_js));

@@ -1,16 +1,17 @@
-//! The JavaScript face's options object, read into a [`Config`] with the Rust API's builder.
+//! The JavaScript face's constructor arguments (URL, subprotocols, options object), read into
+//! a [`Config`] with the Rust API's builder.
 //!
-//! Only the names the Rust API has a counterpart for are read; any other name is a
-//! `TypeError`, so a test never believes an option applied when it did not. Ranges are the
-//! library's to check (`Socket::open` refuses a bad policy).
+//! Only what the Rust API has a counterpart for is read; any other option name, or a
+//! subprotocols provider, is a `TypeError`, so a test never believes an option applied when
+//! it did not. Ranges are the library's to check (`Socket::open` refuses a bad policy).
 
 use std::time::Duration;
 
-use js_sys::{Array, Reflect};
+use js_sys::{Array, Function, Reflect};
 use resocket::{Config, Heartbeat, Overflow};
 use wasm_bindgen::prelude::*;
 
-use crate::json;
+use crate::{callbacks, json};
 
 /// The JavaScript face's default `requestTimeoutMs`.
 const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -20,7 +21,7 @@ const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 pub(crate) enum Format {
     /// `"raw"` (the default): `Socket<String, String, Text>`.
     Raw,
-    /// `"json"`: `Socket<serde_json::Value, serde_json::Value, Json>`.
+    /// `"json"`: `Socket<Box<RawValue>, serde_json::Value, Json>`.
     Json,
 }
 
@@ -43,7 +44,8 @@ const KNOWN: &[&str] = &[
     "minUptime",                   // min_uptime
     "connectionTimeout",           // connect_timeout
     "finalCloseCodes",             // final_codes
-    "heartbeat", // heartbeat(Heartbeat::new(intervalMs, timeoutMs).ping().pong_text())
+    "shouldReconnectOnClose",      // should_reconnect (called with { code, reason })
+    "heartbeat", // heartbeat(Heartbeat::new(intervalMs, timeoutMs).ping().pong_text() or .pong_matching())
     "maxEnqueuedMessages", // queue_capacity
     "overflow",  // overflow ("error": Reject, "drop-oldest": DropOldest)
     "maxMessageBytes", // max_message_bytes
@@ -55,11 +57,18 @@ const KNOWN: &[&str] = &[
     "requestTimeoutMs", // the timeout `request` passes when its options name none
 ];
 
-/// Reads `options` (an object, or undefined) into the settings of a socket to `url`.
-pub(crate) fn settings(url: String, options: &JsValue) -> Result<Settings, JsValue> {
+/// Reads `url` (a string or a provider function), `protocols` (a string, an array of
+/// strings, or null / undefined) and `options` (an object, or null / undefined) into the
+/// settings of a socket.
+pub(crate) fn settings(
+    url: &JsValue,
+    protocols: &JsValue,
+    options: &JsValue,
+) -> Result<Settings, JsValue> {
+    let config = read_url(url)?.protocols(read_protocols(protocols)?);
     if options.is_undefined() || options.is_null() {
         return Ok(Settings {
-            config: Config::new(url),
+            config,
             format: Format::Raw,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
         });
@@ -71,12 +80,49 @@ pub(crate) fn settings(url: String, options: &JsValue) -> Result<Settings, JsVal
     let format = read_format(field(options, "format"))?;
     let request_timeout = millis(field(options, "requestTimeoutMs"), "requestTimeoutMs")?
         .unwrap_or(DEFAULT_REQUEST_TIMEOUT);
-    let config = config(Config::new(url), options, format)?;
+    let config = self::config(config, options, format)?;
     Ok(Settings {
         config,
         format,
         request_timeout,
     })
+}
+
+/// A string is [`Config::new`]; a function is a URL provider (see
+/// [`callbacks::url_provider`]).
+fn read_url(url: &JsValue) -> Result<Config, JsValue> {
+    if let Some(url) = url.as_string() {
+        return Ok(Config::new(url));
+    }
+    match url.dyn_ref::<Function>() {
+        Some(provider) => Ok(callbacks::url_provider(provider.clone())),
+        None => Err(type_error(format!(
+            "url must be a string or a function, got {}",
+            json::type_name(url)
+        ))),
+    }
+}
+
+/// The subprotocols for [`Config::protocols`]: one string, an array of strings, or none.
+/// The Rust API's subprotocols are fixed, so a provider function has no counterpart.
+fn read_protocols(protocols: &JsValue) -> Result<Vec<String>, JsValue> {
+    if protocols.is_undefined() || protocols.is_null() {
+        return Ok(Vec::new());
+    }
+    if let Some(protocol) = protocols.as_string() {
+        return Ok(vec![protocol]);
+    }
+    let refused = || {
+        type_error(format!(
+            "protocols must be a string or an array of strings, got {} (the Rust API's \
+             subprotocols are fixed: Config::protocols)",
+            json::type_name(protocols)
+        ))
+    };
+    let list = protocols.dyn_ref::<Array>().ok_or_else(refused)?;
+    list.iter()
+        .map(|protocol| protocol.as_string().ok_or_else(refused))
+        .collect()
 }
 
 /// Refuses any option name this class does not read.
@@ -144,6 +190,12 @@ fn config(mut config: Config, options: &JsValue, format: Format) -> Result<Confi
             .collect::<Result<Vec<u16>, JsValue>>()?;
         config = config.final_codes(codes);
     }
+    if let Some(decide) = field("shouldReconnectOnClose") {
+        let decide = decide
+            .dyn_into::<Function>()
+            .map_err(|_| type_error("`shouldReconnectOnClose` must be a function".to_owned()))?;
+        config = callbacks::should_reconnect(config, decide);
+    }
     if let Some(heartbeat) = field("heartbeat") {
         config = config.heartbeat(read_heartbeat(&heartbeat, format)?);
     }
@@ -192,8 +244,9 @@ fn boolean(value: Option<JsValue>, name: &str) -> Result<Option<bool>, JsValue> 
         .transpose()
 }
 
-/// `{ intervalMs, timeoutMs, ping?, pong? }`: pong as text; ping as text, or with the
-/// "json" format any value, sent as its JSON text (as the JavaScript face sends it).
+/// `{ intervalMs, timeoutMs, ping?, pong? }`: pong as text or a function of the text; ping as
+/// text, or with the "json" format any value, sent as its JSON text (as the JavaScript face
+/// sends it).
 fn read_heartbeat(value: &JsValue, format: Format) -> Result<Heartbeat, JsValue> {
     let interval = millis(field(value, "intervalMs"), "heartbeat.intervalMs")?;
     let timeout = millis(field(value, "timeoutMs"), "heartbeat.timeoutMs")?;
@@ -206,7 +259,7 @@ fn read_heartbeat(value: &JsValue, format: Format) -> Result<Heartbeat, JsValue>
     if let Some(ping) = field(value, "ping") {
         heartbeat = match format {
             Format::Json => {
-                let ping = json::from_js(&ping).map_err(|reason| {
+                let ping = json::raw_from_js(&ping).map_err(|reason| {
                     type_error(format!("`heartbeat.ping` has no JSON form ({reason})"))
                 })?;
                 heartbeat
@@ -220,10 +273,15 @@ fn read_heartbeat(value: &JsValue, format: Format) -> Result<Heartbeat, JsValue>
         };
     }
     if let Some(pong) = field(value, "pong") {
-        let pong = pong
-            .as_string()
-            .ok_or_else(|| type_error("`heartbeat.pong` must be a string".to_owned()))?;
-        heartbeat = heartbeat.pong_text(pong);
+        heartbeat = match (pong.as_string(), pong.dyn_into::<Function>()) {
+            (Some(pong), _) => heartbeat.pong_text(pong),
+            (None, Ok(is_pong)) => callbacks::pong_matching(heartbeat, is_pong),
+            (None, Err(_)) => {
+                return Err(type_error(
+                    "`heartbeat.pong` must be a string or a function".to_owned(),
+                ));
+            }
+        };
     }
     Ok(heartbeat)
 }

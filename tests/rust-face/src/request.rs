@@ -11,6 +11,7 @@ use futures_util::future::{Either, select};
 use js_sys::{Function, Promise, Reflect};
 use resocket::{Error, Json, Sender};
 use serde_json::Value;
+use serde_json::value::RawValue;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
@@ -27,7 +28,7 @@ struct RequestOptions {
 /// Sends `value` as a request on `sender` and returns the Promise of its answer's result.
 /// Everything that goes wrong is a rejection, never an exception, as in the JavaScript face.
 pub(crate) fn request(
-    sender: &Sender<Value, Json>,
+    sender: &Sender<Box<RawValue>, Json>,
     value: &JsValue,
     options: &JsValue,
     default_timeout: Duration,
@@ -46,7 +47,7 @@ pub(crate) fn needs_json() -> Promise {
 
 /// Reads the arguments, sends the request, and returns the future of its outcome.
 fn start(
-    sender: &Sender<Value, Json>,
+    sender: &Sender<Box<RawValue>, Json>,
     value: &JsValue,
     options: &JsValue,
     default_timeout: Duration,
