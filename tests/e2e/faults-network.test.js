@@ -86,6 +86,9 @@ for (const [face, faceName] of FACES) {
     ];
     const figures = {};
     for (const [name, query] of cases) {
+      // Only the hung handshake waits for connectionTimeout; a refusal on a loaded machine may
+      // take longer than 200 ms and must not turn into a timeout.
+      const caseOptions = name === 'hang' ? options : { ...options, connectionTimeout: 5000 };
       // A page (and renderer process) per case: Chromium throttles the WebSocket handshakes
       // of a renderer that saw many fail (WebSocketPerProcessThrottler, delays of up to
       // seconds after about ten failures), which would turn later refusals into timeouts.
@@ -99,7 +102,7 @@ for (const [face, faceName] of FACES) {
         const took = performance.now() - started;
         await h.sleep(200);
         return { entries: [...log], took, state: socket.state, readyState: socket.readyState, retryCount: socket.retryCount };
-      }, { face, options, query, refusedPort }).finally(() => casePage.close());
+      }, { face, options: caseOptions, query, refusedPort }).finally(() => casePage.close());
       assert.deepEqual(casePage.problems, [], `${name}: uncaught errors or a wasm trap`);
       const lines = result.entries.map((entry) => entry.line);
       const expected = name === 'hang' ? 'CONNECT_TIMEOUT' : 'SOCKET';
