@@ -14,9 +14,9 @@
 //! - failed URL resolution and refused sockets count as failed attempts;
 //! - a zero delay still goes through the retry timer.
 
-use crate::support::delay_bounds;
-use crate::support::sim::{Sim, closed, exact};
 use resocket::core::{Backoff, ConnId, Event, Failure, Policy, SendError, State, Timer};
+use resocket_sim::bounds::delay_bounds;
+use resocket_sim::{Sim, closed, exact};
 
 #[test]
 fn first_attempt_starts_at_once() {

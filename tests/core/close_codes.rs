@@ -10,10 +10,10 @@
 //! - final codes and vetoes also apply to a socket that closes before it opens;
 //! - `close::name` names the codes.
 
-use crate::support::jittered_range;
-use crate::support::sim::{Closure, Sim, closed, exact};
 use resocket::core::close::{self, DEFAULT_FINAL_CODES};
 use resocket::core::{Backoff, Event, Policy, State, Timer};
+use resocket_sim::bounds::jittered_range;
+use resocket_sim::{Closure, Sim, closed, exact};
 
 /// Open at time 0, then the server closes with `code`; returns the events of the close.
 fn server_closes(policy: Policy, code: u16) -> (Sim, Vec<Event>) {

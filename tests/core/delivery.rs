@@ -18,10 +18,10 @@
 //!   transmitted, so a driver that lets go of older messages (the npm package's) never loses
 //!   one.
 
-use crate::support::sim::{Sim, Wire, exact};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use resocket::core::{Event, HeartbeatTiming, Policy, SendError, State, Timer};
+use resocket_sim::{Sim, Wire, exact};
 
 fn closed_event(sim: &mut Sim) -> (usize, u64) {
     sim.take_events()

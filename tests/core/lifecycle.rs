@@ -14,8 +14,8 @@
 //! - socket errors are reported while the socket is wanted, and ignored once closing;
 //! - `state()` and `socket()` follow along.
 
-use crate::support::sim::{Closure, Sim, URL, closed, exact};
 use resocket::core::{Backoff, ConnId, Event, Failure, Input, Output, Policy, State, Timer};
+use resocket_sim::{Closure, Sim, URL, closed, exact};
 
 fn outputs_since(sim: &Sim, mark: usize) -> Vec<Output<String>> {
     sim.log[mark..]

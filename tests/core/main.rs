@@ -13,4 +13,3 @@ mod policy;
 mod properties;
 mod queue;
 mod requests;
-mod support;

@@ -21,10 +21,10 @@
 //!   never start an attempt while paused unless the user reconnects, a paused machine holds
 //!   no timer and no socket, and its state names the cause.
 
-use crate::support::sim::{Closure, Sim, closed, exact};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use resocket::core::{Event, HeartbeatTiming, Input, Output, Policy, State, Timer};
+use resocket_sim::{Closure, Sim, URL, closed, exact};
 
 fn heartbeat() -> Policy {
     Policy {
@@ -294,7 +294,7 @@ fn suspend_pauses_a_wait_or_an_attempt_without_a_socket() {
     // The provider's late answer is for an attempt given up.
     sim.input(Input::UrlResolved {
         conn: stale,
-        url: crate::support::sim::URL.into(),
+        url: URL.into(),
     });
     assert_eq!(sim.connects, []);
     sim.resume();

@@ -17,8 +17,6 @@
 //!
 //! Also: `Backoff::delay_ms` stays within its bounds for any valid backoff and retry number.
 
-use crate::support::sim::Sim;
-use crate::support::{delay_bounds, jittered_range};
 use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;
@@ -27,6 +25,8 @@ use resocket::core::{
     Backoff, ConnId, Event, HeartbeatTiming, Input, Output, Overflow, Policy, SendError, Sent,
     State, Timer,
 };
+use resocket_sim::bounds::{delay_bounds, jittered_range};
+use resocket_sim::{Sim, URL};
 
 /// Which socket a socket event comes from.
 #[derive(Clone, Copy, Debug)]
@@ -236,7 +236,7 @@ impl Run {
                     self.sim.input(if ok {
                         Input::UrlResolved {
                             conn,
-                            url: crate::support::sim::URL.into(),
+                            url: URL.into(),
                         }
                     } else {
                         Input::UrlFailed {

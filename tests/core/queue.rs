@@ -10,8 +10,8 @@
 //! - a socket not started yet (`start_closed`) queues for its first connection, until it is
 //!   closed.
 
-use crate::support::sim::{Sim, exact};
 use resocket::core::{Event, Output, Overflow, Policy, Rejected, SendError, Sent, State};
+use resocket_sim::{Sim, exact};
 
 const QUEUED: Result<Sent, Rejected<String>> = Ok(Sent::Queued { dropped: 0 });
 

@@ -11,10 +11,10 @@
 //!   request with `Closed`; a forgotten request ends quietly;
 //! - the reconnect predicate is asked only about closes that would be retried.
 
-use crate::support::sim::{Sim, exact};
 use resocket::core::{
     Answered, ConnId, HeartbeatTiming, Overflow, Policy, Received, RequestFailure, State, Timer,
 };
+use resocket_sim::{Sim, exact};
 
 fn with_requests(resend: bool) -> Policy {
     Policy {
