@@ -47,15 +47,26 @@ impl<F: Clone + WireSize, L: Layer<F>> Driver<F, L> {
     /// Answers the pending URL request with [`URL`].
     pub fn resolve(&mut self) {
         let conn = self.resolving.expect("a URL request");
+        self.resolve_for(conn);
+    }
+
+    /// The URL provider fails the pending request with `error`.
+    pub fn fail_url(&mut self, error: &str) {
+        let conn = self.resolving.expect("a URL request");
+        self.fail_url_for(conn, error);
+    }
+
+    /// Answers attempt `conn`'s URL request with [`URL`], whether or not it is pending.
+    pub fn resolve_for(&mut self, conn: ConnId) {
         self.input(Input::UrlResolved {
             conn,
             url: URL.into(),
         });
     }
 
-    /// The URL provider fails the pending request with `error`.
-    pub fn fail_url(&mut self, error: &str) {
-        let conn = self.resolving.expect("a URL request");
+    /// The URL provider fails attempt `conn`'s request with `error`, whether or not it is
+    /// pending.
+    pub fn fail_url_for(&mut self, conn: ConnId, error: &str) {
         self.input(Input::UrlFailed {
             conn,
             error: error.into(),
