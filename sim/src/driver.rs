@@ -78,7 +78,8 @@ impl<F: Clone + WireSize, L: Layer<F>> Driver<F, L> {
         self.machine.handle(input, self.now);
     }
 
-    /// The input the browser answers `output` with at once, if any.
+    /// The input that carrying out `output` triggers at once, if any: the fixed URL, or the
+    /// live socket's `bufferedAmount`.
     fn reply(&self, output: &Output<F>) -> Option<Input> {
         match *output {
             Output::ResolveUrl { conn } if self.auto_resolve => Some(Input::UrlResolved {
