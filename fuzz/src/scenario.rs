@@ -1,6 +1,6 @@
 //! What a fuzz input decodes into: a valid policy, a jitter seed and a sequence of operations.
 //!
-//! Numbers are kept in small ranges (as in `tests/core_properties.rs`) so that short inputs
+//! Numbers are kept in small ranges (as in `tests/core/properties.rs`) so that short inputs
 //! reach retries, timeouts, heartbeats and a full queue.
 
 use arbitrary::{Arbitrary, Result, Unstructured};

@@ -1,4 +1,3 @@
-#![cfg(not(target_arch = "wasm32"))]
 //! The heartbeat, with `interval` 1000 ms and `timeout` 500 ms unless said otherwise:
 //! - it is off by default: no ping however long the silence;
 //! - a ping goes out after `interval` of silence, only while open, and stops with the
@@ -10,10 +9,8 @@
 //! - traffic during the interval postpones the ping without starting or stopping timers;
 //! - a pong with no ping outstanding, or from an abandoned socket, changes nothing.
 
-mod support;
-
 use resocket::core::{ConnId, Event, HeartbeatTiming, Input, Policy, Received, State, Timer};
-use support::sim::{Closure, Sim, closed, exact};
+use resocket_sim::{Closure, Sim, closed, exact};
 
 fn heartbeat() -> Policy {
     Policy {

@@ -1,4 +1,3 @@
-#![cfg(not(target_arch = "wasm32"))]
 //! What becomes of messages handed to a socket that dies:
 //! - the tail the final `bufferedAmount` covers (never transmitted, or only in part) is queued
 //!   again in order, ahead of messages sent while disconnected, and goes out first on the next
@@ -19,12 +18,10 @@
 //!   transmitted, so a driver that lets go of older messages (the npm package's) never loses
 //!   one.
 
-mod support;
-
 use proptest::collection::vec;
 use proptest::prelude::*;
 use resocket::core::{Event, HeartbeatTiming, Policy, SendError, State, Timer};
-use support::sim::{Sim, Wire, exact};
+use resocket_sim::{Sim, Wire, exact};
 
 fn closed_event(sim: &mut Sim) -> (usize, u64) {
     sim.take_events()

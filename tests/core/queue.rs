@@ -1,4 +1,3 @@
-#![cfg(not(target_arch = "wasm32"))]
 //! The send queue:
 //! - sends while connecting (resolving or handshaking) or waiting for a retry are queued and
 //!   flushed in order right after the open, before `Event::Open`; sends made in reaction to
@@ -11,10 +10,8 @@
 //! - a socket not started yet (`start_closed`) queues for its first connection, until it is
 //!   closed.
 
-mod support;
-
 use resocket::core::{Event, Output, Overflow, Policy, Rejected, SendError, Sent, State};
-use support::sim::{Sim, exact};
+use resocket_sim::{Sim, exact};
 
 const QUEUED: Result<Sent, Rejected<String>> = Ok(Sent::Queued { dropped: 0 });
 

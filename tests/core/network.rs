@@ -1,4 +1,3 @@
-#![cfg(not(target_arch = "wasm32"))]
 //! Network and page awareness, with the heartbeat (when on) at `interval` 1000 ms and
 //! `timeout` 500 ms:
 //! - `Offline` stops a wait for a retry and pauses in `State::Offline`: no attempt and no
@@ -22,12 +21,10 @@
 //!   never start an attempt while paused unless the user reconnects, a paused machine holds
 //!   no timer and no socket, and its state names the cause.
 
-mod support;
-
 use proptest::collection::vec;
 use proptest::prelude::*;
 use resocket::core::{Event, HeartbeatTiming, Input, Output, Policy, State, Timer};
-use support::sim::{Closure, Sim, closed, exact};
+use resocket_sim::{Closure, Sim, URL, closed, exact};
 
 fn heartbeat() -> Policy {
     Policy {
@@ -297,7 +294,7 @@ fn suspend_pauses_a_wait_or_an_attempt_without_a_socket() {
     // The provider's late answer is for an attempt given up.
     sim.input(Input::UrlResolved {
         conn: stale,
-        url: support::sim::URL.into(),
+        url: URL.into(),
     });
     assert_eq!(sim.connects, []);
     sim.resume();

@@ -1,4 +1,3 @@
-#![cfg(not(target_arch = "wasm32"))]
 //! Policy defaults and validation, and user close codes:
 //! - the defaults are those the issue asks for, and pass validation;
 //! - every boundary value that is in range passes;

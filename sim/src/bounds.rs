@@ -5,6 +5,22 @@ use std::ops::RangeInclusive;
 
 use resocket::core::Backoff;
 
+/// The un-jittered delay before retry `retry` (from 1).
+pub fn base_delay(backoff: &Backoff, retry: u32) -> f64 {
+    BaseDelays::default().get(backoff, retry)
+}
+
+/// Every delay a jitter factor in `[1 - jitter, 1]` can make of `base`, rounded to whole ms.
+pub fn jittered_range(backoff: &Backoff, base: f64) -> RangeInclusive<u32> {
+    let low = (base * (1.0 - backoff.jitter)).round() as u32;
+    low..=base.round() as u32
+}
+
+/// The delays retry `retry` may wait.
+pub fn delay_bounds(backoff: &Backoff, retry: u32) -> RangeInclusive<u32> {
+    jittered_range(backoff, base_delay(backoff, retry))
+}
+
 /// The un-jittered delay of each retry, one growth step at a time. It remembers the last
 /// retry it worked out, as retry numbers mostly count up by one: a run of thousands of failed
 /// attempts would otherwise cost a quadratic number of steps.
@@ -29,17 +45,4 @@ impl BaseDelays {
         self.last = (step, delay);
         delay
     }
-
-    /// The delays retry `retry` may wait.
-    pub fn bounds(&mut self, backoff: &Backoff, retry: u32) -> RangeInclusive<u32> {
-        jittered_range(backoff, self.get(backoff, retry))
-    }
-}
-
-/// Every delay a jitter factor in `[1 - jitter, 1]` can make of `base`, rounded to whole ms,
-/// widened by 1 ms each way: step-by-step products and the core's `powi` may differ in the
-/// last bit, which can tip the rounding.
-pub fn jittered_range(backoff: &Backoff, base: f64) -> RangeInclusive<u32> {
-    let low = (base * (1.0 - backoff.jitter)).round() as u32;
-    low.saturating_sub(1)..=(base.round() as u32).saturating_add(1)
 }

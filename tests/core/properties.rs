@@ -1,4 +1,3 @@
-#![cfg(not(target_arch = "wasm32"))]
 //! Property tests over random valid policies and random sequences of user requests (connect,
 //! send, close, reconnect), socket events for the live socket or an old one (URL answers,
 //! refused sockets, open, message, pong, error, close with random codes) and clock advances.
@@ -18,8 +17,6 @@
 //!
 //! Also: `Backoff::delay_ms` stays within its bounds for any valid backoff and retry number.
 
-mod support;
-
 use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;
@@ -28,8 +25,8 @@ use resocket::core::{
     Backoff, ConnId, Event, HeartbeatTiming, Input, Output, Overflow, Policy, SendError, Sent,
     State, Timer,
 };
-use support::sim::Sim;
-use support::{delay_bounds, jittered_range};
+use resocket_sim::bounds::{delay_bounds, jittered_range};
+use resocket_sim::{Sim, URL};
 
 /// Which socket a socket event comes from.
 #[derive(Clone, Copy, Debug)]
@@ -239,7 +236,7 @@ impl Run {
                     self.sim.input(if ok {
                         Input::UrlResolved {
                             conn,
-                            url: support::sim::URL.into(),
+                            url: URL.into(),
                         }
                     } else {
                         Input::UrlFailed {

@@ -1,4 +1,3 @@
-#![cfg(not(target_arch = "wasm32"))]
 //! Connection lifecycle:
 //! - `connect` starts the connect timeout, asks for the URL, then creates one socket; the open
 //!   stops the timeout; `connect` while not closed does nothing;
@@ -15,10 +14,8 @@
 //! - socket errors are reported while the socket is wanted, and ignored once closing;
 //! - `state()` and `socket()` follow along.
 
-mod support;
-
 use resocket::core::{Backoff, ConnId, Event, Failure, Input, Output, Policy, State, Timer};
-use support::sim::{Closure, Sim, URL, closed, exact};
+use resocket_sim::{Closure, Sim, URL, closed, exact};
 
 fn outputs_since(sim: &Sim, mark: usize) -> Vec<Output<String>> {
     sim.log[mark..]

@@ -1,4 +1,3 @@
-#![cfg(not(target_arch = "wasm32"))]
 //! Requests and incoming messages, as the machine classifies them:
 //! - a message is too big, the heartbeat's pong, possibly an answer, a plain message, or stale;
 //! - requests get ids from 1; an answer settles its request once, a second answer and answers
@@ -12,12 +11,10 @@
 //!   request with `Closed`; a forgotten request ends quietly;
 //! - the reconnect predicate is asked only about closes that would be retried.
 
-mod support;
-
 use resocket::core::{
     Answered, ConnId, HeartbeatTiming, Overflow, Policy, Received, RequestFailure, State, Timer,
 };
-use support::sim::{Sim, exact};
+use resocket_sim::{Sim, exact};
 
 fn with_requests(resend: bool) -> Policy {
     Policy {

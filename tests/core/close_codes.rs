@@ -1,4 +1,3 @@
-#![cfg(not(target_arch = "wasm32"))]
 //! Close codes, one class at a time:
 //! - a close the user asked for sends its code and reason and never reconnects, whatever
 //!   code the server answers with, and a server that never answers is abandoned;
@@ -11,12 +10,10 @@
 //! - final codes and vetoes also apply to a socket that closes before it opens;
 //! - `close::name` names the codes.
 
-mod support;
-
 use resocket::core::close::{self, DEFAULT_FINAL_CODES};
 use resocket::core::{Backoff, Event, Policy, State, Timer};
-use support::jittered_range;
-use support::sim::{Closure, Sim, closed, exact};
+use resocket_sim::bounds::jittered_range;
+use resocket_sim::{Closure, Sim, closed, exact};
 
 /// Open at time 0, then the server closes with `code`; returns the events of the close.
 fn server_closes(policy: Policy, code: u16) -> (Sim, Vec<Event>) {

@@ -1,4 +1,3 @@
-#![cfg(not(target_arch = "wasm32"))]
 //! Reconnect backoff, driven through the machine with a simulated clock:
 //! - the first attempt starts at once; retry n waits `min(max, min * grow^(n-1))`, exactly,
 //!   with the default and a custom policy, and the attempt starts when the delay ends;
@@ -15,11 +14,9 @@
 //! - failed URL resolution and refused sockets count as failed attempts;
 //! - a zero delay still goes through the retry timer.
 
-mod support;
-
 use resocket::core::{Backoff, ConnId, Event, Failure, Policy, SendError, State, Timer};
-use support::delay_bounds;
-use support::sim::{Sim, closed, exact};
+use resocket_sim::bounds::delay_bounds;
+use resocket_sim::{Sim, closed, exact};
 
 #[test]
 fn first_attempt_starts_at_once() {

@@ -1,0 +1,108 @@
+//! Shorthands for the inputs a test feeds: the user's requests, the URL provider's answers and
+//! the live socket's events.
+
+use resocket::core::{ConnId, Input, Received, WireSize};
+
+use crate::browser::URL;
+use crate::driver::Driver;
+use crate::layer::Layer;
+
+impl<F: Clone + WireSize, L: Layer<F>> Driver<F, L> {
+    /// Connects, with the network as the machine last heard of it.
+    pub fn connect(&mut self) {
+        let online = !self.machine.is_offline();
+        self.input(Input::Connect { online });
+    }
+
+    /// The user closes with `code` and `reason`.
+    pub fn close(&mut self, code: u16, reason: &str) {
+        self.input(Input::Close {
+            code,
+            reason: reason.into(),
+        });
+    }
+
+    /// Reconnects by hand, with the network as the machine last heard of it.
+    pub fn reconnect(&mut self) {
+        let online = !self.machine.is_offline();
+        self.input(Input::Reconnect {
+            code: 1000,
+            reason: "reconnect".into(),
+            online,
+        });
+    }
+
+    /// The page comes back from the back/forward cache, with the network as the machine last
+    /// heard of it.
+    pub fn resume(&mut self) {
+        let online = !self.machine.is_offline();
+        self.input(Input::Resume { online });
+    }
+
+    /// The live socket's id; panics if there is none.
+    pub fn conn(&self) -> ConnId {
+        self.socket.expect("a live socket").conn
+    }
+
+    /// Answers the pending URL request with [`URL`].
+    pub fn resolve(&mut self) {
+        let conn = self.resolving.expect("a URL request");
+        self.resolve_for(conn);
+    }
+
+    /// The URL provider fails the pending request with `error`.
+    pub fn fail_url(&mut self, error: &str) {
+        let conn = self.resolving.expect("a URL request");
+        self.fail_url_for(conn, error);
+    }
+
+    /// Answers attempt `conn`'s URL request with [`URL`], whether or not it is pending.
+    pub fn resolve_for(&mut self, conn: ConnId) {
+        self.input(Input::UrlResolved {
+            conn,
+            url: URL.into(),
+        });
+    }
+
+    /// The URL provider fails attempt `conn`'s request with `error`, whether or not it is
+    /// pending.
+    pub fn fail_url_for(&mut self, conn: ConnId, error: &str) {
+        self.input(Input::UrlFailed {
+            conn,
+            error: error.into(),
+        });
+    }
+
+    /// The browser refused to create the live socket.
+    pub fn fail_open(&mut self, error: &str) {
+        let conn = self.conn();
+        self.input(Input::OpenFailed {
+            conn,
+            error: error.into(),
+        });
+    }
+
+    /// The live socket opens.
+    pub fn open(&mut self) {
+        let conn = self.conn();
+        self.input(Input::Opened { conn });
+    }
+
+    /// A one-byte message arrives on the live socket.
+    pub fn receive(&mut self) -> Received {
+        let conn = self.conn();
+        self.receive_on(conn, 1, false)
+    }
+
+    /// The heartbeat's pong arrives on the live socket.
+    pub fn pong(&mut self) -> Received {
+        let conn = self.conn();
+        self.receive_on(conn, 4, true)
+    }
+
+    /// The live socket reports an error.
+    pub fn socket_error(&mut self) {
+        let conn = self.conn();
+        self.input(Input::SocketError { conn });
+    }
+}
