@@ -5,8 +5,10 @@ use std::time::Duration;
 use crate::codec::DecodeError;
 use crate::core::{CloseCodeError, Failure, PolicyError, SendError};
 
-/// Everything that can go wrong, each variant carrying the offending input.
+/// Everything that can go wrong, each variant carrying the offending input. More may come:
+/// match with a wildcard.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Error {
     /// The URL cannot be used for a WebSocket.
     InvalidUrl {

@@ -55,7 +55,7 @@ mod target;
 pub use codec::{Bytes, DecodeError, Json, Raw, Text};
 #[cfg(feature = "browser")]
 pub use config::{Config, Heartbeat};
-pub use core::{Overflow, Sent, State};
+pub use core::{Closed, Overflow, Sent, State};
 #[cfg(feature = "browser")]
 pub use error::Error;
 #[cfg(feature = "browser")]

@@ -13,7 +13,7 @@ use serde::Serialize;
 use web_sys::WebSocket;
 
 use crate::codec::{DecodeError, Decoder, Encoder, Json};
-use crate::core::{self, Input, Sent, State, close};
+use crate::core::{self, Closed, Input, Sent, State, close};
 use crate::driver::{Driver, Notice};
 use crate::{Config, Error};
 
@@ -25,32 +25,20 @@ use inbox::{Inbox, inbox};
 use requests::Requests;
 pub use requests::Response;
 
-/// What a [`Socket`] (or its [`Receiver`]) yields.
+/// What a [`Socket`] (or its [`Receiver`]) yields. More events may come: match with a
+/// wildcard.
 #[derive(Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Event<In> {
     /// The connection opened; messages queued while disconnected are already sent.
     Open,
     /// A message arrived (answers to [`request`](Socket::request)s are not delivered).
     Message(In),
     /// A connection ended (once per socket, opened or not), or [`Sender::close`] ended a wait
-    /// between attempts.
-    Closed {
-        /// The close code (1006 when the connection was lost without a close frame).
-        code: u16,
-        /// The close reason.
-        reason: String,
-        /// Whether the closing handshake completed.
-        was_clean: bool,
-        /// Whether another attempt follows.
-        will_reconnect: bool,
-        /// Messages the browser had not transmitted when the connection died: they are
-        /// queued again, in order, ahead of everything sent since, for the next connection.
-        requeued: usize,
-        /// Messages the browser transmitted, or may have, on this connection that no
-        /// heartbeat pong confirmed: whether the server read them is unknown. See "Delivery"
-        /// in the repository's `docs/delivery.md`.
-        unconfirmed: u64,
-    },
+    /// between attempts. Its `requeued` messages are queued again, in order, ahead of
+    /// everything sent since; its `unconfirmed` ones may or may not have reached the server
+    /// (see `docs/delivery.md`).
+    Closed(Closed),
     /// The next attempt is scheduled.
     Reconnecting {
         /// Retry number since the last reset, from 1.
@@ -85,21 +73,7 @@ impl<In> From<core::Event> for Event<In> {
     fn from(event: core::Event) -> Self {
         match event {
             core::Event::Open => Event::Open,
-            core::Event::Closed {
-                code,
-                reason,
-                was_clean,
-                will_reconnect,
-                requeued,
-                unconfirmed,
-            } => Event::Closed {
-                code,
-                reason,
-                was_clean,
-                will_reconnect,
-                requeued,
-                unconfirmed,
-            },
+            core::Event::Closed(closed) => Event::Closed(closed),
             core::Event::Reconnecting { attempt, delay_ms } => Event::Reconnecting {
                 attempt,
                 delay: Duration::from_millis(delay_ms.into()),
@@ -121,7 +95,7 @@ impl<In> From<core::Event> for Event<In> {
 ///
 /// ```no_run
 /// use futures_util::StreamExt;
-/// use resocket::{Config, Event, Socket};
+/// use resocket::{Closed, Config, Event, Socket};
 /// use serde::{Deserialize, Serialize};
 ///
 /// #[derive(Serialize)]
@@ -136,7 +110,7 @@ impl<In> From<core::Event> for Event<In> {
 /// while let Some(event) = socket.next().await {
 ///     match event {
 ///         Event::Message(said) => println!("{}: {}", said.from, said.text),
-///         Event::Closed { will_reconnect: false, .. } => break,
+///         Event::Closed(Closed { will_reconnect: false, .. }) => break,
 ///         _ => {}
 ///     }
 /// }

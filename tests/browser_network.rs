@@ -15,7 +15,7 @@ mod browser_support;
 use std::time::Duration;
 
 use browser_support::*;
-use resocket::{Config, Event, Heartbeat, Socket, State, Text};
+use resocket::{Closed, Config, Event, Heartbeat, Socket, State, Text};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
@@ -75,10 +75,10 @@ async fn offline_stops_attempts_and_online_connects_at_once() {
     get_json(&format!("/control?client={client}&action=drop")).await;
     assert!(matches!(
         next_event(&mut socket, 3000).await,
-        Event::Closed {
+        Event::Closed(Closed {
             will_reconnect: true,
             ..
-        }
+        })
     ));
     assert_eq!(socket.state(), State::Offline);
     // Twenty retry delays' worth of outage: not one attempt.
@@ -138,14 +138,14 @@ async fn back_forward_cache_closes_and_reconnects() {
     dispatch_page_transition("pagehide", true);
     assert_eq!(
         next_event(&mut socket, 1000).await,
-        Event::Closed {
+        Event::Closed(Closed {
             code: 1001,
             reason: "going away".into(),
             was_clean: false,
             will_reconnect: true,
             requeued: 0,
             unconfirmed: 0,
-        }
+        })
     );
     assert_eq!(socket.state(), State::Suspended);
     assert_eq!(wait_for_open_count(client, 0, 3000).await.0, 0);

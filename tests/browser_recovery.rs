@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use browser_support::*;
 use resocket::core::Failure;
-use resocket::{Config, Error, Event, Heartbeat, Sent, Socket, State, Text};
+use resocket::{Closed, Config, Error, Event, Heartbeat, Sent, Socket, State, Text};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -50,14 +50,14 @@ async fn reconnects_after_the_connection_is_dropped() {
     );
     assert_eq!(
         next_event(&mut socket, 3000).await,
-        Event::Closed {
+        Event::Closed(Closed {
             code: 1006,
             reason: String::new(),
             was_clean: false,
             will_reconnect: true,
             requeued: 0,
             unconfirmed: 1
-        }
+        })
     );
     assert_eq!(
         next_event(&mut socket, 3000).await,
@@ -99,10 +99,10 @@ async fn messages_sent_during_an_outage_arrive_once_in_order() {
     );
     assert!(matches!(
         next_event(&mut socket, 3000).await,
-        Event::Closed {
+        Event::Closed(Closed {
             will_reconnect: true,
             ..
-        }
+        })
     ));
 
     for n in 1..=20 {
@@ -228,14 +228,14 @@ async fn connect_timeout_abandons_a_hanging_handshake() {
     assert!(waited >= 290.0, "not before the timeout: {waited} ms");
     assert_eq!(
         next_event(&mut socket, 3000).await,
-        Event::Closed {
+        Event::Closed(Closed {
             code: 1006,
             reason: "connect timeout".into(),
             was_clean: false,
             will_reconnect: true,
             requeued: 0,
             unconfirmed: 0
-        }
+        })
     );
     assert!(matches!(
         next_event(&mut socket, 3000).await,
@@ -264,11 +264,11 @@ async fn refused_handshake_errors_and_retries_until_max_retries() {
             );
             assert!(matches!(
                 next_event(&mut socket, 3000).await,
-                Event::Closed {
+                Event::Closed(Closed {
                     code: 1006,
                     was_clean: false,
                     ..
-                }
+                })
             ));
             if attempt < 3 {
                 assert!(matches!(
@@ -297,14 +297,14 @@ async fn final_close_code_stops_reconnecting() {
     assert_eq!(next_event(&mut socket, 3000).await, Event::Open);
     assert_eq!(
         next_event(&mut socket, 3000).await,
-        Event::Closed {
+        Event::Closed(Closed {
             code: 1008,
             reason: "policy".into(),
             was_clean: true,
             will_reconnect: false,
             requeued: 0,
             unconfirmed: 0
-        }
+        })
     );
     assert_eq!(socket.state(), State::Closed);
     expect_quiet(&mut socket, 300).await;
@@ -322,11 +322,11 @@ async fn normal_server_close_reconnects_unless_the_predicate_vetoes() {
     );
     assert!(matches!(
         next_event(&mut socket, 3000).await,
-        Event::Closed {
+        Event::Closed(Closed {
             code: 1000,
             will_reconnect: true,
             ..
-        }
+        })
     ));
     assert!(matches!(
         next_event(&mut socket, 3000).await,
@@ -348,11 +348,11 @@ async fn normal_server_close_reconnects_unless_the_predicate_vetoes() {
     );
     assert!(matches!(
         next_event(&mut vetoed, 3000).await,
-        Event::Closed {
+        Event::Closed(Closed {
             code: 1000,
             will_reconnect: false,
             ..
-        }
+        })
     ));
     assert_eq!(asked.get(), Some((1000, true)));
     expect_quiet(&mut vetoed, 300).await;
@@ -371,14 +371,14 @@ async fn heartbeat_detects_a_silent_server_and_reconnects() {
         let opened = now_ms();
         assert_eq!(
             next_event(&mut socket, 3000).await,
-            Event::Closed {
+            Event::Closed(Closed {
                 code: 4000,
                 reason: "heartbeat timeout".into(),
                 was_clean: false,
                 will_reconnect: true,
                 requeued: 0,
                 unconfirmed: 0
-            },
+            }),
         );
         let detected_after = now_ms() - opened;
         // Never early; late only by timer and event-loop slack (generous: machines are shared).

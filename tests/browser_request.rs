@@ -24,7 +24,7 @@ use std::time::Duration;
 use browser_support::*;
 use futures_util::StreamExt;
 use futures_util::future::{Either, select};
-use resocket::{Config, Error, Event, Socket, State};
+use resocket::{Closed, Config, Error, Event, Socket, State};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use wasm_bindgen_test::*;
@@ -220,10 +220,10 @@ async fn a_lost_connection_fails_the_requests_sent_on_it() {
     );
     assert!(matches!(
         next_event(&mut socket, 3000).await,
-        Event::Closed {
+        Event::Closed(Closed {
             will_reconnect: true,
             ..
-        }
+        })
     ));
     wait_for(&mut socket, 3000, |event| *event == Event::Open).await;
     let after = socket.request::<_, i64>(&call("add", json!([2, 2])), SECONDS);
@@ -262,10 +262,10 @@ async fn close_fails_pending_and_later_requests() {
     assert_eq!(within(3000, pending).await, Err(Error::Closed));
     assert!(matches!(
         next_event(&mut socket, 3000).await,
-        Event::Closed {
+        Event::Closed(Closed {
             will_reconnect: false,
             ..
-        }
+        })
     ));
     let later = socket.request::<_, i64>(&call("add", json!([1, 1])), SECONDS);
     assert_eq!(within(100, later).await, Err(Error::Closed));

@@ -19,7 +19,9 @@ use browser_support::*;
 use futures_util::{SinkExt, StreamExt};
 use resocket::codec::{Decoder, Encoder};
 use resocket::core::WireSize;
-use resocket::{Bytes, Config, Error, Event, Json, Message, Raw, Sent, Socket, State, Text};
+use resocket::{
+    Bytes, Closed, Config, Error, Event, Json, Message, Raw, Sent, Socket, State, Text,
+};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
@@ -310,14 +312,14 @@ async fn user_close_stops_reconnecting() {
     assert_eq!(socket.state(), State::Closing);
     assert_eq!(
         next_event(&mut socket, 3000).await,
-        Event::Closed {
+        Event::Closed(Closed {
             code: 4001,
             reason: "done".into(),
             was_clean: true,
             will_reconnect: false,
             requeued: 0,
             unconfirmed: 0
-        }
+        })
     );
     assert_eq!(socket.state(), State::Closed);
     expect_quiet(&mut socket, 300).await;
@@ -333,10 +335,10 @@ async fn close_while_connecting_gives_one_closed_event() {
     socket.close();
     socket.close();
     match next_event(&mut socket, 3000).await {
-        Event::Closed {
+        Event::Closed(Closed {
             will_reconnect: false,
             ..
-        } => {}
+        }) => {}
         other => panic!("expected the final close, got {other:?}"),
     }
     assert_eq!(socket.state(), State::Closed);

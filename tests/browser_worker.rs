@@ -10,7 +10,7 @@ mod browser_support;
 use std::time::Duration;
 
 use browser_support::*;
-use resocket::{Config, Event, Heartbeat, Socket, State, Text};
+use resocket::{Closed, Config, Event, Heartbeat, Socket, State, Text};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
@@ -42,11 +42,11 @@ async fn round_trip_and_reconnect_in_a_worker() {
     );
     assert!(matches!(
         next_event(&mut socket, 3000).await,
-        Event::Closed {
+        Event::Closed(Closed {
             code: 1006,
             will_reconnect: true,
             ..
-        }
+        })
     ));
     assert!(matches!(
         next_event(&mut socket, 3000).await,
@@ -72,10 +72,10 @@ async fn offline_and_online_in_a_worker() {
     );
     assert!(matches!(
         next_event(&mut socket, 3000).await,
-        Event::Closed {
+        Event::Closed(Closed {
             will_reconnect: true,
             ..
-        }
+        })
     ));
     assert_eq!(socket.state(), State::Offline);
     expect_quiet(&mut socket, 500).await;

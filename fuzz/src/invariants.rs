@@ -7,7 +7,7 @@
 
 use std::ops::RangeInclusive;
 
-use resocket::core::{ConnId, Event, Machine, Output, Policy, State};
+use resocket::core::{Closed, ConnId, Event, Machine, Output, Policy, State};
 use resocket_sim::bounds::{BaseDelays, jittered_range};
 use resocket_sim::{Layer, Socket};
 
@@ -111,7 +111,7 @@ impl Invariants {
             Event::RetriesExhausted { retries } => {
                 assert_eq!(Some(retries), policy.max_retries);
             }
-            Event::Closed { requeued, .. } => {
+            Event::Closed(Closed { requeued, .. }) => {
                 assert_eq!(
                     requeued, self.expect_requeued,
                     "requeued other than the unsent tail"

@@ -236,43 +236,24 @@ impl RequestFailureKind {
     }
 }
 
-/// The states by number, as `read(FIGURE_STATE)` reports them.
-pub const STATES: [State; 7] = [
-    State::Connecting,
-    State::Open,
-    State::Closing,
-    State::Closed,
-    State::Waiting,
-    State::Offline,
-    State::Suspended,
+/// The states by number, as `read(FIGURE_STATE)` reports them: each with its name in
+/// JavaScript (`socket.state`) and its `readyState` (every state that will connect again is
+/// CONNECTING, 0). A table, not a `match`: `State` may grow, and a new state belongs here.
+pub const STATES: [(State, &str, u8); 7] = [
+    (State::Connecting, "connecting", 0),
+    (State::Open, "open", 1),
+    (State::Closing, "closing", 2),
+    (State::Closed, "closed", 3),
+    (State::Waiting, "waiting", 0),
+    (State::Offline, "offline", 0),
+    (State::Suspended, "suspended", 0),
 ];
 
-/// `state`'s number in [`STATES`].
+/// `state`'s number in [`STATES`] (a state missing from the table reads as closed).
 pub fn state_number(state: State) -> u32 {
-    STATES.iter().position(|&s| s == state).unwrap_or(0) as u32
-}
-
-/// A state's name in JavaScript (`socket.state`).
-pub const fn state_name(state: State) -> &'static str {
-    match state {
-        State::Connecting => "connecting",
-        State::Open => "open",
-        State::Closing => "closing",
-        State::Closed => "closed",
-        State::Waiting => "waiting",
-        State::Offline => "offline",
-        State::Suspended => "suspended",
-    }
-}
-
-/// A state's `readyState`: every state that will connect again is CONNECTING (0).
-pub const fn ready_state(state: State) -> u8 {
-    match state {
-        State::Open => 1,
-        State::Closing => 2,
-        State::Closed => 3,
-        State::Connecting | State::Waiting | State::Offline | State::Suspended => 0,
-    }
+    let closed = STATES.iter().position(|&(s, ..)| s == State::Closed);
+    let index = STATES.iter().position(|&(s, ..)| s == state).or(closed);
+    index.unwrap_or(0) as u32
 }
 
 /// The numbers `create` takes, staged in this order as 64-bit floats (the final close codes
@@ -360,13 +341,13 @@ pub fn js_module() -> String {
     list(
         &mut js,
         "STATES",
-        STATES.iter().map(|&state| quote(state_name(state))),
+        STATES.iter().map(|(_, name, _)| quote(name)),
     );
     js.push_str("/** `readyState` by state number. */\n");
     list(
         &mut js,
         "READY_STATES",
-        STATES.iter().map(|&state| ready_state(state).to_string()),
+        STATES.iter().map(|(.., ready)| ready.to_string()),
     );
     js.push_str("/** The options `create` takes, in order (the final close codes follow). */\n");
     list(
@@ -460,7 +441,7 @@ mod tests {
 
     #[test]
     fn every_state_has_a_number() {
-        for (index, &state) in STATES.iter().enumerate() {
+        for (index, &(state, ..)) in STATES.iter().enumerate() {
             assert_eq!(state_number(state) as usize, index);
         }
     }
@@ -499,8 +480,8 @@ mod tests {
             );
         }
         let states = union("export type ReSocketState =");
-        for state in STATES {
-            let name = quote(state_name(state));
+        for (_, name, _) in STATES {
+            let name = quote(name);
             assert!(states.contains(&name), "ReSocketState lacks {name}");
         }
     }

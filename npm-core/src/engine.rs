@@ -2,7 +2,7 @@
 //! `poll` (numbers, a text, a message id). Everything here is plain Rust, tested natively; the
 //! wasm exports in `exports.rs` only move numbers and bytes across.
 
-use resocket::core::{ConnId, Event, Machine, Output, WireSize};
+use resocket::core::{Closed, ConnId, Event, Machine, Output, WireSize};
 
 use crate::contract::{FailureKind, Figure, Op, RequestFailureKind, state_number};
 
@@ -115,14 +115,14 @@ impl Core {
     fn event(&mut self, event: Event) -> Op {
         match event {
             Event::Open => Op::Opened,
-            Event::Closed {
+            Event::Closed(Closed {
                 code,
                 reason,
                 was_clean,
                 will_reconnect,
                 requeued,
                 unconfirmed,
-            } => {
+            }) => {
                 self.text = reason;
                 let args = [
                     code.into(),

@@ -1,6 +1,6 @@
 //! Short ways to write the policies and events tests compare against.
 
-use resocket::core::{Event, Policy};
+use resocket::core::{Closed, Event, Policy};
 
 /// The default policy without jitter, so every delay is exact.
 pub fn exact() -> Policy {
@@ -11,12 +11,12 @@ pub fn exact() -> Policy {
 
 /// An `Event::Closed` of a connection that carried no messages, shorter to write.
 pub fn closed(code: u16, reason: &str, was_clean: bool, will_reconnect: bool) -> Event {
-    Event::Closed {
+    Event::Closed(Closed {
         code,
         reason: reason.into(),
         was_clean,
         will_reconnect,
         requeued: 0,
         unconfirmed: 0,
-    }
+    })
 }

@@ -9,22 +9,7 @@ pub enum Event {
     ///
     /// Emitted once for every socket that was created, whether or not it opened, and once
     /// when [`close`](super::Input::Close) ends a wait for a retry.
-    Closed {
-        /// The close code (1006 when no close frame was received).
-        code: u16,
-        /// The close reason, possibly empty.
-        reason: String,
-        /// Whether the closing handshake completed.
-        was_clean: bool,
-        /// Whether another attempt follows.
-        will_reconnect: bool,
-        /// Messages the browser had not transmitted when the socket died: they are back at
-        /// the front of the queue, in order, and go out first on the next connection.
-        requeued: usize,
-        /// Messages the browser transmitted, or may have, on this connection that no
-        /// heartbeat pong confirmed: whether the server read them is unknown.
-        unconfirmed: u64,
-    },
+    Closed(Closed),
     /// A retry was scheduled.
     Reconnecting {
         /// Retry number since the last reset, counting from 1.
@@ -47,6 +32,25 @@ pub enum Event {
     /// The browser reports the network back, after an [`Offline`](Event::Offline): a socket
     /// waiting in [`State::Offline`] starts an attempt at once, with the retry count reset.
     Online,
+}
+
+/// How a connection ended (or the wait for one), as [`Event::Closed`] reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Closed {
+    /// The close code (1006 when no close frame was received).
+    pub code: u16,
+    /// The close reason, possibly empty.
+    pub reason: String,
+    /// Whether the closing handshake completed.
+    pub was_clean: bool,
+    /// Whether another attempt follows.
+    pub will_reconnect: bool,
+    /// Messages the browser had not transmitted when the socket died: they are back at the
+    /// front of the queue, in order, and go out first on the next connection.
+    pub requeued: usize,
+    /// Messages the browser transmitted, or may have, on this connection that no heartbeat
+    /// pong confirmed: whether the server read them is unknown.
+    pub unconfirmed: u64,
 }
 
 /// Why an attempt or connection failed.
@@ -78,8 +82,9 @@ impl core::fmt::Display for Failure {
     }
 }
 
-/// The connection state, as the user sees it.
+/// The connection state, as the user sees it. More states may come: match with a wildcard.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum State {
     /// An attempt is under way: resolving the URL or waiting for the handshake.
     Connecting,

@@ -18,7 +18,7 @@ use super::close::{ABNORMAL, GOING_AWAY, HEARTBEAT_TIMEOUT, NORMAL, TRY_AGAIN_LA
 /// taken: a burst of sends is read only at its end (the value moves between tasks), so without
 /// a later look the messages of the last burst would stay held until the connection ends.
 const BUFFERED_RECHECK_MS: u32 = 200;
-use super::event::{Event, Failure, Rejected, SendError, Sent, State};
+use super::event::{Closed, Event, Failure, Rejected, SendError, Sent, State};
 use super::heartbeat::{Liveness, PingDue};
 use super::in_flight::{InFlight, Settled, WireSize};
 use super::incoming::Received;
@@ -814,14 +814,14 @@ impl<F: Clone + WireSize> Machine<F> {
         } else {
             self.fail_all_requests();
         }
-        self.emit(Event::Closed {
+        self.emit(Event::Closed(Closed {
             code: ending.code,
             reason: ending.reason,
             was_clean: ending.was_clean,
             will_reconnect,
             requeued,
             unconfirmed,
-        });
+        }));
     }
 
     /// The socket the requests handed to it were on is gone, and another attempt follows:

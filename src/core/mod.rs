@@ -19,7 +19,7 @@ mod timers;
 
 pub use backoff::Backoff;
 pub use close::CloseCodeError;
-pub use event::{Event, Failure, Rejected, SendError, Sent, State};
+pub use event::{Closed, Event, Failure, Rejected, SendError, Sent, State};
 pub use heartbeat::HeartbeatTiming;
 pub use in_flight::WireSize;
 pub use incoming::Received;

@@ -440,17 +440,17 @@ fn log(line: &str) {
 /// Written out because the derived formatting (and the string escaping it brings) would ship
 /// in every package, while only `debug: true` needs it.
 fn event_line(event: &core::Event) -> String {
-    use core::Event;
+    use core::{Closed, Event};
     match event {
         Event::Open => "Open".to_owned(),
-        Event::Closed {
+        Event::Closed(Closed {
             code,
             reason,
             was_clean,
             will_reconnect,
             requeued,
             unconfirmed,
-        } => format!(
+        }) => format!(
             "Closed {{ code: {code}, reason: \"{reason}\", was_clean: {was_clean}, \
              will_reconnect: {will_reconnect}, requeued: {requeued}, unconfirmed: {unconfirmed} }}"
         ),

@@ -20,18 +20,18 @@
 
 use proptest::collection::vec;
 use proptest::prelude::*;
-use resocket::core::{Event, HeartbeatTiming, Policy, SendError, State, Timer};
+use resocket::core::{Closed, Event, HeartbeatTiming, Policy, SendError, State, Timer};
 use resocket_sim::{Sim, Wire, exact};
 
 fn closed_event(sim: &mut Sim) -> (usize, u64) {
     sim.take_events()
         .into_iter()
         .find_map(|event| match event {
-            Event::Closed {
+            Event::Closed(Closed {
                 requeued,
                 unconfirmed,
                 ..
-            } => Some((requeued, unconfirmed)),
+            }) => Some((requeued, unconfirmed)),
             _ => None,
         })
         .expect("a Closed event")

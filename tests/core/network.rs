@@ -23,7 +23,7 @@
 
 use proptest::collection::vec;
 use proptest::prelude::*;
-use resocket::core::{Event, HeartbeatTiming, Input, Output, Policy, State, Timer};
+use resocket::core::{Closed, Event, HeartbeatTiming, Input, Output, Policy, State, Timer};
 use resocket_sim::{Closure, Sim, URL, closed, exact};
 
 fn heartbeat() -> Policy {
@@ -251,14 +251,14 @@ fn suspend_closes_going_away_and_resume_reconnects() {
     );
     assert_eq!(
         sim.take_events(),
-        [Event::Closed {
+        [Event::Closed(Closed {
             code: 1001,
             reason: "going away".into(),
             was_clean: false,
             will_reconnect: true,
             requeued: 0,
             unconfirmed: 1,
-        }]
+        })]
     );
     assert_eq!(sim.machine.state(), State::Suspended);
     assert_eq!(sim.pending_timers(), []);

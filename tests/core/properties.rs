@@ -351,7 +351,7 @@ impl Run {
         let closed_events = sim
             .events
             .iter()
-            .filter(|(_, event)| matches!(event, Event::Closed { .. }))
+            .filter(|(_, event)| matches!(event, Event::Closed(_)))
             .count();
         let ended = sim.connects.len() - self.refused - usize::from(self.live().is_some());
         assert_eq!(closed_events, ended + self.socketless_closes);

@@ -30,6 +30,8 @@ pub fn state_label(state: State) -> &'static str {
         State::Closed => "closed",
         State::Offline => "offline",
         State::Suspended => "suspended",
+        // `State` may grow; a state the badge does not know yet shows as connecting.
+        _ => "connecting",
     }
 }
 

@@ -21,7 +21,7 @@ use futures_util::StreamExt;
 use js_sys::{Function, Object, Promise, Reflect};
 use resocket::codec::{Decoder, Encoder};
 use resocket::core::Failure;
-use resocket::{Error, Event, Json, Receiver, Sender, Sent, Socket, State, Text};
+use resocket::{Closed, Error, Event, Json, Receiver, Sender, Sent, Socket, State, Text};
 use serde_json::Value;
 use serde_json::value::RawValue;
 use wasm_bindgen::prelude::*;
@@ -163,6 +163,8 @@ impl RustSocket {
             State::Closed => "closed",
             State::Offline => "offline",
             State::Suspended => "suspended",
+            // A state this class does not know yet: tests comparing names fail on it.
+            other => return format!("unknown {other:?}"),
         }
         .to_owned()
     }
@@ -257,14 +259,14 @@ fn describe<T>(
             set("type", "message".into());
             set("data", to_js(message)?);
         }
-        Event::Closed {
+        Event::Closed(Closed {
             code,
             reason,
             was_clean,
             will_reconnect,
             requeued,
             unconfirmed,
-        } => {
+        }) => {
             set("type", "close".into());
             set("code", code.into());
             set("reason", reason.into());
@@ -297,6 +299,8 @@ fn describe<T>(
             set("code", error_code(&error).into());
             set("message", error.to_string().into());
         }
+        // An event this class does not know yet: tests recording events see it as such.
+        _ => set("type", "unknown".into()),
     }
     Ok(object.into())
 }
