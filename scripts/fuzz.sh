@@ -17,8 +17,9 @@ rm -f "$rows"
 declare -A checks=(
   [machine]="random valid policies and random sequences of user requests, socket events (live and \
 stale), timer expiries, clock advances, pongs and partial transmissions through the connection \
-state machine; no panic or overflow, the simulated driver's invariants hold after every step (every \
-accepted message transmitted in order, a dead socket's unsent tail requeued exactly)"
+state machine, with requests, answers and forgotten requests; no panic or overflow, the simulated driver's invariants hold after every step (every \
+accepted message transmitted in order, a dead socket's unsent tail requeued exactly, every request \
+ended exactly once for a reason that holds)"
   [text]="close-code checks and names for any code and reason (accepted exactly when the code is \
 sendable and the reason fits), backoff delays for any numbers (never above the maximum), the Json \
 codec's nesting scan over any text (never refuses what serde_json parses; exact on texts of known \

@@ -34,12 +34,14 @@ impl Driver {
     pub fn step(&mut self, op: &Op) {
         match op {
             Op::Connect => {
+                self.sim.started = true;
                 self.sim.closed_by_user = false;
                 let online = !self.sim.offline;
                 self.sim.input(Input::Connect { online });
             }
             Op::Send => self.send(),
             Op::Close(code) => {
+                self.sim.started = true;
                 self.sim.closed_by_user = true;
                 self.sim.input(Input::Close {
                     code: code.code(),
@@ -47,6 +49,7 @@ impl Driver {
                 });
             }
             Op::Reconnect(code) => {
+                self.sim.started = true;
                 self.sim.closed_by_user = false;
                 self.sim.reconnecting_by_hand = true;
                 let online = !self.sim.offline;
@@ -150,6 +153,14 @@ impl Driver {
                 self.sim.input(Input::Resume { online });
             }
             Op::Wake => self.sim.input(Input::Wake),
+            Op::Request(timeout) => self.request(u32::from(*timeout).max(1)),
+            Op::Answer(index) => self.answer(*index),
+            Op::Forget(index) => {
+                let id = self.request_id(*index);
+                self.sim.forget(id);
+                self.sim.machine.forget_request(id);
+                self.sim.run();
+            }
         }
         self.sim.check(&self.sim.machine, self.sim.socket);
     }
@@ -177,6 +188,44 @@ impl Driver {
         }
         self.sim.accepted.push(frame);
         self.sim.run();
+    }
+
+    /// Sends a request, as `send` sends a message.
+    fn request(&mut self, timeout_ms: u32) {
+        self.next_frame += 1;
+        let frame = Frame(self.next_frame);
+        let (state, queued) = (self.sim.machine.state(), self.sim.machine.queued_count());
+        let id = self.sim.machine.next_request_id();
+        match self.sim.machine.request(frame, timeout_ms, self.sim.now) {
+            Ok(made) => assert_eq!(made, id, "the request got another id than announced"),
+            Err(rejected) => {
+                assert_eq!(rejected.frame, frame, "rejected a different frame");
+                return;
+            }
+        }
+        if state != State::Open {
+            // Queued: the frames it pushed out are the oldest queued.
+            let dropped = queued + 1 - self.sim.machine.queued_count();
+            let oldest = self.sim.transmitted;
+            self.sim.accepted.drain(oldest..oldest + dropped);
+        }
+        self.sim.accepted.push(frame);
+        let deadline = self.sim.now + f64::from(timeout_ms);
+        self.sim.made(id, frame, deadline);
+        self.sim.run();
+    }
+
+    /// An incoming message carries the id of request `index` (or of one never made).
+    fn answer(&mut self, index: u8) {
+        let id = self.request_id(index);
+        let expected = self.sim.expected_answer(id);
+        assert_eq!(self.sim.machine.answered(id), expected, "request {id}");
+        self.sim.run();
+    }
+
+    /// A request id: one made so far, or the next one.
+    fn request_id(&self, index: u8) -> u64 {
+        1 + u64::from(index) % self.sim.machine.next_request_id()
     }
 
     /// Any id handed out so far except the live socket's, picked without listing them: long

@@ -5,9 +5,12 @@
 //! The browser holds what it was handed until a `Drain` lets it go, so a socket that dies
 //! leaves a tail the machine must send again, in order, exactly once.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::RangeInclusive;
 
-use resocket::core::{Closed, ConnId, Event, Machine, Output, Policy, State};
+use resocket::core::{
+    Answered, Closed, ConnId, Event, Machine, Output, Policy, RequestFailure, State, Timer,
+};
 use resocket_sim::bounds::{BaseDelays, jittered_range};
 use resocket_sim::{Layer, Socket};
 
@@ -42,11 +45,18 @@ pub struct Invariants {
     pub suspended: bool,
     /// The user's reconnect is being carried out: the one attempt allowed while paused.
     pub reconnecting_by_hand: bool,
+    /// The user has connected (or reconnected, or closed) at least once: before that the
+    /// machine reads as closed but keeps what is sent for its first connection.
+    pub started: bool,
+    /// Requests waiting for their answers: their frames and deadlines.
+    requests: BTreeMap<u64, (Frame, f64)>,
+    /// Requests that ended (answered, failed, forgotten) whose late answer is still to come.
+    ended: BTreeSet<u64>,
     base_delays: BaseDelays,
 }
 
 impl Layer<Frame> for Invariants {
-    fn carry_out(&mut self, output: &Output<Frame>, machine: &Machine<Frame>, _now: f64) {
+    fn carry_out(&mut self, output: &Output<Frame>, machine: &Machine<Frame>, now: f64) {
         match output {
             Output::ResolveUrl { conn } => {
                 assert!(
@@ -78,7 +88,7 @@ impl Layer<Frame> for Invariants {
                 self.unsent = 0;
                 self.since_ping = None;
             }
-            Output::RequestFailed { .. } => panic!("a request failed, but none was made"),
+            Output::RequestFailed { id, failure } => self.request_failed(*id, *failure, now),
             Output::Emit(event) => self.check_event(event, machine.policy()),
             Output::MeasureBuffered { .. } | Output::Close { .. } => {}
         }
@@ -90,6 +100,55 @@ impl Layer<Frame> for Invariants {
 }
 
 impl Invariants {
+    /// Request `id` was made: its `frame` was accepted, and it times out at `deadline`.
+    pub fn made(&mut self, id: u64, frame: Frame, deadline: f64) {
+        assert!(
+            self.requests.insert(id, (frame, deadline)).is_none(),
+            "id {id} twice"
+        );
+    }
+
+    /// The user stops waiting for request `id`.
+    pub fn forget(&mut self, id: u64) {
+        if self.requests.remove(&id).is_some() {
+            self.ended.insert(id);
+        }
+    }
+
+    /// What the machine must say of a message carrying `id`; the answer is taken into account.
+    pub fn expected_answer(&mut self, id: u64) -> Answered {
+        if self.requests.remove(&id).is_some() {
+            self.ended.insert(id);
+            Answered::Request
+        } else if self.ended.remove(&id) {
+            Answered::Late
+        } else {
+            Answered::NotAnAnswer
+        }
+    }
+
+    /// Every request ends once, for a reason that holds.
+    fn request_failed(&mut self, id: u64, failure: RequestFailure, now: f64) {
+        let Some((frame, deadline)) = self.requests.remove(&id) else {
+            panic!("request {id} failed ({failure:?}) but was not waiting");
+        };
+        self.ended.insert(id);
+        let position = self.accepted.iter().position(|accepted| *accepted == frame);
+        match failure {
+            RequestFailure::TimedOut => assert!(now >= deadline, "{id} timed out early"),
+            // Transmitted, and not in the unsent tail that goes back to the queue.
+            RequestFailure::ConnectionLost => assert!(
+                position.is_some_and(|at| at < self.transmitted - self.expect_requeued),
+                "{id} lost while its frame was not transmitted"
+            ),
+            RequestFailure::Dropped => {
+                assert_eq!(position, None, "{id} dropped while its frame is queued")
+            }
+            RequestFailure::Closed => {}
+            RequestFailure::QueueFull { .. } => panic!("{id}: resend is off"),
+        }
+    }
+
     fn check_event(&mut self, event: &Event, policy: &Policy) {
         match *event {
             Event::Reconnecting { attempt, delay_ms } => {
@@ -138,20 +197,30 @@ impl Invariants {
             let socket = socket.expect("open with no socket");
             assert!(socket.open && !socket.closing, "open while {socket:?}");
         }
-        if machine.state() == State::Closed {
+        if machine.state() == State::Closed && self.started {
             assert!(
                 machine.poll_timeout().is_none(),
                 "a closed machine holds timers"
             );
+            assert!(self.requests.is_empty(), "a closed machine holds requests");
         }
         assert_eq!(machine.is_offline(), self.offline);
         let paused = self.offline || self.suspended;
         match machine.state() {
             State::Offline | State::Suspended => {
                 assert!(paused, "paused with the network and the page back");
+                // Requests time out while paused.
+                let running = Timer::ALL
+                    .into_iter()
+                    .filter(|&timer| timer != Timer::Requests);
                 assert!(
-                    machine.poll_timeout().is_none(),
-                    "a paused machine holds timers"
+                    running
+                        .clone()
+                        .all(|timer| machine.timer_due(timer).is_none()),
+                    "a paused machine holds timers: {:?}",
+                    running
+                        .filter(|&t| machine.timer_due(t).is_some())
+                        .collect::<Vec<_>>()
                 );
                 assert!(socket.is_none(), "a paused machine holds a socket");
                 let cause = if self.suspended {
@@ -162,7 +231,8 @@ impl Invariants {
                 assert_eq!(machine.state(), cause, "the state names another cause");
             }
             State::Waiting => assert!(!paused, "waiting to retry while paused"),
-            State::Connecting | State::Open | State::Closing | State::Closed => {}
+            // Connecting, open, closing, closed, and any state this target does not know yet.
+            _ => {}
         }
         assert!(
             machine

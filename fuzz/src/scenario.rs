@@ -115,6 +115,13 @@ pub enum Op {
     Resume,
     /// The page becomes visible again.
     Wake,
+    /// A request, with a timeout in ms (from 1).
+    Request(u16),
+    /// An incoming message carries a request id: one made so far, picked by index, or one
+    /// never made.
+    Answer(u8),
+    /// The user stops waiting for a request, picked by index.
+    Forget(u8),
 }
 
 fn policy(u: &mut Unstructured) -> Result<Policy> {
