@@ -31,8 +31,10 @@ lint: setup
 	# The core alone, as the npm package's engine builds it (without the `browser` feature).
 	cargo clippy -p resocket --no-default-features --lib -- -D warnings
 	cargo clippy -p resocket-npm-core --target wasm32-unknown-unknown -- -D warnings
-	# The bench's scripts, which only `make bench` runs, at least parse.
+	# The bench's scripts and Rust clients, which only `make bench` runs, at least parse and build.
 	for file in bench/run.js bench/page/*.js; do node --check "$$file"; done
+	cd bench/rust && CARGO_TARGET_DIR=$(CURDIR)/target/bench-rust \
+	  cargo check --locked --quiet --target wasm32-unknown-unknown
 
 test-native:
 	cargo test --workspace

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use bench_common::{Connection, Msg};
 use futures_util::StreamExt;
-use resocket::{Config, Event, Heartbeat, Json, Socket};
+use resocket::{Closed, Config, Event, Heartbeat, Json, Socket};
 use wasm_bindgen::prelude::*;
 
 struct ReSocket(Socket<Msg, Msg, Json>);
@@ -43,7 +43,7 @@ impl Connection for ReSocket {
         loop {
             match self.next_event().await? {
                 Event::Message(message) => return Ok(message),
-                Event::Closed { code, reason, .. } => {
+                Event::Closed(Closed { code, reason, .. }) => {
                     return Err(format!("closed: {code} {reason}"));
                 }
                 Event::DecodeError(error) => return Err(error.to_string()),
@@ -82,7 +82,7 @@ pub async fn reconnect(url: String) -> Result<f64, JsValue> {
                     })
                     .await?;
             }
-            Event::Closed { .. } if closed_at.is_none() => closed_at = Some(now()),
+            Event::Closed(_) if closed_at.is_none() => closed_at = Some(now()),
             Event::Open => {
                 let elapsed = now() - closed_at.unwrap_or_default();
                 socket.close();
@@ -104,7 +104,7 @@ pub async fn detect_silence(url: String) -> Result<f64, JsValue> {
     loop {
         match socket.next_event().await? {
             Event::Open => opened_at = Some(now()),
-            Event::Closed { code, .. } => {
+            Event::Closed(Closed { code, .. }) => {
                 let Some(opened_at) = opened_at else { continue };
                 let elapsed = now() - opened_at;
                 socket.close();
