@@ -81,6 +81,8 @@ numbered! {
         /// Fail request `arg(0)`: the [`RequestFailureKind`] `arg(1)`; `arg(2)` is the queue's
         /// capacity for a full queue.
         RequestFailed = "REQUEST_FAILED",
+        /// The core's next deadline moved: keep the one timer on `arg(0)` (NaN: none).
+        Deadline = "DEADLINE",
     }
 }
 
@@ -125,6 +127,10 @@ numbered! {
         RttMs = "RTT_MS",
     }
 }
+
+/// Added to `receive`'s answer when the core has something to do (outputs, or a deadline
+/// that moved): the driver polls only then.
+pub const RECEIVED_BUSY: u32 = 8;
 
 numbered! {
     /// What `receive` says of an incoming message.
@@ -317,6 +323,11 @@ pub fn js_module() -> String {
     );
     let received = ReceivedCode::ALL.iter().map(|v| (v.js_name(), v.number()));
     constants(&mut js, ReceivedCode::PREFIX, received);
+    constants(
+        &mut js,
+        ReceivedCode::PREFIX,
+        [("BUSY", RECEIVED_BUSY)].into_iter(),
+    );
     constants(
         &mut js,
         AnswerCode::PREFIX,

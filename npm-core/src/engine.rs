@@ -32,6 +32,8 @@ pub struct Core {
     args: [f64; 5],
     text: String,
     frame: u32,
+    /// The deadline the JavaScript's timer is on, as last reported (`None`: no timer).
+    reported_deadline: Option<f64>,
 }
 
 impl Core {
@@ -42,13 +44,14 @@ impl Core {
             args: [0.0; 5],
             text: String::new(),
             frame: 0,
+            reported_deadline: None,
         }
     }
 
     /// Takes the next thing to do, an [`Op`], and keeps its operands.
     pub fn poll(&mut self) -> Op {
         let Some(output) = self.machine.poll_output() else {
-            return Op::Idle;
+            return self.deadline_moved();
         };
         let id = |conn: ConnId| conn.0 as f64;
         match output {
@@ -75,6 +78,27 @@ impl Core {
             }
             Output::Emit(event) => self.event(event),
         }
+    }
+
+    /// `Op::Deadline` when the machine's next deadline is not the one the JavaScript's timer
+    /// is on, `Op::Idle` when there is nothing left to do.
+    fn deadline_moved(&mut self) -> Op {
+        let deadline = self.machine.poll_timeout();
+        if deadline == self.reported_deadline {
+            return Op::Idle;
+        }
+        self.reported_deadline = deadline;
+        self.put(Op::Deadline, &[deadline.unwrap_or(f64::NAN)])
+    }
+
+    /// The JavaScript's timer fired: it has none until the next `Op::Deadline`.
+    pub fn timer_fired(&mut self) {
+        self.reported_deadline = None;
+    }
+
+    /// Whether `poll` has something to report: outputs, or a deadline that moved.
+    pub fn busy(&self) -> bool {
+        self.machine.has_output() || self.machine.poll_timeout() != self.reported_deadline
     }
 
     /// Operand `index` of the last `poll`; NaN past the last.
@@ -164,9 +188,20 @@ mod tests {
     fn an_attempt_reads_as_ops_with_operands() {
         let mut core = core();
         core.machine.handle(Input::Connect { online: true }, 0.0);
+        assert!(core.busy());
         assert_eq!(core.poll(), Op::ResolveUrl);
         assert_eq!(core.arg(0), 1.0);
+        // The connect timeout is the next deadline: reported once.
+        assert_eq!(core.poll(), Op::Deadline);
+        assert_eq!(core.arg(0), 5_000.0);
         assert_eq!(core.poll(), Op::Idle);
+        assert!(!core.busy());
+        core.timer_fired();
+        assert_eq!(
+            core.poll(),
+            Op::Deadline,
+            "reported again once the timer fired"
+        );
         assert_eq!(core.read(Figure::State.number()), 0.0, "connecting");
         core.machine.handle(
             Input::Close {

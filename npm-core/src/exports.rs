@@ -14,7 +14,7 @@ use std::cell::RefCell;
 
 use resocket::core::{ConnId, Input, Machine, Received, Rejected, SendError, Sent};
 
-use crate::contract::{AnswerCode, Op, ReceivedCode, Signal};
+use crate::contract::{AnswerCode, Op, RECEIVED_BUSY, ReceivedCode, Signal};
 use crate::engine::{Core, Frame};
 use crate::policy::{Switches, policy};
 
@@ -167,7 +167,7 @@ pub extern "C" fn forget(handle: u32, id: f64) {
 }
 
 /// A message of `size` arrived on socket `conn`, `pong` (0 or 1) when it equals the pong:
-/// a [`ReceivedCode`].
+/// a [`ReceivedCode`], plus `RECEIVED_BUSY` when the core has something to do (poll then).
 #[unsafe(no_mangle)]
 pub extern "C" fn receive(handle: u32, conn: f64, size: f64, pong: u32, now: f64) -> u32 {
     let conn = ConnId(conn as u64);
@@ -181,7 +181,8 @@ pub extern "C" fn receive(handle: u32, conn: f64, size: f64, pong: u32, now: f64
         Some(Received::TooBig { .. }) => ReceivedCode::TooBig,
         Some(Received::Stale) | None => ReceivedCode::Stale,
     };
-    code.number()
+    let busy = with_core(handle, |core| core.busy());
+    code.number() + if busy { RECEIVED_BUSY } else { 0 }
 }
 
 /// A message that `receive` said may answer a request carries `id`: an [`AnswerCode`].
@@ -232,18 +233,13 @@ pub extern "C" fn signal(handle: u32, signal: u32, operand: f64, now: f64) {
     handle_input(handle, input, now);
 }
 
-/// When the core next needs `timeout`, on the clock of `now` (`performance.now()`); NaN while
-/// no timer runs. The JavaScript keeps one timer for it, and asks again after every `poll`
-/// that found nothing left to do.
-#[unsafe(no_mangle)]
-pub extern "C" fn deadline(handle: u32) -> f64 {
-    with_core(handle, |core| core.machine.poll_timeout()).unwrap_or(f64::NAN)
-}
-
-/// The deadline `deadline` named has come.
+/// The JavaScript's one timer, on the deadline an `Op::Deadline` named, fired.
 #[unsafe(no_mangle)]
 pub extern "C" fn timeout(handle: u32, now: f64) {
-    with_core(handle, |core| core.machine.handle_timeout(now));
+    with_core(handle, |core| {
+        core.timer_fired();
+        core.machine.handle_timeout(now);
+    });
 }
 
 /// Attempt `conn` failed before a socket existed, for the staged reason: the URL provider

@@ -144,6 +144,12 @@ impl<F: Clone + WireSize> Machine<F> {
         self.outputs.pop_front()
     }
 
+    /// Whether [`poll_output`](Self::poll_output) has something: a driver that crosses a
+    /// boundary per call can skip polling when it has not.
+    pub fn has_output(&self) -> bool {
+        !self.outputs.is_empty()
+    }
+
     /// The connection state.
     pub fn state(&self) -> State {
         match self.phase {

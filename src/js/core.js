@@ -24,6 +24,8 @@ export class Core {
   #lastId = 0;
   /** The oldest id not let go yet. */
   #kept = 1;
+  /** The engine returned something to do since the last sweep. */
+  #worked = false;
 
   constructor(handle) {
     this.#handle = handle;
@@ -75,8 +77,7 @@ export class Core {
   asks(conn, code) { return engine.asks(this.#handle, conn, code) === 1; }
 
   signal(signal, operand, now) { engine.signal(this.#handle, signal, operand, now); }
-  /** When the engine next needs `timeout`, on `performance.now()`'s clock; NaN for never. */
-  deadline() { return engine.deadline(this.#handle); }
+  /** The one timer, on the deadline the last `OP_DEADLINE` named, fired. */
   timeout(now) { engine.timeout(this.#handle, now); }
   buffered(conn, unsentBytes, now) { engine.buffered(this.#handle, conn, unsentBytes, now); }
 
@@ -103,7 +104,13 @@ export class Core {
   /** The next thing to do; 0 when there is nothing left. */
   poll() {
     const op = engine.poll(this.#handle);
-    if (op === 0 && this.#messages.size) this.#sweep();
+    // Messages are let go only after the engine did something (transmitted, read the buffer,
+    // closed): an idle poll after an incoming message changes nothing it holds.
+    if (op !== 0) this.#worked = true;
+    else if (this.#worked) {
+      this.#worked = false;
+      if (this.#messages.size) this.#sweep();
+    }
     return op;
   }
 

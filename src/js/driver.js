@@ -11,6 +11,7 @@ import {
   OP_CLOSE,
   OP_CLOSED,
   OP_CONNECT,
+  OP_DEADLINE,
   OP_FAILED,
   OP_IDLE,
   OP_MEASURE_BUFFERED,
@@ -23,6 +24,7 @@ import {
   OP_TRANSMIT,
   OP_WENT_OFFLINE,
   OP_WENT_ONLINE,
+  RECEIVED_BUSY,
   RECEIVED_MAYBE_ANSWER,
   RECEIVED_MESSAGE,
   RECEIVED_TOO_BIG,
@@ -83,9 +85,8 @@ export class Driver {
   #conn = 0;
   /** The URL and subprotocols resolved for the attempt about to connect. */
   #target = null;
-  /** The one timer, for the core's next deadline (`#deadline`, NaN when none runs). */
+  /** The one timer, for the core's next deadline (`OP_DEADLINE`). */
   #timer;
-  #deadline = NaN;
   #pumping = false;
   binaryType = "blob";
   url = "";
@@ -153,19 +154,14 @@ export class Driver {
       for (let op; (op = this.core.poll()) !== OP_IDLE; ) this.#execute(op);
     } finally {
       this.#pumping = false;
-      this.#armTimer();
     }
   }
 
-  /** Keeps the one timer on the core's next deadline. */
-  #armTimer() {
-    const deadline = this.core.deadline();
-    if (Object.is(deadline, this.#deadline)) return;
+  /** Keeps the one timer on the core's next deadline (NaN: none). */
+  #arm(deadline) {
     clearTimeout(this.#timer);
-    this.#deadline = deadline;
     if (Number.isNaN(deadline)) return;
     this.#timer = setTimeout(() => {
-      this.#deadline = NaN;
       this.core.timeout(performance.now());
       this.pump();
     }, Math.ceil(deadline - performance.now()));
@@ -240,6 +236,9 @@ export class Driver {
       }
       case OP_REQUEST_FAILED:
         face.requestFailed(core.arg(0), core.arg(1), core.arg(2));
+        break;
+      case OP_DEADLINE:
+        this.#arm(core.arg(0));
         break;
       case OP_RETRIES_EXHAUSTED: {
         const retries = core.arg(0);
@@ -323,8 +322,12 @@ export class Driver {
   #message(conn, data) {
     const { heartbeat, maxMessageBytes } = this.#settings;
     const size = messageSize(data);
-    const received = this.core.receive(conn, size, heartbeat?.isPong(data) ? 1 : 0, performance.now());
-    this.pump();
+    let received = this.core.receive(conn, size, heartbeat?.isPong(data) ? 1 : 0, performance.now());
+    // Most messages change nothing in the core: it says when there is something to carry out.
+    if (received >= RECEIVED_BUSY) {
+      received -= RECEIVED_BUSY;
+      this.pump();
+    }
     if (received === RECEIVED_TOO_BIG) {
       this.#face.error(
         "MESSAGE_TOO_BIG",
