@@ -10,13 +10,15 @@ NIGHTLY=nightly-2026-05-20
 # the engine panics on input; this only drops code that cannot run. Reference types are off:
 # the engine holds no JavaScript values, and with them on wasm-bindgen would add an externref
 # table, a start function and an import to the wasm (the engine's own code is the same
-# either way). wasm-pack's wasm-opt step is off (npm-core/Cargo.toml); the caller runs npm's.
+# either way). Optimised for size with opt-level "s" rather than the workspace's "z": for this
+# code "s" gzips about 0.3 KB smaller (its inlining leaves fewer, more alike function bodies).
+# wasm-pack's wasm-opt step is off (npm-core/Cargo.toml); the caller runs npm's.
 build_engine() {
   local out=$1
   shift
   # wasm-pack runs cargo in npm-core/: paths given to it must be absolute.
   [[ $out == /* ]] || out=$PWD/$out
-  RUSTUP_TOOLCHAIN=$NIGHTLY CARGO_TARGET_DIR=$PWD/target/npm-core \
+  RUSTUP_TOOLCHAIN=$NIGHTLY CARGO_TARGET_DIR=$PWD/target/npm-core CARGO_PROFILE_RELEASE_OPT_LEVEL=s \
     RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Ctarget-feature=-reference-types" \
     wasm-pack --quiet build npm-core --release --out-dir "$out" --out-name resocket_core \
     --no-gitignore "$@" -- -Z build-std=std,panic_abort
