@@ -674,7 +674,7 @@ function svg(runs) {
 function readmeHeadline(runs, sizeRows) {
   const s = (key, lib) => summarise(runs, key, lib);
   const npm = sizeRows[0];
-  const sio = sizeRows.find((row) => row.lib === 'socket.io-client');
+  const size = (lib) => kb(sizeRows.find((row) => row.lib === lib).total);
   return [
     '<!-- bench:start (written by `make bench`; do not edit) -->',
     `Headline figures of the latest \`make bench\` (${new Date().toISOString().slice(0, 10)}, headless Chromium, ${os.cpus().length} cores; every table in [bench/RESULTS.md](bench/RESULTS.md)):`,
@@ -686,7 +686,7 @@ function readmeHeadline(runs, sizeRows) {
       ['latency overhead over raw WebSocket (median)', `${fmt(s('latency', 'resocket-raw').diff, 1)} us (JS raw), ${fmt(s('latency', 'resocket-rust').diff, 1)} us (Rust)`, `raw round trip ${fmt(s('latency', 'raw').median, 1)} us`],
       ['reconnect after a dropped connection (0 ms retry)', `${fmt(s('reconnect', 'resocket-raw').median, 1)} ms`, `partysocket ${fmt(s('reconnect', 'partysocket').median, 1)} ms`],
       ['dead server detected (heartbeat 1000/1000 ms)', `${fmt(s('silence', 'resocket-raw').median)} ms`, 'no heartbeat in the peers'],
-      ['npm payload, min+gzip', kb(npm.total), `socket.io-client ${kb(sio.total)}`],
+      ['npm payload, min+gzip (wasm + JS)', kb(npm.total), `the packages it replaces: reconnecting-websocket ${size('reconnecting-websocket')}, partysocket ${size('partysocket')}; socket.io-client ${size('socket.io-client')}`],
     ]),
     '',
     '![throughput relative to raw WebSocket](bench/results.svg)',

@@ -115,6 +115,28 @@ pub struct Config {
     pub(crate) request_id_field: String,
 }
 
+/// Shows the settings, not the functions: a fixed URL is redacted as the `debug` log does
+/// (no user info, query or fragment), so a token in it never reaches a log.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let url = match &self.url {
+            UrlSource::Fixed(url) => target::redact(url),
+            UrlSource::Sync(_) => "<url function>".to_owned(),
+            UrlSource::Async(_) => "<async url function>".to_owned(),
+        };
+        f.debug_struct("Config")
+            .field("url", &url)
+            .field("protocols", &self.protocols)
+            .field("policy", &self.policy)
+            .field("heartbeat", &self.heartbeat.as_ref().map(|h| h.timing))
+            .field("should_reconnect", &self.should_reconnect.is_some())
+            .field("start_closed", &self.start_closed)
+            .field("debug", &self.debug)
+            .field("request_id_field", &self.request_id_field)
+            .finish()
+    }
+}
+
 impl Config {
     /// Connects to a fixed URL (`ws://`, `wss://`, or `http(s)://`, which the browser maps to
     /// `ws(s)://`; a relative URL resolves against the page's or worker's location).
@@ -255,7 +277,7 @@ impl Config {
         self
     }
 
-    /// Logs every event and attempt to the console (`resocket: Open`, `resocket: connecting to
+    /// Logs every event and attempt to the console (`resocket: open`, `resocket: connecting to
     /// wss://example.com/live?[redacted]`, ...), as the JavaScript face's `debug: true` does:
     /// credentials, query and fragment of URLs are hidden.
     pub fn debug(mut self, debug: bool) -> Self {

@@ -75,6 +75,10 @@ pub enum Error {
         /// The `error` member, as sent.
         error: serde_json::Value,
     },
+    /// [`Socket::open`](crate::Socket::open) was called outside a browser (not on
+    /// `wasm32-unknown-unknown`), where there is no `WebSocket` to drive. Native code drives
+    /// [`resocket::core::Machine`](crate::core::Machine) itself.
+    NotInBrowser,
     /// The answer to a request has neither a `result` nor an `error` member, or its `result`
     /// does not decode into the response type. The error's `raw` is the whole answer.
     Decode {
@@ -97,6 +101,10 @@ impl core::fmt::Display for Error {
             Error::InvalidOption(error) => error.fmt(f),
             Error::InvalidClose(error) => error.fmt(f),
             Error::Closed => f.write_str("the socket is closed; call reconnect() before sending"),
+            Error::NotInBrowser => f.write_str(
+                "resocket's Socket runs in a browser (wasm32-unknown-unknown), where WebSocket \
+                 exists; native code can drive resocket::core::Machine itself",
+            ),
             Error::QueueFull { capacity } => write!(
                 f,
                 "the send queue is full ({capacity} messages) while disconnected; \

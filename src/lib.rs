@@ -20,10 +20,10 @@
 //!     .heartbeat(Heartbeat::new(Duration::from_secs(15), Duration::from_secs(5)));
 //! let socket: Socket<Chat, Chat> = Socket::open(config)?;
 //! let (sender, mut events) = socket.split();
-//! sender.send(&Chat::Join { name: "ada".into() })?;
+//! sender.try_send(&Chat::Join { name: "ada".into() })?;
 //! while let Some(event) = events.next().await {
 //!     if let Event::Message(message) = event {
-//!         println!("{message:?}");
+//!         web_sys::console::log_1(&format!("{message:?}").into()); // println! prints nothing in a browser
 //!     }
 //! }
 //! # Ok(())
@@ -34,6 +34,14 @@
 //! dependency; the browser glue only carries out its decisions. The `browser` feature (on by
 //! default) is everything else: without it the crate is [`core`] alone, with no dependencies.
 #![deny(missing_docs)]
+
+// The Rust examples of the README and the Rust guide compile as doctests.
+#[cfg(all(doctest, feature = "browser"))]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;
+#[cfg(all(doctest, feature = "browser"))]
+#[doc = include_str!("../docs/rust.md")]
+struct RustGuideExamples;
 
 #[cfg(feature = "browser")]
 pub mod codec;

@@ -3,7 +3,7 @@
 
 use std::marker::PhantomData;
 use std::pin::Pin;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -27,7 +27,7 @@ pub use requests::Response;
 
 /// What a [`Socket`] (or its [`Receiver`]) yields. More events may come: match with a
 /// wildcard.
-#[derive(Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum Event<In> {
     /// The connection opened; messages queued while disconnected are already sent.
@@ -61,6 +61,9 @@ pub enum Event<In> {
     /// The browser reports the network back (`online`): a socket in [`State::Offline`] starts
     /// an attempt at once, with the retry count reset.
     Online,
+    /// The [`State`] changed (to waiting, connecting, open, ...): what a UI shows. It follows
+    /// the other events of the same change; a state passed through at once is not reported.
+    StateChanged(State),
     /// A message arrived that the codec could not decode; the connection stays open.
     DecodeError(DecodeError),
     /// An attempt or connection failed ([`Error::Connection`]; the events that follow say
@@ -82,6 +85,7 @@ impl<In> From<core::Event> for Event<In> {
             core::Event::RetriesExhausted { retries } => Event::RetriesExhausted { retries },
             core::Event::Offline => Event::Offline,
             core::Event::Online => Event::Online,
+            core::Event::StateChanged(state) => Event::StateChanged(state),
         }
     }
 }
@@ -106,10 +110,10 @@ impl<In> From<core::Event> for Event<In> {
 ///
 /// # async fn run() -> Result<(), resocket::Error> {
 /// let mut socket: Socket<Say, Said> = Socket::open(Config::new("wss://example.com/chat"))?;
-/// socket.send(&Say { text: "hello".into() })?; // queued until the connection opens
+/// socket.try_send(&Say { text: "hello".into() })?; // queued until the connection opens
 /// while let Some(event) = socket.next().await {
 ///     match event {
-///         Event::Message(said) => println!("{}: {}", said.from, said.text),
+///         Event::Message(said) => web_sys::console::log_1(&format!("{}: {}", said.from, said.text).into()),
 ///         Event::Closed(Closed { will_reconnect: false, .. }) => break,
 ///         _ => {}
 ///     }
@@ -128,8 +132,13 @@ where
 {
     /// Opens a socket and starts connecting (unless the config says to start closed).
     ///
-    /// Fails at once, without connecting, when an option, the URL or a subprotocol is invalid.
+    /// Fails at once, without connecting, when an option, the URL or a subprotocol is invalid,
+    /// and with [`Error::NotInBrowser`] outside a browser.
     pub fn open(config: Config) -> Result<Self, Error> {
+        // Natively every browser call would panic ("cannot access imported statics").
+        if cfg!(not(target_arch = "wasm32")) {
+            return Err(Error::NotInBrowser);
+        }
         let settings = config.settings()?;
         let (postbox, notices) = inbox();
         let requests = Requests::new(&config.request_id_field);
@@ -144,6 +153,7 @@ where
         if !config.start_closed {
             driver.connect();
         }
+        let watched = Rc::downgrade(&driver);
         Ok(Socket {
             sender: Sender {
                 driver,
@@ -152,6 +162,7 @@ where
             },
             receiver: Receiver {
                 notices,
+                driver: watched,
                 codec: PhantomData,
             },
         })
@@ -184,12 +195,13 @@ impl<Out, In> Socket<Out, In, Json> {
     }
 }
 
-// Socket's own methods shadow `SinkExt::send` and `SinkExt::close`, which a `Deref` to the
-// sender could not: inherent methods win over trait methods, trait methods over `Deref`.
+// Written out rather than reached through a `Deref` to the sender: inherent methods win over
+// trait methods, trait methods over `Deref`. The sending one is `try_send`, so that
+// `SinkExt::send(message).await` (which waits for room in a full queue) is the `send`.
 impl<Out, In, C: Encoder<Out>> Socket<Out, In, C> {
-    /// Sends now or queues; see [`Sender::send`].
-    pub fn send(&self, message: &Out) -> Result<Sent, Error> {
-        self.sender.send(message)
+    /// Sends now or queues, without waiting; see [`Sender::try_send`].
+    pub fn try_send(&self, message: &Out) -> Result<Sent, Error> {
+        self.sender.try_send(message)
     }
 }
 
@@ -235,7 +247,8 @@ impl<Out, In, C> Socket<Out, In, C> {
         self.sender.queued_count()
     }
 
-    /// The round-trip time of the last heartbeat pong.
+    /// The round-trip time of the last heartbeat pong; `None` from each open until that
+    /// connection's first pong.
     pub fn rtt(&self) -> Option<Duration> {
         self.sender.rtt()
     }
@@ -269,8 +282,11 @@ impl<Out, In, C: Encoder<Out>> Sink<Out> for Socket<Out, In, C> {
         Pin::new(&mut self.sender).poll_flush(cx)
     }
 
-    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        Pin::new(&mut self.sender).poll_close(cx)
+    /// Closes the connection (code 1000), as [`close`](Socket::close) does: the socket is
+    /// the whole of it. A [`Sender`]'s close does not.
+    fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.sender.close();
+        Poll::Ready(Ok(()))
     }
 }
 
@@ -279,6 +295,26 @@ pub struct Sender<Out, C = Json> {
     driver: Rc<Driver>,
     requests: Rc<Requests>,
     codec: PhantomData<fn(&Out) -> C>,
+}
+
+impl<Out, C> std::fmt::Debug for Sender<Out, C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.driver.inspect(|machine| {
+            f.debug_struct("Sender")
+                .field("state", &machine.state())
+                .field("retry_count", &machine.retry_count())
+                .field("queued_count", &machine.queued_count())
+                .finish_non_exhaustive()
+        })
+    }
+}
+
+impl<Out, In, C> std::fmt::Debug for Socket<Out, In, C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Socket")
+            .field("sender", &self.sender)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<Out, C> Clone for Sender<Out, C> {
@@ -292,11 +328,13 @@ impl<Out, C> Clone for Sender<Out, C> {
 }
 
 impl<Out, C: Encoder<Out>> Sender<Out, C> {
-    /// Sends `message` now if connected, or queues it until the connection opens.
+    /// Sends `message` now if connected, or queues it until the connection opens, without
+    /// waiting: the JavaScript face's `send`.
     ///
     /// Fails when the socket is closed, when the queue is full under the reject policy, or
-    /// when the message does not encode; the message is not sent in any of those cases.
-    pub fn send(&self, message: &Out) -> Result<Sent, Error> {
+    /// when the message does not encode; the message is not sent in any of those cases. To
+    /// wait for room in a full queue instead, use the [`Sink`]: `SinkExt::send(message).await`.
+    pub fn try_send(&self, message: &Out) -> Result<Sent, Error> {
         let frame = C::encode(message)?;
         self.driver
             .send(frame)
@@ -352,9 +390,9 @@ impl<Out> Sender<Out, Json> {
     /// // Sends {"id":1,"method":"add","params":[2,3]}; the server answers {"id":1,"result":5}.
     /// let add = Call { method: "add", params: (2, 3) };
     /// match socket.request::<_, i64>(&add, Duration::from_secs(2)).await {
-    ///     Ok(sum) => println!("2 + 3 = {sum}"),
-    ///     Err(Error::Remote { error, .. }) => println!("the server said no: {error}"),
-    ///     Err(Error::RequestTimeout { .. } | Error::ConnectionLost { .. }) => println!("later"),
+    ///     Ok(sum) => web_sys::console::log_1(&format!("2 + 3 = {sum}").into()),
+    ///     Err(Error::Remote { error, .. }) => web_sys::console::log_1(&format!("no: {error}").into()),
+    ///     Err(Error::RequestTimeout { .. } | Error::ConnectionLost { .. }) => {} // try again later
     ///     Err(other) => return Err(other),
     /// }
     /// # Ok(())
@@ -416,7 +454,8 @@ impl<Out, C> Sender<Out, C> {
         self.driver.inspect(|machine| machine.queued_count())
     }
 
-    /// The round-trip time of the last heartbeat pong.
+    /// The round-trip time of the last heartbeat pong; `None` from each open until that
+    /// connection's first pong.
     pub fn rtt(&self) -> Option<Duration> {
         let rtt_ms = self.driver.inspect(|machine| machine.rtt_ms())?;
         Duration::try_from_secs_f64(rtt_ms / 1000.0).ok()
@@ -433,21 +472,24 @@ impl<Out, C> Sender<Out, C> {
 impl<Out, C: Encoder<Out>> Sink<Out> for Sender<Out, C> {
     type Error = Error;
 
-    /// Always ready: a full queue shows as an error from `start_send`, never as waiting.
-    fn poll_ready(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        Poll::Ready(Ok(()))
+    /// Waits while the queue is full under the reject policy (until a connection opens and
+    /// drains it); fails with [`Error::Closed`] once the socket is closed.
+    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.driver.poll_send_ready(cx).map_err(Error::from)
     }
 
     fn start_send(self: Pin<&mut Self>, message: Out) -> Result<(), Error> {
-        self.send(&message).map(drop)
+        self.try_send(&message).map(drop)
     }
 
+    /// Sends are handed to the socket or queued at once: nothing to flush.
     fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), Error>> {
         Poll::Ready(Ok(()))
     }
 
+    /// Ends this handle's sending only: the connection is shared with the other handles and
+    /// stays open. [`close`](Sender::close) it, or drop every handle.
     fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        self.close();
         Poll::Ready(Ok(()))
     }
 }
@@ -458,7 +500,27 @@ impl<Out, C: Encoder<Out>> Sink<Out> for Sender<Out, C> {
 /// are buffered for it, so keep polling it, or drop it if the events are of no interest.
 pub struct Receiver<In, C = Json> {
     notices: Inbox<Notice>,
+    /// Weak: the connection lives as long as the socket or a sender, not the receiver.
+    driver: Weak<Driver>,
     codec: PhantomData<fn() -> (In, C)>,
+}
+
+impl<In, C> Receiver<In, C> {
+    /// The connection state, as [`Sender::state`] gives it; [`State::Closed`] once the socket
+    /// and every sender are dropped.
+    pub fn state(&self) -> State {
+        (self.driver.upgrade()).map_or(State::Closed, |driver| {
+            driver.inspect(|machine| machine.state())
+        })
+    }
+}
+
+impl<In, C> std::fmt::Debug for Receiver<In, C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Receiver")
+            .field("state", &self.state())
+            .finish_non_exhaustive()
+    }
 }
 
 impl<In, C: Decoder<In>> Stream for Receiver<In, C> {

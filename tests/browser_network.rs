@@ -66,7 +66,7 @@ async fn offline_stops_attempts_and_online_connects_at_once() {
     dispatch_global("offline");
     assert_eq!(next_event(&mut socket, 1000).await, Event::Offline);
     assert_eq!(socket.state(), State::Open, "the connection is kept");
-    socket.send(&"still here".to_owned()).unwrap();
+    socket.try_send(&"still here".to_owned()).unwrap();
     assert_eq!(
         next_event(&mut socket, 3000).await,
         Event::Message("still here".into())
@@ -84,7 +84,7 @@ async fn offline_stops_attempts_and_online_connects_at_once() {
     // Twenty retry delays' worth of outage: not one attempt.
     expect_quiet(&mut socket, 1000).await;
     assert_eq!(attempts(client).await, 1);
-    socket.send(&"queued".to_owned()).unwrap();
+    socket.try_send(&"queued".to_owned()).unwrap();
     assert_eq!(socket.queued_count(), 1);
 
     let online_at = now_ms();
@@ -149,7 +149,7 @@ async fn back_forward_cache_closes_and_reconnects() {
     );
     assert_eq!(socket.state(), State::Suspended);
     assert_eq!(wait_for_open_count(client, 0, 3000).await.0, 0);
-    socket.send(&"while cached".to_owned()).unwrap();
+    socket.try_send(&"while cached".to_owned()).unwrap();
     expect_quiet(&mut socket, 600).await;
     assert_eq!(attempts(client).await, 1);
 

@@ -43,7 +43,7 @@ async fn reconnects_after_the_connection_is_dropped() {
     let mut socket: TextSocket =
         Socket::open(fast(Config::new(ws_url("/echo?drop_after=1")))).unwrap();
     assert_eq!(next_event(&mut socket, 3000).await, Event::Open);
-    socket.send(&"one".to_owned()).unwrap();
+    socket.try_send(&"one".to_owned()).unwrap();
     assert_eq!(
         next_event(&mut socket, 3000).await,
         Event::Message("one".into())
@@ -92,7 +92,7 @@ async fn messages_sent_during_an_outage_arrive_once_in_order() {
     }));
     let mut socket: TextSocket = Socket::open(config).unwrap();
     assert_eq!(next_event(&mut socket, 3000).await, Event::Open);
-    socket.send(&"0".to_owned()).unwrap();
+    socket.try_send(&"0".to_owned()).unwrap();
     assert_eq!(
         next_event(&mut socket, 3000).await,
         Event::Message("0".into())
@@ -106,7 +106,10 @@ async fn messages_sent_during_an_outage_arrive_once_in_order() {
     ));
 
     for n in 1..=20 {
-        assert_eq!(socket.send(&n.to_string()), Ok(Sent::Queued { dropped: 0 }));
+        assert_eq!(
+            socket.try_send(&n.to_string()),
+            Ok(Sent::Queued { dropped: 0 })
+        );
     }
     assert_eq!(socket.queued_count(), 20);
     wait_for(&mut socket, 3000, is_open).await;
@@ -315,7 +318,7 @@ async fn normal_server_close_reconnects_unless_the_predicate_vetoes() {
     let url = ws_url("/echo?close_after=1&code=1000&reason=bye");
     let mut socket: TextSocket = Socket::open(fast(Config::new(url.clone()))).unwrap();
     assert_eq!(next_event(&mut socket, 3000).await, Event::Open);
-    socket.send(&"x".to_owned()).unwrap();
+    socket.try_send(&"x".to_owned()).unwrap();
     assert_eq!(
         next_event(&mut socket, 3000).await,
         Event::Message("x".into())
@@ -341,7 +344,7 @@ async fn normal_server_close_reconnects_unless_the_predicate_vetoes() {
     });
     let mut vetoed: TextSocket = Socket::open(config).unwrap();
     assert_eq!(next_event(&mut vetoed, 3000).await, Event::Open);
-    vetoed.send(&"x".to_owned()).unwrap();
+    vetoed.try_send(&"x".to_owned()).unwrap();
     assert_eq!(
         next_event(&mut vetoed, 3000).await,
         Event::Message("x".into())
@@ -410,7 +413,7 @@ async fn heartbeat_measures_round_trips_and_swallows_pongs() {
     expect_quiet(&mut socket, 400).await;
     let rtt = socket.rtt().expect("a pong was timed");
     assert!(rtt < Duration::from_millis(1000), "{rtt:?}");
-    socket.send(&"real".to_owned()).unwrap();
+    socket.try_send(&"real".to_owned()).unwrap();
     assert_eq!(
         next_event(&mut socket, 3000).await,
         Event::Message("real".into())

@@ -89,7 +89,7 @@ async fn only_messages_that_are_not_answers_reach_the_stream() {
     // An id resocket did not give passes through as a message, even with a request pending.
     let pending = socket.request::<_, u64>(&call("sleep", json!([300])), SECONDS);
     socket
-        .send(&json!({"id": 99, "method": "echo", "params": "not mine"}))
+        .try_send(&json!({"id": 99, "method": "echo", "params": "not mine"}))
         .unwrap();
     assert_eq!(
         next_event(&mut socket, 3000).await,
@@ -175,7 +175,7 @@ async fn a_request_made_before_connecting_is_queued_and_answered() {
     .unwrap();
     let early = socket.request::<_, i64>(&call("add", json!([20, 22])), SECONDS);
     socket
-        .send(&json!({"method": "nothing to answer"}))
+        .try_send(&json!({"method": "nothing to answer"}))
         .unwrap();
     assert_eq!(socket.queued_count(), 2);
     let refused = socket.request::<_, i64>(&call("add", json!([1, 1])), SECONDS);

@@ -61,7 +61,7 @@ async fn typed_json_round_trip() {
     let mut socket: Socket<Drawing, Drawing> =
         Socket::open(Config::new(ws_url("/echo"))).expect("valid config");
     assert_eq!(next_event(&mut socket, 3000).await, Event::Open);
-    assert_eq!(socket.send(&drawing()), Ok(Sent::Now));
+    assert_eq!(socket.try_send(&drawing()), Ok(Sent::Now));
     assert_eq!(
         next_event(&mut socket, 3000).await,
         Event::Message(drawing())
@@ -115,11 +115,11 @@ async fn text_and_binary_round_trip() {
         Socket::open(Config::new(ws_url("/echo"))).unwrap();
     // Queued before open, flushed on open.
     assert_eq!(
-        text.send(&"hé 🦀".to_owned()),
+        text.try_send(&"hé 🦀".to_owned()),
         Ok(Sent::Queued { dropped: 0 })
     );
     let payload: Vec<u8> = vec![0, 255, 0xC3, 0x28, 7]; // not UTF-8 on purpose
-    bytes.send(&payload).unwrap();
+    bytes.try_send(&payload).unwrap();
     assert_eq!(next_event(&mut text, 3000).await, Event::Open);
     assert_eq!(
         next_event(&mut text, 3000).await,
@@ -130,8 +130,8 @@ async fn text_and_binary_round_trip() {
 
     let mut raw: Socket<Message, Message, Raw> =
         Socket::open(Config::new(ws_url("/echo"))).unwrap();
-    raw.send(&Message::Bytes(vec![1, 2, 3])).unwrap();
-    raw.send(&Message::Text("t".into())).unwrap();
+    raw.try_send(&Message::Bytes(vec![1, 2, 3])).unwrap();
+    raw.try_send(&Message::Text("t".into())).unwrap();
     assert_eq!(next_event(&mut raw, 3000).await, Event::Open);
     assert_eq!(
         next_event(&mut raw, 3000).await,
@@ -149,7 +149,7 @@ async fn undecodable_message_is_reported_and_the_connection_stays_open() {
         Socket::open(Config::new(ws_url("/echo?garbage=1"))).unwrap();
     assert_eq!(next_event(&mut socket, 3000).await, Event::Open);
     for _ in 0..2 {
-        socket.send(&drawing()).unwrap();
+        socket.try_send(&drawing()).unwrap();
         match next_event(&mut socket, 3000).await {
             Event::DecodeError(error) => {
                 let raw = error.raw.as_text().expect("garbage arrives as text");
@@ -164,7 +164,7 @@ async fn undecodable_message_is_reported_and_the_connection_stays_open() {
     // Valid JSON of the wrong shape is a decode error too.
     let mut wrong_shape: Socket<String, Drawing, resocket::Json> =
         Socket::open(Config::new(ws_url("/echo"))).unwrap();
-    wrong_shape.send(&"just a string".to_owned()).unwrap();
+    wrong_shape.try_send(&"just a string".to_owned()).unwrap();
     assert_eq!(next_event(&mut wrong_shape, 3000).await, Event::Open);
     match next_event(&mut wrong_shape, 3000).await {
         Event::DecodeError(error) => {
@@ -262,7 +262,7 @@ async fn start_closed_waits_for_reconnect() {
     let mut socket: Socket<String, String, Text> = Socket::open(config).unwrap();
     assert_eq!(socket.state(), State::Closed);
     assert_eq!(
-        socket.send(&"early".to_owned()),
+        socket.try_send(&"early".to_owned()),
         Ok(Sent::Queued { dropped: 0 })
     );
     expect_quiet(&mut socket, 200).await;
@@ -298,6 +298,29 @@ async fn halves_work_from_separate_tasks() {
     let seen = done_rx.await.expect("receiver task finished");
     assert_eq!(seen, (0..50).collect::<Vec<_>>());
     assert_eq!(sender.state(), State::Open);
+    assert_eq!(sender.state().to_string(), "open");
+    assert_eq!(
+        format!("{sender:?}"),
+        "Sender { state: Open, retry_count: 0, queued_count: 0, .. }"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_receiver_reads_the_state_and_debug_shows_no_secret() {
+    let config = Config::new(ws_url("/echo?token=secret-token"));
+    let shown = format!("{config:?}");
+    assert!(shown.contains("/echo?[redacted]"), "{shown}");
+    assert!(!shown.contains("secret-token"), "{shown}");
+    let socket: Socket<String, String, Text> = Socket::open(config).unwrap();
+    let (sender, mut receiver) = socket.split();
+    assert_eq!(receiver.state(), State::Connecting);
+    let event = next_event(&mut receiver, 3000).await;
+    assert_eq!(event.clone(), Event::Open);
+    assert_eq!(receiver.state(), State::Open);
+    assert!(format!("{receiver:?}").starts_with("Receiver { state: Open"));
+    drop(sender);
+    // The receiver does not keep the connection: with every sender gone it reads closed.
+    assert_eq!(receiver.state(), State::Closed);
 }
 
 #[wasm_bindgen_test]
@@ -323,7 +346,7 @@ async fn user_close_stops_reconnecting() {
     );
     assert_eq!(socket.state(), State::Closed);
     expect_quiet(&mut socket, 300).await;
-    assert_eq!(socket.send(&"late".to_owned()), Err(Error::Closed));
+    assert_eq!(socket.try_send(&"late".to_owned()), Err(Error::Closed));
     assert_eq!(wait_for_open_count(client, 0, 2000).await, (0, 1, 1));
 }
 
@@ -367,9 +390,129 @@ async fn dropping_every_handle_closes_the_connection() {
         0,
         "the server saw the close"
     );
-    assert_eq!(
-        receiver.next().await,
-        None,
-        "the stream ends with the last sender"
+    let mut rest = Vec::new();
+    while let Some(event) = receiver.next().await {
+        rest.push(event);
+    }
+    assert!(
+        rest.iter()
+            .all(|event| matches!(event, Event::StateChanged(_))),
+        "the stream ends with the last sender: {rest:?}"
     );
+}
+
+#[wasm_bindgen_test]
+async fn the_sink_waits_for_room_in_a_full_queue_and_a_sender_close_keeps_the_connection() {
+    let client = "sink-backpressure";
+    let config = Config::new(ws_url(&format!("/echo?client={client}")))
+        .start_closed(true)
+        .queue_capacity(2);
+    let socket: Socket<String, String, Text> = Socket::open(config).unwrap();
+    let (sender, mut receiver) = socket.split();
+    let mut sink = sender.clone();
+    for text in ["a", "b"] {
+        SinkExt::send(&mut sink, text.to_owned()).await.unwrap();
+    }
+    assert_eq!(
+        sender.try_send(&"refused".to_owned()),
+        Err(Error::QueueFull { capacity: 2 })
+    );
+    // The Sink waits instead of failing: its send completes once the open drains the queue.
+    let (done_tx, done_rx) = futures_channel::oneshot::channel();
+    let mut waiting = sink.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let sent = SinkExt::send(&mut waiting, "c".to_owned()).await;
+        let _ = done_tx.send(sent);
+    });
+    sleep(100).await;
+    assert_eq!(sender.queued_count(), 2, "c waits outside the queue");
+    sender.reconnect();
+    assert_eq!(within(3000, done_rx).await, Ok(Ok(())));
+    let mut echoed = Vec::new();
+    while echoed.len() < 3 {
+        if let Event::Message(text) = next_event(&mut receiver, 3000).await {
+            echoed.push(text);
+        }
+    }
+    assert_eq!(echoed, ["a", "b", "c"]);
+    // Closing one handle's sink ends its sending only; the shared connection stays open.
+    SinkExt::close(&mut sink).await.unwrap();
+    assert_eq!(sender.state(), State::Open);
+    sender.try_send(&"still".to_owned()).unwrap();
+    assert_eq!(
+        next_event(&mut receiver, 3000).await,
+        Event::Message("still".to_owned())
+    );
+    // Once the socket is closed, the Sink fails at once rather than waiting.
+    sender.close();
+    assert_eq!(
+        SinkExt::send(&mut sink, "late".to_owned()).await,
+        Err(Error::Closed)
+    );
+}
+
+/// The `log` feature: the debug lines reach the `log` crate, redacted, without `debug(true)`.
+#[cfg(feature = "log")]
+mod log_feature {
+    use std::sync::Mutex;
+
+    use super::*;
+
+    static LINES: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+    struct Collect;
+
+    impl log::Log for Collect {
+        fn enabled(&self, metadata: &log::Metadata) -> bool {
+            metadata.target() == "resocket"
+        }
+
+        fn log(&self, record: &log::Record) {
+            if self.enabled(record.metadata()) && record.level() == log::Level::Debug {
+                if let Ok(mut lines) = LINES.lock() {
+                    lines.push(record.args().to_string());
+                }
+            }
+        }
+
+        fn flush(&self) {}
+    }
+
+    #[wasm_bindgen_test]
+    async fn the_debug_lines_go_to_the_log_crate_redacted() {
+        log::set_logger(&Collect).expect("the only logger of this test binary");
+        log::set_max_level(log::LevelFilter::Debug);
+        let config = Config::new(ws_url("/echo?client=log-feature&token=secret-token"));
+        let socket: Socket<String, String, Text> = Socket::open(config).unwrap();
+        let (sender, mut receiver) = socket.split();
+        assert_eq!(next_event(&mut receiver, 3000).await, Event::Open);
+        sender.close();
+        wait_for(&mut receiver, 3000, |event| {
+            matches!(event, Event::Closed(_))
+        })
+        .await;
+        let lines = LINES.lock().map(|lines| lines.clone()).unwrap_or_default();
+        assert!(
+            lines.iter().any(
+                |line| line.starts_with("connecting to ") && line.ends_with("/echo?[redacted]")
+            ),
+            "{lines:?}"
+        );
+        for expected in ["state connecting", "open", "state open", "state closing"] {
+            assert!(
+                lines.iter().any(|line| line == expected),
+                "{expected}: {lines:?}"
+            );
+        }
+        assert!(
+            lines
+                .iter()
+                .any(|line| line.starts_with("close code=1000 ")),
+            "{lines:?}"
+        );
+        assert!(
+            !lines.iter().any(|line| line.contains("secret-token")),
+            "{lines:?}"
+        );
+    }
 }

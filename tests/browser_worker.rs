@@ -34,7 +34,7 @@ async fn round_trip_and_reconnect_in_a_worker() {
             Duration::from_millis(1000),
         ));
     let mut socket: Socket<Vec<u32>, Vec<u32>> = Socket::open(config).unwrap();
-    socket.send(&vec![1, 2, 3]).unwrap();
+    socket.try_send(&vec![1, 2, 3]).unwrap();
     assert_eq!(next_event(&mut socket, 3000).await, Event::Open);
     assert_eq!(
         next_event(&mut socket, 3000).await,
@@ -65,7 +65,7 @@ async fn offline_and_online_in_a_worker() {
     assert_eq!(next_event(&mut socket, 3000).await, Event::Open);
     dispatch_global("offline");
     assert_eq!(next_event(&mut socket, 1000).await, Event::Offline);
-    socket.send(&"last".to_owned()).unwrap();
+    socket.try_send(&"last".to_owned()).unwrap();
     assert_eq!(
         next_event(&mut socket, 3000).await,
         Event::Message("last".into())

@@ -187,9 +187,11 @@ async function load() {
     };
   }
   const peer = await jsPeer(lib);
-  // The package's engine module is the instance resocket.js runs on: its memory is the library's.
-  const engine = peer.engine ? (await import(peer.engine)).engine : undefined;
-  return { ...jsWorkloads(peer), wasmMemory: () => engine?.memory.buffer.byteLength ?? 0 };
+  // The package's engine module is the instance resocket.js runs on: its memory is the
+  // library's. The package loads it on first use; it is loaded here to be read.
+  const engineModule = peer.engine ? await import(peer.engine) : undefined;
+  await engineModule?.loadEngine?.();
+  return { ...jsWorkloads(peer), wasmMemory: () => engineModule?.engine?.memory.buffer.byteLength ?? 0 };
 }
 
 window.bench = await load();

@@ -83,6 +83,8 @@ numbered! {
         RequestFailed = "REQUEST_FAILED",
         /// The core's next deadline moved: keep the one timer on `arg(0)` (NaN: none).
         Deadline = "DEADLINE",
+        /// Emit "statechange": the state is now number `arg(0)` of `STATES`.
+        StateChanged = "STATE_CHANGED",
     }
 }
 
@@ -242,23 +244,23 @@ impl RequestFailureKind {
     }
 }
 
-/// The states by number, as `read(FIGURE_STATE)` reports them: each with its name in
-/// JavaScript (`socket.state`) and its `readyState` (every state that will connect again is
-/// CONNECTING, 0). A table, not a `match`: `State` may grow, and a new state belongs here.
-pub const STATES: [(State, &str, u8); 7] = [
-    (State::Connecting, "connecting", 0),
-    (State::Open, "open", 1),
-    (State::Closing, "closing", 2),
-    (State::Closed, "closed", 3),
-    (State::Waiting, "waiting", 0),
-    (State::Offline, "offline", 0),
-    (State::Suspended, "suspended", 0),
+/// The states by number, as `read(FIGURE_STATE)` reports them (named in JavaScript's
+/// `socket.state` by [`State::name`]): each with its `readyState` (every state that will
+/// connect again is CONNECTING, 0). A table, not a `match`: `State` may grow, and a new state belongs here.
+pub const STATES: [(State, u8); 7] = [
+    (State::Connecting, 0),
+    (State::Open, 1),
+    (State::Closing, 2),
+    (State::Closed, 3),
+    (State::Waiting, 0),
+    (State::Offline, 0),
+    (State::Suspended, 0),
 ];
 
 /// `state`'s number in [`STATES`] (a state missing from the table reads as closed).
 pub fn state_number(state: State) -> u32 {
-    let closed = STATES.iter().position(|&(s, ..)| s == State::Closed);
-    let index = STATES.iter().position(|&(s, ..)| s == state).or(closed);
+    let closed = STATES.iter().position(|&(s, _)| s == State::Closed);
+    let index = STATES.iter().position(|&(s, _)| s == state).or(closed);
     index.unwrap_or(0) as u32
 }
 
@@ -277,6 +279,102 @@ pub const POLICY_FIELDS: [PolicyOption; 11] = [
     PolicyOption::HeartbeatInterval,
     PolicyOption::HeartbeatTimeout,
 ];
+
+/// What a policy field takes, for the JavaScript to check the options in the constructor,
+/// before the engine may have loaded (it is fetched on first use): the same refusals as
+/// `create` (a test runs the JavaScript's check against the engine's for each field).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Rule {
+    /// Milliseconds, rounded half away from zero: from `least` to [`MAX_TIMER_MS`], or to the
+    /// (rounded) value of the field `up_to`.
+    Millis {
+        /// The least value.
+        least: u32,
+        /// The field whose value bounds this one, instead of the timer limit.
+        up_to: Option<PolicyOption>,
+    },
+    /// A whole number from `least` to `most`, or, if `unlimited`, `Infinity`.
+    Whole {
+        /// The least value.
+        least: u32,
+        /// The greatest value.
+        most: u32,
+        /// Whether `Infinity` is taken (for no limit).
+        unlimited: bool,
+    },
+    /// A finite number from `least` to `most`.
+    Real {
+        /// The least value.
+        least: f64,
+        /// The greatest value.
+        most: f64,
+    },
+}
+
+impl Rule {
+    /// The rule of `option`, as `policy` in `policy.rs` and the core's validation apply it.
+    pub const fn of(option: PolicyOption) -> Rule {
+        match option {
+            PolicyOption::MinDelay => Rule::Millis {
+                least: 0,
+                up_to: Some(PolicyOption::MaxDelay),
+            },
+            PolicyOption::MaxDelay | PolicyOption::MinUptime => Rule::Millis {
+                least: 0,
+                up_to: None,
+            },
+            PolicyOption::ConnectTimeout
+            | PolicyOption::HeartbeatInterval
+            | PolicyOption::HeartbeatTimeout => Rule::Millis {
+                least: 1,
+                up_to: None,
+            },
+            PolicyOption::GrowFactor => Rule::Real {
+                least: 1.0,
+                most: f64::MAX,
+            },
+            PolicyOption::Jitter => Rule::Real {
+                least: 0.0,
+                most: 1.0,
+            },
+            PolicyOption::MaxRetries => Rule::Whole {
+                least: 0,
+                most: u32::MAX,
+                unlimited: true,
+            },
+            PolicyOption::QueueCapacity | PolicyOption::MaxMessageBytes => Rule::Whole {
+                least: 1,
+                most: u32::MAX,
+                unlimited: true,
+            },
+            PolicyOption::FinalCodes => Rule::Whole {
+                least: 1000,
+                most: 4999,
+                unlimited: false,
+            },
+        }
+    }
+
+    /// The rule as the JavaScript reads it: `[kind, least, most, upTo]`; kind 0 milliseconds,
+    /// 1 a whole number, 2 a whole number or `Infinity`, 3 a finite number; `upTo` the index
+    /// of the bounding field in [`POLICY_FIELDS`], or -1.
+    fn js(self) -> String {
+        match self {
+            Rule::Millis { least, up_to } => {
+                let up_to = up_to
+                    .and_then(|o| POLICY_FIELDS.iter().position(|&f| f == o))
+                    .map_or(-1, |index| index as i64);
+                format!("[0, {least}, {MAX_TIMER_MS}, {up_to}]")
+            }
+            Rule::Whole {
+                least,
+                most,
+                unlimited,
+            } => format!("[{}, {least}, {most}, -1]", 1 + u8::from(unlimited)),
+            Rule::Real { least, most } => format!("[3, {least:?}, {most:?}, -1]"),
+        }
+    }
+}
 
 /// A policy option's name in the JavaScript face.
 pub const fn js_option(option: PolicyOption) -> &'static str {
@@ -352,13 +450,13 @@ pub fn js_module() -> String {
     list(
         &mut js,
         "STATES",
-        STATES.iter().map(|(_, name, _)| quote(name)),
+        STATES.iter().map(|(state, _)| quote(state.name())),
     );
     js.push_str("/** `readyState` by state number. */\n");
     list(
         &mut js,
         "READY_STATES",
-        STATES.iter().map(|(.., ready)| ready.to_string()),
+        STATES.iter().map(|(_, ready)| ready.to_string()),
     );
     js.push_str("/** The options `create` takes, in order (the final close codes follow). */\n");
     list(
@@ -372,13 +470,24 @@ pub fn js_module() -> String {
         "POLICY_EXPECTED",
         POLICY_FIELDS.iter().map(|option| quote(option.expected())),
     );
+    js.push_str(
+        "/** By policy field: [kind (0 milliseconds, rounded; 1 a whole number; 2 a whole \
+         number or Infinity; 3 a finite number), least, most, the index of the field bounding \
+         it or -1]. NaN leaves a heartbeat field out. */\n",
+    );
+    list(
+        &mut js,
+        "POLICY_RULES",
+        POLICY_FIELDS.iter().map(|&option| Rule::of(option).js()),
+    );
     js.push_str(&format!(
         "/** The index of `{FINAL_CODES_OPTION}` in `create`'s refusals. */\nexport const FINAL_CODES_FIELD = {};\n",
         POLICY_FIELDS.len()
     ));
     js.push_str(&format!(
-        "/** What `{FINAL_CODES_OPTION}` must hold. */\nexport const FINAL_CODES_EXPECTED = {};\n",
-        quote(PolicyOption::FinalCodes.expected())
+        "/** What `{FINAL_CODES_OPTION}` must hold, and the rule of each code. */\nexport const FINAL_CODES_EXPECTED = {};\nexport const FINAL_CODES_RULE = {};\n",
+        quote(PolicyOption::FinalCodes.expected()),
+        Rule::of(PolicyOption::FinalCodes).js()
     ));
     js.push_str(&format!(
         "/** The longest delay a browser timer takes. */\nexport const MAX_TIMER_MS = {MAX_TIMER_MS};\n"
@@ -491,7 +600,7 @@ mod tests {
             );
         }
         let states = union("export type ReSocketState =");
-        for (_, name, _) in STATES {
+        for name in STATES.map(|(state, _)| state.name()) {
             let name = quote(name);
             assert!(states.contains(&name), "ReSocketState lacks {name}");
         }

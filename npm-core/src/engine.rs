@@ -170,6 +170,7 @@ impl Core {
             }
             Event::Offline => Op::WentOffline,
             Event::Online => Op::WentOnline,
+            Event::StateChanged(state) => self.put(Op::StateChanged, &[state_number(state).into()]),
         }
     }
 }
@@ -191,6 +192,8 @@ mod tests {
         assert!(core.busy());
         assert_eq!(core.poll(), Op::ResolveUrl);
         assert_eq!(core.arg(0), 1.0);
+        assert_eq!(core.poll(), Op::StateChanged);
+        assert_eq!(core.arg(0), 0.0, "connecting, number 0 of STATES");
         // The connect timeout is the next deadline: reported once.
         assert_eq!(core.poll(), Op::Deadline);
         assert_eq!(core.arg(0), 5_000.0);

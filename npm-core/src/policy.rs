@@ -203,6 +203,109 @@ mod tests {
         assert_eq!(policy(&[1.0, 2.0], Switches::default()), Err(0));
     }
 
+    /// The package's JavaScript checks the options by the contract's rules before the engine
+    /// may have loaded (`refusedField` in src/js/options.js): run by Node, it must refuse
+    /// exactly what `policy` refuses, field by field, over values at and around each bound.
+    #[test]
+    fn the_javascript_refuses_what_the_engine_refuses() {
+        let values = [
+            -1.0,
+            -0.5,
+            -0.4,
+            0.0,
+            0.4,
+            0.5,
+            0.7,
+            1.0,
+            1.5,
+            2.0,
+            999.5,
+            1000.0,
+            1000.5,
+            4999.0,
+            5000.0,
+            30_000.0,
+            30_000.4,
+            30_000.5,
+            2_147_483_647.0,
+            2_147_483_647.4,
+            2_147_483_647.5,
+            4_294_967_295.0,
+            4_294_967_296.0,
+            1e300,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+        ];
+        let mut cases: Vec<Vec<f64>> = Vec::new();
+        let codes_at = POLICY_FIELDS.len();
+        for field in 0..POLICY_FIELDS.len() {
+            for value in values {
+                let mut numbers = defaults();
+                // A heartbeat field is checked with the heartbeat on.
+                numbers[index(PolicyOption::HeartbeatInterval)] = 15_000.0;
+                numbers[index(PolicyOption::HeartbeatTimeout)] = 5_000.0;
+                numbers[field] = value;
+                cases.push(numbers);
+            }
+        }
+        for value in values {
+            let mut numbers = defaults();
+            numbers[codes_at] = value;
+            cases.push(numbers);
+        }
+        let number = |n: f64| {
+            if n.is_finite() {
+                format!("{n:?}")
+            } else {
+                format!("\"{n}\"").replace("inf", "Infinity")
+            }
+        };
+        let json: Vec<String> = cases
+            .iter()
+            .map(|numbers| {
+                let items: Vec<String> = numbers.iter().map(|&n| number(n)).collect();
+                format!("[{}]", items.join(","))
+            })
+            .collect();
+        let script = format!(
+            "import {{ refusedField }} from './src/js/options.js';\n\
+             import {{ POLICY_FIELDS }} from './src/js/contract.js';\n\
+             const cases = [{}].map((c) => c.map(Number));\n\
+             const out = cases.map((numbers) => {{\n\
+               const policy = Object.fromEntries(POLICY_FIELDS.map((name, i) => [name, numbers[i]]));\n\
+               return refusedField(policy, numbers.slice(POLICY_FIELDS.length));\n\
+             }});\n\
+             console.log(JSON.stringify(out));",
+            json.join(",")
+        );
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+        let output = std::process::Command::new("node")
+            .args(["--input-type=module", "-e", &script])
+            .current_dir(root)
+            .output()
+            .expect("node runs (scripts/setup.sh)");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let text = String::from_utf8_lossy(&output.stdout);
+        let refused: Vec<i64> = text
+            .trim()
+            .trim_matches(['[', ']'])
+            .split(',')
+            .map(|n| n.parse().expect("an index"))
+            .collect();
+        assert_eq!(refused.len(), cases.len());
+        for (numbers, javascript) in cases.iter().zip(refused) {
+            let engine = policy(numbers, Switches::default())
+                .err()
+                .map_or(-1, |i| i as i64);
+            assert_eq!(javascript, engine, "{numbers:?}");
+        }
+    }
+
     #[test]
     fn unlimited_counts() {
         let numbers = with(index(PolicyOption::QueueCapacity), f64::INFINITY);

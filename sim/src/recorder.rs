@@ -1,7 +1,7 @@
 //! The core tests' layer: it records every output, with the time, for tests to assert on, and
 //! models the live socket's `bufferedAmount` as tests set it.
 
-use resocket::core::{ConnId, Event, Machine, Output, RequestFailure, Timer};
+use resocket::core::{ConnId, Event, Machine, Output, RequestFailure, State, Timer};
 
 use crate::layer::Layer;
 use crate::wire::Wire;
@@ -22,8 +22,12 @@ pub struct Closure {
 pub struct Recorder {
     /// Every output carried out, with the time.
     pub log: Vec<(f64, Output<String>)>,
-    /// Every event emitted, with the time; [`Recorder::take_events`] drains it.
+    /// Every event emitted but state changes, with the time; [`Recorder::take_events`]
+    /// drains it.
     pub events: Vec<(f64, Event)>,
+    /// Every [`Event::StateChanged`], with the time, kept apart so that the tests of other
+    /// events need not list them.
+    pub states: Vec<(f64, State)>,
     /// When each socket was created.
     pub connects: Vec<(f64, ConnId)>,
     /// Frames handed to an open socket, in order.
@@ -65,6 +69,11 @@ impl Recorder {
     /// The events emitted since the last call.
     pub fn take_events(&mut self) -> Vec<Event> {
         self.events.drain(..).map(|(_, event)| event).collect()
+    }
+
+    /// The states reported since the last call.
+    pub fn take_states(&mut self) -> Vec<State> {
+        self.states.drain(..).map(|(_, state)| state).collect()
     }
 
     /// The delays of the `Reconnecting` events emitted since the last `take_events`.
@@ -121,6 +130,7 @@ impl Layer<String> for Recorder {
                 reason: reason.clone(),
             }),
             Output::RequestFailed { id, failure } => self.failed_requests.push((*id, *failure)),
+            Output::Emit(Event::StateChanged(state)) => self.states.push((now, *state)),
             Output::Emit(event) => self.events.push((now, event.clone())),
         }
     }

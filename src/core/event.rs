@@ -32,6 +32,9 @@ pub enum Event {
     /// The browser reports the network back, after an [`Offline`](Event::Offline): a socket
     /// waiting in [`State::Offline`] starts an attempt at once, with the retry count reset.
     Online,
+    /// The [`State`] changed: reported after the other events of the same input, once per
+    /// input that changed it (a state passed through within one input is not reported).
+    StateChanged(State),
 }
 
 /// How a connection ended (or the wait for one), as [`Event::Closed`] reports it.
@@ -104,6 +107,28 @@ pub enum State {
     /// connection), closed by the user, closed by the server with a final code, or out of
     /// retries (sends are refused).
     Closed,
+}
+
+impl State {
+    /// The state's name, as the JavaScript face's `state` property gives it (`"waiting"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            State::Connecting => "connecting",
+            State::Open => "open",
+            State::Closing => "closing",
+            State::Waiting => "waiting",
+            State::Offline => "offline",
+            State::Suspended => "suspended",
+            State::Closed => "closed",
+        }
+    }
+}
+
+/// The state's [`name`](State::name), for a UI or a log line.
+impl core::fmt::Display for State {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// Where a sent message went.

@@ -100,6 +100,8 @@ pub struct Machine<F> {
     next_seq: u64,
     requests: Requests<F>,
     outputs: VecDeque<Output<F>>,
+    /// The state last reported with [`Event::StateChanged`].
+    reported_state: State,
 }
 
 impl<F: Clone + WireSize> Machine<F> {
@@ -127,6 +129,7 @@ impl<F: Clone + WireSize> Machine<F> {
             next_seq: 0,
             requests,
             outputs: VecDeque::new(),
+            reported_state: State::Closed,
         })
     }
 
@@ -215,7 +218,8 @@ impl<F: Clone + WireSize> Machine<F> {
         self.queue.capacity()
     }
 
-    /// The round-trip time of the last heartbeat pong, in milliseconds.
+    /// The round-trip time of the last heartbeat pong on the current (or last) connection, in
+    /// milliseconds; `None` from each open until that connection's first pong.
     pub fn rtt_ms(&self) -> Option<f64> {
         self.rtt_ms
     }
@@ -230,6 +234,29 @@ impl<F: Clone + WireSize> Machine<F> {
     /// full.
     pub fn send(&mut self, frame: F) -> Result<Sent, Rejected<F>> {
         self.accept(frame).map(|(sent, _)| sent)
+    }
+
+    /// What [`send`](Self::send) would do with a frame now, without sending one: for a
+    /// driver that applies backpressure (waits while the queue refuses) instead of failing.
+    /// Ask again after the outputs of any input: the queue drains when a connection opens.
+    pub fn send_readiness(&self) -> Result<(), SendError> {
+        match self.phase {
+            Phase::Closed | Phase::Closing(_) => Err(SendError::Closed),
+            Phase::Open(_) => Ok(()),
+            Phase::Idle
+            | Phase::Resolving(_)
+            | Phase::Connecting(_)
+            | Phase::Waiting
+            | Phase::Paused => {
+                if self.queue.refuses() {
+                    Err(SendError::QueueFull {
+                        capacity: self.queue.capacity(),
+                    })
+                } else {
+                    Ok(())
+                }
+            }
+        }
     }
 
     /// The id the next [`request`](Self::request) gets, for the driver to write into its
@@ -310,32 +337,22 @@ impl<F: Clone + WireSize> Machine<F> {
 
     /// Accepts `frame` for sending; with its sequence number.
     fn accept(&mut self, frame: F) -> Result<(Sent, u64), Rejected<F>> {
-        let sent = match self.phase {
-            Phase::Open(conn) => {
-                self.transmit(conn, frame);
-                Sent::Now
-            }
-            Phase::Closed | Phase::Closing(_) => {
-                return Err(Rejected {
-                    frame,
-                    error: SendError::Closed,
-                });
-            }
-            Phase::Idle
-            | Phase::Resolving(_)
-            | Phase::Connecting(_)
-            | Phase::Waiting
-            | Phase::Paused => match self.queue.push(frame) {
+        if let Err(error) = self.send_readiness() {
+            return Err(Rejected { frame, error });
+        }
+        let sent = if let Phase::Open(conn) = self.phase {
+            self.transmit(conn, frame);
+            Sent::Now
+        } else {
+            match self.queue.push(frame) {
                 Ok(dropped) => Sent::Queued { dropped },
+                // Not while ready; refused all the same rather than assumed.
                 Err(frame) => {
-                    return Err(Rejected {
-                        frame,
-                        error: SendError::QueueFull {
-                            capacity: self.queue.capacity(),
-                        },
-                    });
+                    let capacity = self.queue.capacity();
+                    let error = SendError::QueueFull { capacity };
+                    return Err(Rejected { frame, error });
                 }
-            },
+            }
         };
         let seq = self.next_seq;
         self.next_seq += 1;
@@ -368,6 +385,16 @@ impl<F: Clone + WireSize> Machine<F> {
         while let Some((timer, due)) = self.timers.take_due(now, mark) {
             self.timer_fired(timer, due, now);
         }
+        self.report_state();
+    }
+
+    /// Emits [`Event::StateChanged`] if the state moved since it was last reported.
+    fn report_state(&mut self) {
+        let state = self.state();
+        if state != self.reported_state {
+            self.reported_state = state;
+            self.emit(Event::StateChanged(state));
+        }
     }
 
     /// When `timer` is due, if it runs: for tests and diagnostics (a driver needs only
@@ -379,6 +406,11 @@ impl<F: Clone + WireSize> Machine<F> {
     /// Takes in one input at time `now` (milliseconds on any monotonic clock).
     pub fn handle(&mut self, input: Input, now: f64) {
         self.now = now;
+        self.take_input(input, now);
+        self.report_state();
+    }
+
+    fn take_input(&mut self, input: Input, now: f64) {
         match input {
             Input::Connect { online } => {
                 if matches!(self.phase, Phase::Idle | Phase::Closed) {
@@ -603,6 +635,8 @@ impl<F: Clone + WireSize> Machine<F> {
         // Queued messages go out before the user hears of the open, so anything the user
         // sends in reaction to it lands behind them.
         self.in_flight = Some(InFlight::new(self.ping_size));
+        // A round trip measures one connection: the new one has none until its first pong.
+        self.rtt_ms = None;
         for frame in self.queue.take_all() {
             self.transmit(conn, frame);
         }

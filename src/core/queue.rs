@@ -43,6 +43,11 @@ impl<F> SendQueue<F> {
         Ok(dropped)
     }
 
+    /// Whether [`push`](Self::push) would refuse a frame now.
+    pub(crate) fn refuses(&self) -> bool {
+        self.overflow == Overflow::Reject && self.items.len() >= self.capacity
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.items.len()
     }

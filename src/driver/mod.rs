@@ -10,6 +10,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
 
 use gloo_timers::callback::Timeout;
 use js_sys::Array;
@@ -20,7 +21,7 @@ use web_sys::{CloseEvent, WebSocket};
 use crate::codec::describe_js_error;
 use crate::core::{
     self, Answered, ConnId, Input, MAX_TIMER_MS, Machine, Output, Policy, PolicyError, Received,
-    Rejected, RequestFailure, Sent, WireSize, close,
+    Rejected, RequestFailure, SendError, Sent, WireSize, close,
 };
 use crate::target::{Resolution, Resolver, check_protocols, redact, resolve_url};
 
@@ -116,6 +117,8 @@ pub(crate) struct Driver {
     should_reconnect: Option<CloseVerdict>,
     debug: bool,
     notify: Box<dyn Fn(Notice)>,
+    /// Tasks waiting for room in the queue ([`poll_send_ready`](Self::poll_send_ready)).
+    waiting_for_room: RefCell<Vec<Waker>>,
     _page: PageWatch,
 }
 
@@ -144,6 +147,7 @@ impl Driver {
             should_reconnect: settings.should_reconnect,
             debug: settings.debug,
             notify,
+            waiting_for_room: RefCell::new(Vec::new()),
             _page: PageWatch::attach(driver),
         }))
     }
@@ -178,6 +182,34 @@ impl Driver {
         let sent = self.runtime.borrow_mut().machine.send(frame);
         self.pump();
         sent
+    }
+
+    /// Ready when a send would not meet a full queue (it may still meet a closed socket,
+    /// which is the error); otherwise the task is woken once the machine has room again.
+    pub(crate) fn poll_send_ready(&self, cx: &mut Context<'_>) -> Poll<Result<(), SendError>> {
+        match self.runtime.borrow().machine.send_readiness() {
+            Err(SendError::QueueFull { .. }) => {
+                let mut waiting = self.waiting_for_room.borrow_mut();
+                if !waiting.iter().any(|waker| waker.will_wake(cx.waker())) {
+                    waiting.push(cx.waker().clone());
+                }
+                Poll::Pending
+            }
+            readiness => Poll::Ready(readiness),
+        }
+    }
+
+    /// Wakes the tasks waiting for room once a send would no longer meet a full queue.
+    fn wake_for_room(&self) {
+        if self.waiting_for_room.borrow().is_empty() {
+            return;
+        }
+        let readiness = self.runtime.borrow().machine.send_readiness();
+        if !matches!(readiness, Err(SendError::QueueFull { .. })) {
+            // Taken first: a woken task runs later, but may poll again before this returns.
+            let waiting = std::mem::take(&mut *self.waiting_for_room.borrow_mut());
+            waiting.into_iter().for_each(Waker::wake);
+        }
     }
 
     /// The id the next request gets.
@@ -245,6 +277,7 @@ impl Driver {
         }
         self.pumping.set(false);
         self.arm_timer();
+        self.wake_for_room();
     }
 
     /// Keeps the one timer on the machine's next deadline.
@@ -316,9 +349,7 @@ impl Driver {
                 (self.notify)(Notice::RequestFailed { id, failure });
             }
             Output::Emit(event) => {
-                if self.debug {
-                    log(&event_line(&event));
-                }
+                self.log(|| event_line(&event));
                 (self.notify)(Notice::Event(event));
             }
         }
@@ -357,9 +388,7 @@ impl Driver {
             Some((attempt, protocols)) if attempt == conn => protocols,
             _ => Vec::new(),
         };
-        if self.debug {
-            log(&format!("connecting to {}", redact(url)));
-        }
+        self.log(|| format!("connecting to {}", redact(url)));
         let created = resolve_url(url)
             .and_then(|url| check_protocols(&protocols).map(|()| url))
             .map_err(|error| error.to_string())
@@ -431,9 +460,27 @@ impl Driver {
     }
 }
 
-/// Writes a debug line to the console, as the JavaScript face's `debug: true` does.
-fn log(line: &str) {
-    web_sys::console::log_2(&JsValue::from_str("resocket:"), &JsValue::from_str(line));
+impl Driver {
+    /// Writes a debug line, made only if someone reads it: to the console with
+    /// `Config::debug` (as the JavaScript face's `debug: true` does), and to the `log` crate at
+    /// debug level, target `resocket`, with the `log` feature.
+    fn log(&self, line: impl FnOnce() -> String) {
+        #[cfg(feature = "log")]
+        let to_log = log::log_enabled!(target: "resocket", log::Level::Debug);
+        #[cfg(not(feature = "log"))]
+        let to_log = false;
+        if !self.debug && !to_log {
+            return;
+        }
+        let line = line();
+        if self.debug {
+            web_sys::console::log_2(&JsValue::from_str("resocket:"), &JsValue::from_str(&line));
+        }
+        #[cfg(feature = "log")]
+        if to_log {
+            log::debug!(target: "resocket", "{line}");
+        }
+    }
 }
 
 /// A debug line for `event`, shaped like its `Debug` form (a failure shows its message).
@@ -442,7 +489,7 @@ fn log(line: &str) {
 fn event_line(event: &core::Event) -> String {
     use core::{Closed, Event};
     match event {
-        Event::Open => "Open".to_owned(),
+        Event::Open => "open".to_owned(),
         Event::Closed(Closed {
             code,
             reason,
@@ -451,16 +498,18 @@ fn event_line(event: &core::Event) -> String {
             requeued,
             unconfirmed,
         }) => format!(
-            "Closed {{ code: {code}, reason: \"{reason}\", was_clean: {was_clean}, \
-             will_reconnect: {will_reconnect}, requeued: {requeued}, unconfirmed: {unconfirmed} }}"
+            "close code={code} reason={} clean={was_clean} reconnect={will_reconnect} \
+             requeued={requeued} unconfirmed={unconfirmed}",
+            crate::error::quoted(reason)
         ),
         Event::Reconnecting { attempt, delay_ms } => {
-            format!("Reconnecting {{ attempt: {attempt}, delay_ms: {delay_ms} }}")
+            format!("reconnecting attempt={attempt} delay={delay_ms}ms")
         }
-        Event::Failed(failure) => format!("Failed: {failure}"),
-        Event::RetriesExhausted { retries } => format!("RetriesExhausted {{ retries: {retries} }}"),
-        Event::Offline => "Offline".to_owned(),
-        Event::Online => "Online".to_owned(),
+        Event::Failed(failure) => format!("failed: {failure}"),
+        Event::RetriesExhausted { retries } => format!("gave up after retries={retries}"),
+        Event::Offline => "offline".to_owned(),
+        Event::Online => "online".to_owned(),
+        Event::StateChanged(state) => format!("state {state}"),
     }
 }
 

@@ -17,6 +17,7 @@ export const OP_WENT_OFFLINE = 13;
 export const OP_WENT_ONLINE = 14;
 export const OP_REQUEST_FAILED = 15;
 export const OP_DEADLINE = 16;
+export const OP_STATE_CHANGED = 17;
 export const SIGNAL_CONNECT = 0;
 export const SIGNAL_URL_RESOLVED = 1;
 export const SIGNAL_OPENED = 2;
@@ -57,10 +58,13 @@ export const READY_STATES = [0, 1, 2, 3, 0, 0, 0];
 export const POLICY_FIELDS = ["minReconnectionDelay", "maxReconnectionDelay", "reconnectionDelayGrowFactor", "jitter", "minUptime", "connectionTimeout", "maxRetries", "maxEnqueuedMessages", "maxMessageBytes", "heartbeat.intervalMs", "heartbeat.timeoutMs"];
 /** By policy field: what a valid value looks like, as the engine says it. */
 export const POLICY_EXPECTED = ["from 0 ms up to the maximum delay", "from 0 to 2147483647 ms (the browser timer limit)", "a finite number of at least 1", "a number from 0 to 1", "from 0 to 2147483647 ms", "from 1 to 2147483647 ms", "a whole number of at least 0, or unlimited", "a whole number of messages, at least 1", "a whole number of bytes, at least 1", "from 1 to 2147483647 ms", "from 1 to 2147483647 ms"];
+/** By policy field: [kind (0 milliseconds, rounded; 1 a whole number; 2 a whole number or Infinity; 3 a finite number), least, most, the index of the field bounding it or -1]. NaN leaves a heartbeat field out. */
+export const POLICY_RULES = [[0, 0, 2147483647, 1], [0, 0, 2147483647, -1], [3, 1.0, 1.7976931348623157e308, -1], [3, 0.0, 1.0, -1], [0, 0, 2147483647, -1], [0, 1, 2147483647, -1], [2, 0, 4294967295, -1], [2, 1, 4294967295, -1], [2, 1, 4294967295, -1], [0, 1, 2147483647, -1], [0, 1, 2147483647, -1]];
 /** The index of `finalCloseCodes` in `create`'s refusals. */
 export const FINAL_CODES_FIELD = 11;
-/** What `finalCloseCodes` must hold. */
+/** What `finalCloseCodes` must hold, and the rule of each code. */
 export const FINAL_CODES_EXPECTED = "close codes from 1000 to 4999";
+export const FINAL_CODES_RULE = [1, 1000, 4999, -1];
 /** The longest delay a browser timer takes. */
 export const MAX_TIMER_MS = 2147483647;
 /** The options' defaults: the core's. */

@@ -1,8 +1,9 @@
 // The engine (npm-core/, WebAssembly) behind one object per socket. The engine deals in
 // numbers only; this file keeps what it cannot hold: the messages, under ids the engine
 // passes back when they are to be sent, and the text that crosses its staging buffer.
-import { FINAL_CODES_EXPECTED, FINAL_CODES_FIELD, POLICY_EXPECTED, POLICY_FIELDS } from "./contract.js";
+import { POLICY_FIELDS } from "./contract.js";
 import { engine } from "./engine.js";
+import { policyError } from "./options.js";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -44,11 +45,8 @@ export class Core {
     stage(new Uint8Array(view.buffer));
     const handle = engine.create(dropOldest, resendRequests, pingSize, seed);
     if (handle > 0) return new Core(handle);
-    const field = -handle - 1;
-    const [name, expected, value] = field === FINAL_CODES_FIELD
-      ? ["finalCloseCodes", FINAL_CODES_EXPECTED, `[${finalCodes}]`]
-      : [POLICY_FIELDS[field], POLICY_EXPECTED[field], policy[POLICY_FIELDS[field]]];
-    throw new TypeError(`resocket: option \`${name}\` must be ${expected}, got ${value}`);
+    // The constructor checked the options by the engine's rules: a refusal here is a bug.
+    throw policyError(-handle - 1, policy, finalCodes);
   }
 
   /** 1 sent, 0 queued, -1 refused (queue full), -2 refused (closed). */

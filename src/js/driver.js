@@ -21,6 +21,7 @@ import {
   OP_REQUEST_FAILED,
   OP_RESOLVE_URL,
   OP_RETRIES_EXHAUSTED,
+  OP_STATE_CHANGED,
   OP_TRANSMIT,
   OP_WENT_OFFLINE,
   OP_WENT_ONLINE,
@@ -40,7 +41,9 @@ import {
   STATES,
 } from "./contract.js";
 import { Core } from "./core.js";
+import { engine, loadEngine } from "./engine.js";
 import { checkProtocols, checkUrl, errorText, messageSize, protocolList, redact, urlString, wireSize } from "./options.js";
+import { Pending } from "./pending.js";
 
 const CLOSED_STATE = STATES.indexOf("closed");
 
@@ -77,7 +80,10 @@ scope.document?.addEventListener("visibilitychange", () => {
 });
 
 export class Driver {
-  core;
+  /** The engine's socket, once the engine has loaded. */
+  core = null;
+  /** Until then: the calls waiting for it, and what the socket reads as meanwhile. */
+  #pending = null;
   #settings;
   #face;
   /** The current browser socket and the core's id for it. */
@@ -94,12 +100,28 @@ export class Driver {
   /**
    * A driver for the checked `settings`, telling `face` what happens: `opened()`,
    * `closed(event fields)`, `reconnecting(attempt, delayMs)`, `error(code, message, data?)`,
-   * `network(type)`, `received(data, mayAnswer)`, `requestFailed(id, kind, capacity)`.
+   * `network(type)`, `stateChanged(state)`, `received(data, mayAnswer)`,
+   * `requestFailed(id, kind, capacity)`. Made before the engine has loaded, it waits for it.
    */
   constructor(settings, face) {
-    const heartbeat = settings.heartbeat;
     this.#settings = settings;
     this.#face = face;
+    if (engine) this.#start();
+    else this.#wait();
+    if (!settings.startClosed) this.signal(SIGNAL_CONNECT, networkUp());
+    if (this.read(FIGURE_STATE) !== CLOSED_STATE) live.add(this);
+  }
+
+  #wait() {
+    this.#pending ??= new Pending(this.#settings);
+    this.#pending.failed = false;
+    loadEngine().then(() => this.#start(), (error) => this.#unloaded(error));
+  }
+
+  /** The engine is there: the socket's core, then the calls that waited for it, in order. */
+  #start() {
+    const settings = this.#settings;
+    const heartbeat = settings.heartbeat;
     this.core = Core.create(
       settings.policy,
       settings.finalCodes,
@@ -108,39 +130,103 @@ export class Driver {
       heartbeat ? wireSize(heartbeat.ping) : 0,
       Math.random() * 2 ** 53,
     );
-    if (!settings.startClosed) this.signal(SIGNAL_CONNECT, networkUp());
-    if (this.core.read(FIGURE_STATE) !== CLOSED_STATE) live.add(this);
+    const calls = this.#pending?.take() ?? [];
+    this.#pending = null;
+    // The calls reach the core first, and what it decided is carried out after: a socket
+    // closed before the engine came never creates a browser socket.
+    this.#pumping = true;
+    try {
+      for (const [run] of calls) run();
+    } finally {
+      this.#pumping = false;
+    }
+    this.pump();
+  }
+
+  /** The engine could not be loaded: the socket is closed, and says why. */
+  #unloaded(error) {
+    const text = `the engine (resocket_core_bg.wasm) could not be loaded: ${errorText(error)}`;
+    this.#pending.fail(text);
+    live.delete(this);
+    this.#face.error("ENGINE", text);
   }
 
   get ws() { return this.#ws; }
-  get bufferedAmount() { return (this.#ws?.bufferedAmount ?? 0) + this.core.read(FIGURE_QUEUED_BYTES); }
+  get bufferedAmount() { return (this.#ws?.bufferedAmount ?? 0) + this.read(FIGURE_QUEUED_BYTES); }
+
+  /** One of the socket's figures (`FIGURE_*`). */
+  read(figure) { return (this.#pending ?? this.core).read(figure); }
 
   setBinaryType(value) {
     this.binaryType = value;
     if (this.#ws) this.#ws.binaryType = value;
   }
 
-  /** Hands `frame` and its size to the engine through `hand(frame, size)`; its outcome. */
-  submit(frame, hand) {
-    const outcome = hand(frame, wireSize(frame));
+  /** Runs `run()` once the engine is there (now, if it is); `fail(text)` if it never comes. */
+  whenReady(run, fail) {
+    if (this.#pending) this.#pending.defer(run, fail);
+    else run();
+  }
+
+  /** `call(core, now)` with the time of this call, now or once the engine is there; then what it decided. */
+  #call(call) {
+    const now = performance.now();
+    this.whenReady(() => {
+      call(this.core, now);
+      this.pump();
+    });
+  }
+
+  /** Sends or queues `frame`: 1 sent, 0 queued, -1 refused (queue full), -2 refused (closed). */
+  send(frame) {
+    const size = wireSize(frame);
+    if (this.#pending) {
+      const outcome = this.#pending.accept(size);
+      if (outcome === 0) this.#call((core) => this.#replayed(core.send(frame, size)));
+      return outcome;
+    }
+    const outcome = this.core.send(frame, size);
+    this.pump();
+    return outcome;
+  }
+
+  /** Before the engine has loaded: counts `frame` in the queue, as `send` would; -1 / -2 if refused. */
+  hold(frame) {
+    return this.#pending.accept(wireSize(frame));
+  }
+
+  /** A send the engine refused when it arrived, though accepted while it loaded (rare: requests filled the queue). */
+  #replayed(outcome) {
+    if (outcome >= 0) return;
+    const why = outcome === -1 ? "the send queue was full" : "the socket was closed";
+    this.#face.error(outcome === -1 ? "QUEUE_FULL" : "CLOSED", `a message sent while the engine loaded was dropped when it arrived: ${why}`);
+  }
+
+  /** A request's frame, sent as `send` sends (the engine is there: see `whenReady`); its id, or -1 / -2. */
+  request(frame, timeoutMs) {
+    const outcome = this.core.request(frame, wireSize(frame), timeoutMs, performance.now());
     this.pump();
     return outcome;
   }
 
   close(code, reason) {
-    this.core.close(code, reason, performance.now());
-    this.pump();
+    this.#pending?.close();
+    this.#call((core, now) => core.close(code, reason, now));
   }
 
   reconnect(code, reason) {
-    this.core.reconnect(code, reason, networkUp(), performance.now());
-    this.pump();
+    const online = networkUp();
+    if (this.#pending) {
+      this.#pending.reconnect();
+      // An engine that failed to load is asked for again.
+      if (this.#pending.failed) this.#wait();
+    }
+    this.#call((core, now) => core.reconnect(code, reason, online, now));
     live.add(this);
   }
 
   signal(signal, operand) {
-    this.core.signal(signal, operand, performance.now());
-    this.pump();
+    this.#call((core, now) => core.signal(signal, operand, now));
   }
 
   /**
@@ -148,7 +234,7 @@ export class Driver {
    * provider feeds in meanwhile joins the same queue, so things happen in the order decided.
    */
   pump() {
-    if (this.#pumping) return;
+    if (this.#pumping || !this.core) return;
     this.#pumping = true;
     try {
       for (let op; (op = this.core.poll()) !== OP_IDLE; ) this.#execute(op);
@@ -200,15 +286,15 @@ export class Driver {
         break;
       }
       case OP_OPENED:
-        this.#log("Open");
+        this.#log("open");
         face.opened();
         break;
       case OP_CLOSED: {
         const [code, wasClean, willReconnect, requeued, unconfirmed] = [0, 1, 2, 3, 4].map((i) => core.arg(i));
         const reason = core.text();
         this.#log(
-          `Closed { code: ${code}, reason: ${JSON.stringify(reason)}, was_clean: ${wasClean === 1}, ` +
-            `will_reconnect: ${willReconnect === 1}, requeued: ${requeued}, unconfirmed: ${unconfirmed} }`,
+          `close code=${code} reason=${JSON.stringify(reason)} clean=${wasClean === 1} ` +
+            `reconnect=${willReconnect === 1} requeued=${requeued} unconfirmed=${unconfirmed}`,
         );
         if (!willReconnect) live.delete(this);
         face.closed({ code, reason, wasClean: wasClean === 1, willReconnect: willReconnect === 1, requeued, unconfirmed });
@@ -216,35 +302,41 @@ export class Driver {
       }
       case OP_RECONNECTING: {
         const [attempt, delayMs] = [core.arg(0), core.arg(1)];
-        this.#log(`Reconnecting { attempt: ${attempt}, delay_ms: ${delayMs} }`);
+        this.#log(`reconnecting attempt=${attempt} delay=${delayMs}ms`);
         face.reconnecting(attempt, delayMs);
         break;
       }
       case OP_FAILED: {
         const [code, message] = FAILURES[core.arg(0)];
         const text = message + core.text();
-        this.#log(`Failed: ${text}`);
+        this.#log(`failed: ${text}`);
         face.error(code, text);
         break;
       }
       case OP_WENT_OFFLINE:
       case OP_WENT_ONLINE: {
         const offline = op === OP_WENT_OFFLINE;
-        this.#log(offline ? "Offline" : "Online");
+        this.#log(offline ? "offline" : "online");
         face.network(offline ? "offline" : "online");
         break;
       }
       case OP_REQUEST_FAILED:
         face.requestFailed(core.arg(0), core.arg(1), core.arg(2));
         break;
+      case OP_STATE_CHANGED: {
+        const state = STATES[core.arg(0)];
+        this.#log(`state ${state}`);
+        face.stateChanged(state);
+        break;
+      }
       case OP_DEADLINE:
         this.#arm(core.arg(0));
         break;
       case OP_RETRIES_EXHAUSTED: {
         const retries = core.arg(0);
-        this.#log(`RetriesExhausted { retries: ${retries} }`);
+        this.#log(`gave up after retries=${retries}`);
         live.delete(this);
-        face.error("RETRIES_EXHAUSTED", `gave up after ${retries} retries (maxRetries)`);
+        face.error("RETRIES_EXHAUSTED", `gave up after ${retries} ${retries === 1 ? "retry" : "retries"} (maxRetries)`);
         break;
       }
     }

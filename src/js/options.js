@@ -3,7 +3,16 @@
 // SyntaxError for URLs and subprotocols, as `WebSocket` throws), before anything connects.
 // The policy's defaults and ranges are the core's: this file checks that each is a number,
 // and the engine says which is out of range (`Core.create`).
-import { DEFAULTS, MAX_TIMER_MS, POLICY_FIELDS } from "./contract.js";
+import {
+  DEFAULTS,
+  FINAL_CODES_EXPECTED,
+  FINAL_CODES_FIELD,
+  FINAL_CODES_RULE,
+  MAX_TIMER_MS,
+  POLICY_EXPECTED,
+  POLICY_FIELDS,
+  POLICY_RULES,
+} from "./contract.js";
 /**
  * Options of `reconnecting-websocket` and partysocket that resocket accepts and ignores, so the
  * import swap keeps working: it always uses the browser's `WebSocket`, and logs to the console.
@@ -187,7 +196,49 @@ export function readArguments(url, protocols, options) {
   for (const name of Object.keys(options ?? {})) {
     if (!known.has(name)) throw typeError(`unknown option \`${name}\``);
   }
+  const refused = refusedField(policy, settings.finalCodes);
+  if (refused >= 0) throw policyError(refused, policy, settings.finalCodes);
   return settings;
+}
+
+/**
+ * The index of the first field of `policy` (by `POLICY_FIELDS`, then `FINAL_CODES_FIELD`) that
+ * the engine would refuse, or -1: checked here, by the engine's rules (contract.js), so the
+ * constructor throws before the engine has loaded.
+ */
+export function refusedField(policy, finalCodes) {
+  // A NaN interval turns the heartbeat off: its fields are then not read.
+  const heartbeatOff = Number.isNaN(policy[POLICY_FIELDS[HEARTBEAT_FIELD]]);
+  const index = POLICY_RULES.findIndex((rule, field) =>
+    !(heartbeatOff && field >= HEARTBEAT_FIELD) && !fits(rule, policy[POLICY_FIELDS[field]], policy));
+  if (index >= 0) return index;
+  return finalCodes.every((code) => fits(FINAL_CODES_RULE, code, policy)) ? -1 : FINAL_CODES_FIELD;
+}
+
+const HEARTBEAT_FIELD = POLICY_FIELDS.indexOf("heartbeat.intervalMs");
+
+/** Rounded half away from zero, as the engine rounds milliseconds. */
+const roundMs = (ms) => Math.sign(ms) * Math.round(Math.abs(ms));
+
+/** Whether `value` keeps `rule` (see POLICY_RULES), the other fields being `policy`'s. */
+function fits([kind, least, most, upTo], value, policy) {
+  if (kind === 2 && value === Infinity) return true;
+  if (!Number.isFinite(value)) return false;
+  const rounded = kind === 0 ? roundMs(value) : value;
+  if (kind !== 3 && !Number.isInteger(rounded)) return false;
+  if (upTo < 0) return rounded >= least && rounded <= most;
+  // Bounded by another field: when that one is refused itself, the refusal is its own.
+  const bound = policy[POLICY_FIELDS[upTo]];
+  if (!fits(POLICY_RULES[upTo], bound, policy)) return rounded >= least && rounded <= most;
+  return rounded >= least && rounded <= roundMs(bound);
+}
+
+/** The TypeError for refused field `field`, naming the option and what it takes. */
+export function policyError(field, policy, finalCodes) {
+  const [name, expected, value] = field === FINAL_CODES_FIELD
+    ? ["finalCloseCodes", FINAL_CODES_EXPECTED, `[${finalCodes}]`]
+    : [POLICY_FIELDS[field], POLICY_EXPECTED[field], policy[POLICY_FIELDS[field]]];
+  return typeError(`option \`${name}\` must be ${expected}, got ${value}`);
 }
 
 function number(value, name) {

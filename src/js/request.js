@@ -34,8 +34,10 @@ export class Requests {
   #QueueFullError;
 
   /**
-   * `engine`: `next()` the next request's id; `send(message, timeoutMs)` sends it as a request
-   * (may throw, as `send` does); `answered(id)`; `forget(id)`.
+   * `engine`: `whenReady(value, run, reject)` runs `run()` once the engine has loaded, the
+   * request `value` held in the queue meanwhile (`reject(error)` if it is refused or the engine
+   * cannot be loaded); then `next()` the next request's id; `send(message, timeoutMs)` sends it as
+   * a request (may throw, as `send` does); `answered(id)`; `forget(id)`.
    */
   constructor(settings, engine, ReSocketError, QueueFullError) {
     this.#settings = settings;
@@ -46,7 +48,7 @@ export class Requests {
 
   request(value, options) {
     return new Promise((resolve, reject) => {
-      const { json, requestIdField, requestTimeoutMs } = this.#settings;
+      const { json, requestTimeoutMs } = this.#settings;
       const refuse = (text) => {
         throw new TypeError(`resocket: request(value, options): ${text}`);
       };
@@ -61,27 +63,41 @@ export class Requests {
       }
       if (signal !== undefined && !(signal instanceof AbortSignal)) refuse("signal must be an AbortSignal");
       signal?.throwIfAborted();
-      const id = this.#engine.next();
-      const abort = () => {
-        this.#engine.forget(id);
-        settle(signal.reason);
-      };
-      const settle = (error, result) => {
-        signal?.removeEventListener("abort", abort);
-        this.#pending.delete(id);
-        if (error) reject(error);
-        else resolve(result);
-      };
-      // Pending before it is sent: sending may settle requests.
-      this.#pending.set(id, { settle, timeoutMs });
-      try {
-        this.#engine.send({ ...value, [requestIdField]: id }, timeoutMs);
-      } catch (error) {
-        settle(error);
-        return;
-      }
-      signal?.addEventListener("abort", abort);
+      // Before the engine has loaded, the request waits for it behind the calls made before it;
+      // an abort meanwhile settles it at once, and it is then never sent.
+      const early = () => reject(signal.reason);
+      signal?.addEventListener("abort", early);
+      this.#engine.whenReady(value, () => {
+        signal?.removeEventListener("abort", early);
+        if (signal?.aborted) reject(signal.reason);
+        else this.#send(value, timeoutMs, signal, resolve, reject);
+      }, reject);
     });
+  }
+
+  /** Sends request `value`, its id fresh from the engine, and waits for its answer. */
+  #send(value, timeoutMs, signal, resolve, reject) {
+    const { requestIdField } = this.#settings;
+    const id = this.#engine.next();
+    const abort = () => {
+      this.#engine.forget(id);
+      settle(signal.reason);
+    };
+    const settle = (error, result) => {
+      signal?.removeEventListener("abort", abort);
+      this.#pending.delete(id);
+      if (error) reject(error);
+      else resolve(result);
+    };
+    // Pending before it is sent: sending may settle requests.
+    this.#pending.set(id, { settle, timeoutMs });
+    try {
+      this.#engine.send({ ...value, [requestIdField]: id }, timeoutMs);
+    } catch (error) {
+      settle(error);
+      return;
+    }
+    signal?.addEventListener("abort", abort);
   }
 
   /**

@@ -50,7 +50,7 @@ export interface Options {
   /** Log what happens to the console (URLs with their query and credentials redacted). */
   debug?: boolean;
   /** May veto a reconnect after a close the user did not ask for. */
-  shouldReconnectOnClose?: (event: CloseEvent) => boolean;
+  shouldReconnectOnClose?: (event: globalThis.CloseEvent) => boolean;
 
   /** Random fraction of each delay, from 0 to 1. Default 0.5. */
   jitter?: number;
@@ -107,7 +107,9 @@ export declare class ReSocketError extends Error {
     | "REQUEST_TIMEOUT"
     | "CONNECTION_LOST"
     | "DROPPED"
-    | "REMOTE";
+    | "REMOTE"
+    /** The engine (the package's wasm) could not be fetched or compiled: see the bundler notes. */
+    | "ENGINE";
   /** `REMOTE`: the answer's `error` member. `DECODE` from `request()`: the whole answer. */
   readonly cause?: unknown;
 }
@@ -119,7 +121,7 @@ export declare class QueueFullError extends ReSocketError {
   readonly capacity: number;
 }
 
-export interface ReSocketCloseEvent extends CloseEvent {
+export interface ReSocketCloseEvent extends globalThis.CloseEvent {
   /** Whether another attempt follows. */
   readonly willReconnect: boolean;
   /**
@@ -134,18 +136,23 @@ export interface ReSocketCloseEvent extends CloseEvent {
   readonly unconfirmed: number;
 }
 
-export interface ReSocketErrorEvent extends Event {
+export interface ReSocketErrorEvent extends globalThis.Event {
   readonly message: string;
   readonly error: ReSocketError;
   /** For `DECODE` errors in the `"json"` format: the text that did not parse. */
   readonly data?: string;
 }
 
-export interface ReSocketReconnectingEvent extends Event {
+export interface ReSocketReconnectingEvent extends globalThis.Event {
   /** Retry number since the last reset, from 1. */
   readonly attempt: number;
   /** The wait before the attempt, in ms. */
   readonly delayMs: number;
+}
+
+export interface ReSocketStateChangeEvent extends globalThis.Event {
+  /** The state now, as `socket.state` reads it. */
+  readonly state: ReSocketState;
 }
 
 export interface ReSocketEventMap<In> {
@@ -158,7 +165,18 @@ export interface ReSocketEventMap<In> {
   offline: Event;
   /** The network is back: a socket waiting for it connects at once. */
   online: Event;
+  /**
+   * `state` changed (waiting to connecting included): what a UI shows. It follows the other
+   * events of the same change; a state passed through at once is not reported.
+   */
+  statechange: ReSocketStateChangeEvent;
 }
+
+/**
+ * What `request` takes: an `Out` when the socket is typed (`ReSocket<Out, In>`), else any plain
+ * object (requests need the `"json"` format).
+ */
+export type RequestValue<Out> = [Out] extends [RawData] ? Record<string, unknown> : Out;
 
 /**
  * What the socket is doing: `"waiting"` between attempts, `"offline"` until the network is
@@ -198,7 +216,7 @@ export declare class ReSocket<Out = RawData, In = RawData> extends EventTarget {
   readonly retryCount: number;
   /** Messages waiting for the connection to open. */
   readonly queuedCount: number;
-  /** Round-trip time of the last heartbeat pong, in ms. */
+  /** Round-trip time of the last heartbeat pong, in ms; `undefined` from each open until that connection's first pong. */
   readonly rttMs: number | undefined;
 
   onopen: ((this: ReSocket<Out, In>, event: Event) => unknown) | null;
@@ -208,6 +226,7 @@ export declare class ReSocket<Out = RawData, In = RawData> extends EventTarget {
   onreconnecting: ((this: ReSocket<Out, In>, event: ReSocketReconnectingEvent) => unknown) | null;
   onoffline: ((this: ReSocket<Out, In>, event: Event) => unknown) | null;
   ononline: ((this: ReSocket<Out, In>, event: Event) => unknown) | null;
+  onstatechange: ((this: ReSocket<Out, In>, event: ReSocketStateChangeEvent) => unknown) | null;
 
   /**
    * Sends now (returns true) or queues until the connection opens (returns false). Throws
@@ -224,7 +243,7 @@ export declare class ReSocket<Out = RawData, In = RawData> extends EventTarget {
    * `DECODE` (neither `result` nor `error`), `QUEUE_FULL`; with a
    * `TypeError` for bad arguments or the `"raw"` format; with the signal's reason on abort.
    */
-  request<Result = unknown>(value: object, options?: RequestOptions): Promise<Result>;
+  request<Result = unknown>(value: RequestValue<Out>, options?: RequestOptions): Promise<Result>;
   /** Closes (default code 1000) and stops reconnecting. One `close` event however often called. */
   close(code?: number, reason?: string): void;
   /** Drops the current connection, if any, and connects again at once, retry count reset. */
@@ -255,4 +274,32 @@ export declare class ReSocket<Out = RawData, In = RawData> extends EventTarget {
   [Symbol.asyncIterator](): AsyncIterator<In, void, undefined>;
 }
 
+/**
+ * Loads the engine (the package's WebAssembly), which the first socket otherwise loads on
+ * first use: for an app that would rather fetch it early. A socket made before it settles is
+ * `CONNECTING`, and its calls wait for it, in order. Rejects if the engine cannot be loaded.
+ */
+export declare function ready(): Promise<void>;
+
 export default ReSocket;
+
+// reconnecting-websocket's type names, so that swapping its import for resocket's keeps
+// TypeScript code compiling. The events are the DOM's, with resocket's extra fields.
+/** reconnecting-websocket's name for `Event`. */
+export type Event = globalThis.Event;
+/** reconnecting-websocket's name for the `error` event. */
+export type ErrorEvent = ReSocketErrorEvent;
+/** reconnecting-websocket's name for the `close` event. */
+export type CloseEvent = ReSocketCloseEvent;
+/** reconnecting-websocket's name for what `send` takes in the `"raw"` format. */
+export type Message = RawData;
+/** reconnecting-websocket's map of event names to events. */
+export type WebSocketEventMap = ReSocketEventMap<RawData>;
+/** reconnecting-websocket's map of event names to listener lists. */
+export type ListenersMap = {
+  [K in keyof ReSocketEventMap<RawData>]: Array<(event: ReSocketEventMap<RawData>[K]) => void>;
+};
+/** reconnecting-websocket's map of event names to listeners. */
+export type WebSocketEventListenerMap = {
+  [K in keyof ReSocketEventMap<RawData>]: (event: ReSocketEventMap<RawData>[K]) => void | { handleEvent: (event: ReSocketEventMap<RawData>[K]) => void };
+};

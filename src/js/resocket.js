@@ -7,6 +7,7 @@
 // errors, the message format and requests.
 import { FIGURE_RETRY_COUNT, FIGURE_QUEUED_COUNT, FIGURE_RTT_MS, FIGURE_STATE, READY_STATES, STATES } from "./contract.js";
 import { Driver } from "./driver.js";
+import { loadEngine } from "./engine.js";
 import { closeArguments, isRawData, readArguments } from "./options.js";
 import { Requests } from "./request.js";
 
@@ -32,7 +33,7 @@ export class QueueFullError extends ReSocketError {
   }
 }
 
-const EVENT_TYPES = ["open", "message", "close", "reconnecting", "error", "offline", "online"];
+const EVENT_TYPES = ["open", "message", "close", "reconnecting", "error", "offline", "online", "statechange"];
 
 function withFields(event, fields) {
   for (const [name, value] of Object.entries(fields)) {
@@ -48,9 +49,8 @@ export class ReSocket extends EventTarget {
   static CLOSED = 3;
 
   #driver;
-  #core;
   #settings;
-  #handlers = { open: null, message: null, close: null, reconnecting: null, error: null, offline: null, online: null };
+  #handlers = Object.fromEntries(EVENT_TYPES.map((type) => [type, null]));
   #constructed = false;
   #requests = null;
 
@@ -77,6 +77,7 @@ export class ReSocket extends EventTarget {
       reconnecting: (attempt, delayMs) => socket.#dispatch(withFields(new Event("reconnecting"), { attempt, delayMs })),
       error: (code, message, data) => socket.#error(code, message, data),
       network: (type) => socket.#dispatch(new Event(type)),
+      stateChanged: (state) => socket.#dispatch(withFields(new Event("statechange"), { state })),
       received: (data, mayAnswer) => socket.#received(data, mayAnswer),
       requestFailed: (id, kind, capacity) => socket.#requests?.failed(id, kind, capacity),
     };
@@ -89,7 +90,6 @@ export class ReSocket extends EventTarget {
     }
     this.#settings = readArguments(url, protocols, options);
     this.#driver = new Driver(this.#settings, ReSocket.#face(this));
-    this.#core = this.#driver.core;
     this.#constructed = true;
   }
 
@@ -98,17 +98,17 @@ export class ReSocket extends EventTarget {
   get CLOSING() { return 2; }
   get CLOSED() { return 3; }
 
-  get readyState() { return READY_STATES[this.#core.read(FIGURE_STATE)]; }
+  get readyState() { return READY_STATES[this.#driver.read(FIGURE_STATE)]; }
   /** What the socket is doing, in more detail than `readyState`. */
-  get state() { return STATES[this.#core.read(FIGURE_STATE)]; }
+  get state() { return STATES[this.#driver.read(FIGURE_STATE)]; }
   get url() { return this.#driver.url; }
   get protocol() { return this.#driver.ws?.protocol ?? ""; }
   get extensions() { return this.#driver.ws?.extensions ?? ""; }
   get bufferedAmount() { return this.#driver.bufferedAmount; }
-  get retryCount() { return this.#core.read(FIGURE_RETRY_COUNT); }
-  get queuedCount() { return this.#core.read(FIGURE_QUEUED_COUNT); }
+  get retryCount() { return this.#driver.read(FIGURE_RETRY_COUNT); }
+  get queuedCount() { return this.#driver.read(FIGURE_QUEUED_COUNT); }
   get rttMs() {
-    const rtt = this.#core.read(FIGURE_RTT_MS);
+    const rtt = this.#driver.read(FIGURE_RTT_MS);
     return Number.isNaN(rtt) ? undefined : rtt;
   }
   get binaryType() { return this.#driver.binaryType; }
@@ -120,7 +120,7 @@ export class ReSocket extends EventTarget {
   }
 
   send(data) {
-    return this.#submit(this.#frame(data), (frame, size) => this.#core.send(frame, size)) === 1;
+    return this.#accepted(this.#driver.send(this.#frame(data))) === 1;
   }
 
   /** `data` as the frame to send, in the socket's format; throws a TypeError if it has none. */
@@ -145,9 +145,8 @@ export class ReSocket extends EventTarget {
     return frame;
   }
 
-  /** Hands `frame` to the engine through `hand(frame, size)`; throws if it is refused. */
-  #submit(frame, hand) {
-    const outcome = this.#driver.submit(frame, hand);
+  /** What the engine made of a frame handed to it; throws if it refused it. */
+  #accepted(outcome) {
     if (outcome === -1) throw new QueueFullError(this.#settings.queueCapacity);
     if (outcome === -2) {
       throw new ReSocketError("CLOSED", "resocket: the socket is closed; call reconnect() before sending");
@@ -160,13 +159,22 @@ export class ReSocket extends EventTarget {
    * The answer is matched by that id and not delivered as a message.
    */
   request(value, options) {
-    const core = this.#core;
+    const driver = this.#driver;
     this.#requests ??= new Requests(this.#settings, {
-      next: () => core.nextRequest(),
-      send: (message, timeoutMs) =>
-        this.#submit(this.#frame(message), (frame, size) => core.request(frame, size, timeoutMs, performance.now())),
-      answered: (id) => core.answered(id),
-      forget: (id) => core.forget(id),
+      whenReady: (value, run, reject) => {
+        if (driver.core) return run();
+        // Before the engine has loaded, the request counts in the queue as a send does.
+        try {
+          this.#accepted(driver.hold(this.#frame({ ...value, [this.#settings.requestIdField]: 0 })));
+        } catch (error) {
+          return reject(error);
+        }
+        driver.whenReady(run, (text) => reject(new ReSocketError("ENGINE", `resocket: ${text}`)));
+      },
+      next: () => driver.core.nextRequest(),
+      send: (message, timeoutMs) => this.#accepted(driver.request(this.#frame(message), timeoutMs)),
+      answered: (id) => driver.core.answered(id),
+      forget: (id) => driver.core.forget(id),
     }, ReSocketError, QueueFullError);
     return this.#requests.request(value, options);
   }
@@ -241,6 +249,15 @@ export class ReSocket extends EventTarget {
     if (this.#constructed) this.dispatchEvent(event);
     else queueMicrotask(() => this.dispatchEvent(event));
   }
+}
+
+/**
+ * Loads the engine (the package's WebAssembly), which the first socket otherwise loads: for an
+ * app that would rather fetch it early. A socket made before it settles is connecting, and
+ * its calls wait for it in order.
+ */
+export function ready() {
+  return loadEngine().then(() => undefined);
 }
 
 export default ReSocket;

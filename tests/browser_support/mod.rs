@@ -33,8 +33,18 @@ pub async fn sleep(ms: u32) {
     TimeoutFuture::new(ms).await;
 }
 
-/// The next event, failing the test if none comes within `ms`.
+/// The next event but a state change (the tests that check those read them with
+/// [`next_event_or_state`]), failing the test if none comes within `ms`.
 pub async fn next_event<T, S>(events: &mut S, ms: u32) -> Event<T>
+where
+    S: futures_core::Stream<Item = Event<T>> + Unpin,
+    T: std::fmt::Debug,
+{
+    wait_for(events, ms, |event| !matches!(event, Event::StateChanged(_))).await
+}
+
+/// The next event, state changes included, failing the test if none comes within `ms`.
+pub async fn next_event_or_state<T, S>(events: &mut S, ms: u32) -> Event<T>
 where
     S: futures_core::Stream<Item = Event<T>> + Unpin,
     T: std::fmt::Debug,
@@ -55,7 +65,7 @@ where
     let deadline = now_ms() + f64::from(ms);
     loop {
         let left = (deadline - now_ms()).max(0.0) as u32;
-        let event = next_event(events, left).await;
+        let event = next_event_or_state(events, left).await;
         if keep(&event) {
             return event;
         }
@@ -70,14 +80,21 @@ pub async fn within<F: std::future::Future + Unpin>(ms: u32, future: F) -> F::Ou
     }
 }
 
-/// Asserts that no event arrives for `ms`.
+/// Asserts that no event but a state change arrives for `ms`.
 pub async fn expect_quiet<T, S>(events: &mut S, ms: u32)
 where
     S: futures_core::Stream<Item = Event<T>> + Unpin,
     T: std::fmt::Debug,
 {
-    if let Either::Left((event, _)) = select(events.next(), TimeoutFuture::new(ms)).await {
-        panic!("expected no event for {ms} ms, got {event:?}");
+    let deadline = now_ms() + f64::from(ms);
+    loop {
+        let left = (deadline - now_ms()).max(0.0) as u32;
+        match select(events.next(), TimeoutFuture::new(left)).await {
+            // The state change that came with the last event is not news.
+            Either::Left((Some(Event::StateChanged(_)), _)) => {}
+            Either::Left((event, _)) => panic!("expected no event for {ms} ms, got {event:?}"),
+            Either::Right(_) => return,
+        }
     }
 }
 

@@ -12,7 +12,9 @@
 //! - stale inputs (every socket input for an old socket, a late URL, timers fired after being
 //!   stopped, never started, or fired twice) are ignored;
 //! - socket errors are reported while the socket is wanted, and ignored once closing;
-//! - `state()` and `socket()` follow along.
+//! - `state()` and `socket()` follow along; every change of state is reported once
+//!   (`Event::StateChanged`), after the other events of the input that caused it, waiting to
+//!   connecting included.
 
 use resocket::core::{Backoff, ConnId, Event, Failure, Input, Output, Policy, State, Timer};
 use resocket_sim::{Closure, Sim, URL, closed, exact};
@@ -70,6 +72,8 @@ fn connect_asks_for_the_url_then_creates_one_socket() {
         outputs_since(&sim, 0),
         [
             Output::ResolveUrl { conn: ConnId(1) },
+            // Reported once the input is taken in, after its other outputs.
+            Output::Emit(Event::StateChanged(State::Connecting)),
             Output::Connect {
                 conn: ConnId(1),
                 url: URL.into()
@@ -592,4 +596,41 @@ fn state_and_socket_follow_the_lifecycle() {
             (State::Closed, None),
         ]
     );
+}
+
+#[test]
+fn each_state_change_is_reported_once_after_the_events_that_caused_it() {
+    let mut sim = Sim::new(exact());
+    sim.connect();
+    assert_eq!(sim.take_states(), [State::Connecting]);
+    sim.open();
+    assert_eq!(sim.take_states(), [State::Open]);
+    sim.drop_connection();
+    assert_eq!(sim.take_states(), [State::Waiting]);
+    // The change a UI could not see before: the wait ends and an attempt starts.
+    sim.advance(1_000);
+    assert_eq!(sim.take_states(), [State::Connecting]);
+    sim.open();
+    sim.input(Input::Offline);
+    assert_eq!(
+        sim.take_states(),
+        [State::Open],
+        "an open connection is kept offline"
+    );
+    sim.drop_connection();
+    assert_eq!(sim.take_states(), [State::Offline]);
+    sim.input(Input::Online);
+    assert_eq!(sim.take_states(), [State::Connecting]);
+    sim.close(1000, "");
+    assert_eq!(sim.take_states(), [State::Closing]);
+    sim.drop_connection();
+    assert_eq!(sim.take_states(), [State::Closed]);
+    // The state change follows the other events of the same input.
+    let last = sim.log.iter().rev().find_map(|(_, output)| match output {
+        Output::Emit(event) => Some(event.clone()),
+        _ => None,
+    });
+    assert_eq!(last, Some(Event::StateChanged(State::Closed)));
+    sim.close(1000, "");
+    assert_eq!(sim.take_states(), [], "no change, no report");
 }

@@ -8,7 +8,9 @@
 //!   newest and reports each drop; the default capacity is 1000;
 //! - sends are rejected while closing and after a close, without touching the queue;
 //! - a socket not started yet (`start_closed`) queues for its first connection, until it is
-//!   closed.
+//!   closed;
+//! - `send_readiness` says what a send would meet (room, a full queue, a closed socket)
+//!   without sending, for a driver that waits instead of failing.
 
 use resocket::core::{Event, Output, Overflow, Policy, Rejected, SendError, Sent, State};
 use resocket_sim::{Sim, exact};
@@ -46,6 +48,7 @@ fn sends_while_connecting_are_flushed_in_order_before_the_open_event() {
             Output::Transmit("b".to_string()),
             Output::Transmit("c".to_string()),
             Output::Emit(Event::Open),
+            Output::Emit(Event::StateChanged(State::Open)),
         ]
     );
     assert_eq!(sim.machine.queued_count(), 0);
@@ -221,4 +224,36 @@ fn sends_are_rejected_after_a_final_close() {
     let mut sim = Sim::open_with(exact());
     sim.server_close(1008, "policy");
     assert_eq!(sim.send("x").unwrap_err().error, SendError::Closed);
+}
+
+#[test]
+fn send_readiness_says_what_a_send_would_meet_without_sending() {
+    let full = Err(SendError::QueueFull { capacity: 2 });
+    let mut sim = Sim::new(capacity(2, Overflow::Reject));
+    // Not started yet: sends queue for the first connection.
+    assert_eq!(sim.machine.send_readiness(), Ok(()));
+    sim.connect();
+    assert_eq!(sim.send("a"), QUEUED);
+    assert_eq!(sim.machine.send_readiness(), Ok(()));
+    assert_eq!(sim.send("b"), QUEUED);
+    assert_eq!(sim.machine.send_readiness(), full);
+    assert_eq!(sim.machine.queued_count(), 2, "asking sent nothing");
+    sim.resolve();
+    sim.open();
+    assert_eq!(
+        sim.machine.send_readiness(),
+        Ok(()),
+        "the open drained the queue"
+    );
+    sim.close(1000, "");
+    assert_eq!(sim.machine.send_readiness(), Err(SendError::Closed));
+
+    let mut dropping = Sim::new(capacity(1, Overflow::DropOldest));
+    dropping.connect();
+    assert_eq!(dropping.send("a"), QUEUED);
+    assert_eq!(
+        dropping.machine.send_readiness(),
+        Ok(()),
+        "drop-oldest always has room"
+    );
 }

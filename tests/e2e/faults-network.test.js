@@ -130,7 +130,7 @@ for (const [face, faceName] of FACES) {
       section: 'faults',
       row: 'handshake hangs, is refused (401, 403, 404, 500, 503), or no server (connection refused)',
       face: faceName,
-      checked: `with maxRetries 2 and connectionTimeout ${options.connectionTimeout} ms, each case gives exactly: error (CONNECT_TIMEOUT for the hang, SOCKET otherwise) and close 1006 per attempt, retries 1 and 2 within [${delayBounds(options, 1).join(', ')}] and [${delayBounds(options, 2).join(', ')}] ms, RETRIES_EXHAUSTED, final close without reconnect, state closed (readyState 3, not CONNECTING)`,
+      checked: `with maxRetries 2 and connectionTimeout ${options.connectionTimeout} ms for the hang (5000 ms for the others, which end sooner on their own), each case gives exactly: error (CONNECT_TIMEOUT for the hang, SOCKET otherwise) and close 1006 per attempt, retries 1 and 2 within [${delayBounds(options, 1).join(', ')}] and [${delayBounds(options, 2).join(', ')}] ms, RETRIES_EXHAUSTED, final close without reconnect, state closed (readyState 3, not CONNECTING)`,
       figures,
     });
   });

@@ -87,12 +87,15 @@ for (const [face, faceName] of FACES) {
           problems.push(`cycle ${index + 1}: attempts ${attempts.join(',')}, not 1, 2, ...`);
         }
         // No attempt before its delay: the event after a `reconnecting` (the attempt's close
-        // or open) comes at least `delayMs` later; timestamps are rounded to 1 ms.
+        // or open) comes at least `delayMs` after the close that scheduled it (the delay runs
+        // from there: the `reconnecting` event itself is dispatched after the close's
+        // listeners ran); timestamps are rounded to 1 ms.
         events.forEach((entry, i) => {
           if (entry.type !== 'reconnecting') return;
+          const scheduled = events.slice(0, i).findLast((earlier) => earlier.type === 'close') ?? entry;
           const next = events.slice(i + 1).find((later) => later.type === 'open' || later.type === 'close');
-          if (next && next.at - entry.at < entry.delayMs - 2) {
-            problems.push(`cycle ${index + 1}: attempt ${entry.attempt} after ${Math.round(next.at - entry.at)} ms, delay ${entry.delayMs}`);
+          if (next && next.at - scheduled.at < entry.delayMs - 2) {
+            problems.push(`cycle ${index + 1}: attempt ${entry.attempt} after ${Math.round(next.at - scheduled.at)} ms, delay ${entry.delayMs}`);
           }
         });
       });

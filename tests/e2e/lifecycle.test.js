@@ -6,7 +6,8 @@
 //   while the page is cached, a send meanwhile is queued; `pageshow` with `persisted`
 //   reconnects and delivers it; either event without `persisted` changes nothing;
 // - `visibilitychange` to visible pings an open connection at once: the server receives the
-//   ping and the round trip is measured (`rttMs`; the Rust face's `Sender::rtt`).
+//   ping and the round trip is measured (`rttMs`; the Rust face's `Sender::rtt`); after a
+//   reconnect it is undefined until the new connection's first pong.
 // Every test runs on both faces. Offline and online are in faults-network.test.js (through
 // Playwright's setOffline); a network change while cached is in conformance.test.js.
 
@@ -82,6 +83,13 @@ for (const [face, faceName] of FACES) {
       await h.waitFor(() => socket.rttMs !== undefined, 'the round trip of the wake ping');
       await h.sleep(200);
       const outcome = { visibility: document.visibilityState, rttBefore, rtt: socket.rttMs, state: socket.state, lines: log.lines() };
+      // A new connection has no round trip of its own until its first pong.
+      socket.reconnect();
+      await log.until((l) => l.count('open') === 2, 'the second open');
+      outcome.rttAfterReconnect = socket.rttMs;
+      document.dispatchEvent(new Event('visibilitychange'));
+      await h.waitFor(() => socket.rttMs !== undefined, 'the round trip of the second wake ping');
+      outcome.secondRtt = socket.rttMs;
       socket.close();
       return outcome;
     }, { face, client, fast: FAST });
@@ -92,6 +100,8 @@ for (const [face, faceName] of FACES) {
     assert.equal(result.state, 'open');
     // The pong is the heartbeat's, not a message; nothing closed.
     assert.deepEqual(result.lines, ['open']);
-    assert.deepEqual(await suite.server.received(client), ['ping']);
+    assert.equal(result.rttAfterReconnect, undefined, 'rttMs after a reconnect, before its first pong');
+    assert.ok(result.secondRtt >= 0 && result.secondRtt < 3000, `second rttMs ${result.secondRtt}`);
+    assert.deepEqual(await suite.server.received(client), ['ping', 'ping']);
   });
 }

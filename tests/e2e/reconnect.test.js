@@ -17,6 +17,8 @@
 // - connectionTimeout abandons a handshake the server never answers (hang=1) and retries
 // - reconnect(code, reason) (`Sender::reconnect_with`) on an open socket closes it with that
 //   code and connects again at once
+// - statechange (`Event::StateChanged`) reports each change of state once, after the events
+//   of the change: connecting, open, waiting, connecting again, closing, closed
 // Every test but one runs on both faces. On the JS face only, as the Rust API has no
 // counterpart:
 // - a protocols provider asked before every attempt (the Rust API's subprotocols are fixed)
@@ -107,6 +109,38 @@ for (const [face, faceName] of FACES) {
     assert.equal(result.after.retryCount, 0);
     assert.deepEqual(result.after.lines, ['open']);
     assert.equal(result.stats.total, 1, 'only the attempt after reconnect() got through');
+  });
+
+  suite.test(`${faceName} face: statechange reports every change of state, waiting to connecting included, after the events of the change`, async (page) => {
+    const result = await page.run(async ({ face, fast }) => {
+      const client = h.client('statechange');
+      const socket = await h.open(face, h.url('/echo', { client, drop_after: 1 }), fast, {
+        listen: (socket) => { socket.log = h.record(socket, ['open', 'close', 'reconnecting', 'statechange']); },
+      });
+      const { log } = socket;
+      await log.until((l) => l.count('open') === 1, 'open');
+      socket.send('x'); // the server drops the connection after one message
+      await log.until((l) => l.count('open') === 2, 'the second open');
+      socket.close();
+      await log.until((l) => l.some((e) => e.type === 'close' && !e.willReconnect), 'the final close');
+      await h.sleep(100);
+      return { lines: log.lines(), state: socket.state };
+    }, { face, fast: FAST });
+    assert.deepEqual(result.lines, [
+      'state connecting',
+      'open',
+      'state open',
+      'close 1006 "" wasClean=false willReconnect=true',
+      'reconnecting attempt=1 delayMs=50',
+      'state waiting',
+      'state connecting',
+      'open',
+      'state open',
+      'state closing',
+      'close 1000 "" wasClean=true willReconnect=false',
+      'state closed',
+    ]);
+    assert.equal(result.state, 'closed');
   });
 
   suite.test(`${faceName} face: a URL provider function is called before every attempt`, async (page) => {

@@ -35,7 +35,7 @@ impl<Out: Serialize, In> UseSocket<Out, In> {
     /// Fails with [`Error::Closed`] when the socket did not open or the component is gone.
     pub fn send(&self, message: &Out) -> Result<Sent, Error> {
         self.sender
-            .try_with_value(|sender| sender.as_ref().map(|sender| sender.send(message)))
+            .try_with_value(|sender| sender.as_ref().map(|sender| sender.try_send(message)))
             .flatten()
             .unwrap_or(Err(Error::Closed))
     }

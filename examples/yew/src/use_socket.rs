@@ -62,7 +62,7 @@ impl<Out: Serialize, In> UseSocketHandle<Out, In> {
     pub fn send(&self, message: &Out) -> Result<Sent, Error> {
         let current = self.current.borrow();
         match current.as_ref().map(|slot| slot.borrow()).as_deref() {
-            Some(Some(sender)) => sender.send(message),
+            Some(Some(sender)) => sender.try_send(message),
             _ => Err(Error::Closed),
         }
     }

@@ -2,8 +2,11 @@
 // `window.endurance = await import('/endurance.js')`: the connect/drop and create/close cycles,
 // the 200-socket herd, and readings of the package's wasm memory.
 
-import { engine } from '/pkg/web/engine.js';
+import { engine, loadEngine } from '/pkg/web/engine.js';
 import { ReSocket } from '/pkg/web/resocket.js';
+
+// The figures below read the engine, which the package loads on first use.
+await loadEngine();
 
 /**
  * The package's engine (the same module instance resocket.js runs on): its linear memory size

@@ -18,7 +18,7 @@
 // either: `open`, `message` {data: the text, or with format "json" the parsed value},
 // `close` {code, reason, wasClean, willReconnect, requeued, unconfirmed},
 // `reconnecting` {attempt, delayMs}, `error` {error: {code}, message, data?: the frame of a
-// DECODE error}, `offline`, `online`.
+// DECODE error}, `offline`, `online`, `statechange` {state}.
 //   send(data) -> 'now' | 'queued' | 'closed' | 'queue-full'; data is text, or with format
 //     "json" any value with a JSON form (a TypeError otherwise)
 //   request(value, { timeoutMs?, signal? }?) -> Promise of the answer's result (format "json";
@@ -103,6 +103,10 @@ class RustFace extends EventTarget {
       case 'reconnecting':
         event = new Event('reconnecting');
         defineFields(event, fields, ['attempt', 'delayMs']);
+        break;
+      case 'statechange':
+        event = new Event('statechange');
+        defineFields(event, fields, ['state']);
         break;
       default:
         event = new Event(fields.type);

@@ -40,6 +40,10 @@ function summarise(event) {
       Object.assign(entry, { attempt: event.attempt, delayMs: event.delayMs });
       entry.line = `reconnecting attempt=${event.attempt} delayMs=${event.delayMs}`;
       break;
+    case 'statechange':
+      entry.state = event.state;
+      entry.line = `state ${event.state}`;
+      break;
     default:
       entry.line = event.type;
   }

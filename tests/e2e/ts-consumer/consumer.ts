@@ -10,6 +10,17 @@ import ReSocketDefault, {
   type ReSocketState,
 } from "resocket";
 import { ReSocket as WebReSocket } from "resocket/web";
+import ReconnectingWebSocket, {
+  type CloseEvent as RwsCloseEvent,
+  type ErrorEvent as RwsErrorEvent,
+  type Event as RwsEvent,
+  type ListenersMap,
+  type Message,
+  type Options as RwsOptions,
+  type UrlProvider,
+  type WebSocketEventListenerMap,
+  type WebSocketEventMap,
+} from "resocket";
 
 type Out = { type: "say"; text: string } | { type: "join"; name: string };
 type In = { type: "said"; from: string; text: string; at: number };
@@ -134,4 +145,26 @@ fresh.reconnect();
 const sync = new ReSocket(() => "ws://127.0.0.1:8080/echo", "v1");
 sync.addEventListener("custom", { handleEvent: (event: Event) => console.log(event.type) });
 
-export { readAll, queued, state, open, closing, rtt, counts, described, add, untyped };
+// Code written against reconnecting-websocket keeps compiling when its import becomes resocket's.
+function migrated(url: UrlProvider, options: RwsOptions): ReconnectingWebSocket {
+  const rws = new ReconnectingWebSocket(url, [], options);
+  const onClose = (event: RwsCloseEvent) => console.log(event.code, event.reason);
+  const onError = (event: RwsErrorEvent) => console.log(event.message);
+  const onOpen = (event: RwsEvent) => console.log(event.type);
+  rws.addEventListener("close", onClose);
+  rws.addEventListener("error", onError);
+  rws.addEventListener("open", onOpen);
+  const message: Message = "hello";
+  rws.send(message);
+  const listeners: Partial<ListenersMap> = { close: [onClose] };
+  const map: Partial<WebSocketEventMap> = {};
+  const one: Partial<WebSocketEventListenerMap> = { error: onError };
+  console.log(listeners, map, one);
+  return rws;
+}
+
+// A typed socket's requests are its Out messages.
+const typedRpc = new ReSocket<{ method: "add"; params: number[] }, In>("wss://rpc.example", null, { format: "json" });
+const typedSum: Promise<number> = typedRpc.request<number>({ method: "add", params: [1, 2] });
+
+export { readAll, queued, state, open, closing, rtt, counts, described, add, untyped, migrated, typedSum };

@@ -26,8 +26,9 @@ const format = new ReSocket("ws://x", null, { format: "xml" }); // error
 const delay = new ReSocket("ws://x", null, { minReconnectionDelay: "50" }); // error
 socket.onmessage = (event) => console.log(event.data.missing); // error
 socket.request("a string is not a request"); // error
-socket.request({ method: "add" }, { timeoutMs: "50" }); // error
-const sum: Promise<string> = socket.request<number>({ method: "add" }); // error
+socket.request({ type: "say", text: "x" }, { timeoutMs: "50" }); // error
+const sum: Promise<string> = socket.request<number>({ type: "say", text: "x" }); // error
+socket.request({ type: "say", text: 1 }); // error
 
 async function read() {
   for await (const message of socket) {

@@ -1,14 +1,12 @@
-// The configuration a Vite 7 user of resocket needs: vite-plugin-wasm for the bundler build's
-// `.wasm` import, and an esnext target for the top-level await it compiles to.
+// What a Vite 8 user of resocket configures: nothing for the wasm (Vite 8 loads WebAssembly
+// ES modules itself, and the package imports its engine dynamically, on first use). The rest
+// is this test's: relative URLs and the output directory.
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
-import wasm from 'vite-plugin-wasm';
 
 export default defineConfig({
   base: './',
-  plugins: [wasm()],
   build: {
-    target: 'esnext',
     outDir: fileURLToPath(new URL('../../../target/e2e/vite-app', import.meta.url)),
     emptyOutDir: true,
   },

@@ -96,13 +96,13 @@ impl RustSocket {
                         json::type_name(&message)
                     ))
                 })?;
-                sender.send(&text)
+                sender.try_send(&text)
             }
             Sending::Json(sender) => {
                 let value = json::raw_from_js(&message).map_err(|reason| {
                     options::type_error(format!("send(data): data has no JSON form ({reason})"))
                 })?;
-                sender.send(&value)
+                sender.try_send(&value)
             }
         };
         Ok(match sent {
@@ -255,6 +255,10 @@ fn describe<T>(
         Event::Open => set("type", "open".into()),
         Event::Offline => set("type", "offline".into()),
         Event::Online => set("type", "online".into()),
+        Event::StateChanged(state) => {
+            set("type", "statechange".into());
+            set("state", state.to_string().into());
+        }
         Event::Message(message) => {
             set("type", "message".into());
             set("data", to_js(message)?);

@@ -36,7 +36,7 @@ impl Connection for ReSocket {
     }
 
     async fn send(&mut self, message: &Msg) -> Result<(), String> {
-        self.0.send(message).map(drop).map_err(|e| e.to_string())
+        self.0.try_send(message).map(drop).map_err(|e| e.to_string())
     }
 
     async fn receive(&mut self) -> Result<Msg, String> {
