@@ -11,6 +11,8 @@ use wasm_bindgen::prelude::*;
 
 use crate::{Error, Message};
 
+pub use crate::driver::wire_size;
+
 /// Turns an outgoing value into a frame (`WebSocket.send` argument).
 pub trait Encoder<T> {
     /// Encodes `value`.

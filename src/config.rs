@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use wasm_bindgen::JsValue;
 
-use crate::core::{HeartbeatTiming, Overflow, Policy};
 use crate::driver::{CloseVerdict, Pong, Settings};
 use crate::target::{self, Resolution, Resolver, Target, check_protocols, resolve_url};
 use crate::{Error, Message};
+use resocket_core::{HeartbeatTiming, Overflow, Policy};
 
 type UrlFuture = Pin<Box<dyn Future<Output = Result<String, String>>>>;
 

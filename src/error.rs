@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::codec::DecodeError;
-use crate::core::{CloseCodeError, Failure, PolicyError, SendError};
+use resocket_core::{CloseCodeError, Failure, PolicyError, SendError};
 
 /// Everything that can go wrong, each variant carrying the offending input. More may come:
 /// match with a wildcard.
@@ -77,7 +77,7 @@ pub enum Error {
     },
     /// [`Socket::open`](crate::Socket::open) was called outside a browser (not on
     /// `wasm32-unknown-unknown`), where there is no `WebSocket` to drive. Native code drives
-    /// [`resocket::core::Machine`](crate::core::Machine) itself.
+    /// [`resocket_core::Machine`] itself.
     NotInBrowser,
     /// The answer to a request has neither a `result` nor an `error` member, or its `result`
     /// does not decode into the response type. The error's `raw` is the whole answer.
@@ -103,7 +103,7 @@ impl core::fmt::Display for Error {
             Error::Closed => f.write_str("the socket is closed; call reconnect() before sending"),
             Error::NotInBrowser => f.write_str(
                 "resocket's Socket runs in a browser (wasm32-unknown-unknown), where WebSocket \
-                 exists; native code can drive resocket::core::Machine itself",
+                 exists; native code can drive resocket_core::Machine itself",
             ),
             Error::QueueFull { capacity } => write!(
                 f,

@@ -30,43 +30,34 @@
 //! # }
 //! ```
 //!
-//! The connection logic lives in [`core`], a sans-IO state machine with no browser
-//! dependency; the browser glue only carries out its decisions. The `browser` feature (on by
-//! default) is everything else: without it the crate is [`core`] alone, with no dependencies.
+//! Every decision (when to retry, when a connection is dead, what a full queue does, which
+//! messages go again after a drop) is made by [`resocket_core`], a sans-IO state machine with
+//! no browser dependency that the npm package's engine runs too; this crate's browser glue only
+//! carries out its decisions. Its types that this API shows are re-exported here.
 #![deny(missing_docs)]
 
 // The Rust examples of the README and the Rust guide compile as doctests.
-#[cfg(all(doctest, feature = "browser"))]
+#[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeExamples;
-#[cfg(all(doctest, feature = "browser"))]
+#[cfg(doctest)]
 #[doc = include_str!("../docs/rust.md")]
 struct RustGuideExamples;
 
-#[cfg(feature = "browser")]
 pub mod codec;
-#[cfg(feature = "browser")]
 mod config;
-pub mod core;
-#[cfg(feature = "browser")]
 mod driver;
-#[cfg(feature = "browser")]
 mod error;
-#[cfg(feature = "browser")]
 mod message;
-#[cfg(feature = "browser")]
 mod socket;
-#[cfg(feature = "browser")]
 mod target;
 
-#[cfg(feature = "browser")]
 pub use codec::{Bytes, DecodeError, Json, Raw, Text};
-#[cfg(feature = "browser")]
 pub use config::{Config, Heartbeat};
-pub use core::{Closed, Overflow, Sent, State};
-#[cfg(feature = "browser")]
 pub use error::Error;
-#[cfg(feature = "browser")]
 pub use message::Message;
-#[cfg(feature = "browser")]
+pub use resocket_core::{
+    Backoff, CloseCodeError, Closed, Failure, HeartbeatTiming, Overflow, Policy, PolicyError,
+    PolicyOption, Sent, State,
+};
 pub use socket::{Event, Receiver, Response, Sender, Socket};

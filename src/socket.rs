@@ -13,9 +13,9 @@ use serde::Serialize;
 use web_sys::WebSocket;
 
 use crate::codec::{DecodeError, Decoder, Encoder, Json};
-use crate::core::{self, Closed, Input, Sent, State, close};
 use crate::driver::{Driver, Notice};
 use crate::{Config, Error};
+use resocket_core::{Closed, Input, Sent, State, close};
 
 mod answer;
 mod inbox;
@@ -72,20 +72,22 @@ pub enum Event<In> {
     Error(Error),
 }
 
-impl<In> From<core::Event> for Event<In> {
-    fn from(event: core::Event) -> Self {
+impl<In> From<resocket_core::Event> for Event<In> {
+    fn from(event: resocket_core::Event) -> Self {
         match event {
-            core::Event::Open => Event::Open,
-            core::Event::Closed(closed) => Event::Closed(closed),
-            core::Event::Reconnecting { attempt, delay_ms } => Event::Reconnecting {
+            resocket_core::Event::Open => Event::Open,
+            resocket_core::Event::Closed(closed) => Event::Closed(closed),
+            resocket_core::Event::Reconnecting { attempt, delay_ms } => Event::Reconnecting {
                 attempt,
                 delay: Duration::from_millis(delay_ms.into()),
             },
-            core::Event::Failed(failure) => Event::Error(Error::Connection(failure)),
-            core::Event::RetriesExhausted { retries } => Event::RetriesExhausted { retries },
-            core::Event::Offline => Event::Offline,
-            core::Event::Online => Event::Online,
-            core::Event::StateChanged(state) => Event::StateChanged(state),
+            resocket_core::Event::Failed(failure) => Event::Error(Error::Connection(failure)),
+            resocket_core::Event::RetriesExhausted { retries } => {
+                Event::RetriesExhausted { retries }
+            }
+            resocket_core::Event::Offline => Event::Offline,
+            resocket_core::Event::Online => Event::Online,
+            resocket_core::Event::StateChanged(state) => Event::StateChanged(state),
         }
     }
 }
@@ -546,5 +548,24 @@ impl<In, C: Decoder<In>> Stream for Receiver<In, C> {
             };
             return Poll::Ready(event);
         }
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod native {
+    //! Natively (not on wasm32), `Socket::open` fails with `Error::NotInBrowser` instead of
+    //! panicking on the first browser call, and the error says what to do instead.
+
+    use crate::{Config, Error, Socket, Text};
+
+    #[test]
+    fn open_outside_a_browser_is_a_clear_error() {
+        let opened = Socket::<String, String, Text>::open(Config::new("wss://example.com/live"));
+        let error = opened.expect_err("no socket outside a browser");
+        assert_eq!(error, Error::NotInBrowser);
+        assert!(
+            error.to_string().contains("resocket_core::Machine"),
+            "{error}"
+        );
     }
 }

@@ -19,7 +19,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use browser_support::*;
-use resocket::core::Failure;
+use resocket::Failure;
 use resocket::{Closed, Config, Error, Event, Heartbeat, Sent, Socket, State, Text};
 use wasm_bindgen_test::*;
 

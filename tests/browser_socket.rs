@@ -17,8 +17,8 @@ use std::time::Duration;
 
 use browser_support::*;
 use futures_util::{SinkExt, StreamExt};
+use resocket::codec::wire_size;
 use resocket::codec::{Decoder, Encoder};
-use resocket::core::WireSize;
 use resocket::{
     Bytes, Closed, Config, Error, Event, Json, Message, Raw, Sent, Socket, State, Text,
 };
@@ -98,13 +98,13 @@ fn frames_are_sized_in_utf8_bytes() {
         ("\u{7f}\u{80}", 3),
         ("\u{1f980}", 4),
     ] {
-        assert_eq!(JsValue::from_str(text).wire_size(), size, "{text:?}");
+        assert_eq!(wire_size(&JsValue::from_str(text)), size, "{text:?}");
     }
     // A lone surrogate, which a Rust string cannot hold, is sent as U+FFFD.
     let lone = JsValue::from(js_sys::JsString::from_char_code1(0xD800));
-    assert_eq!(lone.wire_size(), 3);
+    assert_eq!(wire_size(&lone), 3);
     let bytes = JsValue::from(js_sys::Uint8Array::new_with_length(5));
-    assert_eq!(bytes.wire_size(), 5);
+    assert_eq!(wire_size(&bytes), 5);
 }
 
 #[wasm_bindgen_test]

@@ -6,8 +6,8 @@
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use resocket::codec::{MAX_JSON_DEPTH, json_nested_deeper_than};
-use resocket::core::Backoff;
-use resocket::core::close::{CloseCodeError, MAX_REASON_BYTES, check_user_close, name};
+use resocket_core::Backoff;
+use resocket_core::close::{CloseCodeError, MAX_REASON_BYTES, check_user_close, name};
 
 #[derive(Arbitrary, Debug)]
 struct Text {

@@ -2,7 +2,7 @@
 //! simulated driver (`resocket-sim`), which carries out the outputs and checks them, with the
 //! target's [`Invariants`] on top, then checks the invariants that hold between operations.
 
-use resocket::core::{ConnId, Input, Machine, Policy, Sent, State};
+use resocket_core::{ConnId, Input, Machine, Policy, Sent, State};
 use resocket_sim::Socket;
 
 use crate::frame::Frame;

@@ -1,6 +1,6 @@
 //! The frames the `machine` target sends: numbered in send order, so order is easy to check.
 
-use resocket::core::WireSize;
+use resocket_core::WireSize;
 
 /// A numbered message of a fixed size.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::RangeInclusive;
 
-use resocket::core::{
+use resocket_core::{
     Answered, Closed, ConnId, Event, Machine, Output, Policy, RequestFailure, State, Timer,
 };
 use resocket_sim::bounds::{BaseDelays, jittered_range};

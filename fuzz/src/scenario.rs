@@ -1,10 +1,10 @@
 //! What a fuzz input decodes into: a valid policy, a jitter seed and a sequence of operations.
 //!
-//! Numbers are kept in small ranges (as in `tests/core/properties.rs`) so that short inputs
+//! Numbers are kept in small ranges (as in `core/tests/core/properties.rs`) so that short inputs
 //! reach retries, timeouts, heartbeats and a full queue.
 
 use arbitrary::{Arbitrary, Result, Unstructured};
-use resocket::core::{Backoff, HeartbeatTiming, Overflow, Policy};
+use resocket_core::{Backoff, HeartbeatTiming, Overflow, Policy};
 
 /// Operations per input: enough for long scenarios, few enough to keep each run fast.
 const MAX_OPS: usize = 400;

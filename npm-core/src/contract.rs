@@ -2,7 +2,7 @@
 //! uses these enums, and `src/js/contract.js` is generated from them ([`js_module`], `make
 //! contract`; `make lint` checks it is current).
 
-use resocket::core::{
+use resocket_core::{
     DEFAULT_MAX_MESSAGE_BYTES, Failure, MAX_TIMER_MS, Policy, PolicyOption, RequestFailure, State,
 };
 

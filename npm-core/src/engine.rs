@@ -2,7 +2,7 @@
 //! `poll` (numbers, a text, a message id). Everything here is plain Rust, tested natively; the
 //! wasm exports in `exports.rs` only move numbers and bytes across.
 
-use resocket::core::{Closed, ConnId, Event, Machine, Output, WireSize};
+use resocket_core::{Closed, ConnId, Event, Machine, Output, WireSize};
 
 use crate::contract::{FailureKind, Figure, Op, RequestFailureKind, state_number};
 
@@ -177,7 +177,7 @@ impl Core {
 
 #[cfg(test)]
 mod tests {
-    use resocket::core::{Input, Policy, RequestFailure};
+    use resocket_core::{Input, Policy, RequestFailure};
 
     use super::*;
 

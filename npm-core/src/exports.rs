@@ -12,7 +12,7 @@
 
 use std::cell::RefCell;
 
-use resocket::core::{ConnId, Input, Machine, Received, Rejected, SendError, Sent};
+use resocket_core::{ConnId, Input, Machine, Received, Rejected, SendError, Sent};
 
 use crate::contract::{AnswerCode, Op, RECEIVED_BUSY, ReceivedCode, Signal};
 use crate::engine::{Core, Frame};
@@ -190,9 +190,9 @@ pub extern "C" fn receive(handle: u32, conn: f64, size: f64, pong: u32, now: f64
 pub extern "C" fn answered(handle: u32, id: f64) -> u32 {
     let answered = with_core(handle, |core| Some(core.machine.answered(id as u64)));
     let code = match answered {
-        Some(resocket::core::Answered::Request) => AnswerCode::Request,
-        Some(resocket::core::Answered::Late) => AnswerCode::Late,
-        Some(resocket::core::Answered::NotAnAnswer) | None => AnswerCode::NotAnAnswer,
+        Some(resocket_core::Answered::Request) => AnswerCode::Request,
+        Some(resocket_core::Answered::Late) => AnswerCode::Late,
+        Some(resocket_core::Answered::NotAnAnswer) | None => AnswerCode::NotAnAnswer,
     };
     code.number()
 }

@@ -2,7 +2,7 @@
 //! hold, then the core's own validation speaks. A refusal names the field, so the JavaScript
 //! can name its option and say what the core expects.
 
-use resocket::core::{HeartbeatTiming, MAX_TIMER_MS, Overflow, Policy, PolicyOption};
+use resocket_core::{HeartbeatTiming, MAX_TIMER_MS, Overflow, Policy, PolicyOption};
 
 use crate::contract::POLICY_FIELDS;
 
@@ -86,7 +86,7 @@ fn whole(value: f64, max: f64) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use resocket::core::DEFAULT_MAX_MESSAGE_BYTES;
+    use resocket_core::DEFAULT_MAX_MESSAGE_BYTES;
 
     /// The defaults, as the JavaScript passes them, heartbeat off.
     fn defaults() -> Vec<f64> {

@@ -3,7 +3,7 @@
 
 use std::ops::RangeInclusive;
 
-use resocket::core::Backoff;
+use resocket_core::Backoff;
 
 /// The un-jittered delay before retry `retry` (from 1).
 pub fn base_delay(backoff: &Backoff, retry: u32) -> f64 {

@@ -3,7 +3,7 @@
 //! not do: a second live socket, a send on a socket that is not open, or a close of a socket
 //! that is not the live one.
 
-use resocket::core::{ConnId, Input, Output};
+use resocket_core::{ConnId, Input, Output};
 
 use crate::driver::Driver;
 

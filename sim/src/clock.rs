@@ -1,7 +1,7 @@
 //! The fake clock and the driver's one timer, armed for whatever `Machine::poll_timeout`
 //! names, as a real driver keeps it.
 
-use resocket::core::{Timer, WireSize};
+use resocket_core::{Timer, WireSize};
 
 use crate::driver::Driver;
 use crate::layer::Layer;

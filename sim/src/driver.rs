@@ -3,7 +3,7 @@
 
 use std::ops::{Deref, DerefMut};
 
-use resocket::core::{ConnId, Input, Machine, Output, Received, WireSize};
+use resocket_core::{ConnId, Input, Machine, Output, Received, WireSize};
 
 use crate::browser::{Socket, URL};
 use crate::layer::Layer;

@@ -1,6 +1,6 @@
 //! Short ways to write the policies and events tests compare against.
 
-use resocket::core::{Closed, Event, Policy};
+use resocket_core::{Closed, Event, Policy};
 
 /// The default policy without jitter, so every delay is exact.
 pub fn exact() -> Policy {

@@ -1,7 +1,7 @@
 //! Shorthands for the inputs a test feeds: the user's requests, the URL provider's answers and
 //! the live socket's events.
 
-use resocket::core::{ConnId, Input, Received, WireSize};
+use resocket_core::{ConnId, Input, Received, WireSize};
 
 use crate::browser::URL;
 use crate::driver::Driver;

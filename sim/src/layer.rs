@@ -1,6 +1,6 @@
 //! What a suite adds to the shared driver: its own records or checks of each output.
 
-use resocket::core::{Machine, Output};
+use resocket_core::{Machine, Output};
 
 /// The part of a simulated driver that each suite models its own way. The [`Driver`] checks
 /// every output against its fake browser first, then hands it here; the layer may record it,

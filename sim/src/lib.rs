@@ -1,5 +1,5 @@
-//! A simulated driver for resocket's sans-IO core ([`resocket::core::Machine`]): a fake clock,
-//! the driver's one timer and fake sockets, shared by the core's native tests (`tests/core/`)
+//! A simulated driver for resocket's sans-IO core ([`resocket_core::Machine`]): a fake clock,
+//! the driver's one timer and fake sockets, shared by the core's native tests (`core/tests/core/`)
 //! and the fuzz targets (`fuzz/`).
 //!
 //! A [`Driver`] carries out the machine's outputs the way `src/driver.rs` does in the browser

@@ -1,7 +1,7 @@
 //! The core tests' layer: it records every output, with the time, for tests to assert on, and
 //! models the live socket's `bufferedAmount` as tests set it.
 
-use resocket::core::{ConnId, Event, Machine, Output, RequestFailure, State, Timer};
+use resocket_core::{ConnId, Event, Machine, Output, RequestFailure, State, Timer};
 
 use crate::layer::Layer;
 use crate::wire::Wire;

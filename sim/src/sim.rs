@@ -1,7 +1,7 @@
 //! [`Sim`]: the driver the core tests use, for `Machine<String>` with a [`Recorder`] on top,
 //! and the steps those tests take that need the recorder.
 
-use resocket::core::{Input, Machine, Policy, Rejected, Sent};
+use resocket_core::{Input, Machine, Policy, Rejected, Sent};
 
 use crate::driver::Driver;
 use crate::recorder::Recorder;

@@ -6,7 +6,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
 
 use super::Driver;
-use crate::core::{ConnId, Input};
+use resocket_core::{ConnId, Input};
 
 #[wasm_bindgen]
 extern "C" {

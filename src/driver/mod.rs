@@ -19,11 +19,11 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::{CloseEvent, WebSocket};
 
 use crate::codec::describe_js_error;
-use crate::core::{
-    self, Answered, ConnId, Input, MAX_TIMER_MS, Machine, Output, Policy, PolicyError, Received,
-    Rejected, RequestFailure, SendError, Sent, WireSize, close,
-};
 use crate::target::{Resolution, Resolver, check_protocols, redact, resolve_url};
+use resocket_core::{
+    Answered, ConnId, Input, MAX_TIMER_MS, Machine, Output, Policy, PolicyError, Received,
+    Rejected, RequestFailure, SendError, Sent, close,
+};
 
 mod connection;
 mod page_watch;
@@ -31,7 +31,8 @@ mod size;
 
 use connection::Connection;
 use page_watch::{PageWatch, navigator_online};
-pub(crate) use size::message_size;
+pub use size::wire_size;
+pub(crate) use size::{Frame, message_size};
 
 #[wasm_bindgen]
 extern "C" {
@@ -43,7 +44,7 @@ extern "C" {
 /// What the driver reports to the API in front of it.
 pub(crate) enum Notice {
     /// A connection event.
-    Event(core::Event),
+    Event(resocket_core::Event),
     /// An incoming message that is not a heartbeat pong.
     Message {
         /// `MessageEvent.data`.
@@ -100,7 +101,7 @@ pub(crate) struct Settings {
 }
 
 struct Runtime {
-    machine: Machine<JsValue>,
+    machine: Machine<Frame>,
     connection: Option<Connection>,
     /// The one timer, for the machine's next deadline (on `performance.now()`'s clock).
     timer: Option<(f64, Timeout)>,
@@ -132,7 +133,7 @@ impl Driver {
         let ping_size = settings
             .heartbeat
             .as_ref()
-            .map_or(0, |(ping, _)| ping.wire_size());
+            .map_or(0, |(ping, _)| wire_size(ping));
         let machine = Machine::new(settings.policy, seed)?.with_ping_size(ping_size);
         Ok(Rc::new_cyclic(|driver| Driver {
             runtime: RefCell::new(Runtime {
@@ -178,8 +179,8 @@ impl Driver {
     }
 
     /// Sends or queues a frame, as the machine decides.
-    pub(crate) fn send(self: &Rc<Self>, frame: JsValue) -> Result<Sent, Rejected<JsValue>> {
-        let sent = self.runtime.borrow_mut().machine.send(frame);
+    pub(crate) fn send(self: &Rc<Self>, frame: JsValue) -> Result<Sent, Rejected<Frame>> {
+        let sent = self.runtime.borrow_mut().machine.send(Frame(frame));
         self.pump();
         sent
     }
@@ -223,7 +224,8 @@ impl Driver {
         self: &Rc<Self>,
         frame: JsValue,
         timeout_ms: u32,
-    ) -> Result<u64, Rejected<JsValue>> {
+    ) -> Result<u64, Rejected<Frame>> {
+        let frame = Frame(frame);
         let id = (self.runtime.borrow_mut().machine).request(frame, timeout_ms, performance_now());
         self.pump();
         id
@@ -240,7 +242,7 @@ impl Driver {
     }
 
     /// Reads the machine's state.
-    pub(crate) fn inspect<R>(&self, read: impl FnOnce(&Machine<JsValue>) -> R) -> R {
+    pub(crate) fn inspect<R>(&self, read: impl FnOnce(&Machine<Frame>) -> R) -> R {
         read(&self.runtime.borrow().machine)
     }
 
@@ -312,11 +314,11 @@ impl Driver {
         self.pump();
     }
 
-    fn execute(self: &Rc<Self>, output: Output<JsValue>) {
+    fn execute(self: &Rc<Self>, output: Output<Frame>) {
         match output {
             Output::ResolveUrl { conn } => self.resolve_url(conn),
             Output::Connect { conn, url } => self.open_socket(conn, &url),
-            Output::Transmit(frame) => self.transmit(&frame),
+            Output::Transmit(Frame(frame)) => self.transmit(&frame),
             Output::Ping => {
                 if let Some((ping, _)) = &self.heartbeat {
                     self.transmit(ping);
@@ -486,8 +488,8 @@ impl Driver {
 /// A debug line for `event`, shaped like its `Debug` form (a failure shows its message).
 /// Written out because the derived formatting (and the string escaping it brings) would ship
 /// in every package, while only `debug: true` needs it.
-fn event_line(event: &core::Event) -> String {
-    use core::{Closed, Event};
+fn event_line(event: &resocket_core::Event) -> String {
+    use resocket_core::{Closed, Event};
     match event {
         Event::Open => "open".to_owned(),
         Event::Closed(Closed {

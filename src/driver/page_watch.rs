@@ -6,7 +6,7 @@ use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 
 use super::Driver;
-use crate::core::Input;
+use resocket_core::Input;
 
 #[wasm_bindgen]
 extern "C" {

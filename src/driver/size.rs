@@ -2,8 +2,6 @@
 
 use wasm_bindgen::prelude::*;
 
-use crate::core;
-
 #[wasm_bindgen]
 extern "C" {
     /// `TextEncoder`, whose `encode` takes the JavaScript string as it is: the UTF-8 size of
@@ -43,21 +41,30 @@ pub(crate) fn message_size(data: &JsValue) -> f64 {
     }
 }
 
-/// Outgoing frames are counted as `bufferedAmount` counts them: text in UTF-8 bytes.
-impl core::WireSize for JsValue {
+/// An outgoing message as the machine holds it: what `WebSocket.send` is given.
+#[derive(Clone, Debug)]
+pub(crate) struct Frame(pub(crate) JsValue);
+
+impl resocket_core::WireSize for Frame {
     fn wire_size(&self) -> u64 {
-        let size = if self.is_string() {
-            // An ASCII text's UTF-8 size is its length: one scan instead of encoding a copy.
-            if NON_ASCII.with(|non_ascii| non_ascii.test(self)) {
-                UTF8.with(|utf8| f64::from(utf8.encode(self).length()))
-            } else {
-                f64::from(self.unchecked_ref::<js_sys::JsString>().length())
-            }
-        } else {
-            binary_size(self)
-        };
-        size as u64
+        wire_size(&self.0)
     }
+}
+
+/// The size of `message` (what `WebSocket.send` takes) as the browser's `bufferedAmount`
+/// counts it: text in UTF-8 bytes, an `ArrayBuffer`, typed array or `Blob` in bytes.
+pub fn wire_size(message: &JsValue) -> u64 {
+    let size = if message.is_string() {
+        // An ASCII text's UTF-8 size is its length: one scan instead of encoding a copy.
+        if NON_ASCII.with(|non_ascii| non_ascii.test(message)) {
+            UTF8.with(|utf8| f64::from(utf8.encode(message).length()))
+        } else {
+            f64::from(message.unchecked_ref::<js_sys::JsString>().length())
+        }
+    } else {
+        binary_size(message)
+    };
+    size as u64
 }
 
 /// An `ArrayBuffer`'s or typed array's `byteLength`, a `Blob`'s `size`; 0 for anything else.

@@ -18,8 +18,8 @@ use wasm_bindgen::prelude::*;
 
 use super::answer::{answer_id, decode_answer};
 use crate::Error;
-use crate::core::{Answered, RequestFailure};
 use crate::driver::{Driver, Notice};
+use resocket_core::{Answered, RequestFailure};
 
 #[wasm_bindgen]
 extern "C" {

@@ -3,7 +3,7 @@
 // - the client is back each time: one close (1006, not clean, willReconnect) per kill, one
 //   open per restart, nothing else;
 // - every reconnect delay lies in the configured backoff's range for its attempt number
-//   (src/core/backoff.rs), each restart's retries count from 1 again (the connection lasted
+//   (core/src/backoff.rs), each restart's retries count from 1 again (the connection lasted
 //   minUptime), and no attempt starts before its delay is over;
 // - the client reopens within the longest delay (plus the handshake) after the server is back.
 

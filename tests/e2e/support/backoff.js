@@ -1,4 +1,4 @@
-// The reconnect delay the library promises (src/core/backoff.rs), to check measured delays
+// The reconnect delay the library promises (core/src/backoff.rs), to check measured delays
 // against, and small helpers for the figures the fault-matrix files report.
 
 /** Both faces, as `h.open` names them and as RELIABILITY.md shows them. */

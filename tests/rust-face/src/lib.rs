@@ -19,8 +19,8 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use js_sys::{Function, Object, Promise, Reflect};
+use resocket::Failure;
 use resocket::codec::{Decoder, Encoder};
-use resocket::core::Failure;
 use resocket::{Closed, Error, Event, Json, Receiver, Sender, Sent, Socket, State, Text};
 use serde_json::Value;
 use serde_json::value::RawValue;

@@ -67,7 +67,7 @@ enum Phase {
 /// The connection state machine, generic over the outgoing frame type `F`.
 ///
 /// ```
-/// use resocket::core::{Input, Machine, Output, Policy};
+/// use resocket_core::{Input, Machine, Output, Policy};
 ///
 /// let mut machine: Machine<String> = Machine::new(Policy::default(), 7).unwrap();
 /// machine.handle(Input::Connect { online: true }, 0.0);

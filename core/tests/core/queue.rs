@@ -12,7 +12,7 @@
 //! - `send_readiness` says what a send would meet (room, a full queue, a closed socket)
 //!   without sending, for a driver that waits instead of failing.
 
-use resocket::core::{Event, Output, Overflow, Policy, Rejected, SendError, Sent, State};
+use resocket_core::{Event, Output, Overflow, Policy, Rejected, SendError, Sent, State};
 use resocket_sim::{Sim, exact};
 
 const QUEUED: Result<Sent, Rejected<String>> = Ok(Sent::Queued { dropped: 0 });

@@ -10,8 +10,8 @@
 //! - final codes and vetoes also apply to a socket that closes before it opens;
 //! - `close::name` names the codes.
 
-use resocket::core::close::{self, DEFAULT_FINAL_CODES};
-use resocket::core::{Backoff, Event, Policy, State, Timer};
+use resocket_core::close::{self, DEFAULT_FINAL_CODES};
+use resocket_core::{Backoff, Event, Policy, State, Timer};
 use resocket_sim::bounds::jittered_range;
 use resocket_sim::{Closure, Sim, closed, exact};
 

@@ -11,7 +11,7 @@
 //!   request with `Closed`; a forgotten request ends quietly;
 //! - the reconnect predicate is asked only about closes that would be retried.
 
-use resocket::core::{
+use resocket_core::{
     Answered, ConnId, HeartbeatTiming, Overflow, Policy, Received, RequestFailure, State, Timer,
 };
 use resocket_sim::{Sim, exact};

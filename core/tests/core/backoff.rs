@@ -14,7 +14,7 @@
 //! - failed URL resolution and refused sockets count as failed attempts;
 //! - a zero delay still goes through the retry timer.
 
-use resocket::core::{Backoff, ConnId, Event, Failure, Policy, SendError, State, Timer};
+use resocket_core::{Backoff, ConnId, Event, Failure, Policy, SendError, State, Timer};
 use resocket_sim::bounds::delay_bounds;
 use resocket_sim::{Sim, closed, exact};
 

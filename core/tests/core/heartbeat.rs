@@ -9,7 +9,7 @@
 //! - traffic during the interval postpones the ping without starting or stopping timers;
 //! - a pong with no ping outstanding, or from an abandoned socket, changes nothing.
 
-use resocket::core::{ConnId, Event, HeartbeatTiming, Input, Policy, Received, State, Timer};
+use resocket_core::{ConnId, Event, HeartbeatTiming, Input, Policy, Received, State, Timer};
 use resocket_sim::{Closure, Sim, closed, exact};
 
 fn heartbeat() -> Policy {

@@ -21,7 +21,7 @@ use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;
 use proptest::sample::{select, subsequence};
-use resocket::core::{
+use resocket_core::{
     Backoff, ConnId, Event, HeartbeatTiming, Input, Output, Overflow, Policy, SendError, Sent,
     State, Timer,
 };

@@ -1,8 +1,11 @@
-//! The sans-IO connection logic: every policy, no browser.
+//! resocket's sans-IO connection core: every decision of a reconnecting WebSocket, no IO.
 //!
 //! [`Machine`] takes [`Input`]s with the current time and produces [`Output`]s for a driver to
-//! carry out. Nothing here touches `web-sys`, reads a clock or draws randomness, so the whole
-//! behaviour is tested natively with a simulated clock and can be fuzzed.
+//! carry out, plus one deadline ([`Machine::poll_timeout`]). Nothing here touches a socket,
+//! reads a clock or draws randomness, so the whole behaviour is tested natively with a
+//! simulated clock and can be fuzzed. resocket's Rust API and its npm package's engine both
+//! drive it; a native or server-side driver can too.
+#![deny(missing_docs)]
 
 pub mod backoff;
 pub mod close;

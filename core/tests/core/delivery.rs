@@ -20,7 +20,7 @@
 
 use proptest::collection::vec;
 use proptest::prelude::*;
-use resocket::core::{Closed, Event, HeartbeatTiming, Policy, SendError, State, Timer};
+use resocket_core::{Closed, Event, HeartbeatTiming, Policy, SendError, State, Timer};
 use resocket_sim::{Sim, Wire, exact};
 
 fn closed_event(sim: &mut Sim) -> (usize, u64) {

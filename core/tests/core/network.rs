@@ -23,7 +23,7 @@
 
 use proptest::collection::vec;
 use proptest::prelude::*;
-use resocket::core::{Closed, Event, HeartbeatTiming, Input, Output, Policy, State, Timer};
+use resocket_core::{Closed, Event, HeartbeatTiming, Input, Output, Policy, State, Timer};
 use resocket_sim::{Closure, Sim, URL, closed, exact};
 
 fn heartbeat() -> Policy {

@@ -1,15 +1,13 @@
 #![cfg(not(target_arch = "wasm32"))]
 //! The sans-IO core, natively: each module drives `Machine` through a simulated driver with a
 //! fake clock (or calls the core's pure functions) and says at its top what it tests.
-//! One test binary for all of it: one link step instead of one per file. `native_socket`
-//! checks what the browser socket does outside a browser.
+//! One test binary for all of it: one link step instead of one per file.
 
 mod backoff;
 mod close_codes;
 mod delivery;
 mod heartbeat;
 mod lifecycle;
-mod native_socket;
 mod network;
 mod policy;
 mod properties;

@@ -8,8 +8,8 @@
 //! - errors read well;
 //! - `close::check_user_close` accepts 1000 and 3000-4999 with reasons up to 123 UTF-8 bytes.
 
-use resocket::core::close::{CloseCodeError, MAX_REASON_BYTES, check_user_close};
-use resocket::core::{
+use resocket_core::close::{CloseCodeError, MAX_REASON_BYTES, check_user_close};
+use resocket_core::{
     Backoff, DEFAULT_MAX_MESSAGE_BYTES, HeartbeatTiming, MAX_TIMER_MS, Machine, Overflow, Policy,
     PolicyError, PolicyOption,
 };

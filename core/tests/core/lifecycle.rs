@@ -16,7 +16,7 @@
 //!   (`Event::StateChanged`), after the other events of the input that caused it, waiting to
 //!   connecting included.
 
-use resocket::core::{Backoff, ConnId, Event, Failure, Input, Output, Policy, State, Timer};
+use resocket_core::{Backoff, ConnId, Event, Failure, Input, Output, Policy, State, Timer};
 use resocket_sim::{Closure, Sim, URL, closed, exact};
 
 fn outputs_since(sim: &Sim, mark: usize) -> Vec<Output<String>> {
