@@ -15,7 +15,7 @@ use web_sys::WebSocket;
 use crate::codec::{DecodeError, Decoder, Encoder, Json};
 use crate::driver::{Driver, Notice};
 use crate::{Config, Error};
-use resocket_core::{Closed, Input, Sent, State, close};
+use resocket_core::{Closed, Event as CoreEvent, Input, Sent, State, close};
 
 mod answer;
 mod inbox;
@@ -72,22 +72,20 @@ pub enum Event<In> {
     Error(Error),
 }
 
-impl<In> From<resocket_core::Event> for Event<In> {
-    fn from(event: resocket_core::Event) -> Self {
+impl<In> From<CoreEvent> for Event<In> {
+    fn from(event: CoreEvent) -> Self {
         match event {
-            resocket_core::Event::Open => Event::Open,
-            resocket_core::Event::Closed(closed) => Event::Closed(closed),
-            resocket_core::Event::Reconnecting { attempt, delay_ms } => Event::Reconnecting {
+            CoreEvent::Open => Event::Open,
+            CoreEvent::Closed(closed) => Event::Closed(closed),
+            CoreEvent::Reconnecting { attempt, delay_ms } => Event::Reconnecting {
                 attempt,
                 delay: Duration::from_millis(delay_ms.into()),
             },
-            resocket_core::Event::Failed(failure) => Event::Error(Error::Connection(failure)),
-            resocket_core::Event::RetriesExhausted { retries } => {
-                Event::RetriesExhausted { retries }
-            }
-            resocket_core::Event::Offline => Event::Offline,
-            resocket_core::Event::Online => Event::Online,
-            resocket_core::Event::StateChanged(state) => Event::StateChanged(state),
+            CoreEvent::Failed(failure) => Event::Error(Error::Connection(failure)),
+            CoreEvent::RetriesExhausted { retries } => Event::RetriesExhausted { retries },
+            CoreEvent::Offline => Event::Offline,
+            CoreEvent::Online => Event::Online,
+            CoreEvent::StateChanged(state) => Event::StateChanged(state),
         }
     }
 }

@@ -1,8 +1,8 @@
 // Reads the constructor's arguments (URL, protocols, options object) with the option names
 // of `reconnecting-websocket`. Every mistake is a TypeError naming the option (or a
 // SyntaxError for URLs and subprotocols, as `WebSocket` throws), before anything connects.
-// The policy's defaults and ranges are the core's: this file checks that each is a number,
-// and the engine says which is out of range (`Core.create`).
+// The policy's defaults and ranges are the core's: this file checks them by the engine's rules,
+// generated into contract.js, so the constructor throws before the engine has loaded.
 import {
   DEFAULTS,
   FINAL_CODES_EXPECTED,
@@ -226,11 +226,10 @@ function fits([kind, least, most, upTo], value, policy) {
   if (!Number.isFinite(value)) return false;
   const rounded = kind === 0 ? roundMs(value) : value;
   if (kind !== 3 && !Number.isInteger(rounded)) return false;
-  if (upTo < 0) return rounded >= least && rounded <= most;
-  // Bounded by another field: when that one is refused itself, the refusal is its own.
-  const bound = policy[POLICY_FIELDS[upTo]];
-  if (!fits(POLICY_RULES[upTo], bound, policy)) return rounded >= least && rounded <= most;
-  return rounded >= least && rounded <= roundMs(bound);
+  // Bounded by another field, unless that one is refused itself: the refusal is then its own.
+  const bound = upTo < 0 ? undefined : policy[POLICY_FIELDS[upTo]];
+  const top = bound !== undefined && fits(POLICY_RULES[upTo], bound, policy) ? roundMs(bound) : most;
+  return rounded >= least && rounded <= top;
 }
 
 /** The TypeError for refused field `field`, naming the option and what it takes. */
