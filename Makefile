@@ -29,6 +29,8 @@ lint: setup
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p resocket -p resocket-npm-core -p resocket-rust-face --all-targets --target wasm32-unknown-unknown -- -D warnings
 	cargo clippy -p resocket --all-targets --target wasm32-unknown-unknown --features log -- -D warnings
+	# Without the default `json` feature: the library alone (its tests use JSON).
+	cargo clippy -p resocket --lib --target wasm32-unknown-unknown --no-default-features -- -D warnings
 	cargo clippy -p resocket-npm-core --target wasm32-unknown-unknown -- -D warnings
 	# The bench's scripts and Rust clients, which only `make bench` runs, at least parse and build.
 	for file in bench/run.js bench/page/*.js; do node --check "$$file"; done

@@ -545,6 +545,8 @@ function report({ runs, failures, native, serverCpu, sizeRows, twig, profiles, c
   };
   const npm = sizeRows[0];
   const sio = sizeRows.find((row) => row.lib === 'socket.io-client');
+  const rustApp = sizeRows.find((row) => row.lib === 'resocket-rust (bench crate)');
+  const glooApp = sizeRows.find((row) => row.lib === 'gloo-net (bench crate)');
   const verdict = (ok) => (ok === undefined ? 'not measured' : ok ? 'met' : '**missed**');
   const lat = (lib) => s('latency', lib);
   const targets = [
@@ -556,6 +558,8 @@ function report({ runs, failures, native, serverCpu, sizeRows, twig, profiles, c
     ...['resocket-raw', 'resocket-json', 'resocket-rust'].map((lib) => [`Latency overhead over raw < 20 us median (${lib})`, `${fmt(lat(lib).diff, 1)} us`, verdict(Number.isFinite(lat(lib).diff) ? lat(lib).diff < 20 : undefined)]),
     ['npm package payload (wasm + JS, min+gzip) <= 12 KB', kb(npm.total), verdict(npm.total <= 12 * 1024)],
     ['npm package payload below socket.io-client', `${kb(npm.total)} vs ${kb(sio.total)}`, verdict(npm.total < sio.total)],
+    ['Rust typed app (bench crate, wasm + glue, min+gzip) <= 1.2x the same app on gloo-net', `${kb(rustApp.total)} vs ${kb(glooApp.total)}: ${fmt(rustApp.total / glooApp.total, 2)}x`, verdict(rustApp.total <= 1.2 * glooApp.total)],
+    ['Rust typed API latency overhead over raw at most gloo-net\'s (median)', `${fmt(lat('resocket-rust').diff, 1)} vs ${fmt(lat('gloo-net').diff, 1)} us`, verdict(Number.isFinite(lat('resocket-rust').diff + lat('gloo-net').diff) ? lat('resocket-rust').diff <= lat('gloo-net').diff : undefined)],
   ];
   out.push('## Targets', '', table(['target', 'measured', 'verdict'], targets), '');
   out.push('Ratios are medians of the per-round ratios to raw WebSocket measured in the same round; latency overhead is the median of the per-round differences of the medians.', '');

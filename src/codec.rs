@@ -5,8 +5,6 @@
 //! once, which costs less than building or reading a JavaScript object field by field.
 
 use js_sys::{ArrayBuffer, Uint8Array};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
 
 use crate::{Error, Message};
@@ -14,12 +12,22 @@ use crate::{Error, Message};
 pub use crate::driver::wire_size;
 
 /// Turns an outgoing value into a frame (`WebSocket.send` argument).
+#[diagnostic::on_unimplemented(
+    message = "the codec `{Self}` cannot encode `{T}`",
+    note = "`Json` encodes `Serialize` types and needs resocket's `json` feature (on by default); \
+            `Text` encodes `String`, `Bytes` `Vec<u8>`, `Raw` `Message`"
+)]
 pub trait Encoder<T> {
     /// Encodes `value`.
     fn encode(value: &T) -> Result<JsValue, Error>;
 }
 
 /// Turns an incoming frame (`MessageEvent.data`) into a value.
+#[diagnostic::on_unimplemented(
+    message = "the codec `{Self}` cannot decode `{T}`",
+    note = "`Json` decodes `DeserializeOwned` types and needs resocket's `json` feature (on by \
+            default); `Text` decodes `String`, `Bytes` `Vec<u8>`, `Raw` `Message`"
+)]
 pub trait Decoder<T> {
     /// Decodes `data`.
     fn decode(data: &JsValue) -> Result<T, DecodeError>;
@@ -54,6 +62,9 @@ impl std::error::Error for DecodeError {}
 /// JSON text frames, through serde and `serde_json` (so integers of any size go out exactly,
 /// and maps need keys that are strings or integers). Incoming JSON that nests a value deeper
 /// than [`MAX_JSON_DEPTH`] is a decode error.
+///
+/// It encodes and decodes with resocket's `json` feature, on by default; without it (and
+/// without serde_json), name another codec: `Socket<String, String, Text>`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Json;
 
@@ -69,7 +80,8 @@ pub struct Bytes;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Raw;
 
-impl<T: Serialize> Encoder<T> for Json {
+#[cfg(feature = "json")]
+impl<T: serde::Serialize> Encoder<T> for Json {
     fn encode(value: &T) -> Result<JsValue, Error> {
         serde_json::to_string(value)
             .map(|text| JsValue::from_str(&text))
@@ -77,7 +89,8 @@ impl<T: Serialize> Encoder<T> for Json {
     }
 }
 
-impl<T: DeserializeOwned> Decoder<T> for Json {
+#[cfg(feature = "json")]
+impl<T: serde::de::DeserializeOwned> Decoder<T> for Json {
     fn decode(data: &JsValue) -> Result<T, DecodeError> {
         let Some(text) = data.as_string() else {
             return Err(DecodeError::new(
@@ -93,7 +106,8 @@ impl<T: DeserializeOwned> Decoder<T> for Json {
 }
 
 /// Decodes `text` as serde_json does, but to [`MAX_JSON_DEPTH`] levels.
-pub(crate) fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, String> {
+#[cfg(feature = "json")]
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
     let error = match serde_json::from_str(text) {
         Ok(value) => return Ok(value),
         Err(error) => error,
@@ -215,7 +229,7 @@ pub(crate) fn describe_js_error(error: &JsValue) -> String {
         .unwrap_or_else(|| "unknown JavaScript error".to_owned())
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "json"))]
 mod tests {
     use serde::Deserialize;
     use serde_json::Value;

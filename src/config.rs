@@ -71,7 +71,9 @@ impl Heartbeat {
         self
     }
 
-    /// Pings with a typed message, as the [`Json`](crate::codec::Json) codec encodes it.
+    /// Pings with a typed message, as the [`Json`](crate::codec::Json) codec encodes it
+    /// (with the `json` feature).
+    #[cfg(feature = "json")]
     pub fn ping_json<T: serde::Serialize>(self, ping: &T) -> Result<Self, Error> {
         let encoded = <crate::codec::Json as crate::codec::Encoder<T>>::encode(ping)?;
         let text = encoded.as_string().unwrap_or_default();

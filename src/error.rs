@@ -69,6 +69,7 @@ pub enum Error {
         id: u64,
     },
     /// The server answered a request with an `error` member (other than `null`).
+    #[cfg(feature = "json")]
     Remote {
         /// The request's id.
         id: u64,
@@ -120,7 +121,8 @@ impl core::fmt::Display for Error {
             Error::RequestTimeout { id, timeout } => write!(
                 f,
                 "request {id} got no answer within {} ms; the server may still act on it",
-                timeout.as_millis()
+                // As u64: formatting a u128 would ship its own code for one message.
+                u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX)
             ),
             Error::ConnectionLost { id } => write!(
                 f,
@@ -133,11 +135,14 @@ impl core::fmt::Display for Error {
                 "request {id} was pushed out of the full send queue by newer sends \
                  (Overflow::DropOldest) before a connection opened; it was never sent"
             ),
+            #[cfg(feature = "json")]
             Error::Remote { id, error } => {
                 write!(f, "the server answered request {id} with an error: ")?;
                 match error.get("message").and_then(serde_json::Value::as_str) {
                     Some(message) => f.write_str(message),
-                    None => write!(f, "{error}"),
+                    // Written to a String first: `Value`'s Display adapts the formatter to
+                    // io::Write, which brings io errors' Debug and Unicode tables along.
+                    None => f.write_str(&serde_json::to_string(error).unwrap_or_default()),
                 }
             }
             Error::Decode { id, error } => write!(

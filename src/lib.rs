@@ -60,4 +60,6 @@ pub use resocket_core::{
     Backoff, CloseCodeError, Closed, Failure, HeartbeatTiming, Overflow, Policy, PolicyError,
     PolicyOption, Sent, State,
 };
-pub use socket::{Event, Receiver, Response, Sender, Socket};
+#[cfg(feature = "json")]
+pub use socket::Response;
+pub use socket::{Event, Receiver, Sender, Socket};

@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use futures_core::Stream;
 use futures_sink::Sink;
-use serde::Serialize;
 use web_sys::WebSocket;
 
 use crate::codec::{DecodeError, Decoder, Encoder, Json};
@@ -17,12 +16,16 @@ use crate::driver::{Driver, Notice};
 use crate::{Config, Error};
 use resocket_core::{Closed, Event as CoreEvent, Input, Sent, State, close};
 
+#[cfg(feature = "json")]
 mod answer;
 mod inbox;
+#[cfg(feature = "json")]
 mod requests;
 
 use inbox::{Inbox, inbox};
-use requests::Requests;
+#[cfg(feature = "json")]
+use requests::LazyRequests;
+#[cfg(feature = "json")]
 pub use requests::Response;
 
 /// What a [`Socket`] (or its [`Receiver`]) yields. More events may come: match with a
@@ -141,15 +144,13 @@ where
         }
         let settings = config.settings()?;
         let (postbox, notices) = inbox();
-        let requests = Requests::new(&config.request_id_field);
-        let watch = AnswerWatch(requests.clone());
-        let notify = Box::new(move |notice| {
-            if let Some(notice) = watch.0.intercept(notice) {
-                postbox.post(notice);
-            }
-        });
+        #[cfg(feature = "json")]
+        let requests = LazyRequests::new(&config.request_id_field);
+        #[cfg(feature = "json")]
+        let notify = requests.watch(move |notice| postbox.post(notice));
+        #[cfg(not(feature = "json"))]
+        let notify = Box::new(move |notice| postbox.post(notice));
         let driver = Driver::new(settings, notify)?;
-        requests.attach(&driver);
         if !config.start_closed {
             driver.connect();
         }
@@ -157,6 +158,7 @@ where
         Ok(Socket {
             sender: Sender {
                 driver,
+                #[cfg(feature = "json")]
                 requests,
                 codec: PhantomData,
             },
@@ -174,21 +176,12 @@ where
     }
 }
 
-/// Sees every notice the driver posts; dropped with the driver (the socket and every sender
-/// gone), it fails the requests still waiting.
-struct AnswerWatch(Rc<Requests>);
-
-impl Drop for AnswerWatch {
-    fn drop(&mut self) {
-        self.0.fail_all(&Error::Closed);
-    }
-}
-
+#[cfg(feature = "json")]
 impl<Out, In> Socket<Out, In, Json> {
     /// Sends `request` with a fresh id and waits for the answer; see [`Sender::request`].
     pub fn request<Req, Resp>(&self, request: &Req, timeout: Duration) -> Response<Resp>
     where
-        Req: Serialize + ?Sized,
+        Req: serde::Serialize + ?Sized,
         Resp: serde::de::DeserializeOwned,
     {
         self.sender.request(request, timeout)
@@ -293,7 +286,8 @@ impl<Out, In, C: Encoder<Out>> Sink<Out> for Socket<Out, In, C> {
 /// The sending and controlling half of a [`Socket`]. Clones share one connection.
 pub struct Sender<Out, C = Json> {
     driver: Rc<Driver>,
-    requests: Rc<Requests>,
+    #[cfg(feature = "json")]
+    requests: Rc<LazyRequests>,
     codec: PhantomData<fn(&Out) -> C>,
 }
 
@@ -321,6 +315,7 @@ impl<Out, C> Clone for Sender<Out, C> {
     fn clone(&self) -> Self {
         Sender {
             driver: self.driver.clone(),
+            #[cfg(feature = "json")]
             requests: self.requests.clone(),
             codec: PhantomData,
         }
@@ -342,6 +337,7 @@ impl<Out, C: Encoder<Out>> Sender<Out, C> {
     }
 }
 
+#[cfg(feature = "json")]
 impl<Out> Sender<Out, Json> {
     /// Sends `request` with a fresh id and returns the future of its answer: the incoming
     /// message whose id member holds the same id.
@@ -400,10 +396,10 @@ impl<Out> Sender<Out, Json> {
     /// ```
     pub fn request<Req, Resp>(&self, request: &Req, timeout: Duration) -> Response<Resp>
     where
-        Req: Serialize + ?Sized,
+        Req: serde::Serialize + ?Sized,
         Resp: serde::de::DeserializeOwned,
     {
-        self.requests.start(request, timeout)
+        self.requests.start(&self.driver, request, timeout)
     }
 }
 

@@ -21,8 +21,8 @@ use web_sys::{CloseEvent, WebSocket};
 use crate::codec::describe_js_error;
 use crate::target::{Resolution, Resolver, check_protocols, redact, resolve_url};
 use resocket_core::{
-    Answered, ConnId, Input, MAX_TIMER_MS, Machine, Output, Policy, PolicyError, Received,
-    Rejected, RequestFailure, SendError, Sent, close,
+    ConnId, Input, MAX_TIMER_MS, Machine, Output, Policy, PolicyError, Received, Rejected,
+    RequestFailure, SendError, Sent, close,
 };
 
 mod connection;
@@ -42,6 +42,8 @@ extern "C" {
 }
 
 /// What the driver reports to the API in front of it.
+// Without the `json` feature nothing reads what concerns requests.
+#[cfg_attr(not(feature = "json"), allow(dead_code))]
 pub(crate) enum Notice {
     /// A connection event.
     Event(resocket_core::Event),
@@ -211,34 +213,6 @@ impl Driver {
             let waiting = std::mem::take(&mut *self.waiting_for_room.borrow_mut());
             waiting.into_iter().for_each(Waker::wake);
         }
-    }
-
-    /// The id the next request gets.
-    pub(crate) fn next_request_id(&self) -> u64 {
-        self.runtime.borrow().machine.next_request_id()
-    }
-
-    /// Sends or queues a request's frame, which carries [`next_request_id`](Self::next_request_id);
-    /// returns the request's id.
-    pub(crate) fn request(
-        self: &Rc<Self>,
-        frame: JsValue,
-        timeout_ms: u32,
-    ) -> Result<u64, Rejected<Frame>> {
-        let frame = Frame(frame);
-        let id = (self.runtime.borrow_mut().machine).request(frame, timeout_ms, performance_now());
-        self.pump();
-        id
-    }
-
-    /// What a message that may answer a request is, by the id it carries.
-    pub(crate) fn answered(&self, id: u64) -> Answered {
-        self.runtime.borrow_mut().machine.answered(id)
-    }
-
-    /// The user no longer waits for request `id`.
-    pub(crate) fn forget_request(&self, id: u64) {
-        self.runtime.borrow_mut().machine.forget_request(id);
     }
 
     /// Reads the machine's state.
@@ -459,6 +433,38 @@ impl Driver {
             unsent_bytes: u64::from(unsent_bytes),
             reconnect_allowed,
         });
+    }
+}
+
+/// What request/response (the `json` feature) asks of the driver.
+#[cfg(feature = "json")]
+impl Driver {
+    /// The id the next request gets.
+    pub(crate) fn next_request_id(&self) -> u64 {
+        self.runtime.borrow().machine.next_request_id()
+    }
+
+    /// Sends or queues a request's frame, which carries [`next_request_id`](Self::next_request_id);
+    /// returns the request's id.
+    pub(crate) fn request(
+        self: &Rc<Self>,
+        frame: JsValue,
+        timeout_ms: u32,
+    ) -> Result<u64, Rejected<Frame>> {
+        let frame = Frame(frame);
+        let id = (self.runtime.borrow_mut().machine).request(frame, timeout_ms, performance_now());
+        self.pump();
+        id
+    }
+
+    /// What a message that may answer a request is, by the id it carries.
+    pub(crate) fn answered(&self, id: u64) -> resocket_core::Answered {
+        self.runtime.borrow_mut().machine.answered(id)
+    }
+
+    /// The user no longer waits for request `id`.
+    pub(crate) fn forget_request(&self, id: u64) {
+        self.runtime.borrow_mut().machine.forget_request(id);
     }
 }
 

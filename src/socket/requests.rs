@@ -37,16 +37,114 @@ extern "C" {
 /// long.
 const MAX_TIMER_MS: u128 = 2_147_483_647;
 
+/// The requests of one socket, made by its first request. Until then the socket has none of
+/// their code in play (reading ids out of answers, the JSON framing, the table of futures),
+/// and an app that never makes a request does not ship it: the only path to [`Requests`] is
+/// [`Sender::request`](crate::Sender::request), reached through a trait object.
+pub(crate) struct LazyRequests {
+    id_field: String,
+    made: OnceCell<Rc<dyn RequestBook>>,
+}
+
+impl LazyRequests {
+    /// Requests that will carry their id in the member `id_field`.
+    pub(crate) fn new(id_field: &str) -> Rc<LazyRequests> {
+        Rc::new(LazyRequests {
+            id_field: id_field.to_owned(),
+            made: OnceCell::new(),
+        })
+    }
+
+    /// What the driver calls with each notice: `post` gets those that are not for the
+    /// requests. Dropped with the driver (the socket and every sender gone), it fails the
+    /// requests still waiting.
+    pub(crate) fn watch(self: &Rc<Self>, post: impl Fn(Notice) + 'static) -> Box<dyn Fn(Notice)> {
+        let watch = AnswerWatch(self.clone());
+        Box::new(move |notice| {
+            let notice = match watch.0.made.get() {
+                Some(book) => book.intercept(notice),
+                None => Some(notice),
+            };
+            if let Some(notice) = notice {
+                post(notice);
+            }
+        })
+    }
+
+    /// Sends (or queues) `request` with a fresh id on `driver` and returns the future of its
+    /// answer.
+    pub(crate) fn start<T>(
+        &self,
+        driver: &Rc<Driver>,
+        request: &(impl Serialize + ?Sized),
+        timeout: Duration,
+    ) -> Response<T> {
+        let book = self.made.get_or_init(|| {
+            let requests: Rc<dyn RequestBook> = Requests::new(&self.id_field, driver);
+            requests
+        });
+        let started = serde_json::to_value(request)
+            .map_err(|error| Error::Encode(error.to_string()))
+            .and_then(|request| book.start(request, timeout));
+        match started {
+            Ok((id, slot)) => Response {
+                id,
+                slot,
+                book: Some(book.clone()),
+                response: PhantomData,
+            },
+            Err(error) => {
+                let slot = Rc::new(Slot::default());
+                slot.fill(Err(error));
+                Response {
+                    id: 0,
+                    slot,
+                    book: None,
+                    response: PhantomData,
+                }
+            }
+        }
+    }
+}
+
+/// Sees every notice the driver posts (see [`LazyRequests::watch`]).
+struct AnswerWatch(Rc<LazyRequests>);
+
+impl Drop for AnswerWatch {
+    fn drop(&mut self) {
+        if let Some(book) = self.0.made.get() {
+            book.fail_all(&Error::Closed);
+        }
+    }
+}
+
+/// What the socket asks of its requests once they exist.
+pub(crate) trait RequestBook {
+    /// Sends (or queues) `request`, a JSON value, with a fresh id: the id, and where the
+    /// outcome will wait.
+    fn start(&self, request: Value, timeout: Duration) -> Result<(u64, Rc<Slot>), Error>;
+
+    /// Looks at what the driver reports before the stream gets it: answers and request
+    /// failures settle requests (`None`: not for the stream); the rest passes.
+    fn intercept(&self, notice: Notice) -> Option<Notice>;
+
+    /// The future of request `id` was dropped.
+    fn forget(&self, id: u64);
+
+    /// Fails every waiting request with `error`: the socket is gone.
+    fn fail_all(&self, error: &Error);
+}
+
 /// The requests of one socket, as far as the Rust face is concerned: their frames, as JSON,
 /// and the futures waiting for them. Ids, deadlines, lost and dropped requests and late
 /// answers are the core's.
-pub(crate) struct Requests {
+struct Requests {
     id_field: String,
     /// Matches every text in which the id member may appear: its name as JSON writes it, or
     /// any backslash (a name written with escapes).
     may_hold_id: Pattern,
     waiting: RefCell<BTreeMap<u64, Waiting>>,
-    driver: OnceCell<Weak<Driver>>,
+    driver: Weak<Driver>,
 }
 
 /// A request's future, waiting.
@@ -57,8 +155,8 @@ struct Waiting {
 }
 
 impl Requests {
-    /// Requests that carry their id in the member `id_field`.
-    pub(crate) fn new(id_field: &str) -> Rc<Requests> {
+    /// Requests sent on `driver` that carry their id in the member `id_field`.
+    fn new(id_field: &str, driver: &Rc<Driver>) -> Rc<Requests> {
         // serde_json writes a string as JSON; a `String` always can be.
         let name = serde_json::to_string(id_field).unwrap_or_default();
         let mut source = String::with_capacity(name.len() + 4);
@@ -73,74 +171,16 @@ impl Requests {
             id_field: id_field.to_owned(),
             may_hold_id: Pattern::new(&source),
             waiting: RefCell::new(BTreeMap::new()),
-            driver: OnceCell::new(),
-        })
-    }
-
-    /// Connects the requests to the driver that sends them.
-    pub(crate) fn attach(&self, driver: &Rc<Driver>) {
-        let _ = self.driver.set(Rc::downgrade(driver));
-    }
-
-    /// Sends (or queues) `request` with a fresh id and returns the future of its answer.
-    pub(crate) fn start<T>(
-        self: &Rc<Self>,
-        request: &(impl Serialize + ?Sized),
-        timeout: Duration,
-    ) -> Response<T> {
-        let slot = Rc::new(Slot::default());
-        match self.try_start(request, timeout, &slot) {
-            Ok(id) => Response {
-                id,
-                slot,
-                requests: Some(self.clone()),
-                response: PhantomData,
-            },
-            Err(error) => {
-                slot.fill(Err(error));
-                Response {
-                    id: 0,
-                    slot,
-                    requests: None,
-                    response: PhantomData,
-                }
-            }
-        }
-    }
-
-    fn try_start(
-        &self,
-        request: &(impl Serialize + ?Sized),
-        timeout: Duration,
-        slot: &Rc<Slot>,
-    ) -> Result<u64, Error> {
-        let driver = self.driver()?;
-        let id = driver.next_request_id();
-        let frame = self.frame(request, id)?;
-        let waiting = Waiting {
-            slot: slot.clone(),
-            timeout,
-        };
-        // Waiting before it is sent: the driver may settle requests as it sends.
-        self.waiting.borrow_mut().insert(id, waiting);
-        let timeout_ms = timeout.as_millis().min(MAX_TIMER_MS) as u32;
-        driver.request(frame, timeout_ms).map_err(|rejected| {
-            self.waiting.borrow_mut().remove(&id);
-            rejected.error.into()
+            driver: Rc::downgrade(driver),
         })
     }
 
     fn driver(&self) -> Result<Rc<Driver>, Error> {
-        self.driver
-            .get()
-            .and_then(Weak::upgrade)
-            .ok_or(Error::Closed)
+        self.driver.upgrade().ok_or(Error::Closed)
     }
 
     /// `request` as a JSON text with `id` in the id member (replacing any id it had).
-    fn frame(&self, request: &(impl Serialize + ?Sized), id: u64) -> Result<JsValue, Error> {
-        let encoding = |error: serde_json::Error| Error::Encode(error.to_string());
-        let mut request = serde_json::to_value(request).map_err(encoding)?;
+    fn frame(&self, mut request: Value, id: u64) -> Result<JsValue, Error> {
         let Value::Object(members) = &mut request else {
             return Err(Error::Encode(format!(
                 "a request must serialize to a JSON object, not {}",
@@ -148,24 +188,10 @@ impl Requests {
             )));
         };
         members.insert(self.id_field.clone(), Value::from(id));
-        let text = serde_json::to_string(&request).map_err(encoding)?;
-        Ok(JsValue::from_str(&text))
-    }
-
-    /// Looks at what the driver reports before the stream gets it: answers and request
-    /// failures settle requests (`None`: not for the stream); the rest passes.
-    pub(crate) fn intercept(&self, notice: Notice) -> Option<Notice> {
-        match &notice {
-            Notice::Message {
-                data,
-                may_answer: true,
-            } if self.is_answer(data) => None,
-            &Notice::RequestFailed { id, failure } => {
-                self.fail(id, failure);
-                None
-            }
-            _ => Some(notice),
-        }
+        let text = serde_json::to_string(&request);
+        Ok(JsValue::from_str(
+            &text.map_err(|error| Error::Encode(error.to_string()))?,
+        ))
     }
 
     /// Whether `data` answers a request (which it then settles) or is a late answer, as the
@@ -213,8 +239,44 @@ impl Requests {
         };
         waiting.slot.fill(Err(error));
     }
+}
 
-    /// The future of request `id` was dropped.
+impl RequestBook for Requests {
+    fn start(&self, request: Value, timeout: Duration) -> Result<(u64, Rc<Slot>), Error> {
+        let driver = self.driver()?;
+        let id = driver.next_request_id();
+        let frame = self.frame(request, id)?;
+        let slot = Rc::new(Slot::default());
+        let waiting = Waiting {
+            slot: slot.clone(),
+            timeout,
+        };
+        // Waiting before it is sent: the driver may settle requests as it sends.
+        self.waiting.borrow_mut().insert(id, waiting);
+        let timeout_ms = timeout.as_millis().min(MAX_TIMER_MS) as u32;
+        match driver.request(frame, timeout_ms) {
+            Ok(_) => Ok((id, slot)),
+            Err(rejected) => {
+                self.waiting.borrow_mut().remove(&id);
+                Err(rejected.error.into())
+            }
+        }
+    }
+
+    fn intercept(&self, notice: Notice) -> Option<Notice> {
+        match &notice {
+            Notice::Message {
+                data,
+                may_answer: true,
+            } if self.is_answer(data) => None,
+            &Notice::RequestFailed { id, failure } => {
+                self.fail(id, failure);
+                None
+            }
+            _ => Some(notice),
+        }
+    }
+
     fn forget(&self, id: u64) {
         self.waiting.borrow_mut().remove(&id);
         if let Ok(driver) = self.driver() {
@@ -222,8 +284,7 @@ impl Requests {
         }
     }
 
-    /// Fails every waiting request with `error`: the socket is gone.
-    pub(crate) fn fail_all(&self, error: &Error) {
+    fn fail_all(&self, error: &Error) {
         let failed = std::mem::take(&mut *self.waiting.borrow_mut());
         for waiting in failed.into_values() {
             waiting.slot.fill(Err(error.clone()));
@@ -245,7 +306,7 @@ fn kind(value: &Value) -> &'static str {
 
 /// Where a request's outcome waits for its future: the answer's text, or why there is none.
 #[derive(Default)]
-struct Slot(RefCell<SlotState>);
+pub(crate) struct Slot(RefCell<SlotState>);
 
 #[derive(Default)]
 struct SlotState {
@@ -293,7 +354,7 @@ pub struct Response<T> {
     id: u64,
     slot: Rc<Slot>,
     /// `None` when the request failed before it was sent.
-    requests: Option<Rc<Requests>>,
+    book: Option<Rc<dyn RequestBook>>,
     response: PhantomData<fn() -> T>,
 }
 
@@ -317,11 +378,11 @@ impl<T: DeserializeOwned> Future for Response<T> {
 
 impl<T> Drop for Response<T> {
     fn drop(&mut self) {
-        let Some(requests) = &self.requests else {
+        let Some(book) = &self.book else {
             return;
         };
         if !self.slot.is_filled() {
-            requests.forget(self.id);
+            book.forget(self.id);
         }
     }
 }
