@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 source scripts/nightly.sh
 
 seconds=${1:-20}
-targets=(machine text)
+targets=(machine text session)
 rows=target/reliability/fuzz.jsonl
 mkdir -p target/reliability
 rm -f "$rows"
@@ -20,6 +20,10 @@ stale), timer expiries, clock advances, pongs and partial transmissions through 
 state machine, with requests, answers and forgotten requests; no panic or overflow, the simulated driver's invariants hold after every step (every \
 accepted message transmitted in order, a dead socket's unsent tail requeued exactly, every request \
 ended exactly once for a reason that holds)"
+  [session]="resumable sessions: control frames read from any text (and written back the same), \
+a client and a server over a link that drops connections with frames on the wire, with hostile \
+frames at either end; no panic or overflow, and with no hostile frame every message arrives once \
+and in order or is reported by its sender's lost session"
   [text]="close-code checks and names for any code and reason (accepted exactly when the code is \
 sendable and the reason fits), backoff delays for any numbers (never above the maximum), the Json \
 codec's nesting scan over any text (never refuses what serde_json parses; exact on texts of known \

@@ -18,6 +18,7 @@ mod machine;
 mod policy;
 mod queue;
 mod requests;
+pub mod session;
 mod timers;
 
 pub use backoff::Backoff;

@@ -61,6 +61,7 @@ mod fixtures;
 mod inputs;
 mod layer;
 mod recorder;
+pub mod session;
 mod sim;
 mod wire;
 

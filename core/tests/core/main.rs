@@ -13,3 +13,4 @@ mod policy;
 mod properties;
 mod queue;
 mod requests;
+mod session;
