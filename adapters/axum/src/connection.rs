@@ -1,0 +1,310 @@
+//! One connection of a session: its handshake, then its frames both ways until it ends.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::extract::ws::{self, CloseFrame, WebSocket};
+use axum::http::HeaderMap;
+use futures_util::{SinkExt, StreamExt};
+use resocket_core::session::{Control, Opening, ProtocolError, same_secret};
+use tokio::sync::mpsc;
+use tokio::time::{Duration, Instant, sleep_until, timeout};
+
+use crate::message::{Incoming, Message, frame_of, read_frame};
+use crate::session::{Session, Shared};
+use crate::store::{Started, Store};
+
+/// How a connection ended, for its close frame.
+enum End {
+    /// The client closed or went away.
+    Gone {
+        ends_session: bool,
+    },
+    Protocol(ProtocolError),
+    Refused(&'static str),
+    Full,
+    /// A newer connection took the session over.
+    Replaced,
+}
+
+/// Serves one upgraded connection: the handshake, then the session's frames.
+pub(crate) async fn serve<H, Fut>(
+    socket: WebSocket,
+    store: Arc<Store>,
+    headers: HeaderMap,
+    owner: String,
+    handler: H,
+) where
+    H: FnOnce(Session) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let (mut sink, mut stream) = socket.split();
+    let (writer, mut frames) = mpsc::unbounded_channel::<ws::Message>();
+    let write = tokio::spawn(async move {
+        while let Some(frame) = frames.recv().await {
+            let closing = matches!(frame, ws::Message::Close(_));
+            if sink.send(frame).await.is_err() || closing {
+                break;
+            }
+        }
+        let _ = sink.close().await;
+    });
+    let number = store.next_connection();
+    let end = match handshake(
+        &mut stream,
+        &store,
+        &headers,
+        &owner,
+        handler,
+        &writer,
+        number,
+    )
+    .await
+    {
+        Ok(shared) => {
+            let end = carry(&mut stream, &store, &shared, number).await;
+            detach(&store, &shared, number, &end);
+            end
+        }
+        Err(end) => end,
+    };
+    let _ = writer.send(ws::Message::Close(close_frame(&end)));
+    drop(writer);
+    let _ = write.await;
+}
+
+/// Reads the first frame and starts or resumes the session; returns it attached to this
+/// connection (the welcome and any messages to send again already queued on `writer`).
+async fn handshake<H, Fut>(
+    stream: &mut futures_util::stream::SplitStream<WebSocket>,
+    store: &Arc<Store>,
+    headers: &HeaderMap,
+    owner: &str,
+    handler: H,
+    writer: &mpsc::UnboundedSender<ws::Message>,
+    number: u64,
+) -> Result<Arc<Shared>, End>
+where
+    H: FnOnce(Session) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let first = timeout(store.config.handshake_timeout, stream.next())
+        .await
+        .map_err(|_| End::Refused("no hello or resume in time"))?;
+    let Some(Ok(frame)) = first else {
+        return Err(End::Gone {
+            ends_session: false,
+        });
+    };
+    let text = match read_frame(frame).map_err(End::Protocol)? {
+        Incoming::Control(text) => text,
+        Incoming::Closed(_) => {
+            return Err(End::Gone {
+                ends_session: false,
+            });
+        }
+        _ => {
+            return Err(End::Protocol(ProtocolError::new(
+                "a connection must start with hello or resume",
+            )));
+        }
+    };
+    let (terms, resume) = match Opening::read(&text).map_err(End::Protocol)? {
+        Opening::Start { terms } => (terms, None),
+        Opening::Resume {
+            identity,
+            next,
+            terms,
+        } => (terms, Some((identity, next))),
+    };
+    if let Some((identity, next)) = resume
+        && let Some(shared) = store
+            .find(&identity.id)
+            .filter(|_| identity.epoch == store.epoch)
+    {
+        if !same_secret(&identity.key, &shared.lock().session.identity().key) {
+            return Err(End::Refused("resume refused: the key does not match"));
+        }
+        if !(store.config.resume_hook)(headers, owner, &shared.owner) {
+            return Err(End::Refused("resume refused by the application"));
+        }
+        {
+            let mut state = shared.lock();
+            if state.ended() {
+                drop(state);
+                return start(store, owner, terms, handler, writer, number);
+            }
+            let (welcome, replay) = state.session.resume(next, terms).map_err(End::Protocol)?;
+            let _ = writer.send(control_frame(&welcome));
+            for message in &replay {
+                let _ = writer.send(frame_of(message));
+            }
+            // The connection it replaces (a half-dead one, say) is closed.
+            if let Some((_, old)) = state.writer.replace((number, writer.clone())) {
+                let _ = old.send(ws::Message::Close(close_frame(&End::Replaced)));
+            }
+        }
+        return Ok(shared);
+    }
+    // No such session here (or from another epoch): a new one, and the client learns its
+    // session was not recovered.
+    start(store, owner, terms, handler, writer, number)
+}
+
+fn start<H, Fut>(
+    store: &Arc<Store>,
+    owner: &str,
+    terms: resocket_core::session::Terms,
+    handler: H,
+    writer: &mpsc::UnboundedSender<ws::Message>,
+    number: u64,
+) -> Result<Arc<Shared>, End>
+where
+    H: FnOnce(Session) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let Started::New {
+        shared,
+        welcome,
+        session,
+    } = store.start(owner, terms)
+    else {
+        return Err(End::Full);
+    };
+    let _ = writer.send(control_frame(&welcome));
+    shared.lock().writer = Some((number, writer.clone()));
+    tokio::spawn(handler(session));
+    Ok(shared)
+}
+
+/// Carries the session's frames on this connection until it ends.
+async fn carry(
+    stream: &mut futures_util::stream::SplitStream<WebSocket>,
+    store: &Store,
+    shared: &Shared,
+    number: u64,
+) -> End {
+    loop {
+        let deadline = shared.lock().session.ack_deadline();
+        let frame = tokio::select! {
+            frame = stream.next() => frame,
+            () = ack_due(store, deadline) => {
+                send_ack(shared);
+                continue;
+            }
+        };
+        let incoming = match frame {
+            Some(Ok(frame)) => read_frame(frame),
+            Some(Err(_)) | None => {
+                return End::Gone {
+                    ends_session: false,
+                };
+            }
+        };
+        let result = match incoming {
+            Ok(Incoming::Messages(messages)) => deliver(store, shared, number, messages).await,
+            Ok(Incoming::Control(text)) => control(shared, &text),
+            Ok(Incoming::Nothing) => Ok(true),
+            // Close code 1000 is the client's close(): it will not resume. Any other (a page
+            // going away, 1001) leaves the session for its return.
+            Ok(Incoming::Closed(code)) => {
+                return End::Gone {
+                    ends_session: code == Some(1000),
+                };
+            }
+            Err(error) => Err(error),
+        };
+        match result {
+            Ok(true) => {}
+            Ok(false) => return End::Replaced,
+            Err(error) => return End::Protocol(error),
+        }
+    }
+}
+
+/// Sleeps until the acknowledgement deadline, if any (forever otherwise).
+async fn ack_due(store: &Store, deadline: Option<f64>) {
+    match deadline {
+        Some(at) => {
+            let wait = (at - store.now()).max(0.0);
+            sleep_until(Instant::now() + Duration::from_secs_f64(wait / 1000.0)).await;
+        }
+        None => std::future::pending().await,
+    }
+}
+
+/// Hands `messages` to the application, in order, waiting while its inbox is full (the
+/// connection reads no more meanwhile). False when a newer connection took the session.
+async fn deliver(
+    store: &Store,
+    shared: &Shared,
+    number: u64,
+    messages: Vec<Message>,
+) -> Result<bool, ProtocolError> {
+    for message in messages {
+        let inbox = {
+            let mut state = shared.lock();
+            if !state.carried_by(number) {
+                return Ok(false);
+            }
+            let size = resocket_core::WireSize::wire_size(&message);
+            let ack_now = state.session.message(size, store.now())?;
+            if ack_now && let Some(ack) = state.session.take_ack() {
+                state.transmit(control_frame(&ack));
+            }
+            state.inbox.clone()
+        };
+        if let Some(inbox) = inbox {
+            let _ = inbox.send(message).await;
+        }
+    }
+    Ok(true)
+}
+
+/// A control frame after the handshake: only acks, which may free room in the window.
+fn control(shared: &Shared, text: &str) -> Result<bool, ProtocolError> {
+    let control = Control::parse(text)?;
+    shared.lock().session.control(control)?;
+    shared.room.notify_waiters();
+    Ok(true)
+}
+
+fn send_ack(shared: &Shared) {
+    let mut state = shared.lock();
+    if let Some(ack) = state.session.take_ack() {
+        state.transmit(control_frame(&ack));
+    }
+}
+
+/// The connection ended: the session waits for its client, or ends if the client closed it.
+fn detach(store: &Store, shared: &Shared, number: u64, end: &End) {
+    {
+        let mut state = shared.lock();
+        if !state.carried_by(number) {
+            return;
+        }
+        state.writer = None;
+        state.session.disconnected(store.now());
+    }
+    if matches!(end, End::Gone { ends_session: true }) {
+        store.remove(&shared.id);
+    }
+}
+
+fn control_frame(control: &Control) -> ws::Message {
+    ws::Message::Text(control.encode().into())
+}
+
+fn close_frame(end: &End) -> Option<CloseFrame> {
+    let (code, reason) = match end {
+        End::Gone { .. } => (1000, "bye"),
+        End::Protocol(error) => (1002, error.reason()),
+        End::Refused(reason) => (1008, *reason),
+        End::Full => (1013, "too many sessions: try again later"),
+        End::Replaced => (1000, "the session moved to a newer connection"),
+    };
+    Some(CloseFrame {
+        code,
+        reason: reason.into(),
+    })
+}

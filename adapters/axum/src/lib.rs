@@ -1,0 +1,25 @@
+//! resocket's resumable sessions for axum: a WebSocket route whose handler gets a [`Session`],
+//! a `Stream` of the client's messages and a way to send them, that survives the client's
+//! reconnects. Every message either side accepts reaches the other exactly once and in order;
+//! a client whose session is gone (the server restarted, or it came back too late) is told
+//! which of its messages may not have arrived.
+//!
+//! The protocol is `PROTOCOL.md`'s, and its rules are [`resocket_core::session`]'s, the code
+//! resocket's clients run too: this crate only carries them out over axum's WebSocket, with
+//! sessions kept in memory ([`Sessions`]) and bounded (a window of unacknowledged bytes per
+//! session, a number of sessions, a lifetime after the client went away).
+//!
+//! Security: session ids, keys and the store's epoch come from the operating system's CSPRNG
+//! (128 bits each); the key travels in frames, never in the URL, is compared in constant
+//! time, and never logged. A connection resumes a session only with its key and the resume
+//! hook's consent (by default: the same owner, as the application names it per request).
+#![deny(missing_docs)]
+
+mod connection;
+mod message;
+mod session;
+mod store;
+
+pub use message::Message;
+pub use session::{Session, SessionEnded};
+pub use store::{ResumeHook, Sessions, SessionsConfig};

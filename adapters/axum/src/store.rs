@@ -1,0 +1,302 @@
+//! [`Sessions`]: the sessions of one server, in memory, with their limits, and the axum
+//! upgrade that serves them.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Once};
+use std::time::Duration;
+
+use axum::extract::ws::WebSocketUpgrade;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use resocket_core::session::{
+    AckPolicy, Control, DEFAULT_WINDOW, Identity, SUBPROTOCOL, ServerSession, Terms, token,
+};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use crate::connection;
+use crate::session::{Session, Shared, State};
+
+/// Decides whether a connection may resume a session: given the connection's request headers,
+/// the owner the application names for it, and the session's own owner.
+pub type ResumeHook = Arc<dyn Fn(&HeaderMap, &str, &str) -> bool + Send + Sync>;
+
+/// How [`Sessions`] serve.
+#[derive(Clone)]
+pub struct SessionsConfig {
+    /// The bytes of unacknowledged messages a session keeps for its client before the
+    /// application's sends wait (default 100 KB).
+    pub window: u64,
+    /// How long a session waits for its client to come back (default 2 minutes).
+    pub lifetime: Duration,
+    /// The most sessions kept; a new one beyond it is refused with 1013 (default 10,000).
+    pub max_sessions: usize,
+    /// How long a new connection has to send its first frame (default 10 s).
+    pub handshake_timeout: Duration,
+    /// Messages received and not yet read by the application, per session, before the
+    /// connection stops reading (default 256): with the client's window, this bounds memory.
+    pub inbox_capacity: usize,
+    /// Whether a connection may resume a session (its key already checked). The default allows
+    /// it when the connection's owner is the session's.
+    pub resume_hook: ResumeHook,
+}
+
+impl Default for SessionsConfig {
+    fn default() -> Self {
+        SessionsConfig {
+            window: DEFAULT_WINDOW,
+            lifetime: Duration::from_secs(120),
+            max_sessions: 10_000,
+            handshake_timeout: Duration::from_secs(10),
+            inbox_capacity: 256,
+            resume_hook: Arc::new(|_, owner, session_owner| owner == session_owner),
+        }
+    }
+}
+
+impl std::fmt::Debug for SessionsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionsConfig")
+            .field("window", &self.window)
+            .field("lifetime", &self.lifetime)
+            .field("max_sessions", &self.max_sessions)
+            .field("handshake_timeout", &self.handshake_timeout)
+            .field("inbox_capacity", &self.inbox_capacity)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The resumable sessions of one server, kept in memory: clone it into the router's state.
+///
+/// ```no_run
+/// use axum::{Router, extract::{State, WebSocketUpgrade}, http::HeaderMap, routing::get};
+/// use futures_util::StreamExt;
+/// use resocket_axum::{Sessions, SessionsConfig};
+///
+/// async fn echo(upgrade: WebSocketUpgrade, headers: HeaderMap, State(sessions): State<Sessions>)
+///     -> axum::response::Response {
+///     // The owner: whoever the application authenticated (a user id); "" for anyone.
+///     sessions.upgrade(upgrade, headers, "", |mut session| async move {
+///         while let Some(message) = session.next().await {
+///             if session.send(message).await.is_err() {
+///                 break;
+///             }
+///         }
+///     })
+/// }
+///
+/// let app: Router = Router::new()
+///     .route("/echo", get(echo))
+///     .with_state(Sessions::new(SessionsConfig::default()));
+/// ```
+#[derive(Clone, Debug)]
+pub struct Sessions(Arc<Store>);
+
+pub(crate) struct Store {
+    pub(crate) config: SessionsConfig,
+    /// This store's incarnation: a client whose session names another epoch lost it.
+    pub(crate) epoch: String,
+    sessions: Mutex<HashMap<String, Arc<Shared>>>,
+    started: Instant,
+    connections: AtomicU64,
+    reaper: Once,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("config", &self.config)
+            .field("sessions", &self.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A new session, or why none was made.
+pub(crate) enum Started {
+    New {
+        shared: Arc<Shared>,
+        welcome: Control,
+        session: Session,
+    },
+    Full,
+}
+
+impl Sessions {
+    /// An empty store with `config`.
+    pub fn new(config: SessionsConfig) -> Sessions {
+        Sessions(Arc::new(Store {
+            config,
+            epoch: random_token(),
+            sessions: Mutex::new(HashMap::new()),
+            started: Instant::now(),
+            connections: AtomicU64::new(0),
+            reaper: Once::new(),
+        }))
+    }
+
+    /// Upgrades a request to a session's connection: a new session runs `handler` (as a task
+    /// of its own), a resumed one goes on with the handler it has. `owner` is who the
+    /// application authenticated for this request (a user id; "" when it does not): the
+    /// default resume hook lets only the same owner resume a session. A request that does not
+    /// offer the `resocket.v1` subprotocol is refused with 400.
+    pub fn upgrade<H, Fut>(
+        &self,
+        upgrade: WebSocketUpgrade,
+        headers: HeaderMap,
+        owner: impl Into<String>,
+        handler: H,
+    ) -> Response
+    where
+        H: FnOnce(Session) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        if !offers_subprotocol(&headers) {
+            let text = format!(
+                "this endpoint serves resumable sessions: offer the {SUBPROTOCOL} subprotocol"
+            );
+            return (StatusCode::BAD_REQUEST, text).into_response();
+        }
+        self.start_reaper();
+        let store = self.0.clone();
+        let owner = owner.into();
+        upgrade
+            .protocols([SUBPROTOCOL])
+            .on_upgrade(move |socket| connection::serve(socket, store, headers, owner, handler))
+    }
+
+    /// How many sessions are kept.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether no session is kept.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Drops the sessions that waited out their lifetime, once a second, while the store
+    /// lives.
+    fn start_reaper(&self) {
+        self.0.reaper.call_once(|| {
+            let store = Arc::downgrade(&self.0);
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(Duration::from_secs(1));
+                loop {
+                    tick.tick().await;
+                    let Some(store) = store.upgrade() else { break };
+                    store.reap();
+                }
+            });
+        });
+    }
+}
+
+impl Store {
+    pub(crate) fn len(&self) -> usize {
+        self.sessions.lock().map_or(0, |sessions| sessions.len())
+    }
+
+    /// Milliseconds since the store started: the sessions' clock.
+    pub(crate) fn now(&self) -> f64 {
+        self.started.elapsed().as_secs_f64() * 1000.0
+    }
+
+    pub(crate) fn next_connection(&self) -> u64 {
+        self.connections.fetch_add(1, Ordering::Relaxed)
+    }
+
+    pub(crate) fn terms(&self) -> Terms {
+        Terms {
+            window: self.config.window,
+            batches: true,
+        }
+    }
+
+    /// Starts a new session for a client with `terms`, unless the store is full.
+    pub(crate) fn start(&self, owner: &str, client: Terms) -> Started {
+        let mut sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
+        if sessions.len() >= self.config.max_sessions {
+            return Started::Full;
+        }
+        let identity = Identity {
+            id: random_token(),
+            key: random_token(),
+            epoch: self.epoch.clone(),
+        };
+        let id = identity.id.clone();
+        let (server, welcome) =
+            ServerSession::start(identity, self.terms(), AckPolicy::default(), client);
+        let (inbox, receiver) = mpsc::channel(self.config.inbox_capacity.max(1));
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State {
+                session: server,
+                writer: None,
+                inbox: Some(inbox),
+            }),
+            room: tokio::sync::Notify::new(),
+            id: id.clone(),
+            owner: owner.to_owned(),
+        });
+        sessions.insert(id, shared.clone());
+        let session = Session {
+            shared: shared.clone(),
+            inbox: receiver,
+        };
+        Started::New {
+            shared,
+            welcome,
+            session,
+        }
+    }
+
+    /// The session named `id`, if kept.
+    pub(crate) fn find(&self, id: &str) -> Option<Arc<Shared>> {
+        let sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
+        sessions.get(id).cloned()
+    }
+
+    /// Ends and forgets the session named `id`.
+    pub(crate) fn remove(&self, id: &str) {
+        let removed = {
+            let mut sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
+            sessions.remove(id)
+        };
+        if let Some(shared) = removed {
+            shared.end();
+        }
+    }
+
+    fn reap(&self) {
+        let now = self.now();
+        let lifetime = self.config.lifetime.as_secs_f64() * 1000.0;
+        let expired: Vec<String> = {
+            let sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
+            (sessions.iter())
+                .filter(|(_, shared)| shared.lock().session.expired(now, lifetime))
+                .map(|(id, _)| id.clone())
+                .collect()
+        };
+        for id in expired {
+            self.remove(&id);
+        }
+    }
+}
+
+/// Whether the request offers the protocol's subprotocol.
+fn offers_subprotocol(headers: &HeaderMap) -> bool {
+    (headers.get_all(header::SEC_WEBSOCKET_PROTOCOL).iter())
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|protocol| protocol.trim() == SUBPROTOCOL)
+}
+
+/// 16 bytes from the operating system's CSPRNG, as 32 hex digits.
+fn random_token() -> String {
+    let mut bytes = [0u8; 16];
+    // The OS generator does not fail on the platforms a server runs on; if it ever did,
+    // predictable ids would be worse than stopping.
+    getrandom::fill(&mut bytes).expect("the operating system's random number generator");
+    token(&bytes)
+}

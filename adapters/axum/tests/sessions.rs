@@ -1,0 +1,378 @@
+//! The axum adapter over real sockets on 127.0.0.1: an axum server with an echo handler, and a
+//! client made of `resocket_core::session::ClientSession` (the clients' own protocol code) over
+//! tokio-tungstenite.
+//! - a new session echoes every message once, in order;
+//! - a connection dropped with echoes on the wire resumes: every echo arrives once, in order,
+//!   and the handler saw every message once;
+//! - a session the server does not have starts anew, with the client's unacknowledged
+//!   messages reported;
+//! - a stolen session id without the key, or another owner, is refused with 1008 and gets
+//!   nothing; the owner then resumes;
+//! - a request without the subprotocol gets 400; a first frame that is not hello or resume
+//!   gets 1002; the session limit gets 1013;
+//! - the client's close (1000) ends the session: the handler's stream ends.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{State, WebSocketUpgrade};
+use axum::http::HeaderMap;
+use axum::routing::get;
+use futures_util::{SinkExt, StreamExt};
+use resocket_axum::{Sessions, SessionsConfig};
+use resocket_core::session::{AckPolicy, ClientSession, Control, DEFAULT_WINDOW, Terms, Welcomed};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::{self, Message};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+#[derive(Clone)]
+struct App {
+    sessions: Sessions,
+    /// Messages the echo handlers received, all sessions together.
+    handled: Arc<AtomicUsize>,
+    /// Handlers whose stream ended.
+    ended: Arc<AtomicUsize>,
+}
+
+async fn echo(
+    upgrade: WebSocketUpgrade,
+    headers: HeaderMap,
+    State(app): State<App>,
+) -> axum::response::Response {
+    let owner = headers
+        .get("x-user")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let (handled, ended) = (app.handled.clone(), app.ended.clone());
+    app.sessions
+        .upgrade(upgrade, headers, owner, move |mut session| async move {
+            while let Some(message) = session.next().await {
+                handled.fetch_add(1, Ordering::Relaxed);
+                if session.send(message).await.is_err() {
+                    break;
+                }
+            }
+            ended.fetch_add(1, Ordering::Relaxed);
+        })
+}
+
+async fn serve(config: SessionsConfig) -> (String, App) {
+    let app = App {
+        sessions: Sessions::new(config),
+        handled: Arc::default(),
+        ended: Arc::default(),
+    };
+    let router = Router::new()
+        .route("/echo", get(echo))
+        .with_state(app.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("ws://{}/echo", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    (url, app)
+}
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+const TERMS: Terms = Terms {
+    window: DEFAULT_WINDOW,
+    batches: false,
+};
+
+/// A session client: the protocol's client side over one connection at a time.
+struct Client {
+    session: ClientSession<String>,
+    socket: Option<Socket>,
+    got: Vec<String>,
+    welcomed: Vec<Welcomed<String>>,
+}
+
+impl Client {
+    fn new() -> Client {
+        Client {
+            session: ClientSession::new(TERMS, AckPolicy::default()),
+            socket: None,
+            got: Vec::new(),
+            welcomed: Vec::new(),
+        }
+    }
+
+    /// Connects as `user` and runs the handshake; the close frame if the server refused.
+    async fn connect(&mut self, url: &str, user: &str) -> Result<(), Option<CloseFrame>> {
+        let mut socket = open(url, user).await;
+        socket
+            .send(text(self.session.opened().encode()))
+            .await
+            .unwrap();
+        let welcome = loop {
+            match socket.next().await {
+                Some(Ok(Message::Text(frame))) => break Control::parse(&frame).unwrap(),
+                Some(Ok(Message::Close(frame))) => return Err(frame),
+                Some(Ok(_)) => {}
+                _ => return Err(None),
+            }
+        };
+        let welcomed = self.session.control(welcome).unwrap().unwrap();
+        let resend = match &welcomed {
+            Welcomed::Resumed { replay } => replay.clone(),
+            Welcomed::Started { transmit, .. } => transmit.clone(),
+        };
+        for message in resend {
+            socket.send(text(format!("m{message}"))).await.unwrap();
+        }
+        self.welcomed.push(welcomed);
+        self.socket = Some(socket);
+        Ok(())
+    }
+
+    async fn send(&mut self, message: &str) {
+        let accepted = self.session.send(message.to_owned()).unwrap();
+        if let (resocket_core::session::Accepted::Transmit, Some(socket)) =
+            (accepted, &mut self.socket)
+        {
+            socket.send(text(format!("m{message}"))).await.unwrap();
+        }
+    }
+
+    /// Reads frames until `count` messages arrived in all; acks as the protocol says.
+    async fn receive_until(&mut self, count: usize) {
+        let socket = self.socket.as_mut().unwrap();
+        while self.got.len() < count {
+            let frame = tokio::time::timeout(Duration::from_secs(5), socket.next())
+                .await
+                .expect("a frame within 5 s")
+                .expect("the connection is open")
+                .unwrap();
+            let Message::Text(frame) = frame else {
+                continue;
+            };
+            if let Some(message) = frame.strip_prefix('m') {
+                let ack_now = self.session.message(message.len() as u64, 0.0).unwrap();
+                self.got.push(message.to_owned());
+                if ack_now && let Some(ack) = self.session.take_ack() {
+                    socket.send(text(ack.encode())).await.unwrap();
+                }
+            } else {
+                self.session
+                    .control(Control::parse(&frame).unwrap())
+                    .unwrap();
+            }
+        }
+    }
+
+    /// The connection dies without a close frame.
+    fn drop_connection(&mut self) {
+        self.socket = None;
+        self.session.disconnected();
+    }
+}
+
+async fn open(url: &str, user: &str) -> Socket {
+    let mut request = url.into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("sec-websocket-protocol", "resocket.v1".parse().unwrap());
+    request
+        .headers_mut()
+        .insert("x-user", user.parse().unwrap());
+    let (socket, response) = tokio_tungstenite::connect_async(request).await.unwrap();
+    assert_eq!(response.headers()["sec-websocket-protocol"], "resocket.v1");
+    socket
+}
+
+fn text(frame: String) -> Message {
+    Message::Text(frame.into())
+}
+
+fn numbered(range: std::ops::Range<usize>) -> Vec<String> {
+    range.map(|n| format!("msg {n}")).collect()
+}
+
+#[tokio::test]
+async fn a_new_session_echoes_every_message_once_in_order() {
+    let (url, app) = serve(SessionsConfig::default()).await;
+    let mut client = Client::new();
+    client.connect(&url, "ada").await.unwrap();
+    assert!(matches!(
+        client.welcomed[0],
+        Welcomed::Started {
+            replaced: false,
+            ..
+        }
+    ));
+    for message in numbered(0..200) {
+        client.send(&message).await;
+    }
+    client.receive_until(200).await;
+    assert_eq!(client.got, numbered(0..200));
+    assert_eq!(app.handled.load(Ordering::Relaxed), 200);
+    assert_eq!(app.sessions.len(), 1);
+}
+
+#[tokio::test]
+async fn a_dropped_connection_resumes_with_every_echo_once_in_order() {
+    let (url, app) = serve(SessionsConfig::default()).await;
+    let mut client = Client::new();
+    client.connect(&url, "ada").await.unwrap();
+    for message in numbered(0..100) {
+        client.send(&message).await;
+    }
+    client.receive_until(30).await;
+    client.drop_connection(); // echoes 30.. are on the wire or not yet sent
+    for message in numbered(100..120) {
+        client.send(&message).await; // kept until the resume
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    client.connect(&url, "ada").await.unwrap();
+    assert!(matches!(client.welcomed[1], Welcomed::Resumed { .. }));
+    client.receive_until(120).await;
+    assert_eq!(client.got, numbered(0..120));
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(
+        app.handled.load(Ordering::Relaxed),
+        120,
+        "each message handled once"
+    );
+    assert_eq!(app.sessions.len(), 1);
+}
+
+#[tokio::test]
+async fn a_session_the_server_lost_starts_anew_and_reports_what_was_unacknowledged() {
+    let (url, _app) = serve(SessionsConfig::default()).await;
+    let mut client = Client::new();
+    client.connect(&url, "ada").await.unwrap();
+    client.send("before").await;
+    client.receive_until(1).await;
+    client.drop_connection();
+    // Another server (the first one's store is gone) gets the resume.
+    let (other, _) = serve(SessionsConfig::default()).await;
+    client.send("never left").await;
+    client.connect(&other, "ada").await.unwrap();
+    let Welcomed::Started {
+        replaced,
+        unacknowledged,
+        transmit,
+    } = &client.welcomed[1]
+    else {
+        panic!("a new session: {:?}", client.welcomed[1]);
+    };
+    assert!(*replaced);
+    assert_eq!(transmit, &["never left"]);
+    // "before" was echoed, but its ack may not have come before the drop.
+    assert!(unacknowledged.len() <= 1, "{unacknowledged:?}");
+    client.got.clear();
+    client.receive_until(1).await;
+    assert_eq!(client.got, ["never left"]);
+}
+
+#[tokio::test]
+async fn a_stolen_id_without_the_key_or_another_owner_gets_nothing() {
+    let (url, app) = serve(SessionsConfig::default()).await;
+    let mut owner = Client::new();
+    owner.connect(&url, "ada").await.unwrap();
+    owner.send("secret").await;
+    owner.receive_until(1).await;
+    owner.drop_connection();
+    let identity = owner.session.identity().unwrap().clone();
+
+    let mut wrong_key = identity.clone();
+    wrong_key.key = "0".repeat(32);
+    for (user, identity, reason) in [
+        (
+            "mallory",
+            wrong_key,
+            "resume refused: the key does not match",
+        ),
+        (
+            "mallory",
+            identity.clone(),
+            "resume refused by the application",
+        ),
+    ] {
+        let mut socket = open(&url, user).await;
+        let resume = Control::Resume {
+            version: 1,
+            identity,
+            next: 0,
+            terms: TERMS,
+        };
+        socket.send(text(resume.encode())).await.unwrap();
+        let mut frames = Vec::new();
+        while let Some(Ok(frame)) = socket.next().await {
+            frames.push(frame);
+        }
+        let [Message::Close(Some(close))] = &frames[..] else {
+            panic!("only a close frame: {frames:?}");
+        };
+        assert_eq!(
+            (u16::from(close.code), close.reason.as_str()),
+            (1008, reason)
+        );
+    }
+    owner.connect(&url, "ada").await.unwrap();
+    assert!(
+        matches!(owner.welcomed[1], Welcomed::Resumed { .. }),
+        "the owner's session is intact"
+    );
+    owner.send("still mine").await;
+    owner.receive_until(2).await;
+    assert_eq!(owner.got, ["secret", "still mine"]);
+    assert_eq!(app.sessions.len(), 1);
+}
+
+#[tokio::test]
+async fn what_is_not_a_session_is_refused() {
+    let (url, _app) = serve(SessionsConfig {
+        max_sessions: 1,
+        ..SessionsConfig::default()
+    })
+    .await;
+    let plain = tokio_tungstenite::connect_async(&url).await;
+    match plain {
+        Err(tungstenite::Error::Http(response)) => assert_eq!(response.status(), 400),
+        other => panic!("a 400 for a request without the subprotocol: {other:?}"),
+    }
+
+    let mut socket = open(&url, "ada").await;
+    socket.send(text("mhello".into())).await.unwrap();
+    let Some(Ok(Message::Close(Some(close)))) = socket.next().await else {
+        panic!("a close")
+    };
+    assert_eq!(u16::from(close.code), 1002);
+
+    let mut first = Client::new();
+    first.connect(&url, "ada").await.unwrap();
+    let mut second = Client::new();
+    let refused = second.connect(&url, "bob").await.unwrap_err().unwrap();
+    assert_eq!(u16::from(refused.code), 1013);
+}
+
+#[tokio::test]
+async fn the_clients_close_ends_the_session() {
+    let (url, app) = serve(SessionsConfig::default()).await;
+    let mut client = Client::new();
+    client.connect(&url, "ada").await.unwrap();
+    let mut socket = client.socket.take().unwrap();
+    let close = CloseFrame {
+        code: 1000.into(),
+        reason: "done".into(),
+    };
+    socket.close(Some(close)).await.unwrap();
+    drop(socket);
+    for _ in 0..50 {
+        if app.ended.load(Ordering::Relaxed) == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        app.ended.load(Ordering::Relaxed),
+        1,
+        "the handler's stream ended"
+    );
+    assert_eq!(app.sessions.len(), 0);
+}
