@@ -3,7 +3,7 @@
 # the wasm32 target, rustfmt and clippy, wasm-pack, the wasm-bindgen CLI of exactly the version
 # in Cargo.lock, Debian's Chromium and ChromeDriver, the pinned nightly toolchain and cargo-fuzz, and
 # the npm packages of package-lock.json (binaryen's wasm-opt, Playwright's driver library,
-# TypeScript, Vite).
+# TypeScript, Vite, webpack, esbuild).
 # Nothing downloads a browser or a driver of its own.
 set -euo pipefail
 cd "$(dirname "$0")/.."

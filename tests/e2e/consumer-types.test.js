@@ -8,10 +8,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { lstat, mkdir, readlink, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { before, test } from 'node:test';
-import { e2eDir, pkgDir, repoRoot } from './support/paths.js';
+import { linkPackage } from './support/consumer.js';
+import { e2eDir, repoRoot } from './support/paths.js';
 import { requirePackage } from './support/suite.js';
 
 const consumerDir = path.join(e2eDir, 'ts-consumer');
@@ -19,13 +19,7 @@ const TSC = path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
 
 before(async () => {
   requirePackage();
-  // What `npm install` does for `"resocket": "file:../../../pkg"`.
-  const link = path.join(consumerDir, 'node_modules', 'resocket');
-  await mkdir(path.dirname(link), { recursive: true });
-  const existing = await lstat(link).catch(() => undefined);
-  if (existing?.isSymbolicLink() && path.resolve(path.dirname(link), await readlink(link)) === pkgDir) return;
-  if (existing) await rm(link, { recursive: true, force: true });
-  await symlink(path.relative(path.dirname(link), pkgDir), link, 'dir');
+  await linkPackage(consumerDir);
 });
 
 function tsc(project) {

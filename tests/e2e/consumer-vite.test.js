@@ -6,28 +6,19 @@
 //   echoes a JSON message; the default export is the ReSocket class
 
 import assert from 'node:assert/strict';
-import { lstat, mkdir, readdir, readFile, readlink, rm, symlink } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
-import { e2eDir, outDir, pkgDir } from './support/paths.js';
+import { expectEcho, linkPackage } from './support/consumer.js';
+import { e2eDir, outDir } from './support/paths.js';
 import { e2eSuite } from './support/suite.js';
 
 const appDir = path.join(e2eDir, 'vite-app');
 const distDir = path.join(outDir, 'vite-app');
 const suite = e2eSuite({ mounts: { '/vite/': distDir } });
 
-/** What `npm install` does for `"resocket": "file:../../../pkg"`: a symlink in node_modules. */
-async function linkPackage() {
-  const link = path.join(appDir, 'node_modules', 'resocket');
-  await mkdir(path.dirname(link), { recursive: true });
-  const existing = await lstat(link).catch(() => undefined);
-  if (existing?.isSymbolicLink() && path.resolve(path.dirname(link), await readlink(link)) === pkgDir) return;
-  if (existing) await rm(link, { recursive: true, force: true });
-  await symlink(path.relative(path.dirname(link), pkgDir), link, 'dir');
-}
-
 test('the Vite 8 app builds with the bundler build, no plugin, the wasm in a chunk of its own, and echoes in Chromium', { timeout: 90_000 }, async (t) => {
-  await linkPackage();
+  await linkPackage(appDir);
   const { build } = await import('vite');
   const started = Date.now();
   await build({ root: appDir, configFile: path.join(appDir, 'vite.config.js'), logLevel: 'warn' });
@@ -48,17 +39,5 @@ test('the Vite 8 app builds with the bundler build, no plugin, the wasm in a chu
   assert.equal(loaders.length, 1, `one chunk of its own loads the wasm: ${chunks}`);
 
   const client = `vite-${Date.now().toString(36)}`;
-  const query = new URLSearchParams({ ws: suite.server.wsUrl, client });
-  const page = await suite.open(`${suite.web.url}/vite/index.html?${query}`);
-  try {
-    await page.page.waitForSelector('#result[data-done="true"]', { timeout: 10_000 }).catch(async (error) => {
-      throw new Error(`no echo: #result shows "${await page.page.textContent('#result')}"\n` +
-        `${[...page.problems, ...page.console].join('\n')}\n${error.message}`);
-    });
-    assert.deepEqual(JSON.parse(await page.page.textContent('#result')), { from: 'vite', defaultExport: true });
-    assert.deepEqual(await suite.server.received(client), ['{"from":"vite","defaultExport":true}']);
-    assert.deepEqual(page.problems, [], 'the page reported uncaught errors or a wasm trap');
-  } finally {
-    await page.close();
-  }
+  await expectEcho(suite, `${suite.web.url}/vite/index.html`, client, { from: 'vite', defaultExport: true });
 });

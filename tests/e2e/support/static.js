@@ -1,6 +1,6 @@
-// A small static file server on a free loopback port, for the test pages and the built Vite
-// app: a second origin, so the pages reach the test server's WebSockets cross-origin, as an
-// app served from its own host would.
+// A small static file server on a free loopback port, for the test pages and the built
+// consumer apps: a second origin, so the pages reach the test server's WebSockets
+// cross-origin, as an app served from its own host would.
 
 import http from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
