@@ -176,13 +176,16 @@ impl Sessions {
         self.len() == 0
     }
 
-    /// Drops the sessions that waited out their lifetime, once a second, while the store
-    /// lives.
+    /// Drops the sessions that waited out their lifetime, every half lifetime (at most a
+    /// second), while the store lives.
     fn start_reaper(&self) {
         self.0.reaper.call_once(|| {
             let store = Arc::downgrade(&self.0);
+            // Often enough that a session outlives its lifetime by at most half of it.
+            let period = (self.0.config.lifetime / 2)
+                .clamp(Duration::from_millis(10), Duration::from_secs(1));
             tokio::spawn(async move {
-                let mut tick = tokio::time::interval(Duration::from_secs(1));
+                let mut tick = tokio::time::interval(period);
                 loop {
                     tick.tick().await;
                     let Some(store) = store.upgrade() else { break };

@@ -10,7 +10,11 @@
 //!   nothing; the owner then resumes;
 //! - a request without the subprotocol gets 400; a first frame that is not hello or resume
 //!   gets 1002; the session limit gets 1013;
-//! - the client's close (1000) ends the session: the handler's stream ends.
+//! - the client's close (1000) ends the session: the handler's stream ends;
+//! - a session its client does not come back to within its lifetime ends, and a late resume
+//!   starts anew with the client told what was unacknowledged;
+//! - 10,000 session creations (a flood of new sessions that never come back) keep the store
+//!   within its limit: those beyond it are refused with 1013 until older ones expire.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -375,4 +379,69 @@ async fn the_clients_close_ends_the_session() {
         "the handler's stream ended"
     );
     assert_eq!(app.sessions.len(), 0);
+}
+
+#[tokio::test]
+async fn a_session_ends_when_its_client_does_not_come_back_in_time() {
+    let config = SessionsConfig {
+        lifetime: Duration::from_millis(200),
+        ..SessionsConfig::default()
+    };
+    let (url, app) = serve(config).await;
+    let mut client = Client::new();
+    client.connect(&url, "ada").await.unwrap();
+    client.send("one").await;
+    client.receive_until(1).await;
+    client.drop_connection();
+    client.send("two").await;
+    for _ in 0..100 {
+        if app.sessions.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(app.sessions.is_empty(), "expired and reaped");
+    assert_eq!(
+        app.ended.load(Ordering::Relaxed),
+        1,
+        "the handler's stream ended"
+    );
+    client.connect(&url, "ada").await.unwrap();
+    assert!(matches!(
+        &client.welcomed[1],
+        Welcomed::Started { replaced: true, transmit, .. } if transmit == &["two"]
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_new_sessions_stays_within_the_limit() {
+    const LIMIT: usize = 500;
+    const FLOOD: usize = 10_000;
+    let config = SessionsConfig {
+        max_sessions: LIMIT,
+        lifetime: Duration::from_millis(100),
+        ..SessionsConfig::default()
+    };
+    let (url, app) = serve(config).await;
+    let (mut accepted, mut refused, mut most) = (0, 0, 0);
+    for _ in 0..FLOOD / 50 {
+        let batch = (0..50).map(|_| {
+            let url = url.clone();
+            tokio::spawn(async move { Client::new().connect(&url, "").await })
+        });
+        for outcome in futures_util::future::join_all(batch).await {
+            match outcome.unwrap() {
+                Ok(()) => accepted += 1,
+                Err(Some(close)) if u16::from(close.code) == 1013 => refused += 1,
+                Err(other) => panic!("neither accepted nor refused with 1013: {other:?}"),
+            }
+        }
+        most = most.max(app.sessions.len());
+    }
+    assert!(most <= LIMIT, "{most} sessions kept at once, limit {LIMIT}");
+    assert_eq!(accepted + refused, FLOOD);
+    assert!(
+        accepted > LIMIT,
+        "expired sessions make room: {accepted} accepted"
+    );
 }
