@@ -4,7 +4,7 @@
 // `RustSocket` (tests/rust-face/, built by scripts/e2e-tests.sh into target/e2e/rust-face/ and
 // mounted at /rust-face/ by the files that use it).
 //
-// `await h.open(face, url, options, { protocols, listen })`: `url` is a string or a URL
+// `await h.open(face, url, options, { protocols, listen, binaryType })`: `url` is a string or a URL
 // provider function (on the Rust face an `async` function is `Config::with_async_url_fn`, any
 // other `Config::with_url_fn`, and the URL must be a string); `options` the JS face's option
 // names (the Rust face refuses a name it has no counterpart for; `shouldReconnectOnClose` gets
@@ -13,14 +13,20 @@
 // only); `listen(socket)` is called as soon as the socket exists, before any of its events
 // can be delivered: a test that must see what the constructor reports (a synchronous URL
 // provider's error) records there, as awaiting `h.open` lets those events go by.
+// `binaryType: 'arraybuffer'` carries binary messages as ArrayBuffers: the JS face's
+// `binaryType`, set at once; on the Rust face a "raw" socket becomes `Socket<Message, Message,
+// Raw>` (text as strings, binary as ArrayBuffers, both ways) instead of the text-only `Text`
+// one, and a "json" socket stays as it is (its `Json` codec refuses binary frames: DECODE
+// errors whose `data` is the ArrayBuffer). The Rust face has no 'blob'.
 //
 // Both are EventTargets whose events carry the JS face's fields, so `h.record` works on
 // either: `open`, `message` {data: the text, or with format "json" the parsed value},
 // `close` {code, reason, wasClean, willReconnect, requeued, unconfirmed},
 // `reconnecting` {attempt, delayMs}, `error` {error: {code}, message, data?: the frame of a
 // DECODE error}, `offline`, `online`, `statechange` {state}.
-//   send(data) -> 'now' | 'queued' | 'closed' | 'queue-full'; data is text, or with format
-//     "json" any value with a JSON form (a TypeError otherwise)
+//   send(data) -> 'now' | 'queued' | 'closed' | 'queue-full'; data is text (with
+//     binaryType 'arraybuffer' also an ArrayBuffer or a view of one), or with format "json"
+//     any value with a JSON form (a TypeError otherwise)
 //   request(value, { timeoutMs?, signal? }?) -> Promise of the answer's result (format "json";
 //     rejections carry the JS face's `code`; bad arguments reject with a TypeError)
 //   close(code?, reason?), reconnect(code?, reason?) (`Sender::reconnect_with` with a code)
@@ -48,9 +54,10 @@ function loadRustFace() {
 class JsFace {
   face = 'js';
 
-  constructor(resocket, url, options, protocols) {
+  constructor(resocket, url, options, protocols, binaryType) {
     this.resocket = resocket;
     this.socket = new resocket.ReSocket(url, protocols ?? null, options);
+    if (binaryType !== undefined) this.socket.binaryType = binaryType;
   }
 
   send(data) {
@@ -79,9 +86,9 @@ class JsFace {
 class RustFace extends EventTarget {
   face = 'rust';
 
-  constructor(module, url, options, protocols) {
+  constructor(module, url, options, protocols, binaryType) {
     super();
-    this.socket = new module.RustSocket(url, protocols ?? null, options, (event) => this.#dispatch(event));
+    this.socket = new module.RustSocket(url, protocols ?? null, options, (event) => this.#dispatch(event), binaryType);
   }
 
   #dispatch(fields) {
@@ -132,14 +139,15 @@ function defineFields(event, fields, names) {
 }
 
 /**
- * A socket of `face` ('js' or 'rust') to `url` with the JS face's `options` and `protocols`;
- * `listen(socket)` runs right after it is made, before any of its events is delivered.
+ * A socket of `face` ('js' or 'rust') to `url` with the JS face's `options`, `protocols` and
+ * `binaryType`; `listen(socket)` runs right after it is made, before any of its events is
+ * delivered.
  */
-export async function openFace(resocket, face, url, options = {}, { protocols = null, listen } = {}) {
+export async function openFace(resocket, face, url, options = {}, { protocols = null, listen, binaryType } = {}) {
   let socket;
   switch (face) {
-    case 'js': socket = new JsFace(resocket, url, options, protocols); break;
-    case 'rust': socket = new RustFace(await loadRustFace(), url, options, protocols); break;
+    case 'js': socket = new JsFace(resocket, url, options, protocols, binaryType); break;
+    case 'rust': socket = new RustFace(await loadRustFace(), url, options, protocols, binaryType); break;
     default: throw new TypeError(`unknown face ${face}: 'js' or 'rust'`);
   }
   listen?.(socket);

@@ -134,7 +134,8 @@ const h = {
 
   /**
    * A socket of either face with one interface (see faces.js): `await h.open('rust', url,
-   * options, { protocols, listen })`; 'rust' needs target/e2e/rust-face mounted at /rust-face/.
+   * options, { protocols, listen, binaryType })`; 'rust' needs target/e2e/rust-face mounted
+   * at /rust-face/.
    */
   open(face, url, options, more) {
     return openFace(resocket, face, url, options, more);

@@ -2,8 +2,9 @@
 // it again; reads its /stats and /received records and keeps its log for assertions.
 
 import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
-import { pkgDir, repoRoot } from './paths.js';
+import { outDir, pagesDir, pkgDir, repoRoot, rustFaceDir } from './paths.js';
 
 const STARTUP_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 5_000;
@@ -42,6 +43,21 @@ export async function startServer({ www = 'www', tls = false, port = 0, args: ex
   const args = ['--www', www, '--pkg', pkgDir, ...(tls ? ['--tls'] : []), ...extra];
   const { child, url, log } = await spawnServer(['--port', String(port), ...args]);
   return new TestServer(child, url, log, args);
+}
+
+/**
+ * A directory for `startServer({ www })` that serves the test pages (pages/) at `/` and the
+ * Rust face's class at `/rust-face/`, as the static server's mounts do, for pages that must
+ * come from the test server itself (over HTTPS, or from its origin): symlinks to both, made
+ * afresh in target/e2e/server-www/.
+ */
+export function pagesWithRustFace() {
+  const dir = path.join(outDir, 'server-www');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  for (const name of readdirSync(pagesDir)) symlinkSync(path.join(pagesDir, name), path.join(dir, name));
+  symlinkSync(rustFaceDir, path.join(dir, 'rust-face'));
+  return dir;
 }
 
 /** Starts one `resocket-server` process and waits for its "listening" line. */

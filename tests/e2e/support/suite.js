@@ -20,9 +20,10 @@ export function requirePackage() {
 
 /**
  * Registers `before`/`after` hooks that start and stop everything, and returns the context
- * the tests use. `mounts` adds directories to the static server (URL prefix -> directory).
+ * the tests use. `mounts` adds directories to the static server (URL prefix -> directory);
+ * `www` is the directory the test server serves at `/` (default: the demo's `www/`).
  */
-export function e2eSuite({ mounts = {} } = {}) {
+export function e2eSuite({ mounts = {}, www } = {}) {
   const suite = {
     /** @type {import('./server.js').TestServer} */ server: undefined,
     /** The static server: `/` test pages, `/pkg/` the package, plus `mounts`. */ web: undefined,
@@ -37,10 +38,13 @@ export function e2eSuite({ mounts = {} } = {}) {
       return watched;
     },
 
-    /** The harness page (pages/harness.js): `window.ReSocket`, `window.h`. */
-    async openHarness() {
+    /**
+     * The harness page (pages/harness.js): `window.ReSocket`, `window.h`; from the static
+     * server, or from `origin` (the test server's, when its `www` serves the pages).
+     */
+    async openHarness(origin = suite.web.url) {
       const query = new URLSearchParams({ ws: suite.server.wsUrl, http: suite.server.url });
-      const watched = await suite.open(`${suite.web.url}/harness.html?${query}`);
+      const watched = await suite.open(`${origin}/harness.html?${query}`);
       try {
         await watched.page.waitForFunction(() => window.harnessReady === true, null, { timeout: 10_000 });
       } catch (error) {
@@ -75,7 +79,7 @@ export function e2eSuite({ mounts = {} } = {}) {
 
   before(async () => {
     requirePackage();
-    suite.server = await startServer();
+    suite.server = await startServer(www === undefined ? {} : { www });
     suite.web = await startStaticServer({ '/': pagesDir, '/pkg/': pkgDir, ...mounts });
     suite.browser = await launchBrowser();
   });

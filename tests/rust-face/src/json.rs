@@ -50,6 +50,27 @@ pub(crate) fn message_to_js(message: &Message) -> JsValue {
     }
 }
 
+/// A value `WebSocket.send` takes as a raw message: a string, an `ArrayBuffer`, or a view of
+/// one (a typed array, a `DataView`: the bytes it views); `None` for anything else.
+pub(crate) fn message_from_js(value: &JsValue) -> Option<Message> {
+    if let Some(text) = value.as_string() {
+        return Some(Message::Text(text));
+    }
+    if let Some(buffer) = value.dyn_ref::<ArrayBuffer>() {
+        return Some(Message::Bytes(Uint8Array::new(buffer).to_vec()));
+    }
+    if !ArrayBuffer::is_view(value) {
+        return None;
+    }
+    // Any view (typed arrays and `DataView` alike) has these three.
+    let field = |name: &str| js_sys::Reflect::get(value, &JsValue::from_str(name)).ok();
+    let buffer = field("buffer")?.dyn_into::<ArrayBuffer>().ok()?;
+    let offset = field("byteOffset")?.as_f64()?;
+    let length = field("byteLength")?.as_f64()?;
+    let bytes = Uint8Array::new_with_byte_offset_and_length(&buffer, offset as u32, length as u32);
+    Some(Message::Bytes(bytes.to_vec()))
+}
+
 /// A raw message that holds JSON text as the value it stands for, otherwise as it is.
 pub(crate) fn parsed_or_raw(message: &Message) -> JsValue {
     match message {

@@ -4,8 +4,13 @@
 //! `format: "json"` (it sends the text `JSON.stringify` makes, as the JavaScript face does,
 //! members in their order; a `serde_json::Value` would sort them).
 //!
-//! `new RustSocket(url, protocols, options, onevent)` reads the JavaScript face's constructor
-//! arguments (a URL provider function too, and option names) into a
+//! `binaryType: "arraybuffer"` (the JavaScript face's property, given to the constructor here)
+//! makes a "raw" socket `Socket<Message, Message, Raw>`: text frames as strings, binary frames
+//! as `ArrayBuffer`s both ways, as the JavaScript face's "raw" format carries them. The
+//! library's sockets always read binary frames as `ArrayBuffer`s, so there is no `"blob"`.
+//!
+//! `new RustSocket(url, protocols, options, onevent, binaryType)` reads the JavaScript face's
+//! constructor arguments (a URL provider function too, and option names) into a
 //! [`Config`](resocket::Config) and hands every [`Event`] to `onevent` as a plain object with
 //! the fields the JavaScript face's events have; `request` returns a Promise settled as the
 //! JavaScript face's `request` settles. Nothing here adds policy: the class only translates.
@@ -21,16 +26,20 @@ use futures_util::StreamExt;
 use js_sys::{Function, Object, Promise, Reflect};
 use resocket::Failure;
 use resocket::codec::{Decoder, Encoder};
-use resocket::{Closed, Error, Event, Json, Receiver, Sender, Sent, Socket, State, Text};
+use resocket::{
+    Closed, Error, Event, Json, Message, Raw, Receiver, Sender, Sent, Socket, State, Text,
+};
 use serde_json::Value;
 use serde_json::value::RawValue;
 use wasm_bindgen::prelude::*;
 
 use options::{Format, Settings};
 
-/// The sender of either format's socket.
+/// The sender of the socket: "raw" (text only, or with `binaryType: "arraybuffer"` text and
+/// binary) or "json".
 enum Sending {
     Text(Sender<String, Text>),
+    Raw(Sender<Message, Raw>),
     Json(Sender<Box<RawValue>, Json>),
 }
 
@@ -40,6 +49,7 @@ macro_rules! with_sender {
     ($sending:expr, $sender:ident => $body:expr) => {
         match $sending {
             Sending::Text($sender) => $body,
+            Sending::Raw($sender) => $body,
             Sending::Json($sender) => $body,
         }
     };
@@ -57,22 +67,27 @@ pub struct RustSocket {
 impl RustSocket {
     /// Opens a socket to `url` (a string, or a URL provider function) offering `protocols`
     /// (a string, an array of strings, or null) with the JavaScript face's `options`;
-    /// `onevent(event)` hears every event, in order. Throws a `TypeError` for an argument or
-    /// option this class does not know or cannot read, and an `Error` with the library's
-    /// message when `Socket::open` refuses.
+    /// `onevent(event)` hears every event, in order; `binaryType` is undefined (a "raw" socket
+    /// of text: the `Text` codec) or `"arraybuffer"` (a "raw" socket of text and binary: the
+    /// `Raw` codec; a "json" socket is the same either way). Throws a `TypeError` for an
+    /// argument or option this class does not know or cannot read, and an `Error` with the
+    /// library's message when `Socket::open` refuses.
     #[wasm_bindgen(constructor)]
     pub fn new(
         url: JsValue,
         protocols: JsValue,
         options: JsValue,
         onevent: Function,
+        binary_type: JsValue,
     ) -> Result<RustSocket, JsValue> {
         let Settings {
             config,
             format,
             request_timeout,
         } = options::settings(&url, &protocols, &options)?;
+        let binary = options::array_buffers(&binary_type)?;
         let sending = match format {
+            Format::Raw if binary => Sending::Raw(open(config, onevent, message_to_js)?),
             Format::Raw => Sending::Text(open(config, onevent, text_to_js)?),
             Format::Json => {
                 Sending::Json(open(config, onevent, |value: Value| json::to_js(&value))?)
@@ -84,9 +99,10 @@ impl RustSocket {
         })
     }
 
-    /// Sends a message: text with the "raw" format, any value with a JSON form with "json".
-    /// Returns `"now"`, `"queued"`, `"closed"` or `"queue-full"`; throws a `TypeError` for a
-    /// message the format cannot send, as the JavaScript face's `send` does.
+    /// Sends a message: text with the "raw" format (or an `ArrayBuffer` or a view of one with
+    /// `binaryType: "arraybuffer"`), any value with a JSON form with "json". Returns `"now"`,
+    /// `"queued"`, `"closed"` or `"queue-full"`; throws a `TypeError` for a message the format
+    /// cannot send, as the JavaScript face's `send` does.
     pub fn send(&self, message: JsValue) -> Result<String, JsValue> {
         let sent = match &self.sending {
             Sending::Text(sender) => {
@@ -97,6 +113,16 @@ impl RustSocket {
                     ))
                 })?;
                 sender.try_send(&text)
+            }
+            Sending::Raw(sender) => {
+                let message = json::message_from_js(&message).ok_or_else(|| {
+                    options::type_error(format!(
+                        "send(data): data must be a string, an ArrayBuffer or an ArrayBuffer \
+                         view, got {}",
+                        json::type_name(&message)
+                    ))
+                })?;
+                sender.try_send(&message)
             }
             Sending::Json(sender) => {
                 let value = json::raw_from_js(&message).map_err(|reason| {
@@ -122,7 +148,7 @@ impl RustSocket {
             Sending::Json(sender) => {
                 request::request(sender, &value, &options, self.request_timeout)
             }
-            Sending::Text(_) => request::needs_json(),
+            Sending::Text(_) | Sending::Raw(_) => request::needs_json(),
         }
     }
 
@@ -215,6 +241,10 @@ where
 
 fn text_to_js(text: String) -> Result<JsValue, JsValue> {
     Ok(text.into())
+}
+
+fn message_to_js(message: Message) -> Result<JsValue, JsValue> {
+    Ok(json::message_to_js(&message))
 }
 
 /// Hands each event to `onevent` until the stream ends (the socket was freed and closed).

@@ -235,6 +235,25 @@ fn config(mut config: Config, options: &JsValue, format: Format) -> Result<Confi
     Ok(config)
 }
 
+/// The JavaScript face's `binaryType`, given to the constructor: whether binary frames are
+/// carried as `ArrayBuffer`s (`"arraybuffer"`) or the socket is text only (undefined). The
+/// library reads every binary frame as an `ArrayBuffer`, so `"blob"` has no counterpart.
+pub(crate) fn array_buffers(binary_type: &JsValue) -> Result<bool, JsValue> {
+    if binary_type.is_undefined() {
+        return Ok(false);
+    }
+    match binary_type.as_string() {
+        Some(name) if name == "arraybuffer" => Ok(true),
+        _ => Err(type_error(format!(
+            "binaryType must be \"arraybuffer\" or undefined, got {} (the Rust API reads \
+             binary frames as ArrayBuffers, never Blobs)",
+            binary_type
+                .as_string()
+                .map_or_else(|| json::type_name(binary_type), |name| format!("{name:?}"))
+        ))),
+    }
+}
+
 /// A boolean option, if given.
 fn boolean(value: Option<JsValue>, name: &str) -> Result<Option<bool>, JsValue> {
     value
