@@ -37,6 +37,12 @@ pub enum Error {
         /// The queue's capacity.
         capacity: usize,
     },
+    /// In session mode, the messages the server has not acknowledged fill the session's
+    /// window; the `Sink` waits instead.
+    WindowFull {
+        /// The window, in bytes.
+        window: u64,
+    },
     /// The message could not be encoded.
     Encode(String),
     /// A connection attempt or connection failed; the socket retries as its policy says.
@@ -111,6 +117,11 @@ impl core::fmt::Display for Error {
                 "the send queue is full ({capacity} messages) while disconnected; \
                  wait for the open event, raise queue_capacity, or use Overflow::DropOldest"
             ),
+            Error::WindowFull { window } => write!(
+                f,
+                "the session's window is full ({window} bytes the server has not acknowledged); \
+                 wait for its acknowledgements (the Sink waits)"
+            ),
             Error::Encode(reason) => write!(f, "the message could not be encoded: {reason}"),
             Error::Connection(failure) => failure.fmt(f),
             Error::MessageTooBig { size, limit } => write!(
@@ -183,6 +194,7 @@ impl From<SendError> for Error {
         match error {
             SendError::Closed => Error::Closed,
             SendError::QueueFull { capacity } => Error::QueueFull { capacity },
+            SendError::WindowFull { window } => Error::WindowFull { window },
         }
     }
 }

@@ -66,8 +66,15 @@ pub enum Failure {
     /// The browser reported an error on the socket. Browsers deliberately give no detail;
     /// the close event that follows carries the code.
     Socket,
-    /// The attempt did not open within `connect_timeout`.
+    /// The attempt did not open within `connect_timeout` (in session mode: did not open and
+    /// get the server's welcome within it).
     ConnectTimeout,
+    /// In session mode, the server did not select the `resocket.v1` subprotocol: it does not
+    /// speak the session protocol. The socket closes for good rather than send it anything.
+    NotASessionServer,
+    /// In session mode, the server broke the session protocol: the connection is closed with
+    /// 1002, and the next one starts a new session.
+    Protocol(String),
 }
 
 impl core::fmt::Display for Failure {
@@ -80,6 +87,13 @@ impl core::fmt::Display for Failure {
             }
             Failure::ConnectTimeout => {
                 f.write_str("the connection did not open within connect_timeout")
+            }
+            Failure::NotASessionServer => f.write_str(
+                "the server does not speak resocket's session protocol (it did not select the \
+                 resocket.v1 subprotocol)",
+            ),
+            Failure::Protocol(reason) => {
+                write!(f, "the server broke the session protocol: {reason}")
             }
         }
     }
@@ -153,6 +167,12 @@ pub enum SendError {
     QueueFull {
         /// The queue's capacity.
         capacity: usize,
+    },
+    /// In session mode, the unacknowledged messages fill the session's window: wait for the
+    /// server's acknowledgements.
+    WindowFull {
+        /// The window, in bytes.
+        window: u64,
     },
 }
 

@@ -20,4 +20,25 @@ pub enum Received {
     },
     /// From a socket the machine has given up: dropped.
     Stale,
+    /// In session mode, a control frame or a frame the protocol refused: nothing for the
+    /// user (a refusal closes the connection).
+    Protocol,
+}
+
+/// An incoming frame in session mode, as the driver reads it: its first character or byte
+/// ([`FrameKind`](crate::session::FrameKind)) tells which.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionFrame<'a> {
+    /// `count` messages (one, or a batch's) of `size` in all, measured as for
+    /// [`Machine::receive`](super::Machine::receive), tag excluded.
+    Messages {
+        /// How many.
+        count: u64,
+        /// Their size in all.
+        size: u64,
+    },
+    /// A control frame's whole text.
+    Control(&'a str),
+    /// A frame the protocol does not allow (an unknown tag, a malformed batch).
+    Invalid(&'a str),
 }

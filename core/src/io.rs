@@ -34,11 +34,13 @@ pub enum Timer {
     Buffered,
     /// The earliest deadline of the requests waiting for their answers.
     Requests,
+    /// In session mode, when the acknowledgement owed to the server falls due.
+    SessionAck,
 }
 
 impl Timer {
     /// Every timer kind.
-    pub const ALL: [Timer; 7] = [
+    pub const ALL: [Timer; 8] = [
         Timer::Retry,
         Timer::Handshake,
         Timer::Uptime,
@@ -46,6 +48,7 @@ impl Timer {
         Timer::PongDeadline,
         Timer::Buffered,
         Timer::Requests,
+        Timer::SessionAck,
     ];
 
     /// A dense index, one slot per kind.
@@ -106,6 +109,8 @@ pub enum Input {
     Opened {
         /// The socket.
         conn: ConnId,
+        /// The subprotocol the server selected (`WebSocket.protocol`), empty for none.
+        protocol: String,
     },
     /// The answer to [`Output::MeasureBuffered`]: the socket's `bufferedAmount`.
     Buffered {
@@ -185,8 +190,21 @@ pub enum Output<F> {
         /// The URL.
         url: String,
     },
-    /// Send a message on the open socket.
+    /// Send a message on the open socket. In session mode, as the protocol's message frame:
+    /// the `m` tag, then the message.
     Transmit(F),
+    /// In session mode, send this control frame's text as it is, on the open socket.
+    Control(String),
+    /// In session mode, the server's welcome on a new connection settled the session: it
+    /// went on (`recovered`), or the server no longer had it and a new one began. Tell the
+    /// user, with the messages of unknown fate: they reached a connection, were never
+    /// acknowledged, and are not sent again.
+    Resumed {
+        /// Whether the session went on.
+        recovered: bool,
+        /// When not recovered, the lost session's unacknowledged messages, oldest first.
+        unacknowledged: Vec<F>,
+    },
     /// Send the heartbeat ping on the open socket.
     Ping,
     /// Read the socket's `bufferedAmount` and answer with [`Input::Buffered`], so messages

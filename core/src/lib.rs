@@ -26,7 +26,7 @@ pub use close::CloseCodeError;
 pub use event::{Closed, Event, Failure, Rejected, SendError, Sent, State};
 pub use heartbeat::HeartbeatTiming;
 pub use in_flight::WireSize;
-pub use incoming::Received;
+pub use incoming::{Received, SessionFrame};
 pub use io::{ConnId, Input, Output, Timer};
 pub use machine::Machine;
 pub use policy::{DEFAULT_MAX_MESSAGE_BYTES, MAX_TIMER_MS, Policy, PolicyError, PolicyOption};

@@ -13,6 +13,12 @@ use std::collections::VecDeque;
 
 use super::backoff::Rng;
 use super::close::{ABNORMAL, GOING_AWAY, HEARTBEAT_TIMEOUT, NORMAL, TRY_AGAIN_LATER};
+use super::session::{
+    Accepted, AckPolicy, ClientSession, Control, SUBPROTOCOL, Welcomed, WindowFull,
+};
+
+/// The close code of a connection whose peer broke the session protocol.
+const PROTOCOL_ERROR: u16 = 1002;
 
 /// How long after a `bufferedAmount` reading that left many messages held the next one is
 /// taken: a burst of sends is read only at its end (the value moves between tasks), so without
@@ -21,7 +27,7 @@ const BUFFERED_RECHECK_MS: u32 = 200;
 use super::event::{Closed, Event, Failure, Rejected, SendError, Sent, State};
 use super::heartbeat::{Liveness, PingDue};
 use super::in_flight::{InFlight, Settled, WireSize};
-use super::incoming::Received;
+use super::incoming::{Received, SessionFrame};
 use super::io::{ConnId, Input, Output, Timer};
 use super::policy::{MAX_TIMER_MS, Policy, PolicyError};
 use super::queue::SendQueue;
@@ -102,6 +108,9 @@ pub struct Machine<F> {
     outputs: VecDeque<Output<F>>,
     /// The state last reported with [`Event::StateChanged`].
     reported_state: State,
+    /// In session mode ([`Policy::session`]), the session across connections; it keeps the
+    /// messages sent until the server acknowledges them, in place of the queue.
+    session: Option<ClientSession<F>>,
 }
 
 impl<F: Clone + WireSize> Machine<F> {
@@ -111,7 +120,9 @@ impl<F: Clone + WireSize> Machine<F> {
         policy.validate()?;
         let queue = SendQueue::new(policy.queue_capacity, policy.overflow);
         let requests = Requests::new();
+        let session = (policy.session).map(|terms| ClientSession::new(terms, AckPolicy::default()));
         Ok(Machine {
+            session,
             policy,
             phase: Phase::Idle,
             retries: 0,
@@ -158,6 +169,10 @@ impl<F: Clone + WireSize> Machine<F> {
         match self.phase {
             Phase::Idle | Phase::Closed => State::Closed,
             Phase::Resolving(_) | Phase::Connecting(_) => State::Connecting,
+            // In session mode the connection is open once the server's welcome came.
+            Phase::Open(_) if self.session.as_ref().is_some_and(|s| !s.is_ready()) => {
+                State::Connecting
+            }
             Phase::Open(_) => State::Open,
             Phase::Closing(_) => State::Closing,
             Phase::Waiting => State::Waiting,
@@ -187,9 +202,13 @@ impl<F: Clone + WireSize> Machine<F> {
         self.retries
     }
 
-    /// Messages waiting for the connection to open.
+    /// Messages waiting for the connection to open; in session mode, the messages the server
+    /// has not acknowledged yet (kept to be sent again).
     pub fn queued_count(&self) -> usize {
-        self.queue.len()
+        match &self.session {
+            Some(session) => session.outgoing().pending(),
+            None => self.queue.len(),
+        }
     }
 
     /// The messages waiting for the connection to open, oldest first.
@@ -240,6 +259,16 @@ impl<F: Clone + WireSize> Machine<F> {
     /// driver that applies backpressure (waits while the queue refuses) instead of failing.
     /// Ask again after the outputs of any input: the queue drains when a connection opens.
     pub fn send_readiness(&self) -> Result<(), SendError> {
+        if let Some(session) = &self.session {
+            return match self.phase {
+                Phase::Closed | Phase::Closing(_) => Err(SendError::Closed),
+                // Room for at least a byte: the window is not full.
+                _ if session.has_room(1) => Ok(()),
+                _ => Err(SendError::WindowFull {
+                    window: session.outgoing().window(),
+                }),
+            };
+        }
         match self.phase {
             Phase::Closed | Phase::Closing(_) => Err(SendError::Closed),
             Phase::Open(_) => Ok(()),
@@ -293,6 +322,10 @@ impl<F: Clone + WireSize> Machine<F> {
     /// (the driver checks only when it has a heartbeat): what to do with it. Every message
     /// counts as a sign of life.
     pub fn receive(&mut self, conn: ConnId, size: u64, pong: bool, now: f64) -> Received {
+        if self.session.is_some() {
+            // A frame must say what it is in session mode: `receive_session`.
+            return self.receive_session(conn, SessionFrame::Invalid("untagged"), now);
+        }
         self.now = now;
         let open = self.phase == Phase::Open(conn);
         if !open && self.phase != Phase::Closing(conn) {
@@ -318,6 +351,140 @@ impl<F: Clone + WireSize> Machine<F> {
         }
     }
 
+    /// In session mode, a frame arrived on socket `conn`: messages (deliver them, or ask
+    /// about answers, as [`receive`](Self::receive) says), or a control frame (the machine's).
+    /// A frame the protocol refuses closes the connection with 1002.
+    pub fn receive_session(&mut self, conn: ConnId, frame: SessionFrame<'_>, now: f64) -> Received {
+        self.now = now;
+        let open = self.phase == Phase::Open(conn);
+        let result = match (open, self.session.as_mut()) {
+            (true, Some(session)) => match frame {
+                SessionFrame::Messages { count, size } => {
+                    let each = size / count.max(1);
+                    let mut ack_now = false;
+                    let mut counted = Ok(());
+                    for _ in 0..count {
+                        match session.message(each, now) {
+                            Ok(ack) => ack_now |= ack,
+                            Err(error) => counted = Err(error),
+                        }
+                    }
+                    counted.map(|()| Some(ack_now))
+                }
+                SessionFrame::Control(text) => Control::parse(text).map(|control| {
+                    self.session_control(conn, control, now);
+                    None
+                }),
+                SessionFrame::Invalid(what) => Err(crate::session::ProtocolError::new(&format!(
+                    "a frame that is not of the session protocol ({what})"
+                ))),
+            },
+            _ => return Received::Stale,
+        };
+        match result {
+            Ok(Some(ack_now)) => {
+                self.received(now);
+                if ack_now {
+                    self.send_session_ack();
+                } else {
+                    self.arm_session_ack();
+                }
+                let limit = self.policy.max_message_bytes;
+                if usize::try_from(size_of(frame)).map_or(true, |size| size > limit) {
+                    Received::TooBig { limit }
+                } else if self.requests.may_be_answered() {
+                    Received::MaybeAnswer
+                } else {
+                    Received::Message
+                }
+            }
+            Ok(None) => Received::Protocol,
+            Err(error) => {
+                self.session_broken(conn, error.reason().to_owned());
+                Received::Protocol
+            }
+        }
+    }
+
+    /// A control frame from the server on the open socket `conn`.
+    fn session_control(&mut self, conn: ConnId, control: Control, now: f64) {
+        if control == Control::Pong {
+            if self.policy.heartbeat.is_some() {
+                self.ponged(now);
+            }
+            self.received(now);
+            return;
+        }
+        let Some(session) = self.session.as_mut() else {
+            return;
+        };
+        match session.control(control) {
+            Ok(Some(welcomed)) => self.welcomed(conn, welcomed, now),
+            Ok(None) => self.received(now),
+            Err(error) => self.session_broken(conn, error.reason().to_owned()),
+        }
+    }
+
+    /// The server's welcome settled the session on socket `conn`: what was kept goes out,
+    /// then the user hears of it and of the open.
+    fn welcomed(&mut self, conn: ConnId, welcomed: Welcomed<F>, now: f64) {
+        self.stop_timer(Timer::Handshake);
+        match welcomed {
+            Welcomed::Resumed { replay } => {
+                for frame in replay {
+                    self.outputs.push_back(Output::Transmit(frame));
+                }
+                self.outputs.push_back(Output::Resumed {
+                    recovered: true,
+                    unacknowledged: Vec::new(),
+                });
+            }
+            Welcomed::Started {
+                replaced,
+                unacknowledged,
+                transmit,
+            } => {
+                for frame in transmit {
+                    self.outputs.push_back(Output::Transmit(frame));
+                }
+                if replaced {
+                    self.outputs.push_back(Output::Resumed {
+                        recovered: false,
+                        unacknowledged,
+                    });
+                }
+            }
+        }
+        self.connection_started(conn, now);
+    }
+
+    /// The server broke the protocol on socket `conn`: the connection closes with 1002 and
+    /// the next one starts a new session (what this one left unacknowledged is reported then).
+    fn session_broken(&mut self, conn: ConnId, reason: String) {
+        if let Some(session) = self.session.as_mut() {
+            session.forget();
+        }
+        self.abandon(conn, PROTOCOL_ERROR, &reason);
+        self.emit(Event::Failed(Failure::Protocol(reason.clone())));
+        self.connection_ended(Ending::abandoned(PROTOCOL_ERROR, &reason), true);
+    }
+
+    /// Sends the acknowledgement owed to the server, if any.
+    fn send_session_ack(&mut self) {
+        self.stop_timer(Timer::SessionAck);
+        if let Some(ack) = self.session.as_mut().and_then(ClientSession::take_ack) {
+            self.outputs.push_back(Output::Control(ack.encode()));
+        }
+    }
+
+    /// Keeps the acknowledgement timer on the session's deadline.
+    fn arm_session_ack(&mut self) {
+        let deadline = self.session.as_ref().and_then(ClientSession::ack_deadline);
+        if let (Some(at), None) = (deadline, self.timers.due(Timer::SessionAck)) {
+            self.timers.start(Timer::SessionAck, at);
+        }
+    }
+
     /// A message that [`receive`](Self::receive) said may answer a request carries `id`
     /// (the driver read it from the member its requests put ids in).
     pub fn answered(&mut self, id: u64) -> Answered {
@@ -339,6 +506,23 @@ impl<F: Clone + WireSize> Machine<F> {
     fn accept(&mut self, frame: F) -> Result<(Sent, u64), Rejected<F>> {
         if let Err(error) = self.send_readiness() {
             return Err(Rejected { frame, error });
+        }
+        if let Some(session) = self.session.as_mut() {
+            let window = session.outgoing().window();
+            let sent = match session.send(frame.clone()) {
+                Ok(Accepted::Transmit) => {
+                    self.outputs.push_back(Output::Transmit(frame));
+                    Sent::Now
+                }
+                Ok(Accepted::Kept) => Sent::Queued { dropped: 0 },
+                Err(WindowFull(frame)) => {
+                    let error = SendError::WindowFull { window };
+                    return Err(Rejected { frame, error });
+                }
+            };
+            let seq = self.next_seq;
+            self.next_seq += 1;
+            return Ok((sent, seq));
         }
         let sent = if let Phase::Open(conn) = self.phase {
             self.transmit(conn, frame);
@@ -451,9 +635,9 @@ impl<F: Clone + WireSize> Machine<F> {
                     self.attempt_failed(Failure::InvalidUrl(error));
                 }
             }
-            Input::Opened { conn } => {
+            Input::Opened { conn, protocol } => {
                 if self.phase == Phase::Connecting(conn) {
-                    self.opened(conn, now);
+                    self.opened(conn, &protocol, now);
                 }
             }
             Input::Buffered { conn, unsent_bytes } => {
@@ -624,9 +808,29 @@ impl<F: Clone + WireSize> Machine<F> {
         self.outputs.push_back(Output::ResolveUrl { conn });
     }
 
-    fn opened(&mut self, conn: ConnId, now: f64) {
+    fn opened(&mut self, conn: ConnId, protocol: &str, now: f64) {
         self.phase = Phase::Open(conn);
+        if let Some(session) = self.session.as_mut() {
+            if protocol != SUBPROTOCOL {
+                // A plain server would take the handshake for a message: nothing is sent, and
+                // trying again would meet the same server.
+                self.abandon(conn, NORMAL, "the server does not speak resocket.v1");
+                self.emit(Event::Failed(Failure::NotASessionServer));
+                let ending = Ending::abandoned(NORMAL, "the server does not speak resocket.v1");
+                self.connection_ended(ending, false);
+                return;
+            }
+            // The connect timeout runs on until the welcome.
+            let first = session.opened().encode();
+            self.outputs.push_back(Output::Control(first));
+            return;
+        }
         self.stop_timer(Timer::Handshake);
+        self.connection_started(conn, now);
+    }
+
+    /// The connection is ready for messages: open (plain mode) or welcomed (session mode).
+    fn connection_started(&mut self, conn: ConnId, now: f64) {
         if self.policy.min_uptime_ms == 0 {
             self.retries = 0;
         } else {
@@ -746,6 +950,12 @@ impl<F: Clone + WireSize> Machine<F> {
                 self.emit(Event::Failed(Failure::ConnectTimeout));
                 self.connection_ended(Ending::abandoned(ABNORMAL, "connect timeout"), true);
             }
+            // In session mode the connect timeout covers the wait for the welcome.
+            (Timer::Handshake, Phase::Open(conn)) => {
+                self.abandon(conn, NORMAL, "connect timeout");
+                self.emit(Event::Failed(Failure::ConnectTimeout));
+                self.connection_ended(Ending::abandoned(ABNORMAL, "connect timeout"), true);
+            }
             (Timer::Handshake, Phase::Closing(conn)) => {
                 self.abandon(conn, NORMAL, "close timeout");
                 self.phase = Phase::Closed;
@@ -761,6 +971,7 @@ impl<F: Clone + WireSize> Machine<F> {
                 self.outputs.push_back(Output::MeasureBuffered { conn });
             }
             (Timer::Ping, Phase::Open(_)) => self.ping_due(now),
+            (Timer::SessionAck, Phase::Open(_)) => self.send_session_ack(),
             (Timer::Requests, _) => {
                 let outputs = &mut self.outputs;
                 let failure = RequestFailure::TimedOut;
@@ -798,7 +1009,11 @@ impl<F: Clone + WireSize> Machine<F> {
     }
 
     fn send_ping(&mut self, timeout_ms: u32) {
-        self.outputs.push_back(Output::Ping);
+        let ping = match self.session {
+            Some(_) => Output::Control(Control::Ping.encode()),
+            None => Output::Ping,
+        };
+        self.outputs.push_back(ping);
         if let Some(in_flight) = &mut self.in_flight {
             in_flight.hand_ping();
         }
@@ -823,6 +1038,9 @@ impl<F: Clone + WireSize> Machine<F> {
     /// The socket is gone (closed by the peer, lost, or abandoned by us).
     fn connection_ended(&mut self, ending: Ending, reconnect: bool) {
         self.stop_connection_timers();
+        if let Some(session) = self.session.as_mut() {
+            session.disconnected();
+        }
         let will_reconnect = reconnect && (self.paused() || self.can_retry());
         let try_again_later = ending.code == TRY_AGAIN_LATER;
         self.emit_closed(ending, will_reconnect);
@@ -850,7 +1068,11 @@ impl<F: Clone + WireSize> Machine<F> {
             }
         };
         if will_reconnect {
-            self.requests_lost();
+            // In session mode nothing handed to a connection is lost: the session sends it
+            // again if the server did not get it.
+            if self.session.is_none() {
+                self.requests_lost();
+            }
         } else {
             self.fail_all_requests();
         }
@@ -1000,6 +1222,7 @@ impl<F: Clone + WireSize> Machine<F> {
             Timer::Ping,
             Timer::PongDeadline,
             Timer::Buffered,
+            Timer::SessionAck,
         ] {
             self.stop_timer(timer);
         }
@@ -1021,4 +1244,12 @@ impl<F: Clone + WireSize> Machine<F> {
 /// Tells the driver that request `id` failed.
 fn failed<F>(outputs: &mut VecDeque<Output<F>>, id: u64, failure: RequestFailure) {
     outputs.push_back(Output::RequestFailed { id, failure });
+}
+
+/// The size a session frame reports, for the message size limit.
+fn size_of(frame: SessionFrame<'_>) -> u64 {
+    match frame {
+        SessionFrame::Messages { size, .. } => size,
+        SessionFrame::Control(_) | SessionFrame::Invalid(_) => 0,
+    }
 }

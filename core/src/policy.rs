@@ -4,6 +4,7 @@ use super::backoff::Backoff;
 use super::close::DEFAULT_FINAL_CODES;
 use super::heartbeat::HeartbeatTiming;
 use super::queue::Overflow;
+use super::session::{MAX_COUNT, Terms};
 
 /// The longest delay a browser timer honours (`setTimeout` fires at once beyond it).
 pub const MAX_TIMER_MS: u32 = i32::MAX as u32;
@@ -38,6 +39,11 @@ pub struct Policy {
     /// handed to is lost, instead of failing it with
     /// [`RequestFailure::ConnectionLost`](super::RequestFailure::ConnectionLost).
     pub resend_requests: bool,
+    /// Resumable sessions (`PROTOCOL.md`): with terms, every connection carries one session
+    /// in which each message reaches the server exactly once and in order, across drops; the
+    /// terms' window bounds the unacknowledged bytes (sends wait beyond it) and replaces the
+    /// send queue. `None`: plain WebSocket messages.
+    pub session: Option<Terms>,
 }
 
 /// The default [`Policy::max_message_bytes`]: 16 MiB. Far above what chat, game-state or
@@ -59,6 +65,7 @@ impl Default for Policy {
             overflow: Overflow::Reject,
             max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
             resend_requests: false,
+            session: None,
         }
     }
 }
@@ -90,6 +97,8 @@ pub enum PolicyOption {
     MaxMessageBytes,
     /// [`Policy::final_codes`].
     FinalCodes,
+    /// The window of [`Policy::session`].
+    SessionWindow,
 }
 
 impl PolicyOption {
@@ -108,6 +117,7 @@ impl PolicyOption {
             PolicyOption::QueueCapacity => "queue_capacity",
             PolicyOption::MaxMessageBytes => "max_message_bytes",
             PolicyOption::FinalCodes => "final_codes",
+            PolicyOption::SessionWindow => "session window",
         }
     }
 
@@ -126,6 +136,7 @@ impl PolicyOption {
             PolicyOption::QueueCapacity => "a whole number of messages, at least 1",
             PolicyOption::MaxMessageBytes => "a whole number of bytes, at least 1",
             PolicyOption::FinalCodes => "close codes from 1000 to 4999",
+            PolicyOption::SessionWindow => "a whole number of bytes, at least 1",
         }
     }
 }
@@ -204,6 +215,11 @@ impl Policy {
                     .iter()
                     .all(|code| (1000..=4999).contains(code)),
                 PolicyOption::FinalCodes,
+            ),
+            (
+                self.session
+                    .is_none_or(|terms| (1..=MAX_COUNT).contains(&terms.window)),
+                PolicyOption::SessionWindow,
             ),
         ];
         checks

@@ -86,7 +86,11 @@ impl Driver {
                 },
             ),
             Op::Opened(target) => {
-                self.socket_input(*target, |s| !s.open, |conn| Input::Opened { conn })
+                let opened = |conn| Input::Opened {
+                    conn,
+                    protocol: String::new(),
+                };
+                self.socket_input(*target, |s| !s.open, opened)
             }
             // Messages and pongs only arrive on a socket that opened.
             Op::Received(target) => self.socket_receive(*target, false),

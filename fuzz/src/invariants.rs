@@ -91,6 +91,8 @@ impl Layer<Frame> for Invariants {
             Output::RequestFailed { id, failure } => self.request_failed(*id, *failure, now),
             Output::Emit(event) => self.check_event(event, machine.policy()),
             Output::MeasureBuffered { .. } | Output::Close { .. } => {}
+            // The target's policies are plain; `session` has its own target.
+            Output::Control(_) | Output::Resumed { .. } => panic!("session output in plain mode"),
         }
     }
 

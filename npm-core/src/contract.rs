@@ -173,6 +173,10 @@ numbered! {
         Socket = "SOCKET",
         /// The attempt did not open within `connectionTimeout`.
         ConnectTimeout = "CONNECT_TIMEOUT",
+        /// Session mode: the server does not speak the session protocol.
+        NotASessionServer = "NOT_A_SESSION_SERVER",
+        /// Session mode: the server broke the session protocol.
+        Protocol = "PROTOCOL",
     }
 }
 
@@ -200,6 +204,8 @@ impl FailureKind {
             Failure::InvalidUrl(detail) => (FailureKind::InvalidUrl, Some(detail)),
             Failure::Socket => (FailureKind::Socket, None),
             Failure::ConnectTimeout => (FailureKind::ConnectTimeout, None),
+            Failure::NotASessionServer => (FailureKind::NotASessionServer, None),
+            Failure::Protocol(detail) => (FailureKind::Protocol, Some(detail)),
         }
     }
 
@@ -216,6 +222,12 @@ impl FailureKind {
                 "CONNECT_TIMEOUT",
                 "the connection did not open within connectionTimeout",
             ),
+            FailureKind::NotASessionServer => (
+                "NOT_A_SESSION_SERVER",
+                "the server does not speak resocket's session protocol (it did not select the \
+                 resocket.v1 subprotocol)",
+            ),
+            FailureKind::Protocol => ("PROTOCOL", "the server broke the session protocol: "),
         }
     }
 }
@@ -352,6 +364,11 @@ impl Rule {
                 most: 4999,
                 unlimited: false,
             },
+            PolicyOption::SessionWindow => Rule::Whole {
+                least: 1,
+                most: u32::MAX,
+                unlimited: false,
+            },
         }
     }
 
@@ -391,6 +408,7 @@ pub const fn js_option(option: PolicyOption) -> &'static str {
         PolicyOption::HeartbeatInterval => "heartbeat.intervalMs",
         PolicyOption::HeartbeatTimeout => "heartbeat.timeoutMs",
         PolicyOption::FinalCodes => FINAL_CODES_OPTION,
+        PolicyOption::SessionWindow => "session.window",
     }
 }
 

@@ -62,6 +62,9 @@ impl Core {
                 Op::Transmit
             }
             Output::Ping => Op::Ping,
+            // Session mode is not offered by the package yet (no option turns it on), so the
+            // machine asks for neither.
+            Output::Control(_) | Output::Resumed { .. } => self.poll(),
             Output::MeasureBuffered { conn } => self.put(Op::MeasureBuffered, &[id(conn)]),
             Output::Close { conn, code, reason } => {
                 self.text = reason;
@@ -231,7 +234,11 @@ mod tests {
             },
             0.0,
         );
-        core.machine.handle(Input::Opened { conn: ConnId(1) }, 0.0);
+        let opened = Input::Opened {
+            conn: ConnId(1),
+            protocol: String::new(),
+        };
+        core.machine.handle(opened, 0.0);
         while core.poll() != Op::Idle {}
         let frame = Frame { id: 77, size: 3 };
         let request = core.machine.request(frame, 10, 0.0).unwrap();

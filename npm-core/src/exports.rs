@@ -130,10 +130,11 @@ pub extern "C" fn send(handle: u32, id: u32, size: f64) -> i32 {
     })
 }
 
-/// -1 refused because the queue is full, -2 refused because the socket is closed.
+/// -1 refused because the queue (in session mode, the window) is full, -2 refused because
+/// the socket is closed.
 fn refusal(rejected: &Rejected<Frame>) -> i32 {
     match rejected.error {
-        SendError::QueueFull { .. } => -1,
+        SendError::QueueFull { .. } | SendError::WindowFull { .. } => -1,
         SendError::Closed => -2,
     }
 }
@@ -179,7 +180,9 @@ pub extern "C" fn receive(handle: u32, conn: f64, size: f64, pong: u32, now: f64
         Some(Received::MaybeAnswer) => ReceivedCode::MaybeAnswer,
         Some(Received::Pong) => ReceivedCode::Pong,
         Some(Received::TooBig { .. }) => ReceivedCode::TooBig,
-        Some(Received::Stale) | None => ReceivedCode::Stale,
+        // Nothing for the JavaScript: a session's control frame, or a frame the protocol
+        // refused (session mode, not offered by the package yet).
+        Some(Received::Stale | Received::Protocol) | None => ReceivedCode::Stale,
     };
     let busy = with_core(handle, |core| core.busy());
     code.number() + if busy { RECEIVED_BUSY } else { 0 }
@@ -221,7 +224,11 @@ pub extern "C" fn signal(handle: u32, signal: u32, operand: f64, now: f64) {
             // The JavaScript keeps the URL it resolved; the core only passes it through.
             url: String::new(),
         },
-        Some(Signal::Opened) => Input::Opened { conn },
+        // The subprotocol matters in session mode only, which the package does not offer yet.
+        Some(Signal::Opened) => Input::Opened {
+            conn,
+            protocol: String::new(),
+        },
         Some(Signal::SocketError) => Input::SocketError { conn },
         Some(Signal::Offline) => Input::Offline,
         Some(Signal::Online) => Input::Online,

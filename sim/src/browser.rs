@@ -46,6 +46,7 @@ impl<F, L> Driver<F, L> {
             }
             Output::Transmit(_) => self.assert_sendable("transmit"),
             Output::Ping => self.assert_sendable("ping"),
+            Output::Control(_) => self.assert_sendable("control frame"),
             Output::MeasureBuffered { .. } => self.assert_sendable("measure"),
             Output::Close { conn, .. } => {
                 let socket = self.socket.as_mut().expect("close with no live socket");
@@ -59,7 +60,7 @@ impl<F, L> Driver<F, L> {
                     "abandon names a socket that is not live"
                 );
             }
-            Output::RequestFailed { .. } | Output::Emit(_) => {}
+            Output::RequestFailed { .. } | Output::Resumed { .. } | Output::Emit(_) => {}
         }
     }
 
@@ -70,7 +71,7 @@ impl<F, L> Driver<F, L> {
             return;
         };
         match *input {
-            Input::Opened { conn } if conn == socket.conn => socket.open = true,
+            Input::Opened { conn, .. } if conn == socket.conn => socket.open = true,
             Input::Closed { conn, .. } | Input::OpenFailed { conn, .. } if conn == socket.conn => {
                 self.socket = None;
             }

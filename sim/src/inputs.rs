@@ -82,10 +82,23 @@ impl<F: Clone + WireSize, L: Layer<F>> Driver<F, L> {
         });
     }
 
-    /// The live socket opens.
+    /// The live socket opens, with the session protocol's subprotocol selected when the
+    /// machine is in session mode.
     pub fn open(&mut self) {
         let conn = self.conn();
-        self.input(Input::Opened { conn });
+        let protocol = match self.machine.policy().session {
+            Some(_) => resocket_core::session::SUBPROTOCOL.to_owned(),
+            None => String::new(),
+        };
+        self.input(Input::Opened { conn, protocol });
+    }
+
+    /// A session frame arrives on the live socket.
+    pub fn receive_session(&mut self, frame: resocket_core::SessionFrame<'_>) -> Received {
+        let conn = self.conn();
+        let received = self.machine.receive_session(conn, frame, self.now);
+        self.run();
+        received
     }
 
     /// A one-byte message arrives on the live socket.

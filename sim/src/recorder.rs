@@ -48,6 +48,10 @@ pub struct Recorder {
     pub closes: Vec<Closure>,
     /// Every `Abandon` the machine asked for.
     pub abandons: Vec<Closure>,
+    /// Every control frame sent (session mode), in order.
+    pub controls: Vec<String>,
+    /// Every `Resumed` output (session mode): recovered, and the messages of unknown fate.
+    pub resumptions: Vec<(bool, Vec<String>)>,
     /// Every request the machine failed, in order.
     pub failed_requests: Vec<(u64, RequestFailure)>,
     /// Every change of the machine's timers, seen after each call: when, which, and its new
@@ -119,6 +123,11 @@ impl Layer<String> for Recorder {
                 self.pings.push(now);
             }
             Output::MeasureBuffered { .. } => self.measures += 1,
+            Output::Control(text) => self.controls.push(text.clone()),
+            Output::Resumed {
+                recovered,
+                unacknowledged,
+            } => self.resumptions.push((*recovered, unacknowledged.clone())),
             Output::Close { conn, code, reason } => self.closes.push(Closure {
                 conn: *conn,
                 code: *code,

@@ -166,7 +166,10 @@ impl Link {
             }
             Wire::Control(text) => {
                 let server = self.server.as_mut().ok_or_else(no_session)?;
-                server.control(Control::parse(&text)?)
+                if let Some(reply) = server.control(Control::parse(&text)?)? {
+                    self.to_client.push_back(Wire::Control(reply.encode()));
+                }
+                Ok(())
             }
             Wire::Message(text) => {
                 let server = self.server.as_mut().ok_or_else(no_session)?;

@@ -38,7 +38,10 @@ impl Connection {
             let driver = driver.clone();
             Closure::<dyn FnMut()>::new(move || {
                 if let Some(driver) = driver.upgrade() {
-                    driver.input(Input::Opened { conn: id });
+                    let protocol = driver
+                        .socket_of(id, WebSocket::protocol)
+                        .unwrap_or_default();
+                    driver.input(Input::Opened { conn: id, protocol });
                 }
             })
         };

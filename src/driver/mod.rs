@@ -191,7 +191,7 @@ impl Driver {
     /// which is the error); otherwise the task is woken once the machine has room again.
     pub(crate) fn poll_send_ready(&self, cx: &mut Context<'_>) -> Poll<Result<(), SendError>> {
         match self.runtime.borrow().machine.send_readiness() {
-            Err(SendError::QueueFull { .. }) => {
+            Err(SendError::QueueFull { .. } | SendError::WindowFull { .. }) => {
                 let mut waiting = self.waiting_for_room.borrow_mut();
                 if !waiting.iter().any(|waker| waker.will_wake(cx.waker())) {
                     waiting.push(cx.waker().clone());
@@ -208,7 +208,10 @@ impl Driver {
             return;
         }
         let readiness = self.runtime.borrow().machine.send_readiness();
-        if !matches!(readiness, Err(SendError::QueueFull { .. })) {
+        if !matches!(
+            readiness,
+            Err(SendError::QueueFull { .. } | SendError::WindowFull { .. })
+        ) {
             // Taken first: a woken task runs later, but may poll again before this returns.
             let waiting = std::mem::take(&mut *self.waiting_for_room.borrow_mut());
             waiting.into_iter().for_each(Waker::wake);
@@ -230,7 +233,11 @@ impl Driver {
     }
 
     /// Reads the browser socket `conn`, if it is the current one.
-    fn socket_of<R>(&self, conn: ConnId, read: impl FnOnce(&WebSocket) -> R) -> Option<R> {
+    pub(super) fn socket_of<R>(
+        &self,
+        conn: ConnId,
+        read: impl FnOnce(&WebSocket) -> R,
+    ) -> Option<R> {
         let runtime = self.runtime.borrow();
         runtime
             .connection
@@ -321,6 +328,10 @@ impl Driver {
                     connection.close(code, &reason);
                 }
             }
+            // Session mode is not offered by this face yet (no `Config` option turns it on), so
+            // the machine asks for neither; a control frame would go out as it is.
+            Output::Control(text) => self.transmit(&JsValue::from_str(&text)),
+            Output::Resumed { .. } => {}
             Output::RequestFailed { id, failure } => {
                 (self.notify)(Notice::RequestFailed { id, failure });
             }
@@ -404,7 +415,7 @@ impl Driver {
                 may_answer: true,
             },
             Received::TooBig { limit } => Notice::TooBig { size, limit },
-            Received::Pong | Received::Stale => return,
+            Received::Pong | Received::Stale | Received::Protocol => return,
         };
         (self.notify)(notice);
     }

@@ -108,6 +108,10 @@ export declare class ReSocketError extends Error {
     | "CONNECTION_LOST"
     | "DROPPED"
     | "REMOTE"
+    /** Session mode: the server does not speak resocket's session protocol. */
+    | "NOT_A_SESSION_SERVER"
+    /** Session mode: the server broke the session protocol. */
+    | "PROTOCOL"
     /** The engine (the package's wasm) could not be fetched or compiled: see the bundler notes. */
     | "ENGINE";
   /** `REMOTE`: the answer's `error` member. `DECODE` from `request()`: the whole answer. */

@@ -261,10 +261,15 @@ async fn deliver(
     Ok(true)
 }
 
-/// A control frame after the handshake: only acks, which may free room in the window.
+/// A control frame after the handshake: an ack, which may free room in the window, or the
+/// client's heartbeat ping, answered at once.
 fn control(shared: &Shared, text: &str) -> Result<bool, ProtocolError> {
     let control = Control::parse(text)?;
-    shared.lock().session.control(control)?;
+    let mut state = shared.lock();
+    if let Some(reply) = state.session.control(control)? {
+        state.transmit(control_frame(&reply));
+    }
+    drop(state);
     shared.room.notify_waiters();
     Ok(true)
 }

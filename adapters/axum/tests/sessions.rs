@@ -10,6 +10,7 @@
 //!   nothing; the owner then resumes;
 //! - a request without the subprotocol gets 400; a first frame that is not hello or resume
 //!   gets 1002; the session limit gets 1013;
+//! - the client's heartbeat `~ping` gets a `~pong` at once;
 //! - the client's close (1000) ends the session: the handler's stream ends;
 //! - a session its client does not come back to within its lifetime ends, and a late resume
 //!   starts anew with the client told what was unacknowledged;
@@ -444,4 +445,17 @@ async fn a_flood_of_new_sessions_stays_within_the_limit() {
         accepted > LIMIT,
         "expired sessions make room: {accepted} accepted"
     );
+}
+
+#[tokio::test]
+async fn a_ping_gets_a_pong() {
+    let (url, _app) = serve(SessionsConfig::default()).await;
+    let mut client = Client::new();
+    client.connect(&url, "ada").await.unwrap();
+    let socket = client.socket.as_mut().unwrap();
+    socket.send(text(Control::Ping.encode())).await.unwrap();
+    let pong = tokio::time::timeout(Duration::from_secs(5), socket.next())
+        .await
+        .unwrap();
+    assert_eq!(pong.unwrap().unwrap(), text("~pong".into()));
 }

@@ -27,6 +27,9 @@ pub struct ClientSession<F> {
     incoming: Incoming,
     terms: Terms,
     phase: Phase,
+    /// The session was given up (the server broke the protocol): the next welcome starts a
+    /// new one and reports what this one left unacknowledged.
+    forgotten: bool,
 }
 
 /// What a `send` did with a message.
@@ -70,6 +73,7 @@ impl<F: WireSize + Clone> ClientSession<F> {
             incoming: Incoming::new(acks, terms.window),
             terms,
             phase: Phase::Disconnected,
+            forgotten: false,
         }
     }
 
@@ -98,6 +102,13 @@ impl<F: WireSize + Clone> ClientSession<F> {
                 terms: self.terms,
             },
         }
+    }
+
+    /// Gives the session up (its server broke the protocol): the next connection says hello,
+    /// and its welcome reports this session's unacknowledged messages.
+    pub fn forget(&mut self) {
+        self.forgotten |= self.identity.take().is_some();
+        self.phase = Phase::Disconnected;
     }
 
     /// The connection was lost: messages wait for the next one.
@@ -146,9 +157,11 @@ impl<F: WireSize + Clone> ClientSession<F> {
             (Control::Ack { .. } | Control::Welcome { .. }, _) => {
                 Err(ProtocolError::new("a control frame out of turn"))
             }
-            (Control::Hello { .. } | Control::Resume { .. }, _) => Err(ProtocolError::new(
-                "a client's control frame from the server",
-            )),
+            (Control::Hello { .. } | Control::Resume { .. } | Control::Ping, _) => Err(
+                ProtocolError::new("a client's control frame from the server"),
+            ),
+            // The heartbeat's answer: the machine's, which pings.
+            (Control::Pong, _) => Ok(None),
         }
     }
 
@@ -173,7 +186,8 @@ impl<F: WireSize + Clone> ClientSession<F> {
                 "a new session that has received messages",
             ));
         }
-        let replaced = self.identity.replace(identity).is_some();
+        let replaced =
+            self.identity.replace(identity).is_some() | std::mem::take(&mut self.forgotten);
         let unacknowledged = self.outgoing.restart();
         self.incoming.restart();
         let transmit = self.outgoing.iter().cloned().collect();

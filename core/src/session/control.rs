@@ -100,6 +100,10 @@ pub enum Control {
         /// The messages received in the whole session.
         received: u64,
     },
+    /// Client to server, the heartbeat: `~ping`. The server answers `~pong` at once.
+    Ping,
+    /// Server to client, the answer to `~ping`.
+    Pong,
 }
 
 impl Control {
@@ -148,6 +152,8 @@ impl Control {
             Control::Ack { received } => {
                 let _ = write!(text, "{CONTROL_TAG}ack n={received}");
             }
+            Control::Ping => text.push_str("~ping"),
+            Control::Pong => text.push_str("~pong"),
         }
         text
     }
@@ -183,6 +189,8 @@ impl Control {
             "ack" => Control::Ack {
                 received: fields.count("n")?,
             },
+            "ping" => Control::Ping,
+            "pong" => Control::Pong,
             _ => return Err(ProtocolError::new("an unknown control frame")),
         };
         Ok(control)

@@ -109,6 +109,11 @@ impl<F: WireSize> Outgoing<F> {
         lost
     }
 
+    /// The bytes of unacknowledged messages kept before sends are refused.
+    pub fn window(&self) -> u64 {
+        self.window
+    }
+
     /// Messages sent in the whole session.
     pub fn sent(&self) -> u64 {
         self.sent

@@ -51,9 +51,9 @@ impl Opening {
                     terms,
                 })
             }
-            Control::Welcome { .. } | Control::Ack { .. } => Err(ProtocolError::new(
-                "a connection must start with hello or resume",
-            )),
+            Control::Welcome { .. } | Control::Ack { .. } | Control::Ping | Control::Pong => Err(
+                ProtocolError::new("a connection must start with hello or resume"),
+            ),
         }
     }
 }
@@ -149,10 +149,12 @@ impl<F: WireSize + Clone> ServerSession<F> {
         Ok(Accepted::Kept)
     }
 
-    /// A control frame arrived on the session's connection after its first: only acks may.
-    pub fn control(&mut self, control: Control) -> Result<(), ProtocolError> {
+    /// A control frame arrived on the session's connection after its first: an ack, or a
+    /// ping. Returns the frame to answer with, if any (`~pong` for a ping).
+    pub fn control(&mut self, control: Control) -> Result<Option<Control>, ProtocolError> {
         match control {
-            Control::Ack { received } => self.outgoing.acknowledge(received),
+            Control::Ack { received } => self.outgoing.acknowledge(received).map(|()| None),
+            Control::Ping => Ok(Some(Control::Pong)),
             _ => Err(ProtocolError::new("a control frame out of turn")),
         }
     }

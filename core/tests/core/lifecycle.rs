@@ -50,7 +50,10 @@ fn socket_inputs(conn: ConnId) -> Vec<Input> {
             conn,
             error: "late".into(),
         },
-        Input::Opened { conn },
+        Input::Opened {
+            conn,
+            protocol: String::new(),
+        },
         Input::SocketError { conn },
         Input::Closed {
             conn,

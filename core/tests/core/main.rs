@@ -14,3 +14,4 @@ mod properties;
 mod queue;
 mod requests;
 mod session;
+mod session_mode;

@@ -56,6 +56,7 @@ fn defaults() {
             overflow: Overflow::Reject,
             max_message_bytes: 16 * 1024 * 1024,
             resend_requests: false,
+            session: None,
         }
     );
     assert_eq!(DEFAULT_MAX_MESSAGE_BYTES, 16 * 1024 * 1024);

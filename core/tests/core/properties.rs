@@ -256,7 +256,10 @@ impl Run {
                     });
                 }
             }
-            Op::Opened(target) => self.socket_input(target, |conn| Input::Opened { conn }),
+            Op::Opened(target) => self.socket_input(target, |conn| Input::Opened {
+                conn,
+                protocol: String::new(),
+            }),
             Op::Received(target) => self.socket_receive(target, false),
             Op::Pong(target) => self.socket_receive(target, true),
             Op::SocketError(target) => {
@@ -321,6 +324,7 @@ impl Run {
                         assert_eq!(policy.overflow, Overflow::Reject);
                         assert_eq!((queued, capacity), (policy.queue_capacity, capacity));
                     }
+                    SendError::WindowFull { .. } => panic!("a window outside session mode"),
                 }
                 return;
             }

@@ -1,0 +1,311 @@
+//! The machine in session mode (`Policy::session`), through the simulated driver, against a
+//! server made of `ServerSession` (the frames go through their text, both ways):
+//! - an open socket sends `hello` and is connecting until the welcome; messages sent meanwhile
+//!   go out after it, then the user hears of the open;
+//! - a drop keeps every message: the next connection resumes with `next` = what arrived, and
+//!   sends again exactly what the server lacks; the user hears `recovered: true`;
+//! - a server that lost the session starts a new one: the user hears `recovered: false` with
+//!   the messages of unknown fate, and those that never left go out;
+//! - a server that does not select `resocket.v1` fails the socket for good, sending nothing;
+//! - a frame the protocol refuses closes with 1002 and the next connection starts anew;
+//! - acks go after 64 messages or 100 ms; the heartbeat pings with `~ping` and `~pong` answers;
+//! - the window refuses sends while the unacknowledged bytes fill it; no welcome within the
+//!   connect timeout is a connect timeout.
+
+use resocket_core::session::{AckPolicy, Control, DEFAULT_WINDOW, Opening, ServerSession, Terms};
+use resocket_core::{
+    Event, Failure, HeartbeatTiming, Output, Policy, Received, SendError, Sent, SessionFrame, State,
+};
+use resocket_sim::session::identity;
+use resocket_sim::{Sim, exact};
+
+const TERMS: Terms = Terms {
+    window: DEFAULT_WINDOW,
+    batches: true,
+};
+
+fn session_policy() -> Policy {
+    Policy {
+        session: Some(TERMS),
+        ..exact()
+    }
+}
+
+/// The server's side, fed the client's frames as text.
+struct Server {
+    session: Option<ServerSession<String>>,
+}
+
+impl Server {
+    fn new() -> Server {
+        Server { session: None }
+    }
+
+    /// Answers the client's first frame; returns the frames to send back (welcome, replay).
+    fn open(&mut self, first: &str) -> Vec<String> {
+        match Opening::read(first).expect("hello or resume") {
+            Opening::Resume {
+                identity: asked,
+                next,
+                terms,
+            } if self
+                .session
+                .as_ref()
+                .is_some_and(|s| s.identity() == &asked) =>
+            {
+                let session = self.session.as_mut().unwrap();
+                let (welcome, replay) = session.resume(next, terms).unwrap();
+                let mut frames = vec![welcome.encode()];
+                frames.extend(replay);
+                frames
+            }
+            Opening::Start { terms } | Opening::Resume { terms, .. } => {
+                let (session, welcome) =
+                    ServerSession::start(identity(1), TERMS, AckPolicy::default(), terms);
+                self.session = Some(session);
+                vec![welcome.encode()]
+            }
+        }
+    }
+}
+
+/// Connects and opens; returns the client's first control frame.
+fn open(sim: &mut Sim) -> String {
+    if sim.socket.is_none() {
+        sim.connect();
+    }
+    sim.open();
+    sim.controls.last().cloned().expect("a hello or resume")
+}
+
+fn control(sim: &mut Sim, text: &str) -> Received {
+    sim.receive_session(SessionFrame::Control(text))
+}
+
+fn message(sim: &mut Sim) -> Received {
+    sim.receive_session(SessionFrame::Messages { count: 1, size: 1 })
+}
+
+#[test]
+fn the_welcome_opens_the_connection_and_kept_messages_go_first() {
+    let mut sim = Sim::new(session_policy());
+    sim.connect();
+    assert_eq!(sim.send("early"), Ok(Sent::Queued { dropped: 0 }));
+    let hello = open(&mut sim);
+    assert_eq!(hello, "~hello v=1 window=102400 batch=1");
+    assert_eq!(sim.machine.state(), State::Connecting, "until the welcome");
+    assert_eq!(sim.send("meanwhile"), Ok(Sent::Queued { dropped: 0 }));
+    assert!(sim.transmitted.is_empty(), "nothing before the welcome");
+    let mut server = Server::new();
+    let welcome = server.open(&hello).remove(0);
+    assert_eq!(control(&mut sim, &welcome), Received::Protocol);
+    assert_eq!(sim.transmitted, ["early", "meanwhile"]);
+    assert_eq!(sim.machine.state(), State::Open);
+    assert!(sim.take_events().contains(&Event::Open));
+    assert!(
+        sim.resumptions.is_empty(),
+        "the first session is no resumption"
+    );
+    assert_eq!(sim.send("now"), Ok(Sent::Now));
+    assert_eq!(message(&mut sim), Received::Message);
+}
+
+#[test]
+fn a_drop_resumes_and_sends_again_exactly_what_the_server_lacks() {
+    let mut sim = Sim::new(session_policy());
+    let mut server = Server::new();
+    let hello = open(&mut sim);
+    let welcome = server.open(&hello).remove(0);
+    control(&mut sim, &welcome);
+    for text in ["a", "b", "c", "d"] {
+        sim.send(text).unwrap();
+    }
+    // The server got two of them, and sent three messages of which the client got two.
+    let server_session = server.session.as_mut().unwrap();
+    server_session.message(1, 0.0).unwrap();
+    server_session.message(1, 0.0).unwrap();
+    for text in ["s0", "s1", "s2"] {
+        server_session.send(text.to_owned()).unwrap();
+    }
+    message(&mut sim);
+    message(&mut sim);
+    sim.drop_connection();
+    server.session.as_mut().unwrap().disconnected(0.0);
+    assert!(sim.send("e").is_ok(), "kept while disconnected");
+    let delay = sim.retry_delays()[0];
+    sim.advance(delay);
+    let resume = open(&mut sim);
+    assert!(resume.starts_with("~resume v=1 id="), "{resume}");
+    assert!(resume.contains(" next=2 "), "{resume}");
+    sim.transmitted.clear();
+    let welcome = server.open(&resume).remove(0);
+    assert!(welcome.contains(" next=2 resumed=1 "), "{welcome}");
+    control(&mut sim, &welcome);
+    assert_eq!(
+        sim.transmitted,
+        ["c", "d", "e"],
+        "the server's two are not sent again"
+    );
+    assert_eq!(sim.resumptions, [(true, vec![])]);
+    assert_eq!(sim.machine.state(), State::Open);
+}
+
+#[test]
+fn a_lost_session_reports_the_messages_of_unknown_fate() {
+    let mut sim = Sim::new(session_policy());
+    let mut server = Server::new();
+    let hello = open(&mut sim);
+    let welcome = server.open(&hello).remove(0);
+    control(&mut sim, &welcome);
+    sim.send("sent").unwrap();
+    sim.drop_connection();
+    sim.send("kept").unwrap();
+    let delay = sim.retry_delays()[0];
+    sim.advance(delay);
+    let resume = open(&mut sim);
+    sim.transmitted.clear();
+    let mut restarted = Server::new(); // the store is gone
+    let welcome = restarted.open(&resume).remove(0);
+    assert!(welcome.contains(" resumed=0 "));
+    control(&mut sim, &welcome);
+    assert_eq!(sim.resumptions, [(false, vec!["sent".to_owned()])]);
+    assert_eq!(sim.transmitted, ["kept"]);
+}
+
+#[test]
+fn a_server_without_the_subprotocol_fails_for_good_and_gets_nothing() {
+    let mut sim = Sim::new(session_policy());
+    sim.connect();
+    sim.send("hello?").unwrap();
+    let conn = sim.conn();
+    sim.input(resocket_core::Input::Opened {
+        conn,
+        protocol: String::new(),
+    });
+    assert!(
+        sim.controls.is_empty() && sim.transmitted.is_empty(),
+        "nothing sent"
+    );
+    let events = sim.take_events();
+    assert!(events.contains(&Event::Failed(Failure::NotASessionServer)));
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Event::Closed(c) if !c.will_reconnect))
+    );
+    assert_eq!(sim.machine.state(), State::Closed);
+}
+
+#[test]
+fn a_frame_the_protocol_refuses_closes_with_1002_and_the_next_connection_starts_anew() {
+    let mut sim = Sim::new(session_policy());
+    let mut server = Server::new();
+    let hello = open(&mut sim);
+    control(&mut sim, &server.open(&hello)[0]);
+    sim.send("unanswered").unwrap();
+    let refused = sim.receive_session(SessionFrame::Invalid("a frame starting with {"));
+    assert_eq!(refused, Received::Protocol);
+    assert_eq!(sim.abandons.last().map(|a| a.code), Some(1002));
+    let delay = sim.retry_delays()[0];
+    assert!(
+        sim.take_events()
+            .iter()
+            .any(|e| matches!(e, Event::Failed(Failure::Protocol(_))))
+    );
+    sim.advance(delay);
+    let next = open(&mut sim);
+    assert!(next.starts_with("~hello"), "a new session: {next}");
+    let mut fresh = Server::new();
+    control(&mut sim, &fresh.open(&next)[0]);
+    assert_eq!(sim.resumptions, [(false, vec!["unanswered".to_owned()])]);
+}
+
+#[test]
+fn acks_go_after_64_messages_or_100_ms() {
+    let mut sim = Sim::new(session_policy());
+    let mut server = Server::new();
+    let hello = open(&mut sim);
+    control(&mut sim, &server.open(&hello)[0]);
+    let acks = |sim: &Sim| {
+        sim.controls
+            .iter()
+            .filter(|c| c.starts_with("~ack"))
+            .count()
+    };
+    for _ in 0..64 {
+        message(&mut sim);
+    }
+    assert_eq!(sim.controls.last().unwrap(), "~ack n=64");
+    message(&mut sim);
+    sim.advance(99);
+    assert_eq!(acks(&sim), 1);
+    sim.advance(1);
+    assert_eq!(sim.controls.last().unwrap(), "~ack n=65");
+}
+
+#[test]
+fn the_heartbeat_pings_with_a_control_frame() {
+    let policy = Policy {
+        heartbeat: Some(HeartbeatTiming {
+            interval_ms: 1_000,
+            timeout_ms: 500,
+        }),
+        ..session_policy()
+    };
+    let mut sim = Sim::new(policy);
+    let mut server = Server::new();
+    let hello = open(&mut sim);
+    control(&mut sim, &server.open(&hello)[0]);
+    sim.advance(1_000);
+    assert_eq!(sim.controls.last().unwrap(), "~ping");
+    assert!(sim.pings.is_empty(), "no plain ping in session mode");
+    let pong = server
+        .session
+        .as_mut()
+        .unwrap()
+        .control(Control::Ping)
+        .unwrap()
+        .unwrap();
+    assert_eq!(control(&mut sim, &pong.encode()), Received::Protocol);
+    sim.advance(600);
+    assert!(sim.abandons.is_empty(), "the pong kept the connection");
+    assert!(sim.machine.rtt_ms().is_some());
+}
+
+#[test]
+fn the_window_refuses_sends_while_full() {
+    let policy = Policy {
+        session: Some(Terms {
+            window: 10,
+            batches: false,
+        }),
+        ..exact()
+    };
+    let mut sim = Sim::new(policy);
+    sim.connect();
+    sim.send("0123456789").unwrap();
+    let refused = sim.send("x").unwrap_err();
+    assert_eq!(refused.error, SendError::WindowFull { window: 10 });
+    assert_eq!(
+        sim.machine.send_readiness(),
+        Err(SendError::WindowFull { window: 10 })
+    );
+    assert_eq!(sim.machine.queued_count(), 1);
+}
+
+#[test]
+fn no_welcome_within_the_connect_timeout_is_a_connect_timeout() {
+    let mut sim = Sim::new(session_policy());
+    open(&mut sim);
+    sim.advance(5_000);
+    let events = sim.take_events();
+    assert!(
+        events.contains(&Event::Failed(Failure::ConnectTimeout)),
+        "{events:?}"
+    );
+    assert!(
+        sim.log
+            .iter()
+            .any(|(_, o)| matches!(o, Output::Abandon { .. }))
+    );
+}
