@@ -43,7 +43,7 @@ impl Connection {
     }
 
     pub fn log(&self, event: impl fmt::Display) {
-        eprintln!("#{} {event}", self.id);
+        log_line!("#{} {event}", self.id);
     }
 
     /// Answers the request with `status` and `why` as plain text, instead of upgrading.

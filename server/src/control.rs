@@ -68,7 +68,7 @@ async fn control(
         Order::Client { client, command } => state.live.command(client, command),
         Order::Restart { down_for } => state.live.restart(*down_for),
     };
-    eprintln!("/control {order}: {affected} affected");
+    log_line!("/control {order}: {affected} affected");
     Json(Affected { affected }).into_response()
 }
 

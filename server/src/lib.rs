@@ -32,6 +32,16 @@
 
 #![deny(missing_docs)]
 
+/// Writes a line to the server's log (stderr), never failing: `eprintln!` panics when stderr is
+/// gone (a launcher that closed its end of the pipe), and a log line must not take a
+/// connection down with it.
+macro_rules! log_line {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod chat;
 mod config;
 mod connection;

@@ -8,6 +8,14 @@ use clap::Parser;
 use resocket_server::{Server, ServerConfig};
 use tokio::signal::unix::{SignalKind, signal};
 
+/// A log line that never fails (see the library's `log_line!`).
+macro_rules! log_line {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 /// Demo and test server for resocket, listening on 127.0.0.1 only.
 #[derive(Debug, Parser)]
 #[command(version)]
@@ -44,7 +52,7 @@ async fn main() -> ExitCode {
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("resocket-server: {error}");
+            log_line!("resocket-server: {error}");
             ExitCode::FAILURE
         }
     }
@@ -63,7 +71,7 @@ async fn run(cli: Cli) -> io::Result<()> {
     .await?;
     announce(&server.url())?;
     server.run(shutdown).await?;
-    eprintln!("resocket-server stopped");
+    log_line!("resocket-server stopped");
     Ok(())
 }
 
@@ -83,6 +91,6 @@ fn shutdown_requested() -> io::Result<impl Future<Output = ()> + Send + 'static>
             _ = interrupt.recv() => {}
             _ = terminate.recv() => {}
         }
-        eprintln!("resocket-server shutting down");
+        log_line!("resocket-server shutting down");
     })
 }

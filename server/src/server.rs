@@ -119,7 +119,7 @@ impl Server {
             .await
             .is_err()
         {
-            eprintln!(
+            log_line!(
                 "{} WebSocket sessions did not close within {SESSIONS_GRACE:?}; dropping them",
                 state.sessions.len()
             );

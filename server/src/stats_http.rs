@@ -56,6 +56,6 @@ async fn received(
 
 async fn reset(State(state): State<Arc<AppState>>) -> StatusCode {
     state.stats.reset();
-    eprintln!("stats totals and received logs reset");
+    log_line!("stats totals and received logs reset");
     StatusCode::NO_CONTENT
 }

@@ -69,7 +69,7 @@ impl Tls {
                     Ok(accepted) => accepted,
                     Err(error) => {
                         // Usually out of file descriptors: wait instead of spinning.
-                        eprintln!("accept failed: {error}");
+                        log_line!("accept failed: {error}");
                         sleep(Duration::from_millis(50)).await;
                         continue;
                     }
@@ -82,8 +82,8 @@ impl Tls {
                         Ok(Ok(stream)) => {
                             let _ = ready.send((stream, peer)).await;
                         }
-                        Ok(Err(error)) => eprintln!("TLS handshake with {peer} failed: {error}"),
-                        Err(_) => eprintln!("TLS handshake with {peer} timed out"),
+                        Ok(Err(error)) => log_line!("TLS handshake with {peer} failed: {error}"),
+                        Err(_) => log_line!("TLS handshake with {peer} timed out"),
                     }
                 });
             }

@@ -212,7 +212,10 @@ for (const [face, faceName] of FACES) {
     }, { face, fast: FAST, settledSource: SETTLED });
     const { lost, resent } = result;
     assert.deepEqual(lost.outcomes.map((o) => o.code), ['CONNECTION_LOST', 'CONNECTION_LOST', 'CONNECTION_LOST']);
-    assert.ok(Math.max(...lost.settledAt) < 150, `failed fast: ${lost.settledAt}`);
+    // Settled by the drop, not by an answer: the first would have come about 550 ms after it.
+    // (The margin is wide on purpose: on a loaded machine the drop itself takes a few hundred
+    // ms to reach the page.)
+    assert.ok(Math.max(...lost.settledAt) < 500, `failed by the drop, before any answer: ${lost.settledAt}`);
     assert.deepEqual(lost.next, { ok: true, value: 3 }, 'the socket reconnected and answers');
     assert.equal(lost.lines.filter((line) => line.startsWith('message')).length, 0);
     assert.deepEqual(resent.outcomes, [{ ok: true, value: 600 }, { ok: true, value: 700 }, { ok: true, value: 800 }]);

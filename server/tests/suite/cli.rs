@@ -2,6 +2,8 @@
 //! - `--port 0` prints exactly `resocket-server listening on http://127.0.0.1:PORT` on stdout
 //! - it serves on that port and exits 0 on SIGTERM
 //! - a port that cannot be bound is reported on stderr with exit code 1
+//! - with its stderr closed (a launcher that stopped reading), it still serves: a log line that
+//!   cannot be written is dropped, never a connection
 
 use std::io::{BufRead, BufReader, Read};
 use std::net::{SocketAddr, TcpListener};
@@ -110,4 +112,34 @@ fn a_taken_port_exits_with_code_1() {
         .expect("read stderr");
     assert_eq!(status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("cannot listen on 127.0.0.1:"), "{stderr}");
+}
+
+#[tokio::test]
+async fn keeps_serving_when_its_stderr_is_closed() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+
+    let mut child = server_command()
+        .args(["--port", "0"])
+        .spawn()
+        .expect("spawn");
+    drop(child.stderr.take());
+    let stdout = child.stdout.take().expect("stdout");
+    let address = announced_address(&first_line(stdout), "http");
+    let (mut socket, _) = tokio_tungstenite::connect_async(format!("ws://{address}/echo"))
+        .await
+        .expect("connect");
+    socket
+        .send(Message::Text("still here".into()))
+        .await
+        .expect("send");
+    let echo = tokio::time::timeout(PATIENCE, socket.next())
+        .await
+        .expect("in time");
+    assert_eq!(
+        echo.expect("open").expect("a frame"),
+        Message::Text("still here".into())
+    );
+    let _ = child.kill();
+    let _ = child.wait();
 }
