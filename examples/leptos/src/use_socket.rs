@@ -4,13 +4,15 @@ use std::rc::Rc;
 
 use futures_util::StreamExt;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use resocket::{Config, Error, Event, Json, Receiver, Sender, Sent, Socket, State};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use wasm_bindgen_futures::spawn_local;
 
 /// What [`use_socket`] gives a component: signals to read in views, and [`send`](Self::send).
 /// It is `Copy`, so any number of closures can hold it; the socket stays the component's.
+// An app may read only some of the signals.
+#[allow(dead_code)]
 pub struct UseSocket<Out: 'static, In: 'static> {
     /// The connection state; `Waiting` is the wait before a retry.
     pub state: ReadSignal<State>,
@@ -44,10 +46,21 @@ impl<Out: Serialize, In> UseSocket<Out, In> {
 /// Opens a reconnecting socket to `url` (JSON messages: sends `Out`, receives `In`) that lives
 /// as long as the calling component: its cleanup drops the socket, which closes the connection
 /// with code 1000. `on_message` sees every message that arrives, in order, before
-/// `last_message` shows it. To follow a changing URL, key the component on it. For other
-/// options (heartbeat, backoff, queue) change the `Config` this hook opens its socket with.
+/// `last_message` shows it. To follow a changing URL, key the component on it.
 pub fn use_socket<Out, In>(
     url: impl Into<String>,
+    on_message: impl Fn(&In) + 'static,
+) -> UseSocket<Out, In>
+where
+    Out: Serialize + 'static,
+    In: DeserializeOwned + 'static,
+{
+    use_socket_with(Config::new(url), on_message)
+}
+
+/// [`use_socket`] with a whole [`Config`]: a heartbeat, the backoff, the queue, a URL provider.
+pub fn use_socket_with<Out, In>(
+    config: Config,
     on_message: impl Fn(&In) + 'static,
 ) -> UseSocket<Out, In>
 where
@@ -59,7 +72,7 @@ where
     let retry_count = RwSignal::new(0);
     let sender = StoredValue::new_local(None::<Sender<Out, Json>>);
 
-    match Socket::<Out, In>::open(Config::new(url)) {
+    match Socket::<Out, In>::open(config) {
         Ok(socket) => {
             let (socket_sender, events) = socket.split();
             state.set(socket_sender.state());
