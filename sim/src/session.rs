@@ -316,3 +316,90 @@ pub fn once_in_order_or_reported(
         None => Ok(()),
     }
 }
+
+/// One step of a random run over a [`Link`] (the core's property test and the fuzz target).
+#[derive(Clone, Copy, Debug)]
+pub enum Step {
+    /// The client's application sends the next numbered message.
+    ClientSend,
+    /// The server's application sends the next numbered message.
+    ServerSend,
+    /// One frame reaches the server.
+    DeliverToServer,
+    /// One frame reaches the client.
+    DeliverToClient,
+    /// The connection dies with what is on the wire.
+    Drop,
+    /// A new connection opens.
+    Connect,
+    /// The clock moves on by this many milliseconds.
+    Advance(u8),
+}
+
+/// A random run: a link, and what each side's application sent.
+#[derive(Default)]
+pub struct Run {
+    /// The link.
+    pub link: Link,
+    /// What the client's application sent, in order (accepted sends only).
+    pub client_sent: Vec<String>,
+    /// What the server's application sent, in order.
+    pub server_sent: Vec<String>,
+}
+
+impl Run {
+    /// Takes `step`.
+    pub fn step(&mut self, step: Step) {
+        let link = &mut self.link;
+        match step {
+            Step::ClientSend => {
+                let text = format!("c{}", self.client_sent.len());
+                if link.client_send(&text) {
+                    self.client_sent.push(text);
+                }
+            }
+            Step::ServerSend => {
+                let text = format!("s{}", self.server_sent.len());
+                if link.server_send(&text) {
+                    self.server_sent.push(text);
+                }
+            }
+            Step::DeliverToServer => {
+                link.step_server();
+            }
+            Step::DeliverToClient => {
+                link.step_client();
+            }
+            Step::Drop if link.connected => link.drop_connection(),
+            Step::Connect if !link.connected => link.open(),
+            Step::Advance(ms) => link.advance(f64::from(ms)),
+            Step::Drop | Step::Connect => {}
+        }
+    }
+
+    /// Connects if need be and delivers everything.
+    pub fn settle(&mut self) {
+        if !self.link.connected {
+            self.link.open();
+        }
+        self.link.settle();
+    }
+
+    /// After [`settle`](Self::settle): neither end found a protocol error, and each received
+    /// what the other sent once and in order, but for what a lost session reported to its
+    /// sender (and exactly what it sent when no session was lost). The first violation if not.
+    pub fn check(&self) -> Result<(), String> {
+        let link = &self.link;
+        if !link.protocol_errors.is_empty() {
+            return Err(format!("protocol errors: {:?}", link.protocol_errors));
+        }
+        let client_reported = link.client_reported();
+        once_in_order_or_reported(&link.server_got, &self.client_sent, &client_reported)?;
+        once_in_order_or_reported(&link.client_got, &self.server_sent, &link.server_reported)?;
+        let lost = !client_reported.is_empty() || !link.server_reported.is_empty();
+        if !lost && (link.server_got != self.client_sent || link.client_got != self.server_sent) {
+            return Err("no session was lost, yet a side missed messages".into());
+        }
+        Ok(())
+    }
+}

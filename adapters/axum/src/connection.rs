@@ -49,18 +49,15 @@ pub(crate) async fn serve<H, Fut>(
         }
         let _ = sink.close().await;
     });
-    let number = store.next_connection();
-    let end = match handshake(
-        &mut stream,
-        &store,
-        &headers,
-        &owner,
-        handler,
-        &writer,
-        number,
-    )
-    .await
-    {
+    let arrival = Arrival {
+        store: &store,
+        headers: &headers,
+        owner: &owner,
+        writer: &writer,
+        number: store.next_connection(),
+    };
+    let number = arrival.number;
+    let end = match handshake(&mut stream, &arrival, handler).await {
         Ok(shared) => {
             let end = carry(&mut stream, &store, &shared, number).await;
             detach(&store, &shared, number, &end);
@@ -73,21 +70,37 @@ pub(crate) async fn serve<H, Fut>(
     let _ = write.await;
 }
 
+/// A new connection, as its handshake sees it.
+struct Arrival<'a> {
+    store: &'a Arc<Store>,
+    /// The upgrade request's headers, for the resume hook.
+    headers: &'a HeaderMap,
+    /// Who the application says the connection belongs to.
+    owner: &'a str,
+    /// Where the connection's outgoing frames go.
+    writer: &'a mpsc::UnboundedSender<ws::Message>,
+    /// The connection's number in the store.
+    number: u64,
+}
+
 /// Reads the first frame and starts or resumes the session; returns it attached to this
-/// connection (the welcome and any messages to send again already queued on `writer`).
+/// connection (the welcome and any messages to send again already queued on its writer).
 async fn handshake<H, Fut>(
     stream: &mut futures_util::stream::SplitStream<WebSocket>,
-    store: &Arc<Store>,
-    headers: &HeaderMap,
-    owner: &str,
+    arrival: &Arrival<'_>,
     handler: H,
-    writer: &mpsc::UnboundedSender<ws::Message>,
-    number: u64,
 ) -> Result<Arc<Shared>, End>
 where
     H: FnOnce(Session) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
+    let Arrival {
+        store,
+        headers,
+        owner,
+        writer,
+        number,
+    } = *arrival;
     let first = timeout(store.config.handshake_timeout, stream.next())
         .await
         .map_err(|_| End::Refused("no hello or resume in time"))?;
@@ -132,7 +145,7 @@ where
             let mut state = shared.lock();
             if state.ended() {
                 drop(state);
-                return start(store, owner, terms, handler, writer, number);
+                return start(arrival, terms, handler);
             }
             let (welcome, replay) = state.session.resume(next, terms).map_err(End::Protocol)?;
             let _ = writer.send(control_frame(&welcome));
@@ -148,21 +161,26 @@ where
     }
     // No such session here (or from another epoch): a new one, and the client learns its
     // session was not recovered.
-    start(store, owner, terms, handler, writer, number)
+    start(arrival, terms, handler)
 }
 
+/// Starts a new session on this connection and spawns its handler.
 fn start<H, Fut>(
-    store: &Arc<Store>,
-    owner: &str,
+    arrival: &Arrival<'_>,
     terms: resocket_core::session::Terms,
     handler: H,
-    writer: &mpsc::UnboundedSender<ws::Message>,
-    number: u64,
 ) -> Result<Arc<Shared>, End>
 where
     H: FnOnce(Session) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
+    let Arrival {
+        store,
+        owner,
+        writer,
+        number,
+        ..
+    } = *arrival;
     let Started::New {
         shared,
         welcome,

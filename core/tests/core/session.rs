@@ -19,7 +19,7 @@ use resocket_core::session::{
     Accepted, AckPolicy, ClientSession, Control, FrameKind, MAX_COUNT, Opening, ServerSession,
     Terms, Welcomed, WindowFull, same_secret, token,
 };
-use resocket_sim::session::{Link, TERMS, identity, once_in_order_or_reported};
+use resocket_sim::session::{Link, Run, Step, TERMS, identity};
 
 #[test]
 fn control_frames_read_back_as_written() {
@@ -373,17 +373,6 @@ fn acks_come_before_half_the_peers_window_is_used() {
     assert_eq!(server.take_ack(), None, "nothing owed");
 }
 
-#[derive(Clone, Debug)]
-enum Step {
-    ClientSend,
-    ServerSend,
-    DeliverToServer,
-    DeliverToClient,
-    Drop,
-    Connect,
-    Advance(u8),
-}
-
 fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
         4 => Just(Step::ClientSend),
@@ -401,42 +390,11 @@ proptest! {
 
     #[test]
     fn every_message_arrives_once_and_in_order(steps in proptest::collection::vec(step(), 1..400)) {
-        let mut link = Link::new();
-        let (mut client_sent, mut server_sent) = (Vec::new(), Vec::new());
+        let mut run = Run::default();
         for step in steps {
-            match step {
-                Step::ClientSend => {
-                    let text = format!("c{}", client_sent.len());
-                    if link.client_send(&text) {
-                        client_sent.push(text);
-                    }
-                }
-                Step::ServerSend => {
-                    let text = format!("s{}", server_sent.len());
-                    if link.server_send(&text) {
-                        server_sent.push(text);
-                    }
-                }
-                Step::DeliverToServer => { link.step_server(); }
-                Step::DeliverToClient => { link.step_client(); }
-                Step::Drop if link.connected => link.drop_connection(),
-                Step::Connect if !link.connected => link.open(),
-                Step::Advance(ms) => link.advance(f64::from(ms)),
-                _ => {}
-            }
+            run.step(step);
         }
-        if !link.connected {
-            link.open();
-        }
-        link.settle();
-        let client_reported = link.client_reported();
-        prop_assert!(link.protocol_errors.is_empty(), "{:?}", link.protocol_errors);
-        let delivered = once_in_order_or_reported(&link.server_got, &client_sent, &client_reported)
-            .and(once_in_order_or_reported(&link.client_got, &server_sent, &link.server_reported));
-        prop_assert_eq!(delivered, Ok(()));
-        if client_reported.is_empty() && link.server_reported.is_empty() {
-            prop_assert_eq!(&link.server_got, &client_sent);
-            prop_assert_eq!(&link.client_got, &server_sent);
-        }
+        run.settle();
+        prop_assert_eq!(run.check(), Ok(()));
     }
 }
