@@ -13,9 +13,7 @@ use std::collections::VecDeque;
 
 use super::backoff::Rng;
 use super::close::{ABNORMAL, GOING_AWAY, HEARTBEAT_TIMEOUT, NORMAL, TRY_AGAIN_LATER};
-use super::session::{
-    Accepted, AckPolicy, ClientSession, Control, SUBPROTOCOL, Welcomed, WindowFull,
-};
+use super::session::{Accepted, ClientSession, Control, SUBPROTOCOL, Slot, Welcomed, WindowFull};
 
 /// The close code of a connection whose peer broke the session protocol.
 const PROTOCOL_ERROR: u16 = 1002;
@@ -29,7 +27,7 @@ use super::heartbeat::{Liveness, PingDue};
 use super::in_flight::{InFlight, Settled, WireSize};
 use super::incoming::{Received, SessionFrame};
 use super::io::{ConnId, Input, Output, Timer};
-use super::policy::{MAX_TIMER_MS, Policy, PolicyError};
+use super::policy::{MAX_TIMER_MS, Policy, PolicyError, PolicyOption};
 use super::queue::SendQueue;
 use super::requests::{Answered, RequestFailure, Requests};
 use super::timers::Timers;
@@ -110,7 +108,7 @@ pub struct Machine<F> {
     reported_state: State,
     /// In session mode ([`Policy::session`]), the session across connections; it keeps the
     /// messages sent until the server acknowledges them, in place of the queue.
-    session: Option<ClientSession<F>>,
+    session: Slot<F>,
 }
 
 impl<F: Clone + WireSize> Machine<F> {
@@ -120,7 +118,7 @@ impl<F: Clone + WireSize> Machine<F> {
         policy.validate()?;
         let queue = SendQueue::new(policy.queue_capacity, policy.overflow);
         let requests = Requests::new();
-        let session = (policy.session).map(|terms| ClientSession::new(terms, AckPolicy::default()));
+        let session = Slot::new(policy.session).map_err(|()| PolicyOption::SessionWindow)?;
         Ok(Machine {
             session,
             policy,
@@ -170,7 +168,7 @@ impl<F: Clone + WireSize> Machine<F> {
             Phase::Idle | Phase::Closed => State::Closed,
             Phase::Resolving(_) | Phase::Connecting(_) => State::Connecting,
             // In session mode the connection is open once the server's welcome came.
-            Phase::Open(_) if self.session.as_ref().is_some_and(|s| !s.is_ready()) => {
+            Phase::Open(_) if self.session.get().is_some_and(|s| !s.is_ready()) => {
                 State::Connecting
             }
             Phase::Open(_) => State::Open,
@@ -205,7 +203,7 @@ impl<F: Clone + WireSize> Machine<F> {
     /// Messages waiting for the connection to open; in session mode, the messages the server
     /// has not acknowledged yet (kept to be sent again).
     pub fn queued_count(&self) -> usize {
-        match &self.session {
+        match self.session.get() {
             Some(session) => session.outgoing().pending(),
             None => self.queue.len(),
         }
@@ -259,7 +257,7 @@ impl<F: Clone + WireSize> Machine<F> {
     /// driver that applies backpressure (waits while the queue refuses) instead of failing.
     /// Ask again after the outputs of any input: the queue drains when a connection opens.
     pub fn send_readiness(&self) -> Result<(), SendError> {
-        if let Some(session) = &self.session {
+        if let Some(session) = self.session.get() {
             return match self.phase {
                 Phase::Closed | Phase::Closing(_) => Err(SendError::Closed),
                 // Room for at least a byte: the window is not full.
@@ -357,7 +355,7 @@ impl<F: Clone + WireSize> Machine<F> {
     pub fn receive_session(&mut self, conn: ConnId, frame: SessionFrame<'_>, now: f64) -> Received {
         self.now = now;
         let open = self.phase == Phase::Open(conn);
-        let result = match (open, self.session.as_mut()) {
+        let result = match (open, self.session.get_mut()) {
             (true, Some(session)) => match frame {
                 SessionFrame::Messages { count, size } => {
                     let each = size / count.max(1);
@@ -415,7 +413,7 @@ impl<F: Clone + WireSize> Machine<F> {
             self.received(now);
             return;
         }
-        let Some(session) = self.session.as_mut() else {
+        let Some(session) = self.session.get_mut() else {
             return;
         };
         match session.control(control) {
@@ -461,7 +459,7 @@ impl<F: Clone + WireSize> Machine<F> {
     /// The server broke the protocol on socket `conn`: the connection closes with 1002 and
     /// the next one starts a new session (what this one left unacknowledged is reported then).
     fn session_broken(&mut self, conn: ConnId, reason: String) {
-        if let Some(session) = self.session.as_mut() {
+        if let Some(session) = self.session.get_mut() {
             session.forget();
         }
         self.abandon(conn, PROTOCOL_ERROR, &reason);
@@ -472,14 +470,14 @@ impl<F: Clone + WireSize> Machine<F> {
     /// Sends the acknowledgement owed to the server, if any.
     fn send_session_ack(&mut self) {
         self.stop_timer(Timer::SessionAck);
-        if let Some(ack) = self.session.as_mut().and_then(ClientSession::take_ack) {
+        if let Some(ack) = self.session.get_mut().and_then(ClientSession::take_ack) {
             self.outputs.push_back(Output::Control(ack.encode()));
         }
     }
 
     /// Keeps the acknowledgement timer on the session's deadline.
     fn arm_session_ack(&mut self) {
-        let deadline = self.session.as_ref().and_then(ClientSession::ack_deadline);
+        let deadline = self.session.get().and_then(ClientSession::ack_deadline);
         if let (Some(at), None) = (deadline, self.timers.due(Timer::SessionAck)) {
             self.timers.start(Timer::SessionAck, at);
         }
@@ -507,7 +505,7 @@ impl<F: Clone + WireSize> Machine<F> {
         if let Err(error) = self.send_readiness() {
             return Err(Rejected { frame, error });
         }
-        if let Some(session) = self.session.as_mut() {
+        if let Some(session) = self.session.get_mut() {
             let window = session.outgoing().window();
             let sent = match session.send(frame.clone()) {
                 Ok(Accepted::Transmit) => {
@@ -810,7 +808,7 @@ impl<F: Clone + WireSize> Machine<F> {
 
     fn opened(&mut self, conn: ConnId, protocol: &str, now: f64) {
         self.phase = Phase::Open(conn);
-        if let Some(session) = self.session.as_mut() {
+        if let Some(session) = self.session.get_mut() {
             if protocol != SUBPROTOCOL {
                 // A plain server would take the handshake for a message: nothing is sent, and
                 // trying again would meet the same server.
@@ -1009,7 +1007,7 @@ impl<F: Clone + WireSize> Machine<F> {
     }
 
     fn send_ping(&mut self, timeout_ms: u32) {
-        let ping = match self.session {
+        let ping = match self.session.get() {
             Some(_) => Output::Control(Control::Ping.encode()),
             None => Output::Ping,
         };
@@ -1038,7 +1036,7 @@ impl<F: Clone + WireSize> Machine<F> {
     /// The socket is gone (closed by the peer, lost, or abandoned by us).
     fn connection_ended(&mut self, ending: Ending, reconnect: bool) {
         self.stop_connection_timers();
-        if let Some(session) = self.session.as_mut() {
+        if let Some(session) = self.session.get_mut() {
             session.disconnected();
         }
         let will_reconnect = reconnect && (self.paused() || self.can_retry());
@@ -1070,7 +1068,7 @@ impl<F: Clone + WireSize> Machine<F> {
         if will_reconnect {
             // In session mode nothing handed to a connection is lost: the session sends it
             // again if the server did not get it.
-            if self.session.is_none() {
+            if !self.session.is_some() {
                 self.requests_lost();
             }
         } else {

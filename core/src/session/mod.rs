@@ -18,6 +18,7 @@ mod control;
 mod incoming;
 mod outgoing;
 mod server;
+mod slot;
 
 pub use client::{Accepted, ClientSession, Welcomed};
 pub use control::{
@@ -27,6 +28,7 @@ pub use control::{
 pub use incoming::{AckPolicy, Incoming};
 pub use outgoing::{Outgoing, WindowFull};
 pub use server::{Opening, ServerSession};
+pub(crate) use slot::Slot;
 
 /// The protocol version this side speaks.
 pub const VERSION: u32 = 1;
