@@ -209,9 +209,14 @@ impl<F: Clone + WireSize> Machine<F> {
         }
     }
 
-    /// The messages waiting for the connection to open, oldest first.
+    /// The messages waiting for the connection to open, oldest first; in session mode, the
+    /// messages the server has not acknowledged (those [`queued_count`](Self::queued_count)
+    /// counts).
     pub fn queued(&self) -> impl Iterator<Item = &F> {
-        self.queue.iter()
+        let session = self.session.get().into_iter();
+        self.queue
+            .iter()
+            .chain(session.flat_map(|session| session.outgoing().iter()))
     }
 
     /// Messages handed to the open socket that are kept until the browser is known to have
@@ -225,7 +230,11 @@ impl<F: Clone + WireSize> Machine<F> {
     /// no socket is open or when the unsent ones of a dead socket go back in front), so every
     /// message sent before this one is held nowhere: a driver that keeps each message's data
     /// itself, under an id, can let go of the data of older ids.
+    /// In session mode the session keeps every message until the server acknowledges it.
     pub fn oldest_held(&self) -> Option<&F> {
+        if let Some(session) = self.session.get() {
+            return session.outgoing().iter().next();
+        }
         let handed = self.in_flight.as_ref().and_then(InFlight::oldest);
         handed.or_else(|| self.queue.iter().next())
     }

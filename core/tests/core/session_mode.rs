@@ -132,6 +132,13 @@ fn a_drop_resumes_and_sends_again_exactly_what_the_server_lacks() {
     sim.drop_connection();
     server.session.as_mut().unwrap().disconnected(0.0);
     assert!(sim.send("e").is_ok(), "kept while disconnected");
+    // What a driver that keeps each message's data under an id reads: every message is held
+    // until the server acknowledges it, the oldest first.
+    assert_eq!(
+        sim.machine.queued().collect::<Vec<_>>(),
+        ["a", "b", "c", "d", "e"]
+    );
+    assert_eq!(sim.machine.oldest_held().map(String::as_str), Some("a"));
     let delay = sim.retry_delays()[0];
     sim.advance(delay);
     let resume = open(&mut sim);
