@@ -33,6 +33,45 @@ pub(crate) enum PongMatcher {
     Custom(Rc<dyn Fn(&str) -> bool>),
 }
 
+/// Resumable session settings, for [`Config::session`] (the `session` feature).
+///
+/// ```
+/// use resocket::{Config, Session};
+///
+/// let config = Config::new("wss://example.com/live").session(Session::new().window(256 * 1024));
+/// ```
+#[cfg(feature = "session")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Session {
+    window: u64,
+}
+
+#[cfg(feature = "session")]
+impl Session {
+    /// A session with the default window, 100 KB
+    /// ([`DEFAULT_WINDOW`](resocket_core::session::DEFAULT_WINDOW)).
+    pub fn new() -> Self {
+        Session {
+            window: resocket_core::session::DEFAULT_WINDOW,
+        }
+    }
+
+    /// The bytes of messages the server has not acknowledged that the socket keeps before
+    /// sends wait (the `Sink`) or fail with [`Error::WindowFull`] (`try_send`); at least 1. A
+    /// message larger than the window still goes, alone.
+    pub fn window(mut self, bytes: u64) -> Self {
+        self.window = bytes;
+        self
+    }
+}
+
+#[cfg(feature = "session")]
+impl Default for Session {
+    fn default() -> Self {
+        Session::new()
+    }
+}
+
 /// Heartbeat settings: ping after `interval` of silence, give up `timeout` after a ping that
 /// nothing answered.
 ///
@@ -305,6 +344,25 @@ impl Config {
         self
     }
 
+    /// Runs every connection as part of one resumable session (`PROTOCOL.md`), for a server
+    /// that speaks the protocol (resocket-axum, or the npm package's Node adapter): every
+    /// message either side accepts reaches the other exactly once and in order across dropped
+    /// connections, and each reconnect reports [`Event::Resumed`](crate::Event::Resumed).
+    /// The socket offers the `resocket.v1` subprotocol after [`protocols`](Self::protocols);
+    /// a server that does not select it fails the socket for good with
+    /// [`Failure::NotASessionServer`](resocket_core::Failure::NotASessionServer), having sent
+    /// it nothing. The heartbeat, if on, pings with the protocol's own control frames
+    /// (its `ping` and `pong` settings are not used).
+    #[cfg(feature = "session")]
+    pub fn session(mut self, session: Session) -> Self {
+        self.policy.session = Some(resocket_core::session::Terms {
+            window: session.window,
+            // Batches save little in a browser, where every frame is an event anyway.
+            batches: false,
+        });
+        self
+    }
+
     /// The connection policy these settings make.
     pub fn policy(&self) -> &Policy {
         &self.policy
@@ -315,7 +373,10 @@ impl Config {
     pub(crate) fn settings(&self) -> Result<Settings, Error> {
         self.policy.validate()?;
         check_protocols(&self.protocols)?;
-        let protocols = self.protocols.clone();
+        let mut protocols = self.protocols.clone();
+        if self.policy.session.is_some() {
+            protocols.push(resocket_core::session::SUBPROTOCOL.to_owned());
+        }
         let target = match &self.url {
             UrlSource::Fixed(url) => target::fixed(Target {
                 url: resolve_url(url)?,

@@ -53,6 +53,8 @@ mod socket;
 mod target;
 
 pub use codec::{Bytes, DecodeError, Json, Raw, Text};
+#[cfg(feature = "session")]
+pub use config::Session;
 pub use config::{Config, Heartbeat};
 pub use error::Error;
 pub use message::Message;

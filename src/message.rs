@@ -30,10 +30,14 @@ impl Message {
     }
 
     /// Reads a `MessageEvent.data` value: a string, or an `ArrayBuffer` (the socket's
-    /// `binaryType` is always `"arraybuffer"`, so no `Blob` reaches here).
+    /// `binaryType` is always `"arraybuffer"`, so no `Blob` reaches here); or a message as a
+    /// codec made it for `WebSocket.send` (a `Uint8Array` for bytes).
     pub(crate) fn from_js(data: &JsValue) -> Option<Message> {
         if let Some(text) = data.as_string() {
             return Some(Message::Text(text));
+        }
+        if let Some(bytes) = data.dyn_ref::<Uint8Array>() {
+            return Some(Message::Bytes(bytes.to_vec()));
         }
         let buffer = data.dyn_ref::<ArrayBuffer>()?;
         Some(Message::Bytes(Uint8Array::new(buffer).to_vec()))

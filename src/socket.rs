@@ -67,6 +67,19 @@ pub enum Event<In> {
     /// The [`State`] changed (to waiting, connecting, open, ...): what a UI shows. It follows
     /// the other events of the same change; a state passed through at once is not reported.
     StateChanged(State),
+    /// In session mode ([`Config::session`](crate::Config::session)), a new connection
+    /// settled the session, before its [`Open`](Event::Open): it went on (`recovered`), and
+    /// nothing was lost either way, or the server no longer had it and a new one began. Then
+    /// `unacknowledged` holds the messages sent on the lost session that the server never
+    /// acknowledged, oldest first, as they went on the wire: they may or may not have
+    /// arrived, and are not sent again. Messages that never left are sent on the new session.
+    #[cfg(feature = "session")]
+    Resumed {
+        /// Whether the session went on.
+        recovered: bool,
+        /// When not, the messages of unknown fate.
+        unacknowledged: Vec<crate::Message>,
+    },
     /// A message arrived that the codec could not decode; the connection stays open.
     DecodeError(DecodeError),
     /// An attempt or connection failed ([`Error::Connection`]; the events that follow say
@@ -537,6 +550,16 @@ impl<In, C: Decoder<In>> Stream for Receiver<In, C> {
                     Some(Event::Error(Error::MessageTooBig { size, limit }))
                 }
                 Some(Notice::Event(event)) => Some(event.into()),
+                #[cfg(feature = "session")]
+                Some(Notice::Resumed {
+                    recovered,
+                    unacknowledged,
+                }) => Some(Event::Resumed {
+                    recovered,
+                    unacknowledged: (unacknowledged.iter())
+                        .filter_map(crate::Message::from_js)
+                        .collect(),
+                }),
                 // Settled by the requests where it was reported; never posted.
                 Some(Notice::RequestFailed { .. }) => continue,
             };

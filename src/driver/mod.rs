@@ -26,6 +26,8 @@ use resocket_core::{
 };
 
 mod connection;
+#[cfg(feature = "session")]
+mod framing;
 mod page_watch;
 mod size;
 
@@ -68,6 +70,14 @@ pub(crate) enum Notice {
         size: u64,
         /// The limit in force.
         limit: usize,
+    },
+    /// In session mode, a new connection's welcome settled the session.
+    #[cfg(feature = "session")]
+    Resumed {
+        /// Whether the session went on.
+        recovered: bool,
+        /// When not, the lost session's messages of unknown fate, as they were sent.
+        unacknowledged: Vec<JsValue>,
     },
 }
 
@@ -122,6 +132,9 @@ pub(crate) struct Driver {
     notify: Box<dyn Fn(Notice)>,
     /// Tasks waiting for room in the queue ([`poll_send_ready`](Self::poll_send_ready)).
     waiting_for_room: RefCell<Vec<Waker>>,
+    /// Session mode (`Config::session`): frames are tagged both ways.
+    #[cfg(feature = "session")]
+    session: bool,
     _page: PageWatch,
 }
 
@@ -136,6 +149,8 @@ impl Driver {
             .heartbeat
             .as_ref()
             .map_or(0, |(ping, _)| wire_size(ping));
+        #[cfg(feature = "session")]
+        let session = settings.policy.session.is_some();
         let machine = Machine::new(settings.policy, seed)?.with_ping_size(ping_size);
         Ok(Rc::new_cyclic(|driver| Driver {
             runtime: RefCell::new(Runtime {
@@ -151,6 +166,8 @@ impl Driver {
             debug: settings.debug,
             notify,
             waiting_for_room: RefCell::new(Vec::new()),
+            #[cfg(feature = "session")]
+            session,
             _page: PageWatch::attach(driver),
         }))
     }
@@ -299,7 +316,13 @@ impl Driver {
         match output {
             Output::ResolveUrl { conn } => self.resolve_url(conn),
             Output::Connect { conn, url } => self.open_socket(conn, &url),
-            Output::Transmit(Frame(frame)) => self.transmit(&frame),
+            Output::Transmit(Frame(frame)) => {
+                #[cfg(feature = "session")]
+                if self.session {
+                    return self.transmit(&framing::tagged(&frame));
+                }
+                self.transmit(&frame);
+            }
             Output::Ping => {
                 if let Some((ping, _)) = &self.heartbeat {
                     self.transmit(ping);
@@ -328,9 +351,26 @@ impl Driver {
                     connection.close(code, &reason);
                 }
             }
-            // Session mode is not offered by this face yet (no `Config` option turns it on), so
-            // the machine asks for neither; a control frame would go out as it is.
             Output::Control(text) => self.transmit(&JsValue::from_str(&text)),
+            #[cfg(feature = "session")]
+            Output::Resumed {
+                recovered,
+                unacknowledged,
+            } => {
+                self.log(|| {
+                    format!(
+                        "resumed recovered={recovered} unacknowledged={}",
+                        unacknowledged.len()
+                    )
+                });
+                let unacknowledged = unacknowledged.into_iter().map(|Frame(f)| f).collect();
+                (self.notify)(Notice::Resumed {
+                    recovered,
+                    unacknowledged,
+                });
+            }
+            // Without the `session` feature no machine runs in session mode.
+            #[cfg(not(feature = "session"))]
             Output::Resumed { .. } => {}
             Output::RequestFailed { id, failure } => {
                 (self.notify)(Notice::RequestFailed { id, failure });
@@ -400,11 +440,44 @@ impl Driver {
     }
 
     fn on_message(self: &Rc<Self>, conn: ConnId, data: JsValue) {
+        #[cfg(feature = "session")]
+        if self.session {
+            return self.on_session_frame(conn, &data);
+        }
         let size = message_size(&data) as u64;
         let pong = (self.heartbeat.as_ref()).is_some_and(|(_, pong)| pong.matches(&data));
         let received =
             (self.runtime.borrow_mut().machine).receive(conn, size, pong, performance_now());
         self.pump();
+        self.deliver(received, data, size);
+    }
+
+    /// In session mode: a message goes to the user without its tag, a control frame to the
+    /// machine alone.
+    #[cfg(feature = "session")]
+    fn on_session_frame(self: &Rc<Self>, conn: ConnId, data: &JsValue) {
+        use framing::Incoming;
+        use resocket_core::SessionFrame;
+        let incoming = framing::read(data);
+        let (frame, message) = match &incoming {
+            Incoming::Message(body) => {
+                let size = message_size(body) as u64;
+                let frame = SessionFrame::Messages { count: 1, size };
+                (frame, Some((body.clone(), size)))
+            }
+            Incoming::Control(text) => (SessionFrame::Control(text), None),
+            Incoming::Invalid(what) => (SessionFrame::Invalid(what), None),
+        };
+        let now = performance_now();
+        let received = (self.runtime.borrow_mut().machine).receive_session(conn, frame, now);
+        self.pump();
+        if let Some((body, size)) = message {
+            self.deliver(received, body, size);
+        }
+    }
+
+    /// Tells the user of an incoming message of `size`, as the machine classified it.
+    fn deliver(&self, received: Received, data: JsValue, size: u64) {
         let notice = match received {
             Received::Message => Notice::Message {
                 data,

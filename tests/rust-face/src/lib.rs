@@ -23,7 +23,7 @@ mod request;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use js_sys::{Function, Object, Promise, Reflect};
+use js_sys::{Array, Function, Object, Promise, Reflect};
 use resocket::Failure;
 use resocket::codec::{Decoder, Encoder};
 use resocket::{
@@ -101,7 +101,7 @@ impl RustSocket {
 
     /// Sends a message: text with the "raw" format (or an `ArrayBuffer` or a view of one with
     /// `binaryType: "arraybuffer"`), any value with a JSON form with "json". Returns `"now"`,
-    /// `"queued"`, `"closed"` or `"queue-full"`; throws a `TypeError` for a message the format
+    /// `"queued"`, `"closed"`, `"queue-full"` or (in session mode) `"window-full"`; throws a `TypeError` for a message the format
     /// cannot send, as the JavaScript face's `send` does.
     pub fn send(&self, message: JsValue) -> Result<String, JsValue> {
         let sent = match &self.sending {
@@ -136,6 +136,7 @@ impl RustSocket {
             Ok(Sent::Queued { .. }) => "queued".to_owned(),
             Err(Error::Closed) => "closed".to_owned(),
             Err(Error::QueueFull { .. }) => "queue-full".to_owned(),
+            Err(Error::WindowFull { .. }) => "window-full".to_owned(),
             Err(other) => format!("error: {other}"),
         })
     }
@@ -328,6 +329,15 @@ fn describe<T>(
             // The frame as received, as the JavaScript face's DECODE event carries it.
             set("data", json::message_to_js(&error.raw));
         }
+        Event::Resumed {
+            recovered,
+            unacknowledged,
+        } => {
+            set("type", "resumed".into());
+            set("recovered", recovered.into());
+            let messages: Array = unacknowledged.iter().map(json::message_to_js).collect();
+            set("unacknowledged", messages.into());
+        }
         Event::Error(error) => {
             set("type", "error".into());
             set("code", error_code(&error).into());
@@ -347,6 +357,9 @@ fn error_code(error: &Error) -> &'static str {
         Error::Connection(Failure::InvalidUrl(_)) => "INVALID_URL",
         Error::Connection(Failure::Socket) => "SOCKET",
         Error::Connection(Failure::ConnectTimeout) => "CONNECT_TIMEOUT",
+        Error::Connection(Failure::NotASessionServer) => "NOT_A_SESSION_SERVER",
+        Error::Connection(Failure::Protocol(_)) => "PROTOCOL",
+        Error::WindowFull { .. } => "WINDOW_FULL",
         Error::MessageTooBig { .. } => "MESSAGE_TOO_BIG",
         Error::RequestTimeout { .. } => "REQUEST_TIMEOUT",
         Error::ConnectionLost { .. } => "CONNECTION_LOST",

@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use js_sys::{Array, Function, Reflect};
-use resocket::{Config, Heartbeat, Overflow};
+use resocket::{Config, Heartbeat, Overflow, Session};
 use wasm_bindgen::prelude::*;
 
 use crate::{callbacks, json};
@@ -55,6 +55,7 @@ const KNOWN: &[&str] = &[
     "requestIdField", // request_id_field
     "resendRequests", // resend_requests
     "requestTimeoutMs", // the timeout `request` passes when its options name none
+    "session",   // session(Session::new()), with `.window(window)` for `{ window }`
 ];
 
 /// Reads `url` (a string or a provider function), `protocols` (a string, an array of
@@ -231,6 +232,20 @@ fn config(mut config: Config, options: &JsValue, format: Format) -> Result<Confi
     }
     if let Some(resend) = boolean(field("resendRequests"), "resendRequests")? {
         config = config.resend_requests(resend);
+    }
+    if let Some(session) = field("session") {
+        config = match session.as_bool() {
+            Some(false) => config,
+            Some(true) => config.session(Session::new()),
+            None => {
+                let window = number(self::field(&session, "window"), "session.window")?;
+                let session = match window {
+                    Some(window) => Session::new().window(whole(window, "session.window")? as u64),
+                    None => Session::new(),
+                };
+                config.session(session)
+            }
+        };
     }
     Ok(config)
 }
