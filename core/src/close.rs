@@ -12,6 +12,10 @@ pub const HEARTBEAT_TIMEOUT: u16 = 4000;
 /// Reported when the page went into the back/forward cache and took the connection down.
 /// Browsers let scripts send only 1000 and 3000 to 4999, so the wire carries 1000.
 pub const GOING_AWAY: u16 = 1001;
+/// In session mode, sent in place of 1000 on a connection the client leaves meaning to resume
+/// the session on a new one (the page going into the back/forward cache, `reconnect()`, no
+/// welcome in time): a client's 1000 ends the session on the server (`PROTOCOL.md`).
+pub const WILL_RESUME: u16 = 4001;
 
 /// Server close codes that stop reconnecting by default: protocol error (1002), unsupported
 /// data (1003), invalid payload (1007), policy violation (1008), message too big (1009) and

@@ -12,7 +12,7 @@
 use std::collections::VecDeque;
 
 use super::backoff::Rng;
-use super::close::{ABNORMAL, GOING_AWAY, HEARTBEAT_TIMEOUT, NORMAL, TRY_AGAIN_LATER};
+use super::close::{ABNORMAL, GOING_AWAY, HEARTBEAT_TIMEOUT, NORMAL, TRY_AGAIN_LATER, WILL_RESUME};
 use super::session::{Accepted, ClientSession, Control, SUBPROTOCOL, Slot, Welcomed, WindowFull};
 
 /// The close code of a connection whose peer broke the session protocol.
@@ -1028,6 +1028,15 @@ impl<F: Clone + WireSize> Machine<F> {
     }
 
     fn abandon(&mut self, conn: ConnId, code: u16, reason: &str) {
+        // A session outlives the connections the machine leaves while it means to go on; only
+        // a close the user asked for ends it with 1000.
+        let leaving_for_good = matches!(self.phase, Phase::Closing(_) | Phase::Closed);
+        let in_session = (self.session.get()).is_some_and(|session| session.identity().is_some());
+        let code = if code == NORMAL && in_session && !leaving_for_good {
+            WILL_RESUME
+        } else {
+            code
+        };
         self.outputs.push_back(Output::Abandon {
             conn,
             code,

@@ -14,7 +14,8 @@
 
 use resocket_core::session::{AckPolicy, Control, DEFAULT_WINDOW, Opening, ServerSession, Terms};
 use resocket_core::{
-    Event, Failure, HeartbeatTiming, Output, Policy, Received, SendError, Sent, SessionFrame, State,
+    Event, Failure, HeartbeatTiming, Input, Output, Policy, Received, SendError, Sent,
+    SessionFrame, State,
 };
 use resocket_sim::session::identity;
 use resocket_sim::{Sim, exact};
@@ -314,5 +315,41 @@ fn no_welcome_within_the_connect_timeout_is_a_connect_timeout() {
         sim.log
             .iter()
             .any(|(_, o)| matches!(o, Output::Abandon { .. }))
+    );
+}
+
+#[test]
+fn leaving_a_connection_to_resume_never_says_1000_which_ends_the_session() {
+    let mut sim = Sim::new(session_policy());
+    let mut server = Server::new();
+    let hello = open(&mut sim);
+    let welcome = server.open(&hello).remove(0);
+    control(&mut sim, &welcome);
+    // reconnect() with 1000 (as both faces default to) and the back/forward cache both leave
+    // a connection the session goes on from.
+    sim.reconnect();
+    assert_eq!(sim.abandons.last().map(|a| a.code), Some(4001));
+    let resume = open(&mut sim);
+    control(&mut sim, &server.open(&resume).remove(0));
+    sim.input(Input::Suspend);
+    assert_eq!(sim.abandons.last().map(|a| a.code), Some(4001));
+    sim.resume();
+    let resume = open(&mut sim);
+    control(&mut sim, &server.open(&resume).remove(0));
+    assert_eq!(sim.resumptions, [(true, vec![]), (true, vec![])]);
+    // The user's close ends the session: 1000 as asked.
+    sim.close(1000, "bye");
+    assert_eq!(sim.closes.last().map(|c| c.code), Some(1000));
+}
+
+#[test]
+fn before_any_welcome_a_connection_is_left_with_1000() {
+    let mut sim = Sim::new(session_policy());
+    open(&mut sim);
+    sim.reconnect();
+    assert_eq!(
+        sim.abandons.last().map(|a| a.code),
+        Some(1000),
+        "no session to keep yet"
     );
 }
