@@ -345,7 +345,7 @@ impl Config {
     }
 
     /// Runs every connection as part of one resumable session (`PROTOCOL.md`), for a server
-    /// that speaks the protocol (resocket-axum, or the npm package's Node adapter): every
+    /// that speaks the protocol (the resocket-axum crate, for axum): every
     /// message either side accepts reaches the other exactly once and in order across dropped
     /// connections, and each reconnect reports [`Event::Resumed`](crate::Event::Resumed).
     /// The socket offers the `resocket.v1` subprotocol after [`protocols`](Self::protocols);
