@@ -13,7 +13,9 @@ use std::collections::VecDeque;
 
 use super::backoff::Rng;
 use super::close::{ABNORMAL, GOING_AWAY, HEARTBEAT_TIMEOUT, NORMAL, TRY_AGAIN_LATER, WILL_RESUME};
-use super::session::{Accepted, ClientSession, Control, SUBPROTOCOL, Slot, Welcomed, WindowFull};
+use super::session::{
+    Accepted, ClientSession, Control, SUBPROTOCOL, Saved, Slot, Welcomed, WindowFull,
+};
 
 /// The close code of a connection whose peer broke the session protocol.
 const PROTOCOL_ERROR: u16 = 1002;
@@ -260,6 +262,20 @@ impl<F: Clone + WireSize> Machine<F> {
     /// full.
     pub fn send(&mut self, frame: F) -> Result<Sent, Rejected<F>> {
         self.accept(frame).map(|(sent, _)| sent)
+    }
+
+    /// In session mode, the session as a page saves it to resume after a reload (see
+    /// [`restore_session`](Self::restore_session)); none before the server named one.
+    pub fn saved_session(&self) -> Option<Saved<F>> {
+        self.session.get().and_then(ClientSession::save)
+    }
+
+    /// In session mode, before the first connection: the next connection resumes `saved`
+    /// (from an earlier page) instead of starting a new session, and sends again what the
+    /// server lacks of its messages. False, changing nothing, outside session mode, once the
+    /// machine has started connecting, or after a send.
+    pub fn restore_session(&mut self, saved: Saved<F>) -> bool {
+        self.phase == Phase::Idle && self.session.restore(saved)
     }
 
     /// What [`send`](Self::send) would do with a frame now, without sending one: for a

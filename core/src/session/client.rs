@@ -4,6 +4,7 @@
 use super::control::{Control, Identity, Terms};
 use super::incoming::{AckPolicy, Incoming};
 use super::outgoing::{Outgoing, WindowFull};
+use super::saved::Saved;
 use super::{ProtocolError, VERSION};
 use crate::WireSize;
 
@@ -84,6 +85,26 @@ impl<F: WireSize + Clone> ClientSession<F> {
         session.identity = Some(identity);
         session.incoming.restore(received);
         session
+    }
+
+    /// A client that resumes a session `saved` by an earlier page: the next connection
+    /// resumes it, and the server's welcome says which of the saved messages it lacks.
+    pub fn restored(terms: Terms, acks: AckPolicy, saved: Saved<F>) -> Self {
+        let mut session = ClientSession::resuming(terms, acks, saved.identity, saved.received);
+        session.outgoing =
+            Outgoing::restored(terms.window, saved.acknowledged, saved.unacknowledged);
+        session
+    }
+
+    /// The session as a page saves it to resume after a reload; none before the server named
+    /// one.
+    pub fn save(&self) -> Option<Saved<F>> {
+        Some(Saved {
+            identity: self.identity.clone()?,
+            received: self.incoming.received(),
+            acknowledged: self.outgoing.acknowledged(),
+            unacknowledged: self.outgoing.iter().cloned().collect(),
+        })
     }
 
     /// A connection opened: the frame to send first on it, `hello` or `resume`.
@@ -236,6 +257,11 @@ impl<F: WireSize + Clone> ClientSession<F> {
     /// The unacknowledged messages.
     pub fn outgoing(&self) -> &Outgoing<F> {
         &self.outgoing
+    }
+
+    /// The client's terms.
+    pub fn terms(&self) -> Terms {
+        self.terms
     }
 
     /// Whether the session is ready (welcomed on the current connection).

@@ -197,11 +197,11 @@ impl Control {
     }
 }
 
-/// The `key=value` fields of a control frame.
-struct Fields<'t>(Vec<(&'t str, &'t str)>);
+/// The `key=value` fields of a control frame (or a saved session's header).
+pub(super) struct Fields<'t>(Vec<(&'t str, &'t str)>);
 
 impl<'t> Fields<'t> {
-    fn read(words: impl Iterator<Item = &'t str>) -> Result<Self, ProtocolError> {
+    pub(super) fn read(words: impl Iterator<Item = &'t str>) -> Result<Self, ProtocolError> {
         let mut fields: Vec<(&str, &str)> = Vec::new();
         for word in words {
             let (key, value) = word
@@ -222,7 +222,7 @@ impl<'t> Fields<'t> {
             .ok_or_else(|| ProtocolError::missing(key))
     }
 
-    fn count(&self, key: &'static str) -> Result<u64, ProtocolError> {
+    pub(super) fn count(&self, key: &'static str) -> Result<u64, ProtocolError> {
         let value = self.get(key)?;
         let digits =
             !value.is_empty() && value.len() <= 16 && value.bytes().all(|b| b.is_ascii_digit());
@@ -256,7 +256,7 @@ impl<'t> Fields<'t> {
         u32::try_from(version).map_err(|_| ProtocolError::invalid("v"))
     }
 
-    fn identity(&self) -> Result<Identity, ProtocolError> {
+    pub(super) fn identity(&self) -> Result<Identity, ProtocolError> {
         Ok(Identity {
             id: self.token("id")?,
             key: self.token("key")?,

@@ -39,6 +39,26 @@ impl<F: WireSize> Outgoing<F> {
         }
     }
 
+    /// A sending half restored from a saved session: `acknowledged` messages were
+    /// acknowledged, and `unacknowledged` follow them, all counted as handed to a connection.
+    pub fn restored(window: u64, acknowledged: u64, unacknowledged: Vec<F>) -> Self {
+        let held: VecDeque<(F, u64)> = (unacknowledged.into_iter())
+            .map(|frame| {
+                let size = frame.wire_size();
+                (frame, size)
+            })
+            .collect();
+        let sent = acknowledged.saturating_add(held.len() as u64);
+        Outgoing {
+            sent,
+            acked: acknowledged,
+            transmitted: sent,
+            held_bytes: held.iter().map(|(_, size)| size).sum(),
+            held,
+            window,
+        }
+    }
+
     /// Numbers `frame` and keeps it until it is acknowledged; returns its number. Refused
     /// while the kept messages fill the window, unless none is kept: a message larger than
     /// the window still goes, alone.

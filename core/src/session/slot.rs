@@ -41,6 +41,24 @@ impl<F: Clone + crate::WireSize> Slot<F> {
     }
 }
 
+impl<F: Clone + crate::WireSize> Slot<F> {
+    /// Puts `saved` in place of the session, keeping its terms; false without a session, or
+    /// over one that has a server's name or messages of its own.
+    pub(crate) fn restore(&mut self, saved: super::Saved<F>) -> bool {
+        #[cfg(feature = "session")]
+        if let Some(session) = &mut self.session {
+            // Never over a session of this page's own: its messages would be lost.
+            if session.identity().is_some() || session.outgoing().pending() > 0 {
+                return false;
+            }
+            *session = ClientSession::restored(session.terms(), AckPolicy::default(), saved);
+            return true;
+        }
+        let _ = saved;
+        false
+    }
+}
+
 impl<F> Slot<F> {
     #[inline]
     pub(crate) fn get(&self) -> Option<&ClientSession<F>> {

@@ -12,7 +12,9 @@
 //! - the window refuses sends while the unacknowledged bytes fill it; no welcome within the
 //!   connect timeout is a connect timeout.
 
-use resocket_core::session::{AckPolicy, Control, DEFAULT_WINDOW, Opening, ServerSession, Terms};
+use resocket_core::session::{
+    AckPolicy, Control, DEFAULT_WINDOW, Opening, Saved, SavedHeader, ServerSession, Terms,
+};
 use resocket_core::{
     Event, Failure, HeartbeatTiming, Input, Output, Policy, Received, SendError, Sent,
     SessionFrame, State,
@@ -351,5 +353,121 @@ fn before_any_welcome_a_connection_is_left_with_1000() {
         sim.abandons.last().map(|a| a.code),
         Some(1000),
         "no session to keep yet"
+    );
+}
+
+/// A session with four messages sent, two acknowledged by the server, and two of the
+/// server's received; the server got three.
+fn session_to_save(server: &mut Server) -> Sim {
+    let mut sim = Sim::new(session_policy());
+    let hello = open(&mut sim);
+    control(&mut sim, &server.open(&hello).remove(0));
+    for text in ["a", "b", "c", "d"] {
+        sim.send(text).unwrap();
+    }
+    let server_session = server.session.as_mut().unwrap();
+    for _ in 0..3 {
+        server_session.message(1, 0.0).unwrap();
+    }
+    for text in ["s0", "s1"] {
+        server_session.send(text.to_owned()).unwrap();
+    }
+    control(&mut sim, "~ack n=2");
+    message(&mut sim);
+    message(&mut sim);
+    sim
+}
+
+#[test]
+fn a_saved_session_resumes_on_a_new_page_and_sends_only_what_the_server_lacks() {
+    let mut server = Server::new();
+    let old_page = session_to_save(&mut server);
+    let saved = old_page.machine.saved_session().expect("a named session");
+    assert_eq!((saved.received, saved.acknowledged), (2, 2));
+    assert_eq!(saved.unacknowledged, ["c", "d"]);
+    // The page reloads: only the header's text and the messages survive.
+    let header = SavedHeader::read(&saved.header()).unwrap();
+    let saved = Saved::from_parts(header, saved.unacknowledged.clone());
+    server.session.as_mut().unwrap().disconnected(0.0);
+
+    let mut new_page = Sim::new(session_policy());
+    assert!(new_page.machine.restore_session(saved));
+    assert_eq!(
+        new_page.machine.queued_count(),
+        2,
+        "kept until acknowledged"
+    );
+    let resume = open(&mut new_page);
+    assert!(resume.starts_with("~resume v=1 id="), "{resume}");
+    assert!(resume.contains(" next=2 "), "{resume}");
+    let welcome = server.open(&resume).remove(0);
+    assert!(welcome.contains(" next=3 resumed=1 "), "{welcome}");
+    control(&mut new_page, &welcome);
+    assert_eq!(new_page.transmitted, ["d"], "the server had a, b and c");
+    assert_eq!(new_page.resumptions, [(true, vec![])]);
+    assert_eq!(new_page.machine.state(), State::Open);
+}
+
+#[test]
+fn a_saved_session_the_server_lost_reports_every_saved_message_as_of_unknown_fate() {
+    let mut server = Server::new();
+    let saved = session_to_save(&mut server)
+        .machine
+        .saved_session()
+        .unwrap();
+    let mut new_page = Sim::new(session_policy());
+    assert!(new_page.machine.restore_session(saved));
+    let resume = open(&mut new_page);
+    let welcome = Server::new().open(&resume).remove(0); // the store is gone
+    control(&mut new_page, &welcome);
+    let unknown = vec!["c".to_owned(), "d".to_owned()];
+    assert_eq!(new_page.resumptions, [(false, unknown)]);
+    assert!(new_page.transmitted.is_empty());
+}
+
+#[test]
+fn a_session_is_restored_only_before_connecting_and_before_any_send() {
+    let mut server = Server::new();
+    let saved = session_to_save(&mut server)
+        .machine
+        .saved_session()
+        .unwrap();
+    let mut sent_first = Sim::new(session_policy());
+    sent_first.send("mine").unwrap();
+    assert!(!sent_first.machine.restore_session(saved.clone()));
+    let mut connecting = Sim::new(session_policy());
+    connecting.connect();
+    assert!(!connecting.machine.restore_session(saved.clone()));
+    let mut plain = Sim::new(exact());
+    assert!(!plain.machine.restore_session(saved));
+    assert!(
+        Sim::new(session_policy()).machine.saved_session().is_none(),
+        "no name yet"
+    );
+}
+
+#[test]
+fn a_saved_header_that_was_tampered_with_is_an_error() {
+    let mut server = Server::new();
+    let header = session_to_save(&mut server)
+        .machine
+        .saved_session()
+        .unwrap()
+        .header();
+    assert!(header.starts_with("resocket-session v=1 id="), "{header}");
+    for bad in [
+        "",
+        "resocket-session",
+        "resocket-session v=2",
+        &header.replace("received=2", "received=-1"),
+        &header.replace(" key=", " key=!"),
+        &header.replace("resocket-session", "~resume"),
+        &format!("{header} received=3"),
+    ] {
+        assert!(SavedHeader::read(bad).is_err(), "{bad:?}");
+    }
+    assert!(
+        SavedHeader::read(&format!("{header} later=1")).is_ok(),
+        "unknown fields ignored"
     );
 }
