@@ -3,16 +3,20 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use axum::extract::ws::{self, CloseFrame, WebSocket};
+use axum::extract::ws::{self, CloseFrame};
 use axum::http::HeaderMap;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use resocket_core::session::{Control, Opening, ProtocolError, same_secret};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Duration, Instant, sleep_until, timeout};
 
 use crate::message::{Incoming, Message, frame_of, read_frame};
-use crate::session::{Session, Shared};
+use crate::session::{Kick, Session, Shared};
 use crate::store::{Started, Store};
+
+/// Tells a connection how the application ended it; an error once it no longer carries its
+/// session (a newer connection took over, or the session ended).
+type Kicked = oneshot::Receiver<Kick>;
 
 /// How a connection ended, for its close frame.
 enum End {
@@ -25,16 +29,35 @@ enum End {
     Full,
     /// A newer connection took the session over.
     Replaced,
+    /// The application closed the connection ([`crate::SessionHandle::close_connection`]).
+    Closed {
+        code: u16,
+        reason: String,
+    },
+    /// The application cut the connection without a close frame.
+    Terminated,
+}
+
+impl End {
+    fn kicked(kick: Result<Kick, oneshot::error::RecvError>) -> End {
+        match kick {
+            Ok(Kick::Close { code, reason }) => End::Closed { code, reason },
+            Ok(Kick::Terminate) => End::Terminated,
+            Err(_) => End::Replaced,
+        }
+    }
 }
 
 /// Serves one upgraded connection: the handshake, then the session's frames.
-pub(crate) async fn serve<H, Fut>(
-    socket: WebSocket,
+pub(crate) async fn serve<S, E, H, Fut>(
+    socket: S,
     store: Arc<Store>,
     headers: HeaderMap,
     owner: String,
     handler: H,
 ) where
+    S: Stream<Item = Result<ws::Message, E>> + Sink<ws::Message> + Send + 'static,
+    E: Send + 'static,
     H: FnOnce(Session) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
@@ -58,13 +81,22 @@ pub(crate) async fn serve<H, Fut>(
     };
     let number = arrival.number;
     let end = match handshake(&mut stream, &arrival, handler).await {
-        Ok(shared) => {
-            let end = carry(&mut stream, &store, &shared, number).await;
+        Ok((shared, mut kicked)) => {
+            let end = carry(&mut stream, &store, &shared, number, &mut kicked).await;
+            // The application's request wins over what the connection met meanwhile (the
+            // session it ended, say).
+            let end = kicked.try_recv().map_or(end, |kick| End::kicked(Ok(kick)));
             detach(&store, &shared, number, &end);
             end
         }
         Err(end) => end,
     };
+    if let End::Terminated = end {
+        // No close frame: the socket's halves are dropped, which closes the TCP connection.
+        write.abort();
+        let _ = write.await;
+        return;
+    }
     let _ = writer.send(ws::Message::Close(close_frame(&end)));
     drop(writer);
     let _ = write.await;
@@ -84,13 +116,15 @@ struct Arrival<'a> {
 }
 
 /// Reads the first frame and starts or resumes the session; returns it attached to this
-/// connection (the welcome and any messages to send again already queued on its writer).
-async fn handshake<H, Fut>(
-    stream: &mut futures_util::stream::SplitStream<WebSocket>,
+/// connection (the welcome and any messages to send again already queued on its writer), with
+/// the receiver of the application's requests to end the connection.
+async fn handshake<R, E, H, Fut>(
+    stream: &mut R,
     arrival: &Arrival<'_>,
     handler: H,
-) -> Result<Arc<Shared>, End>
+) -> Result<(Arc<Shared>, Kicked), End>
 where
+    R: Stream<Item = Result<ws::Message, E>> + Unpin,
     H: FnOnce(Session) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
@@ -152,12 +186,14 @@ where
             for message in &replay {
                 let _ = writer.send(frame_of(message));
             }
-            // The connection it replaces (a half-dead one, say) is closed.
-            if let Some((_, old)) = state.writer.replace((number, writer.clone())) {
-                let _ = old.send(ws::Message::Close(close_frame(&End::Replaced)));
-            }
+            // The connection it replaces (a half-dead one, say) is closed: dropping its kick
+            // sender ends it.
+            state.writer = Some((number, writer.clone()));
+            let (kick, kicked) = oneshot::channel();
+            state.kick = Some(kick);
+            drop(state);
+            return Ok((shared, kicked));
         }
-        return Ok(shared);
     }
     // No such session here (or from another epoch): a new one, and the client learns its
     // session was not recovered.
@@ -169,7 +205,7 @@ fn start<H, Fut>(
     arrival: &Arrival<'_>,
     terms: resocket_core::session::Terms,
     handler: H,
-) -> Result<Arc<Shared>, End>
+) -> Result<(Arc<Shared>, Kicked), End>
 where
     H: FnOnce(Session) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
@@ -190,21 +226,31 @@ where
         return Err(End::Full);
     };
     let _ = writer.send(control_frame(&welcome));
-    shared.lock().writer = Some((number, writer.clone()));
+    let (kick, kicked) = oneshot::channel();
+    {
+        let mut state = shared.lock();
+        state.writer = Some((number, writer.clone()));
+        state.kick = Some(kick);
+    }
     tokio::spawn(handler(session));
-    Ok(shared)
+    Ok((shared, kicked))
 }
 
 /// Carries the session's frames on this connection until it ends.
-async fn carry(
-    stream: &mut futures_util::stream::SplitStream<WebSocket>,
+async fn carry<R, E>(
+    stream: &mut R,
     store: &Store,
     shared: &Shared,
     number: u64,
-) -> End {
+    kicked: &mut Kicked,
+) -> End
+where
+    R: Stream<Item = Result<ws::Message, E>> + Unpin,
+{
     loop {
         let deadline = shared.lock().session.ack_deadline();
         let frame = tokio::select! {
+            kick = &mut *kicked => return End::kicked(kick),
             frame = stream.next() => frame,
             () = ack_due(store, deadline) => {
                 send_ack(shared);
@@ -220,7 +266,12 @@ async fn carry(
             }
         };
         let result = match incoming {
-            Ok(Incoming::Messages(messages)) => deliver(store, shared, number, messages).await,
+            // Cancelled by the application's request to end the connection: a message is
+            // counted as received only as it enters the inbox, so none is lost.
+            Ok(Incoming::Messages(messages)) => tokio::select! {
+                kick = &mut *kicked => return End::kicked(kick),
+                delivered = deliver(store, shared, number, messages) => delivered,
+            },
             Ok(Incoming::Control(text)) => control(shared, &text),
             Ok(Incoming::Nothing) => Ok(true),
             // Close code 1000 is the client's close(): it will not resume. Any other (a page
@@ -253,6 +304,9 @@ async fn ack_due(store: &Store, deadline: Option<f64>) {
 
 /// Hands `messages` to the application, in order, waiting while its inbox is full (the
 /// connection reads no more meanwhile). False when a newer connection took the session.
+///
+/// Cancel-safe: a message is counted as received (and so acknowledged) only in the same
+/// step that puts it in the inbox; those not delivered are the client's to send again.
 async fn deliver(
     store: &Store,
     shared: &Shared,
@@ -260,20 +314,23 @@ async fn deliver(
     messages: Vec<Message>,
 ) -> Result<bool, ProtocolError> {
     for message in messages {
-        let inbox = {
-            let mut state = shared.lock();
-            if !state.carried_by(number) {
-                return Ok(false);
-            }
-            let size = resocket_core::WireSize::wire_size(&message);
-            let ack_now = state.session.message(size, store.now())?;
-            if ack_now && let Some(ack) = state.session.take_ack() {
-                state.transmit(control_frame(&ack));
-            }
-            state.inbox.clone()
+        let inbox = shared.lock().inbox.clone();
+        // `None` once the session ended: the message is counted and dropped.
+        let permit = match &inbox {
+            Some(inbox) => inbox.reserve().await.ok(),
+            None => None,
         };
-        if let Some(inbox) = inbox {
-            let _ = inbox.send(message).await;
+        let mut state = shared.lock();
+        if !state.carried_by(number) {
+            return Ok(false);
+        }
+        let size = resocket_core::WireSize::wire_size(&message);
+        let ack_now = state.session.message(size, store.now())?;
+        if ack_now && let Some(ack) = state.session.take_ack() {
+            state.transmit(control_frame(&ack));
+        }
+        if let Some(permit) = permit {
+            permit.send(message);
         }
     }
     Ok(true)
@@ -307,6 +364,7 @@ fn detach(store: &Store, shared: &Shared, number: u64, end: &End) {
             return;
         }
         state.writer = None;
+        state.kick = None;
         state.session.disconnected(store.now());
     }
     if matches!(end, End::Gone { ends_session: true }) {
@@ -325,6 +383,9 @@ fn close_frame(end: &End) -> Option<CloseFrame> {
         End::Refused(reason) => (1008, *reason),
         End::Full => (1013, "too many sessions: try again later"),
         End::Replaced => (1000, "the session moved to a newer connection"),
+        End::Closed { code, reason } => (*code, reason.as_str()),
+        // Never sent: a terminated connection ends without a close frame.
+        End::Terminated => return None,
     };
     Some(CloseFrame {
         code,

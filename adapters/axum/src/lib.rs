@@ -9,6 +9,13 @@
 //! sessions kept in memory ([`Sessions`]) and bounded (a window of unacknowledged bytes per
 //! session, a number of sessions, a lifetime after the client went away).
 //!
+//! A [`SessionHandle`] reaches a session from other tasks than its handler ([`Session::handle`],
+//! [`Sessions::get`], [`Sessions::handles`]): to send, to end the connection that carries it
+//! (with a close frame or without, as a network failure would) while the session stays for
+//! the client to resume, or to end the session itself. [`Sessions::upgrade_wrapped`] passes
+//! each connection's socket through a wrapper of the application's (to count or log frames,
+//! or inject faults in tests).
+//!
 //! Security: session ids, keys and the store's epoch come from the operating system's CSPRNG
 //! (128 bits each); the key travels in frames, never in the URL, is compared in constant
 //! time, and never logged. A connection resumes a session only with its key and the resume
@@ -21,5 +28,5 @@ mod session;
 mod store;
 
 pub use message::Message;
-pub use session::{Session, SessionEnded};
+pub use session::{Session, SessionEnded, SessionHandle};
 pub use store::{ResumeHook, Sessions, SessionsConfig};

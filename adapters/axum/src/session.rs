@@ -2,15 +2,16 @@
 //! connections that carry it in turn.
 
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::task::{Context, Poll};
 
 use axum::extract::ws;
 use futures_util::{Sink, Stream};
 use resocket_core::session::{Accepted, ServerSession, WindowFull};
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::message::{Message, frame_of};
+use crate::store::Store;
 
 /// What a session shares between its handle and its connections.
 pub(crate) struct Shared {
@@ -21,6 +22,8 @@ pub(crate) struct Shared {
     pub(crate) id: String,
     /// Who the application said the session belongs to when it accepted it.
     pub(crate) owner: String,
+    /// The store that keeps the session, for [`SessionHandle::end`].
+    pub(crate) store: Weak<Store>,
 }
 
 pub(crate) struct State {
@@ -30,6 +33,18 @@ pub(crate) struct State {
     pub(crate) writer: Option<(u64, mpsc::UnboundedSender<ws::Message>)>,
     /// Where messages for the application go; `None` once the session ended.
     pub(crate) inbox: Option<mpsc::Sender<Message>>,
+    /// Tells the connection that carries the session now to end as the application asked;
+    /// taken by the first such request.
+    pub(crate) kick: Option<oneshot::Sender<Kick>>,
+}
+
+/// How the application ends the connection that carries a session.
+#[derive(Debug)]
+pub(crate) enum Kick {
+    /// A close frame with this code and reason.
+    Close { code: u16, reason: String },
+    /// No close frame: the connection is cut, as a network failure would.
+    Terminate,
 }
 
 impl Shared {
@@ -46,6 +61,7 @@ impl Shared {
         let mut state = self.lock();
         state.inbox = None;
         state.writer = None;
+        state.kick = None;
         drop(state);
         self.room.notify_waiters();
     }
@@ -69,6 +85,13 @@ impl State {
     pub(crate) fn ended(&self) -> bool {
         self.inbox.is_none()
     }
+
+    /// Asks the connection that carries the session now to end; false if none does.
+    fn kick(&mut self, kick: Kick) -> bool {
+        self.kick
+            .take()
+            .is_some_and(|connection| connection.send(kick).is_ok())
+    }
 }
 
 /// The session ended (its client closed it, or did not come back within its lifetime): the
@@ -88,9 +111,10 @@ impl std::error::Error for SessionEnded {}
 /// messages and a way to send (which waits while the window is full), across every
 /// connection the client resumes it on.
 ///
-/// The stream ends when the session does: the client closed it (close code 1000), or did not
-/// come back within the lifetime. [`unacknowledged`](Self::unacknowledged) then says which
-/// messages the client may not have received.
+/// The stream ends when the session does: the client closed it (close code 1000), did not
+/// come back within the lifetime, or the application ended it ([`SessionHandle::end`]).
+/// [`unacknowledged`](Self::unacknowledged) then says which messages the client may not have
+/// received. A [`handle`](Self::handle) reaches the session from other tasks.
 pub struct Session {
     pub(crate) shared: Arc<Shared>,
     pub(crate) inbox: mpsc::Receiver<Message>,
@@ -125,14 +149,125 @@ impl Session {
 
     /// The messages sent that the client has not acknowledged yet, oldest first.
     pub fn unacknowledged(&self) -> Vec<Message> {
-        self.shared
-            .lock()
-            .session
-            .outgoing()
-            .iter()
-            .cloned()
-            .collect()
+        unacknowledged(&self.shared)
     }
+
+    /// A handle on this session for other tasks: to send, to end its connection or the
+    /// session itself.
+    pub fn handle(&self) -> SessionHandle {
+        SessionHandle {
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+fn unacknowledged(shared: &Shared) -> Vec<Message> {
+    shared.lock().session.outgoing().iter().cloned().collect()
+}
+
+/// A session as other tasks than its handler reach it (cheap to clone): [`Session::handle`],
+/// or the store's [`get`](crate::Sessions::get) and [`handles`](crate::Sessions::handles).
+///
+/// It sends as [`Session::send`] does, and ends the session's connection or the session:
+///
+/// - [`close_connection`](Self::close_connection) and
+///   [`terminate_connection`](Self::terminate_connection) end the connection that carries the
+///   session now, with or without a close frame; the session stays, and the client resumes it
+///   with nothing lost (kicking a connection that looks stuck, moving clients off a server
+///   that is about to restart with its store);
+/// - [`end`](Self::end) ends the session itself: its connection closes, the store forgets it,
+///   its handler's stream ends and its sends fail; a client that comes back starts a new
+///   session and is told which of its messages may not have arrived.
+#[derive(Clone)]
+pub struct SessionHandle {
+    shared: Arc<Shared>,
+}
+
+impl SessionHandle {
+    pub(crate) fn new(shared: Arc<Shared>) -> SessionHandle {
+        SessionHandle { shared }
+    }
+
+    /// The session's id.
+    pub fn id(&self) -> &str {
+        &self.shared.id
+    }
+
+    /// Who the session belongs to, as the application said when it accepted the connection.
+    pub fn owner(&self) -> &str {
+        &self.shared.owner
+    }
+
+    /// Whether a connection carries the session now (and no request to end it is pending).
+    pub fn is_connected(&self) -> bool {
+        self.shared.lock().kick.is_some()
+    }
+
+    /// Whether the session ended.
+    pub fn is_ended(&self) -> bool {
+        self.shared.lock().ended()
+    }
+
+    /// Sends `message` to the client, as [`Session::send`] does.
+    pub async fn send(&self, message: impl Into<Message>) -> Result<(), SessionEnded> {
+        send(&self.shared, message.into()).await
+    }
+
+    /// The messages sent that the client has not acknowledged yet, oldest first.
+    pub fn unacknowledged(&self) -> Vec<Message> {
+        unacknowledged(&self.shared)
+    }
+
+    /// Closes the connection that carries the session now with `code` and `reason` (a code
+    /// allowed on the wire: 1000, 1001, 1008, 1011-1013, 3000-4999; a reason of at most 123
+    /// bytes, cut at a character boundary beyond). The session stays: a client whose close
+    /// policy reconnects on `code` resumes it. Returns whether a connection carried it.
+    ///
+    /// The client's answer to this close frame does not end the session, whatever its code.
+    pub fn close_connection(&self, code: u16, reason: &str) -> bool {
+        let reason = close_reason(reason);
+        self.shared.lock().kick(Kick::Close { code, reason })
+    }
+
+    /// Ends the connection that carries the session now without a close frame, as a network
+    /// failure would (the browser reports 1006). The session stays for the client to resume.
+    /// Returns whether a connection carried it.
+    pub fn terminate_connection(&self) -> bool {
+        self.shared.lock().kick(Kick::Terminate)
+    }
+
+    /// Ends the session: its connection, if any, closes with `code` and `reason` (as in
+    /// [`close_connection`](Self::close_connection)), the store forgets it, its handler's
+    /// stream ends once drained and its sends fail with [`SessionEnded`]. A client that comes
+    /// back starts a new session. Ending a session that already ended does nothing.
+    pub fn end(&self, code: u16, reason: &str) {
+        let reason = close_reason(reason);
+        self.shared.lock().kick(Kick::Close { code, reason });
+        if let Some(store) = self.shared.store.upgrade() {
+            store.remove(&self.shared.id);
+        }
+        self.shared.end();
+    }
+}
+
+impl std::fmt::Debug for SessionHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionHandle")
+            .field("id", &self.shared.id)
+            .field("owner", &self.shared.owner)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A close frame's payload is at most 125 bytes, two of them the code.
+const MAX_REASON_BYTES: usize = 123;
+
+fn close_reason(reason: &str) -> String {
+    let mut end = reason.len().min(MAX_REASON_BYTES);
+    while !reason.is_char_boundary(end) {
+        end -= 1;
+    }
+    reason[..end].to_owned()
 }
 
 async fn send(shared: &Shared, mut message: Message) -> Result<(), SessionEnded> {

@@ -7,9 +7,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Once};
 use std::time::Duration;
 
-use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::ws::{self, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use futures_util::{Sink, Stream};
 use resocket_core::session::{
     AckPolicy, Control, DEFAULT_WINDOW, Identity, SUBPROTOCOL, ServerSession, Terms, token,
 };
@@ -17,7 +18,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use crate::connection;
-use crate::session::{Session, Shared, State};
+use crate::session::{Session, SessionHandle, Shared, State};
 
 /// Decides whether a connection may resume a session: given the connection's request headers,
 /// the owner the application names for it, and the session's own owner.
@@ -152,6 +153,28 @@ impl Sessions {
         H: FnOnce(Session) -> Fut + Send + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
+        self.upgrade_wrapped(upgrade, headers, owner, |socket| socket, handler)
+    }
+
+    /// [`upgrade`](Self::upgrade), with the connection's socket passed through `wrap` before
+    /// the session uses it: a wrapper that counts or logs frames, or one that injects faults
+    /// in tests (resocket's test server silences and stalls connections this way). The
+    /// wrapper sees the protocol's frames (`PROTOCOL.md`), not the application's messages.
+    pub fn upgrade_wrapped<W, S, E, H, Fut>(
+        &self,
+        upgrade: WebSocketUpgrade,
+        headers: HeaderMap,
+        owner: impl Into<String>,
+        wrap: W,
+        handler: H,
+    ) -> Response
+    where
+        W: FnOnce(WebSocket) -> S + Send + 'static,
+        S: Stream<Item = Result<ws::Message, E>> + Sink<ws::Message> + Send + 'static,
+        E: Send + 'static,
+        H: FnOnce(Session) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
         if !offers_subprotocol(&headers) {
             let text = format!(
                 "this endpoint serves resumable sessions: offer the {SUBPROTOCOL} subprotocol"
@@ -161,9 +184,20 @@ impl Sessions {
         self.start_reaper();
         let store = self.0.clone();
         let owner = owner.into();
-        upgrade
-            .protocols([SUBPROTOCOL])
-            .on_upgrade(move |socket| connection::serve(socket, store, headers, owner, handler))
+        upgrade.protocols([SUBPROTOCOL]).on_upgrade(move |socket| {
+            connection::serve(wrap(socket), store, headers, owner, handler)
+        })
+    }
+
+    /// The session named `id`, if the store keeps it.
+    pub fn get(&self, id: &str) -> Option<SessionHandle> {
+        self.0.find(id).map(SessionHandle::new)
+    }
+
+    /// Every session the store keeps, in no particular order.
+    pub fn handles(&self) -> Vec<SessionHandle> {
+        let sessions = self.0.sessions.lock().unwrap_or_else(|p| p.into_inner());
+        sessions.values().cloned().map(SessionHandle::new).collect()
     }
 
     /// How many sessions are kept.
@@ -218,7 +252,7 @@ impl Store {
     }
 
     /// Starts a new session for a client with `terms`, unless the store is full.
-    pub(crate) fn start(&self, owner: &str, client: Terms) -> Started {
+    pub(crate) fn start(self: &Arc<Self>, owner: &str, client: Terms) -> Started {
         let mut sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
         if sessions.len() >= self.config.max_sessions {
             return Started::Full;
@@ -237,10 +271,12 @@ impl Store {
                 session: server,
                 writer: None,
                 inbox: Some(inbox),
+                kick: None,
             }),
             room: tokio::sync::Notify::new(),
             id: id.clone(),
             owner: owner.to_owned(),
+            store: Arc::downgrade(self),
         });
         sessions.insert(id, shared.clone());
         let session = Session {

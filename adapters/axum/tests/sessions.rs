@@ -15,7 +15,15 @@
 //! - a session its client does not come back to within its lifetime ends, and a late resume
 //!   starts anew with the client told what was unacknowledged;
 //! - 10,000 session creations (a flood of new sessions that never come back) keep the store
-//!   within its limit: those beyond it are refused with 1013 until older ones expire.
+//!   within its limit: those beyond it are refused with 1013 until older ones expire;
+//! - a `SessionHandle` (from the store, by id or listed): sends from another task; terminates
+//!   the session's connection without a close frame, and the client resumes with every echo
+//!   once, in order; closes it with the code and reason asked for, and the client's answer
+//!   (1000) does not end the session; ends the session: its connection closes with the code
+//!   asked for, the handler's stream ends, sends fail, the store forgets it and the client
+//!   starts anew;
+//! - `upgrade_wrapped`: the wrapper sees the connection's frames, and the session works
+//!   through it.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -26,7 +34,7 @@ use axum::extract::{State, WebSocketUpgrade};
 use axum::http::HeaderMap;
 use axum::routing::get;
 use futures_util::{SinkExt, StreamExt};
-use resocket_axum::{Sessions, SessionsConfig};
+use resocket_axum::{SessionEnded, Sessions, SessionsConfig};
 use resocket_core::session::{AckPolicy, ClientSession, Control, DEFAULT_WINDOW, Terms, Welcomed};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -41,6 +49,8 @@ struct App {
     handled: Arc<AtomicUsize>,
     /// Handlers whose stream ended.
     ended: Arc<AtomicUsize>,
+    /// The first character of each text frame `/wrapped` read.
+    frames: Arc<std::sync::Mutex<Vec<char>>>,
 }
 
 async fn echo(
@@ -66,14 +76,46 @@ async fn echo(
         })
 }
 
+/// `/wrapped`: the echo of `/echo` through `upgrade_wrapped`, noting the first character of
+/// every text frame the connection reads in `App::frames`.
+async fn wrapped(
+    upgrade: WebSocketUpgrade,
+    headers: HeaderMap,
+    State(app): State<App>,
+) -> axum::response::Response {
+    let frames = app.frames.clone();
+    app.sessions.upgrade_wrapped(
+        upgrade,
+        headers,
+        "",
+        move |socket| {
+            socket.inspect(move |frame| {
+                if let Ok(axum::extract::ws::Message::Text(text)) = frame {
+                    let first = text.chars().next().unwrap_or(' ');
+                    frames.lock().unwrap().push(first);
+                }
+            })
+        },
+        |mut session| async move {
+            while let Some(message) = session.next().await {
+                if session.send(message).await.is_err() {
+                    break;
+                }
+            }
+        },
+    )
+}
+
 async fn serve(config: SessionsConfig) -> (String, App) {
     let app = App {
         sessions: Sessions::new(config),
         handled: Arc::default(),
         ended: Arc::default(),
+        frames: Arc::default(),
     };
     let router = Router::new()
         .route("/echo", get(echo))
+        .route("/wrapped", get(wrapped))
         .with_state(app.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("ws://{}/echo", listener.local_addr().unwrap());
@@ -458,4 +500,183 @@ async fn a_ping_gets_a_pong() {
         .await
         .unwrap();
     assert_eq!(pong.unwrap().unwrap(), text("~pong".into()));
+}
+
+/// The session `client` has on the server, as a handle.
+fn handle_of(app: &App, client: &Client) -> resocket_axum::SessionHandle {
+    let id = &client.session.identity().unwrap().id;
+    app.sessions.get(id).expect("the store keeps the session")
+}
+
+/// Waits (at most 5 s) until `done` holds.
+async fn eventually(what: &str, done: impl Fn() -> bool) {
+    for _ in 0..250 {
+        if done() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("never saw {what}");
+}
+
+/// The frames until the connection ends: what the server sent before it went.
+async fn frames_until_the_end(socket: &mut Socket) -> Vec<Message> {
+    let mut frames = Vec::new();
+    loop {
+        match tokio::time::timeout(Duration::from_secs(5), socket.next())
+            .await
+            .expect("the connection ends within 5 s")
+        {
+            Some(Ok(frame)) => frames.push(frame),
+            Some(Err(_)) | None => return frames,
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_handle_sends_from_another_task_and_the_store_lists_it() {
+    let (url, app) = serve(SessionsConfig::default()).await;
+    let mut client = Client::new();
+    client.connect(&url, "ada").await.unwrap();
+    let handle = handle_of(&app, &client);
+    assert_eq!(handle.owner(), "ada");
+    assert!(handle.is_connected());
+    let listed: Vec<String> = app
+        .sessions
+        .handles()
+        .iter()
+        .map(|h| h.id().to_owned())
+        .collect();
+    assert_eq!(listed, [handle.id().to_owned()]);
+    tokio::spawn(async move { handle.send("pushed").await })
+        .await
+        .unwrap()
+        .unwrap();
+    client.receive_until(1).await;
+    assert_eq!(client.got, ["pushed"]);
+}
+
+#[tokio::test]
+async fn terminating_the_connection_sends_no_close_frame_and_the_client_resumes() {
+    let (url, app) = serve(SessionsConfig::default()).await;
+    let mut client = Client::new();
+    client.connect(&url, "ada").await.unwrap();
+    for message in numbered(0..50) {
+        client.send(&message).await;
+    }
+    client.receive_until(20).await;
+    let handle = handle_of(&app, &client);
+    assert!(handle.terminate_connection());
+    assert!(!handle.terminate_connection(), "one connection, ended once");
+    let mut socket = client.socket.take().unwrap();
+    let last = frames_until_the_end(&mut socket).await;
+    assert!(
+        !last.iter().any(|frame| matches!(frame, Message::Close(_))),
+        "no close frame: {last:?}"
+    );
+    // Echoes that came before the end count as received.
+    for frame in last {
+        if let Message::Text(text) = frame
+            && let Some(message) = text.strip_prefix('m')
+        {
+            client.session.message(message.len() as u64, 0.0).unwrap();
+            client.got.push(message.to_owned());
+        }
+    }
+    client.drop_connection();
+    eventually("the server to notice", || !handle.is_connected()).await;
+    for message in numbered(50..60) {
+        client.send(&message).await;
+    }
+    client.connect(&url, "ada").await.unwrap();
+    assert!(matches!(client.welcomed[1], Welcomed::Resumed { .. }));
+    assert!(handle.is_connected());
+    client.receive_until(60).await;
+    assert_eq!(client.got, numbered(0..60));
+    eventually("each message handled once", || {
+        app.handled.load(Ordering::Relaxed) == 60
+    })
+    .await;
+    assert_eq!(app.ended.load(Ordering::Relaxed), 0);
+}
+
+#[tokio::test]
+async fn closing_the_connection_keeps_the_session_even_when_the_client_answers_1000() {
+    let (url, app) = serve(SessionsConfig::default()).await;
+    let mut client = Client::new();
+    client.connect(&url, "ada").await.unwrap();
+    client.send("one").await;
+    client.receive_until(1).await;
+    let handle = handle_of(&app, &client);
+    assert!(handle.close_connection(1000, "moving you"));
+    let mut socket = client.socket.take().unwrap();
+    // tokio-tungstenite answers the close frame with the same code, 1000.
+    let last = frames_until_the_end(&mut socket).await;
+    let Some(Message::Close(Some(close))) = last.last() else {
+        panic!("a close frame last: {last:?}");
+    };
+    assert_eq!(
+        (u16::from(close.code), close.reason.as_str()),
+        (1000, "moving you")
+    );
+    client.drop_connection();
+    eventually("the server to notice", || !handle.is_connected()).await;
+    assert!(!handle.is_ended());
+    assert_eq!(app.sessions.len(), 1);
+    client.connect(&url, "ada").await.unwrap();
+    assert!(matches!(client.welcomed[1], Welcomed::Resumed { .. }));
+    client.send("two").await;
+    client.receive_until(2).await;
+    assert_eq!(client.got, ["one", "two"]);
+}
+
+#[tokio::test]
+async fn ending_the_session_closes_its_connection_and_the_client_starts_anew() {
+    let (url, app) = serve(SessionsConfig::default()).await;
+    let mut client = Client::new();
+    client.connect(&url, "ada").await.unwrap();
+    client.send("one").await;
+    client.receive_until(1).await;
+    let handle = handle_of(&app, &client);
+    handle.end(4001, &"why ".repeat(40));
+    let mut socket = client.socket.take().unwrap();
+    let last = frames_until_the_end(&mut socket).await;
+    let Some(Message::Close(Some(close))) = last.last() else {
+        panic!("a close frame last: {last:?}");
+    };
+    assert_eq!(u16::from(close.code), 4001);
+    assert_eq!(
+        close.reason.len(),
+        123,
+        "the reason cut to what a frame holds"
+    );
+    eventually("the handler's stream to end", || {
+        app.ended.load(Ordering::Relaxed) == 1
+    })
+    .await;
+    assert!(handle.is_ended());
+    assert!(app.sessions.get(handle.id()).is_none());
+    assert_eq!(app.sessions.len(), 0);
+    assert_eq!(handle.send("late").await, Err(SessionEnded));
+    handle.end(1000, "again"); // nothing more happens
+    client.drop_connection();
+    client.connect(&url, "ada").await.unwrap();
+    assert!(matches!(
+        &client.welcomed[1],
+        Welcomed::Started { replaced: true, .. }
+    ));
+}
+
+#[tokio::test]
+async fn a_wrapped_connection_shows_its_frames_to_the_wrapper() {
+    let (url, app) = serve(SessionsConfig::default()).await;
+    let url = url.replace("/echo", "/wrapped");
+    let mut client = Client::new();
+    client.connect(&url, "").await.unwrap();
+    for message in ["a", "b", "c"] {
+        client.send(message).await;
+    }
+    client.receive_until(3).await;
+    assert_eq!(client.got, ["a", "b", "c"]);
+    assert_eq!(*app.frames.lock().unwrap(), ['~', 'm', 'm', 'm']);
 }
