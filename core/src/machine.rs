@@ -265,8 +265,12 @@ impl<F: Clone + WireSize> Machine<F> {
     }
 
     /// In session mode, the session as a page saves it to resume after a reload (see
-    /// [`restore_session`](Self::restore_session)); none before the server named one.
+    /// [`restore_session`](Self::restore_session)); none before the server named one, nor
+    /// once the user closed the socket (which ends the session).
     pub fn saved_session(&self) -> Option<Saved<F>> {
+        if matches!(self.phase, Phase::Closing(_) | Phase::Closed) {
+            return None;
+        }
         self.session.get().and_then(ClientSession::save)
     }
 

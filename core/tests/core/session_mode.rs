@@ -444,6 +444,12 @@ fn a_session_is_restored_only_before_connecting_and_before_any_send() {
         Sim::new(session_policy()).machine.saved_session().is_none(),
         "no name yet"
     );
+    let mut closed = session_to_save(&mut server);
+    closed.close(1000, "done");
+    assert!(
+        closed.machine.saved_session().is_none(),
+        "a close ends the session"
+    );
 }
 
 #[test]
