@@ -53,7 +53,7 @@ async fn converse(
     socket: &mut WebSocket,
     open: &mut OpenConnection,
     feed: &mut broadcast::Receiver<Message>,
-    control: &mut Registration<'_>,
+    control: &mut Registration,
     state: &AppState,
 ) -> Outcome {
     loop {

@@ -4,13 +4,16 @@
 //! | action | what happens |
 //! | --- | --- |
 //! | `drop` | the client's sessions end without a close frame (the browser reports 1006) |
-//! | `silent` | they send nothing more (no replies, broadcasts or pongs) but still read: half-open |
+//! | `silent` | they send nothing more (no replies, broadcasts or pongs; on `/session` no acks or `~pong` either) but still read: half-open |
 //! | `stall` | they neither read nor send: the client's messages pile up unread (TCP back-pressure) |
 //! | `close&code=C&reason=R` | they get a close frame, code 1000 unless given |
-//! | `restart&down_ms=D` | every session gets 1012 and upgrades answer 503 for D ms (2000 unless given) |
+//! | `restart&down_ms=D` | every session gets 1012 and upgrades answer 503 for D ms (2000 unless given); `/session`'s resumable sessions stay in the store, as a server that keeps its store across restarts |
+//! | `forget` | `/session`'s resumable sessions of the client (every one without `client`) are lost, as a server that lost its store: their connections end without a close frame and the client comes back to a new session |
 //!
-//! The answer is `{"affected": N}`, the number of sessions reached; a bad request gets 400 and
-//! a plain-text explanation.
+//! Here a "session" is one WebSocket connection, except for `forget`, whose `affected` counts
+//! resumable sessions: on `/session` the first five act on the connection, and the resumable
+//! session outlives them (the client resumes it). The answer is `{"affected": N}`, the number
+//! of sessions reached; a bad request gets 400 and a plain-text explanation.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -28,6 +31,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::faults::{BadQuery, close_frame};
 use crate::live_sessions::Command;
+use crate::resumable;
 use crate::state::AppState;
 
 /// How long a restart refuses upgrades unless `down_ms` says otherwise.
@@ -67,6 +71,7 @@ async fn control(
     let affected = match &order {
         Order::Client { client, command } => state.live.command(client, command),
         Order::Restart { down_for } => state.live.restart(*down_for),
+        Order::Forget { client } => resumable::forget(&state, client.as_deref()),
     };
     log_line!("/control {order}: {affected} affected");
     Json(Affected { affected }).into_response()
@@ -80,15 +85,17 @@ enum Action {
     Stall,
     Close,
     Restart,
+    Forget,
 }
 
 impl Action {
-    const ALL: [Self; 5] = [
+    const ALL: [Self; 6] = [
         Self::Drop,
         Self::Silent,
         Self::Stall,
         Self::Close,
         Self::Restart,
+        Self::Forget,
     ];
 
     fn name(self) -> &'static str {
@@ -98,6 +105,7 @@ impl Action {
             Self::Stall => "stall",
             Self::Close => "close",
             Self::Restart => "restart",
+            Self::Forget => "forget",
         }
     }
 }
@@ -117,6 +125,8 @@ enum Order {
     Client { client: String, command: Command },
     /// For every session, and for upgrades during `down_for`.
     Restart { down_for: Duration },
+    /// For the resumable sessions of `client`, or every one.
+    Forget { client: Option<String> },
 }
 
 impl Order {
@@ -146,6 +156,12 @@ impl Order {
                 down_for: Duration::from_millis(down_ms),
             });
         }
+        if action == Action::Forget {
+            let client = query.get("client").filter(|client| !client.is_empty());
+            return Ok(Self::Forget {
+                client: client.cloned(),
+            });
+        }
 
         let client = query
             .get("client")
@@ -156,7 +172,7 @@ impl Order {
             Action::Drop => Command::Drop,
             Action::Silent => Command::Silence,
             Action::Stall => Command::Stall,
-            Action::Close | Action::Restart => Command::Close {
+            Action::Close | Action::Restart | Action::Forget => Command::Close {
                 frame: close_frame(query.get("code"), query.get("reason"))
                     .map_err(BadControl::Close)?,
                 why: "/control close",
@@ -187,6 +203,12 @@ impl fmt::Display for Order {
                 "restart: closing every session with 1012, refusing upgrades for {} ms",
                 down_for.as_millis()
             ),
+            Self::Forget {
+                client: Some(client),
+            } => {
+                write!(f, "forget the resumable sessions of client={client:?}")
+            }
+            Self::Forget { client: None } => write!(f, "forget every resumable session"),
         }
     }
 }
@@ -227,11 +249,11 @@ impl fmt::Display for BadControl {
         match self {
             Self::NoAction => write!(
                 f,
-                "/control needs ?action=drop, silent, stall, close or restart (and client=NAME)"
+                "/control needs ?action=drop, silent, stall, close, restart or forget (and client=NAME)"
             ),
             Self::UnknownAction { value } => write!(
                 f,
-                "action must be drop, silent, stall, close or restart, not {value:?}"
+                "action must be drop, silent, stall, close, restart or forget, not {value:?}"
             ),
             Self::NoClient { action } => write!(
                 f,
@@ -320,6 +342,25 @@ mod tests {
                 down_for: Duration::from_secs(60)
             })
         );
+    }
+
+    #[test]
+    fn forget_takes_a_client_or_none() {
+        assert_eq!(
+            parse("action=forget&client=a"),
+            Ok(Order::Forget {
+                client: Some("a".to_owned())
+            })
+        );
+        assert_eq!(parse("action=forget"), Ok(Order::Forget { client: None }));
+        assert_eq!(
+            parse("action=forget&client="),
+            Ok(Order::Forget { client: None })
+        );
+        assert!(matches!(
+            parse("action=forget&down_ms=5"),
+            Err(BadControl::DoesNotApply { .. })
+        ));
     }
 
     #[test]

@@ -102,7 +102,7 @@ async fn converse(
     socket: &mut WebSocket,
     faults: &Faults,
     open: &mut OpenConnection,
-    control: &mut Registration<'_>,
+    control: &mut Registration,
     state: &AppState,
 ) -> Outcome {
     // Replies wait here until due, so `delay_ms` delays each one without reordering them.

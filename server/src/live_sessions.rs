@@ -2,7 +2,8 @@
 //! client (or all of them) while they run, and the restart downtime that refuses new upgrades.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Utf8Bytes, WebSocket, close_code};
@@ -71,7 +72,7 @@ struct Entry {
 
 impl LiveSessions {
     /// Lists a session until the returned registration is dropped, however its task ends.
-    pub fn register(&self, client: Option<&str>) -> Registration<'_> {
+    pub fn register(self: &Arc<Self>, client: Option<&str>) -> Registration {
         let (commands, received) = mpsc::unbounded_channel();
         let mut inner = self.inner();
         // A session whose upgrade was accepted just before a restart began would otherwise
@@ -89,7 +90,7 @@ impl LiveSessions {
             },
         );
         Registration {
-            live: self,
+            live: Arc::clone(self),
             key,
             commands: received,
             silenced: false,
@@ -151,34 +152,42 @@ fn restart_close() -> Command {
 /// silenced. Leaves the list on drop.
 #[must_use = "the session is reachable by /control only while this registration lives"]
 #[derive(Debug)]
-pub(crate) struct Registration<'a> {
-    live: &'a LiveSessions,
+pub(crate) struct Registration {
+    live: Arc<LiveSessions>,
     key: u64,
     commands: mpsc::UnboundedReceiver<Command>,
     silenced: bool,
     stalled: bool,
 }
 
-impl Registration<'_> {
+impl Registration {
     /// Waits for a command that ends the session, noting silence on the way. Returns `None`
     /// once the session is stalled, so the caller's `select!` checks its guards again and
     /// stops reading. Cancel-safe, so it can be one branch of a `select!` that runs on every
     /// loop.
     pub async fn next_stop(&mut self) -> Option<Stop> {
-        while let Some(command) = self.commands.recv().await {
-            match command {
-                Command::Silence => self.silenced = true,
-                Command::Stall => {
+        std::future::poll_fn(|cx| self.poll_stop(cx)).await
+    }
+
+    /// [`next_stop`](Self::next_stop) for code that polls: `Ready` as `next_stop` returns.
+    pub fn poll_stop(&mut self, cx: &mut Context<'_>) -> Poll<Option<Stop>> {
+        loop {
+            match ready!(self.commands.poll_recv(cx)) {
+                Some(Command::Silence) => self.silenced = true,
+                Some(Command::Stall) => {
                     self.silenced = true;
                     self.stalled = true;
-                    return None;
+                    return Poll::Ready(None);
                 }
-                Command::Drop => return Some(Stop::Drop),
-                Command::Close { frame, why } => return Some(Stop::Close { frame, why }),
+                Some(Command::Drop) => return Poll::Ready(Some(Stop::Drop)),
+                Some(Command::Close { frame, why }) => {
+                    return Poll::Ready(Some(Stop::Close { frame, why }));
+                }
+                // The sender lives in the list until this registration leaves it: never
+                // reached.
+                None => return Poll::Pending,
             }
         }
-        // The sender lives in the list until this registration leaves it: never reached.
-        std::future::pending().await
     }
 
     /// [`next_stop`](Self::next_stop), or the server shutting down, which closes the session
@@ -206,7 +215,7 @@ impl Registration<'_> {
     }
 }
 
-impl Drop for Registration<'_> {
+impl Drop for Registration {
     fn drop(&mut self) {
         self.live.inner().sessions.remove(&self.key);
     }
@@ -222,7 +231,7 @@ mod tests {
 
     #[tokio::test]
     async fn commands_reach_only_the_sessions_of_that_client() {
-        let live = LiveSessions::default();
+        let live = Arc::new(LiveSessions::default());
         let mut first = live.register(Some("a"));
         let mut second = live.register(Some("a"));
         let other = live.register(Some("b"));
@@ -243,7 +252,7 @@ mod tests {
 
     #[tokio::test]
     async fn restart_closes_everybody_and_counts_down() {
-        let live = LiveSessions::default();
+        let live = Arc::new(LiveSessions::default());
         let mut tagged = live.register(Some("a"));
         let mut untagged = live.register(None);
         assert_eq!(live.downtime_left(), None);

@@ -7,13 +7,14 @@ use axum::routing::get;
 
 use crate::config::ServerConfig;
 use crate::state::AppState;
-use crate::{chat, control, echo, rpc, static_files, stats_http};
+use crate::{chat, control, echo, resumable, rpc, static_files, stats_http};
 
 pub(crate) fn router(config: &ServerConfig, state: Arc<AppState>) -> Router {
     Router::new()
         .route("/echo", get(echo::handle))
         .route("/chat", get(chat::handle))
         .route("/rpc", get(rpc::handle))
+        .route("/session", get(resumable::handle))
         .merge(stats_http::router())
         .merge(control::router())
         .merge(static_files::router(&config.www, &config.pkg))

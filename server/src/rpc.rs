@@ -89,7 +89,7 @@ async fn converse(
     socket: &mut WebSocket,
     id_field: &str,
     open: &mut OpenConnection,
-    control: &mut Registration<'_>,
+    control: &mut Registration,
     state: &AppState,
 ) -> Outcome {
     // Delayed answers come back through here, so a `sleep` never holds up other requests.
@@ -145,9 +145,9 @@ async fn converse(
 
 /// What one request is answered with: messages now, and maybe one after a delay.
 #[derive(Debug, PartialEq)]
-struct Answer {
-    now: Vec<String>,
-    later: Option<(Duration, String)>,
+pub(crate) struct Answer {
+    pub now: Vec<String>,
+    pub later: Option<(Duration, String)>,
 }
 
 impl Answer {
@@ -159,7 +159,18 @@ impl Answer {
     }
 }
 
-fn answer(text: &str, id_field: &str) -> Answer {
+/// Whether `text` is a request as this endpoint reads them: a JSON object with an id (in
+/// `id_field`) and a method. `/session` answers those and echoes everything else.
+pub(crate) fn is_request(text: &str, id_field: &str) -> bool {
+    matches!(
+        serde_json::from_str::<Value>(text),
+        Ok(Value::Object(request))
+            if request.get(id_field).is_some_and(|id| !id.is_null())
+                && request.get("method").is_some_and(Value::is_string)
+    )
+}
+
+pub(crate) fn answer(text: &str, id_field: &str) -> Answer {
     let request = match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(request)) => request,
         Ok(_) => {

@@ -8,7 +8,7 @@ use tokio::time::timeout;
 
 /// How long a close handshake may take before the connection is dropped anyway; also bounds a
 /// send stuck behind a client that stopped reading.
-const CLOSE_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(2);
+pub(crate) const CLOSE_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Why a session ended, as the log's closing line tells it.
 #[derive(Debug)]

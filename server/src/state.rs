@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::extract::ws::Message;
+use resocket_axum::{Sessions, SessionsConfig};
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -23,7 +24,10 @@ pub(crate) struct AppState {
     /// Every WebSocket session, so shutdown can wait for their close handshakes.
     pub sessions: TaskTracker,
     /// The same sessions by client tag, for `/control`, and the restart downtime.
-    pub live: LiveSessions,
+    pub live: Arc<LiveSessions>,
+    /// `/session`'s resumable sessions, kept in memory across their connections (and across
+    /// `/control` restarts; `/control` forget ends them).
+    pub resumable: Sessions,
     last_connection_id: AtomicU64,
 }
 
@@ -35,7 +39,8 @@ impl AppState {
             allowed_origins,
             shutdown: CancellationToken::new(),
             sessions: TaskTracker::new(),
-            live: LiveSessions::default(),
+            live: Arc::default(),
+            resumable: Sessions::new(SessionsConfig::default()),
             last_connection_id: AtomicU64::new(0),
         }
     }

@@ -15,6 +15,8 @@ pub(crate) enum Endpoint {
     Echo,
     Chat,
     Rpc,
+    /// `/session`: connections (a resumed session counts one per connection).
+    Session,
 }
 
 #[derive(Debug, Default)]
@@ -27,6 +29,7 @@ struct Registry {
     echo: EndpointCounts,
     chat: EndpointCounts,
     rpc: EndpointCounts,
+    session: EndpointCounts,
     clients: BTreeMap<String, ClientRecord>,
 }
 
@@ -71,6 +74,7 @@ struct EndpointSnapshot {
     echo: EndpointCounts,
     chat: EndpointCounts,
     rpc: EndpointCounts,
+    session: EndpointCounts,
 }
 
 impl Stats {
@@ -101,6 +105,7 @@ impl Stats {
                 echo: registry.echo,
                 chat: registry.chat,
                 rpc: registry.rpc,
+                session: registry.session,
             },
             clients: registry
                 .clients
@@ -108,6 +113,18 @@ impl Stats {
                 .map(|(name, record)| (name.clone(), record.counts))
                 .collect(),
         }
+    }
+
+    /// Logs a message `client` sent, as `/received` lists it: for endpoints whose messages are
+    /// not those of one connection (a session's arrive on several).
+    pub fn record(&self, client: &str, entry: Received) {
+        let mut registry = self.registry();
+        let record = registry.clients.entry(client.to_owned()).or_default();
+        record.counts.received += 1;
+        if record.log.len() == RECEIVED_LOG_LIMIT {
+            record.log.pop_front();
+        }
+        record.log.push_back(entry);
     }
 
     pub fn received(&self, client: &str) -> Vec<Received> {
@@ -125,6 +142,7 @@ impl Stats {
         registry.echo.total = 0;
         registry.chat.total = 0;
         registry.rpc.total = 0;
+        registry.session.total = 0;
         registry.clients.retain(|_, record| record.counts.open > 0);
         for record in registry.clients.values_mut() {
             let open = record.counts.open;
@@ -150,6 +168,7 @@ impl Registry {
             Endpoint::Echo => &mut self.echo,
             Endpoint::Chat => &mut self.chat,
             Endpoint::Rpc => &mut self.rpc,
+            Endpoint::Session => &mut self.session,
         }
     }
 }
@@ -175,14 +194,9 @@ impl OpenConnection {
             Message::Ping(_) | Message::Pong(_) | Message::Close(_) => return,
         };
         self.messages += 1;
-        let Some(name) = &self.client else { return };
-        let mut registry = self.stats.registry();
-        let record = registry.clients.entry(name.clone()).or_default();
-        record.counts.received += 1;
-        if record.log.len() == RECEIVED_LOG_LIMIT {
-            record.log.pop_front();
+        if let Some(name) = &self.client {
+            self.stats.record(name, entry);
         }
-        record.log.push_back(entry);
     }
 
     /// Text and binary messages received on this connection.

@@ -8,6 +8,8 @@ use axum::extract::ws::{WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 
+use resocket_axum::SUBPROTOCOL;
+
 use crate::connection::Connection;
 use crate::state::AppState;
 
@@ -85,15 +87,24 @@ where
     upgrade.on_upgrade(move |socket| sessions.track_future(session(socket)))
 }
 
-/// The first subprotocol the client offered, which the server always accepts so client tests
-/// can check what was negotiated.
+/// The first subprotocol the client offered, which the server accepts so client tests can
+/// check what was negotiated; never `resocket.v1`, which these endpoints do not speak (only
+/// `/session` does): a client in session mode learns that it reached a plain server.
 fn first_offered_protocol(headers: &HeaderMap) -> Option<HeaderValue> {
-    headers
-        .get(header::SEC_WEBSOCKET_PROTOCOL)?
-        .to_str()
-        .ok()?
-        .split(',')
-        .map(str::trim)
-        .find(|protocol| !protocol.is_empty())
+    offered_protocols(headers)
+        .find(|protocol| *protocol != SUBPROTOCOL)
         .and_then(|protocol| HeaderValue::from_str(protocol).ok())
+}
+
+/// Whether the client offered `protocol`.
+pub(crate) fn offers_protocol(headers: &HeaderMap, protocol: &str) -> bool {
+    offered_protocols(headers).any(|offered| offered == protocol)
+}
+
+fn offered_protocols(headers: &HeaderMap) -> impl Iterator<Item = &str> {
+    (headers.get_all(header::SEC_WEBSOCKET_PROTOCOL).iter())
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .filter(|protocol| !protocol.is_empty())
 }

@@ -28,5 +28,7 @@ mod session;
 mod store;
 
 pub use message::Message;
+/// The WebSocket subprotocol a session's connection negotiates: `resocket.v1`.
+pub use resocket_core::session::SUBPROTOCOL;
 pub use session::{Session, SessionEnded, SessionHandle};
 pub use store::{ResumeHook, Sessions, SessionsConfig};

@@ -8,6 +8,7 @@ mod echo;
 mod faults;
 mod lifecycle;
 mod origin;
+mod resumable;
 mod rpc;
 mod static_files;
 mod stats;
