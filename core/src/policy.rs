@@ -136,6 +136,10 @@ impl PolicyOption {
             PolicyOption::QueueCapacity => "a whole number of messages, at least 1",
             PolicyOption::MaxMessageBytes => "a whole number of bytes, at least 1",
             PolicyOption::FinalCodes => "close codes from 1000 to 4999",
+            #[cfg(feature = "session")]
+            PolicyOption::SessionWindow => "a whole number of bytes, at least 1",
+            // Without the feature, every session window is refused: say why.
+            #[cfg(not(feature = "session"))]
             PolicyOption::SessionWindow => {
                 "a whole number of bytes, at least 1 (session mode needs resocket-core's \
                  `session` feature)"

@@ -2,6 +2,7 @@
 //! uses these enums, and `src/js/contract.js` is generated from them ([`js_module`], `make
 //! contract`; `make lint` checks it is current).
 
+use resocket_core::session::{CONTROL_TAG, DEFAULT_WINDOW, MESSAGE_TAG, SUBPROTOCOL};
 use resocket_core::{
     DEFAULT_MAX_MESSAGE_BYTES, Failure, MAX_TIMER_MS, Policy, PolicyOption, RequestFailure, State,
 };
@@ -45,7 +46,7 @@ macro_rules! numbered {
 
 numbered! {
     /// What `poll` asks the JavaScript to do; the operands are read with `arg(i)`, `text()` and
-    /// `frame()`.
+    /// `frame(i)`.
     Op, "OP" {
         /// Nothing left to do.
         Idle = "IDLE",
@@ -54,16 +55,21 @@ numbered! {
         ResolveUrl = "RESOLVE_URL",
         /// Create the socket for attempt `arg(0)` from what was resolved.
         Connect = "CONNECT",
-        /// `WebSocket.send` the message `frame()`.
+        /// `WebSocket.send` the message `frame(0)` (in session mode, after the message tag).
         Transmit = "TRANSMIT",
         /// Send the heartbeat ping.
         Ping = "PING",
+        /// Session mode: `WebSocket.send` the control frame `text()` as it is.
+        Control = "CONTROL",
         /// Answer with `buffered(arg(0), socket.bufferedAmount)`.
         MeasureBuffered = "MEASURE_BUFFERED",
         /// Start the closing handshake of socket `arg(0)` with code `arg(1)` and reason `text()`.
         Close = "CLOSE",
         /// As `Close`, and forget the socket: no input may follow for it.
         Abandon = "ABANDON",
+        /// Session mode: emit "resumed" (before "open"): recovered `arg(0)` (0 or 1), and the
+        /// `arg(1)` messages of unknown fate, oldest first, `frame(0)` to `frame(arg(1) - 1)`.
+        Resumed = "RESUMED",
         /// Emit "open".
         Opened = "OPENED",
         /// Emit "close": code, wasClean, willReconnect, requeued, unconfirmed; reason `text()`.
@@ -90,8 +96,8 @@ numbered! {
 
 numbered! {
     /// What `signal` reports. Its operand is the attempt or socket for `UrlResolved`, `Opened`
-    /// and `SocketError`, `navigator.onLine` (0 or 1) for `Connect` and `Resume`, unused for
-    /// the rest.
+    /// (with the socket's `protocol` staged) and `SocketError`, `navigator.onLine` (0 or 1) for
+    /// `Connect` and `Resume`, unused for the rest.
     Signal, "SIGNAL" {
         /// Start connecting, if closed.
         Connect = "CONNECT",
@@ -145,8 +151,28 @@ numbered! {
         Pong = "PONG",
         /// Larger than `maxMessageBytes`: report it, drop it.
         TooBig = "TOO_BIG",
-        /// From a socket given up: drop it.
+        /// From a socket given up, or a session's control frame (the engine's): drop it.
         Stale = "STALE",
+    }
+}
+
+numbered! {
+    /// What arrived, as `receive` is told: in plain mode a message (the pong or not), in
+    /// session mode a frame by its first character (text) or byte (binary).
+    Incoming, "INCOMING" {
+        /// A message.
+        Message = "MESSAGE",
+        /// A message that equals the heartbeat's pong (checked only with a heartbeat).
+        Pong = "PONG",
+        /// Session mode: a message frame (the message tag, then the message); its size is
+        /// the message's, tag excluded.
+        Tagged = "TAGGED",
+        /// Session mode: a control frame (a text frame starting with the control tag), its
+        /// whole text staged.
+        Control = "CONTROL",
+        /// Session mode: any other frame (empty, another first character, a binary frame not
+        /// starting with the message tag).
+        Invalid = "INVALID",
     }
 }
 
@@ -277,8 +303,9 @@ pub fn state_number(state: State) -> u32 {
 }
 
 /// The numbers `create` takes, staged in this order as 64-bit floats (the final close codes
-/// follow them): the policy option each sets.
-pub const POLICY_FIELDS: [PolicyOption; 11] = [
+/// follow them): the policy option each sets. NaN turns the heartbeat (its interval) or
+/// session mode (its window) off.
+pub const POLICY_FIELDS: [PolicyOption; 12] = [
     PolicyOption::MinDelay,
     PolicyOption::MaxDelay,
     PolicyOption::GrowFactor,
@@ -290,6 +317,7 @@ pub const POLICY_FIELDS: [PolicyOption; 11] = [
     PolicyOption::MaxMessageBytes,
     PolicyOption::HeartbeatInterval,
     PolicyOption::HeartbeatTimeout,
+    PolicyOption::SessionWindow,
 ];
 
 /// What a policy field takes, for the JavaScript to check the options in the constructor,
@@ -446,6 +474,11 @@ pub fn js_module() -> String {
     );
     constants(
         &mut js,
+        Incoming::PREFIX,
+        Incoming::ALL.iter().map(|v| (v.js_name(), v.number())),
+    );
+    constants(
+        &mut js,
         AnswerCode::PREFIX,
         AnswerCode::ALL.iter().map(|v| (v.js_name(), v.number())),
     );
@@ -491,7 +524,7 @@ pub fn js_module() -> String {
     js.push_str(
         "/** By policy field: [kind (0 milliseconds, rounded; 1 a whole number; 2 a whole \
          number or Infinity; 3 a finite number), least, most, the index of the field bounding \
-         it or -1]. NaN leaves a heartbeat field out. */\n",
+         it or -1]. NaN leaves a heartbeat field or the session window out. */\n",
     );
     list(
         &mut js,
@@ -509,6 +542,13 @@ pub fn js_module() -> String {
     ));
     js.push_str(&format!(
         "/** The longest delay a browser timer takes. */\nexport const MAX_TIMER_MS = {MAX_TIMER_MS};\n"
+    ));
+    js.push_str(&format!(
+        "/** Session mode: the subprotocol offered, and the first character code of a message \
+         frame and of a control frame. */\nexport const SESSION_SUBPROTOCOL = {};\n\
+         export const MESSAGE_TAG = {MESSAGE_TAG};\nexport const CONTROL_TAG = {};\n",
+        quote(SUBPROTOCOL),
+        u32::from(CONTROL_TAG)
     ));
     defaults(&mut js);
     js
@@ -538,6 +578,10 @@ fn defaults(js: &mut String) {
         ("maxEnqueuedMessages", policy.queue_capacity.to_string()),
         ("maxMessageBytes", DEFAULT_MAX_MESSAGE_BYTES.to_string()),
         (FINAL_CODES_OPTION, format!("[{}]", codes.join(", "))),
+        (
+            &quote(js_option(PolicyOption::SessionWindow)),
+            DEFAULT_WINDOW.to_string(),
+        ),
     ];
     js.push_str("/** The options' defaults: the core's. */\nexport const DEFAULTS = {\n");
     for (name, value) in fields {

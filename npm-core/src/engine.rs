@@ -1,10 +1,15 @@
 //! One socket's core as the JavaScript drives it: the machine, and the operands of the last
-//! `poll` (numbers, a text, a message id). Everything here is plain Rust, tested natively; the
+//! `poll` (numbers, a text, message ids). Everything here is plain Rust, tested natively; the
 //! wasm exports in `exports.rs` only move numbers and bytes across.
 
-use resocket_core::{Closed, ConnId, Event, Machine, Output, WireSize};
+use resocket_core::{
+    Closed, ConnId, Event, Machine, Output, Received, Rejected, SendError, SessionFrame, WireSize,
+};
 
-use crate::contract::{FailureKind, Figure, Op, RequestFailureKind, state_number};
+use crate::contract::{
+    FailureKind, Figure, Incoming, Op, RECEIVED_BUSY, ReceivedCode, RequestFailureKind,
+    state_number,
+};
 
 /// An outgoing message: the id under which the JavaScript keeps it, and its size as
 /// `bufferedAmount` counts it (measured in JavaScript, where the message is). Ids count the
@@ -24,6 +29,16 @@ impl WireSize for Frame {
     }
 }
 
+/// What `send` and `request` answer for a refused message: -1 the queue is full, -2 the socket
+/// is closed, -3 the session's window is full (session mode).
+pub fn refusal(rejected: &Rejected<Frame>) -> i32 {
+    match rejected.error {
+        SendError::QueueFull { .. } => -1,
+        SendError::Closed => -2,
+        SendError::WindowFull { .. } => -3,
+    }
+}
+
 /// One reconnecting socket's decisions, and the operands of the last `poll`.
 #[derive(Debug)]
 pub struct Core {
@@ -31,7 +46,8 @@ pub struct Core {
     pub machine: Machine<Frame>,
     args: [f64; 5],
     text: String,
-    frame: u32,
+    /// The message ids of the last `Transmit` (one) or `Resumed` (its unacknowledged ones).
+    frames: Vec<u32>,
     /// The deadline the JavaScript's timer is on, as last reported (`None`: no timer).
     reported_deadline: Option<f64>,
 }
@@ -43,7 +59,7 @@ impl Core {
             machine,
             args: [0.0; 5],
             text: String::new(),
-            frame: 0,
+            frames: Vec::new(),
             reported_deadline: None,
         }
     }
@@ -58,13 +74,23 @@ impl Core {
             Output::ResolveUrl { conn } => self.put(Op::ResolveUrl, &[id(conn)]),
             Output::Connect { conn, .. } => self.put(Op::Connect, &[id(conn)]),
             Output::Transmit(frame) => {
-                self.frame = frame.id;
+                self.frames.clear();
+                self.frames.push(frame.id);
                 Op::Transmit
             }
             Output::Ping => Op::Ping,
-            // Session mode is not offered by the package yet (no option turns it on), so the
-            // machine asks for neither.
-            Output::Control(_) | Output::Resumed { .. } => self.poll(),
+            Output::Control(text) => {
+                self.text = text;
+                Op::Control
+            }
+            Output::Resumed {
+                recovered,
+                unacknowledged,
+            } => {
+                self.frames = unacknowledged.iter().map(|frame| frame.id).collect();
+                let args = [f64::from(u8::from(recovered)), self.frames.len() as f64];
+                self.put(Op::Resumed, &args)
+            }
             Output::MeasureBuffered { conn } => self.put(Op::MeasureBuffered, &[id(conn)]),
             Output::Close { conn, code, reason } => {
                 self.text = reason;
@@ -94,6 +120,42 @@ impl Core {
         self.put(Op::Deadline, &[deadline.unwrap_or(f64::NAN)])
     }
 
+    /// What arrived on socket `conn`: `kind` an [`Incoming`] number, `size` the message's as
+    /// the machine measures it, `text` a control frame's. A [`ReceivedCode`] number, plus
+    /// [`RECEIVED_BUSY`] when the core has something to do.
+    pub fn receive(&mut self, conn: ConnId, kind: u32, size: u64, text: &str, now: f64) -> u32 {
+        let machine = &mut self.machine;
+        let received = match Incoming::from_number(kind) {
+            Some(Incoming::Message) | None => machine.receive(conn, size, false, now),
+            Some(Incoming::Pong) => machine.receive(conn, size, true, now),
+            Some(Incoming::Tagged) => {
+                let frame = SessionFrame::Messages { count: 1, size };
+                machine.receive_session(conn, frame, now)
+            }
+            Some(Incoming::Control) => {
+                machine.receive_session(conn, SessionFrame::Control(text), now)
+            }
+            Some(Incoming::Invalid) => {
+                let invalid = SessionFrame::Invalid("an unknown tag, or none");
+                machine.receive_session(conn, invalid, now)
+            }
+        };
+        self.received(received)
+    }
+
+    fn received(&self, received: Received) -> u32 {
+        let code = match received {
+            Received::Message => ReceivedCode::Message,
+            Received::MaybeAnswer => ReceivedCode::MaybeAnswer,
+            Received::Pong => ReceivedCode::Pong,
+            Received::TooBig { .. } => ReceivedCode::TooBig,
+            // Nothing for the JavaScript: a session's control frame, or a frame the protocol
+            // refused (the machine closes the connection).
+            Received::Stale | Received::Protocol => ReceivedCode::Stale,
+        };
+        code.number() + if self.busy() { RECEIVED_BUSY } else { 0 }
+    }
+
     /// The JavaScript's timer fired: it has none until the next `Op::Deadline`.
     pub fn timer_fired(&mut self) {
         self.reported_deadline = None;
@@ -109,14 +171,15 @@ impl Core {
         self.args.get(index).copied().unwrap_or(f64::NAN)
     }
 
-    /// Takes the text operand of the last `poll` (a close reason, a failure's detail).
+    /// Takes the text operand of the last `poll` (a close reason, a failure's detail, a
+    /// control frame).
     pub fn take_text(&mut self) -> String {
         std::mem::take(&mut self.text)
     }
 
-    /// The message id of the last `Transmit`.
-    pub fn frame(&self) -> u32 {
-        self.frame
+    /// Message id `index` of the last `Transmit` (0) or `Resumed`; `None` past the last.
+    pub fn frame(&self, index: usize) -> Option<u32> {
+        self.frames.get(index).copied()
     }
 
     /// One of the socket's figures; NaN for an unknown one or an RTT not measured yet.
@@ -180,7 +243,8 @@ impl Core {
 
 #[cfg(test)]
 mod tests {
-    use resocket_core::{Input, Policy, RequestFailure};
+    use resocket_core::session::Terms;
+    use resocket_core::{HeartbeatTiming, Input, Policy, RequestFailure};
 
     use super::*;
 
@@ -243,7 +307,8 @@ mod tests {
         let frame = Frame { id: 77, size: 3 };
         let request = core.machine.request(frame, 10, 0.0).unwrap();
         assert_eq!(core.poll(), Op::Transmit);
-        assert_eq!(core.frame(), 77);
+        assert_eq!(core.frame(0), Some(77));
+        assert_eq!(core.frame(1), None);
         core.machine.handle_timeout(10.0);
         assert_eq!(core.poll(), Op::RequestFailed);
         assert_eq!(core.arg(0), request as f64);
@@ -253,6 +318,209 @@ mod tests {
         );
         let (kind, capacity) = RequestFailureKind::of(RequestFailure::QueueFull { capacity: 9 });
         assert_eq!((kind, capacity), (RequestFailureKind::QueueFull, 9));
+    }
+
+    /// A core in session mode with a window of 100 bytes, its first socket open with the
+    /// subprotocol `protocol`.
+    fn session_core(protocol: &str) -> Core {
+        let terms = Terms {
+            window: 100,
+            batches: false,
+        };
+        let policy = Policy {
+            session: Some(terms),
+            ..Policy::default()
+        };
+        let mut core = Core::new(Machine::new(policy, 1).unwrap());
+        core.machine.handle(Input::Connect { online: true }, 0.0);
+        open_socket(&mut core, 1, protocol);
+        core
+    }
+
+    fn open_socket(core: &mut Core, conn: u64, protocol: &str) {
+        let conn = ConnId(conn);
+        let url = String::new();
+        core.machine.handle(Input::UrlResolved { conn, url }, 0.0);
+        let protocol = protocol.into();
+        core.machine.handle(Input::Opened { conn, protocol }, 0.0);
+    }
+
+    /// Polls until `op` (or idle), returning the ops passed on the way.
+    fn poll_until(core: &mut Core, op: Op) -> Vec<Op> {
+        let mut passed = Vec::new();
+        loop {
+            match core.poll() {
+                found if found == op => return passed,
+                Op::Idle => panic!("no {op:?} after {passed:?}"),
+                other => passed.push(other),
+            }
+        }
+    }
+
+    fn welcome(id: &str, resumed: bool) -> String {
+        let resumed = u8::from(resumed);
+        format!("~welcome id={id} key=k epoch=e next=0 resumed={resumed} window=100 batch=0")
+    }
+
+    const CONTROL: u32 = Incoming::Control.number();
+    const TAGGED: u32 = Incoming::Tagged.number();
+
+    #[test]
+    fn a_session_speaks_through_control_ops_and_tagged_frames() {
+        let mut core = session_core("resocket.v1");
+        poll_until(&mut core, Op::Control);
+        assert_eq!(core.take_text(), "~hello v=1 window=100 batch=0");
+        assert_eq!(
+            core.read(Figure::State.number()),
+            0.0,
+            "connecting until the welcome"
+        );
+        let early = Frame { id: 1, size: 10 };
+        assert!(core.machine.send(early).is_ok());
+        let code = core.receive(ConnId(1), CONTROL, 0, &welcome("a", false), 0.0);
+        assert_eq!(code, ReceivedCode::Stale.number() + RECEIVED_BUSY);
+        let passed = poll_until(&mut core, Op::Opened);
+        assert_eq!(passed[0], Op::Transmit, "what waited goes first");
+        assert_eq!(core.frame(0), Some(1));
+        assert!(
+            !passed.contains(&Op::Resumed),
+            "the first session resumes nothing"
+        );
+        // A message arrives without its tag; its size decides as in plain mode.
+        let code = core.receive(ConnId(1), TAGGED, 3, "", 0.0);
+        assert_eq!(code & !RECEIVED_BUSY, ReceivedCode::Message.number());
+        let stale = core.receive(ConnId(9), TAGGED, 3, "", 0.0);
+        assert_eq!(
+            stale & !RECEIVED_BUSY,
+            ReceivedCode::Stale.number(),
+            "another socket's"
+        );
+        // The heartbeat's pong and acks are the engine's.
+        let ack = core.receive(ConnId(1), CONTROL, 0, "~ack n=1", 0.0);
+        assert_eq!(ack & !RECEIVED_BUSY, ReceivedCode::Stale.number());
+        assert_eq!(core.machine.oldest_held(), None, "acknowledged: let go");
+    }
+
+    #[test]
+    fn the_window_refuses_with_its_own_code() {
+        let mut core = session_core("resocket.v1");
+        let welcomed = welcome("a", false);
+        core.receive(ConnId(1), CONTROL, 0, &welcomed, 0.0);
+        while core.poll() != Op::Idle {}
+        assert!(core.machine.send(Frame { id: 1, size: 60 }).is_ok());
+        let refused = core.machine.send(Frame { id: 2, size: 60 }).unwrap_err();
+        assert_eq!(refusal(&refused), -3);
+        core.machine.handle(
+            Input::Close {
+                code: 1000,
+                reason: String::new(),
+            },
+            0.0,
+        );
+        let closed = core.machine.send(Frame { id: 3, size: 1 }).unwrap_err();
+        assert_eq!(refusal(&closed), -2);
+    }
+
+    #[test]
+    fn a_lost_session_reports_its_unacknowledged_ids_before_the_open() {
+        let mut core = session_core("resocket.v1");
+        core.receive(ConnId(1), CONTROL, 0, &welcome("a", false), 0.0);
+        while core.poll() != Op::Idle {}
+        for id in [7, 8] {
+            assert!(core.machine.send(Frame { id, size: 1 }).is_ok());
+        }
+        // A frame of neither kind breaks the protocol: closed with 1002, reported.
+        let code = core.receive(ConnId(1), Incoming::Invalid.number(), 0, "", 0.0);
+        assert_eq!(code, ReceivedCode::Stale.number() + RECEIVED_BUSY);
+        poll_until(&mut core, Op::Abandon);
+        assert_eq!(core.arg(1), 1002.0);
+        poll_until(&mut core, Op::Failed);
+        assert_eq!(core.arg(0), f64::from(FailureKind::Protocol.number()));
+        assert!(core.take_text().contains("an unknown tag"));
+        // Sent while disconnected: never left, so it goes out on the next session.
+        assert!(core.machine.send(Frame { id: 9, size: 1 }).is_ok());
+        assert_eq!(core.machine.oldest_held().map(|f| f.id), Some(7));
+        let retry = core.machine.poll_timeout().unwrap();
+        core.machine.handle_timeout(retry);
+        open_socket(&mut core, 2, "resocket.v1");
+        poll_until(&mut core, Op::Control);
+        assert_eq!(core.take_text(), "~hello v=1 window=100 batch=0");
+        core.receive(ConnId(2), CONTROL, 0, &welcome("b", false), 0.0);
+        assert_eq!(poll_until(&mut core, Op::Resumed), [Op::Transmit]);
+        assert_eq!([core.arg(0), core.arg(1)], [0.0, 2.0]);
+        assert_eq!(
+            [core.frame(0), core.frame(1), core.frame(2)],
+            [Some(7), Some(8), None]
+        );
+        assert_eq!(
+            core.poll(),
+            Op::Opened,
+            "the resumed event comes before the open"
+        );
+        assert_eq!(core.machine.oldest_held().map(|f| f.id), Some(9));
+    }
+
+    #[test]
+    fn a_resumed_session_reports_recovered() {
+        let mut core = session_core("resocket.v1");
+        core.receive(ConnId(1), CONTROL, 0, &welcome("a", false), 0.0);
+        assert!(core.machine.send(Frame { id: 1, size: 1 }).is_ok());
+        core.machine.handle(
+            Input::Closed {
+                conn: ConnId(1),
+                code: 1006,
+                reason: String::new(),
+                was_clean: false,
+                unsent_bytes: 0,
+                reconnect_allowed: true,
+            },
+            0.0,
+        );
+        while core.poll() != Op::Idle {}
+        let retry = core.machine.poll_timeout().unwrap();
+        core.machine.handle_timeout(retry);
+        open_socket(&mut core, 2, "resocket.v1");
+        poll_until(&mut core, Op::Control);
+        assert!(
+            core.take_text()
+                .starts_with("~resume v=1 id=a key=k epoch=e next=0")
+        );
+        core.receive(ConnId(2), CONTROL, 0, &welcome("a", true), 0.0);
+        assert_eq!(
+            poll_until(&mut core, Op::Resumed),
+            [Op::Transmit],
+            "sent again"
+        );
+        assert_eq!([core.arg(0), core.arg(1)], [1.0, 0.0]);
+        assert_eq!(core.frame(0), None);
+    }
+
+    #[test]
+    fn a_server_without_the_subprotocol_fails_the_socket() {
+        let mut core = session_core("");
+        poll_until(&mut core, Op::Failed);
+        let kind = FailureKind::NotASessionServer.number();
+        assert_eq!(core.arg(0), f64::from(kind));
+        assert_eq!(core.read(Figure::State.number()), 3.0, "closed for good");
+    }
+
+    #[test]
+    fn plain_mode_reads_the_pong_and_refuses_nothing_untagged() {
+        let policy = Policy {
+            heartbeat: Some(HeartbeatTiming {
+                interval_ms: 1000,
+                timeout_ms: 1000,
+            }),
+            ..Policy::default()
+        };
+        let mut core = Core::new(Machine::new(policy, 1).unwrap());
+        core.machine.handle(Input::Connect { online: true }, 0.0);
+        open_socket(&mut core, 1, "");
+        while core.poll() != Op::Idle {}
+        let pong = core.receive(ConnId(1), Incoming::Pong.number(), 4, "", 0.0);
+        assert_eq!(pong & !RECEIVED_BUSY, ReceivedCode::Pong.number());
+        let message = core.receive(ConnId(1), Incoming::Message.number(), 4, "", 0.0);
+        assert_eq!(message & !RECEIVED_BUSY, ReceivedCode::Message.number());
     }
 
     #[test]

@@ -4,18 +4,18 @@
 //! - a socket's core is a handle (a slot number, from 1);
 //! - a message is an id the JavaScript gives it plus its size; the JavaScript keeps the
 //!   message and lets it go once `oldest` says no core holds it;
-//! - text (close reasons, failure details) and the numbers `create` takes cross through one
-//!   staging buffer: `stage(len)` makes room for the JavaScript to write into, `staged()` is
+//! - text (close reasons, failure details, a session's control frames, the subprotocol) and
+//!   the numbers `create` takes cross through one staging buffer: `stage(len)` makes room for the JavaScript to write into, `staged()` is
 //!   where `text` left its answer;
 //! - flags are numbers (0 is false) and close codes 32-bit numbers the JavaScript has checked,
 //!   so no value JavaScript can pass is out of range for the parameter's type.
 
 use std::cell::RefCell;
 
-use resocket_core::{ConnId, Input, Machine, Received, Rejected, SendError, Sent};
+use resocket_core::{ConnId, Input, Machine, Sent};
 
-use crate::contract::{AnswerCode, Op, RECEIVED_BUSY, ReceivedCode, Signal};
-use crate::engine::{Core, Frame};
+use crate::contract::{AnswerCode, Incoming, Op, ReceivedCode, Signal};
+use crate::engine::{Core, Frame, refusal};
 use crate::policy::{Switches, policy};
 
 #[cfg(not(target_feature = "atomics"))]
@@ -130,15 +130,6 @@ pub extern "C" fn send(handle: u32, id: u32, size: f64) -> i32 {
     })
 }
 
-/// -1 refused because the queue (in session mode, the window) is full, -2 refused because
-/// the socket is closed.
-fn refusal(rejected: &Rejected<Frame>) -> i32 {
-    match rejected.error {
-        SendError::QueueFull { .. } | SendError::WindowFull { .. } => -1,
-        SendError::Closed => -2,
-    }
-}
-
 /// The id the next `request` gets, for the JavaScript to write into its message.
 #[unsafe(no_mangle)]
 pub extern "C" fn next_request(handle: u32) -> f64 {
@@ -167,25 +158,21 @@ pub extern "C" fn forget(handle: u32, id: f64) {
     with_core(handle, |core| core.machine.forget_request(id as u64));
 }
 
-/// A message of `size` arrived on socket `conn`, `pong` (0 or 1) when it equals the pong:
-/// a [`ReceivedCode`], plus `RECEIVED_BUSY` when the core has something to do (poll then).
+/// Something arrived on socket `conn`: an [`Incoming`] `kind`, the message's `size` (a control
+/// frame's text staged): a [`ReceivedCode`], plus `RECEIVED_BUSY` when the core has something
+/// to do (poll then).
 #[unsafe(no_mangle)]
-pub extern "C" fn receive(handle: u32, conn: f64, size: f64, pong: u32, now: f64) -> u32 {
+pub extern "C" fn receive(handle: u32, conn: f64, size: f64, kind: u32, now: f64) -> u32 {
+    // The stage is taken only for a control frame: the rest keep its allocation.
+    let text = match Incoming::from_number(kind) {
+        Some(Incoming::Control) => staged_text(),
+        _ => String::new(),
+    };
     let conn = ConnId(conn as u64);
     let received = with_core(handle, |core| {
-        Some(core.machine.receive(conn, size as u64, pong != 0, now))
+        Some(core.receive(conn, kind, size as u64, &text, now))
     });
-    let code = match received {
-        Some(Received::Message) => ReceivedCode::Message,
-        Some(Received::MaybeAnswer) => ReceivedCode::MaybeAnswer,
-        Some(Received::Pong) => ReceivedCode::Pong,
-        Some(Received::TooBig { .. }) => ReceivedCode::TooBig,
-        // Nothing for the JavaScript: a session's control frame, or a frame the protocol
-        // refused (session mode, not offered by the package yet).
-        Some(Received::Stale | Received::Protocol) | None => ReceivedCode::Stale,
-    };
-    let busy = with_core(handle, |core| core.busy());
-    code.number() + if busy { RECEIVED_BUSY } else { 0 }
+    received.unwrap_or(ReceivedCode::Stale.number())
 }
 
 /// A message that `receive` said may answer a request carries `id`: an [`AnswerCode`].
@@ -224,10 +211,10 @@ pub extern "C" fn signal(handle: u32, signal: u32, operand: f64, now: f64) {
             // The JavaScript keeps the URL it resolved; the core only passes it through.
             url: String::new(),
         },
-        // The subprotocol matters in session mode only, which the package does not offer yet.
+        // The subprotocol the server selected, staged: session mode needs `resocket.v1`.
         Some(Signal::Opened) => Input::Opened {
             conn,
-            protocol: String::new(),
+            protocol: staged_text(),
         },
         Some(Signal::SocketError) => Input::SocketError { conn },
         Some(Signal::Offline) => Input::Offline,
@@ -330,8 +317,8 @@ pub extern "C" fn arg(handle: u32, index: usize) -> f64 {
     with_core(handle, |core| Some(core.arg(index))).unwrap_or(f64::NAN)
 }
 
-/// Stages the text operand of the last `poll` (a close reason, a failure's detail) for the
-/// JavaScript to read at `staged()`, and returns its length in bytes.
+/// Stages the text operand of the last `poll` (a close reason, a failure's detail, a control
+/// frame) for the JavaScript to read at `staged()`, and returns its length in bytes.
 #[unsafe(no_mangle)]
 pub extern "C" fn text(handle: u32) -> usize {
     let text = with_core(handle, Core::take_text);
@@ -340,10 +327,11 @@ pub extern "C" fn text(handle: u32) -> usize {
     len
 }
 
-/// The message id of the last `Transmit`.
+/// Message id `index` of the last `Transmit` (0) or `Resumed`; NaN past the last.
 #[unsafe(no_mangle)]
-pub extern "C" fn frame(handle: u32) -> f64 {
-    with_core(handle, |core| core.frame().into())
+pub extern "C" fn frame(handle: u32, index: usize) -> f64 {
+    let id = with_core(handle, |core| core.frame(index));
+    id.map_or(f64::NAN, f64::from)
 }
 
 /// The id of the oldest message the core holds: every message sent before it may be let go.

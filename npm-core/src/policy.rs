@@ -2,6 +2,7 @@
 //! hold, then the core's own validation speaks. A refusal names the field, so the JavaScript
 //! can name its option and say what the core expects.
 
+use resocket_core::session::Terms;
 use resocket_core::{HeartbeatTiming, MAX_TIMER_MS, Overflow, Policy, PolicyOption};
 
 use crate::contract::POLICY_FIELDS;
@@ -16,7 +17,7 @@ pub struct Switches {
 }
 
 /// The policy of `numbers`: the [`POLICY_FIELDS`] in order (a NaN heartbeat interval turns the
-/// heartbeat off), then the final close codes. Refused with the index of the first field out
+/// heartbeat off, a NaN session window session mode), then the final close codes. Refused with the index of the first field out
 /// of range, [`POLICY_FIELDS`]`.len()` for the final close codes.
 pub fn policy(numbers: &[f64], switches: Switches) -> Result<Policy, usize> {
     let (fields, codes) = numbers
@@ -32,14 +33,15 @@ pub fn policy(numbers: &[f64], switches: Switches) -> Result<Policy, usize> {
             .map(|ms| ms as u32)
             .ok_or(index)
     };
-    let count = |option| {
+    // Counts are whole already: 1.5 messages is a mistake, not a rounding.
+    let exact = |option| {
         let (index, value) = field(option);
-        if value == f64::INFINITY {
-            return Ok(None);
-        }
-        // Counts are whole already: 1.5 messages is a mistake, not a rounding.
         let counted = whole(value, f64::from(u32::MAX)).filter(|&n| n == value);
-        counted.map(|n| Some(n as u64)).ok_or(index)
+        counted.map(|n| n as u64).ok_or(index)
+    };
+    let count = |option| match field(option).1 {
+        f64::INFINITY => Ok(None),
+        _ => exact(option).map(Some),
     };
     let mut policy = Policy::default();
     policy.backoff.min_delay_ms = millis(PolicyOption::MinDelay)?;
@@ -56,6 +58,13 @@ pub fn policy(numbers: &[f64], switches: Switches) -> Result<Policy, usize> {
         policy.heartbeat = Some(HeartbeatTiming {
             interval_ms: millis(PolicyOption::HeartbeatInterval)?,
             timeout_ms: millis(PolicyOption::HeartbeatTimeout)?,
+        });
+    }
+    if !field(PolicyOption::SessionWindow).1.is_nan() {
+        policy.session = Some(Terms {
+            window: exact(PolicyOption::SessionWindow)?,
+            // The package reads no batch frames: the server sends one message per frame.
+            batches: false,
         });
     }
     let final_codes = POLICY_FIELDS.len();
@@ -100,7 +109,12 @@ mod tests {
             f64::INFINITY,
             1000.0,
         ];
-        numbers.extend([DEFAULT_MAX_MESSAGE_BYTES as f64, f64::NAN, f64::NAN]);
+        numbers.extend([
+            DEFAULT_MAX_MESSAGE_BYTES as f64,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+        ]);
         numbers.extend([1002.0, 1003.0, 1007.0, 1008.0, 1009.0, 1010.0]);
         numbers
     }
@@ -303,6 +317,26 @@ mod tests {
                 .err()
                 .map_or(-1, |i| i as i64);
             assert_eq!(javascript, engine, "{numbers:?}");
+        }
+    }
+
+    #[test]
+    fn a_session_window_turns_session_mode_on() {
+        let numbers = with(index(PolicyOption::SessionWindow), 4096.0);
+        let policy = policy(&numbers, Switches::default()).unwrap();
+        let terms = Terms {
+            window: 4096,
+            batches: false,
+        };
+        assert_eq!(policy.session, Some(terms));
+        for refused in [0.0, -1.0, 1.5, f64::INFINITY, 4_294_967_296.0] {
+            let numbers = with(index(PolicyOption::SessionWindow), refused);
+            let outcome = super::policy(&numbers, Switches::default());
+            assert_eq!(
+                outcome,
+                Err(index(PolicyOption::SessionWindow)),
+                "{refused}"
+            );
         }
     }
 

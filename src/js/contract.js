@@ -5,19 +5,21 @@ export const OP_RESOLVE_URL = 1;
 export const OP_CONNECT = 2;
 export const OP_TRANSMIT = 3;
 export const OP_PING = 4;
-export const OP_MEASURE_BUFFERED = 5;
-export const OP_CLOSE = 6;
-export const OP_ABANDON = 7;
-export const OP_OPENED = 8;
-export const OP_CLOSED = 9;
-export const OP_RECONNECTING = 10;
-export const OP_FAILED = 11;
-export const OP_RETRIES_EXHAUSTED = 12;
-export const OP_WENT_OFFLINE = 13;
-export const OP_WENT_ONLINE = 14;
-export const OP_REQUEST_FAILED = 15;
-export const OP_DEADLINE = 16;
-export const OP_STATE_CHANGED = 17;
+export const OP_CONTROL = 5;
+export const OP_MEASURE_BUFFERED = 6;
+export const OP_CLOSE = 7;
+export const OP_ABANDON = 8;
+export const OP_RESUMED = 9;
+export const OP_OPENED = 10;
+export const OP_CLOSED = 11;
+export const OP_RECONNECTING = 12;
+export const OP_FAILED = 13;
+export const OP_RETRIES_EXHAUSTED = 14;
+export const OP_WENT_OFFLINE = 15;
+export const OP_WENT_ONLINE = 16;
+export const OP_REQUEST_FAILED = 17;
+export const OP_DEADLINE = 18;
+export const OP_STATE_CHANGED = 19;
 export const SIGNAL_CONNECT = 0;
 export const SIGNAL_URL_RESOLVED = 1;
 export const SIGNAL_OPENED = 2;
@@ -38,6 +40,11 @@ export const RECEIVED_PONG = 2;
 export const RECEIVED_TOO_BIG = 3;
 export const RECEIVED_STALE = 4;
 export const RECEIVED_BUSY = 8;
+export const INCOMING_MESSAGE = 0;
+export const INCOMING_PONG = 1;
+export const INCOMING_TAGGED = 2;
+export const INCOMING_CONTROL = 3;
+export const INCOMING_INVALID = 4;
 export const ANSWER_NONE = 0;
 export const ANSWER_REQUEST = 1;
 export const ANSWER_LATE = 2;
@@ -55,18 +62,22 @@ export const STATES = ["connecting", "open", "closing", "closed", "waiting", "of
 /** `readyState` by state number. */
 export const READY_STATES = [0, 1, 2, 3, 0, 0, 0];
 /** The options `create` takes, in order (the final close codes follow). */
-export const POLICY_FIELDS = ["minReconnectionDelay", "maxReconnectionDelay", "reconnectionDelayGrowFactor", "jitter", "minUptime", "connectionTimeout", "maxRetries", "maxEnqueuedMessages", "maxMessageBytes", "heartbeat.intervalMs", "heartbeat.timeoutMs"];
+export const POLICY_FIELDS = ["minReconnectionDelay", "maxReconnectionDelay", "reconnectionDelayGrowFactor", "jitter", "minUptime", "connectionTimeout", "maxRetries", "maxEnqueuedMessages", "maxMessageBytes", "heartbeat.intervalMs", "heartbeat.timeoutMs", "session.window"];
 /** By policy field: what a valid value looks like, as the engine says it. */
-export const POLICY_EXPECTED = ["from 0 ms up to the maximum delay", "from 0 to 2147483647 ms (the browser timer limit)", "a finite number of at least 1", "a number from 0 to 1", "from 0 to 2147483647 ms", "from 1 to 2147483647 ms", "a whole number of at least 0, or unlimited", "a whole number of messages, at least 1", "a whole number of bytes, at least 1", "from 1 to 2147483647 ms", "from 1 to 2147483647 ms"];
-/** By policy field: [kind (0 milliseconds, rounded; 1 a whole number; 2 a whole number or Infinity; 3 a finite number), least, most, the index of the field bounding it or -1]. NaN leaves a heartbeat field out. */
-export const POLICY_RULES = [[0, 0, 2147483647, 1], [0, 0, 2147483647, -1], [3, 1.0, 1.7976931348623157e308, -1], [3, 0.0, 1.0, -1], [0, 0, 2147483647, -1], [0, 1, 2147483647, -1], [2, 0, 4294967295, -1], [2, 1, 4294967295, -1], [2, 1, 4294967295, -1], [0, 1, 2147483647, -1], [0, 1, 2147483647, -1]];
+export const POLICY_EXPECTED = ["from 0 ms up to the maximum delay", "from 0 to 2147483647 ms (the browser timer limit)", "a finite number of at least 1", "a number from 0 to 1", "from 0 to 2147483647 ms", "from 1 to 2147483647 ms", "a whole number of at least 0, or unlimited", "a whole number of messages, at least 1", "a whole number of bytes, at least 1", "from 1 to 2147483647 ms", "from 1 to 2147483647 ms", "a whole number of bytes, at least 1"];
+/** By policy field: [kind (0 milliseconds, rounded; 1 a whole number; 2 a whole number or Infinity; 3 a finite number), least, most, the index of the field bounding it or -1]. NaN leaves a heartbeat field or the session window out. */
+export const POLICY_RULES = [[0, 0, 2147483647, 1], [0, 0, 2147483647, -1], [3, 1.0, 1.7976931348623157e308, -1], [3, 0.0, 1.0, -1], [0, 0, 2147483647, -1], [0, 1, 2147483647, -1], [2, 0, 4294967295, -1], [2, 1, 4294967295, -1], [2, 1, 4294967295, -1], [0, 1, 2147483647, -1], [0, 1, 2147483647, -1], [1, 1, 4294967295, -1]];
 /** The index of `finalCloseCodes` in `create`'s refusals. */
-export const FINAL_CODES_FIELD = 11;
+export const FINAL_CODES_FIELD = 12;
 /** What `finalCloseCodes` must hold, and the rule of each code. */
 export const FINAL_CODES_EXPECTED = "close codes from 1000 to 4999";
 export const FINAL_CODES_RULE = [1, 1000, 4999, -1];
 /** The longest delay a browser timer takes. */
 export const MAX_TIMER_MS = 2147483647;
+/** Session mode: the subprotocol offered, and the first character code of a message frame and of a control frame. */
+export const SESSION_SUBPROTOCOL = "resocket.v1";
+export const MESSAGE_TAG = 109;
+export const CONTROL_TAG = 126;
 /** The options' defaults: the core's. */
 export const DEFAULTS = {
   minReconnectionDelay: 1000,
@@ -79,4 +90,5 @@ export const DEFAULTS = {
   maxEnqueuedMessages: 1000,
   maxMessageBytes: 16777216,
   finalCloseCodes: [1002, 1003, 1007, 1008, 1009, 1010],
+  "session.window": 102400,
 };

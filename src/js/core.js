@@ -1,7 +1,7 @@
 // The engine (npm-core/, WebAssembly) behind one object per socket. The engine deals in
 // numbers only; this file keeps what it cannot hold: the messages, under ids the engine
 // passes back when they are to be sent, and the text that crosses its staging buffer.
-import { POLICY_FIELDS } from "./contract.js";
+import { INCOMING_CONTROL, POLICY_FIELDS, SIGNAL_OPENED } from "./contract.js";
 import { engine } from "./engine.js";
 import { policyError } from "./options.js";
 
@@ -49,12 +49,12 @@ export class Core {
     throw policyError(-handle - 1, policy, finalCodes);
   }
 
-  /** 1 sent, 0 queued, -1 refused (queue full), -2 refused (closed). */
+  /** 1 sent, 0 queued, -1 refused (queue full), -2 refused (closed), -3 refused (session window full). */
   send(message, size) {
     return this.#accept(message, (id) => engine.send(this.#handle, id, size));
   }
 
-  /** A request carrying `nextRequest()`: its id, or -1 / -2 as `send`. */
+  /** A request carrying `nextRequest()`: its id, or -1 / -2 / -3 as `send`. */
   request(message, size, timeoutMs, now) {
     return this.#accept(message, (id) => engine.request(this.#handle, id, size, timeoutMs, now));
   }
@@ -69,12 +69,27 @@ export class Core {
 
   nextRequest() { return engine.next_request(this.#handle); }
   forget(request) { engine.forget(this.#handle, request); }
-  /** What an incoming message is: see `receive` in npm-core/src/lib.rs. */
-  receive(conn, size, pong, now) { return engine.receive(this.#handle, conn, size, pong, now); }
+  /**
+   * What an incoming message or frame is: see `receive` in npm-core/src/exports.rs. `kind` is
+   * an `INCOMING_*`; `text` a control frame's, which may acknowledge messages (so the next
+   * idle poll sweeps).
+   */
+  receive(conn, size, kind, text, now) {
+    if (kind === INCOMING_CONTROL) {
+      stageText(text);
+      this.#worked = true;
+    }
+    return engine.receive(this.#handle, conn, size, kind, now);
+  }
   answered(request) { return engine.answered(this.#handle, request); }
   asks(conn, code) { return engine.asks(this.#handle, conn, code) === 1; }
 
   signal(signal, operand, now) { engine.signal(this.#handle, signal, operand, now); }
+  /** Socket `conn` opened, the server having selected subprotocol `protocol` ("" for none). */
+  opened(conn, protocol, now) {
+    stageText(protocol);
+    this.signal(SIGNAL_OPENED, conn, now);
+  }
   /** The one timer, on the deadline the last `OP_DEADLINE` named, fired. */
   timeout(now) { engine.timeout(this.#handle, now); }
   buffered(conn, unsentBytes, now) { engine.buffered(this.#handle, conn, unsentBytes, now); }
@@ -130,8 +145,11 @@ export class Core {
     return length ? decoder.decode(new Uint8Array(engine.memory.buffer, engine.staged(), length)) : "";
   }
 
-  /** The message of the last TRANSMIT. */
-  frame() { return this.#messages.get(engine.frame(this.#handle)); }
+  /**
+   * The message of the last TRANSMIT (index 0), or message `index` of the last RESUMED: the
+   * engine let go of those, but the sweep has not (it runs on an idle poll).
+   */
+  frame(index = 0) { return this.#messages.get(engine.frame(this.#handle, index)); }
 
   read(figure) { return engine.read(this.#handle, figure); }
 }

@@ -4,13 +4,21 @@
 // What the user sees of it (events, errors, the `WebSocket`-shaped API) is the face's, in
 // resocket.js, which the driver tells through a `face` object of callbacks.
 import {
+  CONTROL_TAG,
   FAILURES,
   FIGURE_QUEUED_BYTES,
   FIGURE_STATE,
+  INCOMING_CONTROL,
+  INCOMING_INVALID,
+  INCOMING_MESSAGE,
+  INCOMING_PONG,
+  INCOMING_TAGGED,
+  MESSAGE_TAG,
   OP_ABANDON,
   OP_CLOSE,
   OP_CLOSED,
   OP_CONNECT,
+  OP_CONTROL,
   OP_DEADLINE,
   OP_FAILED,
   OP_IDLE,
@@ -20,6 +28,7 @@ import {
   OP_RECONNECTING,
   OP_REQUEST_FAILED,
   OP_RESOLVE_URL,
+  OP_RESUMED,
   OP_RETRIES_EXHAUSTED,
   OP_STATE_CHANGED,
   OP_TRANSMIT,
@@ -29,10 +38,10 @@ import {
   RECEIVED_MAYBE_ANSWER,
   RECEIVED_MESSAGE,
   RECEIVED_TOO_BIG,
+  SESSION_SUBPROTOCOL,
   SIGNAL_CONNECT,
   SIGNAL_OFFLINE,
   SIGNAL_ONLINE,
-  SIGNAL_OPENED,
   SIGNAL_RESUME,
   SIGNAL_SOCKET_ERROR,
   SIGNAL_SUSPEND,
@@ -60,6 +69,36 @@ function networkUp() {
 function isThenable(value) {
   return typeof value?.then === "function";
 }
+
+const TEXT_TAG = String.fromCharCode(MESSAGE_TAG);
+
+/** `data` (what `WebSocket.send` takes) as the session protocol's message frame: the tag, then the message. */
+function tagged(data) {
+  if (typeof data === "string") return TEXT_TAG + data;
+  if (typeof Blob !== "undefined" && data instanceof Blob) return new Blob([TEXT_TAG, data]);
+  const bytes = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
+  const frame = new Uint8Array(bytes.length + 1);
+  frame[0] = MESSAGE_TAG;
+  frame.set(bytes, 1);
+  return frame;
+}
+
+/**
+ * A session frame by its first character or byte: [INCOMING_*, the message after the tag (binary
+ * as `binaryType` asks), or else the frame]. Binary frames arrive as ArrayBuffers in session mode.
+ */
+function untagged(data, binaryType) {
+  if (typeof data === "string") {
+    const first = data.charCodeAt(0);
+    if (first === MESSAGE_TAG) return [INCOMING_TAGGED, data.slice(1)];
+    return [first === CONTROL_TAG ? INCOMING_CONTROL : INCOMING_INVALID, data];
+  }
+  if (!(data.byteLength && new Uint8Array(data, 0, 1)[0] === MESSAGE_TAG)) return [INCOMING_INVALID, data];
+  return [INCOMING_TAGGED, binaryType === "blob" ? new Blob([new Uint8Array(data, 1)]) : data.slice(1)];
+}
+
+/** A control frame for debug lines: the session's key hidden. */
+const redactKey = (text) => text.replace(/ key=\S*/, " key=[redacted]");
 
 // The browser's and the page's news reach every driver that is connected or trying. One set of
 // listeners for the module, not one per socket: they would keep every socket alive. Workers
@@ -101,7 +140,8 @@ export class Driver {
    * A driver for the checked `settings`, telling `face` what happens: `opened()`,
    * `closed(event fields)`, `reconnecting(attempt, delayMs)`, `error(code, message, data?)`,
    * `network(type)`, `stateChanged(state)`, `received(data, mayAnswer)`,
-   * `requestFailed(id, kind, capacity)`. Made before the engine has loaded, it waits for it.
+   * `requestFailed(id, kind, capacity)`, `resumed(recovered, unacknowledged)`. Made before the
+   * engine has loaded, it waits for it.
    */
   constructor(settings, face) {
     this.#settings = settings;
@@ -159,7 +199,8 @@ export class Driver {
 
   setBinaryType(value) {
     this.binaryType = value;
-    if (this.#ws) this.#ws.binaryType = value;
+    // A session reads every binary frame's first byte: its sockets keep ArrayBuffers.
+    if (this.#ws && !this.#settings.session) this.#ws.binaryType = value;
   }
 
   /** Runs `run()` once the engine is there (now, if it is); `fail(text)` if it never comes. */
@@ -177,7 +218,7 @@ export class Driver {
     });
   }
 
-  /** Sends or queues `frame`: 1 sent, 0 queued, -1 refused (queue full), -2 refused (closed). */
+  /** Sends or queues `frame`: 1 sent, 0 queued, -1 refused (queue full), -2 refused (closed), -3 refused (session window full). */
   send(frame) {
     const size = wireSize(frame);
     if (this.#pending) {
@@ -190,7 +231,7 @@ export class Driver {
     return outcome;
   }
 
-  /** Before the engine has loaded: counts `frame` in the queue, as `send` would; -1 / -2 if refused. */
+  /** Before the engine has loaded: counts `frame` in the queue, as `send` would; -1 / -2 / -3 if refused. */
   hold(frame) {
     return this.#pending.accept(wireSize(frame));
   }
@@ -198,11 +239,15 @@ export class Driver {
   /** A send the engine refused when it arrived, though accepted while it loaded (rare: requests filled the queue). */
   #replayed(outcome) {
     if (outcome >= 0) return;
-    const why = outcome === -1 ? "the send queue was full" : "the socket was closed";
-    this.#face.error(outcome === -1 ? "QUEUE_FULL" : "CLOSED", `a message sent while the engine loaded was dropped when it arrived: ${why}`);
+    const [code, why] = [
+      ["QUEUE_FULL", "the send queue was full"],
+      ["CLOSED", "the socket was closed"],
+      ["WINDOW_FULL", "the session's window was full"],
+    ][-outcome - 1];
+    this.#face.error(code, `a message sent while the engine loaded was dropped when it arrived: ${why}`);
   }
 
-  /** A request's frame, sent as `send` sends (the engine is there: see `whenReady`); its id, or -1 / -2. */
+  /** A request's frame, sent as `send` sends (the engine is there: see `whenReady`); its id, or -1 / -2 / -3. */
   request(frame, timeoutMs) {
     const outcome = this.core.request(frame, wireSize(frame), timeoutMs, performance.now());
     this.pump();
@@ -266,11 +311,23 @@ export class Driver {
         break;
       case OP_TRANSMIT:
         // The core transmits only on an open socket, where `send` does not throw.
-        ws?.send(core.frame());
+        ws?.send(this.#settings.session ? tagged(core.frame()) : core.frame());
         break;
       case OP_PING:
         ws?.send(this.#settings.heartbeat.ping);
         break;
+      case OP_CONTROL: {
+        const text = core.text();
+        this.#log(`control sent ${redactKey(text)}`);
+        ws?.send(text);
+        break;
+      }
+      case OP_RESUMED: {
+        const [recovered, count] = [core.arg(0) === 1, core.arg(1)];
+        this.#log(`resumed recovered=${recovered} unacknowledged=${count}`);
+        face.resumed(recovered, Array.from({ length: count }, (_, index) => core.frame(index)));
+        break;
+      }
       case OP_MEASURE_BUFFERED: {
         const conn = core.arg(0);
         core.buffered(conn, conn === this.#conn ? ws.bufferedAmount : 0, performance.now());
@@ -373,7 +430,10 @@ export class Driver {
     if (error) {
       this.core.failed(true, conn, error, performance.now());
     } else {
-      this.#target = { conn, url: text, protocols: list.list };
+      let protocols = list.list;
+      // A session is offered beside the user's subprotocols; the server's choice decides.
+      if (this.#settings.session && !protocols.includes(SESSION_SUBPROTOCOL)) protocols = [...protocols, SESSION_SUBPROTOCOL];
+      this.#target = { conn, url: text, protocols };
       this.core.signal(SIGNAL_URL_RESOLVED, conn, performance.now());
     }
     this.pump();
@@ -388,8 +448,8 @@ export class Driver {
     if (!error) {
       try {
         const ws = new WebSocket(checked.url, target.protocols);
-        ws.binaryType = this.binaryType;
-        ws.onopen = () => this.signal(SIGNAL_OPENED, conn);
+        ws.binaryType = this.#settings.session ? "arraybuffer" : this.binaryType;
+        ws.onopen = () => this.#call((core, now) => core.opened(conn, ws.protocol, now));
         ws.onmessage = (event) => this.#message(conn, event.data);
         ws.onerror = () => this.signal(SIGNAL_SOCKET_ERROR, conn);
         ws.onclose = (event) => this.#closed(conn, event);
@@ -412,14 +472,19 @@ export class Driver {
   }
 
   #message(conn, data) {
-    const { heartbeat, maxMessageBytes } = this.#settings;
+    const { heartbeat, maxMessageBytes, session } = this.#settings;
+    let kind = INCOMING_MESSAGE;
+    if (session) [kind, data] = untagged(data, this.binaryType);
+    else if (heartbeat?.isPong(data)) kind = INCOMING_PONG;
+    if (kind === INCOMING_CONTROL) this.#log(`control received ${redactKey(data)}`);
     const size = messageSize(data);
-    let received = this.core.receive(conn, size, heartbeat?.isPong(data) ? 1 : 0, performance.now());
+    let received = this.core.receive(conn, size, kind, data, performance.now());
     // Most messages change nothing in the core: it says when there is something to carry out.
+    // An acknowledgement lets messages go: the pump's idle poll sweeps them.
     if (received >= RECEIVED_BUSY) {
       received -= RECEIVED_BUSY;
       this.pump();
-    }
+    } else if (kind === INCOMING_CONTROL) this.pump();
     if (received === RECEIVED_TOO_BIG) {
       this.#face.error(
         "MESSAGE_TOO_BIG",

@@ -170,16 +170,20 @@ export function readArguments(url, protocols, options) {
   }
   const json = oneOf(field("format"), "format", ["raw", "json"]) === "json";
   const heartbeatOptions = heartbeat(field("heartbeat"), json);
-  // The policy's numbers, by the engine's field names; a NaN interval turns the heartbeat off.
+  const window = sessionWindow(field("session"));
+  // The policy's numbers, by the engine's field names; a NaN interval turns the heartbeat off,
+  // a NaN window session mode.
   const policy = {
     "heartbeat.intervalMs": heartbeatOptions?.intervalMs ?? NaN,
     "heartbeat.timeoutMs": heartbeatOptions?.timeoutMs ?? NaN,
+    "session.window": window,
   };
   for (const name of POLICY_FIELDS) policy[name] ??= number(field(name), name) ?? DEFAULTS[name];
   const settings = {
     url,
     protocols,
     json,
+    session: !Number.isNaN(window),
     heartbeat: heartbeatOptions,
     policy,
     queueCapacity: policy.maxEnqueuedMessages,
@@ -207,15 +211,19 @@ export function readArguments(url, protocols, options) {
  * constructor throws before the engine has loaded.
  */
 export function refusedField(policy, finalCodes) {
-  // A NaN interval turns the heartbeat off: its fields are then not read.
+  // A NaN interval turns the heartbeat off: its fields are then not read; nor is a NaN window.
   const heartbeatOff = Number.isNaN(policy[POLICY_FIELDS[HEARTBEAT_FIELD]]);
-  const index = POLICY_RULES.findIndex((rule, field) =>
-    !(heartbeatOff && field >= HEARTBEAT_FIELD) && !fits(rule, policy[POLICY_FIELDS[field]], policy));
+  const index = POLICY_RULES.findIndex((rule, field) => {
+    const value = policy[POLICY_FIELDS[field]];
+    const off = field === SESSION_FIELD ? Number.isNaN(value) : heartbeatOff && field >= HEARTBEAT_FIELD;
+    return !off && !fits(rule, value, policy);
+  });
   if (index >= 0) return index;
   return finalCodes.every((code) => fits(FINAL_CODES_RULE, code, policy)) ? -1 : FINAL_CODES_FIELD;
 }
 
 const HEARTBEAT_FIELD = POLICY_FIELDS.indexOf("heartbeat.intervalMs");
+const SESSION_FIELD = POLICY_FIELDS.indexOf("session.window");
 
 /** Rounded half away from zero, as the engine rounds milliseconds. */
 const roundMs = (ms) => Math.sign(ms) * Math.round(Math.abs(ms));
@@ -291,6 +299,16 @@ function closeCodes(value) {
     throw typeError(`option \`finalCloseCodes\` must be an array of close codes, got ${describe(value)}`);
   }
   return value;
+}
+
+/** `session: true | { window? }`: the window in bytes, or NaN for no session (the engine checks its range). */
+function sessionWindow(value) {
+  if (value === undefined || value === false) return NaN;
+  if (value === true) return DEFAULTS["session.window"];
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw typeError(`option \`session\` must be true, false or an object { window? }, got ${typeName(value)}`);
+  }
+  return number(value.window, "session.window") ?? DEFAULTS["session.window"];
 }
 
 /** `heartbeat: { intervalMs, timeoutMs, ping?, pong? }`: the timing, the ping, the pong test. */

@@ -2,8 +2,9 @@
 // code never waits for it): its calls wait here, in order, and run against the engine once it
 // is there. Meanwhile the socket reads as the engine will have it at first: connecting (or
 // closed, not started), no retries, its sends queued. Sends are refused as the engine's queue
-// would refuse them (full under `overflow: "error"`, or after `close()`), so `send` can throw
-// at once, as it does later.
+// would refuse them (full under `overflow: "error"`, or after `close()`), or in session mode
+// its window (kept bytes beyond it, unless none is kept), so `send` can throw at once, as it
+// does later.
 import {
   FIGURE_QUEUED_BYTES,
   FIGURE_QUEUED_COUNT,
@@ -24,15 +25,19 @@ export class Pending {
   #state;
   /** `close()` was called: sends are refused until `reconnect()` (not so before the start). */
   #refusing = false;
-  /** The sizes of the messages waiting, oldest first. */
+  /** The sizes of the messages waiting, oldest first, and their sum. */
   #sizes = [];
+  #bytes = 0;
   #capacity;
   #dropOldest;
+  /** Session mode: the window in bytes; NaN otherwise. */
+  #window;
 
   constructor(settings) {
     this.#state = settings.startClosed ? CLOSED : CONNECTING;
     this.#capacity = settings.queueCapacity;
     this.#dropOldest = settings.dropOldest;
+    this.#window = settings.policy["session.window"];
   }
 
   /** Runs `run()` once the engine is there, after what was deferred before; else `fail(text)`. */
@@ -40,14 +45,17 @@ export class Pending {
     this.#calls.push([run, fail]);
   }
 
-  /** A send of `size` bytes: 0 queued, -1 refused (queue full), -2 refused (closed), as the engine answers. */
+  /** A send of `size` bytes: 0 queued, -1 refused (queue full), -2 refused (closed), -3 refused (window full), as the engine answers. */
   accept(size) {
     if (this.#refusing) return -2;
-    if (this.#sizes.length >= this.#capacity) {
+    if (this.#window >= 0) {
+      if (this.#sizes.length && this.#bytes + size > this.#window) return -3;
+    } else if (this.#sizes.length >= this.#capacity) {
       if (!this.#dropOldest) return -1;
-      this.#sizes.shift();
+      this.#bytes -= this.#sizes.shift();
     }
     this.#sizes.push(size);
+    this.#bytes += size;
     return 0;
   }
 
@@ -71,6 +79,7 @@ export class Pending {
     this.failed = true;
     this.close();
     this.#sizes = [];
+    this.#bytes = 0;
     for (const [, fail] of this.take()) fail?.(text);
   }
 
@@ -79,7 +88,7 @@ export class Pending {
       case FIGURE_STATE: return this.#state;
       case FIGURE_RETRY_COUNT: return 0;
       case FIGURE_QUEUED_COUNT: return this.#sizes.length;
-      case FIGURE_QUEUED_BYTES: return this.#sizes.reduce((sum, size) => sum + size, 0);
+      case FIGURE_QUEUED_BYTES: return this.#bytes;
       case FIGURE_RTT_MS:
       default: return NaN;
     }

@@ -30,6 +30,14 @@ export interface HeartbeatOptions {
   pong?: string | ((data: string | ArrayBuffer | Blob) => boolean);
 }
 
+export interface SessionOptions {
+  /**
+   * The bytes of messages the server has not acknowledged that are kept before `send` refuses
+   * with `WINDOW_FULL`. Default 102400 (100 KB).
+   */
+  window?: number;
+}
+
 export interface Options {
   /** Delay before the first retry, in ms, before jitter. Default 1000. */
   minReconnectionDelay?: number;
@@ -79,6 +87,14 @@ export interface Options {
    * (the server may then see a request twice; a second answer is dropped).
    */
   resendRequests?: boolean;
+  /**
+   * A resumable session with a server that speaks resocket's session protocol (it must select
+   * the `resocket.v1` subprotocol, offered after yours): every message reaches the other side
+   * exactly once and in order across drops, and each reconnect reports a `resumed` event.
+   * `maxEnqueuedMessages` and `overflow` do not apply (the window does), nor the heartbeat's
+   * `ping` and `pong` (the protocol has its own). Off by default.
+   */
+  session?: boolean | SessionOptions;
   /** reconnecting-websocket's custom constructor: accepted and ignored (the browser's is used). */
   WebSocket?: unknown;
   /** partysocket's logger: accepted and ignored (`debug` logs to the console). */
@@ -96,6 +112,8 @@ export interface RequestOptions {
 export declare class ReSocketError extends Error {
   readonly code:
     | "QUEUE_FULL"
+    /** Session mode: `send` or `request` while the window of unacknowledged messages is full. */
+    | "WINDOW_FULL"
     | "CLOSED"
     | "URL_PROVIDER"
     | "INVALID_URL"
@@ -159,7 +177,22 @@ export interface ReSocketStateChangeEvent extends globalThis.Event {
   readonly state: ReSocketState;
 }
 
-export interface ReSocketEventMap<In> {
+/** Session mode: a reconnect settled the session, before its `open`. */
+export interface ReSocketResumedEvent<Out = RawData> extends globalThis.Event {
+  /**
+   * True: the session went on, nothing was lost and nothing arrives twice. False: the server
+   * no longer had it (expired, or its store lost) and a new session began.
+   */
+  readonly recovered: boolean;
+  /**
+   * When not `recovered`: the messages sent on the lost session that reached a connection and
+   * were never acknowledged, oldest first, as `send` took them. They may or may not have
+   * arrived and are not sent again. Empty when `recovered`.
+   */
+  readonly unacknowledged: Out[];
+}
+
+export interface ReSocketEventMap<In, Out = RawData> {
   open: Event;
   message: MessageEvent<In>;
   close: ReSocketCloseEvent;
@@ -174,6 +207,8 @@ export interface ReSocketEventMap<In> {
    * events of the same change; a state passed through at once is not reported.
    */
   statechange: ReSocketStateChangeEvent;
+  /** Session mode: each reconnect's session, resumed or not, before its `open`. */
+  resumed: ReSocketResumedEvent<Out>;
 }
 
 /**
@@ -218,7 +253,7 @@ export declare class ReSocket<Out = RawData, In = RawData> extends EventTarget {
   readonly bufferedAmount: number;
   /** Retries since the last connection that lasted `minUptime`. */
   readonly retryCount: number;
-  /** Messages waiting for the connection to open. */
+  /** Messages waiting for the connection to open; in session mode, those not acknowledged yet. */
   readonly queuedCount: number;
   /** Round-trip time of the last heartbeat pong, in ms; `undefined` from each open until that connection's first pong. */
   readonly rttMs: number | undefined;
@@ -231,11 +266,13 @@ export declare class ReSocket<Out = RawData, In = RawData> extends EventTarget {
   onoffline: ((this: ReSocket<Out, In>, event: Event) => unknown) | null;
   ononline: ((this: ReSocket<Out, In>, event: Event) => unknown) | null;
   onstatechange: ((this: ReSocket<Out, In>, event: ReSocketStateChangeEvent) => unknown) | null;
+  onresumed: ((this: ReSocket<Out, In>, event: ReSocketResumedEvent<Out>) => unknown) | null;
 
   /**
    * Sends now (returns true) or queues until the connection opens (returns false). Throws
    * `QueueFullError` when the queue is full under `overflow: "error"`, and a `ReSocketError`
-   * with code `CLOSED` after `close()`.
+   * with code `CLOSED` after `close()`, or, in session mode, `WINDOW_FULL` while the window is
+   * full (send again once the server's acknowledgements free room).
    */
   send(data: Out): boolean;
   /**
@@ -244,7 +281,7 @@ export declare class ReSocket<Out = RawData, In = RawData> extends EventTarget {
    * not delivered to `message` listeners. Queued like `send` while disconnected. Rejects with a
    * `ReSocketError`: `REQUEST_TIMEOUT`, `CONNECTION_LOST`, `CLOSED`, `DROPPED` (pushed out of
    * the queue by `overflow: "drop-oldest"`), `REMOTE` (the answer has an `error`, in `cause`),
-   * `DECODE` (neither `result` nor `error`), `QUEUE_FULL`; with a
+   * `DECODE` (neither `result` nor `error`), `QUEUE_FULL`, `WINDOW_FULL`; with a
    * `TypeError` for bad arguments or the `"raw"` format; with the signal's reason on abort.
    */
   request<Result = unknown>(value: RequestValue<Out>, options?: RequestOptions): Promise<Result>;
@@ -253,9 +290,9 @@ export declare class ReSocket<Out = RawData, In = RawData> extends EventTarget {
   /** Drops the current connection, if any, and connects again at once, retry count reset. */
   reconnect(code?: number, reason?: string): void;
 
-  addEventListener<K extends keyof ReSocketEventMap<In>>(
+  addEventListener<K extends keyof ReSocketEventMap<In, Out>>(
     type: K,
-    listener: (this: ReSocket<Out, In>, event: ReSocketEventMap<In>[K]) => unknown,
+    listener: (this: ReSocket<Out, In>, event: ReSocketEventMap<In, Out>[K]) => unknown,
     options?: boolean | AddEventListenerOptions,
   ): void;
   addEventListener(
@@ -263,9 +300,9 @@ export declare class ReSocket<Out = RawData, In = RawData> extends EventTarget {
     listener: EventListenerOrEventListenerObject | null,
     options?: boolean | AddEventListenerOptions,
   ): void;
-  removeEventListener<K extends keyof ReSocketEventMap<In>>(
+  removeEventListener<K extends keyof ReSocketEventMap<In, Out>>(
     type: K,
-    listener: (this: ReSocket<Out, In>, event: ReSocketEventMap<In>[K]) => unknown,
+    listener: (this: ReSocket<Out, In>, event: ReSocketEventMap<In, Out>[K]) => unknown,
     options?: boolean | EventListenerOptions,
   ): void;
   removeEventListener(

@@ -33,7 +33,7 @@ export class QueueFullError extends ReSocketError {
   }
 }
 
-const EVENT_TYPES = ["open", "message", "close", "reconnecting", "error", "offline", "online", "statechange"];
+const EVENT_TYPES = ["open", "message", "close", "reconnecting", "error", "offline", "online", "statechange", "resumed"];
 
 function withFields(event, fields) {
   for (const [name, value] of Object.entries(fields)) {
@@ -80,6 +80,12 @@ export class ReSocket extends EventTarget {
       stateChanged: (state) => socket.#dispatch(withFields(new Event("statechange"), { state })),
       received: (data, mayAnswer) => socket.#received(data, mayAnswer),
       requestFailed: (id, kind, capacity) => socket.#requests?.failed(id, kind, capacity),
+      // The messages as the user sent them: in the "json" format, values again.
+      resumed: (recovered, unacknowledged) =>
+        socket.#dispatch(withFields(new Event("resumed"), {
+          recovered,
+          unacknowledged: socket.#settings.json ? unacknowledged.map((text) => JSON.parse(text)) : unacknowledged,
+        })),
     };
   }
 
@@ -150,6 +156,13 @@ export class ReSocket extends EventTarget {
     if (outcome === -1) throw new QueueFullError(this.#settings.queueCapacity);
     if (outcome === -2) {
       throw new ReSocketError("CLOSED", "resocket: the socket is closed; call reconnect() before sending");
+    }
+    if (outcome === -3) {
+      throw new ReSocketError(
+        "WINDOW_FULL",
+        `resocket: the session's window is full (${this.#settings.policy["session.window"]} bytes of messages ` +
+          "the server has not acknowledged yet); send again once acknowledgements free room",
+      );
     }
     return outcome;
   }
