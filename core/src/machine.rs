@@ -402,9 +402,9 @@ impl<F: Clone + WireSize> Machine<F> {
                     self.session_control(conn, control, now);
                     None
                 }),
-                SessionFrame::Invalid(what) => Err(crate::session::ProtocolError::new(&format!(
-                    "a frame that is not of the session protocol ({what})"
-                ))),
+                SessionFrame::Invalid(what) => Err(crate::session::ProtocolError::new(
+                    &["a frame that is not of the session protocol (", what, ")"].concat(),
+                )),
             },
             _ => return Received::Stale,
         };

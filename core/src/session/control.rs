@@ -107,24 +107,32 @@ pub enum Control {
 }
 
 impl Control {
-    /// The frame's text.
+    /// The frame's text. Written without `std::fmt`, whose machinery would be most of what a
+    /// client's wasm links for the protocol.
     pub fn encode(&self) -> String {
-        let mut text = String::new();
+        let mut text = String::from(CONTROL_TAG);
+        let field = |text: &mut String, key: &str, value: &str| {
+            text.push(' ');
+            text.push_str(key);
+            text.push('=');
+            text.push_str(value);
+        };
+        let count = |text: &mut String, key: &str, value: u64| {
+            field(text, key, decimal(value).as_str());
+        };
         let identity = |text: &mut String, identity: &Identity| {
-            let Identity { id, key, epoch } = identity;
-            let _ = write!(text, " id={id} key={key} epoch={epoch}");
+            field(text, "id", &identity.id);
+            field(text, "key", &identity.key);
+            field(text, "epoch", &identity.epoch);
         };
         let terms = |text: &mut String, terms: &Terms| {
-            let _ = write!(
-                text,
-                " window={} batch={}",
-                terms.window,
-                u8::from(terms.batches)
-            );
+            count(text, "window", terms.window);
+            count(text, "batch", terms.batches.into());
         };
         match self {
             Control::Hello { version, terms: t } => {
-                let _ = write!(text, "{CONTROL_TAG}hello v={version}");
+                text.push_str("hello");
+                count(&mut text, "v", (*version).into());
                 terms(&mut text, t);
             }
             Control::Resume {
@@ -133,9 +141,10 @@ impl Control {
                 next,
                 terms: t,
             } => {
-                let _ = write!(text, "{CONTROL_TAG}resume v={version}");
+                text.push_str("resume");
+                count(&mut text, "v", (*version).into());
                 identity(&mut text, i);
-                let _ = write!(text, " next={next}");
+                count(&mut text, "next", *next);
                 terms(&mut text, t);
             }
             Control::Welcome {
@@ -144,16 +153,18 @@ impl Control {
                 resumed,
                 terms: t,
             } => {
-                let _ = write!(text, "{CONTROL_TAG}welcome");
+                text.push_str("welcome");
                 identity(&mut text, i);
-                let _ = write!(text, " next={next} resumed={}", u8::from(*resumed));
+                count(&mut text, "next", *next);
+                count(&mut text, "resumed", (*resumed).into());
                 terms(&mut text, t);
             }
             Control::Ack { received } => {
-                let _ = write!(text, "{CONTROL_TAG}ack n={received}");
+                text.push_str("ack");
+                count(&mut text, "n", *received);
             }
-            Control::Ping => text.push_str("~ping"),
-            Control::Pong => text.push_str("~pong"),
+            Control::Ping => text.push_str("ping"),
+            Control::Pong => text.push_str("pong"),
         }
         text
     }
@@ -270,6 +281,23 @@ impl<'t> Fields<'t> {
             batches: self.flag("batch")?,
         })
     }
+}
+
+/// `value` in decimal digits.
+fn decimal(mut value: u64) -> String {
+    let mut digits = Vec::with_capacity(20);
+    loop {
+        digits.push(b'0' + (value % 10) as u8);
+        value /= 10;
+        if value == 0 {
+            break;
+        }
+    }
+    digits
+        .iter()
+        .rev()
+        .map(|&digit| char::from(digit))
+        .collect()
 }
 
 /// A token of `bytes` random bytes, for a session id, key or epoch: lowercase hex. The

@@ -95,13 +95,13 @@ impl ProtocolError {
 
     fn missing(field: &str) -> Self {
         ProtocolError {
-            reason: format!("a control frame without {field}"),
+            reason: ["a control frame without ", field].concat(),
         }
     }
 
     fn invalid(field: &str) -> Self {
         ProtocolError {
-            reason: format!("a control frame with an invalid {field}"),
+            reason: ["a control frame with an invalid ", field].concat(),
         }
     }
 
