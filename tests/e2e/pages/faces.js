@@ -23,7 +23,8 @@
 // either: `open`, `message` {data: the text, or with format "json" the parsed value},
 // `close` {code, reason, wasClean, willReconnect, requeued, unconfirmed},
 // `reconnecting` {attempt, delayMs}, `error` {error: {code}, message, data?: the frame of a
-// DECODE error}, `offline`, `online`, `statechange` {state}.
+// DECODE error}, `offline`, `online`, `statechange` {state}, and in session mode `resumed`
+// {recovered, unacknowledged: the data of the messages of unknown fate, oldest first}.
 //   send(data) -> 'now' | 'queued' | 'closed' | 'queue-full'; data is text (with
 //     binaryType 'arraybuffer' also an ArrayBuffer or a view of one), or with format "json"
 //     any value with a JSON form (a TypeError otherwise)
@@ -114,6 +115,10 @@ class RustFace extends EventTarget {
       case 'statechange':
         event = new Event('statechange');
         defineFields(event, fields, ['state']);
+        break;
+      case 'resumed':
+        event = new Event('resumed');
+        defineFields(event, fields, ['recovered', 'unacknowledged']);
         break;
       default:
         event = new Event(fields.type);
