@@ -12,6 +12,7 @@
 //!   the session
 //! - `forget` cuts the connection and loses the session: a resume gets a new one; it reaches
 //!   only the client named, or every session without one
+//! - shutdown closes a session's connection with 1001 and waits for it
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -337,4 +338,15 @@ async fn forget_loses_the_sessions_of_the_client_named() {
     );
     assert_dropped(&mut socket).await;
     assert_dropped(&mut bystander).await;
+}
+
+#[tokio::test]
+async fn shutdown_closes_session_connections_with_going_away() {
+    let server = TestServer::start().await;
+    let (mut socket, _) = handshake(&server, "bye", None).await;
+    let stopping = tokio::spawn(server.shut_down());
+    let frame = expect_close(&mut socket).await.expect("a close code");
+    assert_eq!(frame.code, CloseCode::Away);
+    assert_dropped(&mut socket).await;
+    stopping.await.expect("join").expect("run returns Ok");
 }
