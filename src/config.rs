@@ -373,10 +373,7 @@ impl Config {
     pub(crate) fn settings(&self) -> Result<Settings, Error> {
         self.policy.validate()?;
         check_protocols(&self.protocols)?;
-        let mut protocols = self.protocols.clone();
-        if self.policy.session.is_some() {
-            protocols.push(resocket_core::session::SUBPROTOCOL.to_owned());
-        }
+        let protocols = self.protocols.clone();
         let target = match &self.url {
             UrlSource::Fixed(url) => target::fixed(Target {
                 url: resolve_url(url)?,

@@ -189,6 +189,11 @@ pub enum Output<F> {
         conn: ConnId,
         /// The URL.
         url: String,
+        /// In session mode, offer the session subprotocol
+        /// ([`SUBPROTOCOL`](crate::session::SUBPROTOCOL)) after the user's. False in plain
+        /// mode, and for the attempt that checks whether a server that keeps failing the
+        /// handshake speaks the protocol at all.
+        session: bool,
     },
     /// Send a message on the open socket. In session mode, as the protocol's message frame:
     /// the `m` tag, then the message.

@@ -14,7 +14,7 @@ use std::collections::VecDeque;
 use super::backoff::Rng;
 use super::close::{ABNORMAL, GOING_AWAY, HEARTBEAT_TIMEOUT, NORMAL, TRY_AGAIN_LATER, WILL_RESUME};
 use super::session::{
-    Accepted, ClientSession, Control, SUBPROTOCOL, Saved, Slot, Welcomed, WindowFull,
+    Accepted, ClientSession, Control, Probe, SUBPROTOCOL, Saved, Slot, Welcomed, WindowFull,
 };
 
 /// The close code of a connection whose peer broke the session protocol.
@@ -111,6 +111,8 @@ pub struct Machine<F> {
     /// In session mode ([`Policy::session`]), the session across connections; it keeps the
     /// messages sent until the server acknowledges them, in place of the queue.
     session: Slot<F>,
+    /// In session mode, whether the next attempt checks for a server without the protocol.
+    probe: Probe,
 }
 
 impl<F: Clone + WireSize> Machine<F> {
@@ -123,6 +125,7 @@ impl<F: Clone + WireSize> Machine<F> {
         let session = Slot::new(policy.session).map_err(|()| PolicyOption::SessionWindow)?;
         Ok(Machine {
             session,
+            probe: Probe::default(),
             policy,
             phase: Phase::Idle,
             retries: 0,
@@ -456,6 +459,7 @@ impl<F: Clone + WireSize> Machine<F> {
     /// then the user hears of it and of the open.
     fn welcomed(&mut self, conn: ConnId, welcomed: Welcomed<F>, now: f64) {
         self.stop_timer(Timer::Handshake);
+        self.probe.welcomed();
         match welcomed {
             Welcomed::Resumed { replay } => {
                 for frame in replay {
@@ -649,7 +653,9 @@ impl<F: Clone + WireSize> Machine<F> {
             Input::UrlResolved { conn, url } => {
                 if self.phase == Phase::Resolving(conn) {
                     self.phase = Phase::Connecting(conn);
-                    self.outputs.push_back(Output::Connect { conn, url });
+                    let session = self.session.is_some() && self.probe.next_offers();
+                    self.outputs
+                        .push_back(Output::Connect { conn, url, session });
                 }
             }
             Input::UrlFailed { conn, error } => {
@@ -959,6 +965,9 @@ impl<F: Clone + WireSize> Machine<F> {
                 self.emit_closed(ending, false);
             }
             Phase::Connecting(current) | Phase::Open(current) if current == conn => {
+                if self.phase == Phase::Connecting(conn) {
+                    self.probe.handshake_failed();
+                }
                 let reconnect =
                     reconnect_allowed && !self.policy.final_codes.contains(&ending.code);
                 self.connection_ended(ending, reconnect);
@@ -973,6 +982,7 @@ impl<F: Clone + WireSize> Machine<F> {
             (Timer::Retry, Phase::Waiting) => self.start_attempt(),
             (Timer::Handshake, Phase::Resolving(_)) => self.attempt_failed(Failure::ConnectTimeout),
             (Timer::Handshake, Phase::Connecting(conn)) => {
+                self.probe.handshake_failed();
                 self.abandon(conn, NORMAL, "connect timeout");
                 self.emit(Event::Failed(Failure::ConnectTimeout));
                 self.connection_ended(Ending::abandoned(ABNORMAL, "connect timeout"), true);

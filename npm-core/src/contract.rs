@@ -53,7 +53,8 @@ numbered! {
         /// Work out the URL and subprotocols of attempt `arg(0)`, then signal `URL_RESOLVED` or
         /// call `failed`.
         ResolveUrl = "RESOLVE_URL",
-        /// Create the socket for attempt `arg(0)` from what was resolved.
+        /// Create the socket for attempt `arg(0)` from what was resolved; `arg(1)` 1: offer
+        /// the session subprotocol after the user's.
         Connect = "CONNECT",
         /// `WebSocket.send` the message `frame(0)` (in session mode, after the message tag).
         Transmit = "TRANSMIT",

@@ -72,7 +72,9 @@ impl Core {
         let id = |conn: ConnId| conn.0 as f64;
         match output {
             Output::ResolveUrl { conn } => self.put(Op::ResolveUrl, &[id(conn)]),
-            Output::Connect { conn, .. } => self.put(Op::Connect, &[id(conn)]),
+            Output::Connect { conn, session, .. } => {
+                self.put(Op::Connect, &[id(conn), f64::from(u8::from(session))])
+            }
             Output::Transmit(frame) => {
                 self.frames.clear();
                 self.frames.push(frame.id);

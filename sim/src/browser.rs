@@ -19,6 +19,8 @@ pub struct Socket {
     pub open: bool,
     /// The machine asked to close it (`Output::Close`).
     pub closing: bool,
+    /// It offered the session subprotocol (`Output::Connect`'s `session`).
+    pub offers_session: bool,
 }
 
 impl<F, L> Driver<F, L> {
@@ -26,7 +28,7 @@ impl<F, L> Driver<F, L> {
     pub(crate) fn apply_output(&mut self, output: &Output<F>) {
         match output {
             Output::ResolveUrl { conn } => self.resolving = Some(*conn),
-            Output::Connect { conn, url } => {
+            Output::Connect { conn, url, session } => {
                 assert!(
                     self.socket.is_none(),
                     "{conn:?} created while {:?} lives",
@@ -42,6 +44,7 @@ impl<F, L> Driver<F, L> {
                     conn: *conn,
                     open: false,
                     closing: false,
+                    offers_session: *session,
                 });
             }
             Output::Transmit(_) => self.assert_sendable("transmit"),

@@ -83,12 +83,13 @@ impl<F: Clone + WireSize, L: Layer<F>> Driver<F, L> {
     }
 
     /// The live socket opens, with the session protocol's subprotocol selected when the
-    /// machine is in session mode.
+    /// attempt offered it (as a server that speaks the protocol does).
     pub fn open(&mut self) {
         let conn = self.conn();
-        let protocol = match self.machine.policy().session {
-            Some(_) => resocket_core::session::SUBPROTOCOL.to_owned(),
-            None => String::new(),
+        let offered = self.socket.is_some_and(|socket| socket.offers_session);
+        let protocol = match offered {
+            true => resocket_core::session::SUBPROTOCOL.to_owned(),
+            false => String::new(),
         };
         self.input(Input::Opened { conn, protocol });
     }

@@ -315,7 +315,7 @@ impl Driver {
     fn execute(self: &Rc<Self>, output: Output<Frame>) {
         match output {
             Output::ResolveUrl { conn } => self.resolve_url(conn),
-            Output::Connect { conn, url } => self.open_socket(conn, &url),
+            Output::Connect { conn, url, session } => self.open_socket(conn, &url, session),
             Output::Transmit(Frame(frame)) => {
                 #[cfg(feature = "session")]
                 if self.session {
@@ -410,11 +410,17 @@ impl Driver {
         }
     }
 
-    fn open_socket(self: &Rc<Self>, conn: ConnId, url: &str) {
-        let protocols = match self.runtime.borrow_mut().protocols.take() {
+    /// Creates the socket of attempt `conn`, offering the session subprotocol after the
+    /// user's when `session` (the machine decides: see its session probe).
+    fn open_socket(self: &Rc<Self>, conn: ConnId, url: &str, session: bool) {
+        let mut protocols = match self.runtime.borrow_mut().protocols.take() {
             Some((attempt, protocols)) if attempt == conn => protocols,
             _ => Vec::new(),
         };
+        let offer = resocket_core::session::SUBPROTOCOL;
+        if session && !protocols.iter().any(|protocol| protocol == offer) {
+            protocols.push(offer.to_owned());
+        }
         self.log(|| format!("connecting to {}", redact(url)));
         let created = resolve_url(url)
             .and_then(|url| check_protocols(&protocols).map(|()| url))

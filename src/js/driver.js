@@ -307,7 +307,7 @@ export class Driver {
         this.#resolve(core.arg(0));
         break;
       case OP_CONNECT:
-        this.#connect(core.arg(0));
+        this.#connect(core.arg(0), core.arg(1) === 1);
         break;
       case OP_TRANSMIT:
         // The core transmits only on an open socket, where `send` does not throw.
@@ -430,18 +430,18 @@ export class Driver {
     if (error) {
       this.core.failed(true, conn, error, performance.now());
     } else {
-      let protocols = list.list;
-      // A session is offered beside the user's subprotocols; the server's choice decides.
-      if (this.#settings.session && !protocols.includes(SESSION_SUBPROTOCOL)) protocols = [...protocols, SESSION_SUBPROTOCOL];
-      this.#target = { conn, url: text, protocols };
+      this.#target = { conn, url: text, protocols: list.list };
       this.core.signal(SIGNAL_URL_RESOLVED, conn, performance.now());
     }
     this.pump();
   }
 
-  #connect(conn) {
+  /** Creates the socket of attempt `conn`, offering the session subprotocol after the user's when `session`. */
+  #connect(conn, session) {
     const target = this.#target?.conn === conn ? this.#target : { url: "", protocols: [] };
     this.#target = null;
+    // The core decides whether this attempt offers the session: see `Probe` in core/src/session.
+    if (session && !target.protocols.includes(SESSION_SUBPROTOCOL)) target.protocols = [...target.protocols, SESSION_SUBPROTOCOL];
     this.#log(`connecting to ${redact(target.url)}`);
     const checked = checkUrl(target.url);
     let error = checked.error ?? checkProtocols(target.protocols);

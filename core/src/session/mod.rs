@@ -17,6 +17,7 @@ mod client;
 mod control;
 mod incoming;
 mod outgoing;
+mod probe;
 mod saved;
 mod server;
 mod slot;
@@ -28,6 +29,7 @@ pub use control::{
 };
 pub use incoming::{AckPolicy, Incoming};
 pub use outgoing::{Outgoing, WindowFull};
+pub(crate) use probe::Probe;
 pub use saved::{Saved, SavedHeader};
 pub use server::{Opening, ServerSession};
 pub(crate) use slot::Slot;

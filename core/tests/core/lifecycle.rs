@@ -79,7 +79,8 @@ fn connect_asks_for_the_url_then_creates_one_socket() {
             Output::Emit(Event::StateChanged(State::Connecting)),
             Output::Connect {
                 conn: ConnId(1),
-                url: URL.into()
+                url: URL.into(),
+                session: false,
             },
         ]
     );
@@ -354,7 +355,8 @@ fn reconnect_while_connecting_abandons_the_old_socket_first() {
             Output::ResolveUrl { conn: ConnId(2) },
             Output::Connect {
                 conn: ConnId(2),
-                url: URL.into()
+                url: URL.into(),
+                session: false,
             },
         ]
     );

@@ -477,3 +477,58 @@ fn a_saved_header_that_was_tampered_with_is_an_error() {
         "unknown fields ignored"
     );
 }
+
+/// The `session` flag of the last `Output::Connect`.
+fn last_offer(sim: &Sim) -> bool {
+    sim.log
+        .iter()
+        .rev()
+        .find_map(|(_, output)| match output {
+            Output::Connect { session, .. } => Some(*session),
+            _ => None,
+        })
+        .expect("an attempt")
+}
+
+#[test]
+fn after_a_failed_handshake_one_attempt_checks_for_a_server_without_the_protocol() {
+    // Browsers fail the handshake when the server selects none of the offered subprotocols,
+    // so a plain server first looks like a down one.
+    let mut sim = Sim::new(session_policy());
+    sim.connect();
+    assert!(last_offer(&sim), "attempts offer resocket.v1");
+    sim.fail_attempts(1);
+    assert!(!last_offer(&sim), "the probe offers none");
+    // A plain server opens it: the socket fails for good, having sent nothing.
+    sim.open();
+    assert!(sim.take_events().contains(&Event::Failed(Failure::NotASessionServer)));
+    assert_eq!(sim.machine.state(), State::Closed);
+    assert!(sim.controls.is_empty() && sim.transmitted.is_empty());
+}
+
+#[test]
+fn a_down_session_server_is_probed_once_per_run_of_failures() {
+    let mut sim = Sim::new(session_policy());
+    sim.connect();
+    sim.fail_attempts(2); // the first attempt, then the probe: a session server refuses it
+    let offers: Vec<bool> = (sim.log.iter())
+        .filter_map(|(_, output)| match output {
+            Output::Connect { session, .. } => Some(*session),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(offers, [true, false, true]);
+    sim.fail_attempts(3);
+    assert!(last_offer(&sim), "no second probe in the same run");
+    // The server is back: a session, then a later outage probes once again.
+    let mut server = Server::new();
+    let hello = open(&mut sim);
+    control(&mut sim, &server.open(&hello).remove(0));
+    assert_eq!(sim.machine.state(), State::Open);
+    sim.drop_connection();
+    let delay = sim.retry_delays()[sim.retry_delays().len() - 1];
+    sim.advance(delay);
+    assert!(last_offer(&sim), "a drop after opening is no failed handshake");
+    sim.fail_attempts(1);
+    assert!(!last_offer(&sim), "a new run of failures probes again");
+}
