@@ -33,7 +33,7 @@ for dir in "$pkg" "$pkg"/web; do
     --enable-bulk-memory --enable-reference-types --enable-nontrapping-float-to-int \
     --enable-sign-ext --enable-multivalue --enable-mutable-globals "$wasm" -o "$wasm"
   cp src/js/resocket.js src/js/driver.js src/js/options.js src/js/request.js src/js/core.js \
-    src/js/pending.js src/js/contract.js src/js/resocket.d.ts "$dir"/
+    src/js/pending.js src/js/saved.js src/js/contract.js src/js/resocket.d.ts "$dir"/
 done
 # The one difference between the builds: how the engine's wasm is loaded.
 cp src/js/engine.js "$pkg"/engine.js
@@ -75,6 +75,7 @@ const manifest = {
     "resocket.d.ts",
     "core.js",
     "pending.js",
+    "saved.js",
     "contract.js",
     "engine.js",
     "web/",

@@ -41,9 +41,10 @@ pub(crate) enum PongMatcher {
 /// let config = Config::new("wss://example.com/live").session(Session::new().window(256 * 1024));
 /// ```
 #[cfg(feature = "session")]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Session {
     window: u64,
+    persist: Option<String>,
 }
 
 #[cfg(feature = "session")]
@@ -53,6 +54,7 @@ impl Session {
     pub fn new() -> Self {
         Session {
             window: resocket_core::session::DEFAULT_WINDOW,
+            persist: None,
         }
     }
 
@@ -61,6 +63,17 @@ impl Session {
     /// message larger than the window still goes, alone.
     pub fn window(mut self, bytes: u64) -> Self {
         self.window = bytes;
+        self
+    }
+
+    /// Keeps the session across a reload of the page, under `name`: when the page goes away
+    /// (`pagehide`) the session and its unacknowledged messages are saved to
+    /// `sessionStorage`, and the next page's socket with the same name resumes it, sending
+    /// only what the server lacks. The entry holds the session's key: a page that must not
+    /// keep secrets in `sessionStorage` leaves this off. Where storage is unavailable the
+    /// socket starts a new session, as without it.
+    pub fn persist(mut self, name: impl Into<String>) -> Self {
+        self.persist = Some(name.into());
         self
     }
 }
@@ -154,6 +167,9 @@ pub struct Config {
     pub(crate) start_closed: bool,
     pub(crate) debug: bool,
     pub(crate) request_id_field: String,
+    /// The name a resumable session is kept under across reloads ([`Session::persist`]).
+    #[cfg(feature = "session")]
+    pub(crate) session_name: Option<String>,
 }
 
 /// Shows the settings, not the functions: a fixed URL is redacted as the `debug` log does
@@ -217,6 +233,8 @@ impl Config {
             start_closed: false,
             debug: false,
             request_id_field: "id".to_owned(),
+            #[cfg(feature = "session")]
+            session_name: None,
         }
     }
 
@@ -360,6 +378,7 @@ impl Config {
             // Batches save little in a browser, where every frame is an event anyway.
             batches: false,
         });
+        self.session_name = session.persist;
         self
     }
 
@@ -422,6 +441,8 @@ impl Config {
             should_reconnect,
             // The Rust face decodes bytes itself; `Blob`s would need an asynchronous read.
             debug: self.debug,
+            #[cfg(feature = "session")]
+            session_name: self.session_name.clone(),
         })
     }
 }

@@ -179,9 +179,32 @@ impl Core {
         std::mem::take(&mut self.text)
     }
 
-    /// Message id `index` of the last `Transmit` (0) or `Resumed`; `None` past the last.
+    /// Message id `index` of the last `Transmit` (0), `Resumed` or [`save`](Self::save);
+    /// `None` past the last.
     pub fn frame(&self, index: usize) -> Option<u32> {
         self.frames.get(index).copied()
+    }
+
+    /// The session as a page saves it for the next one: its header becomes the text operand
+    /// and the ids of its unacknowledged messages the frames; their count, or `None` when
+    /// there is no session to keep (none named yet, or closed).
+    pub fn save(&mut self) -> Option<usize> {
+        let saved = self.machine.saved_session()?;
+        self.text = saved.header();
+        self.frames = saved.unacknowledged.iter().map(|frame| frame.id).collect();
+        Some(self.frames.len())
+    }
+
+    /// Resumes a session an earlier page saved: its `header` line and its messages (the ids
+    /// the JavaScript now keeps them under, and their sizes). False, changing nothing, when
+    /// the header does not read or the machine cannot take it (see
+    /// [`Machine::restore_session`]).
+    pub fn restore(&mut self, header: &str, messages: Vec<Frame>) -> bool {
+        let Ok(header) = resocket_core::session::SavedHeader::read(header) else {
+            return false;
+        };
+        let saved = resocket_core::session::Saved::from_parts(header, messages);
+        self.machine.restore_session(saved)
     }
 
     /// One of the socket's figures; NaN for an unknown one or an RTT not measured yet.
@@ -401,6 +424,48 @@ mod tests {
         let ack = core.receive(ConnId(1), CONTROL, 0, "~ack n=1", 0.0);
         assert_eq!(ack & !RECEIVED_BUSY, ReceivedCode::Stale.number());
         assert_eq!(core.machine.oldest_held(), None, "acknowledged: let go");
+    }
+
+    #[test]
+    fn a_saved_session_crosses_to_a_new_core_as_a_header_and_ids() {
+        let mut core = session_core("resocket.v1");
+        assert_eq!(core.save(), None, "no session named yet");
+        core.receive(ConnId(1), CONTROL, 0, &welcome("a", false), 0.0);
+        while core.poll() != Op::Idle {}
+        for id in [4, 5] {
+            assert!(core.machine.send(Frame { id, size: 2 }).is_ok());
+        }
+        assert_eq!(core.save(), Some(2));
+        let header = core.take_text();
+        assert!(
+            header.starts_with("resocket-session v=1 id=a key=k epoch=e "),
+            "{header}"
+        );
+        assert_eq!([core.frame(0), core.frame(1)], [Some(4), Some(5)]);
+        // The next page keeps the messages under ids of its own.
+        let terms = Terms {
+            window: 100,
+            batches: false,
+        };
+        let policy = Policy {
+            session: Some(terms),
+            ..Policy::default()
+        };
+        let mut next_page = Core::new(Machine::new(policy, 1).unwrap());
+        let messages = vec![Frame { id: 1, size: 2 }, Frame { id: 2, size: 2 }];
+        assert!(!next_page.restore("not a header", messages.clone()));
+        assert!(next_page.restore(&header, messages));
+        assert_eq!(next_page.machine.oldest_held().map(|f| f.id), Some(1));
+        next_page
+            .machine
+            .handle(Input::Connect { online: true }, 0.0);
+        open_socket(&mut next_page, 1, "resocket.v1");
+        poll_until(&mut next_page, Op::Control);
+        assert!(
+            next_page
+                .take_text()
+                .starts_with("~resume v=1 id=a key=k epoch=e next=0 ")
+        );
     }
 
     #[test]

@@ -334,6 +334,39 @@ pub extern "C" fn frame(handle: u32, index: usize) -> f64 {
     id.map_or(f64::NAN, f64::from)
 }
 
+/// Prepares the session for saving (`Core::save`): the header is then `text()`, the message
+/// ids `frame(i)`; returns their count, or -1 when there is no session to keep.
+#[unsafe(no_mangle)]
+pub extern "C" fn save(handle: u32) -> f64 {
+    let count = with_core(handle, |core| core.save());
+    count.map_or(-1.0, |count| count as f64)
+}
+
+/// Resumes a saved session (`Core::restore`) from the stage: the header's length in bytes
+/// (32-bit little-endian), the header, then an id and a size (32-bit little-endian each) per
+/// message. 1 when restored, 0 when not.
+#[unsafe(no_mangle)]
+pub extern "C" fn restore(handle: u32) -> u32 {
+    let staged = STAGE.take();
+    let word = |at: usize| -> Option<u32> {
+        let bytes = staged.get(at..at + 4)?;
+        Some(u32::from_le_bytes(bytes.try_into().ok()?))
+    };
+    let Some(end) = word(0).and_then(|length| (length as usize).checked_add(4)) else {
+        return 0;
+    };
+    let Some(header) = staged.get(4..end).and_then(|b| std::str::from_utf8(b).ok()) else {
+        return 0;
+    };
+    let messages = (staged[end..].chunks_exact(8))
+        .map(|pair| Frame {
+            id: u32::from_le_bytes([pair[0], pair[1], pair[2], pair[3]]),
+            size: u32::from_le_bytes([pair[4], pair[5], pair[6], pair[7]]),
+        })
+        .collect();
+    with_core(handle, |core| u32::from(core.restore(header, messages)))
+}
+
 /// The id of the oldest message the core holds: every message sent before it may be let go.
 /// -1 when it holds none.
 #[unsafe(no_mangle)]

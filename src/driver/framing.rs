@@ -50,6 +50,21 @@ pub(super) fn tagged(message: &JsValue) -> JsValue {
     frame.into()
 }
 
+/// A control frame's text for a debug line: the session's key hidden, as the npm package's
+/// `debug: true` hides it.
+pub(super) fn redact_key(text: &str) -> String {
+    match text.find(" key=") {
+        Some(start) => {
+            let value = start + " key=".len();
+            let end = text[value..]
+                .find(' ')
+                .map_or(text.len(), |end| value + end);
+            [&text[..value], "[redacted]", &text[end..]].concat()
+        }
+        None => text.to_owned(),
+    }
+}
+
 /// Reads an incoming frame (`MessageEvent.data`: a string, or an `ArrayBuffer` as the Rust
 /// face's sockets always take binary frames).
 pub(super) fn read(data: &JsValue) -> Incoming {

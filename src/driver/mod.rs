@@ -29,6 +29,8 @@ mod connection;
 #[cfg(feature = "session")]
 mod framing;
 mod page_watch;
+#[cfg(feature = "session")]
+mod saved_session;
 mod size;
 
 use connection::Connection;
@@ -110,6 +112,9 @@ pub(crate) struct Settings {
     pub(crate) should_reconnect: Option<CloseVerdict>,
     /// Log what happens to the console (`Config::debug`), URLs redacted.
     pub(crate) debug: bool,
+    /// The name the session is kept under across reloads (`Session::persist`).
+    #[cfg(feature = "session")]
+    pub(crate) session_name: Option<String>,
 }
 
 struct Runtime {
@@ -135,6 +140,9 @@ pub(crate) struct Driver {
     /// Session mode (`Config::session`): frames are tagged both ways.
     #[cfg(feature = "session")]
     session: bool,
+    /// The name the session is kept under across reloads.
+    #[cfg(feature = "session")]
+    session_name: Option<String>,
     _page: PageWatch,
 }
 
@@ -151,7 +159,12 @@ impl Driver {
             .map_or(0, |(ping, _)| wire_size(ping));
         #[cfg(feature = "session")]
         let session = settings.policy.session.is_some();
-        let machine = Machine::new(settings.policy, seed)?.with_ping_size(ping_size);
+        #[allow(unused_mut)]
+        let mut machine = Machine::new(settings.policy, seed)?.with_ping_size(ping_size);
+        #[cfg(feature = "session")]
+        if let Some(saved) = (settings.session_name.as_deref()).and_then(saved_session::take) {
+            machine.restore_session(saved);
+        }
         Ok(Rc::new_cyclic(|driver| Driver {
             runtime: RefCell::new(Runtime {
                 machine,
@@ -168,6 +181,8 @@ impl Driver {
             waiting_for_room: RefCell::new(Vec::new()),
             #[cfg(feature = "session")]
             session,
+            #[cfg(feature = "session")]
+            session_name: settings.session_name,
             _page: PageWatch::attach(driver),
         }))
     }
@@ -351,7 +366,11 @@ impl Driver {
                     connection.close(code, &reason);
                 }
             }
-            Output::Control(text) => self.transmit(&JsValue::from_str(&text)),
+            Output::Control(text) => {
+                #[cfg(feature = "session")]
+                self.log(|| format!("control sent {}", framing::redact_key(&text)));
+                self.transmit(&JsValue::from_str(&text));
+            }
             #[cfg(feature = "session")]
             Output::Resumed {
                 recovered,
@@ -471,7 +490,10 @@ impl Driver {
                 let frame = SessionFrame::Messages { count: 1, size };
                 (frame, Some((body.clone(), size)))
             }
-            Incoming::Control(text) => (SessionFrame::Control(text), None),
+            Incoming::Control(text) => {
+                self.log(|| format!("control received {}", framing::redact_key(text)));
+                (SessionFrame::Control(text), None)
+            }
             Incoming::Invalid(what) => (SessionFrame::Invalid(what), None),
         };
         let now = performance_now();
@@ -523,6 +545,31 @@ impl Driver {
             unsent_bytes: u64::from(unsent_bytes),
             reconnect_allowed,
         });
+    }
+}
+
+/// Keeping a session across reloads (`Session::persist`).
+#[cfg(feature = "session")]
+impl Driver {
+    /// The page goes away (it may come back from the back/forward cache, or be reloaded):
+    /// saves the session for the next page, or removes what an earlier page saved once there
+    /// is nothing to resume.
+    pub(super) fn save_session(&self) {
+        let Some(name) = &self.session_name else {
+            return;
+        };
+        let saved = self.runtime.borrow().machine.saved_session();
+        if !saved_session::put(name, saved) {
+            self.log(|| "the session could not be saved to sessionStorage".to_owned());
+        }
+    }
+
+    /// The page came back from the back/forward cache: the session goes on here, so what was
+    /// saved for another page is removed.
+    pub(super) fn unsave_session(&self) {
+        if let Some(name) = &self.session_name {
+            saved_session::put(name, None);
+        }
     }
 }
 

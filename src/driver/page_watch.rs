@@ -49,12 +49,16 @@ impl PageWatch {
         });
         if js_sys::Reflect::has(&global, &JsValue::from_str("onpagehide")).unwrap_or(false) {
             watch.listen(&global, "pagehide", driver, |driver, event| {
+                #[cfg(feature = "session")]
+                driver.save_session();
                 if persisted(&event) {
                     driver.input(Input::Suspend);
                 }
             });
             watch.listen(&global, "pageshow", driver, |driver, event| {
                 if persisted(&event) {
+                    #[cfg(feature = "session")]
+                    driver.unsave_session();
                     let online = navigator_online();
                     driver.input(Input::Resume { online });
                 }

@@ -3,7 +3,7 @@
 // passes back when they are to be sent, and the text that crosses its staging buffer.
 import { INCOMING_CONTROL, POLICY_FIELDS, SIGNAL_OPENED } from "./contract.js";
 import { engine } from "./engine.js";
-import { policyError } from "./options.js";
+import { policyError, wireSize } from "./options.js";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -65,6 +65,34 @@ export class Core {
     const outcome = hand(id);
     if (outcome >= 0) this.#messages.set(id, message);
     return outcome;
+  }
+
+  /** The session as a page saves it, `{ header, messages }`, or null when there is none to keep. */
+  save() {
+    const count = engine.save(this.#handle);
+    if (count < 0) return null;
+    const header = this.text();
+    const messages = [];
+    for (let index = 0; index < count; index++) messages.push(this.#messages.get(engine.frame(this.#handle, index)));
+    return { header, messages };
+  }
+
+  /** Resumes a session an earlier page saved (see `save`); false if the engine refused it. */
+  restore(header, messages) {
+    const text = encoder.encode(header);
+    const view = new DataView(new ArrayBuffer(4 + text.length + 8 * messages.length));
+    view.setUint32(0, text.length, true);
+    new Uint8Array(view.buffer, 4, text.length).set(text);
+    const ids = messages.map((message, index) => {
+      const id = (this.#lastId = (this.#lastId + 1) >>> 0);
+      view.setUint32(4 + text.length + 8 * index, id, true);
+      view.setUint32(8 + text.length + 8 * index, wireSize(message), true);
+      return id;
+    });
+    stage(new Uint8Array(view.buffer));
+    if (engine.restore(this.#handle) !== 1) return false;
+    ids.forEach((id, index) => this.#messages.set(id, messages[index]));
+    return true;
   }
 
   nextRequest() { return engine.next_request(this.#handle); }

@@ -53,6 +53,7 @@ import { Core } from "./core.js";
 import { engine, loadEngine } from "./engine.js";
 import { checkProtocols, checkUrl, errorText, messageSize, protocolList, redact, urlString, wireSize } from "./options.js";
 import { Pending } from "./pending.js";
+import { putSaved, takeSaved } from "./saved.js";
 
 const CLOSED_STATE = STATES.indexOf("closed");
 
@@ -111,8 +112,17 @@ scope.addEventListener?.("offline", () => broadcast(SIGNAL_OFFLINE, 0));
 scope.addEventListener?.("online", () => broadcast(SIGNAL_ONLINE, 0));
 // A page kept in the back/forward cache must not hold a socket open (and may not be cached if
 // it does); it reconnects when shown again.
-scope.addEventListener?.("pagehide", (event) => event.persisted && broadcast(SIGNAL_SUSPEND, 0));
-scope.addEventListener?.("pageshow", (event) => event.persisted && broadcast(SIGNAL_RESUME, networkUp()));
+// A page that goes away may be reloaded: sockets whose session persists save it first.
+scope.addEventListener?.("pagehide", (event) => {
+  for (const driver of [...live]) driver.saveSession();
+  if (event.persisted) broadcast(SIGNAL_SUSPEND, 0);
+});
+scope.addEventListener?.("pageshow", (event) => {
+  if (!event.persisted) return;
+  // The sessions go on in this page: what was saved for a next one is not to be resumed.
+  for (const driver of [...live]) driver.saveSession(true);
+  broadcast(SIGNAL_RESUME, networkUp());
+});
 // Timers of a hidden page are throttled: once it is visible, check the connection at once.
 scope.document?.addEventListener("visibilitychange", () => {
   if (scope.document.visibilityState === "visible") broadcast(SIGNAL_WAKE, 0);
@@ -170,6 +180,9 @@ export class Driver {
       heartbeat ? wireSize(heartbeat.ping) : 0,
       Math.random() * 2 ** 53,
     );
+    // A session an earlier page saved under this name resumes here, before anything is sent.
+    const saved = settings.persist === undefined ? null : takeSaved(settings.persist);
+    if (saved && !this.core.restore(saved.header, saved.messages)) this.#log("the saved session could not be restored");
     const calls = this.#pending?.take() ?? [];
     this.#pending = null;
     // The calls reach the core first, and what it decided is carried out after: a socket
@@ -268,6 +281,13 @@ export class Driver {
     }
     this.#call((core, now) => core.reconnect(code, reason, online, now));
     live.add(this);
+  }
+
+  /** Saves the session for the next page (`session.persist`), or with `remove` forgets what was saved. */
+  saveSession(remove = false) {
+    const name = this.#settings.persist;
+    if (name === undefined || !this.core) return;
+    if (!putSaved(name, remove ? null : this.core.save())) this.#log("the session could not be saved to sessionStorage");
   }
 
   signal(signal, operand) {

@@ -171,6 +171,7 @@ export function readArguments(url, protocols, options) {
   const json = oneOf(field("format"), "format", ["raw", "json"]) === "json";
   const heartbeatOptions = heartbeat(field("heartbeat"), json);
   const window = sessionWindow(field("session"));
+  const persist = sessionPersist(field("session"));
   // The policy's numbers, by the engine's field names; a NaN interval turns the heartbeat off,
   // a NaN window session mode.
   const policy = {
@@ -184,6 +185,7 @@ export function readArguments(url, protocols, options) {
     protocols,
     json,
     session: !Number.isNaN(window),
+    persist,
     heartbeat: heartbeatOptions,
     policy,
     queueCapacity: policy.maxEnqueuedMessages,
@@ -306,9 +308,16 @@ function sessionWindow(value) {
   if (value === undefined || value === false) return NaN;
   if (value === true) return DEFAULTS["session.window"];
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw typeError(`option \`session\` must be true, false or an object { window? }, got ${typeName(value)}`);
+    throw typeError(`option \`session\` must be true, false or an object { window?, persist? }, got ${typeName(value)}`);
   }
   return number(value.window, "session.window") ?? DEFAULTS["session.window"];
+}
+
+/** `session: { persist }`: the name the session is kept under across reloads, or undefined. */
+function sessionPersist(value) {
+  const persist = value?.persist;
+  if (persist === undefined || typeof persist === "string") return persist;
+  throw typeError(`option \`session.persist\` must be a string, got ${typeName(persist)}`);
 }
 
 /** `heartbeat: { intervalMs, timeoutMs, ping?, pong? }`: the timing, the ping, the pong test. */

@@ -36,6 +36,14 @@ export interface SessionOptions {
    * with `WINDOW_FULL`. Default 102400 (100 KB).
    */
   window?: number;
+  /**
+   * Keeps the session across a reload of the page under this name: when the page goes away
+   * (`pagehide`), the session and its unacknowledged messages are saved to `sessionStorage`,
+   * and the next page's socket with the same name resumes it, sending only what the server
+   * lacks. The entry holds the session's key. Blob messages cannot be saved (the session then
+   * starts anew on the next page).
+   */
+  persist?: string;
 }
 
 export interface Options {

@@ -501,7 +501,10 @@ fn after_a_failed_handshake_one_attempt_checks_for_a_server_without_the_protocol
     assert!(!last_offer(&sim), "the probe offers none");
     // A plain server opens it: the socket fails for good, having sent nothing.
     sim.open();
-    assert!(sim.take_events().contains(&Event::Failed(Failure::NotASessionServer)));
+    assert!(
+        sim.take_events()
+            .contains(&Event::Failed(Failure::NotASessionServer))
+    );
     assert_eq!(sim.machine.state(), State::Closed);
     assert!(sim.controls.is_empty() && sim.transmitted.is_empty());
 }
@@ -528,7 +531,10 @@ fn a_down_session_server_is_probed_once_per_run_of_failures() {
     sim.drop_connection();
     let delay = sim.retry_delays()[sim.retry_delays().len() - 1];
     sim.advance(delay);
-    assert!(last_offer(&sim), "a drop after opening is no failed handshake");
+    assert!(
+        last_offer(&sim),
+        "a drop after opening is no failed handshake"
+    );
     sim.fail_attempts(1);
     assert!(!last_offer(&sim), "a new run of failures probes again");
 }

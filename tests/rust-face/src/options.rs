@@ -55,7 +55,7 @@ const KNOWN: &[&str] = &[
     "requestIdField", // request_id_field
     "resendRequests", // resend_requests
     "requestTimeoutMs", // the timeout `request` passes when its options name none
-    "session",   // session(Session::new()), with `.window(window)` for `{ window }`
+    "session",   // session(Session::new()); `{ window, persist }`: `.window(..)`, `.persist(..)`
 ];
 
 /// Reads `url` (a string or a provider function), `protocols` (a string, an array of
@@ -238,12 +238,17 @@ fn config(mut config: Config, options: &JsValue, format: Format) -> Result<Confi
             Some(false) => config,
             Some(true) => config.session(Session::new()),
             None => {
-                let window = number(self::field(&session, "window"), "session.window")?;
-                let session = match window {
-                    Some(window) => Session::new().window(whole(window, "session.window")? as u64),
-                    None => Session::new(),
-                };
-                config.session(session)
+                let mut settings = Session::new();
+                if let Some(window) = number(self::field(&session, "window"), "session.window")? {
+                    settings = settings.window(whole(window, "session.window")? as u64);
+                }
+                if let Some(name) = self::field(&session, "persist") {
+                    let name = name.as_string().ok_or_else(|| {
+                        type_error("`session.persist` must be a string".to_owned())
+                    })?;
+                    settings = settings.persist(name);
+                }
+                config.session(settings)
             }
         };
     }

@@ -1,0 +1,97 @@
+// A resumable session kept across a page reload (`session: { persist }`), for the JS and the
+// Rust face, against the test server's /session (resocket-axum), whose record of what each
+// client sent (`/received`) is the judge. The server is made `silent` first (it reads but
+// sends nothing: no echoes, no acks), so every message is unacknowledged when the page reloads
+// and every echo is still owed:
+// - the new page's socket of the same name resumes the session (`resumed`, recovered: true):
+//   the server recorded each message exactly once and in order, nothing was sent again, and
+//   the echoes the old page never got arrive on the new page, once each, in order;
+// - a socket closed before the page goes away saves nothing: the next page starts a new
+//   session.
+
+import assert from 'node:assert/strict';
+import { FACES } from './support/backoff.js';
+import { rustFaceDir } from './support/paths.js';
+import { e2eSuite } from './support/suite.js';
+
+const suite = e2eSuite({ mounts: { '/rust-face/': rustFaceDir } });
+const FAST = { minReconnectionDelay: 50, maxReconnectionDelay: 200 };
+const COUNT = 200;
+
+/** In the page: a persisted session socket of `face` for `client`, its events in `window.session`. */
+async function openPersisted({ face, client, options }) {
+  const session = { messages: [], resumed: [], errors: [] };
+  window.session = session;
+  session.socket = await h.open(face, h.url('/session', { client }), options, {
+    listen(socket) {
+      session.log = h.record(socket, ['open', 'close', 'error', 'resumed']);
+      socket.addEventListener('message', (event) => session.messages.push(event.data));
+      socket.addEventListener('resumed', (event) => session.resumed.push({
+        recovered: event.recovered,
+        unacknowledged: event.unacknowledged,
+      }));
+      socket.addEventListener('error', (event) => session.errors.push(event.error?.code));
+    },
+  });
+  await session.log.until((l) => l.count('open') === 1, 'open', 15_000);
+}
+
+/** Polls `/received` until it lists `count` messages of `client` (at most 30 s). */
+async function serverGot(client, count) {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const records = await suite.server.received(client);
+    if (records.length >= count || Date.now() > deadline) return records;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Reloads the harness page and waits for it to be ready again. */
+async function reload(page) {
+  await page.page.reload();
+  await page.page.waitForFunction(() => window.harnessReady === true, null, { timeout: 10_000 });
+}
+
+for (const [face, faceName] of FACES) {
+  suite.test(`${faceName} face: a persisted session resumes after a reload, each message once both ways`, async (page) => {
+    const client = `session-reload-${face}-${Date.now()}`;
+    const options = { ...FAST, session: { persist: 'chat' } };
+    const texts = Array.from({ length: COUNT }, (_, i) => `m${i}`);
+    await page.run(openPersisted, { face, client, options });
+    // Some echoes arrive before the server goes silent; after it, none.
+    await page.run(async (texts) => {
+      for (const text of texts.slice(0, 10)) window.session.socket.send(text);
+      await window.session.log.until(() => window.session.messages.length === 10, 'ten echoes', 15_000);
+    }, texts);
+    assert.equal((await suite.server.control(`client=${client}&action=silent`)).affected, 1);
+    await page.run((texts) => {
+      for (const text of texts.slice(10)) window.session.socket.send(text);
+    }, texts);
+    assert.equal((await serverGot(client, COUNT)).length, COUNT, 'the server read everything');
+    const before = await page.run(() => ({
+      messages: window.session.messages,
+      queued: window.session.socket.queuedCount,
+    }));
+    assert.ok(before.queued > 0, `unacknowledged messages are kept (${before.queued})`);
+
+    await reload(page);
+    await page.run(openPersisted, { face, client, options });
+    const after = await page.run(async (expected) => {
+      await window.session.log.until(() => window.session.messages.length >= expected, 'the owed echoes', 20_000);
+      await new Promise((resolve) => setTimeout(resolve, 300)); // nothing more may come
+      return { messages: window.session.messages, resumed: window.session.resumed, errors: window.session.errors };
+    }, COUNT - before.messages.length);
+    assert.deepEqual(after.resumed, [{ recovered: true, unacknowledged: [] }]);
+    assert.deepEqual([...before.messages, ...after.messages], texts, 'each echo once, in order, across the reload');
+    assert.deepEqual(after.errors, []);
+    assert.deepEqual(await suite.server.received(client), texts, 'each message once, in order');
+
+    // A closed socket's session is over: nothing is saved, and the next page starts anew.
+    await page.run(() => window.session.socket.close());
+    await reload(page);
+    await page.run(openPersisted, { face, client, options });
+    const third = await page.run(() => window.session.resumed);
+    assert.deepEqual(third, [], 'a new session reports no resumption');
+    await page.run(() => window.session.socket.close());
+  }, { timeout: 90_000 });
+}
