@@ -12,9 +12,11 @@
 import assert from 'node:assert/strict';
 import { FACES } from './support/backoff.js';
 import { rustFaceDir } from './support/paths.js';
+import { reporter } from './support/report.js';
 import { e2eSuite } from './support/suite.js';
 
 const suite = e2eSuite({ mounts: { '/rust-face/': rustFaceDir } });
+const report = reporter(import.meta.url);
 const FAST = { minReconnectionDelay: 50, maxReconnectionDelay: 200 };
 const COUNT = 200;
 
@@ -84,7 +86,21 @@ for (const [face, faceName] of FACES) {
     assert.deepEqual(after.resumed, [{ recovered: true, unacknowledged: [] }]);
     assert.deepEqual([...before.messages, ...after.messages], texts, 'each echo once, in order, across the reload');
     assert.deepEqual(after.errors, []);
-    assert.deepEqual(await suite.server.received(client), texts, 'each message once, in order');
+    const records = await suite.server.received(client);
+    assert.deepEqual(records, texts, 'each message once, in order');
+    report({
+      section: 'lost',
+      face: faceName,
+      row: 'a persisted session across a page reload (server silent first: every message unacknowledged, every echo owed)',
+      checked: 'the new page resumed the session (recovered: true); the server got each message once, in order; the echoes before and after the reload are each message once, in order',
+      figures: {
+        sent: texts.length,
+        'unacknowledged at the reload': before.queued,
+        'echoes before / after the reload': `${before.messages.length} / ${after.messages.length}`,
+        'arrived at the server': records.length,
+        duplicates: records.length - new Set(records).size,
+      },
+    });
 
     // A closed socket's session is over: nothing is saved, and the next page starts anew.
     await page.run(() => window.session.socket.close());

@@ -25,9 +25,9 @@
 // `reconnecting` {attempt, delayMs}, `error` {error: {code}, message, data?: the frame of a
 // DECODE error}, `offline`, `online`, `statechange` {state}, and in session mode `resumed`
 // {recovered, unacknowledged: the data of the messages of unknown fate, oldest first}.
-//   send(data) -> 'now' | 'queued' | 'closed' | 'queue-full'; data is text (with
-//     binaryType 'arraybuffer' also an ArrayBuffer or a view of one), or with format "json"
-//     any value with a JSON form (a TypeError otherwise)
+//   send(data) -> 'now' | 'queued' | 'closed' | 'queue-full' | 'window-full' (session mode);
+//     data is text (with binaryType 'arraybuffer' also an ArrayBuffer or a view of one), or
+//     with format "json" any value with a JSON form (a TypeError otherwise)
 //   request(value, { timeoutMs?, signal? }?) -> Promise of the answer's result (format "json";
 //     rejections carry the JS face's `code`; bad arguments reject with a TypeError)
 //   close(code?, reason?), reconnect(code?, reason?) (`Sender::reconnect_with` with a code)
@@ -67,6 +67,7 @@ class JsFace {
     } catch (error) {
       if (error instanceof this.resocket.QueueFullError) return 'queue-full';
       if (error instanceof this.resocket.ReSocketError && error.code === 'CLOSED') return 'closed';
+      if (error instanceof this.resocket.ReSocketError && error.code === 'WINDOW_FULL') return 'window-full';
       throw error;
     }
   }
