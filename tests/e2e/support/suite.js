@@ -57,11 +57,10 @@ export function e2eSuite({ mounts = {}, www } = {}) {
 
     /**
      * A test with its own harness page: `fn(page, t)`. Afterwards the page must have had no
-     * uncaught error and no wasm trap. `todo` (a reason) runs it and reports its outcome
-     * without failing the run: a known gap, named where it is tested.
+     * uncaught error and no wasm trap.
      */
-    test(name, fn, { timeout = 20_000, todo } = {}) {
-      test(name, { timeout, todo }, async (t) => {
+    test(name, fn, { timeout = 20_000 } = {}) {
+      test(name, { timeout }, async (t) => {
         const page = await suite.openHarness();
         try {
           await fn(page, t);
