@@ -385,6 +385,13 @@ impl<F: Clone + WireSize> Machine<F> {
     /// about answers, as [`receive`](Self::receive) says), or a control frame (the machine's).
     /// A frame the protocol refuses closes the connection with 1002.
     pub fn receive_session(&mut self, conn: ConnId, frame: SessionFrame<'_>, now: f64) -> Received {
+        let received = self.take_session_frame(conn, frame, now);
+        // A welcome opens the connection, a broken protocol ends it.
+        self.report_state();
+        received
+    }
+
+    fn take_session_frame(&mut self, conn: ConnId, frame: SessionFrame<'_>, now: f64) -> Received {
         self.now = now;
         let open = self.phase == Phase::Open(conn);
         let result = match (open, self.session.get_mut()) {

@@ -104,6 +104,11 @@ fn the_welcome_opens_the_connection_and_kept_messages_go_first() {
     assert_eq!(control(&mut sim, &welcome), Received::Protocol);
     assert_eq!(sim.transmitted, ["early", "meanwhile"]);
     assert_eq!(sim.machine.state(), State::Open);
+    assert_eq!(
+        sim.take_states().last(),
+        Some(&State::Open),
+        "the welcome reports the state change at once"
+    );
     assert!(sim.take_events().contains(&Event::Open));
     assert!(
         sim.resumptions.is_empty(),
