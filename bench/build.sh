@@ -25,12 +25,17 @@ wasm_opt() {
     --enable-nontrapping-float-to-int --enable-sign-ext --enable-multivalue --enable-mutable-globals
 }
 
-for peer in resocket gloo ws-stream; do
-  echo "[bench] wasm-pack build bench/rust/$peer"
-  CARGO_TARGET_DIR="$PWD/target/bench-rust" wasm-pack --quiet build "bench/rust/$peer" --release \
-    --target web --out-dir "$PWD/$out/rust/$peer" --no-pack --no-typescript
-  for wasm in "$out/rust/$peer"/*_bg.wasm; do wasm_opt "$wasm" -o "$wasm"; done
-done
+# NAME CRATE [CARGO ARGS...]: one Rust peer's web build under $out/rust/NAME.
+build_peer() {
+  local name=$1 crate=$2
+  shift 2
+  echo "[bench] wasm-pack build bench/rust/$crate $*"
+  CARGO_TARGET_DIR="$PWD/target/bench-rust" wasm-pack --quiet build "bench/rust/$crate" --release \
+    --target web --out-dir "$PWD/$out/rust/$name" --no-pack --no-typescript -- "$@"
+  for wasm in "$out/rust/$name"/*_bg.wasm; do wasm_opt "$wasm" -o "$wasm"; done
+}
+for peer in resocket gloo ws-stream; do build_peer "$peer" "$peer"; done
+build_peer resocket-session resocket --features session
 
 echo "[bench] the package's engine with its names kept, for twiggy"
 source scripts/nightly.sh

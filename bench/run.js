@@ -57,7 +57,9 @@ const LIBS = [
   ['resocket-json', 'resocket JS API, format "json"', 'JS'],
   ['partysocket', 'partysocket/ws (+ JSON.parse/stringify)', 'JS'],
   ['reconnecting-websocket', 'reconnecting-websocket (+ JSON.parse/stringify)', 'JS'],
+  ['resocket-session', 'resocket JS API, format "raw", resumable session mode (+ JSON.parse/stringify)', 'JS'],
   ['resocket-rust', 'resocket Rust API, Socket<Msg, Msg, Json>', 'Rust'],
+  ['resocket-rust-session', 'resocket Rust API, Socket<Msg, Msg, Json>, resumable session mode', 'Rust'],
   ['gloo-net', 'gloo-net websocket + serde_json', 'Rust'],
   ['ws_stream_wasm', 'ws_stream_wasm + serde_json', 'Rust'],
   ...(BASELINE ? [['resocket-rust-baseline', `resocket Rust API built from ${BASELINE}`, 'Rust']] : []),
@@ -66,6 +68,9 @@ for (const name of ONLY_LIBS ?? []) {
   if (!LIBS.some(([known]) => known === name)) throw new Error(`BENCH_LIBS: no library ${name}`);
 }
 const NAMES = LIBS.map(([name]) => name).filter((name) => !ONLY_LIBS || name === 'raw' || ONLY_LIBS.includes(name));
+/** Session mode's libraries: against /session (resocket-axum), in the throughput and latency workloads. */
+const SESSION = new Set(['resocket-session', 'resocket-rust-session']);
+const PLAIN = NAMES.filter((name) => !SESSION.has(name));
 const RECONNECTING = ['resocket-raw', 'resocket-json', 'partysocket', 'reconnecting-websocket', 'resocket-rust'].filter((name) => NAMES.includes(name));
 const HEARTBEAT = ['resocket-raw', 'resocket-json', 'resocket-rust'].filter((name) => NAMES.includes(name));
 
@@ -80,7 +85,7 @@ const ALL_WORKLOADS = [
   { key: 'latency', title: `Latency, ${P.latency.toLocaleString('en')} sequential round trips of a small message`,
     libs: NAMES, kind: 'latency' },
   { key: 'many', title: `Many sockets: ${P.sockets} sockets in one page, ${P.each} messages each`,
-    libs: NAMES, kind: 'many' },
+    libs: PLAIN, kind: 'many' },
   { key: 'reconnect', title: 'Recovery: server drops the connection (no close frame), 0 ms first retry: `close` to `open`',
     libs: RECONNECTING, kind: 'reconnect' },
   { key: 'silence', title: 'Recovery: silent server, heartbeat 1000/1000 ms: `open` to the heartbeat close',
@@ -196,7 +201,8 @@ async function openPage(lib) {
   return { page, context, problems };
 }
 
-function urlFor(kind) {
+function urlFor(kind, lib) {
+  if (SESSION.has(lib)) return `${server.wsUrl}/session`;
   const base = `${server.wsUrl}/echo`;
   if (kind === 'reconnect') return `${base}?drop_after=1`;
   if (kind === 'silence') return `${base}?silent=1`;
@@ -207,7 +213,7 @@ function urlFor(kind) {
 async function runOnce(workload, lib) {
   const { page, context, problems } = await openPage(lib);
   try {
-    const url = urlFor(workload.kind);
+    const url = urlFor(workload.kind, lib);
     const call = (fn, arg) => withTimeout(page.evaluate(fn, arg), `${lib} ${workload.key}`);
     const result = {};
     switch (workload.kind) {
@@ -641,7 +647,7 @@ function report({ runs, failures, native, serverCpu, sizeRows, twig, profiles, c
 
 /** A horizontal bar chart of the throughput ratios to raw WebSocket. */
 function svg(runs) {
-  const groups = ['small', 'kb', 'big', 'many'].map((key) => ({ key, title: WORKLOADS.find((w) => w.key === key).title, bars: NAMES.map((lib) => [lib, summarise(runs, key, lib).ratio]) }));
+  const groups = ['small', 'kb', 'big', 'many'].map((key) => ({ key, title: WORKLOADS.find((w) => w.key === key).title, bars: WORKLOADS.find((w) => w.key === key).libs.map((lib) => [lib, summarise(runs, key, lib).ratio]) }));
   const rowH = 18;
   const left = 300;
   const width = 820;

@@ -9,6 +9,8 @@ const lib = new URLSearchParams(location.search).get('lib');
 /** The Rust peers: their wasm-bindgen web glue under /build/rust/ (bench/build.sh). */
 const RUST = {
   'resocket-rust': '/build/rust/resocket/bench_resocket.js',
+  // The same crate built with resocket's `session` feature: session mode on /session URLs.
+  'resocket-rust-session': '/build/rust/resocket-session/bench_resocket.js',
   'gloo-net': '/build/rust/gloo/bench_gloo.js',
   'ws_stream_wasm': '/build/rust/ws-stream/bench_ws_stream.js',
   // Another checkout's build of bench/rust/resocket (run.js: BENCH_BASELINE).
@@ -33,11 +35,15 @@ async function jsPeer(name) {
       return { make: (url, options = { connectionTimeout }) => new ReconnectingWebSocket(url, [], options), json: false, reconnectOptions };
     }
     case 'resocket-raw':
-    case 'resocket-json': {
+    case 'resocket-json':
+    case 'resocket-session': {
       const { ReSocket } = await import('/pkg/web/resocket.js');
       const format = name === 'resocket-json' ? 'json' : 'raw';
+      // A window larger than a workload's burst (100,000 small messages are sent in one go):
+      // what is measured is the protocol's cost, not waits for acknowledgements.
+      const session = name === 'resocket-session' ? { window: 64 * 1024 * 1024 } : false;
       return {
-        make: (url, options) => new ReSocket(url, [], { format, connectionTimeout, ...options }),
+        make: (url, options) => new ReSocket(url, [], { format, connectionTimeout, session, ...options }),
         json: format === 'json',
         reconnectOptions: { ...reconnectOptions, jitter: 0 },
         heartbeat: { connectionTimeout, heartbeat: { intervalMs: 1000, timeoutMs: 1000 } },

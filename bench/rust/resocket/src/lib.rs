@@ -25,6 +25,13 @@ impl Connection for ReSocket {
         // Chromium opens one WebSocket to a host at a time: the 200 sockets of workload 3 take
         // longer than the default connect timeout to open (the JS peers get the same 120 s).
         let config = Config::new(url).connect_timeout(Duration::from_secs(120));
+        // A window larger than a workload's burst, as the JS session peer has: what is measured
+        // is the protocol's cost, not waits for acknowledgements.
+        #[cfg(feature = "session")]
+        let config = match url.contains("/session") {
+            true => config.session(resocket::Session::new().window(64 * 1024 * 1024)),
+            false => config,
+        };
         let mut socket = ReSocket(Socket::open(config).map_err(|e| e.to_string())?);
         loop {
             match socket.next_event().await? {
