@@ -32,9 +32,9 @@ for peer in resocket gloo ws-stream; do
   for wasm in "$out/rust/$peer"/*_bg.wasm; do wasm_opt "$wasm" -o "$wasm"; done
 done
 
-echo "[bench] the package's engine with its names kept, for twiggy"
+echo "[bench] the package's default engine with its names kept, for twiggy"
 source scripts/nightly.sh
-build_engine "$out/resocket-engine" --target web --no-pack
+build_engine "$out/resocket-engine" core --target web --no-pack
 mkdir -p "$out/resocket-named"
 wasm_opt -g "$out/resocket-engine/resocket_core_bg.wasm" -o "$out/resocket-named/resocket_core.wasm"
 
