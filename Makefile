@@ -19,10 +19,10 @@ demo: package
 	  --allow-origin http://127.0.0.1:$(PORT) --allow-origin http://localhost:$(PORT)
 
 contract:
-	cargo run --quiet -p resocket-npm-core --bin contract > src/js/contract.js
+	cargo run --quiet -p resocket-npm-core --features session --bin contract > src/js/contract.js
 
 lint: setup
-	cargo run --quiet -p resocket-npm-core --bin contract | diff -u src/js/contract.js - \
+	cargo run --quiet -p resocket-npm-core --features session --bin contract | diff -u src/js/contract.js - \
 	  || { echo "src/js/contract.js is out of date: run \`make contract\`" >&2; exit 1; }
 	cargo fmt --all --check
 	cargo fmt --manifest-path fuzz/Cargo.toml --check
@@ -31,7 +31,9 @@ lint: setup
 	cargo clippy -p resocket --all-targets --target wasm32-unknown-unknown --features log -- -D warnings
 	# Without the default `json` feature: the library alone (its tests use JSON).
 	cargo clippy -p resocket --lib --target wasm32-unknown-unknown --no-default-features -- -D warnings
+	# The engine as it ships, twice: the default engine and the session engine.
 	cargo clippy -p resocket-npm-core --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy -p resocket-npm-core --target wasm32-unknown-unknown --features session -- -D warnings
 	# The bench's scripts and Rust clients, which only `make bench` runs, at least parse and build.
 	for file in bench/run.js bench/page/*.js; do node --check "$$file"; done
 	cd bench/rust && CARGO_TARGET_DIR=$(CURDIR)/target/bench-rust \

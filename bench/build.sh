@@ -37,9 +37,9 @@ build_peer() {
 for peer in resocket gloo ws-stream; do build_peer "$peer" "$peer"; done
 build_peer resocket-session resocket --features session
 
-echo "[bench] the package's engine with its names kept, for twiggy"
+echo "[bench] the package's default engine with its names kept, for twiggy"
 source scripts/nightly.sh
-build_engine "$out/resocket-engine" --target web --no-pack
+build_engine "$out/resocket-engine" core --target web --no-pack
 mkdir -p "$out/resocket-named"
 wasm_opt -g "$out/resocket-engine/resocket_core_bg.wasm" -o "$out/resocket-named/resocket_core.wasm"
 

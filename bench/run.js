@@ -402,6 +402,9 @@ function originOf(url, functionName) {
 
 const gz = (bytes) => gzipSync(bytes, { level: 9 }).length;
 
+/** The size row of the npm package's session engine. */
+const SESSION_ENGINE = 'resocket session mode (npm package)';
+
 /** The minified bundle of `entry`; `parts` holds each module's minified bytes in it. */
 async function minified(entry, plugins = []) {
   const result = await esbuild.build({
@@ -425,10 +428,14 @@ async function sizes() {
   });
   const bundlerJs = await minified(path.join(BENCH, 'size', 'resocket.js'), [resocketPlugin(PKG)]);
   const bundlerWasm = readFileSync(path.join(PKG, 'resocket_core_bg.wasm'));
-  rows.push({ lib: 'resocket (npm package, bundler build)', what: 'wasm + JS', js: gz(bundlerJs), wasm: gz(bundlerWasm), wasmRaw: bundlerWasm.length, jsMin: bundlerJs.length, jsParts: bundlerJs.parts });
+  rows.push({ lib: 'resocket (npm package, bundler build)', what: 'default engine wasm + JS', js: gz(bundlerJs), wasm: gz(bundlerWasm), wasmRaw: bundlerWasm.length, jsMin: bundlerJs.length, jsParts: bundlerJs.parts });
   const webJs = await minified(path.join(BENCH, 'size', 'resocket.js'), [resocketPlugin(path.join(PKG, 'web'))]);
   const webWasm = readFileSync(path.join(PKG, 'web', 'resocket_core_bg.wasm'));
-  rows.push({ lib: 'resocket (npm package, web build)', what: 'wasm + JS', js: gz(webJs), wasm: gz(webWasm), wasmRaw: webWasm.length, jsMin: webJs.length });
+  rows.push({ lib: 'resocket (npm package, web build)', what: 'default engine wasm + JS', js: gz(webJs), wasm: gz(webWasm), wasmRaw: webWasm.length, jsMin: webJs.length });
+  // Session mode's cost: a second engine, fetched on top of the above only by a page that makes
+  // a socket with `session` (the same file in both builds).
+  const sessionWasm = readFileSync(path.join(PKG, 'resocket_session_bg.wasm'));
+  rows.push({ lib: SESSION_ENGINE, what: 'session engine wasm, fetched in addition by a page that makes a socket with `session`', js: 0, wasm: gz(sessionWasm), wasmRaw: sessionWasm.length, jsMin: 0 });
   for (const lib of ['partysocket', 'reconnecting-websocket', 'socket.io-client']) {
     const js = await minified(path.join(BENCH, 'size', `${lib}.js`));
     rows.push({ lib, what: 'esbuild bundle', js: gz(js), wasm: 0, jsMin: js.length });
@@ -608,12 +615,15 @@ function report({ runs, failures, native, serverCpu, sizeRows, twig, profiles, c
   out.push('Raw WebSocket, gloo-net and ws_stream_wasm do not reconnect; only resocket has a heartbeat, so the other libraries have no row for the silent server (they would wait for TCP to give up: minutes).', '');
 
   // Sizes.
-  const sizeTable = sizeRows.map((row) => [row.lib, row.what, kb(row.js), row.wasm ? kb(row.wasm) : '-', `**${kb(row.total)}**`, `${kb(row.jsMin)}${row.wasmRaw ? ` + ${kb(row.wasmRaw)}` : ''}`]);
+  const sizeTable = sizeRows.map((row) => [
+    row.lib, row.what, row.js ? kb(row.js) : '-', row.wasm ? kb(row.wasm) : '-', `**${kb(row.total)}**`,
+    [row.jsMin, row.wasmRaw].filter(Boolean).map(kb).join(' + '),
+  ]);
   out.push('## Size: what a user ships, minified + gzip (level 9)', '', table(['library', 'what', 'JS min+gz', 'wasm gz', 'total', 'uncompressed (JS min + wasm)'], sizeTable), '');
-  out.push('JS peers: an esbuild bundle (minified, ESM) of an entry that imports what a user imports and opens one socket (bench/size/). resocket: the same for `import { ReSocket } from "resocket"` (the package\'s JavaScript), plus the package\'s wasm as it ships (wasm-opt -Oz by scripts/package.sh). The Rust peers are the bench crates (bench/rust/): their wasm (wasm-opt -Oz) + glue, workloads included; all three carry serde_json (resocket\'s `Json` codec uses it too).', '');
+  out.push('JS peers: an esbuild bundle (minified, ESM) of an entry that imports what a user imports and opens one socket (bench/size/). resocket: the same for `import { ReSocket } from "resocket"` (the package\'s JavaScript), plus the package\'s default engine as it ships (wasm-opt -Oz by scripts/package.sh), what every page that uses the package loads; session mode runs on a second engine, built with the core\'s `session` feature and fetched only by a page that makes a socket with `session`: its row is that wasm alone, on top of the package\'s. The Rust peers are the bench crates (bench/rust/): their wasm (wasm-opt -Oz) + glue, workloads included; all three carry serde_json (resocket\'s `Json` codec uses it too).', '');
 
   out.push('### Where the bytes of resocket\'s wasm go (twiggy)', '');
-  out.push(`\`twiggy top\` of the library built exactly as the package (release, opt-level "z", LTO, wasm-opt -Oz) but with its function names kept (-g): ${fmt(twig.total)} bytes of code and data without the names section (${fmt(twig.namesBytes)} bytes, not shipped). The package's wasm is ${fmt(npm.wasmRaw)} bytes, ${kb(npm.wasm)} gzipped; the gzip column below spreads that over the groups by their share of the raw bytes (an estimate: gzip does not compress every part alike).`, '');
+  out.push(`\`twiggy top\` of the library built exactly as the package (release, opt-level "z", LTO, wasm-opt -Oz) but with its function names kept (-g): ${fmt(twig.total)} bytes of code and data without the names section (${fmt(twig.namesBytes)} bytes, not shipped). The package's default engine is ${fmt(npm.wasmRaw)} bytes, ${kb(npm.wasm)} gzipped; the gzip column below spreads that over the groups by their share of the raw bytes (an estimate: gzip does not compress every part alike).`, '');
   out.push(table(['group', 'bytes', 'share', '~ gzip'], twig.groups.map(([name, bytes]) => [name, fmt(bytes), `${fmt((100 * bytes) / twig.total, 1)}%`, kb((npm.wasm * bytes) / twig.total)])), '');
   out.push('Largest items:', '', table(['item', 'bytes', 'share'], twig.top.map((item) => [`\`${item.name.replace(/\|/g, '\\|').slice(0, 110)}\``, fmt(item.size), `${fmt((100 * item.size) / twig.total, 1)}%`])), '');
   out.push(`### Where the bytes of resocket's JavaScript go`, '');
@@ -685,6 +695,7 @@ function readmeHeadline(runs, sizeRows) {
   const s = (key, lib) => summarise(runs, key, lib);
   const npm = sizeRows[0];
   const size = (lib) => kb(sizeRows.find((row) => row.lib === lib).total);
+  const session = sizeRows.find((row) => row.lib === SESSION_ENGINE);
   return [
     '<!-- bench:start (written by `make bench`; do not edit) -->',
     `Headline figures of the latest \`make bench\` (${new Date().toISOString().slice(0, 10)}, headless Chromium, ${os.cpus().length} cores; every table in [bench/RESULTS.md](bench/RESULTS.md)):`,
@@ -696,7 +707,7 @@ function readmeHeadline(runs, sizeRows) {
       ['latency overhead over raw WebSocket (median)', `${fmt(s('latency', 'resocket-raw').diff, 1)} us (JS raw), ${fmt(s('latency', 'resocket-rust').diff, 1)} us (Rust)`, `raw round trip ${fmt(s('latency', 'raw').median, 1)} us; gloo-net ${fmt(s('latency', 'gloo-net').diff, 1)} us over raw`],
       ['reconnect after a dropped connection (0 ms retry)', `${fmt(s('reconnect', 'resocket-raw').median, 1)} ms`, `partysocket ${fmt(s('reconnect', 'partysocket').median, 1)} ms`],
       ['dead server detected (heartbeat 1000/1000 ms)', `${fmt(s('silence', 'resocket-raw').median)} ms`, 'no heartbeat in the peers'],
-      ['npm payload, min+gzip (wasm + JS)', kb(npm.total), `the packages it replaces: reconnecting-websocket ${size('reconnecting-websocket')}, partysocket ${size('partysocket')}; socket.io-client ${size('socket.io-client')}`],
+      ['npm payload, min+gzip (wasm + JS)', `${kb(npm.total)}; session mode fetches ${kb(session.wasm)} more on first use`, `the packages it replaces: reconnecting-websocket ${size('reconnecting-websocket')}, partysocket ${size('partysocket')}; socket.io-client ${size('socket.io-client')}`],
       ['a typed Rust app (the bench crate, wasm + glue, min+gzip)', size('resocket-rust (bench crate)'), `the same app on gloo-net ${size('gloo-net (bench crate)')}, on ws_stream_wasm ${size('ws_stream_wasm (bench crate)')}`],
     ]),
     '',

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Builds the npm package into pkg/ with `wasm-pack build` (scripts/nightly.sh's build_engine,
 # which builds the engine, npm-core/): the bundler build at its root (what `import "resocket"`
-# gets) and the web build in pkg/web/ (for a plain <script type="module">). To what wasm-pack
-# writes (the engine's wasm, resocket_core_bg.wasm, and wasm-bindgen's glue) it adds the
-# hand-written JavaScript and types from src/js/, which read the engine's raw exports, the
-# licenses and the README (the JavaScript guide, docs/javascript.md); it runs binaryen's
-# wasm-opt on the wasm and gives wasm-pack's package.json the package's name, version, entry
-# points, files and side effects. Needs scripts/setup.sh (wasm-pack, the wasm-bindgen CLI, the
-# pinned nightly toolchain, and binaryen's wasm-opt from node_modules).
+# gets) and the web build in pkg/web/ (for a plain <script type="module">). The engine ships
+# twice: the default engine, resocket_core_bg.wasm, which every page loads on first use, and
+# the session engine, resocket_session_bg.wasm (built with the core's session feature), which
+# a page loads only when a socket asks for a session. Both import nothing and export the same
+# functions, which the hand-written JavaScript and types from src/js/ read raw, with no glue.
+# To what wasm-pack writes it adds that JavaScript, the session engine's wasm, the licenses
+# and the README (the JavaScript guide, docs/javascript.md); it runs binaryen's wasm-opt on
+# both engines and gives wasm-pack's package.json the package's name, version, entry points,
+# files and side effects. Needs scripts/setup.sh (wasm-pack, the wasm-bindgen CLI, the pinned
+# nightly toolchain, and binaryen's wasm-opt from node_modules).
 #   RESOCKET_PKG_OUT=DIR   builds into DIR instead of pkg/ (for side-by-side builds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,27 +18,43 @@ source scripts/nightly.sh
 
 pkg=${RESOCKET_PKG_OUT:-pkg}
 rm -rf "$pkg"
-build_engine "$pkg" --target bundler
-# The web build is a directory of the same package, so it gets no package.json of its own.
-build_engine "$pkg"/web --target web --no-pack
-# src/js/engine.js imports the bundler build's wasm itself, without wasm-bindgen's glue, which
-# has nothing to set up while the wasm imports nothing.
-node -e 'const [file] = process.argv.slice(1);
-  if (WebAssembly.Module.imports(new WebAssembly.Module(require("fs").readFileSync(file))).length) {
-    console.error(`${file} imports from JavaScript: src/js/engine.js must load it through the glue`);
+build_engine "$pkg" core --target bundler
+# Of the session engine's build only the wasm ships: its glue would be the default engine's.
+session=target/npm-core/session-engine
+rm -rf "$session"
+build_engine "$session" session --target bundler --no-pack
+cp "$session"/resocket_session_bg.wasm "$pkg"/
+# src/js/engine.js and engine-web.js load the wasm themselves, without wasm-bindgen's glue,
+# which has nothing to set up while the wasm imports nothing; src/js/core.js drives either
+# engine with the same calls.
+node -e 'const [core, session] = process.argv.slice(1).map((file) => [file, new WebAssembly.Module(require("fs").readFileSync(file))]);
+  for (const [file, module] of [core, session]) {
+    if (WebAssembly.Module.imports(module).length) {
+      console.error(`${file} imports from JavaScript: src/js/engine.js must load it through the glue`);
+      process.exit(1);
+    }
+  }
+  const names = ([, module]) => WebAssembly.Module.exports(module).map(({ name, kind }) => `${name} (${kind})`).join(", ");
+  if (names(core) !== names(session)) {
+    console.error(`the engines export different functions:\n${core[0]}: ${names(core)}\n${session[0]}: ${names(session)}`);
     process.exit(1);
-  }' "$pkg"/resocket_core_bg.wasm
-for dir in "$pkg" "$pkg"/web; do
-  wasm=$dir/resocket_core_bg.wasm
+  }' "$pkg"/resocket_core_bg.wasm "$pkg"/resocket_session_bg.wasm
+for wasm in "$pkg"/resocket_core_bg.wasm "$pkg"/resocket_session_bg.wasm; do
   # --converge repeats -Oz while it still shrinks; the names, producers and target-features
   # sections are metadata nothing reads at run time.
   node_modules/.bin/wasm-opt -Oz --converge --strip-debug --strip-producers --strip-target-features \
     --enable-bulk-memory --enable-reference-types --enable-nontrapping-float-to-int \
     --enable-sign-ext --enable-multivalue --enable-mutable-globals "$wasm" -o "$wasm"
+done
+# The web build is a directory of the same package, so it gets no package.json of its own; its
+# engines are the same files.
+mkdir "$pkg"/web
+cp "$pkg"/resocket_core_bg.wasm "$pkg"/resocket_session_bg.wasm "$pkg"/web/
+for dir in "$pkg" "$pkg"/web; do
   cp src/js/resocket.js src/js/driver.js src/js/options.js src/js/request.js src/js/core.js \
     src/js/pending.js src/js/saved.js src/js/contract.js src/js/resocket.d.ts "$dir"/
 done
-# The one difference between the builds: how the engine's wasm is loaded.
+# The one difference between the builds: how the engines' wasm is loaded.
 cp src/js/engine.js "$pkg"/engine.js
 cp src/js/engine-web.js "$pkg"/web/engine.js
 cp LICENSE-MIT LICENSE-APACHE "$pkg"/
@@ -45,9 +64,9 @@ import { readFileSync, writeFileSync } from "node:fs";
 const cargo = readFileSync("Cargo.toml", "utf8");
 const field = (name) => cargo.match(new RegExp(`^${name} = "(.*)"`, "m"))[1];
 const path = `${process.env.PKG_OUT}/package.json`;
-// wasm-pack's manifest names the engine's crate and lists its own files (the wasm and the
-// glue): the package is resocket, at the library's version, and its entry points are the
-// hand-written modules.
+// wasm-pack's manifest names the engine's crate and lists its own files (the default engine's
+// wasm and glue): the package is resocket, at the library's version, its entry points are the
+// hand-written modules, and it holds the session engine's wasm too.
 const generated = JSON.parse(readFileSync(path, "utf8"));
 const manifest = {
   ...generated,
@@ -68,6 +87,7 @@ const manifest = {
   },
   files: [...new Set([
     ...generated.files,
+    "resocket_session_bg.wasm",
     "resocket.js",
     "driver.js",
     "options.js",

@@ -47,7 +47,7 @@ async function jsPeer(name) {
         json: format === 'json',
         reconnectOptions: { ...reconnectOptions, jitter: 0 },
         heartbeat: { connectionTimeout, heartbeat: { intervalMs: 1000, timeoutMs: 1000 } },
-        engine: '/pkg/web/engine.js',
+        core: '/pkg/web/core.js',
       };
     }
     default:
@@ -193,11 +193,11 @@ async function load() {
     };
   }
   const peer = await jsPeer(lib);
-  // The package's engine module is the instance resocket.js runs on: its memory is the
-  // library's. The package loads it on first use; it is loaded here to be read.
-  const engineModule = peer.engine ? await import(peer.engine) : undefined;
-  await engineModule?.loadEngine?.();
-  return { ...jsWorkloads(peer), wasmMemory: () => engineModule?.engine?.memory.buffer.byteLength ?? 0 };
+  // The package's default engine (its core module is the instance resocket.js runs on): its
+  // memory is the library's. The package loads it on first use; it is loaded here to be read.
+  const engine = peer.core ? (await import(peer.core)).engineFor(false) : undefined;
+  await engine?.load();
+  return { ...jsWorkloads(peer), wasmMemory: () => engine?.exports.memory.buffer.byteLength ?? 0 };
 }
 
 window.bench = await load();

@@ -1,24 +1,58 @@
 // The engine (npm-core/, WebAssembly) behind one object per socket. The engine deals in
 // numbers only; this file keeps what it cannot hold: the messages, under ids the engine
 // passes back when they are to be sent, and the text that crosses its staging buffer.
+// The package has two engines, the same functions over two builds of the core: the default
+// engine, and the session engine (with session mode, larger), which a page loads only when a
+// socket asks for a session. A page may have both: each socket's core lives in one of them.
 import { INCOMING_CONTROL, POLICY_FIELDS, SIGNAL_OPENED } from "./contract.js";
-import { engine } from "./engine.js";
+import { ENGINES } from "./engine.js";
 import { policyError, wireSize } from "./options.js";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-/** Frees a socket's engine state once the socket is garbage. */
-const reclaim = new FinalizationRegistry((handle) => engine.free(handle));
 
-/** Puts `bytes` in the engine's staging buffer (which `stage` may move: memory can grow). */
-function stage(bytes) {
+/** One of the engines, loaded on first use (again after a failure). */
+class Engine {
+  /** The engine's exports, once `load()` has settled; undefined until then. */
+  exports;
+  /** The wasm's file name, for errors. */
+  file;
+  #load;
+  #loading;
+  /** Frees a socket's state in this engine once the socket is garbage. */
+  reclaim = new FinalizationRegistry((handle) => this.exports.free(handle));
+
+  constructor([file, load]) {
+    this.file = file;
+    this.#load = load;
+  }
+
+  /** Loads the engine once (again after a failure); settles when `exports` is set. */
+  load() {
+    this.#loading ??= this.#load().then(
+      (exports) => { this.exports = exports; },
+      (error) => { this.#loading = undefined; throw error; },
+    );
+    return this.#loading;
+  }
+}
+
+const engines = ENGINES.map((engine) => new Engine(engine));
+
+/** The engine for a socket with session mode or without. */
+export const engineFor = (session) => engines[session ? 1 : 0];
+
+/** Puts `bytes` in `engine`'s staging buffer (which `stage` may move: memory can grow). */
+function stage(engine, bytes) {
   const at = engine.stage(bytes.length);
   new Uint8Array(engine.memory.buffer, at, bytes.length).set(bytes);
 }
 
-const stageText = (text) => stage(encoder.encode(text));
+const stageText = (engine, text) => stage(engine, encoder.encode(text));
 
 export class Core {
+  /** The exports of the engine that holds this core. */
+  #engine;
   #handle;
   /** The messages the engine may still ask to transmit, by id (counting sends, modulo 2^32). */
   #messages = new Map();
@@ -28,35 +62,36 @@ export class Core {
   /** The engine returned something to do since the last sweep. */
   #worked = false;
 
-  constructor(handle) {
+  constructor(engine, handle) {
+    this.#engine = engine.exports;
     this.#handle = handle;
-    reclaim.register(this, handle);
+    engine.reclaim.register(this, handle);
   }
 
   /**
-   * A core for `policy` (numbers by `POLICY_FIELDS` name), the final close codes, the
-   * overflow and resend switches, the ping's size and the jitter's seed. Throws a TypeError
-   * naming the first option the engine refuses and what it expects.
+   * A core in the loaded `engine` for `policy` (numbers by `POLICY_FIELDS` name), the final
+   * close codes, the overflow and resend switches, the ping's size and the jitter's seed.
+   * Throws a TypeError naming the first option the engine refuses and what it expects.
    */
-  static create(policy, finalCodes, dropOldest, resendRequests, pingSize, seed) {
+  static create(engine, policy, finalCodes, dropOldest, resendRequests, pingSize, seed) {
     const numbers = [...POLICY_FIELDS.map((name) => policy[name]), ...finalCodes];
     const view = new DataView(new ArrayBuffer(8 * numbers.length));
     numbers.forEach((number, index) => view.setFloat64(8 * index, number, true));
-    stage(new Uint8Array(view.buffer));
-    const handle = engine.create(dropOldest, resendRequests, pingSize, seed);
-    if (handle > 0) return new Core(handle);
+    stage(engine.exports, new Uint8Array(view.buffer));
+    const handle = engine.exports.create(dropOldest, resendRequests, pingSize, seed);
+    if (handle > 0) return new Core(engine, handle);
     // The constructor checked the options by the engine's rules: a refusal here is a bug.
     throw policyError(-handle - 1, policy, finalCodes);
   }
 
   /** 1 sent, 0 queued, -1 refused (queue full), -2 refused (closed), -3 refused (session window full). */
   send(message, size) {
-    return this.#accept(message, (id) => engine.send(this.#handle, id, size));
+    return this.#accept(message, (id) => this.#engine.send(this.#handle, id, size));
   }
 
   /** A request carrying `nextRequest()`: its id, or -1 / -2 / -3 as `send`. */
   request(message, size, timeoutMs, now) {
-    return this.#accept(message, (id) => engine.request(this.#handle, id, size, timeoutMs, now));
+    return this.#accept(message, (id) => this.#engine.request(this.#handle, id, size, timeoutMs, now));
   }
 
   /** Keeps `message` under a fresh id if the engine, handed the id, accepts it. */
@@ -69,11 +104,11 @@ export class Core {
 
   /** The session as a page saves it, `{ header, messages }`, or null when there is none to keep. */
   save() {
-    const count = engine.save(this.#handle);
+    const count = this.#engine.save(this.#handle);
     if (count < 0) return null;
     const header = this.text();
     const messages = [];
-    for (let index = 0; index < count; index++) messages.push(this.#messages.get(engine.frame(this.#handle, index)));
+    for (let index = 0; index < count; index++) messages.push(this.#messages.get(this.#engine.frame(this.#handle, index)));
     return { header, messages };
   }
 
@@ -89,14 +124,14 @@ export class Core {
       view.setUint32(8 + text.length + 8 * index, wireSize(message), true);
       return id;
     });
-    stage(new Uint8Array(view.buffer));
-    if (engine.restore(this.#handle) !== 1) return false;
+    stage(this.#engine, new Uint8Array(view.buffer));
+    if (this.#engine.restore(this.#handle) !== 1) return false;
     ids.forEach((id, index) => this.#messages.set(id, messages[index]));
     return true;
   }
 
-  nextRequest() { return engine.next_request(this.#handle); }
-  forget(request) { engine.forget(this.#handle, request); }
+  nextRequest() { return this.#engine.next_request(this.#handle); }
+  forget(request) { this.#engine.forget(this.#handle, request); }
   /**
    * What an incoming message or frame is: see `receive` in npm-core/src/exports.rs. `kind` is
    * an `INCOMING_*`; `text` a control frame's, which may acknowledge messages (so the next
@@ -104,47 +139,47 @@ export class Core {
    */
   receive(conn, size, kind, text, now) {
     if (kind === INCOMING_CONTROL) {
-      stageText(text);
+      stageText(this.#engine, text);
       this.#worked = true;
     }
-    return engine.receive(this.#handle, conn, size, kind, now);
+    return this.#engine.receive(this.#handle, conn, size, kind, now);
   }
-  answered(request) { return engine.answered(this.#handle, request); }
-  asks(conn, code) { return engine.asks(this.#handle, conn, code) === 1; }
+  answered(request) { return this.#engine.answered(this.#handle, request); }
+  asks(conn, code) { return this.#engine.asks(this.#handle, conn, code) === 1; }
 
-  signal(signal, operand, now) { engine.signal(this.#handle, signal, operand, now); }
+  signal(signal, operand, now) { this.#engine.signal(this.#handle, signal, operand, now); }
   /** Socket `conn` opened, the server having selected subprotocol `protocol` ("" for none). */
   opened(conn, protocol, now) {
-    stageText(protocol);
+    stageText(this.#engine, protocol);
     this.signal(SIGNAL_OPENED, conn, now);
   }
   /** The one timer, on the deadline the last `OP_DEADLINE` named, fired. */
-  timeout(now) { engine.timeout(this.#handle, now); }
-  buffered(conn, unsentBytes, now) { engine.buffered(this.#handle, conn, unsentBytes, now); }
+  timeout(now) { this.#engine.timeout(this.#handle, now); }
+  buffered(conn, unsentBytes, now) { this.#engine.buffered(this.#handle, conn, unsentBytes, now); }
 
   failed(provider, conn, error, now) {
-    stageText(error);
-    engine.failed(this.#handle, provider, conn, now);
+    stageText(this.#engine, error);
+    this.#engine.failed(this.#handle, provider, conn, now);
   }
 
   close(code, reason, now) {
-    stageText(reason);
-    engine.close(this.#handle, code, now);
+    stageText(this.#engine, reason);
+    this.#engine.close(this.#handle, code, now);
   }
 
   reconnect(code, reason, online, now) {
-    stageText(reason);
-    engine.reconnect(this.#handle, code, online, now);
+    stageText(this.#engine, reason);
+    this.#engine.reconnect(this.#handle, code, online, now);
   }
 
   closed(conn, code, reason, wasClean, unsentBytes, reconnectAllowed, now) {
-    stageText(reason);
-    engine.closed(this.#handle, conn, code, wasClean, unsentBytes, reconnectAllowed, now);
+    stageText(this.#engine, reason);
+    this.#engine.closed(this.#handle, conn, code, wasClean, unsentBytes, reconnectAllowed, now);
   }
 
   /** The next thing to do; 0 when there is nothing left. */
   poll() {
-    const op = engine.poll(this.#handle);
+    const op = this.#engine.poll(this.#handle);
     // Messages are let go only after the engine did something (transmitted, read the buffer,
     // closed): an idle poll after an incoming message changes nothing it holds.
     if (op !== 0) this.#worked = true;
@@ -160,24 +195,24 @@ export class Core {
    * taken: one engine call, then one `delete` per message over the socket's life.
    */
   #sweep() {
-    const oldest = engine.oldest(this.#handle);
+    const oldest = this.#engine.oldest(this.#handle);
     const given = (this.#lastId + 1 - this.#kept) >>> 0;
     let count = oldest < 0 ? given : Math.min((oldest - this.#kept) >>> 0, given);
     for (; count > 0; count--, this.#kept = (this.#kept + 1) >>> 0) this.#messages.delete(this.#kept);
   }
 
-  arg(index) { return engine.arg(this.#handle, index); }
+  arg(index) { return this.#engine.arg(this.#handle, index); }
 
   text() {
-    const length = engine.text(this.#handle);
-    return length ? decoder.decode(new Uint8Array(engine.memory.buffer, engine.staged(), length)) : "";
+    const length = this.#engine.text(this.#handle);
+    return length ? decoder.decode(new Uint8Array(this.#engine.memory.buffer, this.#engine.staged(), length)) : "";
   }
 
   /**
    * The message of the last TRANSMIT (index 0), or message `index` of the last RESUMED: the
    * engine let go of those, but the sweep has not (it runs on an idle poll).
    */
-  frame(index = 0) { return this.#messages.get(engine.frame(this.#handle, index)); }
+  frame(index = 0) { return this.#messages.get(this.#engine.frame(this.#handle, index)); }
 
-  read(figure) { return engine.read(this.#handle, figure); }
+  read(figure) { return this.#engine.read(this.#handle, figure); }
 }

@@ -49,8 +49,7 @@ import {
   SIGNAL_WAKE,
   STATES,
 } from "./contract.js";
-import { Core } from "./core.js";
-import { engine, loadEngine } from "./engine.js";
+import { Core, engineFor } from "./core.js";
 import { checkProtocols, checkUrl, errorText, messageSize, protocolList, redact, urlString, wireSize } from "./options.js";
 import { Pending } from "./pending.js";
 import { putSaved, takeSaved } from "./saved.js";
@@ -131,6 +130,8 @@ scope.document?.addEventListener("visibilitychange", () => {
 export class Driver {
   /** The engine's socket, once the engine has loaded. */
   core = null;
+  /** The engine the socket's core lives in: the session engine in session mode, else the default. */
+  #engine;
   /** Until then: the calls waiting for it, and what the socket reads as meanwhile. */
   #pending = null;
   #settings;
@@ -156,7 +157,8 @@ export class Driver {
   constructor(settings, face) {
     this.#settings = settings;
     this.#face = face;
-    if (engine) this.#start();
+    this.#engine = engineFor(settings.session);
+    if (this.#engine.exports) this.#start();
     else this.#wait();
     if (!settings.startClosed) this.signal(SIGNAL_CONNECT, networkUp());
     if (this.read(FIGURE_STATE) !== CLOSED_STATE) live.add(this);
@@ -165,7 +167,7 @@ export class Driver {
   #wait() {
     this.#pending ??= new Pending(this.#settings);
     this.#pending.failed = false;
-    loadEngine().then(() => this.#start(), (error) => this.#unloaded(error));
+    this.#engine.load().then(() => this.#start(), (error) => this.#unloaded(error));
   }
 
   /** The engine is there: the socket's core, then the calls that waited for it, in order. */
@@ -173,6 +175,7 @@ export class Driver {
     const settings = this.#settings;
     const heartbeat = settings.heartbeat;
     this.core = Core.create(
+      this.#engine,
       settings.policy,
       settings.finalCodes,
       settings.dropOldest ? 1 : 0,
@@ -198,7 +201,7 @@ export class Driver {
 
   /** The engine could not be loaded: the socket is closed, and says why. */
   #unloaded(error) {
-    const text = `the engine (resocket_core_bg.wasm) could not be loaded: ${errorText(error)}`;
+    const text = `the engine (${this.#engine.file}) could not be loaded: ${errorText(error)}`;
     this.#pending.fail(text);
     live.delete(this);
     this.#face.error("ENGINE", text);

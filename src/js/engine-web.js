@@ -1,17 +1,17 @@
-// The engine's WebAssembly module for the web build (a plain <script type="module"> or a
-// module Worker), on first use: wasm-bindgen's glue (resocket_core.js, written by wasm-pack)
-// fetches it from beside this file and instantiates it; its raw exports are the engine.
-import init from "./resocket_core.js";
+// The engines' WebAssembly modules for the web build (a plain <script type="module"> or a
+// module Worker), on first use: fetched from beside this file and instantiated, so a page
+// fetches the session engine only if a socket asks for a session. They import nothing, so
+// their raw exports are the engine, with no glue to set up.
 
-/** The engine's exports, once `loadEngine()` has settled; undefined until then. */
-export let engine;
-let loading;
-
-/** Loads the engine once (again after a failure); settles when `engine` is set. */
-export function loadEngine() {
-  loading ??= init().then(
-    (exports) => { engine = exports; },
-    (error) => { loading = undefined; throw error; },
-  );
-  return loading;
+/** The exports of the wasm at `url`. */
+async function instantiate(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${response.status} ${response.statusText} fetching ${response.url}`);
+  return (await WebAssembly.instantiate(await response.arrayBuffer())).instance.exports;
 }
+
+/** By engine (0 the default engine, 1 the session engine): [its file, a load of its exports]. */
+export const ENGINES = [
+  ["resocket_core_bg.wasm", () => instantiate(new URL("./resocket_core_bg.wasm", import.meta.url))],
+  ["resocket_session_bg.wasm", () => instantiate(new URL("./resocket_session_bg.wasm", import.meta.url))],
+];

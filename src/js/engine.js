@@ -1,18 +1,11 @@
-// The engine's WebAssembly module, as a bundler loads it (the WebAssembly ES module
-// integration: Vite 8, webpack's asyncWebAssembly, vite-plugin-wasm, ...), on first use: a
-// dynamic import, so the bundler puts it in a chunk of its own and an app's entry code never
-// waits for it. wasm-pack wrote it; it imports nothing, so wasm-bindgen's glue beside it
-// (resocket_core.js) has nothing to set up and its raw exports are the engine.
+// The engines' WebAssembly modules, as a bundler loads them (the WebAssembly ES module
+// integration: Vite 8, webpack's asyncWebAssembly, vite-plugin-wasm, ...), on first use: dynamic
+// imports, so the bundler puts each in a chunk of its own, an app's entry code never waits for
+// one, and a page fetches the session engine only if a socket asks for a session. wasm-pack
+// wrote them; they import nothing, so their raw exports are the engine.
 
-/** The engine's exports, once `loadEngine()` has settled; undefined until then. */
-export let engine;
-let loading;
-
-/** Loads the engine once (again after a failure); settles when `engine` is set. */
-export function loadEngine() {
-  loading ??= import("./resocket_core_bg.wasm").then(
-    (module) => { engine = module; },
-    (error) => { loading = undefined; throw error; },
-  );
-  return loading;
-}
+/** By engine (0 the default engine, 1 the session engine): [its file, a load of its exports]. */
+export const ENGINES = [
+  ["resocket_core_bg.wasm", () => import("./resocket_core_bg.wasm")],
+  ["resocket_session_bg.wasm", () => import("./resocket_session_bg.wasm")],
+];

@@ -327,8 +327,10 @@ export declare class ReSocket<Out = RawData, In = RawData> extends EventTarget {
  * Loads the engine (the package's WebAssembly), which the first socket otherwise loads on
  * first use: for an app that would rather fetch it early. A socket made before it settles is
  * `CONNECTING`, and its calls wait for it, in order. Rejects if the engine cannot be loaded.
+ * With `{ session: true }`, the session engine instead: the larger engine that sockets with the
+ * `session` option use, loaded only for them.
  */
-export declare function ready(): Promise<void>;
+export declare function ready(options?: { session?: boolean }): Promise<void>;
 
 export default ReSocket;
 

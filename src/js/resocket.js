@@ -6,8 +6,8 @@
 // this file is the face: the shape of `WebSocket` / `reconnecting-websocket`, its events and
 // errors, the message format and requests.
 import { FIGURE_RETRY_COUNT, FIGURE_QUEUED_COUNT, FIGURE_RTT_MS, FIGURE_STATE, READY_STATES, STATES } from "./contract.js";
+import { engineFor } from "./core.js";
 import { Driver } from "./driver.js";
-import { loadEngine } from "./engine.js";
 import { closeArguments, isRawData, readArguments } from "./options.js";
 import { Requests } from "./request.js";
 
@@ -267,10 +267,11 @@ export class ReSocket extends EventTarget {
 /**
  * Loads the engine (the package's WebAssembly), which the first socket otherwise loads: for an
  * app that would rather fetch it early. A socket made before it settles is connecting, and
- * its calls wait for it in order.
+ * its calls wait for it in order. `{ session: true }`: the session engine, which sockets with
+ * the `session` option use.
  */
-export function ready() {
-  return loadEngine().then(() => undefined);
+export function ready(options) {
+  return engineFor(options?.session).load().then(() => undefined);
 }
 
 export default ReSocket;

@@ -2,18 +2,22 @@
 // `window.endurance = await import('/endurance.js')`: the connect/drop and create/close cycles,
 // the 200-socket herd, and readings of the package's wasm memory.
 
-import { engine, loadEngine } from '/pkg/web/engine.js';
+import { engineFor } from '/pkg/web/core.js';
 import { ReSocket } from '/pkg/web/resocket.js';
 
-// The figures below read the engine, which the package loads on first use.
-await loadEngine();
+// The figures below read the default engine (the sockets here have no session), which the
+// package loads on first use.
+const engine = engineFor(false);
+await engine.load();
 
 /**
- * The package's engine (the same module instance resocket.js runs on): its linear memory size
- * (which only grows) and how many socket cores it holds alive (freed once a socket is garbage).
+ * The package's default engine (through the same module instance resocket.js runs on): its
+ * linear memory size (which only grows) and how many socket cores it holds alive (freed once a
+ * socket is garbage).
  */
 export function wasmReading() {
-  return { memoryBytes: engine.memory.buffer.byteLength, engineCores: engine.live_cores() };
+  const { exports } = engine;
+  return { memoryBytes: exports.memory.buffer.byteLength, engineCores: exports.live_cores() };
 }
 
 /**
