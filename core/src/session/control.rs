@@ -284,7 +284,7 @@ impl<'t> Fields<'t> {
 }
 
 /// `value` in decimal digits.
-fn decimal(mut value: u64) -> String {
+pub(super) fn decimal(mut value: u64) -> String {
     let mut digits = Vec::with_capacity(20);
     loop {
         digits.push(b'0' + (value % 10) as u8);

@@ -3,10 +3,8 @@
 //! store the messages themselves (they are the faces' values); the rest is one line of text,
 //! written and read here so both faces agree on it.
 
-use std::fmt::Write;
-
 use super::ProtocolError;
-use super::control::{Fields, Identity};
+use super::control::{Fields, Identity, decimal};
 
 /// The first word of a saved session's header, with the format's version.
 const HEADER_KIND: &str = "resocket-session";
@@ -43,15 +41,24 @@ impl<F> Saved<F> {
     /// The header line: `resocket-session v=1 id=I key=K epoch=E received=R acknowledged=A`.
     /// It holds the session's key: keep it where the page keeps its own secrets.
     pub fn header(&self) -> String {
+        // Written without `std::fmt`, as control frames are (see `Control::encode`).
         let Identity { id, key, epoch } = &self.identity;
-        let mut text = String::new();
-        let _ = write!(
-            text,
-            "{HEADER_KIND} v={HEADER_VERSION} id={id} key={key} epoch={epoch} received={} \
-             acknowledged={}",
-            self.received, self.acknowledged
-        );
-        text
+        [
+            HEADER_KIND,
+            " v=",
+            &decimal(HEADER_VERSION),
+            " id=",
+            id,
+            " key=",
+            key,
+            " epoch=",
+            epoch,
+            " received=",
+            &decimal(self.received),
+            " acknowledged=",
+            &decimal(self.acknowledged),
+        ]
+        .concat()
     }
 
     /// A saved session from its `header` and its messages.
