@@ -2,7 +2,7 @@
 # Debian machine with rustup and Node.
 # `make contract` writes src/js/contract.js, the numbers the npm engine and its JavaScript agree
 # on, from npm-core/src/contract.rs; `make lint` checks it is current.
-.PHONY: setup demo package contract test lint test-native test-browser test-e2e test-examples test-fuzz fuzz reliability reliability-check reliability-long bench bench-quick
+.PHONY: setup demo package contract test lint test-native test-browser test-e2e test-node-adapter test-examples test-fuzz fuzz reliability reliability-check reliability-long bench bench-quick
 
 PORT ?= 8080
 FUZZ_SECONDS ?= 600
@@ -34,6 +34,8 @@ lint: setup
 	# The engine as it ships, twice: the default engine and the session engine.
 	cargo clippy -p resocket-npm-core --target wasm32-unknown-unknown -- -D warnings
 	cargo clippy -p resocket-npm-core --target wasm32-unknown-unknown --features session -- -D warnings
+	cargo clippy -p resocket-npm-server --all-targets --target wasm32-unknown-unknown -- -D warnings
+	for file in src/js/server/*.js tests/node-adapter/*.js; do node --check "$$file"; done
 	# The bench's scripts and Rust clients, which only `make bench` runs, at least parse and build.
 	for file in bench/run.js bench/page/*.js; do node --check "$$file"; done
 	cd bench/rust && CARGO_TARGET_DIR=$(CURDIR)/target/bench-rust \
@@ -47,6 +49,11 @@ test-browser: setup
 
 test-e2e: package
 	bash scripts/e2e-tests.sh
+
+# resocket/server, the package's Node adapter, over real sockets (tests/node-adapter/, Node's
+# test runner); the e2e session files run the clients against it too.
+test-node-adapter: package
+	node --test tests/node-adapter/
 
 # The framework examples (examples/, a workspace of its own): checked for wasm32, linted and
 # format-checked, against their committed Cargo.lock. Build output goes to target/examples/.
@@ -80,7 +87,7 @@ test-fuzz: setup
 fuzz: setup
 	bash scripts/fuzz.sh $(FUZZ_SECONDS)
 
-test: setup lint test-native test-browser test-e2e test-fuzz test-examples reliability-check
+test: setup lint test-native test-browser test-e2e test-node-adapter test-fuzz test-examples reliability-check
 
 # The benchmark: resocket against raw WebSocket and its peers in headless Chromium,
 # against a release-built server on 127.0.0.1; writes bench/RESULTS.md, bench/results.svg and

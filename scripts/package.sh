@@ -6,8 +6,9 @@
 # the session engine, resocket_session_bg.wasm (built with the core's session feature), which
 # a page loads only when a socket asks for a session. Both import nothing and export the same
 # functions, which the hand-written JavaScript and types from src/js/ read raw, with no glue.
-# To what wasm-pack writes it adds that JavaScript, the session engine's wasm, the licenses
-# and the README (the JavaScript guide, docs/javascript.md); it runs binaryen's wasm-opt on
+# To what wasm-pack writes it adds that JavaScript, the session engine's wasm, the licenses,
+# the README (the JavaScript guide, docs/javascript.md) and resocket/server (the Node adapter,
+# src/js/server/, with its wasm from npm-server/); it runs binaryen's wasm-opt on
 # both engines and gives wasm-pack's package.json the package's name, version, entry points,
 # files and side effects. Needs scripts/setup.sh (wasm-pack, the wasm-bindgen CLI, the pinned
 # nightly toolchain, and binaryen's wasm-opt from node_modules).
@@ -59,6 +60,18 @@ cp src/js/engine.js "$pkg"/engine.js
 cp src/js/engine-web.js "$pkg"/web/engine.js
 cp LICENSE-MIT LICENSE-APACHE "$pkg"/
 
+# resocket/server, the Node adapter (src/js/server/): its JavaScript and the session protocol's
+# server side (npm-server/, the core's ServerSession), a wasm of plain exports loaded with
+# readFileSync. Built with the stable toolchain: a server's wasm is not measured in gzip bytes.
+mkdir -p "$pkg"/server
+CARGO_TARGET_DIR=$PWD/target/npm-server \
+  cargo build --quiet --release --locked -p resocket-npm-server --target wasm32-unknown-unknown
+node_modules/.bin/wasm-opt -Oz --converge --strip-debug --strip-producers --strip-target-features \
+  --enable-bulk-memory --enable-reference-types --enable-nontrapping-float-to-int \
+  --enable-sign-ext --enable-multivalue --enable-mutable-globals \
+  target/npm-server/wasm32-unknown-unknown/release/resocket_npm_server.wasm -o "$pkg"/server/resocket_server.wasm
+cp src/js/server/index.js src/js/server/engine.js src/js/server/index.d.ts "$pkg"/server/
+
 PKG_OUT="$pkg" node --input-type=module - <<'NODE'
 import { readFileSync, writeFileSync } from "node:fs";
 const cargo = readFileSync("Cargo.toml", "utf8");
@@ -84,6 +97,8 @@ const manifest = {
     ".": { types: "./resocket.d.ts", default: "./resocket.js" },
     "./web": { types: "./web/resocket.d.ts", default: "./web/resocket.js" },
     "./package.json": "./package.json",
+    // Node only: resumable sessions over the `ws` package.
+    "./server": { types: "./server/index.d.ts", default: "./server/index.js" },
   },
   files: [...new Set([
     ...generated.files,
@@ -102,7 +117,11 @@ const manifest = {
     "README.md",
     "LICENSE-MIT",
     "LICENSE-APACHE",
+    "server/",
   ])],
+  // resocket/server runs on `ws`; the browser package needs nothing.
+  peerDependencies: { ws: ">=8.0.0" },
+  peerDependenciesMeta: { ws: { optional: true } },
   // driver.js listens to the page's network and lifecycle events when first imported, and
   // the engine modules load the wasm.
   sideEffects: [...new Set([
@@ -111,6 +130,7 @@ const manifest = {
     "./engine.js",
     "./web/driver.js",
     "./web/engine.js",
+    "./server/engine.js",
   ])],
 };
 writeFileSync(path, JSON.stringify(manifest, null, 2) + "\n");

@@ -8,8 +8,11 @@
 //   the echoes the old page never got arrive on the new page, once each, in order;
 // - a socket closed before the page goes away saves nothing: the next page starts a new
 //   session.
+// Every test runs against both server adapters (support/adapters.js): resocket-axum and
+// resocket/server, the package's Node adapter.
 
 import assert from 'node:assert/strict';
+import { sessionAdapters } from './support/adapters.js';
 import { FACES } from './support/backoff.js';
 import { rustFaceDir } from './support/paths.js';
 import { reporter } from './support/report.js';
@@ -17,6 +20,7 @@ import { e2eSuite } from './support/suite.js';
 
 const suite = e2eSuite({ mounts: { '/rust-face/': rustFaceDir } });
 const report = reporter(import.meta.url);
+const ADAPTERS = sessionAdapters(suite);
 const FAST = { minReconnectionDelay: 50, maxReconnectionDelay: 200 };
 const COUNT = 200;
 
@@ -38,11 +42,11 @@ async function openPersisted({ face, client, options }) {
   await session.log.until((l) => l.count('open') === 1, 'open', 15_000);
 }
 
-/** Polls `/received` until it lists `count` messages of `client` (at most 30 s). */
-async function serverGot(client, count) {
+/** Polls `server`'s `/received` until it lists `count` messages of `client` (at most 30 s). */
+async function serverGot(server, client, count) {
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const records = await suite.server.received(client);
+    const records = await server.received(client);
     if (records.length >= count || Date.now() > deadline) return records;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -54,8 +58,8 @@ async function reload(page) {
   await page.page.waitForFunction(() => window.harnessReady === true, null, { timeout: 10_000 });
 }
 
-for (const [face, faceName] of FACES) {
-  suite.test(`${faceName} face: a persisted session resumes after a reload, each message once both ways`, async (page) => {
+for (const adapter of ADAPTERS) for (const [face, faceName] of FACES) {
+  adapter.test(`${faceName} face: a persisted session resumes after a reload, each message once both ways`, async (page) => {
     const client = `session-reload-${face}-${Date.now()}`;
     const options = { ...FAST, session: { persist: 'chat' } };
     const texts = Array.from({ length: COUNT }, (_, i) => `m${i}`);
@@ -65,11 +69,11 @@ for (const [face, faceName] of FACES) {
       for (const text of texts.slice(0, 10)) window.session.socket.send(text);
       await window.session.log.until(() => window.session.messages.length === 10, 'ten echoes', 15_000);
     }, texts);
-    assert.equal((await suite.server.control(`client=${client}&action=silent`)).affected, 1);
+    assert.equal((await adapter.server.control(`client=${client}&action=silent`)).affected, 1);
     await page.run((texts) => {
       for (const text of texts.slice(10)) window.session.socket.send(text);
     }, texts);
-    assert.equal((await serverGot(client, COUNT)).length, COUNT, 'the server read everything');
+    assert.equal((await serverGot(adapter.server, client, COUNT)).length, COUNT, 'the server read everything');
     const before = await page.run(() => ({
       messages: window.session.messages,
       queued: window.session.socket.queuedCount,
@@ -86,12 +90,12 @@ for (const [face, faceName] of FACES) {
     assert.deepEqual(after.resumed, [{ recovered: true, unacknowledged: [] }]);
     assert.deepEqual([...before.messages, ...after.messages], texts, 'each echo once, in order, across the reload');
     assert.deepEqual(after.errors, []);
-    const records = await suite.server.received(client);
+    const records = await adapter.server.received(client);
     assert.deepEqual(records, texts, 'each message once, in order');
     report({
       section: 'lost',
       face: faceName,
-      row: 'a persisted session across a page reload (server silent first: every message unacknowledged, every echo owed)',
+      row: `${adapter.name}: a persisted session across a page reload (server silent first: every message unacknowledged, every echo owed)`,
       checked: 'the new page resumed the session (recovered: true); the server got each message once, in order; the echoes before and after the reload are each message once, in order',
       figures: {
         sent: texts.length,

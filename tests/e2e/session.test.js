@@ -23,17 +23,20 @@
 // - `request()` in session mode (`format: "json"`): /session answers requests of /rpc's shape;
 //   a request pending across a drop is answered after the resume (nothing is lost in session
 //   mode), and the server got it once
-// Every test runs on both faces.
+// Every test runs on both faces, against both server adapters (support/adapters.js):
+// resocket-axum and resocket/server, the package's Node adapter, on a Node server of the same
+// endpoints (support/node-session-server.js).
 
 import assert from 'node:assert/strict';
+import { sessionAdapters } from './support/adapters.js';
 import { FACES } from './support/backoff.js';
 import { rustFaceDir } from './support/paths.js';
 import { e2eSuite } from './support/suite.js';
 
 const suite = e2eSuite({ mounts: { '/rust-face/': rustFaceDir } });
+const ADAPTERS = sessionAdapters(suite);
 const FAST = { minReconnectionDelay: 50, maxReconnectionDelay: 200 };
 
-const control = (query) => suite.server.control(query);
 
 /**
  * In the page: a session socket of `face` on /session for `client`, with its events recorded
@@ -63,11 +66,11 @@ async function openSession({ face, client, options, path = '/session' }) {
   });
 }
 
-/** Polls `/received` until it lists `count` messages of `client` (at most 30 s). */
-async function serverGot(client, count) {
+/** Polls `server`'s `/received` until it lists `count` messages of `client` (at most 30 s). */
+async function serverGot(server, client, count) {
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const records = await suite.server.received(client);
+    const records = await server.received(client);
     if (records.length >= count || Date.now() > deadline) return records;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -75,8 +78,8 @@ async function serverGot(client, count) {
 
 const numbered = (prefix, count) => Array.from({ length: count }, (_, i) => `${prefix}${i}`);
 
-for (const [face, faceName] of FACES) {
-  suite.test(`${faceName} face: a session echoes; open once welcomed, protocol resocket.v1`, async (page) => {
+for (const adapter of ADAPTERS) for (const [face, faceName] of FACES) {
+  adapter.test(`${faceName} face: a session echoes; open once welcomed, protocol resocket.v1`, async (page) => {
     const client = `session-echo-${face}-${Date.now()}`;
     await page.run(openSession, { face, client, options: { ...FAST, session: true } });
     const result = await page.run(async () => {
@@ -92,12 +95,12 @@ for (const [face, faceName] of FACES) {
     assert.deepEqual(result.errors, []);
     const states = result.lines.filter((line) => line.startsWith('state '));
     assert.deepEqual(states, ['state connecting', 'state open'], result.lines.join('\n'));
-    assert.deepEqual(await serverGot(client, 2), ['hello', 'world']);
-    assert.deepEqual(suite.server.opened(client).map(({ protocol }) => protocol), ['resocket.v1']);
+    assert.deepEqual(await serverGot(adapter.server, client, 2), ['hello', 'world']);
+    assert.deepEqual(adapter.server.opened(client).map(({ protocol }) => protocol), ['resocket.v1']);
     await page.run(() => window.session.socket.close());
   }, { timeout: 60_000 });
 
-  suite.test(`${faceName} face: 2,000 messages across drops arrive once each, in order, both ways`, async (page) => {
+  adapter.test(`${faceName} face: 2,000 messages across drops arrive once each, in order, both ways`, async (page) => {
     const client = `session-burst-${face}-${Date.now()}`;
     const total = 2000;
     await page.run(openSession, { face, client, options: { ...FAST, session: true } });
@@ -126,7 +129,7 @@ for (const [face, faceName] of FACES) {
     }, { total, client });
     const sent = numbered('', total);
     assert.deepEqual(result.drops, [1, 1, 1, 1, 1], 'each drop reached the open connection');
-    const records = await serverGot(client, total);
+    const records = await serverGot(adapter.server, client, total);
     assert.equal(records.length, total, 'the server recorded each message once');
     assert.deepEqual(records, sent, 'the server recorded every message once, in order');
     assert.equal(result.messages.length, total, 'the page got each echo once');
@@ -137,7 +140,7 @@ for (const [face, faceName] of FACES) {
     await page.run(() => window.session.socket.close());
   }, { timeout: 120_000 });
 
-  suite.test(`${faceName} face: a lost session is reported with exactly the messages the server never got`, async (page) => {
+  adapter.test(`${faceName} face: a lost session is reported with exactly the messages the server never got`, async (page) => {
     const client = `session-lost-${face}-${Date.now()}`;
     await page.run(openSession, { face, client, options: { ...FAST, session: true } });
     await page.run(async () => {
@@ -149,13 +152,13 @@ for (const [face, faceName] of FACES) {
       await h.waitFor(() => socket.queuedCount === 0, 'the server to acknowledge the first messages', { ms: 15_000 });
     });
     // The server reads nothing more: these reach the connection and are never read.
-    await control(`client=${client}&action=stall`);
+    await adapter.server.control(`client=${client}&action=stall`);
     const stalled = await page.run(() => {
       window.sendAll(['b0', 'b1', 'b2', 'b3']);
       return window.session.socket.queuedCount;
     });
     assert.equal(stalled, 4, 'the four messages wait for an acknowledgement');
-    assert.deepEqual(await control(`client=${client}&action=forget`), { affected: 1 });
+    assert.deepEqual(await adapter.server.control(`client=${client}&action=forget`), { affected: 1 });
     const result = await page.run(async () => {
       const { log } = window.session;
       await h.waitFor(() => window.session.resumed.length === 1, 'the resumed event', { ms: 15_000, context: () => log.lines() });
@@ -163,7 +166,7 @@ for (const [face, faceName] of FACES) {
       await h.waitFor(() => window.session.messages.length === 5, 'the new session\'s echoes', { ms: 15_000, context: () => log.lines() });
       return { resumed: window.session.resumed, messages: window.session.messages, lines: log.lines() };
     });
-    const records = await serverGot(client, 5);
+    const records = await serverGot(adapter.server, client, 5);
     assert.deepEqual(records, ['a0', 'a1', 'a2', 'c0', 'c1'], 'the server never got the b messages');
     const sent = ['a0', 'a1', 'a2', 'b0', 'b1', 'b2', 'b3', 'c0', 'c1'];
     const neverGot = sent.filter((text) => !records.includes(text));
@@ -172,7 +175,7 @@ for (const [face, faceName] of FACES) {
     await page.run(() => window.session.socket.close());
   }, { timeout: 60_000 });
 
-  suite.test(`${faceName} face: session mode against a plain endpoint fails NOT_A_SESSION_SERVER and does not retry`, async (page) => {
+  adapter.test(`${faceName} face: session mode against a plain endpoint fails NOT_A_SESSION_SERVER and does not retry`, async (page) => {
     const client = `session-plain-${face}-${Date.now()}`;
     await page.run(openSession, { face, client, path: '/echo', options: { ...FAST, session: true } });
     const result = await page.run(async () => {
@@ -193,16 +196,16 @@ for (const [face, faceName] of FACES) {
     assert.deepEqual(result.after.filter((line) => !line.startsWith('state ')), [], 'nothing after the final close');
     assert.ok(!result.lines.includes('open'), `no open: ${lines}`);
     assert.deepEqual([result.state, result.readyState], ['closed', 3]);
-    const before = await suite.server.client(client);
+    const before = await adapter.server.client(client);
     await new Promise((resolve) => setTimeout(resolve, 500));
-    const stats = await suite.server.client(client);
+    const stats = await adapter.server.client(client);
     assert.equal(stats?.total, before?.total, 'no attempt after the final close');
     assert.equal(stats?.received, 0, 'the server received nothing');
-    assert.deepEqual(await suite.server.received(client), []);
-    assert.equal(suite.server.opened(client).at(-1)?.protocol, null, 'the connection that told was opened without a subprotocol');
+    assert.deepEqual(await adapter.server.received(client), []);
+    assert.equal(adapter.server.opened(client).at(-1)?.protocol, null, 'the connection that told was opened without a subprotocol');
   }, { timeout: 30_000 });
 
-  suite.test(`${faceName} face: the heartbeat runs over ~ping/~pong; a silent connection is given up and the session resumes`, async (page) => {
+  adapter.test(`${faceName} face: the heartbeat runs over ~ping/~pong; a silent connection is given up and the session resumes`, async (page) => {
     const client = `session-heartbeat-${face}-${Date.now()}`;
     await page.run(() => {
       // Every text frame the page's sockets send, for both faces' sockets.
@@ -229,7 +232,7 @@ for (const [face, faceName] of FACES) {
     assert.ok(Number.isFinite(measured.rttMs) && measured.rttMs >= 0, `rttMs ${measured.rttMs}`);
     assert.ok(measured.pings >= 1, 'the heartbeat sent ~ping frames');
 
-    await control(`client=${client}&action=silent`);
+    await adapter.server.control(`client=${client}&action=silent`);
     const result = await page.run(async () => {
       const { log } = window.session;
       window.sendAll(['during']);
@@ -244,11 +247,11 @@ for (const [face, faceName] of FACES) {
     assert.match(closes[0], /^close 4000 .*willReconnect=true$/, 'the heartbeat gave the silent connection up');
     assert.deepEqual(result.resumed, [{ recovered: true, unacknowledged: [] }]);
     assert.deepEqual(result.messages, ['before', 'during', 'after']);
-    assert.deepEqual(await serverGot(client, 3), ['before', 'during', 'after'], 'no ping reached the server as a message');
+    assert.deepEqual(await serverGot(adapter.server, client, 3), ['before', 'during', 'after'], 'no ping reached the server as a message');
     await page.run(() => window.session.socket.close());
   }, { timeout: 60_000 });
 
-  suite.test(`${faceName} face: request() in session mode is answered, also across a drop`, async (page) => {
+  adapter.test(`${faceName} face: request() in session mode is answered, also across a drop`, async (page) => {
     const client = `session-request-${face}-${Date.now()}`;
     await page.run(openSession, { face, client, options: { ...FAST, session: true, format: 'json' } });
     const result = await page.run(async (client) => {
@@ -267,7 +270,7 @@ for (const [face, faceName] of FACES) {
     assert.equal(result.slept, 1000);
     assert.deepEqual(result.resumed, [{ recovered: true, unacknowledged: [] }], result.lines.join('\n'));
     assert.deepEqual(result.messages, [], 'answers are not messages');
-    const records = (await serverGot(client, 2)).map((text) => JSON.parse(text));
+    const records = (await serverGot(adapter.server, client, 2)).map((text) => JSON.parse(text));
     assert.deepEqual(records.map(({ method, params }) => ({ method, params })), [
       { method: 'add', params: [2, 3] },
       { method: 'sleep', params: [1000] },

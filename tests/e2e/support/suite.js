@@ -40,10 +40,11 @@ export function e2eSuite({ mounts = {}, www } = {}) {
 
     /**
      * The harness page (pages/harness.js): `window.ReSocket`, `window.h`; from the static
-     * server, or from `origin` (the test server's, when its `www` serves the pages).
+     * server, or from `origin` (the test server's, when its `www` serves the pages); its
+     * `h.url` and `h.http` name `server` (default: the test server).
      */
-    async openHarness(origin = suite.web.url) {
-      const query = new URLSearchParams({ ws: suite.server.wsUrl, http: suite.server.url });
+    async openHarness(origin = suite.web.url, server = suite.server) {
+      const query = new URLSearchParams({ ws: server.wsUrl, http: server.url });
       const watched = await suite.open(`${origin}/harness.html?${query}`);
       try {
         await watched.page.waitForFunction(() => window.harnessReady === true, null, { timeout: 10_000 });
@@ -57,11 +58,12 @@ export function e2eSuite({ mounts = {}, www } = {}) {
 
     /**
      * A test with its own harness page: `fn(page, t)`. Afterwards the page must have had no
-     * uncaught error and no wasm trap.
+     * uncaught error and no wasm trap. `server`, a function, names another server for the page
+     * (support/adapters.js).
      */
-    test(name, fn, { timeout = 20_000 } = {}) {
+    test(name, fn, { timeout = 20_000, server } = {}) {
       test(name, { timeout }, async (t) => {
-        const page = await suite.openHarness();
+        const page = await suite.openHarness(undefined, server?.());
         try {
           await fn(page, t);
           assert.deepEqual(page.problems, [], 'the page reported uncaught errors or a wasm trap');

@@ -1,0 +1,141 @@
+// The server side's wasm (npm-server/, the core's ServerSession behind plain numeric exports),
+// compiled once when first imported and instantiated once per SessionServer: an instance
+// holds one store (its epoch and its sessions). Text crosses through the module's staging
+// buffer: `#put` writes it there, `#text` reads an answer back.
+
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+
+const compiled = await WebAssembly.compile(readFileSync(new URL('./resocket_server.wasm', import.meta.url)));
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** One server's store of sessions, as the core keeps them. Handles are numbers from 1. */
+export class Store {
+  #wasm;
+
+  /** A store whose sessions keep `window` bytes of unacknowledged messages each. */
+  constructor(window) {
+    this.#wasm = new WebAssembly.Instance(compiled, {}).exports;
+    this.#put(randomBytes(16));
+    this.#wasm.configure(window);
+  }
+
+  /** Copies `bytes` (a Uint8Array, or text) into the staging buffer. */
+  #put(...parts) {
+    const chunks = parts.map((part) => (typeof part === 'string' ? encoder.encode(part) : part));
+    const length = chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
+    const at = this.#wasm.stage(length);
+    const memory = new Uint8Array(this.#wasm.memory.buffer, at, length);
+    let offset = 0;
+    for (const chunk of chunks) {
+      memory.set(chunk, offset);
+      offset += chunk.byteLength;
+    }
+  }
+
+  /** The staged answer's text. */
+  #text() {
+    const wasm = this.#wasm;
+    return decoder.decode(new Uint8Array(wasm.memory.buffer, wasm.staged(), wasm.staged_len()));
+  }
+
+  /** A protocol error's reason, or what `answer` reads from the staged text. */
+  #outcome(code, answer) {
+    if (code < 0) return { error: this.#text() };
+    return answer(code);
+  }
+
+  /**
+   * What a frame starting with byte `first` (-1 when empty) carries: `'message'`, `'batch'`,
+   * `'control'`, or `{ error }`.
+   */
+  kind(first, binary) {
+    return this.#outcome(this.#wasm.kind(first, binary ? 1 : 0), (code) => ['message', 'batch', 'control'][code]);
+  }
+
+  /** What a first frame asks for: `{ start: true }`, `{ resume: id }` or `{ error }`. */
+  opened(first) {
+    this.#put(first);
+    return this.#outcome(this.#wasm.opened(), (code) => (code === 1 ? { resume: this.#text() } : { start: true }));
+  }
+
+  /** Whether resume `first` may take session `handle`: `'unknown'`, `'wrong-key'` or `'matches'`. */
+  claim(handle, first) {
+    this.#put(first);
+    return ['unknown', 'wrong-key', 'matches'][this.#wasm.claim(handle)];
+  }
+
+  /** A new session for first frame `first`: `{ handle, id, welcome }` or `{ error }`. */
+  start(first) {
+    this.#put(randomBytes(32), first);
+    return this.#outcome(this.#wasm.start(), (handle) => {
+      const welcome = this.#text();
+      this.#wasm.id(handle);
+      return { handle, id: this.#text(), welcome };
+    });
+  }
+
+  /** Session `handle` goes on for resume `first`: `{ welcome, replay: ids }` or `{ error }`. */
+  resume(handle, first) {
+    this.#put(first);
+    return this.#outcome(this.#wasm.resume(handle), (count) => {
+      const replay = Array.from({ length: count }, (_, i) => this.#wasm.replay(i));
+      return { welcome: this.#text(), replay };
+    });
+  }
+
+  /** A message of `size` bytes arrived: `{ ack }` (a frame to send now, or undefined) or `{ error }`. */
+  message(handle, size, now) {
+    return this.#outcome(this.#wasm.message(handle, size, now), (code) => ({ ack: code ? this.#text() : undefined }));
+  }
+
+  /** A control frame arrived: `{ reply }` (a frame to send, or undefined) or `{ error }`. */
+  control(handle, text) {
+    this.#put(text);
+    return this.#outcome(this.#wasm.control(handle), (code) => ({ reply: code ? this.#text() : undefined }));
+  }
+
+  /** Message `id` of `size` bytes is sent: `'transmit'`, `'kept'` or `'window-full'`. */
+  send(handle, id, size) {
+    const code = this.#wasm.send(handle, id, size);
+    return code > 0 ? 'transmit' : code === 0 ? 'kept' : 'window-full';
+  }
+
+  hasRoom(handle, size) {
+    return this.#wasm.has_room(handle, size) === 1;
+  }
+
+  /** How many of the newest messages sent the session still holds. */
+  pending(handle) {
+    return this.#wasm.pending(handle);
+  }
+
+  /** When an ack falls due (on the clock `now` is read from), or undefined. */
+  ackDeadline(handle) {
+    const at = this.#wasm.ack_deadline(handle);
+    return at < 0 ? undefined : at;
+  }
+
+  /** The ack frame to send now, if one is owed. */
+  takeAck(handle) {
+    return this.#wasm.take_ack(handle) ? this.#text() : undefined;
+  }
+
+  disconnected(handle, now) {
+    this.#wasm.disconnected(handle, now);
+  }
+
+  expired(handle, now, lifetimeMs) {
+    return this.#wasm.expired(handle, now, lifetimeMs) === 1;
+  }
+
+  free(handle) {
+    this.#wasm.free(handle);
+  }
+
+  /** How many sessions the core keeps. */
+  get size() {
+    return this.#wasm.sessions();
+  }
+}

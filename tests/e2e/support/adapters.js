@@ -1,0 +1,36 @@
+// The server adapters the session e2e files run every test against, so that both faces
+// are checked against both implementations of the protocol's server side: resocket-axum
+// (the Rust test server's /session, `suite.server`) and resocket/server, the package's Node
+// adapter (node-session-server.js, started and stopped with the file).
+
+import { after, before } from 'node:test';
+import { startNodeSessionServer } from './node-session-server.js';
+
+/**
+ * Registers the hooks that start and stop the Node server, and returns one entry per adapter:
+ * `name`, `server` (the server its tests talk to: `control`, `received`, `client`, `opened`)
+ * and `test(name, fn, options)`, `suite.test` with the harness page pointed at that server
+ * and the adapter named in the test's name.
+ */
+export function sessionAdapters(suite) {
+  let node;
+  before(async () => {
+    node = await startNodeSessionServer();
+  });
+  after(async () => {
+    await node?.stop();
+  });
+  const adapter = (name, server) => ({
+    name,
+    get server() {
+      return server();
+    },
+    test(title, fn, options = {}) {
+      suite.test(`${name}: ${title}`, fn, { ...options, server });
+    },
+  });
+  return [
+    adapter('resocket-axum', () => suite.server),
+    adapter('resocket/server', () => node),
+  ];
+}
