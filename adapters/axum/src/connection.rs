@@ -1,5 +1,6 @@
 //! One connection of a session: its handshake, then its frames both ways until it ends.
 
+use std::collections::VecDeque;
 use std::future::Future;
 use std::sync::Arc;
 
@@ -237,6 +238,13 @@ where
 }
 
 /// Carries the session's frames on this connection until it ends.
+///
+/// It reads on while the application's inbox is full: the client's acknowledgements come
+/// behind its messages on the same connection, and the application may be waiting for them
+/// to send (its window full), so a connection that stopped reading would stop both sides.
+/// Messages the inbox has no room for wait here, not counted as received and so not
+/// acknowledged: the client sends no more of them than its window, and if the connection
+/// ends they are the client's to send again.
 async fn carry<R, E>(
     stream: &mut R,
     store: &Store,
@@ -247,47 +255,155 @@ async fn carry<R, E>(
 where
     R: Stream<Item = Result<ws::Message, E>> + Unpin,
 {
+    let mut waiting = Waiting::default();
     loop {
-        let deadline = shared.lock().session.ack_deadline();
-        let frame = tokio::select! {
+        let (deadline, inbox) = {
+            let state = shared.lock();
+            let inbox = (!waiting.messages.is_empty()).then(|| state.inbox.clone());
+            (state.session.ack_deadline(), inbox)
+        };
+        let room = async {
+            match &inbox {
+                Some(Some(inbox)) => inbox.reserve().await.ok(),
+                // The session ended: what waits is counted and dropped.
+                _ => None,
+            }
+        };
+        let step = tokio::select! {
             kick = &mut *kicked => return End::kicked(kick),
-            frame = stream.next() => frame,
+            frame = stream.next() => Step::Frame(frame),
             () = ack_due(store, deadline) => {
                 send_ack(shared);
                 continue;
             }
+            permit = room, if inbox.is_some() => Step::Room(permit),
         };
-        let incoming = match frame {
-            Some(Ok(frame)) => read_frame(frame),
-            Some(Err(_)) | None => {
+        let result = match step {
+            Step::Room(permit) => waiting.deliver(store, shared, number, permit),
+            Step::Frame(Some(Ok(frame))) => match read_frame(frame) {
+                Ok(Incoming::Messages(messages)) => {
+                    let window = shared.lock().session.client_window();
+                    waiting.add(messages, window).and_then(|()| {
+                        let inbox = shared.lock().inbox.clone();
+                        let permit = inbox.as_ref().and_then(|inbox| inbox.try_reserve().ok());
+                        match (permit, &inbox) {
+                            (Some(permit), _) => {
+                                waiting.deliver(store, shared, number, Some(permit))
+                            }
+                            (None, None) => waiting.deliver(store, shared, number, None),
+                            // The inbox is full: they wait for room.
+                            (None, Some(_)) => Ok(true),
+                        }
+                    })
+                }
+                Ok(Incoming::Control(text)) => control(shared, &text),
+                Ok(Incoming::Nothing) => Ok(true),
+                // Close code 1000 is the client's close(): it will not resume. Any other (a
+                // page going away, 1001) leaves the session for its return.
+                Ok(Incoming::Closed(code)) => {
+                    return End::Gone {
+                        ends_session: code == Some(1000),
+                    };
+                }
+                Err(error) => Err(error),
+            },
+            Step::Frame(Some(Err(_)) | None) => {
                 return End::Gone {
                     ends_session: false,
                 };
             }
-        };
-        let result = match incoming {
-            // Cancelled by the application's request to end the connection: a message is
-            // counted as received only as it enters the inbox, so none is lost.
-            Ok(Incoming::Messages(messages)) => tokio::select! {
-                kick = &mut *kicked => return End::kicked(kick),
-                delivered = deliver(store, shared, number, messages) => delivered,
-            },
-            Ok(Incoming::Control(text)) => control(shared, &text),
-            Ok(Incoming::Nothing) => Ok(true),
-            // Close code 1000 is the client's close(): it will not resume. Any other (a page
-            // going away, 1001) leaves the session for its return.
-            Ok(Incoming::Closed(code)) => {
-                return End::Gone {
-                    ends_session: code == Some(1000),
-                };
-            }
-            Err(error) => Err(error),
         };
         match result {
             Ok(true) => {}
             Ok(false) => return End::Replaced,
             Err(error) => return End::Protocol(error),
         }
+    }
+}
+
+/// What woke the connection.
+enum Step<F, P> {
+    Frame(Option<F>),
+    /// Room in the inbox (`None`: the session ended).
+    Room(Option<P>),
+}
+
+/// Messages read and not yet in the application's inbox, oldest first.
+#[derive(Default)]
+struct Waiting {
+    messages: VecDeque<Message>,
+    bytes: u64,
+}
+
+impl Waiting {
+    /// Adds `messages` read from the connection; a client that sent more than its window
+    /// beyond what was counted breaks the protocol.
+    fn add(&mut self, messages: Vec<Message>, window: u64) -> Result<(), ProtocolError> {
+        for message in messages {
+            self.bytes += resocket_core::WireSize::wire_size(&message);
+            self.messages.push_back(message);
+        }
+        // A message larger than the window may come alone.
+        if self.bytes > window && self.messages.len() > 1 {
+            return Err(ProtocolError::new("the client sent past its window"));
+        }
+        Ok(())
+    }
+
+    /// Hands waiting messages to the application, in order: the first with `permit` (`None`
+    /// once the session ended: counted and dropped), then as many as the inbox has room for.
+    /// Each is counted as received (and so acknowledged) in the step that puts it in the
+    /// inbox. False when a newer connection took the session.
+    fn deliver(
+        &mut self,
+        store: &Store,
+        shared: &Shared,
+        number: u64,
+        permit: Option<mpsc::Permit<'_, Message>>,
+    ) -> Result<bool, ProtocolError> {
+        let mut state = shared.lock();
+        if !self.take_one(store, &mut state, number, permit)? {
+            return Ok(false);
+        }
+        let Some(inbox) = state.inbox.clone() else {
+            return Ok(true);
+        };
+        while !self.messages.is_empty() {
+            let Ok(permit) = inbox.try_reserve() else {
+                break;
+            };
+            if !self.take_one(store, &mut state, number, Some(permit))? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Counts the oldest waiting message as received and puts it in the inbox with `permit`
+    /// (drops it without one). False when a newer connection took the session.
+    fn take_one(
+        &mut self,
+        store: &Store,
+        state: &mut crate::session::State,
+        number: u64,
+        permit: Option<mpsc::Permit<'_, Message>>,
+    ) -> Result<bool, ProtocolError> {
+        if !state.carried_by(number) {
+            return Ok(false);
+        }
+        let Some(message) = self.messages.pop_front() else {
+            return Ok(true);
+        };
+        let size = resocket_core::WireSize::wire_size(&message);
+        self.bytes -= size;
+        let ack_now = state.session.message(size, store.now())?;
+        if ack_now && let Some(ack) = state.session.take_ack() {
+            state.transmit(control_frame(&ack));
+        }
+        if let Some(permit) = permit {
+            permit.send(message);
+        }
+        Ok(true)
     }
 }
 
@@ -300,40 +416,6 @@ async fn ack_due(store: &Store, deadline: Option<f64>) {
         }
         None => std::future::pending().await,
     }
-}
-
-/// Hands `messages` to the application, in order, waiting while its inbox is full (the
-/// connection reads no more meanwhile). False when a newer connection took the session.
-///
-/// Cancel-safe: a message is counted as received (and so acknowledged) only in the same
-/// step that puts it in the inbox; those not delivered are the client's to send again.
-async fn deliver(
-    store: &Store,
-    shared: &Shared,
-    number: u64,
-    messages: Vec<Message>,
-) -> Result<bool, ProtocolError> {
-    for message in messages {
-        let inbox = shared.lock().inbox.clone();
-        // `None` once the session ended: the message is counted and dropped.
-        let permit = match &inbox {
-            Some(inbox) => inbox.reserve().await.ok(),
-            None => None,
-        };
-        let mut state = shared.lock();
-        if !state.carried_by(number) {
-            return Ok(false);
-        }
-        let size = resocket_core::WireSize::wire_size(&message);
-        let ack_now = state.session.message(size, store.now())?;
-        if ack_now && let Some(ack) = state.session.take_ack() {
-            state.transmit(control_frame(&ack));
-        }
-        if let Some(permit) = permit {
-            permit.send(message);
-        }
-    }
-    Ok(true)
 }
 
 /// A control frame after the handshake: an ack, which may free room in the window, or the

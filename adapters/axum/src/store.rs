@@ -36,8 +36,10 @@ pub struct SessionsConfig {
     pub max_sessions: usize,
     /// How long a new connection has to send its first frame (default 10 s).
     pub handshake_timeout: Duration,
-    /// Messages received and not yet read by the application, per session, before the
-    /// connection stops reading (default 256): with the client's window, this bounds memory.
+    /// Messages received and not yet read by the application, per session (default 256).
+    /// Beyond it, messages wait on the connection, not counted as received (nor
+    /// acknowledged), so the client sends no more than its window of them: with the client's
+    /// window, this bounds memory. The connection reads on meanwhile, for the acks behind them.
     pub inbox_capacity: usize,
     /// Whether a connection may resume a session (its key already checked). The default allows
     /// it when the connection's owner is the session's.

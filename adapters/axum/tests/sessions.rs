@@ -140,8 +140,12 @@ struct Client {
 
 impl Client {
     fn new() -> Client {
+        Client::with_terms(TERMS)
+    }
+
+    fn with_terms(terms: Terms) -> Client {
         Client {
-            session: ClientSession::new(TERMS, AckPolicy::default()),
+            session: ClientSession::new(terms, AckPolicy::default()),
             socket: None,
             got: Vec::new(),
             welcomed: Vec::new(),
@@ -258,6 +262,32 @@ async fn a_new_session_echoes_every_message_once_in_order() {
     assert_eq!(client.got, numbered(0..200));
     assert_eq!(app.handled.load(Ordering::Relaxed), 200);
     assert_eq!(app.sessions.len(), 1);
+}
+
+#[tokio::test]
+async fn a_burst_past_both_windows_still_flows_as_acks_come_behind_it() {
+    // The client sends 600 KB of 1 KB messages before reading anything (its window allows
+    // it); the handler echoes each, and its sends wait once the server's 100 KB window holds
+    // unacknowledged echoes. The client's acks come behind its burst on the same connection,
+    // so the server must go on reading past a full inbox, or neither side ever moves again.
+    let config = SessionsConfig {
+        inbox_capacity: 16,
+        ..SessionsConfig::default()
+    };
+    let (url, app) = serve(config).await;
+    let mut client = Client::with_terms(Terms {
+        window: 1024 * 1024,
+        batches: false,
+    });
+    client.connect(&url, "ada").await.unwrap();
+    let padding = "x".repeat(1024);
+    let burst: Vec<String> = (0..600).map(|n| format!("{n} {padding}")).collect();
+    for message in &burst {
+        client.send(message).await;
+    }
+    client.receive_until(burst.len()).await;
+    assert_eq!(client.got, burst);
+    assert_eq!(app.handled.load(Ordering::Relaxed), burst.len());
 }
 
 #[tokio::test]

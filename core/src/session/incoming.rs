@@ -55,6 +55,12 @@ impl Incoming {
         self.peer_window = window;
     }
 
+    /// The peer's window, as its handshake announced it: it never has more than this many
+    /// bytes of messages unacknowledged.
+    pub fn peer_window(&self) -> u64 {
+        self.peer_window
+    }
+
     /// One message of `size` bytes arrived at `now`. Returns whether to acknowledge at once.
     pub fn receive(&mut self, size: u64, now: f64) -> Result<bool, ProtocolError> {
         if self.received >= MAX_COUNT {

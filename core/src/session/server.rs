@@ -194,6 +194,13 @@ impl<F: WireSize + Clone> ServerSession<F> {
         &self.outgoing
     }
 
+    /// The client's window: the bytes of messages it may send beyond the last
+    /// acknowledgement. A server that reads on while its application falls behind holds at
+    /// most this much it has not counted as received.
+    pub fn client_window(&self) -> u64 {
+        self.incoming.peer_window()
+    }
+
     /// The client's messages received in the whole session.
     pub fn received(&self) -> u64 {
         self.incoming.received()
