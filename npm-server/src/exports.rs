@@ -207,6 +207,12 @@ pub extern "C" fn has_room(handle: u32, size: f64) -> u32 {
     with_store(|store| u32::from(store.has_room(handle, size as u64)))
 }
 
+/// Session `handle`'s client window, in bytes.
+#[unsafe(no_mangle)]
+pub extern "C" fn client_window(handle: u32) -> f64 {
+    with_store(|store| store.client_window(handle) as f64)
+}
+
 /// How many messages session `handle` keeps unacknowledged: the newest ones sent.
 #[unsafe(no_mangle)]
 pub extern "C" fn pending(handle: u32) -> f64 {

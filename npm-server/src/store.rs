@@ -214,6 +214,13 @@ impl Store {
             .is_some_and(|session| session.has_room(size))
     }
 
+    /// Session `handle`'s client window: the bytes of messages the client may send beyond
+    /// the last acknowledgement (0 for an unknown handle).
+    pub fn client_window(&self, handle: u32) -> u64 {
+        self.get(handle)
+            .map_or(0, |session| session.client_window())
+    }
+
     /// How many messages session `handle` keeps unacknowledged.
     pub fn pending(&self, handle: u32) -> usize {
         self.get(handle)

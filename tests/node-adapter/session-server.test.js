@@ -425,3 +425,43 @@ test('a session is an async iterable of its messages', async () => {
   client.ws.close(1000);
   assert.deepEqual(await read, ['x', 'y', 'z']);
 });
+
+test('a burst past both windows still flows: the connection reads the acks behind it', async () => {
+  // The client sends 600 KB of 1 KB messages before reading (its window, 1 MB, allows it);
+  // the application echoes each with sendWhenReady from an async iterator of 16 at most, so
+  // it waits once the server's 100 KB window holds unacknowledged echoes. The acks come
+  // behind the burst: a connection that stopped reading for the full iterator would stop
+  // both sides.
+  const { url, sessions } = await serve({ inboxLimit: 16 });
+  sessions.once('session', async (session) => {
+    for await (const message of session) await session.sendWhenReady(message);
+  });
+  const client = await Client.open(url);
+  client.send('~hello v=1 window=1048576 batch=0');
+  assert.match(await client.next(), /^~welcome /);
+  const padding = 'x'.repeat(1024);
+  const burst = Array.from({ length: 600 }, (_, n) => `${n} ${padding}`);
+  for (const message of burst) client.send(`m${message}`);
+  const echoed = [];
+  while (echoed.length < burst.length) {
+    const frame = await client.next(5000);
+    if (!frame.startsWith('m')) continue;
+    echoed.push(frame.slice(1));
+    if (echoed.length % 64 === 0) client.send(`~ack n=${echoed.length}`);
+  }
+  assert.deepEqual(echoed, burst);
+});
+
+test('a client that sends past its window breaks the protocol (1002)', async () => {
+  const { url, sessions } = await serve({ inboxLimit: 1 });
+  // An iterator that never reads: nothing leaves the first slot of its inbox.
+  sessions.once('session', (session) => session[Symbol.asyncIterator]());
+  const client = await Client.open(url);
+  client.send('~hello v=1 window=2048 batch=0');
+  assert.match(await client.next(), /^~welcome /);
+  const padding = 'x'.repeat(1024);
+  for (let n = 0; n < 5; n += 1) client.send(`m${padding}`);
+  const closed = await client.closed;
+  assert.equal(closed.code, 1002);
+  assert.match(closed.reason, /past its window/);
+});

@@ -106,6 +106,11 @@ export class Store {
     return this.#wasm.has_room(handle, size) === 1;
   }
 
+  /** The bytes of messages the client may send beyond the last ack. */
+  clientWindow(handle) {
+    return this.#wasm.client_window(handle);
+  }
+
   /** How many of the newest messages sent the session still holds. */
   pending(handle) {
     return this.#wasm.pending(handle);

@@ -35,7 +35,11 @@ export interface SessionServerOptions {
   maxSessions?: number;
   /** How long a new connection has to send its first frame before it is closed with 1008 (default 10,000 ms). */
   handshakeTimeoutMs?: number;
-  /** Messages waiting in an async iterator of a session before its connection stops reading (default 256). */
+  /**
+   * Messages waiting in an async iterator of a session (default 256). Beyond it, messages wait
+   * on the connection, not counted as received nor acknowledged, so the client sends no more
+   * than its window of them; the connection reads on, for the acks behind them.
+   */
   inboxLimit?: number;
   /**
    * Whether the connection of `request` may resume session `sessionId` (its key already

@@ -269,12 +269,6 @@ class Connection {
     else this.#ws.send(frame, { binary: true });
   }
 
-  /** Stops reading (the application's inbox is full) or reads again. */
-  pause(paused) {
-    if (paused) this.#ws.pause();
-    else this.#ws.resume();
-  }
-
   /**
    * Ends the connection: with a close frame (`code`, `reason`), or cut without one. The
    * session, if it still counts on this connection, is told first by its caller.
@@ -350,7 +344,9 @@ export class Session extends EventEmitter {
   #refused;
   /** The queues of the async iterators reading the session. */
   #readers = new Set();
-  #paused = false;
+  /** Messages read and not yet counted, `[message, size]`, while a reader is full; their bytes. */
+  #unread = [];
+  #unreadBytes = 0;
   #ended = false;
 
   /** @internal */
@@ -453,7 +449,7 @@ export class Session extends EventEmitter {
       for (;;) {
         if (queue.length > 0) {
           const value = queue.shift();
-          this.#readPaused();
+          if (this.#connection) this.#take(this.#connection);
           return { value, done: false };
         }
         if (this.#ended) return { value: undefined, done: true };
@@ -463,7 +459,7 @@ export class Session extends EventEmitter {
     const stop = async () => {
       this.#readers.delete(reader);
       queue.length = 0;
-      this.#readPaused();
+      if (this.#connection) this.#take(this.#connection);
       return { value: undefined, done: true };
     };
     return { next, return: stop, [Symbol.asyncIterator]() { return this; } };
@@ -483,7 +479,6 @@ export class Session extends EventEmitter {
       const message = this.#held.get(id);
       if (message !== undefined) connection.transmit(frameOf(message));
     }
-    if (this.#paused) connection.pause(true);
   }
 
   /** @internal A frame after the handshake arrived on `connection`. */
@@ -507,9 +502,31 @@ export class Session extends EventEmitter {
       messages = [binary ? Buffer.from(body) : body.toString()];
     }
     for (const message of messages) {
-      if (this.#connection !== connection) return;
       const size = typeof message === 'string' ? Buffer.byteLength(message) : message.byteLength;
-      const received = store.message(this._handle, size, performance.now());
+      this.#unread.push([message, size]);
+      this.#unreadBytes += size;
+    }
+    // A message larger than the window may come alone.
+    if (this.#unreadBytes > store.clientWindow(this._handle) && this.#unread.length > 1) {
+      return connection.fail('the client sent past its window');
+    }
+    this.#take(connection);
+  }
+
+  /**
+   * Counts the messages read from `connection` as received and hands them to the application,
+   * in order, while no reader has `inboxLimit` waiting. The connection reads on meanwhile: the
+   * client's acks come behind its messages, and the application may be waiting for them to
+   * send. What waits is not counted (nor acknowledged), so the client sends no more than its
+   * window of it, and a connection that ends leaves it to the client to send again.
+   */
+  #take(connection) {
+    const { inboxLimit } = this.#server._options;
+    while (this.#unread.length > 0 && this.#connection === connection) {
+      if ([...this.#readers].some((reader) => reader.queue.length >= inboxLimit)) break;
+      const [message, size] = this.#unread.shift();
+      this.#unreadBytes -= size;
+      const received = this.#store.message(this._handle, size, performance.now());
       if (received.error) return connection.fail(received.error);
       if (received.ack) connection.transmit(received.ack);
       this.#deliver(message);
@@ -529,6 +546,9 @@ export class Session extends EventEmitter {
 
   #detach(now) {
     this.#connection = undefined;
+    // Never counted: the client sends them again on its next connection.
+    this.#unread = [];
+    this.#unreadBytes = 0;
     clearTimeout(this.#ackTimer);
     this.#ackTimer = undefined;
     this.#store.disconnected(this._handle, now);
@@ -603,17 +623,7 @@ export class Session extends EventEmitter {
       reader.wake?.();
       reader.wake = undefined;
     }
-    this.#readPaused();
     this.emit('message', message);
-  }
-
-  /** The connection stops reading while a reader has `inboxLimit` messages waiting. */
-  #readPaused() {
-    const { inboxLimit } = this.#server._options;
-    const full = [...this.#readers].some((reader) => reader.queue.length >= inboxLimit);
-    if (full === this.#paused) return;
-    this.#paused = full;
-    this.#connection?.pause(full);
   }
 }
 
