@@ -76,7 +76,7 @@ reliability-check:
 # The long modes of the reliability tests (RESOCKET_LONG=1: 10,000 leak cycles instead of
 # 1000, 180 s of chaos instead of 15), then RELIABILITY.md from the rows they recorded.
 reliability-long: package
-	RESOCKET_LONG=1 RESOCKET_E2E="tests/e2e/endurance.test.js tests/e2e/delivery.test.js" \
+	RESOCKET_LONG=1 RESOCKET_E2E="tests/e2e/endurance.test.js tests/e2e/delivery.test.js tests/e2e/session-chaos.test.js" \
 	  bash scripts/e2e-tests.sh
 	node scripts/reliability-report.js
 
