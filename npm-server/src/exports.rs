@@ -69,11 +69,13 @@ pub extern "C" fn staged_len() -> usize {
 }
 
 /// Makes this instance's store, its epoch from the staged random bytes, each session keeping
-/// `window` bytes of unacknowledged messages.
+/// `window` bytes of unacknowledged messages, its clients' windows at most
+/// `max_client_window` bytes.
 #[unsafe(no_mangle)]
-pub extern "C" fn configure(window: f64) {
+pub extern "C" fn configure(window: f64, max_client_window: f64) {
     let random = STAGE.take();
-    STORE.set(Some(Store::new(&random, window as u64)));
+    let store = Store::new(&random, window as u64, max_client_window as u64);
+    STORE.set(Some(store));
 }
 
 /// What a frame whose first byte is `first` (negative: an empty frame) carries: 0 one
@@ -92,7 +94,9 @@ pub extern "C" fn kind(first: i32, binary: u32) -> i32 {
 /// What the staged first frame asks for: 0 a new session, 1 a resume (the id staged), -1.
 #[unsafe(no_mangle)]
 pub extern "C" fn opened() -> i32 {
-    match Store::opened(&staged_text()) {
+    let text = staged_text();
+    let opened = with_store(|store| Some(store.opened(&text)));
+    match opened.unwrap_or_else(|| Err(ProtocolError::new("no store"))) {
         Ok(Opened::Start) => 0,
         Ok(Opened::Resume { id }) => {
             set_stage(id);

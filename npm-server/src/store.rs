@@ -72,15 +72,19 @@ pub enum Sent {
 pub struct Store {
     epoch: String,
     terms: Terms,
+    /// The largest window a client may announce.
+    max_client_window: u64,
     sessions: Vec<Option<ServerSession<Frame>>>,
 }
 
 impl Store {
     /// An empty store whose epoch is made of `random` (16 bytes or more from a CSPRNG), whose
-    /// sessions keep `window` bytes of unacknowledged messages each.
-    pub fn new(random: &[u8], window: u64) -> Store {
+    /// sessions keep `window` bytes of unacknowledged messages each, and whose clients may
+    /// announce windows of up to `max_client_window` bytes.
+    pub fn new(random: &[u8], window: u64, max_client_window: u64) -> Store {
         Store {
             epoch: token(random),
+            max_client_window,
             terms: Terms {
                 window,
                 batches: true,
@@ -100,8 +104,15 @@ impl Store {
     }
 
     /// What a connection's first frame asks for: a new session, or the one its id names.
-    pub fn opened(first: &str) -> Result<Opened, ProtocolError> {
-        match Opening::read(first)? {
+    /// A window larger than the store takes is refused: the bytes of a client's messages a
+    /// connection holds while the application falls behind are bounded by it.
+    pub fn opened(&self, first: &str) -> Result<Opened, ProtocolError> {
+        let opening = Opening::read(first)?;
+        let (Opening::Start { terms } | Opening::Resume { terms, .. }) = &opening;
+        if terms.window > self.max_client_window {
+            return Err(ProtocolError::new("a window larger than the server takes"));
+        }
+        match opening {
             Opening::Start { .. } => Ok(Opened::Start),
             Opening::Resume { identity, .. } => Ok(Opened::Resume { id: identity.id }),
         }
@@ -293,7 +304,7 @@ mod tests {
     const RANDOM: [u8; 32] = [7; 32];
 
     fn store() -> Store {
-        Store::new(&[1; 16], 100)
+        Store::new(&[1; 16], 100, 1 << 20)
     }
 
     /// The fields of a welcome or resume, by name.
@@ -314,7 +325,7 @@ mod tests {
     #[test]
     fn a_hello_starts_a_session_named_by_the_random_bytes() {
         let mut store = store();
-        assert_eq!(Store::opened(HELLO), Ok(Opened::Start));
+        assert_eq!(store.opened(HELLO), Ok(Opened::Start));
         let (handle, welcome) = store.start(&RANDOM, HELLO).unwrap();
         assert_eq!(handle, 1);
         let id = "07".repeat(16);
@@ -338,7 +349,7 @@ mod tests {
         assert_eq!(store.send(handle, 13, 10), Sent::Kept);
         let resume = resume_of(&welcome, field(&welcome, "key"), 1);
         assert_eq!(
-            Store::opened(&resume),
+            store.opened(&resume),
             Ok(Opened::Resume {
                 id: field(&welcome, "id").to_owned()
             })
@@ -424,9 +435,11 @@ mod tests {
         assert!(Store::kind(Some(b'~'), true).is_err());
         assert!(Store::kind(Some(b'x'), false).is_err());
         assert!(Store::kind(None, false).is_err());
-        assert!(Store::opened("mhello").is_err());
-        assert!(Store::opened("~hello v=2 window=1 batch=0").is_err());
-        assert!(Store::opened("~ack n=1").is_err());
+        assert!(store().opened("mhello").is_err());
+        assert!(store().opened("~hello v=2 window=1 batch=0").is_err());
+        assert!(store().opened("~ack n=1").is_err());
+        let too_wide = "~hello v=1 window=1048577 batch=0";
+        assert!(store().opened(too_wide).is_err(), "past max_client_window");
     }
 
     #[test]

@@ -437,7 +437,7 @@ test('a burst past both windows still flows: the connection reads the acks behin
     for await (const message of session) await session.sendWhenReady(message);
   });
   const client = await Client.open(url);
-  client.send('~hello v=1 window=1048576 batch=0');
+  client.send('~hello v=1 window=1048576 batch=0'); // the default maxClientWindow
   assert.match(await client.next(), /^~welcome /);
   const padding = 'x'.repeat(1024);
   const burst = Array.from({ length: 600 }, (_, n) => `${n} ${padding}`);
@@ -464,4 +464,13 @@ test('a client that sends past its window breaks the protocol (1002)', async () 
   const closed = await client.closed;
   assert.equal(closed.code, 1002);
   assert.match(closed.reason, /past its window/);
+});
+
+test('a window larger than the server takes is refused at the handshake (1002)', async () => {
+  const { url } = await serve({ maxClientWindow: 4096 });
+  const client = await Client.open(url);
+  client.send('~hello v=1 window=4097 batch=0');
+  const closed = await client.closed;
+  assert.equal(closed.code, 1002);
+  assert.equal(closed.reason, 'a window larger than the server takes');
 });

@@ -165,6 +165,11 @@ where
             terms,
         } => (terms, Some((identity, next))),
     };
+    if terms.window > store.config.max_client_window {
+        return Err(End::Protocol(ProtocolError::new(
+            "a window larger than the server takes",
+        )));
+    }
     if let Some((identity, next)) = resume
         && let Some(shared) = store
             .find(&identity.id)

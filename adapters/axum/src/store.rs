@@ -41,6 +41,10 @@ pub struct SessionsConfig {
     /// acknowledged), so the client sends no more than its window of them: with the client's
     /// window, this bounds memory. The connection reads on meanwhile, for the acks behind them.
     pub inbox_capacity: usize,
+    /// The largest window a client may announce (default 1 MiB): the bytes of its messages
+    /// a connection may hold while the application's inbox is full. A larger one is refused
+    /// at the handshake (1002).
+    pub max_client_window: u64,
     /// Whether a connection may resume a session (its key already checked). The default allows
     /// it when the connection's owner is the session's.
     pub resume_hook: ResumeHook,
@@ -54,6 +58,7 @@ impl Default for SessionsConfig {
             max_sessions: 10_000,
             handshake_timeout: Duration::from_secs(10),
             inbox_capacity: 256,
+            max_client_window: 1024 * 1024,
             resume_hook: Arc::new(|_, owner, session_owner| owner == session_owner),
         }
     }
@@ -67,6 +72,7 @@ impl std::fmt::Debug for SessionsConfig {
             .field("max_sessions", &self.max_sessions)
             .field("handshake_timeout", &self.handshake_timeout)
             .field("inbox_capacity", &self.inbox_capacity)
+            .field("max_client_window", &self.max_client_window)
             .finish_non_exhaustive()
     }
 }

@@ -291,6 +291,26 @@ async fn a_burst_past_both_windows_still_flows_as_acks_come_behind_it() {
 }
 
 #[tokio::test]
+async fn a_window_larger_than_the_server_takes_is_refused_at_the_handshake() {
+    let config = SessionsConfig {
+        max_client_window: 4096,
+        ..SessionsConfig::default()
+    };
+    let (url, _app) = serve(config).await;
+    let mut client = Client::with_terms(Terms {
+        window: 4097,
+        batches: false,
+    });
+    let refused = client.connect(&url, "ada").await.unwrap_err();
+    let frame = refused.expect("a close frame");
+    assert_eq!(u16::from(frame.code), 1002);
+    assert_eq!(
+        frame.reason.as_str(),
+        "a window larger than the server takes"
+    );
+}
+
+#[tokio::test]
 async fn a_dropped_connection_resumes_with_every_echo_once_in_order() {
     let (url, app) = serve(SessionsConfig::default()).await;
     let mut client = Client::new();

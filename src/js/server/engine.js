@@ -14,11 +14,11 @@ const decoder = new TextDecoder();
 export class Store {
   #wasm;
 
-  /** A store whose sessions keep `window` bytes of unacknowledged messages each. */
-  constructor(window) {
+  /** A store whose sessions keep `window` bytes of unacknowledged messages each, and whose clients' windows are at most `maxClientWindow` bytes. */
+  constructor(window, maxClientWindow) {
     this.#wasm = new WebAssembly.Instance(compiled, {}).exports;
     this.#put(randomBytes(16));
-    this.#wasm.configure(window);
+    this.#wasm.configure(window, maxClientWindow);
   }
 
   /** Copies `bytes` (a Uint8Array, or text) into the staging buffer. */

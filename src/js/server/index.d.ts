@@ -42,6 +42,12 @@ export interface SessionServerOptions {
    */
   inboxLimit?: number;
   /**
+   * The largest window a client may announce, in bytes (default 1 MiB): the bytes of its
+   * messages a connection holds while the application falls behind. A larger one is refused
+   * at the handshake (close code 1002).
+   */
+  maxClientWindow?: number;
+  /**
    * Whether the connection of `request` may resume session `sessionId` (its key already
    * matched); a refusal closes it with 1008 and leaves the session to its owner. Default: yes.
    */

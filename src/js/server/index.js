@@ -18,6 +18,7 @@ const DEFAULTS = {
   maxSessions: 10_000,
   handshakeTimeoutMs: 10_000,
   inboxLimit: 256,
+  maxClientWindow: 1024 * 1024,
 };
 
 const MESSAGE_TAG = 'm';
@@ -79,9 +80,10 @@ export class SessionServer extends EventEmitter {
       maxSessions: positive(options, 'maxSessions'),
       handshakeTimeoutMs: positive(options, 'handshakeTimeoutMs'),
       inboxLimit: positive(options, 'inboxLimit'),
+      maxClientWindow: positive(options, 'maxClientWindow'),
       resume,
     };
-    this.#store = new Store(this.#options.window);
+    this.#store = new Store(this.#options.window, this.#options.maxClientWindow);
     // Bound, to be passed to `new WebSocketServer({ handleProtocols, verifyClient })`.
     this.handleProtocols = this.handleProtocols.bind(this);
     this.verifyClient = this.verifyClient.bind(this);
