@@ -1,27 +1,36 @@
 // The demo: one ReSocket on /chat, everything it reports, and buttons that make the server
 // misbehave for this page only, so reconnects, heartbeats and the send queue can be watched.
+// With `?session` in the address, the socket is a resumable session on /session-chat instead
+// (`session: { persist }`): the tally under the chat's title shows what a drop, a restart or
+// a reload cost in either mode.
 
 import { ChatView, toChatMessage } from "./chat.js";
 import { FINAL_CLOSE_CODES, describeCloseCode } from "./close-codes.js";
 import { askServer } from "./control.js";
-import { randomClientId, randomDisplayName } from "./identity.js";
+import { keepForTab, keptForTab, randomClientId, randomDisplayName } from "./identity.js";
 import { EventLog } from "./log.js";
 import { StatusBar } from "./status.js";
+import { Tally } from "./tally.js";
 
 const LIBRARY = "/pkg/web/resocket.js";
+/** The name the resumable session is saved under across reloads (`session.persist`). */
+const PERSIST_AS = "demo-chat";
 const byId = (id) => document.getElementById(id);
+const sessionMode = new URLSearchParams(location.search).has("session");
 
 const log = new EventLog(byId("log"));
 const banner = byId("banner");
 const { ReSocket } = await loadLibrary();
 
-const clientId = randomClientId();
+const clientId = keptForTab("client", randomClientId);
 byId("client-id").textContent = clientId;
 const nameInput = byId("name");
-nameInput.value = randomDisplayName();
+nameInput.value = keptForTab("name", randomDisplayName);
+nameInput.addEventListener("change", () => keepForTab("name", nameInput.value));
 const displayName = () => nameInput.value.trim() || "anonymous";
+showMode();
 
-const url = new URL("/chat", location.href);
+const url = new URL(sessionMode ? "/session-chat" : "/chat", location.href);
 url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
 url.searchParams.set("client", clientId);
 const socket = new ReSocket(url.href, null, {
@@ -29,6 +38,7 @@ const socket = new ReSocket(url.href, null, {
   heartbeat: { intervalMs: 2000, timeoutMs: 2000 },
   minReconnectionDelay: 500,
   maxReconnectionDelay: 8000,
+  ...(sessionMode ? { session: { persist: PERSIST_AS } } : {}),
 });
 
 const status = new StatusBar(socket, {
@@ -40,6 +50,13 @@ const status = new StatusBar(socket, {
   queuedStat: byId("queued-stat"),
 });
 const chat = new ChatView(byId("messages"), byId("outbox"), byId("messages-scroll"));
+const tally = new Tally({
+  sent: byId("tally-sent"),
+  received: byId("tally-received"),
+  yours: byId("tally-yours"),
+  doubled: byId("tally-doubled"),
+  missing: byId("tally-missing"),
+});
 // The queue empties without an event of its own (it goes out just before `open`).
 setInterval(() => chat.trimQueued(socket.queuedCount), 100);
 let closedByPage = false;
@@ -74,6 +91,22 @@ socket.addEventListener("reconnecting", (event) => {
   });
 });
 
+socket.addEventListener("resumed", (event) => {
+  const unknown = event.unacknowledged.length;
+  const details = { recovered: event.recovered, unacknowledged: unknown };
+  if (event.recovered) {
+    log.add("resumed", "session recovered: nothing lost, nothing doubled", details);
+    return;
+  }
+  const texts = event.unacknowledged.map((value) => toChatMessage(value)?.text ?? preview(value));
+  const which = unknown === 0 ? "" : `: ${texts.map((text) => `"${preview(text)}"`).join(", ")}`;
+  log.add(
+    "resumed",
+    `new session, the server no longer had ours; ${unknown} message(s) of unknown fate${which}`,
+    details,
+  );
+});
+
 socket.addEventListener("error", (event) => {
   const code = event.error?.code;
   const data = event.data === undefined ? "" : ` · data: ${preview(event.data)}`;
@@ -84,7 +117,11 @@ socket.addEventListener("error", (event) => {
 socket.addEventListener("message", (event) => {
   const message = toChatMessage(event.data);
   if (message) {
-    chat.show(message, message.from === displayName());
+    // Our own come back too; one without a sender tag (sent from the console, say) is ours
+    // if it bears our name.
+    const mine = message.sender === undefined ? message.from === displayName() : message.sender === clientId;
+    chat.show(message, mine);
+    tally.received(message, mine);
   } else {
     log.add("message", `not a chat message, not shown: ${preview(event.data)}`);
   }
@@ -95,9 +132,20 @@ byId("composer").addEventListener("submit", (event) => {
   const input = byId("text");
   const text = input.value.trim();
   if (!text) return;
-  const message = { type: "chat", from: displayName(), text, sentAt: Date.now() };
+  const message = {
+    type: "chat",
+    from: displayName(),
+    text,
+    sentAt: Date.now(),
+    sender: clientId,
+    seq: lastNumber() + 1,
+  };
   try {
-    if (!socket.send(message)) {
+    const sentNow = socket.send(message);
+    // Only a message `send` took uses up its number: the tally finds no gap.
+    keepForTab("seq", String(message.seq));
+    tally.sent();
+    if (!sentNow) {
       chat.queue(message);
       log.add("queued", `"${text}" waits for the connection (${socket.queuedCount} queued)`, {
         queued: socket.queuedCount,
@@ -111,7 +159,7 @@ byId("composer").addEventListener("submit", (event) => {
   input.focus();
 });
 
-for (const action of ["drop", "silent", "restart"]) {
+for (const action of ["drop", "silent", "restart", "forget"]) {
   byId(action).addEventListener("click", (event) => control(event.currentTarget, action));
 }
 byId("close-with-code").addEventListener("click", (event) => {
@@ -137,8 +185,27 @@ byId("close").addEventListener("click", () => {
 byId("clear-log").addEventListener("click", () => log.clear());
 
 // For tests and for poking at it from the console.
-window.resocketDemo = { socket, clientId };
+window.resocketDemo = { socket, clientId, sessionMode };
 document.documentElement.dataset.ready = "true";
+
+/** Marks the chat's mode in the switch, the titles and the notes. */
+function showMode() {
+  const current = byId(sessionMode ? "mode-session" : "mode-plain");
+  current.setAttribute("aria-current", "page");
+  if (!sessionMode) return;
+  byId("chat-title").textContent = "Resumable chat";
+  byId("mode-note").textContent =
+    "A resumable session: what the chat says while this page is away arrives when it is back, " +
+    "once and in order, across a reload too.";
+  byId("queued-label").textContent = "Unacked";
+  byId("forget").hidden = false;
+  byId("footer-session").hidden = false;
+}
+
+/** The number of this tab's last chat message (0 before the first), kept across reloads. */
+function lastNumber() {
+  return Number(keptForTab("seq", () => "0")) || 0;
+}
 
 async function loadLibrary() {
   try {
@@ -158,7 +225,10 @@ async function control(button, action, parameters = {}) {
   const asked = parameters.code ? `${action} ${parameters.code}` : action;
   try {
     const affected = await askServer(clientId, action, parameters);
-    const what = action === "restart" ? "connections on the server" : "connection(s) of this page";
+    const what = {
+      restart: "connections on the server",
+      forget: "session(s) of this page",
+    }[action] ?? "connection(s) of this page";
     log.add("control", `${asked}: ${affected} ${what} affected`, { action, affected });
   } catch (error) {
     log.add("error", `the server refused ${asked}: ${error.message}`, { action });

@@ -1,5 +1,6 @@
-// The chat: messages as they come back from the server (our own included, since /chat sends
-// every message to everybody), and below them the ones still waiting in the send queue.
+// The chat: messages as they come back from the server (our own included, since /chat and
+// /session-chat send every message to everybody), and below them the ones still waiting in
+// the send queue.
 
 import { appendPinned, element } from "./dom.js";
 import { clockTime } from "./time.js";
@@ -18,7 +19,13 @@ export function toChatMessage(data) {
   // A number no Date can hold (NaN, 1e20) would make the time unprintable.
   const printable = typeof data.sentAt === "number" && !Number.isNaN(new Date(data.sentAt).getTime());
   const sentAt = printable ? data.sentAt : Date.now();
-  return { from, text: data.text, sentAt };
+  const message = { from, text: data.text, sentAt };
+  // The sender's tag and number, for the tally; a message without them is not counted there.
+  if (typeof data.sender === "string" && Number.isSafeInteger(data.seq) && data.seq > 0) {
+    message.sender = data.sender;
+    message.seq = data.seq;
+  }
+  return message;
 }
 
 export class ChatView {

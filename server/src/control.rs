@@ -7,11 +7,11 @@
 //! | `silent` | they send nothing more (no replies, broadcasts or pongs; on `/session` no acks or `~pong` either) but still read: half-open |
 //! | `stall` | they neither read nor send: the client's messages pile up unread (TCP back-pressure) |
 //! | `close&code=C&reason=R` | they get a close frame, code 1000 unless given |
-//! | `restart&down_ms=D` | every session gets 1012 and upgrades answer 503 for D ms (2000 unless given); `/session`'s resumable sessions stay in the store, as a server that keeps its store across restarts |
-//! | `forget` | `/session`'s resumable sessions of the client (every one without `client`) are lost, as a server that lost its store: their connections end without a close frame and the client comes back to a new session |
+//! | `restart&down_ms=D` | every session gets 1012 and upgrades answer 503 for D ms (2000 unless given); resumable sessions (`/session`, `/session-chat`) stay in their store, as a server that keeps its store across restarts |
+//! | `forget` | the resumable sessions (`/session`, `/session-chat`) of the client (every one without `client`) are lost, as a server that lost its store: their connections end without a close frame and the client comes back to a new session |
 //!
 //! Here a "session" is one WebSocket connection, except for `forget`, whose `affected` counts
-//! resumable sessions: on `/session` the first five act on the connection, and the resumable
+//! resumable sessions: on `/session` and `/session-chat` the first five act on the connection, and the resumable
 //! session outlives them (the client resumes it). The answer is `{"affected": N}`, the number
 //! of sessions reached; a bad request gets 400 and a plain-text explanation.
 

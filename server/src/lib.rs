@@ -5,7 +5,7 @@
 //! refused handshakes and garbage. `/stats` and `/received` let a test check from the server's
 //! side what the client did: how many sockets it held at once and what it sent, in which order.
 //! The plain endpoints accept the first subprotocol a client offers, except `resocket.v1`,
-//! which only `/session` speaks.
+//! which only `/session` and `/session-chat` speak.
 //!
 //! | route | what it does |
 //! | --- | --- |
@@ -15,10 +15,11 @@
 //! | `/chat` | WebSocket broadcast to every `/chat` client, the sender included |
 //! | `/rpc` | WebSocket requests answered by id: `{"id":1,"method":"add","params":[2,3]}` gets `{"id":1,"result":5}` (methods `add`, `echo`, `sleep`, `notify`, `fail`; `id_field=NAME` renames the id) |
 //! | `/session` | resumable sessions (`PROTOCOL.md`, subprotocol `resocket.v1`) on resocket-axum: every message echoed, requests of `/rpc`'s shape answered, each message recorded once in `/received` however many connections carried it; `/control` faults act on the connection and the session resumes, `forget` loses it |
+//! | `/session-chat` | `/chat` on resumable sessions, as `/session` serves them (the demo page's resumable mode, `/?session`): every message goes to every session of the chat, the sender's included, in one order, exactly once, a session whose connection is down getting it when it resumes; one whose window stays full for 5 s is ended (1013) |
 //! | `/stats` | open and total connections per endpoint and per `client=NAME` tag, as JSON |
 //! | `/received?client=NAME` | what that client sent, in arrival order, as JSON |
 //! | `/reset` | forgets totals and received messages (`GET`, `POST` or `DELETE`) |
-//! | `/control?client=NAME&action=A` | `drop`, `silent`, `stall` or `close` (`code`, `reason`) that client's open sessions, `restart` the server (`down_ms`), or `forget` the resumable sessions of that client (of every client without `client`), as JSON `{"affected": N}` (`GET` or `POST`) |
+//! | `/control?client=NAME&action=A` | `drop`, `silent`, `stall` or `close` (`code`, `reason`) that client's open sessions, `restart` the server (`down_ms`), or `forget` the resumable sessions (`/session`, `/session-chat`) of that client (of every client without `client`), as JSON `{"affected": N}` (`GET` or `POST`) |
 //!
 //! The server listens on 127.0.0.1 only. With [`ServerConfig::tls`] it serves HTTPS and WSS on the
 //! same routes, with a self-signed certificate made at startup ([`Server::certificate_der`]).
@@ -57,12 +58,14 @@ mod routes;
 mod rpc;
 mod server;
 mod session;
+mod session_chat;
 mod state;
 mod static_files;
 mod stats;
 mod stats_http;
 mod tls;
 mod upgrade;
+mod wire;
 
 pub use config::ServerConfig;
 pub use server::{Server, serve};

@@ -7,7 +7,7 @@ use axum::routing::get;
 
 use crate::config::ServerConfig;
 use crate::state::AppState;
-use crate::{chat, control, echo, resumable, rpc, static_files, stats_http};
+use crate::{chat, control, echo, resumable, rpc, session_chat, static_files, stats_http};
 
 pub(crate) fn router(config: &ServerConfig, state: Arc<AppState>) -> Router {
     Router::new()
@@ -15,6 +15,7 @@ pub(crate) fn router(config: &ServerConfig, state: Arc<AppState>) -> Router {
         .route("/chat", get(chat::handle))
         .route("/rpc", get(rpc::handle))
         .route("/session", get(resumable::handle))
+        .route("/session-chat", get(session_chat::handle))
         .merge(stats_http::router())
         .merge(control::router())
         .merge(static_files::router(&config.www, &config.pkg))

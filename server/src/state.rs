@@ -10,6 +10,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::live_sessions::LiveSessions;
+use crate::session_chat::SessionChat;
 use crate::stats::Stats;
 
 /// How many chat messages a slow `/chat` client may fall behind before it is closed.
@@ -28,6 +29,8 @@ pub(crate) struct AppState {
     /// `/session`'s resumable sessions, kept in memory across their connections (and across
     /// `/control` restarts; `/control` forget ends them).
     pub resumable: Sessions,
+    /// `/session-chat`'s sessions, kept as `/session`'s are.
+    pub session_chat: SessionChat,
     last_connection_id: AtomicU64,
 }
 
@@ -45,6 +48,7 @@ impl AppState {
                 max_client_window: 64 * 1024 * 1024,
                 ..SessionsConfig::default()
             }),
+            session_chat: SessionChat::new(),
             last_connection_id: AtomicU64::new(0),
         }
     }

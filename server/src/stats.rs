@@ -17,6 +17,8 @@ pub(crate) enum Endpoint {
     Rpc,
     /// `/session`: connections (a resumed session counts one per connection).
     Session,
+    /// `/session-chat`: connections, as for `/session`.
+    SessionChat,
 }
 
 #[derive(Debug, Default)]
@@ -30,6 +32,7 @@ struct Registry {
     chat: EndpointCounts,
     rpc: EndpointCounts,
     session: EndpointCounts,
+    session_chat: EndpointCounts,
     clients: BTreeMap<String, ClientRecord>,
 }
 
@@ -75,6 +78,7 @@ struct EndpointSnapshot {
     chat: EndpointCounts,
     rpc: EndpointCounts,
     session: EndpointCounts,
+    session_chat: EndpointCounts,
 }
 
 impl Stats {
@@ -106,6 +110,7 @@ impl Stats {
                 chat: registry.chat,
                 rpc: registry.rpc,
                 session: registry.session,
+                session_chat: registry.session_chat,
             },
             clients: registry
                 .clients
@@ -143,6 +148,7 @@ impl Stats {
         registry.chat.total = 0;
         registry.rpc.total = 0;
         registry.session.total = 0;
+        registry.session_chat.total = 0;
         registry.clients.retain(|_, record| record.counts.open > 0);
         for record in registry.clients.values_mut() {
             let open = record.counts.open;
@@ -169,6 +175,7 @@ impl Registry {
             Endpoint::Chat => &mut self.chat,
             Endpoint::Rpc => &mut self.rpc,
             Endpoint::Session => &mut self.session,
+            Endpoint::SessionChat => &mut self.session_chat,
         }
     }
 }

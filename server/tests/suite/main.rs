@@ -10,6 +10,7 @@ mod lifecycle;
 mod origin;
 mod resumable;
 mod rpc;
+mod session_chat;
 mod static_files;
 mod stats;
 mod support;

@@ -31,23 +31,24 @@ use crate::support::{
 };
 
 /// A session's identity and counts, as its client keeps them.
-struct Session {
-    id: String,
+pub(crate) struct Session {
+    pub id: String,
     key: String,
     epoch: String,
     /// The server's messages received.
     received: u64,
 }
 
-async fn control(server: &TestServer, query: &str) -> Value {
+pub(crate) async fn control(server: &TestServer, query: &str) -> Value {
     let answer = server.http("POST", &format!("/control?{query}"), &[]).await;
     assert_eq!(answer.status, 200, "{query}: {}", answer.text());
     answer.json()
 }
 
-async fn open(server: &TestServer, client: &str) -> Client {
+/// A connection to the session endpoint at `path`, as `client`.
+async fn open_at(server: &TestServer, path: &str, client: &str) -> Client {
     let request = with_header(
-        server.ws_request(&format!("/session?client={client}")),
+        server.ws_request(&format!("{path}?client={client}")),
         "Sec-WebSocket-Protocol",
         "resocket.v1",
     );
@@ -77,7 +78,17 @@ async fn handshake(
     client: &str,
     session: Option<&Session>,
 ) -> (Client, HashMap<String, String>) {
-    let mut socket = open(server, client).await;
+    handshake_at(server, "/session", client, session).await
+}
+
+/// [`handshake`] with the session endpoint at `path`.
+pub(crate) async fn handshake_at(
+    server: &TestServer,
+    path: &str,
+    client: &str,
+    session: Option<&Session>,
+) -> (Client, HashMap<String, String>) {
+    let mut socket = open_at(server, path, client).await;
     let first = match session {
         None => "~hello v=1 window=102400 batch=0".to_owned(),
         Some(session) => format!(
@@ -90,7 +101,7 @@ async fn handshake(
     (socket, welcome)
 }
 
-fn session_of(welcome: &HashMap<String, String>) -> Session {
+pub(crate) fn session_of(welcome: &HashMap<String, String>) -> Session {
     Session {
         id: welcome["id"].clone(),
         key: welcome["key"].clone(),
@@ -99,7 +110,7 @@ fn session_of(welcome: &HashMap<String, String>) -> Session {
     }
 }
 
-async fn send(socket: &mut Client, messages: &[&str]) {
+pub(crate) async fn send(socket: &mut Client, messages: &[&str]) {
     for message in messages {
         socket
             .send(Message::text(format!("m{message}")))
@@ -109,7 +120,11 @@ async fn send(socket: &mut Client, messages: &[&str]) {
 }
 
 /// The next `count` messages of the session, skipping acks; counted in `session`.
-async fn receive(socket: &mut Client, session: &mut Session, count: usize) -> Vec<String> {
+pub(crate) async fn receive(
+    socket: &mut Client,
+    session: &mut Session,
+    count: usize,
+) -> Vec<String> {
     let mut got = Vec::new();
     while got.len() < count {
         match next_message(socket).await {

@@ -46,7 +46,8 @@ async fn counts_open_total_and_max_open() {
                 "echo": {"open": 0, "total": 4},
                 "chat": {"open": 0, "total": 1},
                 "rpc": {"open": 0, "total": 0},
-                "session": {"open": 0, "total": 0}
+                "session": {"open": 0, "total": 0},
+                "session_chat": {"open": 0, "total": 0}
             },
             "clients": {
                 "overlap": {"open": 0, "total": 2, "max_open": 2, "received": 0},

@@ -149,7 +149,7 @@ export class TestServer {
     return response.json();
   }
 
-  /** `/stats`: `{endpoints: {echo, chat, rpc, session}, clients: {NAME: {open, total, max_open, received}}}`. */
+  /** `/stats`: `{endpoints: {echo, chat, rpc, session, session_chat}, clients: {NAME: {open, total, max_open, received}}}`. */
   stats() {
     return this.#getJson('/stats');
   }
