@@ -352,9 +352,8 @@ mod tests {
         assert_eq!((kind, capacity), (RequestFailureKind::QueueFull, 9));
     }
 
-    /// A core in session mode with a window of 100 bytes, its first socket open with the
-    /// subprotocol `protocol`.
-    fn session_core(protocol: &str) -> Core {
+    /// A core in session mode with a window of 100 bytes, not connecting yet.
+    fn idle_session_core() -> Core {
         let terms = Terms {
             window: 100,
             batches: false,
@@ -363,7 +362,13 @@ mod tests {
             session: Some(terms),
             ..Policy::default()
         };
-        let mut core = Core::new(Machine::new(policy, 1).unwrap());
+        Core::new(Machine::new(policy, 1).unwrap())
+    }
+
+    /// A core in session mode with a window of 100 bytes, its first socket open with the
+    /// subprotocol `protocol`.
+    fn session_core(protocol: &str) -> Core {
+        let mut core = idle_session_core();
         core.machine.handle(Input::Connect { online: true }, 0.0);
         open_socket(&mut core, 1, protocol);
         core
@@ -450,15 +455,7 @@ mod tests {
         );
         assert_eq!([core.frame(0), core.frame(1)], [Some(4), Some(5)]);
         // The next page keeps the messages under ids of its own.
-        let terms = Terms {
-            window: 100,
-            batches: false,
-        };
-        let policy = Policy {
-            session: Some(terms),
-            ..Policy::default()
-        };
-        let mut next_page = Core::new(Machine::new(policy, 1).unwrap());
+        let mut next_page = idle_session_core();
         let messages = vec![Frame { id: 1, size: 2 }, Frame { id: 2, size: 2 }];
         assert!(!next_page.restore("not a header", messages.clone()));
         assert!(next_page.restore(&header, messages));

@@ -19,6 +19,7 @@
 
 import assert from 'node:assert/strict';
 import { FACES } from './support/backoff.js';
+import { runFaults } from './support/chaos.js';
 import { rustFaceDir } from './support/paths.js';
 import { e2eSuite } from './support/suite.js';
 import { LONG, reporter } from './support/report.js';
@@ -261,19 +262,7 @@ for (const [face, faceName] of FACES) {
         for (let i = 0; i < 5; i += 1) window.ledger.send('y'.repeat(i * 20));
       }, 10);
     });
-    const counts = new Array(FAULTS.length).fill(0);
-    const started = Date.now();
-    let seed = 0x2545f491;
-    const random = () => {
-      seed ^= seed << 13; seed ^= seed >>> 17; seed ^= seed << 5;
-      return (seed >>> 0) / 2 ** 32;
-    };
-    while (Date.now() - started < CHAOS_MS) {
-      await new Promise((resolve) => setTimeout(resolve, 100 + random() * 300));
-      const fault = Math.floor(random() * FAULTS.length);
-      counts[fault] += 1;
-      await FAULTS[fault](client, page);
-    }
+    const counts = await runFaults(FAULTS, { ms: CHAOS_MS, seed: 0x2545f491 }, client, page);
     await page.run(() => clearInterval(window.ledger.pump));
     // A fault's effects (a restart's downtime, a silenced session) outlast the loop.
     await settle(page);

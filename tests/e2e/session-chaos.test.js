@@ -9,7 +9,9 @@
 // the session (`recovered: true`).
 
 import assert from 'node:assert/strict';
+import { serverGot } from './support/adapters.js';
 import { FACES } from './support/backoff.js';
+import { runFaults } from './support/chaos.js';
 import { rustFaceDir } from './support/paths.js';
 import { LONG, reporter } from './support/report.js';
 import { e2eSuite } from './support/suite.js';
@@ -76,39 +78,17 @@ async function startChaos({ face, client }) {
   }, 10);
 }
 
-/** Polls until the server recorded `count` messages of `client` and stops growing (at most 30 s). */
-async function serverGot(client, count) {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const records = await suite.server.received(client);
-    if (records.length >= count || Date.now() > deadline) return records;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
 for (const [face, faceName] of FACES) {
   suite.test(`${faceName} face: session chaos for ${CHAOS_MS / 1000} s: every message once, in order, both ways; none of unknown fate`, async (page) => {
     const client = `session-chaos-${face}-${Date.now()}`;
     await page.run(startChaos, { face, client });
     await page.run(() => h.waitFor(() => window.chaos.socket.state === 'open', 'open', { ms: 15_000 }));
-    const counts = new Array(FAULTS.length).fill(0);
-    const started = Date.now();
-    let seed = 0x9e3779b9;
-    const random = () => {
-      seed ^= seed << 13; seed ^= seed >>> 17; seed ^= seed << 5;
-      return (seed >>> 0) / 2 ** 32;
-    };
-    while (Date.now() - started < CHAOS_MS) {
-      await new Promise((resolve) => setTimeout(resolve, 100 + random() * 300));
-      const fault = Math.floor(random() * FAULTS.length);
-      counts[fault] += 1;
-      await FAULTS[fault][1](client, page);
-    }
+    const counts = await runFaults(FAULTS.map(([, fault]) => fault), { ms: CHAOS_MS, seed: 0x9e3779b9 }, client, page);
     const sent = await page.run(() => {
       clearInterval(window.chaos.pump);
       return window.chaos.sent;
     });
-    const records = await serverGot(client, sent.length);
+    const records = await serverGot(suite.server, client, sent.length);
     const result = await page.run((count) => h.waitFor(() => window.chaos.messages.length >= count, 'every echo', { ms: 30_000 })
       .then(() => h.sleep(500))
       .then(() => ({

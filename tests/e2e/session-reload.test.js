@@ -12,7 +12,7 @@
 // resocket/server, the package's Node adapter.
 
 import assert from 'node:assert/strict';
-import { sessionAdapters } from './support/adapters.js';
+import { serverGot, sessionAdapters } from './support/adapters.js';
 import { FACES } from './support/backoff.js';
 import { rustFaceDir } from './support/paths.js';
 import { reporter } from './support/report.js';
@@ -40,16 +40,6 @@ async function openPersisted({ face, client, options }) {
     },
   });
   await session.log.until((l) => l.count('open') === 1, 'open', 15_000);
-}
-
-/** Polls `server`'s `/received` until it lists `count` messages of `client` (at most 30 s). */
-async function serverGot(server, client, count) {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const records = await server.received(client);
-    if (records.length >= count || Date.now() > deadline) return records;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 /** Reloads the harness page and waits for it to be ready again. */

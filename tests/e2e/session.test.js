@@ -28,7 +28,7 @@
 // endpoints (support/node-session-server.js).
 
 import assert from 'node:assert/strict';
-import { sessionAdapters } from './support/adapters.js';
+import { serverGot, sessionAdapters } from './support/adapters.js';
 import { FACES } from './support/backoff.js';
 import { rustFaceDir } from './support/paths.js';
 import { e2eSuite } from './support/suite.js';
@@ -64,16 +64,6 @@ async function openSession({ face, client, options, path = '/session' }) {
       socket.addEventListener('error', (event) => session.errors.push(event.error?.code));
     },
   });
-}
-
-/** Polls `server`'s `/received` until it lists `count` messages of `client` (at most 30 s). */
-async function serverGot(server, client, count) {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const records = await server.received(client);
-    if (records.length >= count || Date.now() > deadline) return records;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 const numbered = (prefix, count) => Array.from({ length: count }, (_, i) => `${prefix}${i}`);

@@ -34,3 +34,13 @@ export function sessionAdapters(suite) {
     adapter('resocket/server', () => node),
   ];
 }
+
+/** Polls `server`'s `/received` until it lists `count` messages of `client` (at most 30 s). */
+export async function serverGot(server, client, count) {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const records = await server.received(client);
+    if (records.length >= count || Date.now() > deadline) return records;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
