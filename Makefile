@@ -41,7 +41,9 @@ lint: setup
 	cd bench/rust && CARGO_TARGET_DIR=$(CURDIR)/target/bench-rust \
 	  cargo check --locked --quiet --target wasm32-unknown-unknown
 
-test-native:
+# resocket-axum's Redis tests (tests/redis_store.rs, the `redis` feature, which the test server
+# turns on for the workspace) start their own redis-server: setup installs it.
+test-native: setup
 	cargo test --workspace
 
 test-browser: setup

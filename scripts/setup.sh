@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the build, the demo and the tests need, skipping what is already there:
 # the wasm32 target, rustfmt and clippy, wasm-pack, the wasm-bindgen CLI of exactly the version
-# in Cargo.lock, Debian's Chromium and ChromeDriver, the pinned nightly toolchain and cargo-fuzz, and
+# in Cargo.lock, Debian's Chromium, ChromeDriver and Redis, the pinned nightly toolchain and cargo-fuzz, and
 # the npm packages of package-lock.json (binaryen's wasm-opt, Playwright's driver library,
 # TypeScript, Vite, webpack, esbuild).
 # Nothing downloads a browser or a driver of its own.
@@ -13,6 +13,8 @@ log() { printf '[setup] %s\n' "$*"; }
 missing_packages=()
 command -v chromium >/dev/null || missing_packages+=(chromium)
 command -v chromedriver >/dev/null || missing_packages+=(chromium-driver)
+# The shared session store's tests start their own Redis (resocket-axum's `redis` feature).
+command -v redis-server >/dev/null || missing_packages+=(redis-server)
 if ((${#missing_packages[@]})); then
   log "installing Debian packages: ${missing_packages[*]}"
   export DEBIAN_FRONTEND=noninteractive

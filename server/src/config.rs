@@ -19,6 +19,10 @@ pub struct ServerConfig {
     /// Serve HTTPS and WSS instead of HTTP and WS, with a self-signed certificate for
     /// `127.0.0.1` and `localhost` made at startup.
     pub tls: bool,
+    /// A Redis URL (`redis://…`, `redis+unix://…`): `/session` keeps its sessions there, shared
+    /// with every server started on the same Redis, so a client resumes on whichever it
+    /// reaches. Without it they are kept in memory.
+    pub session_store: Option<String>,
 }
 
 impl Default for ServerConfig {
@@ -29,6 +33,7 @@ impl Default for ServerConfig {
             pkg: PathBuf::from("pkg"),
             allowed_origins: Vec::new(),
             tls: false,
+            session_store: None,
         }
     }
 }

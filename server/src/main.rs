@@ -36,6 +36,10 @@ struct Cli {
     /// startup.
     #[arg(long)]
     tls: bool,
+    /// Keep /session's sessions in the Redis at URL (redis://…, redis+unix://…), shared with
+    /// every server started on it: a client resumes its session on whichever it reaches.
+    #[arg(long, value_name = "URL")]
+    session_store: Option<String>,
 }
 
 #[tokio::main]
@@ -67,6 +71,7 @@ async fn run(cli: Cli) -> io::Result<()> {
         pkg: cli.pkg,
         allowed_origins: cli.allow_origins,
         tls: cli.tls,
+        session_store: cli.session_store,
     })
     .await?;
     announce(&server.url())?;

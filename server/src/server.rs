@@ -55,7 +55,11 @@ impl Server {
         };
         let listener = TcpListener::bind(address).await.map_err(with_address)?;
         let local_addr = listener.local_addr().map_err(with_address)?;
-        let state = Arc::new(AppState::new(config.allowed_origins.clone()));
+        let resumable = match &config.session_store {
+            Some(url) => AppState::shared_sessions(url).await?,
+            None => AppState::memory_sessions(),
+        };
+        let state = Arc::new(AppState::new(config.allowed_origins.clone(), resumable));
         Ok(Self {
             listener,
             local_addr,

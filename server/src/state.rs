@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::extract::ws::Message;
-use resocket_axum::{Sessions, SessionsConfig};
+use resocket_axum::{RedisStore, Sessions, SessionsConfig};
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -35,7 +35,33 @@ pub(crate) struct AppState {
 }
 
 impl AppState {
-    pub fn new(allowed_origins: Vec<String>) -> Self {
+    /// `/session`'s sessions, in this server's memory.
+    pub fn memory_sessions() -> Sessions {
+        Sessions::new(Self::sessions_config())
+    }
+
+    /// `/session`'s sessions, in the Redis at `url`, shared with every server on it.
+    pub async fn shared_sessions(url: &str) -> std::io::Result<Sessions> {
+        let unreachable = |error: resocket_axum::StoreError| {
+            std::io::Error::other(format!("the session store at {url}: {error}"))
+        };
+        let store = RedisStore::connect(url, "resocket-test:")
+            .await
+            .map_err(unreachable)?;
+        Sessions::shared(Self::sessions_config(), store)
+            .await
+            .map_err(unreachable)
+    }
+
+    fn sessions_config() -> SessionsConfig {
+        // The bench's session rows announce a 64 MB window, larger than their bursts.
+        SessionsConfig {
+            max_client_window: 64 * 1024 * 1024,
+            ..SessionsConfig::default()
+        }
+    }
+
+    pub fn new(allowed_origins: Vec<String>, resumable: Sessions) -> Self {
         Self {
             stats: Arc::default(),
             chat: broadcast::Sender::new(CHAT_BACKLOG),
@@ -43,11 +69,7 @@ impl AppState {
             shutdown: CancellationToken::new(),
             sessions: TaskTracker::new(),
             live: Arc::default(),
-            // The bench's session rows announce a 64 MB window, larger than their bursts.
-            resumable: Sessions::new(SessionsConfig {
-                max_client_window: 64 * 1024 * 1024,
-                ..SessionsConfig::default()
-            }),
+            resumable,
             session_chat: SessionChat::new(),
             last_connection_id: AtomicU64::new(0),
         }

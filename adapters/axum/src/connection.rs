@@ -7,12 +7,14 @@ use std::sync::Arc;
 use axum::extract::ws::{self, CloseFrame};
 use axum::http::HeaderMap;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
-use resocket_core::session::{Control, Opening, ProtocolError, same_secret};
+use resocket_core::session::{Control, Identity, Opening, ProtocolError, Terms, same_secret};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Duration, Instant, sleep_until, timeout};
 
+use crate::durable::{Change, acknowledgement};
 use crate::message::{Incoming, Message, frame_of, read_frame};
-use crate::session::{Kick, Session, Shared};
+use crate::session::{Kick, Session, Shared, State};
+use crate::shared_store::{NewSession, SessionStore};
 use crate::store::{Started, Store};
 
 /// Tells a connection how the application ended it; an error once it no longer carries its
@@ -28,6 +30,10 @@ enum End {
     Protocol(ProtocolError),
     Refused(&'static str),
     Full,
+    /// The shared session store could not be reached.
+    Unavailable,
+    /// Another server took the session over meanwhile.
+    Busy,
     /// A newer connection took the session over.
     Replaced,
     /// The application closed the connection ([`crate::SessionHandle::close_connection`]).
@@ -129,13 +135,7 @@ where
     H: FnOnce(Session) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let Arrival {
-        store,
-        headers,
-        owner,
-        writer,
-        number,
-    } = *arrival;
+    let store = arrival.store;
     let first = timeout(store.config.handshake_timeout, stream.next())
         .await
         .map_err(|_| End::Refused("no hello or resume in time"))?;
@@ -170,46 +170,147 @@ where
             "a window larger than the server takes",
         )));
     }
-    if let Some((identity, next)) = resume
-        && let Some(shared) = store
-            .find(&identity.id)
-            .filter(|_| identity.epoch == store.epoch)
-    {
-        if !same_secret(&identity.key, &shared.lock().session.identity().key) {
-            return Err(End::Refused("resume refused: the key does not match"));
+    match (resume, &store.shared) {
+        (Some((identity, next)), Some(shared_store)) => {
+            resume_shared(arrival, shared_store, identity, next, terms, handler).await
         }
-        if !(store.config.resume_hook)(headers, owner, &shared.owner) {
-            return Err(End::Refused("resume refused by the application"));
-        }
-        {
-            let mut state = shared.lock();
-            if state.ended() {
-                drop(state);
-                return start(arrival, terms, handler);
+        (Some((identity, next)), None) => {
+            let found = (store.find(&identity.id))
+                .filter(|shared| identity.epoch == store.epoch && !shared.lock().ended());
+            match found {
+                Some(shared) => {
+                    check_resume(
+                        arrival,
+                        &identity,
+                        &shared.lock().session.identity().key,
+                        &shared.owner,
+                    )?;
+                    resume_here(arrival, shared, next, terms).await
+                }
+                // No such session here (or from another epoch): a new one, and the client
+                // learns its session was not recovered.
+                None => start(arrival, terms, handler).await,
             }
-            let (welcome, replay) = state.session.resume(next, terms).map_err(End::Protocol)?;
-            let _ = writer.send(control_frame(&welcome));
-            for message in &replay {
-                let _ = writer.send(frame_of(message));
-            }
-            // The connection it replaces (a half-dead one, say) is closed: dropping its kick
-            // sender ends it.
-            state.writer = Some((number, writer.clone()));
-            let (kick, kicked) = oneshot::channel();
-            state.kick = Some(kick);
-            drop(state);
-            return Ok((shared, kicked));
         }
+        (None, _) => start(arrival, terms, handler).await,
     }
-    // No such session here (or from another epoch): a new one, and the client learns its
-    // session was not recovered.
-    start(arrival, terms, handler)
 }
 
-/// Starts a new session on this connection and spawns its handler.
-fn start<H, Fut>(
+/// Whether the connection may resume the session `identity` names, whose key is `key` and
+/// owner `session_owner`: the key must match and the application's hook agree.
+fn check_resume(
     arrival: &Arrival<'_>,
-    terms: resocket_core::session::Terms,
+    identity: &Identity,
+    key: &str,
+    session_owner: &str,
+) -> Result<(), End> {
+    if !same_secret(&identity.key, key) {
+        return Err(End::Refused("resume refused: the key does not match"));
+    }
+    if !(arrival.store.config.resume_hook)(arrival.headers, arrival.owner, session_owner) {
+        return Err(End::Refused("resume refused by the application"));
+    }
+    Ok(())
+}
+
+/// Resumes a session kept in the shared store: here if this server still holds it, or taken
+/// over from the server that held it (which can no longer change it), its handler started
+/// here on the messages that one had not handled.
+async fn resume_shared<H, Fut>(
+    arrival: &Arrival<'_>,
+    shared_store: &Arc<dyn SessionStore>,
+    identity: Identity,
+    next: u64,
+    terms: Terms,
+    handler: H,
+) -> Result<(Arc<Shared>, Kicked), End>
+where
+    H: FnOnce(Session) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let store = arrival.store;
+    let stored = match identity.epoch == store.epoch {
+        true => (shared_store.load(&identity.id).await).map_err(|_| End::Unavailable)?,
+        false => None,
+    };
+    let Some(stored) = stored else {
+        return start(arrival, terms, handler).await;
+    };
+    check_resume(arrival, &identity, &stored.key, &stored.owner)?;
+    if let Some(shared) = store.find(&identity.id) {
+        let held = {
+            let state = shared.lock();
+            !state.ended()
+                && (state.durable.as_ref()).is_some_and(|d| d.term == stored.term && !d.gone)
+        };
+        if held {
+            return resume_here(arrival, shared, next, terms).await;
+        }
+        store.forget_here(&identity.id);
+    }
+    let claimed = shared_store.claim(&identity.id, stored.term).await;
+    if !claimed.map_err(|_| End::Unavailable)? {
+        return Err(End::Busy);
+    }
+    let id = identity.id.clone();
+    let (shared, session) = store.take_up(identity, stored).ok_or(End::Full)?;
+    let resumed = resume_here(arrival, shared, next, terms).await;
+    match resumed {
+        Ok(_) => {
+            tokio::spawn(handler(session));
+        }
+        Err(_) => store.forget_here(&id),
+    }
+    resumed
+}
+
+/// Resumes `shared`'s session on this connection from the client's `next`: the welcome and
+/// the messages to send again go on its writer, and the connection it replaces (a half-dead
+/// one, say) ends. Under a shared store, that connection stops first and what it left is
+/// written, so the welcome and the messages sent again are all written.
+async fn resume_here(
+    arrival: &Arrival<'_>,
+    shared: Arc<Shared>,
+    next: u64,
+    terms: Terms,
+) -> Result<(Arc<Shared>, Kicked), End> {
+    let flushed = {
+        let mut state = shared.lock();
+        (state.durable.as_ref().map(|durable| durable.flush())).inspect(|_| {
+            state.writer = None;
+            state.kick = None;
+        })
+    };
+    if let Some(flushed) = flushed {
+        flushed.await.map_err(|_| End::Busy)?;
+    }
+    let mut state = shared.lock();
+    if state.ended() {
+        return Err(End::Busy);
+    }
+    let (welcome, mut replay) = state.session.resume(next, terms).map_err(End::Protocol)?;
+    if let Some(durable) = state.durable.as_mut() {
+        replay.truncate(durable.replayable(next));
+        durable.resumed(next, replay.len());
+        durable.record(Change::Acknowledged(next));
+    }
+    let _ = arrival.writer.send(control_frame(&welcome));
+    for message in &replay {
+        let _ = arrival.writer.send(frame_of(message));
+    }
+    // The connection it replaces, if any, is closed: dropping its kick sender ends it.
+    state.writer = Some((arrival.number, arrival.writer.clone()));
+    let (kick, kicked) = oneshot::channel();
+    state.kick = Some(kick);
+    drop(state);
+    Ok((shared, kicked))
+}
+
+/// Starts a new session on this connection (kept in the shared store first, if there is one)
+/// and spawns its handler.
+async fn start<H, Fut>(
+    arrival: &Arrival<'_>,
+    terms: Terms,
     handler: H,
 ) -> Result<(Arc<Shared>, Kicked), End>
 where
@@ -231,6 +332,21 @@ where
     else {
         return Err(End::Full);
     };
+    if let Some(shared_store) = &store.shared {
+        let new = NewSession {
+            id: shared.id.clone(),
+            key: shared.lock().session.identity().key.clone(),
+            owner: shared.owner.clone(),
+        };
+        if shared_store
+            .create(&new, store.config.lifetime)
+            .await
+            .is_err()
+        {
+            store.forget_here(&shared.id);
+            return Err(End::Unavailable);
+        }
+    }
     let _ = writer.send(control_frame(&welcome));
     let (kick, kicked) = oneshot::channel();
     {
@@ -278,7 +394,7 @@ where
             kick = &mut *kicked => return End::kicked(kick),
             frame = stream.next() => Step::Frame(frame),
             () = ack_due(store, deadline) => {
-                send_ack(shared);
+                send_ack(&mut shared.lock());
                 continue;
             }
             permit = room, if inbox.is_some() => Step::Room(permit),
@@ -402,8 +518,11 @@ impl Waiting {
         let size = resocket_core::WireSize::wire_size(&message);
         self.bytes -= size;
         let ack_now = state.session.message(size, store.now())?;
-        if ack_now && let Some(ack) = state.session.take_ack() {
-            state.transmit(control_frame(&ack));
+        if let Some(durable) = &state.durable {
+            durable.record(Change::Received(message.clone()));
+        }
+        if ack_now {
+            send_ack(state);
         }
         if let Some(permit) = permit {
             permit.send(message);
@@ -431,14 +550,26 @@ fn control(shared: &Shared, text: &str) -> Result<bool, ProtocolError> {
     if let Some(reply) = state.session.control(control)? {
         state.transmit(control_frame(&reply));
     }
+    if let Some(durable) = &state.durable {
+        let acknowledged = state.session.outgoing().acknowledged();
+        durable.record(Change::Acknowledged(acknowledged));
+    }
     drop(state);
     shared.room.notify_waiters();
     Ok(true)
 }
 
-fn send_ack(shared: &Shared) {
-    let mut state = shared.lock();
-    if let Some(ack) = state.session.take_ack() {
+/// Sends the acknowledgement owed, if any: under a shared store, only for what is written
+/// (the rest when its write lands).
+fn send_ack(state: &mut State) {
+    let Some(ack) = state.session.take_ack() else {
+        return;
+    };
+    let ack = match state.durable.as_mut() {
+        Some(durable) => acknowledgement(durable, ack),
+        None => Some(ack),
+    };
+    if let Some(ack) = ack {
         state.transmit(control_frame(&ack));
     }
 }
@@ -453,9 +584,13 @@ fn detach(store: &Store, shared: &Shared, number: u64, end: &End) {
         state.writer = None;
         state.kick = None;
         state.session.disconnected(store.now());
+        // The store keeps it a lifetime from now.
+        if let Some(durable) = &state.durable {
+            durable.record(Change::Touch);
+        }
     }
     if matches!(end, End::Gone { ends_session: true }) {
-        store.remove(&shared.id);
+        store.remove(shared);
     }
 }
 
@@ -469,6 +604,8 @@ fn close_frame(end: &End) -> Option<CloseFrame> {
         End::Protocol(error) => (1002, error.reason()),
         End::Refused(reason) => (1008, *reason),
         End::Full => (1013, "too many sessions: try again later"),
+        End::Unavailable => (1011, "the session store is unavailable"),
+        End::Busy => (1013, "the session is moving between servers: try again"),
         End::Replaced => (1000, "the session moved to a newer connection"),
         End::Closed { code, reason } => (*code, reason.as_str()),
         // Never sent: a terminated connection ends without a close frame.

@@ -23,12 +23,19 @@
 #![deny(missing_docs)]
 
 mod connection;
+mod durable;
 mod message;
+#[cfg(feature = "redis")]
+mod redis_store;
 mod session;
+mod shared_store;
 mod store;
 
 pub use message::Message;
+#[cfg(feature = "redis")]
+pub use redis_store::RedisStore;
 /// The WebSocket subprotocol a session's connection negotiates: `resocket.v1`.
 pub use resocket_core::session::SUBPROTOCOL;
 pub use session::{Session, SessionEnded, SessionHandle};
+pub use shared_store::{Changes, NewSession, SessionStore, StoreError, StoreFuture, StoredSession};
 pub use store::{ResumeHook, Sessions, SessionsConfig};

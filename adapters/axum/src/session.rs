@@ -10,6 +10,7 @@ use futures_util::{Sink, Stream};
 use resocket_core::session::{Accepted, ServerSession, WindowFull};
 use tokio::sync::{Notify, mpsc, oneshot};
 
+use crate::durable::{Change, Durable};
 use crate::message::{Message, frame_of};
 use crate::store::Store;
 
@@ -36,6 +37,8 @@ pub(crate) struct State {
     /// Tells the connection that carries the session now to end as the application asked;
     /// taken by the first such request.
     pub(crate) kick: Option<oneshot::Sender<Kick>>,
+    /// What a session held under a shared store keeps beside (`None` in memory only).
+    pub(crate) durable: Option<Durable>,
 }
 
 /// How the application ends the connection that carries a session.
@@ -54,6 +57,17 @@ impl Shared {
         self.state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The session ended here but lives on in the shared store: it moved to another server,
+    /// or the store failed. Its connection closes with `code` (the client resumes it where
+    /// the store serves it), its handler's stream ends at once, and this server forgets it.
+    pub(crate) fn gone(&self, code: u16, reason: &str) {
+        crate::durable::leave(&mut self.lock(), code, reason);
+        if let Some(store) = self.store.upgrade() {
+            store.forget_here(&self.id);
+        }
+        self.end();
     }
 
     /// Ends the session: the application's stream ends once drained, its sends fail.
@@ -87,7 +101,7 @@ impl State {
     }
 
     /// Asks the connection that carries the session now to end; false if none does.
-    fn kick(&mut self, kick: Kick) -> bool {
+    pub(crate) fn kick(&mut self, kick: Kick) -> bool {
         self.kick
             .take()
             .is_some_and(|connection| connection.send(kick).is_ok())
@@ -134,15 +148,20 @@ impl Session {
 
     /// Sends `message` to the client: now if a connection carries the session, or when it
     /// resumes. Waits while the unacknowledged messages fill the window.
+    ///
+    /// Under a shared store, the message is written together with the count of messages this
+    /// stream has yielded: the server that takes the session over next hands its handler the
+    /// messages after those. So a handler that answers each message it reads has each
+    /// answered once, even across a server that dies.
     pub async fn send(&self, message: impl Into<Message>) -> Result<(), SessionEnded> {
-        send(&self.shared, message.into()).await
+        send(&self.shared, message.into(), Sender::Handler).await
     }
 
     /// A [`Sink`] that sends as [`send`](Self::send) does, for use with `SinkExt`.
     pub fn sink(&self) -> impl Sink<Message, Error = SessionEnded> + use<> {
         let shared = self.shared.clone();
         futures_util::sink::unfold(shared, |shared, message: Message| async move {
-            send(&shared, message).await?;
+            send(&shared, message, Sender::Handler).await?;
             Ok(shared)
         })
     }
@@ -208,9 +227,10 @@ impl SessionHandle {
         self.shared.lock().ended()
     }
 
-    /// Sends `message` to the client, as [`Session::send`] does.
+    /// Sends `message` to the client, as [`Session::send`] does (without marking what the
+    /// handler read as handled).
     pub async fn send(&self, message: impl Into<Message>) -> Result<(), SessionEnded> {
-        send(&self.shared, message.into()).await
+        send(&self.shared, message.into(), Sender::Other).await
     }
 
     /// The messages sent that the client has not acknowledged yet, oldest first.
@@ -244,7 +264,7 @@ impl SessionHandle {
         let reason = close_reason(reason);
         self.shared.lock().kick(Kick::Close { code, reason });
         if let Some(store) = self.shared.store.upgrade() {
-            store.remove(&self.shared.id);
+            store.remove(&self.shared);
         }
         self.shared.end();
     }
@@ -270,7 +290,14 @@ fn close_reason(reason: &str) -> String {
     reason[..end].to_owned()
 }
 
-async fn send(shared: &Shared, mut message: Message) -> Result<(), SessionEnded> {
+/// Who sends: the session's handler marks what it read as handled with what it sends.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sender {
+    Handler,
+    Other,
+}
+
+async fn send(shared: &Shared, mut message: Message, sender: Sender) -> Result<(), SessionEnded> {
     loop {
         // Registered before the window is checked, so an ack in between is not missed.
         let notified = shared.room.notified();
@@ -281,14 +308,31 @@ async fn send(shared: &Shared, mut message: Message) -> Result<(), SessionEnded>
             if state.ended() {
                 return Err(SessionEnded);
             }
-            let frame = frame_of(&message);
-            match state.session.send(message) {
-                Ok(Accepted::Transmit) => {
-                    state.transmit(frame);
-                    return Ok(());
+            if state.durable.is_some() {
+                // Written first; it goes on the wire once written.
+                let copy = message.clone();
+                match state.session.send(message) {
+                    Ok(_) => {
+                        let durable = state.durable.as_ref().expect("checked above");
+                        let handled = (sender == Sender::Handler).then_some(durable.taken);
+                        durable.record(Change::Sent {
+                            message: copy,
+                            handled,
+                        });
+                        return Ok(());
+                    }
+                    Err(WindowFull(refused)) => message = refused,
                 }
-                Ok(Accepted::Kept) => return Ok(()),
-                Err(WindowFull(refused)) => message = refused,
+            } else {
+                let frame = frame_of(&message);
+                match state.session.send(message) {
+                    Ok(Accepted::Transmit) => {
+                        state.transmit(frame);
+                        return Ok(());
+                    }
+                    Ok(Accepted::Kept) => return Ok(()),
+                    Err(WindowFull(refused)) => message = refused,
+                }
             }
         }
         notified.await;
@@ -299,7 +343,22 @@ impl Stream for Session {
     type Item = Message;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Message>> {
-        self.inbox.poll_recv(cx)
+        let message = std::task::ready!(self.inbox.poll_recv(cx));
+        if message.is_some() {
+            let mut state = self.shared.lock();
+            if let Some(durable) = state.durable.as_mut() {
+                // The next holder's handler gets what this one had not handled.
+                if durable.gone {
+                    return Poll::Ready(None);
+                }
+                // Asking for the next message marks the one before as handled.
+                if durable.taken > 0 {
+                    durable.record(Change::Handled(durable.taken));
+                }
+                durable.taken += 1;
+            }
+        }
+        Poll::Ready(message)
     }
 }
 

@@ -12,13 +12,16 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::{Sink, Stream};
 use resocket_core::session::{
-    AckPolicy, Control, DEFAULT_WINDOW, Identity, SUBPROTOCOL, ServerSession, Terms, token,
+    AckPolicy, Control, DEFAULT_WINDOW, Identity, SUBPROTOCOL, ServerSession, StoredCounts, Terms,
+    token,
 };
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use crate::connection;
+use crate::durable::{Durable, Standing, write_behind};
 use crate::session::{Session, SessionHandle, Shared, State};
+use crate::shared_store::{SessionStore, StoreError, StoredSession};
 
 /// Decides whether a connection may resume a session: given the connection's request headers,
 /// the owner the application names for it, and the session's own owner.
@@ -107,6 +110,8 @@ pub(crate) struct Store {
     pub(crate) config: SessionsConfig,
     /// This store's incarnation: a client whose session names another epoch lost it.
     pub(crate) epoch: String,
+    /// Where sessions are kept beyond this server, if anywhere.
+    pub(crate) shared: Option<Arc<dyn SessionStore>>,
     sessions: Mutex<HashMap<String, Arc<Shared>>>,
     started: Instant,
     connections: AtomicU64,
@@ -133,11 +138,42 @@ pub(crate) enum Started {
 }
 
 impl Sessions {
-    /// An empty store with `config`.
+    /// An empty store with `config`, in this server's memory: its sessions end with the
+    /// server.
     pub fn new(config: SessionsConfig) -> Sessions {
+        Sessions::with(config, random_token(), None)
+    }
+
+    /// Sessions kept in `store` as well as in memory, shared by every server that uses the
+    /// same store: a client resumes its session on whichever of them it reaches next, even
+    /// after the server that held it died, with nothing lost or doubled. Fails if the store
+    /// cannot be reached.
+    ///
+    /// Every message is written to the store before the client hears of it (the server's
+    /// messages before they go on the wire, the client's before they are acknowledged), so
+    /// each costs a store write; writes queued meanwhile go together. The server that takes
+    /// a session over runs the handler again, from the first message the session's handler
+    /// had not handled: a message counts as handled once the handler sent something after
+    /// reading it, or asked for the next one. A handler that answers what it reads thus
+    /// answers each message once; other effects of a message the handler read just before
+    /// its server died may happen twice, and should be idempotent.
+    pub async fn shared(
+        config: SessionsConfig,
+        store: impl SessionStore,
+    ) -> Result<Sessions, StoreError> {
+        let epoch = store.epoch().await?;
+        Ok(Sessions::with(config, epoch, Some(Arc::new(store))))
+    }
+
+    fn with(
+        config: SessionsConfig,
+        epoch: String,
+        shared: Option<Arc<dyn SessionStore>>,
+    ) -> Sessions {
         Sessions(Arc::new(Store {
             config,
-            epoch: random_token(),
+            epoch,
+            shared,
             sessions: Mutex::new(HashMap::new()),
             started: Instant::now(),
             connections: AtomicU64::new(0),
@@ -197,18 +233,18 @@ impl Sessions {
         })
     }
 
-    /// The session named `id`, if the store keeps it.
+    /// The session named `id`, if this server holds it.
     pub fn get(&self, id: &str) -> Option<SessionHandle> {
         self.0.find(id).map(SessionHandle::new)
     }
 
-    /// Every session the store keeps, in no particular order.
+    /// Every session this server holds, in no particular order.
     pub fn handles(&self) -> Vec<SessionHandle> {
         let sessions = self.0.sessions.lock().unwrap_or_else(|p| p.into_inner());
         sessions.values().cloned().map(SessionHandle::new).collect()
     }
 
-    /// How many sessions are kept.
+    /// How many sessions this server holds.
     pub fn len(&self) -> usize {
         self.0.len()
     }
@@ -273,29 +309,106 @@ impl Store {
         let id = identity.id.clone();
         let (server, welcome) =
             ServerSession::start(identity, self.terms(), AckPolicy::default(), client);
-        let (inbox, receiver) = mpsc::channel(self.config.inbox_capacity.max(1));
-        let shared = Arc::new(Shared {
-            state: Mutex::new(State {
-                session: server,
-                writer: None,
-                inbox: Some(inbox),
-                kick: None,
-            }),
-            room: tokio::sync::Notify::new(),
-            id: id.clone(),
-            owner: owner.to_owned(),
-            store: Arc::downgrade(self),
-        });
-        sessions.insert(id, shared.clone());
-        let session = Session {
-            shared: shared.clone(),
-            inbox: receiver,
+        let fresh = Standing {
+            term: 0,
+            sent: 0,
+            received: 0,
+            handled: 0,
         };
+        let (shared, session) = self.hold(server, owner, &fresh, Vec::new());
+        sessions.insert(id, shared.clone());
         Started::New {
             shared,
             welcome,
             session,
         }
+    }
+
+    /// Holds a session here: its shared state, with an inbox holding `inbox` (the messages
+    /// another server's handler had not handled), the writer of its changes to the shared
+    /// store if there is one, and the application's handle.
+    fn hold(
+        self: &Arc<Self>,
+        server: ServerSession<crate::Message>,
+        owner: &str,
+        standing: &Standing,
+        inbox: Vec<crate::Message>,
+    ) -> (Arc<Shared>, Session) {
+        let id = server.identity().id.clone();
+        let capacity = self.config.inbox_capacity.max(inbox.len()).max(1);
+        let (sender, receiver) = mpsc::channel(capacity);
+        for message in inbox {
+            // Room for all of them was made above.
+            let _ = sender.try_send(message);
+        }
+        let (durable, changes) = match &self.shared {
+            Some(_) => {
+                let (changes, pending) = mpsc::unbounded_channel();
+                (Some(Durable::new(standing, changes)), Some(pending))
+            }
+            None => (None, None),
+        };
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State {
+                session: server,
+                writer: None,
+                inbox: Some(sender),
+                kick: None,
+                durable,
+            }),
+            room: tokio::sync::Notify::new(),
+            id,
+            owner: owner.to_owned(),
+            store: Arc::downgrade(self),
+        });
+        if let (Some(store), Some(changes)) = (&self.shared, changes) {
+            let writer = write_behind(
+                Arc::downgrade(&shared),
+                store.clone(),
+                self.config.lifetime,
+                changes,
+            );
+            tokio::spawn(writer);
+        }
+        let session = Session {
+            shared: shared.clone(),
+            inbox: receiver,
+        };
+        (shared, session)
+    }
+
+    /// Takes up here a session another server held (`stored`, its term already claimed by
+    /// this server), unless this server is full.
+    pub(crate) fn take_up(
+        self: &Arc<Self>,
+        identity: Identity,
+        stored: StoredSession,
+    ) -> Option<(Arc<Shared>, Session)> {
+        let mut sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
+        if sessions.len() >= self.config.max_sessions {
+            return None;
+        }
+        let standing = Standing {
+            term: stored.term + 1,
+            sent: stored.acknowledged + stored.unacknowledged.len() as u64,
+            received: stored.received(),
+            handled: stored.handled,
+        };
+        let counts = StoredCounts {
+            acknowledged: stored.acknowledged,
+            unacknowledged: stored.unacknowledged,
+            received: standing.received,
+        };
+        let server = ServerSession::restored(
+            identity,
+            self.terms(),
+            AckPolicy::default(),
+            counts,
+            self.now(),
+        );
+        let (shared, session) = self.hold(server, &stored.owner, &standing, stored.inbox);
+        sessions.insert(shared.id.clone(), shared.clone());
+        Some((shared, session))
     }
 
     /// The session named `id`, if kept.
@@ -304,8 +417,22 @@ impl Store {
         sessions.get(id).cloned()
     }
 
-    /// Ends and forgets the session named `id`.
-    pub(crate) fn remove(&self, id: &str) {
+    /// Ends and forgets `shared`'s session, here and in the shared store.
+    pub(crate) fn remove(&self, shared: &Shared) {
+        let term = shared.lock().durable.as_ref().map(|durable| durable.term);
+        if let (Some(store), Some(term)) = (self.shared.clone(), term) {
+            let id = shared.id.clone();
+            tokio::spawn(async move {
+                // A store that cannot be reached forgets it a lifetime after its last write.
+                let _ = store.remove(&id, term).await;
+            });
+        }
+        self.forget_here(&shared.id);
+    }
+
+    /// Ends and forgets the session named `id` here only: the shared store, if any, keeps it
+    /// until it expires (or another server takes it over).
+    pub(crate) fn forget_here(&self, id: &str) {
         let removed = {
             let mut sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
             sessions.remove(id)
@@ -325,8 +452,9 @@ impl Store {
                 .map(|(id, _)| id.clone())
                 .collect()
         };
+        // The shared store lets its own copy expire.
         for id in expired {
-            self.remove(&id);
+            self.forget_here(&id);
         }
     }
 }
@@ -340,7 +468,7 @@ fn offers_subprotocol(headers: &HeaderMap) -> bool {
 }
 
 /// 16 bytes from the operating system's CSPRNG, as 32 hex digits.
-fn random_token() -> String {
+pub(crate) fn random_token() -> String {
     let mut bytes = [0u8; 16];
     // The OS generator does not fail on the platforms a server runs on; if it ever did,
     // predictable ids would be worse than stopping.

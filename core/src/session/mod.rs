@@ -31,7 +31,7 @@ pub use incoming::{AckPolicy, Incoming};
 pub use outgoing::{Outgoing, WindowFull};
 pub(crate) use probe::Probe;
 pub use saved::{Saved, SavedHeader};
-pub use server::{Opening, ServerSession};
+pub use server::{Opening, ServerSession, StoredCounts};
 pub(crate) use slot::Slot;
 
 /// The protocol version this side speaks.

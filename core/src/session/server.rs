@@ -65,6 +65,17 @@ fn check_version(version: u32) -> Result<(), ProtocolError> {
     Ok(())
 }
 
+/// What a shared store keeps of a session's exchange, for [`ServerSession::restored`].
+#[derive(Debug)]
+pub struct StoredCounts<F> {
+    /// The server's messages the client acknowledged.
+    pub acknowledged: u64,
+    /// The server's messages after those, unacknowledged, oldest first.
+    pub unacknowledged: Vec<F>,
+    /// The client's messages received in the whole session.
+    pub received: u64,
+}
+
 /// One session as the server keeps it, across its client's connections.
 #[derive(Debug)]
 pub struct ServerSession<F> {
@@ -97,6 +108,29 @@ impl<F: WireSize + Clone> ServerSession<F> {
         };
         let welcome = session.welcome(false);
         (session, welcome)
+    }
+
+    /// A session another server kept, taken up here from a shared store: `acknowledged` of
+    /// its messages were acknowledged by the client and `unacknowledged` follow them (all
+    /// counted as sent), `received` of the client's messages were received. It waits, from
+    /// `now`, for the connection that asked for it, which [`resume`](Self::resume)s it.
+    pub fn restored(
+        identity: Identity,
+        terms: Terms,
+        acks: AckPolicy,
+        stored: StoredCounts<F>,
+        now: f64,
+    ) -> Self {
+        let mut incoming = Incoming::new(acks, 0);
+        incoming.restore(stored.received);
+        ServerSession {
+            identity,
+            outgoing: Outgoing::restored(terms.window, stored.acknowledged, stored.unacknowledged),
+            incoming,
+            terms,
+            connected: false,
+            disconnected_at: Some(now),
+        }
     }
 
     /// The session's client resumes it on a new connection, having received `next` of its

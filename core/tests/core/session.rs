@@ -17,7 +17,7 @@
 use proptest::prelude::*;
 use resocket_core::session::{
     Accepted, AckPolicy, ClientSession, Control, FrameKind, MAX_COUNT, Opening, ServerSession,
-    Terms, Welcomed, WindowFull, same_secret, token,
+    StoredCounts, Terms, Welcomed, WindowFull, same_secret, token,
 };
 use resocket_sim::session::{Link, Run, Step, TERMS, identity};
 
@@ -311,6 +311,37 @@ fn a_resume_the_session_cannot_serve_is_refused_and_the_session_stays_intact() {
         }
     ));
     assert_eq!(replay, ["s2"]);
+}
+
+#[test]
+fn a_session_taken_up_from_a_store_resumes_where_the_other_server_left_it() {
+    let stored = StoredCounts {
+        acknowledged: 5,
+        unacknowledged: numbered("s", 5..8),
+        received: 12,
+    };
+    let mut server = ServerSession::restored(identity(1), TERMS, AckPolicy::default(), stored, 0.0);
+    assert!(
+        server.expired(120_000.0, 120_000.0),
+        "it waits as a disconnected session"
+    );
+    assert!(
+        server.resume(4, TERMS).is_err(),
+        "before what was acknowledged"
+    );
+    assert!(server.resume(9, TERMS).is_err(), "beyond what was sent");
+    let (welcome, replay) = server.resume(6, TERMS).unwrap();
+    assert!(matches!(
+        welcome,
+        Control::Welcome {
+            resumed: true,
+            next: 12,
+            ..
+        }
+    ));
+    assert_eq!(replay, ["s6", "s7"]);
+    assert_eq!(server.send("s8".to_owned()), Ok(Accepted::Transmit));
+    assert_eq!(server.outgoing().sent(), 9);
 }
 
 #[test]
