@@ -18,7 +18,12 @@
 //   drop, silent and stall act on the connection's socket, which the adapter reads and writes
 //   through a Wire (node-wire.js); close and restart go through the sessions' `disconnect()`,
 //   forget through `terminate()` and `end()`, as an application would;
-// - `/received?client=NAME`, `/stats` (`clients: {NAME: {open, total, max_open, received}}`);
+// - `/received?client=NAME`, `/stats` (`clients: {NAME: {open, total, max_open, received}}`:
+//   `open` counts the connections whose close handshake has not begun (ws's OPEN), and
+//   `max_open` the most of them at once. The Rust server counts one until the client's close
+//   frame arrives or it is cut, so the two differ only while a close the server began awaits
+//   its answer; ws's own `close` event would come later, after TCP's teardown, by when a
+//   client that abandoned the connection (its heartbeat gave up) may be on its next one);
 // and, in process, `opened(NAME)`: the connections of NAME that opened, with their subprotocol.
 
 import { createServer } from 'node:http';
@@ -96,20 +101,16 @@ class NodeSessionServer {
     this.#opened.push({ client: wire.client, path: pathname, protocol: ws.protocol || null });
     this.#wires.add(wire);
     const stats = this.#stats(wire.client);
-    stats.open += 1;
     stats.total += 1;
-    stats.max_open = Math.max(stats.max_open, stats.open);
-    wire.on('close', () => {
-      this.#wires.delete(wire);
-      stats.open -= 1;
-    });
+    stats.max_open = Math.max(stats.max_open, this.#live(wire.client));
+    wire.on('close', () => this.#wires.delete(wire));
     return wire;
   }
 
   #stats(client) {
     let stats = this.#clients.get(client);
     if (!stats) {
-      stats = { open: 0, total: 0, max_open: 0, received: 0, messages: [] };
+      stats = { total: 0, max_open: 0, received: 0, messages: [] };
       this.#clients.set(client, stats);
     }
     return stats;
@@ -161,7 +162,8 @@ class NodeSessionServer {
       case '/received':
         return json(200, this.#clients.get(client)?.messages ?? []);
       case '/stats': {
-        const clients = Object.fromEntries([...this.#clients].map(([name, { messages, ...counts }]) => [name, counts]));
+        const clients = Object.fromEntries([...this.#clients]
+          .map(([name, { messages, ...counts }]) => [name, { open: this.#live(name), ...counts }]));
         return json(200, { clients });
       }
       default:
@@ -215,6 +217,11 @@ class NodeSessionServer {
 
   #wiresOf(client) {
     return [...this.#wires].filter((wire) => wire.client === client);
+  }
+
+  /** How many connections of `client` are live: neither side has begun closing them (ws's OPEN). */
+  #live(client) {
+    return this.#wiresOf(client).filter((wire) => wire.readyState === WebSocket.OPEN).length;
   }
 
   /** The connections of client NAME that opened, in order: `{ protocol }` (null for none). */
