@@ -74,7 +74,8 @@ const lines = [
     `${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}`,
   `- Browser: ${quiet(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', ['--version'])} (headless); ` +
     `Node ${process.version}`,
-  '- Server: `resocket-server` (axum) on 127.0.0.1, started and stopped by each suite',
+  '- Server: `resocket-server` (axum) on 127.0.0.1, started and stopped by each suite; rows that ' +
+    'name `resocket/server` ran against the Node test server of `tests/e2e/support/node-session-server.js`',
   '',
 ];
 

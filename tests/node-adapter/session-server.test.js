@@ -13,11 +13,13 @@
 // - the session's end: the client's close 1000 ends it, 4001 does not; the lifetime after
 //   the last connection; `disconnect()` (1012, the session stays) and `end()`;
 // - the window: `send` refused when full, `drain` and `sendWhenReady` after the ack; the
-//   async iterator.
+//   async iterator;
+// - a wrapper of the socket given to `handle` in its place (WsWebSocket's shape) carries every
+//   frame both ways, and can withhold them; the adapter cuts and closes through it.
 // Needs the package built (`make package`).
 
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import { createServer } from 'node:http';
 import { existsSync } from 'node:fs';
 import { after, test } from 'node:test';
@@ -34,8 +36,11 @@ const HELLO = '~hello v=1 window=102400 batch=1';
 const servers = [];
 after(() => Promise.all(servers.map((stop) => stop())));
 
-/** A SessionServer with `options` behind a `ws` server on a free port, wired with verifyClient. */
-async function serve(options = {}, { noServer = false } = {}) {
+/**
+ * A SessionServer with `options` behind a `ws` server on a free port, wired with verifyClient
+ * (or handleUpgrade); `wrap(ws)` gives what `handle` gets in place of each socket.
+ */
+async function serve(options = {}, { noServer = false, wrap = (ws) => ws } = {}) {
   const sessions = new SessionServer(options);
   const started = [];
   sessions.on('session', (session, request) => started.push({ session, request }));
@@ -44,7 +49,7 @@ async function serve(options = {}, { noServer = false } = {}) {
     ? new WebSocketServer({ noServer: true, handleProtocols: sessions.handleProtocols })
     : new WebSocketServer({ server: http, handleProtocols: sessions.handleProtocols, verifyClient: sessions.verifyClient });
   if (noServer) http.on('upgrade', (request, socket, head) => sessions.handleUpgrade(wss, request, socket, head));
-  wss.on('connection', (ws, request) => sessions.handle(ws, request));
+  wss.on('connection', (ws, request) => sessions.handle(wrap(ws), request));
   await new Promise((resolve) => http.listen(0, '127.0.0.1', resolve));
   const url = `ws://127.0.0.1:${http.address().port}/`;
   const stop = async () => {
@@ -473,4 +478,81 @@ test('a window larger than the server takes is refused at the handshake (1002)',
   const closed = await client.closed;
   assert.equal(closed.code, 1002);
   assert.equal(closed.reason, 'a window larger than the server takes');
+});
+
+/** A socket's wrapper of WsWebSocket's shape: records the frames both ways, and what it was told to do. */
+class RecordingWire extends EventEmitter {
+  received = [];
+  sent = [];
+  /** What the server sent while `silenced`, which went nowhere. */
+  withheld = [];
+  silenced = false;
+  calls = [];
+
+  constructor(ws) {
+    super();
+    this.ws = ws;
+    ws.on('message', (data, binary) => {
+      this.received.push(binary ? Buffer.from(data) : data.toString());
+      this.emit('message', data, binary);
+    });
+    ws.on('close', (code, reason) => this.emit('close', code, reason));
+    ws.on('error', (error) => this.emit('error', error));
+  }
+
+  get protocol() { return this.ws.protocol; }
+  get readyState() { return this.ws.readyState; }
+  set binaryType(type) { this.ws.binaryType = type; }
+
+  send(data, options) {
+    (this.silenced ? this.withheld : this.sent).push(data);
+    if (!this.silenced) this.ws.send(data, options);
+  }
+
+  close(code, reason) {
+    this.calls.push(['close', code, reason]);
+    this.ws.close(code, reason);
+  }
+
+  terminate() {
+    this.calls.push(['terminate']);
+    this.ws.terminate();
+  }
+}
+
+test('handle() takes a wrapper of the socket: every frame both ways goes through it, which may withhold them', async () => {
+  const wires = [];
+  const { url, started } = await serve({}, {
+    wrap: (ws) => {
+      const wire = new RecordingWire(ws);
+      wires.push(wire);
+      return wire;
+    },
+  });
+  const client = await Client.open(url);
+  const welcome = await client.hello();
+  const { session } = started[0];
+  echo(session);
+  client.send('mhi');
+  assert.equal(await client.next(), 'mhi');
+  assert.equal(await client.next(), '~ack n=1');
+  const [wire] = wires;
+  assert.deepEqual(wire.received, [HELLO, 'mhi']);
+  assert.match(wire.sent[0], /^~welcome /);
+  assert.deepEqual(wire.sent.slice(1), ['mhi', '~ack n=1']);
+
+  wire.silenced = true;
+  client.send('~ping');
+  await assert.rejects(client.next(300), /no frame in time/);
+  assert.deepEqual(wire.withheld, ['~pong']);
+
+  assert.equal(session.terminate(), true);
+  assert.equal((await client.closed).code, 1006);
+  assert.deepEqual(wire.calls, [['terminate']]);
+  const back = await Client.open(url);
+  assert.equal((await back.resume(welcome, 1)).resumed, '1');
+  assert.equal(session.disconnect(4000, 'bye'), true);
+  assert.deepEqual(await back.closed, { code: 4000, reason: 'bye' });
+  assert.deepEqual(wires[1].calls, [['close', 4000, 'bye']]);
+  assert.ok(!session.ended, 'the session outlived both connections');
 });

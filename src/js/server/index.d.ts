@@ -6,16 +6,18 @@ import type { Duplex } from 'node:stream';
 
 /**
  * What the adapter uses of a `ws` WebSocket (written out, so these types need no `@types/ws`;
- * `ws`'s own class fits).
+ * `ws`'s own class fits). `handle` takes any object of this shape: a wrapper around the `ws`
+ * socket that counts or logs the protocol's frames, or withholds them to inject faults in
+ * tests. The adapter sets `binaryType` to `'nodebuffer'`, listens for `message` (data,
+ * isBinary), `close` (code, reason) and `error`, and does nothing else with it.
  */
 export interface WsWebSocket extends EventEmitter {
   readonly protocol: string;
   readonly readyState: number;
+  binaryType: string;
   send(data: string | Buffer, options?: { binary?: boolean }): void;
   close(code?: number, reason?: string): void;
   terminate(): void;
-  pause(): void;
-  resume(): void;
 }
 
 /** What `handleUpgrade` uses of a `ws` WebSocketServer made with `noServer: true`. */
@@ -110,7 +112,7 @@ export declare class SessionServer extends EventEmitter implements Iterable<Sess
   ) => void;
   /** For a `WebSocketServer({ noServer: true })`: answers 400, or upgrades and emits `connection` on `wss`. */
   handleUpgrade(wss: WsServer, request: IncomingMessage, socket: Duplex, head: Buffer): void;
-  /** Runs the session protocol on a connection. */
+  /** Runs the session protocol on a connection: `ws`'s WebSocket, or a wrapper of the same shape. */
   handle(ws: WsWebSocket, request: IncomingMessage): void;
   /** The session named `id`, if kept. */
   get(id: string): Session | undefined;

@@ -119,7 +119,10 @@ export class SessionServer extends EventEmitter {
     wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
   }
 
-  /** Runs the session protocol on `ws`, a connection `request` upgraded. */
+  /**
+   * Runs the session protocol on `ws`, a connection `request` upgraded: a `ws` WebSocket, or
+   * a wrapper of its shape (WsWebSocket in index.d.ts) that sees the protocol's frames.
+   */
   handle(ws, request) {
     new Connection(this, ws, request);
   }

@@ -8,17 +8,30 @@
 //   shape is answered (add, echo, sleep, notify, fail) and anything else echoed; the client
 //   tag is the session's owner, and only a connection with the same tag resumes it;
 // - `/echo`: a plain echo that selects no subprotocol;
-// - `/control?client=NAME&action=drop|silent|stall|forget`, acting on the client's
-//   connections as the Rust server's do (drop: cut without a close frame; silent: nothing
-//   more is sent on it, close frames aside; stall: silent, and nothing more is read; forget:
-//   the client's sessions are ended, their connections cut, as a server that lost its store);
-// - `/received?client=NAME`, `/stats` (`clients: {NAME: {open, total, max_open, received}}`);
+// - `/control?client=NAME&action=drop|silent|stall|close|restart|forget`, with the Rust
+//   server's parameters and meaning (node-control.js): drop cuts the client's connections
+//   without a close frame; silent sends nothing more on them, close frames aside; stall
+//   neither sends nor reads any more; close (`code`, default 1000, and `reason`) closes them;
+//   restart (`down_ms`, default 2000) closes every connection with 1012 and answers upgrades
+//   503 for down_ms, keeping the sessions, as a server that keeps its store across restarts;
+//   forget ends the client's sessions, their connections cut, as a server that lost its store.
+//   drop, silent and stall act on the connection's socket, which the adapter reads and writes
+//   through a Wire (node-wire.js); close and restart go through the sessions' `disconnect()`,
+//   forget through `terminate()` and `end()`, as an application would;
+// - `/received?client=NAME`, `/stats` (`clients: {NAME: {open, total, max_open, received}}`:
+//   `open` counts the connections whose close handshake has not begun (ws's OPEN), and
+//   `max_open` the most of them at once. The Rust server counts one until the client's close
+//   frame arrives or it is cut, so the two differ only while a close the server began awaits
+//   its answer; ws's own `close` event would come later, after TCP's teardown, by when a
+//   client that abandoned the connection (its heartbeat gave up) may be on its next one);
 // and, in process, `opened(NAME)`: the connections of NAME that opened, with their subprotocol.
 
 import { createServer } from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
+import { BadControl, readControl } from './node-control.js';
+import { Wire } from './node-wire.js';
 import { pkgDir } from './paths.js';
 
 const MAX_SLEEP_MS = 10_000;
@@ -34,12 +47,14 @@ export async function startNodeSessionServer() {
 class NodeSessionServer {
   /** Per client tag: its counts and what it sent. */
   #clients = new Map();
-  /** Live connections, with their client tag and faults. */
-  #connections = new Set();
+  /** Live connections (Wires: the client tag, the faults). */
+  #wires = new Set();
   /** Every connection that opened: { client, path, protocol }. */
   #opened = [];
   /** The owner (client tag) of each session, by session. */
   #owners = new Map();
+  /** Until when upgrades are refused, as a restarting server's would be (Date.now() ms). */
+  #downUntil = 0;
   #http;
   #sessions;
 
@@ -50,27 +65,26 @@ class NodeSessionServer {
     });
     this.#sessions.on('session', (session, request) => this.#converse(session, clientOf(request)));
     const sessionWss = new WebSocketServer({ noServer: true, handleProtocols: this.#sessions.handleProtocols });
-    sessionWss.on('connection', (ws, request) => {
-      this.#track(ws, request, '/session');
-      this.#sessions.handle(ws, request);
-    });
+    sessionWss.on('connection', (ws, request) => this.#sessions.handle(this.#track(ws, request, '/session'), request));
     const echoWss = new WebSocketServer({ noServer: true, handleProtocols: () => false });
     this.#http = createServer((request, response) => this.#answer(request, response));
     this.#http.on('upgrade', (request, socket, head) => {
       const { pathname } = new URL(request.url, 'http://localhost');
-      if (pathname === '/session') {
+      const downFor = this.#downUntil - Date.now();
+      if (downFor > 0) {
+        refuse(socket, '503 Service Unavailable', `server restarting: back in ${downFor} ms`);
+      } else if (pathname === '/session') {
         this.#sessions.handleUpgrade(sessionWss, request, socket, head);
       } else if (pathname === '/echo') {
         echoWss.handleUpgrade(request, socket, head, (ws) => {
-          const connection = this.#track(ws, request, pathname);
-          ws.on('message', (data, binary) => {
-            if (connection.stalled) return;
-            this.#stats(connection.client).received += 1;
-            ws.send(data, { binary });
+          const wire = this.#track(ws, request, pathname);
+          wire.on('message', (data, binary) => {
+            this.#stats(wire.client).received += 1;
+            wire.send(data, { binary });
           });
         });
       } else {
-        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        refuse(socket, '404 Not Found', '');
       }
     });
   }
@@ -81,30 +95,22 @@ class NodeSessionServer {
     this.wsUrl = this.url.replace(/^http/, 'ws');
   }
 
-  /** A connection of `client`, counted and open to /control's faults. */
+  /** A connection of `client`, counted, as a Wire open to /control's faults. */
   #track(ws, request, pathname) {
-    const client = clientOf(request);
-    const connection = { ws, client, silenced: false, stalled: false };
-    this.#opened.push({ client, path: pathname, protocol: ws.protocol || null });
-    this.#connections.add(connection);
-    const stats = this.#stats(client);
-    stats.open += 1;
+    const wire = new Wire(ws, clientOf(request));
+    this.#opened.push({ client: wire.client, path: pathname, protocol: ws.protocol || null });
+    this.#wires.add(wire);
+    const stats = this.#stats(wire.client);
     stats.total += 1;
-    stats.max_open = Math.max(stats.max_open, stats.open);
-    // Silenced: what the server sends goes nowhere, its close frames aside.
-    const send = ws.send.bind(ws);
-    ws.send = (...args) => (connection.silenced ? undefined : send(...args));
-    ws.on('close', () => {
-      this.#connections.delete(connection);
-      stats.open -= 1;
-    });
-    return connection;
+    stats.max_open = Math.max(stats.max_open, this.#live(wire.client));
+    wire.on('close', () => this.#wires.delete(wire));
+    return wire;
   }
 
   #stats(client) {
     let stats = this.#clients.get(client);
     if (!stats) {
-      stats = { open: 0, total: 0, max_open: 0, received: 0, messages: [] };
+      stats = { total: 0, max_open: 0, received: 0, messages: [] };
       this.#clients.set(client, stats);
     }
     return stats;
@@ -142,12 +148,22 @@ class NodeSessionServer {
       response.end(JSON.stringify(body));
     };
     switch (url.pathname) {
-      case '/control':
-        return json(200, { affected: this.#control(client, url.searchParams.get('action')) });
+      case '/control': {
+        let order;
+        try {
+          order = readControl(url.searchParams);
+        } catch (error) {
+          if (!(error instanceof BadControl)) throw error;
+          response.writeHead(400, { 'content-type': 'text/plain', 'access-control-allow-origin': '*' });
+          return response.end(`${error.message}\n`);
+        }
+        return json(200, { affected: this.#control(order) });
+      }
       case '/received':
         return json(200, this.#clients.get(client)?.messages ?? []);
       case '/stats': {
-        const clients = Object.fromEntries([...this.#clients].map(([name, { messages, ...counts }]) => [name, counts]));
+        const clients = Object.fromEntries([...this.#clients]
+          .map(([name, { messages, ...counts }]) => [name, { open: this.#live(name), ...counts }]));
         return json(200, { clients });
       }
       default:
@@ -155,34 +171,57 @@ class NodeSessionServer {
     }
   }
 
-  #control(client, action) {
-    if (action === 'forget') {
-      const forgotten = [...this.#owners].filter(([, owner]) => owner === client).map(([session]) => session);
-      for (const session of forgotten) {
-        session.terminate();
-        session.end(1000, 'the server forgot its sessions');
+  /** Carries out a /control order; returns how many connections (sessions, for forget) it reached. */
+  #control({ action, client, code, reason, downMs }) {
+    switch (action) {
+      case 'forget': {
+        const forgotten = this.#sessionsOf(client);
+        for (const session of forgotten) {
+          session.terminate();
+          session.end(1000, 'the server forgot its sessions');
+        }
+        return forgotten.length;
       }
-      return forgotten.length;
+      case 'restart':
+        this.#downUntil = Date.now() + downMs;
+        return this.#close([...this.#sessions], [...this.#wires], 1012, 'service restart');
+      case 'close':
+        return this.#close(this.#sessionsOf(client), this.#wiresOf(client), code, reason);
+      default:
     }
-    const connections = [...this.#connections].filter((connection) => connection.client === client);
-    for (const connection of connections) {
-      switch (action) {
-        case 'drop':
-          connection.ws.terminate();
-          break;
-        case 'silent':
-          connection.silenced = true;
-          break;
-        case 'stall':
-          connection.silenced = true;
-          connection.stalled = true;
-          connection.ws.pause();
-          break;
-        default:
-          throw new Error(`unknown /control action ${action}`);
-      }
+    const wires = this.#wiresOf(client);
+    for (const wire of wires) {
+      if (action === 'drop') wire.terminate();
+      else if (action === 'silent') wire.silence();
+      else wire.stall();
     }
-    return connections.length;
+    return wires.length;
+  }
+
+  /**
+   * Closes `wires` with `code`: those that carry one of `sessions` through its `disconnect()`,
+   * so the adapter knows the server closed it (the client's answer, 1000 say, is no close of
+   * the client's, which would end its session), the others (still in their handshake, or
+   * /echo's) directly. Returns how many there were.
+   */
+  #close(sessions, wires, code, reason) {
+    for (const session of sessions) session.disconnect(code, reason);
+    for (const wire of wires) if (wire.readyState === WebSocket.OPEN) wire.close(code, reason);
+    return wires.length;
+  }
+
+  /** The sessions `client` owns; every session without one. */
+  #sessionsOf(client) {
+    return [...this.#owners].filter(([, owner]) => client === undefined || owner === client).map(([session]) => session);
+  }
+
+  #wiresOf(client) {
+    return [...this.#wires].filter((wire) => wire.client === client);
+  }
+
+  /** How many connections of `client` are live: neither side has begun closing them (ws's OPEN). */
+  #live(client) {
+    return this.#wiresOf(client).filter((wire) => wire.readyState === WebSocket.OPEN).length;
   }
 
   /** The connections of client NAME that opened, in order: `{ protocol }` (null for none). */
@@ -208,9 +247,15 @@ class NodeSessionServer {
 
   async stop() {
     this.#sessions.close();
-    for (const { ws } of this.#connections) ws.terminate();
+    for (const wire of this.#wires) wire.terminate();
     await new Promise((resolve) => this.#http.close(resolve));
   }
+}
+
+/** Answers an upgrade request with `status` instead of upgrading. */
+function refuse(socket, status, body) {
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
 
 function clientOf(request) {
