@@ -1,24 +1,35 @@
 // The server adapters the session e2e files run every test against, so that both faces
 // are checked against both implementations of the protocol's server side: resocket-axum
-// (the Rust test server's /session, `suite.server`) and resocket/server, the package's Node
-// adapter (node-session-server.js, started and stopped with the file).
+// (the Rust test server's /session, `suite.server`), resocket-axum with its sessions in Redis
+// (a second Rust test server with `--session-store`, on a Redis of the file's own: every
+// change written before the client hears of it), and resocket/server, the package's Node
+// adapter (node-session-server.js). The extra servers start and stop with the file.
 
 import { after, before } from 'node:test';
 import { startNodeSessionServer } from './node-session-server.js';
+import { startRedis } from './redis.js';
+import { startServer } from './server.js';
 
 /**
- * Registers the hooks that start and stop the Node server, and returns one entry per adapter:
+ * Registers the hooks that start and stop the extra servers, and returns one entry per adapter:
  * `name`, `server` (the server its tests talk to: `control`, `received`, `client`, `opened`)
  * and `test(name, fn, options)`, `suite.test` with the harness page pointed at that server
  * and the adapter named in the test's name.
  */
 export function sessionAdapters(suite) {
   let node;
+  let redis;
+  let onRedis;
   before(async () => {
-    node = await startNodeSessionServer();
+    redis = await startRedis();
+    [node, onRedis] = await Promise.all([
+      startNodeSessionServer(),
+      startServer({ args: ['--session-store', redis.url] }),
+    ]);
   });
   after(async () => {
-    await node?.stop();
+    await Promise.all([node?.stop(), onRedis?.stop()]);
+    await redis?.stop();
   });
   const adapter = (name, server) => ({
     name,
@@ -31,6 +42,7 @@ export function sessionAdapters(suite) {
   });
   return [
     adapter('resocket-axum', () => suite.server),
+    adapter('resocket-axum on Redis', () => onRedis),
     adapter('resocket/server', () => node),
   ];
 }
