@@ -31,8 +31,10 @@ import assert from 'node:assert/strict';
 import { serverGot, sessionAdapters } from './support/adapters.js';
 import { FACES } from './support/backoff.js';
 import { rustFaceDir } from './support/paths.js';
+import { reporter } from './support/report.js';
 import { e2eSuite } from './support/suite.js';
 
+const report = reporter(import.meta.url);
 const suite = e2eSuite({ mounts: { '/rust-face/': rustFaceDir } });
 const ADAPTERS = sessionAdapters(suite);
 const FAST = { minReconnectionDelay: 50, maxReconnectionDelay: 200 };
@@ -163,6 +165,18 @@ for (const adapter of ADAPTERS) for (const [face, faceName] of FACES) {
     assert.deepEqual(result.resumed, [{ recovered: false, unacknowledged: neverGot }], result.lines.join('\n'));
     assert.deepEqual(result.messages, ['a0', 'a1', 'a2', 'c0', 'c1']);
     await page.run(() => window.session.socket.close());
+    report({
+      section: 'lost',
+      face: faceName,
+      row: `${adapter.name}: the server loses the session (its store forgotten) with messages on a stalled connection`,
+      checked: 'the reconnect reports recovered: false with unacknowledged exactly the messages the server never got, in order; the new session carries what follows; nothing else is lost or doubled',
+      figures: {
+        sent: sent.length,
+        'got by the server': records.length,
+        'reported unacknowledged': result.resumed[0].unacknowledged.length,
+        'neither got nor reported': sent.filter((text) => !records.includes(text) && !result.resumed[0].unacknowledged.includes(text)).length,
+      },
+    });
   }, { timeout: 60_000 });
 
   adapter.test(`${faceName} face: session mode against a plain endpoint fails NOT_A_SESSION_SERVER and does not retry`, async (page) => {
