@@ -16,6 +16,12 @@
 //! each connection's socket through a wrapper of the application's (to count or log frames,
 //! or inject faults in tests).
 //!
+//! Several servers can serve one application's sessions: [`Sessions::shared`] keeps them in a
+//! [`SessionStore`] as well (`RedisStore` with the `redis` feature), so a client resumes on
+//! whichever server it reaches next, even after the one it was on died. Every change is
+//! written before the client hears of it, and a server that lost a session to another can no
+//! longer change it (`PROTOCOL.md`, "Servers sharing sessions").
+//!
 //! Security: session ids, keys and the store's epoch come from the operating system's CSPRNG
 //! (128 bits each); the key travels in frames, never in the URL, is compared in constant
 //! time, and never logged. A connection resumes a session only with its key and the resume

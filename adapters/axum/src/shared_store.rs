@@ -16,7 +16,7 @@ use crate::message::Message;
 /// What a store's operations return.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
 
-/// A shared session store, such as [`RedisStore`](crate::RedisStore). Every write names the
+/// A shared session store, such as `RedisStore` (the `redis` feature). Every write names the
 /// term its writer holds the session under, and is refused once another server has claimed
 /// the session: a server that lost a session cannot change it.
 pub trait SessionStore: Send + Sync + 'static {
