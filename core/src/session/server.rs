@@ -72,6 +72,8 @@ pub struct ServerSession<F> {
     outgoing: Outgoing<F>,
     incoming: Incoming,
     terms: Terms,
+    /// Whether the client of the current (or last) connection reads batch frames.
+    client_reads_batches: bool,
     /// Whether a connection carries the session now.
     connected: bool,
     /// When the last connection went away, while none carries the session.
@@ -92,6 +94,7 @@ impl<F: WireSize + Clone> ServerSession<F> {
             outgoing: Outgoing::new(terms.window),
             incoming: Incoming::new(acks, client.window),
             terms,
+            client_reads_batches: client.batches,
             connected: true,
             disconnected_at: None,
         };
@@ -112,6 +115,7 @@ impl<F: WireSize + Clone> ServerSession<F> {
         self.outgoing.all_transmitted();
         self.incoming.reconnected();
         self.incoming.set_peer_window(client.window);
+        self.client_reads_batches = client.batches;
         self.connected = true;
         self.disconnected_at = None;
         Ok((self.welcome(true), replay))
@@ -204,5 +208,12 @@ impl<F: WireSize + Clone> ServerSession<F> {
     /// The client's messages received in the whole session.
     pub fn received(&self) -> u64 {
         self.incoming.received()
+    }
+
+    /// Whether the client of the current (or last) connection reads batch frames: the adapter
+    /// may then send the text messages of one turn, or those already queued, in one frame
+    /// ([`Batch`](super::Batch) bounds it).
+    pub fn client_reads_batches(&self) -> bool {
+        self.client_reads_batches
     }
 }
