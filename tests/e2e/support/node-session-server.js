@@ -12,7 +12,9 @@
 //   connections as the Rust server's do (drop: cut without a close frame; silent: nothing
 //   more is sent on it, close frames aside; stall: silent, and nothing more is read; forget:
 //   the client's sessions are ended, their connections cut, as a server that lost its store);
-// - `/received?client=NAME`, `/stats` (`clients: {NAME: {open, total, max_open, received}}`);
+// - `/received?client=NAME`, `/stats` (`clients: {NAME: {open, total, max_open, received,
+//   frames_in, frames_out}}`, the last two the frames carrying messages, message or batch
+//   frames, from and to the client on /session);
 // and, in process, `opened(NAME)`: the connections of NAME that opened, with their subprotocol.
 
 import { createServer } from 'node:http';
@@ -93,7 +95,16 @@ class NodeSessionServer {
     stats.max_open = Math.max(stats.max_open, stats.open);
     // Silenced: what the server sends goes nowhere, its close frames aside.
     const send = ws.send.bind(ws);
-    ws.send = (...args) => (connection.silenced ? undefined : send(...args));
+    ws.send = (data, ...rest) => {
+      if (connection.silenced) return undefined;
+      if (pathname === '/session' && carriesMessages(data)) stats.frames_out += 1;
+      return send(data, ...rest);
+    };
+    if (pathname === '/session') {
+      ws.on('message', (data) => {
+        if (!connection.stalled && carriesMessages(data)) stats.frames_in += 1;
+      });
+    }
     ws.on('close', () => {
       this.#connections.delete(connection);
       stats.open -= 1;
@@ -104,7 +115,7 @@ class NodeSessionServer {
   #stats(client) {
     let stats = this.#clients.get(client);
     if (!stats) {
-      stats = { open: 0, total: 0, max_open: 0, received: 0, messages: [] };
+      stats = { open: 0, total: 0, max_open: 0, received: 0, frames_in: 0, frames_out: 0, messages: [] };
       this.#clients.set(client, stats);
     }
     return stats;
@@ -211,6 +222,12 @@ class NodeSessionServer {
     for (const { ws } of this.#connections) ws.terminate();
     await new Promise((resolve) => this.#http.close(resolve));
   }
+}
+
+/** Whether a frame of a session carries messages: a message frame (`m`) or a batch frame (`b`). */
+function carriesMessages(data) {
+  const first = typeof data === 'string' ? data.charCodeAt(0) : data[0];
+  return first === 0x6d || first === 0x62;
 }
 
 function clientOf(request) {
