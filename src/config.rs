@@ -375,8 +375,9 @@ impl Config {
     pub fn session(mut self, session: Session) -> Self {
         self.policy.session = Some(resocket_core::session::Terms {
             window: session.window,
-            // Batches save little in a browser, where every frame is an event anyway.
-            batches: false,
+            // The driver reads batch frames, message by message: a browser spends most of its
+            // per-message cost per frame.
+            batches: true,
         });
         self.session_name = session.persist;
         self

@@ -17,11 +17,21 @@ use std::collections::VecDeque;
 pub trait WireSize {
     /// The frame's size in bytes.
     fn wire_size(&self) -> u64;
+
+    /// Whether the frame is a text message: in session mode texts may travel together in a
+    /// batch frame, and anything else goes in a frame of its own.
+    fn is_text(&self) -> bool {
+        false
+    }
 }
 
 impl WireSize for String {
     fn wire_size(&self) -> u64 {
         self.len() as u64
+    }
+
+    fn is_text(&self) -> bool {
+        true
     }
 }
 

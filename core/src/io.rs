@@ -172,6 +172,9 @@ pub enum Input {
     /// for a long while, so with the heartbeat on an open connection is checked at once: a
     /// ping, unless one already awaits its pong.
     Wake,
+    /// The turn of the event loop an [`Output::AwaitTurnEnd`] was carried out in has ended:
+    /// the messages sent since its first go out.
+    TurnEnded,
 }
 
 /// Something the driver must do, in the order given.
@@ -198,6 +201,15 @@ pub enum Output<F> {
     /// Send a message on the open socket. In session mode, as the protocol's message frame:
     /// the `m` tag, then the message.
     Transmit(F),
+    /// In session mode, send these text messages, oldest first, in one batch frame on the open
+    /// socket: the `b` tag, then a JSON array of them (`PROTOCOL.md`). Only to a server whose
+    /// terms say it reads batches.
+    TransmitBatch(Vec<F>),
+    /// In session mode, a message went out as the first of a turn of the driver's event loop,
+    /// and the ones sent in the rest of the turn wait to go out together: feed
+    /// [`Input::TurnEnded`] once the turn ends, at a microtask (`queueMicrotask`), before any
+    /// other task runs.
+    AwaitTurnEnd,
     /// In session mode, send this control frame's text as it is, on the open socket.
     Control(String),
     /// In session mode, the server's welcome on a new connection settled the session: it

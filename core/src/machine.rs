@@ -14,7 +14,8 @@ use std::collections::VecDeque;
 use super::backoff::Rng;
 use super::close::{ABNORMAL, GOING_AWAY, HEARTBEAT_TIMEOUT, NORMAL, TRY_AGAIN_LATER, WILL_RESUME};
 use super::session::{
-    Accepted, ClientSession, Control, Probe, SUBPROTOCOL, Saved, Slot, Welcomed, WindowFull,
+    Accepted, ClientSession, Control, Probe, SUBPROTOCOL, Saved, Slot, Transmission, Welcomed,
+    WindowFull,
 };
 
 /// The close code of a connection whose peer broke the session protocol.
@@ -470,7 +471,7 @@ impl<F: Clone + WireSize> Machine<F> {
         match welcomed {
             Welcomed::Resumed { replay } => {
                 for frame in replay {
-                    self.outputs.push_back(Output::Transmit(frame));
+                    self.transmit_in_session(frame);
                 }
                 self.outputs.push_back(Output::Resumed {
                     recovered: true,
@@ -483,7 +484,7 @@ impl<F: Clone + WireSize> Machine<F> {
                 transmit,
             } => {
                 for frame in transmit {
-                    self.outputs.push_back(Output::Transmit(frame));
+                    self.transmit_in_session(frame);
                 }
                 if replaced {
                     self.outputs.push_back(Output::Resumed {
@@ -505,6 +506,30 @@ impl<F: Clone + WireSize> Machine<F> {
         self.abandon(conn, PROTOCOL_ERROR, &reason);
         self.emit(Event::Failed(Failure::Protocol(reason.clone())));
         self.connection_ended(Ending::abandoned(PROTOCOL_ERROR, &reason), true);
+    }
+
+    /// In session mode, hands `frame` to the welcomed connection: at once, or with the rest of
+    /// the turn of the event loop in a batch (see [`ClientSession::transmit`]).
+    fn transmit_in_session(&mut self, frame: F) {
+        let Some(session) = self.session.get_mut() else {
+            return;
+        };
+        let outputs = &mut self.outputs;
+        if session.transmit(frame, |sent| outputs.push_back(transmission(sent))) {
+            outputs.push_back(Output::AwaitTurnEnd);
+        }
+    }
+
+    /// The turn of the event loop ended: in session mode, what waited for it goes out on the
+    /// open connection.
+    fn turn_ended(&mut self) {
+        if !matches!(self.phase, Phase::Open(_)) {
+            return;
+        }
+        if let Some(session) = self.session.get_mut() {
+            let outputs = &mut self.outputs;
+            session.turn_ended(|sent| outputs.push_back(transmission(sent)));
+        }
     }
 
     /// Sends the acknowledgement owed to the server, if any.
@@ -549,7 +574,7 @@ impl<F: Clone + WireSize> Machine<F> {
             let window = session.outgoing().window();
             let sent = match session.send(frame.clone()) {
                 Ok(Accepted::Transmit) => {
-                    self.outputs.push_back(Output::Transmit(frame));
+                    self.transmit_in_session(frame);
                     Sent::Now
                 }
                 Ok(Accepted::Kept) => Sent::Queued { dropped: 0 },
@@ -727,6 +752,7 @@ impl<F: Clone + WireSize> Machine<F> {
                 self.resume();
             }
             Input::Wake => self.check_liveness(),
+            Input::TurnEnded => self.turn_ended(),
         }
     }
 
@@ -931,6 +957,8 @@ impl<F: Clone + WireSize> Machine<F> {
                 self.emit_closed(ending, false);
             }
             Phase::Connecting(conn) | Phase::Open(conn) => {
+                // The messages of this turn go out before the close that ends the session.
+                self.turn_ended();
                 self.stop_connection_timers();
                 self.outputs.push_back(Output::Close { conn, code, reason });
                 self.phase = Phase::Closing(conn);
@@ -1079,6 +1107,11 @@ impl<F: Clone + WireSize> Machine<F> {
             code,
             reason: reason.into(),
         });
+        // Whatever follows, the session is not ready on a socket given up: its messages wait
+        // for the next welcome.
+        if let Some(session) = self.session.get_mut() {
+            session.disconnected();
+        }
     }
 
     /// An attempt failed before any socket existed.
@@ -1297,6 +1330,14 @@ impl<F: Clone + WireSize> Machine<F> {
 /// Tells the driver that request `id` failed.
 fn failed<F>(outputs: &mut VecDeque<Output<F>>, id: u64, failure: RequestFailure) {
     outputs.push_back(Output::RequestFailed { id, failure });
+}
+
+/// The output that carries out a session's transmission.
+fn transmission<F>(sent: Transmission<F>) -> Output<F> {
+    match sent {
+        Transmission::One(frame) => Output::Transmit(frame),
+        Transmission::Batch(frames) => Output::TransmitBatch(frames),
+    }
 }
 
 /// The size a session frame reports, for the message size limit.

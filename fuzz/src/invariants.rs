@@ -92,7 +92,10 @@ impl Layer<Frame> for Invariants {
             Output::Emit(event) => self.check_event(event, machine.policy()),
             Output::MeasureBuffered { .. } | Output::Close { .. } => {}
             // The target's policies are plain; `session` has its own target.
-            Output::Control(_) | Output::Resumed { .. } => panic!("session output in plain mode"),
+            Output::Control(_)
+            | Output::TransmitBatch(_)
+            | Output::AwaitTurnEnd
+            | Output::Resumed { .. } => panic!("session output in plain mode"),
         }
     }
 

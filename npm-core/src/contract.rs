@@ -2,7 +2,7 @@
 //! uses these enums, and `src/js/contract.js` is generated from them ([`js_module`], `make
 //! contract`; `make lint` checks it is current).
 
-use resocket_core::session::{CONTROL_TAG, DEFAULT_WINDOW, MESSAGE_TAG, SUBPROTOCOL};
+use resocket_core::session::{BATCH_TAG, CONTROL_TAG, DEFAULT_WINDOW, MESSAGE_TAG, SUBPROTOCOL};
 use resocket_core::{
     DEFAULT_MAX_MESSAGE_BYTES, Failure, MAX_TIMER_MS, Policy, PolicyOption, RequestFailure, State,
 };
@@ -58,6 +58,12 @@ numbered! {
         Connect = "CONNECT",
         /// `WebSocket.send` the message `frame(0)` (in session mode, after the message tag).
         Transmit = "TRANSMIT",
+        /// Session mode: `WebSocket.send` the `arg(1)` text messages `frame(0)` to
+        /// `frame(arg(1) - 1)` in one batch frame: the batch tag, then a JSON array of them.
+        TransmitBatch = "TRANSMIT_BATCH",
+        /// Session mode: signal `TURN_ENDED` at a microtask, once the current turn of the
+        /// event loop is over (the messages sent in the rest of it wait to go out together).
+        AwaitTurnEnd = "AWAIT_TURN_END",
         /// Send the heartbeat ping.
         Ping = "PING",
         /// Session mode: `WebSocket.send` the control frame `text()` as it is.
@@ -118,6 +124,9 @@ numbered! {
         Resume = "RESUME",
         /// `visibilitychange` to visible.
         Wake = "WAKE",
+        /// Session mode: the turn of the event loop an `AWAIT_TURN_END` was carried out in is
+        /// over.
+        TurnEnded = "TURN_ENDED",
     }
 }
 
@@ -546,8 +555,9 @@ pub fn js_module() -> String {
     ));
     js.push_str(&format!(
         "/** Session mode: the subprotocol offered, and the first character code of a message \
-         frame and of a control frame. */\nexport const SESSION_SUBPROTOCOL = {};\n\
-         export const MESSAGE_TAG = {MESSAGE_TAG};\nexport const CONTROL_TAG = {};\n",
+         frame, of a batch frame and of a control frame. */\nexport const SESSION_SUBPROTOCOL = {};\n\
+         export const MESSAGE_TAG = {MESSAGE_TAG};\nexport const BATCH_TAG = {BATCH_TAG};\n\
+         export const CONTROL_TAG = {};\n",
         quote(SUBPROTOCOL),
         u32::from(CONTROL_TAG)
     ));

@@ -11,21 +11,44 @@ use crate::contract::{
     state_number,
 };
 
-/// An outgoing message: the id under which the JavaScript keeps it, and its size as
-/// `bufferedAmount` counts it (measured in JavaScript, where the message is). Ids count the
-/// messages sent, wrapping at 2^32: fewer than that are ever held at once. Eight bytes, as a
-/// burst of sends holds one per message until the browser has sent them.
+/// An outgoing message: the id under which the JavaScript keeps it, its size as
+/// `bufferedAmount` counts it (measured in JavaScript, where the message is) and, in the session
+/// engine, whether it is text (texts may share a batch frame). Ids count the messages sent,
+/// wrapping at 2^32: fewer than that are ever held at once. Eight bytes in the default engine,
+/// as a burst of sends holds one per message until the browser has sent them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Frame {
     /// The JavaScript's id for the message.
     pub id: u32,
     /// Its size on the wire.
     pub size: u32,
+    /// Whether it is a text message.
+    #[cfg(any(test, feature = "session"))]
+    pub text: bool,
+}
+
+impl Frame {
+    /// Message `id` of `size` bytes, text or not (which only the session engine keeps).
+    pub fn new(id: u32, size: u32, text: bool) -> Frame {
+        #[cfg(not(any(test, feature = "session")))]
+        let _ = text;
+        Frame {
+            id,
+            size,
+            #[cfg(any(test, feature = "session"))]
+            text,
+        }
+    }
 }
 
 impl WireSize for Frame {
     fn wire_size(&self) -> u64 {
         self.size.into()
+    }
+
+    #[cfg(any(test, feature = "session"))]
+    fn is_text(&self) -> bool {
+        self.text
     }
 }
 
@@ -46,7 +69,8 @@ pub struct Core {
     pub machine: Machine<Frame>,
     args: [f64; 5],
     text: String,
-    /// The message ids of the last `Transmit` (one) or `Resumed` (its unacknowledged ones).
+    /// The message ids of the last `Transmit` (one), `TransmitBatch` or `Resumed` (its
+    /// unacknowledged ones).
     frames: Vec<u32>,
     /// The deadline the JavaScript's timer is on, as last reported (`None`: no timer).
     reported_deadline: Option<f64>,
@@ -80,6 +104,9 @@ impl Core {
                 self.frames.push(frame.id);
                 Op::Transmit
             }
+            // Laid out as `Resumed` is, whose code it shares.
+            Output::TransmitBatch(frames) => self.put_frames(Op::TransmitBatch, 0.0, &frames),
+            Output::AwaitTurnEnd => Op::AwaitTurnEnd,
             Output::Ping => Op::Ping,
             Output::Control(text) => {
                 self.text = text;
@@ -88,11 +115,7 @@ impl Core {
             Output::Resumed {
                 recovered,
                 unacknowledged,
-            } => {
-                self.frames = unacknowledged.iter().map(|frame| frame.id).collect();
-                let args = [f64::from(u8::from(recovered)), self.frames.len() as f64];
-                self.put(Op::Resumed, &args)
-            }
+            } => self.put_frames(Op::Resumed, f64::from(u8::from(recovered)), &unacknowledged),
             Output::MeasureBuffered { conn } => self.put(Op::MeasureBuffered, &[id(conn)]),
             Output::Close { conn, code, reason } => {
                 self.text = reason;
@@ -138,7 +161,7 @@ impl Core {
                 machine.receive_session(conn, SessionFrame::Control(text), now)
             }
             Some(Incoming::Invalid) => {
-                let invalid = SessionFrame::Invalid("an unknown tag, or none");
+                let invalid = SessionFrame::Invalid("no tag, or a bad batch");
                 machine.receive_session(conn, invalid, now)
             }
         };
@@ -179,7 +202,8 @@ impl Core {
         std::mem::take(&mut self.text)
     }
 
-    /// Message id `index` of the last `Transmit` (0), `Resumed` or [`save`](Self::save);
+    /// Message id `index` of the last `Transmit` (0), `TransmitBatch`, `Resumed` or
+    /// [`save`](Self::save);
     /// `None` past the last.
     pub fn frame(&self, index: usize) -> Option<u32> {
         self.frames.get(index).copied()
@@ -225,6 +249,12 @@ impl Core {
             Some(Figure::RttMs) => machine.rtt_ms().unwrap_or(f64::NAN),
             None => f64::NAN,
         }
+    }
+
+    /// `op` with `first` as its first operand, and the ids of `frames`: their count second.
+    fn put_frames(&mut self, op: Op, first: f64, frames: &[Frame]) -> Op {
+        self.frames = frames.iter().map(|frame| frame.id).collect();
+        self.put(op, &[first, self.frames.len() as f64])
     }
 
     fn put(&mut self, op: Op, args: &[f64]) -> Op {
@@ -336,7 +366,7 @@ mod tests {
         };
         core.machine.handle(opened, 0.0);
         while core.poll() != Op::Idle {}
-        let frame = Frame { id: 77, size: 3 };
+        let frame = Frame::new(77, 3, true);
         let request = core.machine.request(frame, 10, 0.0).unwrap();
         assert_eq!(core.poll(), Op::Transmit);
         assert_eq!(core.frame(0), Some(77));
@@ -412,7 +442,7 @@ mod tests {
             0.0,
             "connecting until the welcome"
         );
-        let early = Frame { id: 1, size: 10 };
+        let early = Frame::new(1, 10, true);
         assert!(core.machine.send(early).is_ok());
         let code = core.receive(ConnId(1), CONTROL, 0, &welcome("a", false), 0.0);
         assert_eq!(code, ReceivedCode::Stale.number() + RECEIVED_BUSY);
@@ -439,13 +469,39 @@ mod tests {
     }
 
     #[test]
+    fn a_turn_of_sends_to_a_server_that_reads_batches_is_one_message_then_one_batch() {
+        let mut core = session_core("resocket.v1");
+        while core.poll() != Op::Idle {}
+        let welcomed = welcome("a", false).replace("batch=0", "batch=1");
+        core.receive(ConnId(1), CONTROL, 0, &welcomed, 0.0);
+        while core.poll() != Op::Idle {}
+        for id in 1..=4 {
+            assert!(core.machine.send(Frame::new(id, 5, true)).is_ok());
+        }
+        assert_eq!(core.poll(), Op::Transmit, "the first at once");
+        assert_eq!(core.frame(0), Some(1));
+        assert_eq!(
+            core.poll(),
+            Op::AwaitTurnEnd,
+            "the rest wait for the turn's end"
+        );
+        assert_eq!(core.poll(), Op::Idle);
+        core.machine.handle(Input::TurnEnded, 0.0);
+        assert_eq!(core.poll(), Op::TransmitBatch);
+        assert_eq!(core.arg(1), 3.0);
+        let ids: Vec<_> = (0..4).map(|index| core.frame(index)).collect();
+        assert_eq!(ids, [Some(2), Some(3), Some(4), None]);
+        assert_eq!(core.poll(), Op::Idle);
+    }
+
+    #[test]
     fn a_saved_session_crosses_to_a_new_core_as_a_header_and_ids() {
         let mut core = session_core("resocket.v1");
         assert_eq!(core.save(), None, "no session named yet");
         core.receive(ConnId(1), CONTROL, 0, &welcome("a", false), 0.0);
         while core.poll() != Op::Idle {}
         for id in [4, 5] {
-            assert!(core.machine.send(Frame { id, size: 2 }).is_ok());
+            assert!(core.machine.send(Frame::new(id, 2, true)).is_ok());
         }
         assert_eq!(core.save(), Some(2));
         let header = core.take_text();
@@ -456,7 +512,7 @@ mod tests {
         assert_eq!([core.frame(0), core.frame(1)], [Some(4), Some(5)]);
         // The next page keeps the messages under ids of its own.
         let mut next_page = idle_session_core();
-        let messages = vec![Frame { id: 1, size: 2 }, Frame { id: 2, size: 2 }];
+        let messages = vec![Frame::new(1, 2, true), Frame::new(2, 2, true)];
         assert!(!next_page.restore("not a header", messages.clone()));
         assert!(next_page.restore(&header, messages));
         assert_eq!(next_page.machine.oldest_held().map(|f| f.id), Some(1));
@@ -478,8 +534,8 @@ mod tests {
         let welcomed = welcome("a", false);
         core.receive(ConnId(1), CONTROL, 0, &welcomed, 0.0);
         while core.poll() != Op::Idle {}
-        assert!(core.machine.send(Frame { id: 1, size: 60 }).is_ok());
-        let refused = core.machine.send(Frame { id: 2, size: 60 }).unwrap_err();
+        assert!(core.machine.send(Frame::new(1, 60, true)).is_ok());
+        let refused = core.machine.send(Frame::new(2, 60, true)).unwrap_err();
         assert_eq!(refusal(&refused), -3);
         core.machine.handle(
             Input::Close {
@@ -488,7 +544,7 @@ mod tests {
             },
             0.0,
         );
-        let closed = core.machine.send(Frame { id: 3, size: 1 }).unwrap_err();
+        let closed = core.machine.send(Frame::new(3, 1, true)).unwrap_err();
         assert_eq!(refusal(&closed), -2);
     }
 
@@ -498,7 +554,7 @@ mod tests {
         core.receive(ConnId(1), CONTROL, 0, &welcome("a", false), 0.0);
         while core.poll() != Op::Idle {}
         for id in [7, 8] {
-            assert!(core.machine.send(Frame { id, size: 1 }).is_ok());
+            assert!(core.machine.send(Frame::new(id, 1, true)).is_ok());
         }
         // A frame of neither kind breaks the protocol: closed with 1002, reported.
         let code = core.receive(ConnId(1), Incoming::Invalid.number(), 0, "", 0.0);
@@ -507,9 +563,9 @@ mod tests {
         assert_eq!(core.arg(1), 1002.0);
         poll_until(&mut core, Op::Failed);
         assert_eq!(core.arg(0), f64::from(FailureKind::Protocol.number()));
-        assert!(core.take_text().contains("an unknown tag"));
+        assert!(core.take_text().contains("no tag, or a bad batch"));
         // Sent while disconnected: never left, so it goes out on the next session.
-        assert!(core.machine.send(Frame { id: 9, size: 1 }).is_ok());
+        assert!(core.machine.send(Frame::new(9, 1, true)).is_ok());
         assert_eq!(core.machine.oldest_held().map(|f| f.id), Some(7));
         let retry = core.machine.poll_timeout().unwrap();
         core.machine.handle_timeout(retry);
@@ -535,7 +591,7 @@ mod tests {
     fn a_resumed_session_reports_recovered() {
         let mut core = session_core("resocket.v1");
         core.receive(ConnId(1), CONTROL, 0, &welcome("a", false), 0.0);
-        assert!(core.machine.send(Frame { id: 1, size: 1 }).is_ok());
+        assert!(core.machine.send(Frame::new(1, 1, true)).is_ok());
         core.machine.handle(
             Input::Closed {
                 conn: ConnId(1),

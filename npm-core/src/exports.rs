@@ -115,14 +115,11 @@ pub extern "C" fn free(handle: u32) {
     });
 }
 
-/// Sends message `id` (of `size` bytes on the wire) now, or queues it: 1 sent, 0 queued,
-/// or a [`refusal`].
+/// Sends message `id` (of `size` bytes on the wire; `text` 1 for a text message) now, or
+/// queues it: 1 sent, 0 queued, or a [`refusal`].
 #[unsafe(no_mangle)]
-pub extern "C" fn send(handle: u32, id: u32, size: f64) -> i32 {
-    let frame = Frame {
-        id,
-        size: size as u32,
-    };
+pub extern "C" fn send(handle: u32, id: u32, size: f64, text: u32) -> i32 {
+    let frame = Frame::new(id, size as u32, text != 0);
     with_core(handle, |core| match core.machine.send(frame) {
         Ok(Sent::Now) => 1,
         Ok(Sent::Queued { .. }) => 0,
@@ -137,13 +134,11 @@ pub extern "C" fn next_request(handle: u32) -> f64 {
 }
 
 /// Sends message `id`, a request carrying `next_request()`, as `send` does, and waits for its
-/// answer for `timeout_ms`: the request's id, or a [`refusal`].
+/// answer for `timeout_ms`: the request's id, or a [`refusal`]. A request is text: its
+/// message is JSON (`format: "json"`).
 #[unsafe(no_mangle)]
 pub extern "C" fn request(handle: u32, id: u32, size: f64, timeout_ms: f64, now: f64) -> f64 {
-    let frame = Frame {
-        id,
-        size: size as u32,
-    };
+    let frame = Frame::new(id, size as u32, true);
     with_core(handle, |core| {
         match core.machine.request(frame, timeout_ms as u32, now) {
             Ok(request) => request as f64,
@@ -222,6 +217,11 @@ pub extern "C" fn signal(handle: u32, signal: u32, operand: f64, now: f64) {
         Some(Signal::Suspend) => Input::Suspend,
         Some(Signal::Resume) => Input::Resume { online },
         Some(Signal::Wake) => Input::Wake,
+        // The default engine runs no sessions, whose turns these are.
+        #[cfg(any(test, feature = "session"))]
+        Some(Signal::TurnEnded) => Input::TurnEnded,
+        #[cfg(not(any(test, feature = "session")))]
+        Some(Signal::TurnEnded) => return,
         None => return,
     };
     handle_input(handle, input, now);
@@ -359,9 +359,11 @@ pub extern "C" fn restore(handle: u32) -> u32 {
         return 0;
     };
     let messages = (staged[end..].chunks_exact(8))
-        .map(|pair| Frame {
-            id: u32::from_le_bytes([pair[0], pair[1], pair[2], pair[3]]),
-            size: u32::from_le_bytes([pair[4], pair[5], pair[6], pair[7]]),
+        .map(|pair| {
+            let id = u32::from_le_bytes([pair[0], pair[1], pair[2], pair[3]]);
+            let size = u32::from_le_bytes([pair[4], pair[5], pair[6], pair[7]]);
+            // Saved without their kind: each goes in a frame of its own.
+            Frame::new(id, size, false)
         })
         .collect();
     with_core(handle, |core| u32::from(core.restore(header, messages)))

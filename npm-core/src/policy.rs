@@ -63,8 +63,8 @@ pub fn policy(numbers: &[f64], switches: Switches) -> Result<Policy, usize> {
     if !field(PolicyOption::SessionWindow).1.is_nan() {
         policy.session = Some(Terms {
             window: exact(PolicyOption::SessionWindow)?,
-            // The package reads no batch frames: the server sends one message per frame.
-            batches: false,
+            // The driver reads batch frames, message by message.
+            batches: true,
         });
     }
     let final_codes = POLICY_FIELDS.len();
@@ -326,7 +326,7 @@ mod tests {
         let policy = policy(&numbers, Switches::default()).unwrap();
         let terms = Terms {
             window: 4096,
-            batches: false,
+            batches: true,
         };
         assert_eq!(policy.session, Some(terms));
         for refused in [0.0, -1.0, 1.5, f64::INFINITY, 4_294_967_296.0] {

@@ -217,6 +217,18 @@ pub extern "C" fn client_window(handle: u32) -> f64 {
     with_store(|store| store.client_window(handle) as f64)
 }
 
+/// 1 when the client on session `handle`'s current (or last) connection reads batch frames.
+#[unsafe(no_mangle)]
+pub extern "C" fn reads_batches(handle: u32) -> u32 {
+    with_store(|store| u32::from(store.reads_batches(handle)))
+}
+
+/// The most message bytes one batch frame carries (`MAX_BATCH_BYTES`).
+#[unsafe(no_mangle)]
+pub extern "C" fn max_batch_bytes() -> f64 {
+    resocket_core::session::MAX_BATCH_BYTES as f64
+}
+
 /// How many messages session `handle` keeps unacknowledged: the newest ones sent.
 #[unsafe(no_mangle)]
 pub extern "C" fn pending(handle: u32) -> f64 {

@@ -232,6 +232,13 @@ impl Store {
             .map_or(0, |session| session.client_window())
     }
 
+    /// Whether the client on session `handle`'s current (or last) connection reads batch
+    /// frames (false for an unknown handle).
+    pub fn reads_batches(&self, handle: u32) -> bool {
+        self.get(handle)
+            .is_some_and(ServerSession::client_reads_batches)
+    }
+
     /// How many messages session `handle` keeps unacknowledged.
     pub fn pending(&self, handle: u32) -> usize {
         self.get(handle)
@@ -320,6 +327,19 @@ mod tests {
             field(welcome, "id"),
             field(welcome, "epoch"),
         )
+    }
+
+    #[test]
+    fn whether_the_client_reads_batches_follows_its_latest_connection() {
+        let mut store = store();
+        let (handle, welcome) = store.start(&RANDOM, HELLO).unwrap();
+        assert!(store.reads_batches(handle), "its hello says batch=1");
+        let key = field(&welcome, "key").to_owned();
+        let resume = resume_of(&welcome, &key, 0).replace("batch=1", "batch=0");
+        store.disconnected(handle, 0.0);
+        store.resume(handle, &resume).unwrap();
+        assert!(!store.reads_batches(handle), "its resume says batch=0");
+        assert!(!store.reads_batches(99), "no such session");
     }
 
     #[test]

@@ -55,6 +55,10 @@ pub(crate) struct ClientCounts {
     /// Highest number of connections open at once: 1 proves the client never overlapped two.
     max_open: u64,
     received: u64,
+    /// Session mode: the frames carrying messages (message or batch frames) the client sent,
+    /// and those it was sent: fewer than the messages when they travel in batches.
+    frames_in: u64,
+    frames_out: u64,
 }
 
 /// One message in a client's `/received` log: text as a JSON string, binary as its length.
@@ -157,6 +161,8 @@ impl Stats {
                 total: 0,
                 max_open: open,
                 received: 0,
+                frames_in: 0,
+                frames_out: 0,
             };
             record.log.clear();
         }
@@ -209,6 +215,20 @@ impl OpenConnection {
     /// Text and binary messages received on this connection.
     pub fn messages(&self) -> u64 {
         self.messages
+    }
+
+    /// Session mode: counts a frame carrying messages, from the client (`incoming`) or to it.
+    pub fn message_frame(&self, incoming: bool) {
+        let Some(name) = &self.client else {
+            return;
+        };
+        let mut registry = self.stats.registry();
+        if let Some(record) = registry.clients.get_mut(name) {
+            match incoming {
+                true => record.counts.frames_in += 1,
+                false => record.counts.frames_out += 1,
+            }
+        }
     }
 }
 

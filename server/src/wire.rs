@@ -30,7 +30,8 @@ pub(crate) struct Wire {
     /// Messages the client sent on this connection, for the log.
     messages: u64,
     outcome: Option<Outcome>,
-    _open: OpenConnection,
+    /// Counted open while the connection lives; counts its frames in session mode.
+    open: OpenConnection,
     /// Shutdown waits for the connection, as for those of the other endpoints.
     _tracked: TaskTrackerToken,
 }
@@ -70,7 +71,7 @@ impl Wire {
             connection,
             messages: 0,
             outcome: None,
-            _open: open,
+            open,
             _tracked: state.sessions.token(),
         }
     }
@@ -193,7 +194,11 @@ impl Stream for Wire {
                 Poll::Ready(Some(Ok(Message::Close(answer))))
             }
             Some(Ok(message)) => {
-                this.messages += messages_in(&message);
+                let messages = messages_in(&message);
+                this.messages += messages;
+                if messages > 0 {
+                    this.open.message_frame(true);
+                }
                 Poll::Ready(Some(Ok(message)))
             }
             Some(Err(error)) => {
@@ -232,6 +237,9 @@ impl Sink<Message> for Wire {
             };
             self.outcome.get_or_insert(outcome);
         }
+        if carries_messages(&frame) {
+            self.open.message_frame(false);
+        }
         match &mut self.socket {
             Some(socket) => socket.start_send_unpin(frame),
             None => Ok(()),
@@ -257,6 +265,15 @@ impl Drop for Wire {
     fn drop(&mut self) {
         let outcome = self.outcome.take().unwrap_or(Outcome::Lost(None));
         self.connection.log_closed(self.messages, &outcome);
+    }
+}
+
+/// Whether a frame carries messages (a message or batch frame, `PROTOCOL.md`, "Frames").
+fn carries_messages(frame: &Message) -> bool {
+    match frame {
+        Message::Text(text) => text.starts_with('m') || text.starts_with('b'),
+        Message::Binary(bytes) => bytes.first() == Some(&b'm'),
+        _ => false,
     }
 }
 

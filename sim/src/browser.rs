@@ -48,6 +48,10 @@ impl<F, L> Driver<F, L> {
                 });
             }
             Output::Transmit(_) => self.assert_sendable("transmit"),
+            Output::TransmitBatch(frames) => {
+                assert!(frames.len() > 1, "a batch of {} messages", frames.len());
+                self.assert_sendable("batch");
+            }
             Output::Ping => self.assert_sendable("ping"),
             Output::Control(_) => self.assert_sendable("control frame"),
             Output::MeasureBuffered { .. } => self.assert_sendable("measure"),
@@ -63,7 +67,10 @@ impl<F, L> Driver<F, L> {
                     "abandon names a socket that is not live"
                 );
             }
-            Output::RequestFailed { .. } | Output::Resumed { .. } | Output::Emit(_) => {}
+            Output::RequestFailed { .. }
+            | Output::Resumed { .. }
+            | Output::AwaitTurnEnd
+            | Output::Emit(_) => {}
         }
     }
 

@@ -29,6 +29,12 @@ pub struct Driver<F, L> {
     pub socket: Option<Socket>,
     /// What the suite records or checks on top.
     pub layer: L,
+    /// The machine asked to hear when the current turn of the event loop ends.
+    pub turn_awaited: bool,
+    /// A test runs several calls in one turn ([`Driver::in_one_turn`]): the turn ends after
+    /// the last. Otherwise each call is a turn of its own, which ends once its outputs are
+    /// carried out, as a browser's microtasks run before the next task.
+    pub holding_turn: bool,
 }
 
 impl<F: Clone + WireSize, L: Layer<F>> Driver<F, L> {
@@ -41,7 +47,18 @@ impl<F: Clone + WireSize, L: Layer<F>> Driver<F, L> {
             resolving: None,
             socket: None,
             layer,
+            turn_awaited: false,
+            holding_turn: false,
         }
+    }
+
+    /// Runs `calls` in one turn of the event loop, which ends once they are done.
+    pub fn in_one_turn<R>(&mut self, calls: impl FnOnce(&mut Self) -> R) -> R {
+        let held = std::mem::replace(&mut self.holding_turn, true);
+        let result = calls(self);
+        self.holding_turn = held;
+        self.run();
+        result
     }
 
     /// Feeds `input` at the current time and carries out the outputs.
@@ -61,12 +78,19 @@ impl<F: Clone + WireSize, L: Layer<F>> Driver<F, L> {
     /// browser, then through the layer, then the input it triggers, whose outputs join the
     /// back of the same queue.
     pub fn run(&mut self) {
-        while let Some(output) = self.machine.poll_output() {
-            self.apply_output(&output);
-            self.layer.carry_out(&output, &self.machine, self.now);
-            if let Some(reply) = self.reply(&output) {
-                self.feed(reply);
+        loop {
+            while let Some(output) = self.machine.poll_output() {
+                self.apply_output(&output);
+                self.layer.carry_out(&output, &self.machine, self.now);
+                self.turn_awaited |= matches!(output, Output::AwaitTurnEnd);
+                if let Some(reply) = self.reply(&output) {
+                    self.feed(reply);
+                }
             }
+            if self.holding_turn || !std::mem::take(&mut self.turn_awaited) {
+                break;
+            }
+            self.feed(Input::TurnEnded);
         }
         self.layer.settled(&self.machine, self.now);
     }

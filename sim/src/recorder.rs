@@ -30,8 +30,11 @@ pub struct Recorder {
     pub states: Vec<(f64, State)>,
     /// When each socket was created.
     pub connects: Vec<(f64, ConnId)>,
-    /// Frames handed to an open socket, in order.
+    /// Frames handed to an open socket, in order; in session mode the messages, whether they
+    /// went alone or in a batch.
     pub transmitted: Vec<String>,
+    /// In session mode, every batch frame sent: its messages.
+    pub batches: Vec<Vec<String>>,
     /// When each ping was sent.
     pub pings: Vec<f64>,
     /// The live socket's `bufferedAmount`: what the simulated browser has not transmitted.
@@ -116,6 +119,10 @@ impl Layer<String> for Recorder {
                 }
                 self.transmitted.push(frame.clone());
             }
+            Output::TransmitBatch(frames) => {
+                self.transmitted.extend(frames.iter().cloned());
+                self.batches.push(frames.clone());
+            }
             Output::Ping => {
                 if let Some(wire) = &mut self.wire {
                     wire.buffer.push_back((None, self.ping_size));
@@ -123,6 +130,7 @@ impl Layer<String> for Recorder {
                 self.pings.push(now);
             }
             Output::MeasureBuffered { .. } => self.measures += 1,
+            Output::AwaitTurnEnd => {}
             Output::Control(text) => self.controls.push(text.clone()),
             Output::Resumed {
                 recovered,

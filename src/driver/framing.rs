@@ -1,18 +1,22 @@
-//! Session mode's framing (`PROTOCOL.md`): every outgoing message carries the message tag,
-//! and every incoming frame says by its first character or byte what it is. Which tag means
-//! what is the core's ([`FrameKind`]); this only reads and writes it on browser values,
-//! leaving the message's body in JavaScript.
+//! Session mode's framing (`PROTOCOL.md`): every outgoing message carries the message tag (or
+//! goes with others in a batch frame, when the core says so), and every incoming frame says by
+//! its first character or byte what it is. Which tag means what is the core's ([`FrameKind`]);
+//! this only reads and writes it on browser values, leaving the messages in JavaScript (a batch
+//! is read and written with the browser's `JSON`).
 
 use js_sys::{Array, ArrayBuffer, JsString, Uint8Array};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
-use resocket_core::session::{FrameKind, MESSAGE_TAG};
+use resocket_core::session::{BATCH_TAG, FrameKind, MESSAGE_TAG};
 
 /// An incoming frame in session mode.
 pub(super) enum Incoming {
     /// A message: the frame without its tag, as the browser delivered it (a string or an
     /// `ArrayBuffer`).
     Message(JsValue),
+    /// A batch frame's messages: an array of strings.
+    Batch(Array),
     /// A control frame's whole text.
     Control(String),
     /// A frame the protocol does not allow here: what it was.
@@ -50,6 +54,31 @@ pub(super) fn tagged(message: &JsValue) -> JsValue {
     frame.into()
 }
 
+/// `texts` (strings: the core batches text messages only) as one batch frame: the batch tag,
+/// then a JSON array of them.
+pub(super) fn batch(texts: &[JsValue]) -> JsValue {
+    let array: Array = texts.iter().collect();
+    // Strings always have a JSON form: the fallback is never taken.
+    let json = js_sys::JSON::stringify(&array).unwrap_or_else(|_| JsString::from("[]"));
+    JsString::from(char::from(BATCH_TAG)).concat(&json).into()
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// `JSON.parse` of a JavaScript string as it is, without copying it into wasm and out.
+    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
+    fn parse_json(text: &JsString) -> Result<JsValue, JsValue>;
+}
+
+/// The messages of a batch frame's text after its tag, if it is a JSON array of strings.
+fn batch_of(json: &JsString) -> Option<Array> {
+    let value = parse_json(json).ok()?;
+    let array = value.dyn_into::<Array>().ok()?;
+    array
+        .every(&mut |text, _, _| text.is_string())
+        .then_some(array)
+}
+
 /// A control frame's text for a debug line: the session's key hidden, as the npm package's
 /// `debug: true` hides it.
 pub(super) fn redact_key(text: &str) -> String {
@@ -75,8 +104,10 @@ pub(super) fn read(data: &JsValue) -> Incoming {
         return match FrameKind::of(first) {
             Ok(FrameKind::Message) => Incoming::Message(text.slice(1, text.length()).into()),
             Ok(FrameKind::Control) => Incoming::Control(String::from(text)),
-            // This client's terms say it reads no batches.
-            Ok(FrameKind::Batch) => Incoming::Invalid("a batch, which this client never asks for"),
+            Ok(FrameKind::Batch) => match batch_of(&text.slice(1, text.length())) {
+                Some(messages) => Incoming::Batch(messages),
+                None => Incoming::Invalid("a batch that is not a JSON array of strings"),
+            },
             Err(_) => Incoming::Invalid("an untagged text frame"),
         };
     }

@@ -338,6 +338,22 @@ impl Driver {
                 }
                 self.transmit(&frame);
             }
+            #[cfg(feature = "session")]
+            Output::TransmitBatch(frames) => {
+                let texts: Vec<JsValue> = frames.into_iter().map(|Frame(text)| text).collect();
+                self.transmit(&framing::batch(&texts));
+            }
+            // The messages sent in the rest of this turn go out together once it is over: a
+            // task spawned now runs at a microtask, before the next task.
+            #[cfg(feature = "session")]
+            Output::AwaitTurnEnd => {
+                let driver = Rc::downgrade(self);
+                spawn_local(async move {
+                    if let Some(driver) = driver.upgrade() {
+                        driver.input(Input::TurnEnded);
+                    }
+                });
+            }
             Output::Ping => {
                 if let Some((ping, _)) = &self.heartbeat {
                     self.transmit(ping);
@@ -390,7 +406,7 @@ impl Driver {
             }
             // Without the `session` feature no machine runs in session mode.
             #[cfg(not(feature = "session"))]
-            Output::Resumed { .. } => {}
+            Output::Resumed { .. } | Output::TransmitBatch(_) | Output::AwaitTurnEnd => {}
             Output::RequestFailed { id, failure } => {
                 (self.notify)(Notice::RequestFailed { id, failure });
             }
@@ -477,31 +493,48 @@ impl Driver {
         self.deliver(received, data, size);
     }
 
-    /// In session mode: a message goes to the user without its tag, a control frame to the
-    /// machine alone.
+    /// In session mode: a message goes to the user without its tag (each of a batch's as if
+    /// it came alone), a control frame to the machine alone.
     #[cfg(feature = "session")]
     fn on_session_frame(self: &Rc<Self>, conn: ConnId, data: &JsValue) {
         use framing::Incoming;
         use resocket_core::SessionFrame;
-        let incoming = framing::read(data);
-        let (frame, message) = match &incoming {
-            Incoming::Message(body) => {
-                let size = message_size(body) as u64;
-                let frame = SessionFrame::Messages { count: 1, size };
-                (frame, Some((body.clone(), size)))
+        let frame = match framing::read(data) {
+            Incoming::Message(body) => return self.on_session_message(conn, body),
+            Incoming::Batch(messages) => {
+                // A message that closes the socket leaves the rest to the machine, which drops
+                // what comes on a socket it gave up.
+                for body in messages.iter() {
+                    self.on_session_message(conn, body);
+                }
+                return;
             }
             Incoming::Control(text) => {
-                self.log(|| format!("control received {}", framing::redact_key(text)));
-                (SessionFrame::Control(text), None)
+                self.log(|| format!("control received {}", framing::redact_key(&text)));
+                text
             }
-            Incoming::Invalid(what) => (SessionFrame::Invalid(what), None),
+            Incoming::Invalid(what) => {
+                let now = performance_now();
+                let frame = SessionFrame::Invalid(what);
+                (self.runtime.borrow_mut().machine).receive_session(conn, frame, now);
+                return self.pump();
+            }
         };
+        let now = performance_now();
+        let control = SessionFrame::Control(&frame);
+        (self.runtime.borrow_mut().machine).receive_session(conn, control, now);
+        self.pump();
+    }
+
+    /// In session mode, one message arrived on socket `conn`: `body`, without its tag.
+    #[cfg(feature = "session")]
+    fn on_session_message(self: &Rc<Self>, conn: ConnId, body: JsValue) {
+        let size = message_size(&body) as u64;
+        let frame = resocket_core::SessionFrame::Messages { count: 1, size };
         let now = performance_now();
         let received = (self.runtime.borrow_mut().machine).receive_session(conn, frame, now);
         self.pump();
-        if let Some((body, size)) = message {
-            self.deliver(received, body, size);
-        }
+        self.deliver(received, body, size);
     }
 
     /// Tells the user of an incoming message of `size`, as the machine classified it.

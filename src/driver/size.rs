@@ -49,6 +49,10 @@ impl resocket_core::WireSize for Frame {
     fn wire_size(&self) -> u64 {
         wire_size(&self.0)
     }
+
+    fn is_text(&self) -> bool {
+        self.0.is_string()
+    }
 }
 
 /// The size of `message` (what `WebSocket.send` takes) as the browser's `bufferedAmount`

@@ -50,6 +50,9 @@ function stage(engine, bytes) {
 
 const stageText = (engine, text) => stage(engine, encoder.encode(text));
 
+/** 1 for a text message (in session mode texts may share a batch frame), 0 for binary. */
+const isText = (message) => (typeof message === "string" ? 1 : 0);
+
 export class Core {
   /** The exports of the engine that holds this core. */
   #engine;
@@ -86,7 +89,7 @@ export class Core {
 
   /** 1 sent, 0 queued, -1 refused (queue full), -2 refused (closed), -3 refused (session window full). */
   send(message, size) {
-    return this.#accept(message, (id) => this.#engine.send(this.#handle, id, size));
+    return this.#accept(message, (id) => this.#engine.send(this.#handle, id, size, isText(message)));
   }
 
   /** A request carrying `nextRequest()`: its id, or -1 / -2 / -3 as `send`. */
@@ -209,8 +212,9 @@ export class Core {
   }
 
   /**
-   * The message of the last TRANSMIT (index 0), or message `index` of the last RESUMED: the
-   * engine let go of those, but the sweep has not (it runs on an idle poll).
+   * The message of the last TRANSMIT (index 0), or message `index` of the last TRANSMIT_BATCH
+   * or RESUMED: the engine may have let go of those, but the sweep has not (it runs on an idle
+   * poll).
    */
   frame(index = 0) { return this.#messages.get(this.#engine.frame(this.#handle, index)); }
 

@@ -4,6 +4,7 @@
 // What the user sees of it (events, errors, the `WebSocket`-shaped API) is the face's, in
 // resocket.js, which the driver tells through a `face` object of callbacks.
 import {
+  BATCH_TAG,
   CONTROL_TAG,
   FAILURES,
   FIGURE_QUEUED_BYTES,
@@ -15,6 +16,7 @@ import {
   INCOMING_TAGGED,
   MESSAGE_TAG,
   OP_ABANDON,
+  OP_AWAIT_TURN_END,
   OP_CLOSE,
   OP_CLOSED,
   OP_CONNECT,
@@ -32,6 +34,7 @@ import {
   OP_RETRIES_EXHAUSTED,
   OP_STATE_CHANGED,
   OP_TRANSMIT,
+  OP_TRANSMIT_BATCH,
   OP_WENT_OFFLINE,
   OP_WENT_ONLINE,
   RECEIVED_BUSY,
@@ -45,6 +48,7 @@ import {
   SIGNAL_RESUME,
   SIGNAL_SOCKET_ERROR,
   SIGNAL_SUSPEND,
+  SIGNAL_TURN_ENDED,
   SIGNAL_URL_RESOLVED,
   SIGNAL_WAKE,
   STATES,
@@ -71,6 +75,7 @@ function isThenable(value) {
 }
 
 const TEXT_TAG = String.fromCharCode(MESSAGE_TAG);
+const BATCH_PREFIX = String.fromCharCode(BATCH_TAG);
 
 /** `data` (what `WebSocket.send` takes) as the session protocol's message frame: the tag, then the message. */
 function tagged(data) {
@@ -95,6 +100,17 @@ function untagged(data, binaryType) {
   }
   if (!(data.byteLength && new Uint8Array(data, 0, 1)[0] === MESSAGE_TAG)) return [INCOMING_INVALID, data];
   return [INCOMING_TAGGED, binaryType === "blob" ? new Blob([new Uint8Array(data, 1)]) : data.slice(1)];
+}
+
+/** The texts of a batch frame (the batch tag, then a JSON array of strings), or undefined if it is not one. */
+function batchOf(data) {
+  let texts;
+  try {
+    texts = JSON.parse(data.slice(1));
+  } catch {
+    return undefined;
+  }
+  return Array.isArray(texts) && texts.every((text) => typeof text === "string") ? texts : undefined;
 }
 
 /** A control frame for debug lines: the session's key hidden. */
@@ -336,6 +352,15 @@ export class Driver {
         // The core transmits only on an open socket, where `send` does not throw.
         ws?.send(this.#settings.session ? tagged(core.frame()) : core.frame());
         break;
+      case OP_TRANSMIT_BATCH: {
+        const texts = Array.from({ length: core.arg(1) }, (_, index) => core.frame(index));
+        ws?.send(BATCH_PREFIX + JSON.stringify(texts));
+        break;
+      }
+      case OP_AWAIT_TURN_END:
+        // The messages sent in the rest of this turn go out together once it is over.
+        queueMicrotask(() => this.signal(SIGNAL_TURN_ENDED, 0));
+        break;
       case OP_PING:
         ws?.send(this.#settings.heartbeat.ping);
         break;
@@ -495,10 +520,24 @@ export class Driver {
   }
 
   #message(conn, data) {
-    const { heartbeat, maxMessageBytes, session } = this.#settings;
+    const { heartbeat, session } = this.#settings;
     let kind = INCOMING_MESSAGE;
+    if (session && typeof data === "string" && data.charCodeAt(0) === BATCH_TAG) {
+      const texts = batchOf(data);
+      if (!texts) return this.#take(conn, INCOMING_INVALID, data);
+      // Each message of a batch counts as one arrived alone; one that closes the socket leaves
+      // the rest to the engine, which drops what comes on a socket it gave up.
+      for (const text of texts) this.#take(conn, INCOMING_TAGGED, text);
+      return;
+    }
     if (session) [kind, data] = untagged(data, this.binaryType);
     else if (heartbeat?.isPong(data)) kind = INCOMING_PONG;
+    this.#take(conn, kind, data);
+  }
+
+  /** Tells the core of what arrived on socket `conn` (`kind` an INCOMING_*), and the face of a message to deliver. */
+  #take(conn, kind, data) {
+    const { maxMessageBytes } = this.#settings;
     if (kind === INCOMING_CONTROL) this.#log(`control received ${redactKey(data)}`);
     const size = messageSize(data);
     let received = this.core.receive(conn, size, kind, data, performance.now());

@@ -20,6 +20,10 @@
 // - the heartbeat runs over `~ping`/`~pong` control frames: `rttMs` gets a value, the pings
 //   reach the socket as `~ping` frames and never as messages; a silenced connection
 //   (`/control?action=silent`) is given up and the session resumes with every message once
+// - batch frames: a lone message goes out within `send()`, alone (`m`); a burst of 1,000 sent
+//   in one turn goes as its first message then one batch frame (the server counts 3 frames
+//   from the page for 1,001 messages), the server's echoes come in batches too (fewer than a
+//   tenth as many frames as messages), and both sides get every message once, in order
 // - `request()` in session mode (`format: "json"`): /session answers requests of /rpc's shape;
 //   a request pending across a drop is answered after the resume (nothing is lost in session
 //   mode), and the server got it once
@@ -89,6 +93,50 @@ for (const adapter of ADAPTERS) for (const [face, faceName] of FACES) {
     assert.deepEqual(states, ['state connecting', 'state open'], result.lines.join('\n'));
     assert.deepEqual(await serverGot(adapter.server, client, 2), ['hello', 'world']);
     assert.deepEqual(adapter.server.opened(client).map(({ protocol }) => protocol), ['resocket.v1']);
+    await page.run(() => window.session.socket.close());
+  }, { timeout: 60_000 });
+
+  adapter.test(`${faceName} face: a burst goes in batch frames both ways, once each, in order; a lone message at once`, async (page) => {
+    const client = `session-batch-${face}-${Date.now()}`;
+    const total = 1000;
+    await page.run(() => {
+      // Every text frame the page's sockets send, for both faces' sockets.
+      window.framesSent = [];
+      const send = WebSocket.prototype.send;
+      WebSocket.prototype.send = function (data) {
+        if (typeof data === 'string') window.framesSent.push(data);
+        return send.call(this, data);
+      };
+    });
+    await page.run(openSession, { face, client, options: { ...FAST, session: true } });
+    const result = await page.run(async (total) => {
+      const { log } = window.session;
+      await log.until((l) => l.count('open') === 1, 'open', 15_000);
+      const handshake = window.framesSent.filter((frame) => frame.startsWith('~hello'));
+      const before = window.framesSent.length;
+      window.sendAll(['lone']);
+      // Read before any microtask runs: the lone message left within send().
+      const lone = window.framesSent.slice(before);
+      await log.until(() => window.session.messages.length === 1, 'the lone echo', 15_000);
+      window.sendAll(Array.from({ length: total }, (_, i) => `burst ${i}`));
+      await log.until(() => window.session.messages.length === total + 1, 'every echo', 30_000);
+      // Late doubles would come right after: give them a moment to show.
+      await h.sleep(300);
+      const messageFrames = window.framesSent.filter((frame) => frame.startsWith('m') || frame.startsWith('b'));
+      return { handshake, lone, messageFrames: messageFrames.map((frame) => frame[0]), messages: window.session.messages, errors: window.session.errors };
+    }, total);
+    assert.match(result.handshake[0], / batch=1$/, 'the client announces it reads batches');
+    assert.deepEqual(result.lone, ['mlone'], 'a lone message goes out at once, alone');
+    assert.deepEqual(result.messageFrames, ['m', 'm', 'b'], 'the lone message, then the burst: its first alone, the rest in one batch');
+    const sent = ['lone', ...numbered('burst ', total)];
+    assert.equal(result.messages.length, total + 1, 'the page got each echo once');
+    assert.deepEqual(result.messages, sent, 'the page got every echo once, in order');
+    assert.deepEqual(await serverGot(adapter.server, client, total + 1), sent, 'the server got every message once, in order');
+    const stats = await adapter.server.client(client);
+    assert.equal(stats.frames_in, 3, 'the server read 1,001 messages in 3 frames');
+    assert.ok(stats.frames_out >= 2 && stats.frames_out <= total / 10,
+      `the server sent the echoes in batches: ${stats.frames_out} frames for ${total + 1} messages`);
+    assert.deepEqual(result.errors, []);
     await page.run(() => window.session.socket.close());
   }, { timeout: 60_000 });
 

@@ -5,6 +5,10 @@
 //   a welcome with a fresh id and key; `session` once per session, with the request;
 // - messages both ways (one, a batch, binary), `~ping` answered `~pong`, acks after 64
 //   messages or 100 ms;
+// - batches to a client that reads them: the first message of a turn alone and at once, the
+//   rest of the turn's in batch frames within the bound, a binary message in its place, what a
+//   resume sends again batched, the turn's messages before a close; none to a client that
+//   reads no batches;
 // - resuming: what the client lacks sent again, the server's count in `welcome`, kept sends;
 //   a newer connection replaces the old (closed with 1000); a wrong key (1008), the hook's
 //   refusal (1008), another epoch or an unknown id (a new session, resumed=0), a resume the
@@ -113,16 +117,16 @@ class Client {
     return Object.fromEntries(frame.split(' ').slice(1).map((field) => field.split('=')));
   }
 
-  /** Sends hello and reads the welcome's fields. */
-  async hello() {
-    this.send(HELLO);
+  /** Sends hello (announcing `batch`: whether this client reads batch frames) and reads the welcome's fields. */
+  async hello({ batch = 1 } = {}) {
+    this.send(HELLO.replace('batch=1', `batch=${batch}`));
     const welcome = await this.next();
     assert.match(welcome, /^~welcome /);
     return Client.fields(welcome);
   }
 
-  async resume({ id, key, epoch }, next) {
-    this.send(`~resume v=1 id=${id} key=${key} epoch=${epoch} next=${next} window=102400 batch=1`);
+  async resume({ id, key, epoch }, next, { batch = 1 } = {}) {
+    this.send(`~resume v=1 id=${id} key=${key} epoch=${epoch} next=${next} window=102400 batch=${batch}`);
     const welcome = await this.next();
     assert.match(welcome, /^~welcome /);
     return Client.fields(welcome);
@@ -176,7 +180,8 @@ test('hello starts a session: a welcome with fresh names, one session event with
 test('messages both ways: one per frame, batches, binary; ~ping is answered ~pong', async () => {
   const { url, started } = await serve();
   const client = await Client.open(url);
-  await client.hello();
+  // A client that reads no batches: the echoes come one per frame.
+  await client.hello({ batch: 0 });
   const got = [];
   started[0].session.on('message', (message) => got.push(message));
   echo(started[0].session);
@@ -206,7 +211,8 @@ test('the server acknowledges after 64 messages, and 100 ms after a lone one', a
 test('a resume goes on where it stopped: what the client lacks is sent again, kept sends too', async () => {
   const { url, started } = await serve();
   const client = await Client.open(url);
-  const welcome = await client.hello();
+  // A client that reads no batches: every message in a frame of its own.
+  const welcome = await client.hello({ batch: 0 });
   const { session } = started[0];
   const got = [];
   session.on('message', (message) => got.push(message));
@@ -219,12 +225,47 @@ test('a resume goes on where it stopped: what the client lacks is sent again, ke
   await until(() => !session.connected, 'the session to notice');
   assert.equal(session.send('s3'), true, 'kept for the client\'s return');
   const again = await Client.open(url);
-  const resumed = await again.resume(welcome, 1);
+  const resumed = await again.resume(welcome, 1, { batch: 0 });
   assert.deepEqual([resumed.id, resumed.resumed, resumed.next], [welcome.id, '1', '2']);
   assert.deepEqual([await again.next(), await again.next(), await again.next()], ['ms1', 'ms2', 'ms3']);
   assert.equal(started.length, 1, 'no new session');
   again.send('~ack n=4');
   await until(() => session.unacknowledged().length === 0, 'the ack');
+});
+
+test('to a client that reads batches a turn\'s messages go as one alone, then in batches', async () => {
+  const { url, started } = await serve({ window: 1024 * 1024 });
+  const client = await Client.open(url);
+  const welcome = await client.hello();
+  const { session } = started[0];
+  session.send('lone');
+  assert.equal(await client.next(), 'mlone', 'a lone message goes alone');
+  // One turn: the first at once, texts together within the bound, a binary message in its place.
+  const large = 'x'.repeat(10_000);
+  for (const text of ['a', 'b', large, large, 'c']) session.send(text);
+  session.send(Buffer.from([1, 2]));
+  session.send('d');
+  session.send('e');
+  assert.equal(await client.next(), 'ma', 'the first of the turn at once');
+  assert.equal(await client.next(), `b${JSON.stringify(['b', large])}`);
+  assert.equal(await client.next(), `b${JSON.stringify([large, 'c'])}`, 'no batch past 16 KiB of messages');
+  assert.deepEqual(await client.next(), Buffer.from('m\x01\x02'));
+  assert.equal(await client.next(), 'b["d","e"]');
+  // What a resume sends again goes batched too.
+  client.terminate();
+  await until(() => !session.connected, 'the session to notice');
+  const again = await Client.open(url);
+  await again.resume(welcome, 2);
+  assert.equal(await again.next(), 'mb');
+  assert.equal(await again.next(), `m${large}`, 'a batch of one goes as a message');
+  assert.equal(await again.next(), `b${JSON.stringify([large, 'c'])}`);
+  assert.deepEqual(await again.next(), Buffer.from('m\x01\x02'));
+  assert.equal(await again.next(), 'b["d","e"]');
+  // A close in the middle of a turn sends the turn's messages first.
+  for (const text of ['f', 'g', 'h']) session.send(text);
+  session.disconnect();
+  assert.deepEqual([await again.next(), await again.next()], ['mf', 'b["g","h"]']);
+  assert.equal((await again.closed).code, 1012);
 });
 
 test('a newer connection resuming the session replaces the old one, closed with 1000', async () => {

@@ -3,11 +3,14 @@
 use std::collections::VecDeque;
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::extract::ws::{self, CloseFrame};
 use axum::http::HeaderMap;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
-use resocket_core::session::{Control, Identity, Opening, ProtocolError, Terms, same_secret};
+use resocket_core::session::{
+    BATCH_TAG, Batch, Control, Identity, MESSAGE_TAG, Opening, ProtocolError, Terms, same_secret,
+};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Duration, Instant, sleep_until, timeout};
 
@@ -70,8 +73,24 @@ pub(crate) async fn serve<S, E, H, Fut>(
 {
     let (mut sink, mut stream) = socket.split();
     let (writer, mut frames) = mpsc::unbounded_channel::<ws::Message>();
+    let client_reads_batches = Arc::new(AtomicBool::new(false));
+    let batches = Arc::clone(&client_reads_batches);
     let write = tokio::spawn(async move {
-        while let Some(frame) = frames.recv().await {
+        let mut next = None;
+        loop {
+            let frame = match next.take() {
+                Some(frame) => frame,
+                None => match frames.recv().await {
+                    Some(frame) => frame,
+                    None => break,
+                },
+            };
+            // What queued while the last frame went out goes in one frame, if it may.
+            let frame = if batches.load(Ordering::Acquire) {
+                coalesce(frame, &mut frames, &mut next)
+            } else {
+                frame
+            };
             let closing = matches!(frame, ws::Message::Close(_));
             if sink.send(frame).await.is_err() || closing {
                 break;
@@ -84,6 +103,7 @@ pub(crate) async fn serve<S, E, H, Fut>(
         headers: &headers,
         owner: &owner,
         writer: &writer,
+        client_reads_batches: &client_reads_batches,
         number: store.next_connection(),
     };
     let number = arrival.number;
@@ -109,6 +129,52 @@ pub(crate) async fn serve<S, E, H, Fut>(
     let _ = write.await;
 }
 
+/// `first`, a frame taken from the writer's queue, and the message frames queued behind it,
+/// as one batch frame: the text messages already waiting go out together ([`Batch`] bounds
+/// them), in order. The first frame that cannot join (a control, binary or close frame, or a
+/// text past the bound) is left in `next`, to go after. A message alone goes as it is, so a
+/// lone message waits for nothing.
+fn coalesce(
+    first: ws::Message,
+    queued: &mut mpsc::UnboundedReceiver<ws::Message>,
+    next: &mut Option<ws::Message>,
+) -> ws::Message {
+    let Some(text) = message_text(&first) else {
+        return first;
+    };
+    let mut batch = Batch::new();
+    batch.add(text.len() as u64);
+    let mut texts = vec![first];
+    while let Ok(frame) = queued.try_recv() {
+        match message_text(&frame) {
+            Some(text) if batch.admits(text.len() as u64) => {
+                batch.add(text.len() as u64);
+                texts.push(frame);
+            }
+            _ => {
+                *next = Some(frame);
+                break;
+            }
+        }
+    }
+    if texts.len() == 1 {
+        return texts.remove(0);
+    }
+    let messages: Vec<&str> = texts.iter().filter_map(message_text).collect();
+    let mut frame = String::from(char::from(BATCH_TAG));
+    // Strings always have a JSON form.
+    frame.push_str(&serde_json::to_string(&messages).unwrap_or_default());
+    ws::Message::Text(frame.into())
+}
+
+/// The text message a frame carries, if it is a text message frame (`m`, then the message).
+fn message_text(frame: &ws::Message) -> Option<&str> {
+    match frame {
+        ws::Message::Text(text) => text.as_str().strip_prefix(char::from(MESSAGE_TAG)),
+        _ => None,
+    }
+}
+
 /// A new connection, as its handshake sees it.
 struct Arrival<'a> {
     store: &'a Arc<Store>,
@@ -118,6 +184,8 @@ struct Arrival<'a> {
     owner: &'a str,
     /// Where the connection's outgoing frames go.
     writer: &'a mpsc::UnboundedSender<ws::Message>,
+    /// Whether the client's terms say it reads batch frames, for the writer.
+    client_reads_batches: &'a AtomicBool,
     /// The connection's number in the store.
     number: u64,
 }
@@ -170,6 +238,8 @@ where
             "a window larger than the server takes",
         )));
     }
+    // Set before the welcome is queued: the writer reads it for what follows.
+    (arrival.client_reads_batches).store(terms.batches, Ordering::Release);
     match (resume, &store.shared) {
         (Some((identity, next)), Some(shared_store)) => {
             resume_shared(arrival, shared_store, identity, next, terms, handler).await

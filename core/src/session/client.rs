@@ -1,6 +1,7 @@
 //! The client's side of a session: the handshake on each connection, what is sent again after
 //! a resume, and what the application is told when the session could not be resumed.
 
+use super::batch::{Transmission, Turn};
 use super::control::{Control, Identity, Terms};
 use super::incoming::{AckPolicy, Incoming};
 use super::outgoing::{Outgoing, WindowFull};
@@ -28,6 +29,10 @@ pub struct ClientSession<F> {
     incoming: Incoming,
     terms: Terms,
     phase: Phase,
+    /// Whether the server's terms say it reads batch frames.
+    server_reads_batches: bool,
+    /// The messages handed to the connection in the current turn of the event loop.
+    turn: Turn<F>,
     /// The session was given up (the server broke the protocol): the next welcome starts a
     /// new one and reports what this one left unacknowledged.
     forgotten: bool,
@@ -36,7 +41,7 @@ pub struct ClientSession<F> {
 /// What a `send` did with a message.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Accepted {
-    /// Transmit it now: the session is ready.
+    /// Transmit it now, through [`ClientSession::transmit`]: the session is ready.
     Transmit,
     /// Kept: it goes out once a connection has resumed the session.
     Kept,
@@ -74,6 +79,8 @@ impl<F: WireSize + Clone> ClientSession<F> {
             incoming: Incoming::new(acks, terms.window),
             terms,
             phase: Phase::Disconnected,
+            server_reads_batches: false,
+            turn: Turn::new(),
             forgotten: false,
         }
     }
@@ -110,6 +117,7 @@ impl<F: WireSize + Clone> ClientSession<F> {
     /// A connection opened: the frame to send first on it, `hello` or `resume`.
     pub fn opened(&mut self) -> Control {
         self.phase = Phase::Handshaking;
+        self.turn.clear();
         self.incoming.reconnected();
         match &self.identity {
             Some(identity) => Control::Resume {
@@ -129,12 +137,14 @@ impl<F: WireSize + Clone> ClientSession<F> {
     /// and its welcome reports this session's unacknowledged messages.
     pub fn forget(&mut self) {
         self.forgotten |= self.identity.take().is_some();
-        self.phase = Phase::Disconnected;
+        self.disconnected();
     }
 
     /// The connection was lost: messages wait for the next one.
     pub fn disconnected(&mut self) {
         self.phase = Phase::Disconnected;
+        // What waited for the turn's end never left: the next welcome says where to go on.
+        self.turn.clear();
     }
 
     /// Sends `frame`: transmit it now, or keep it for the next connection. Refused while the
@@ -146,6 +156,33 @@ impl<F: WireSize + Clone> ClientSession<F> {
             return Ok(Accepted::Transmit);
         }
         Ok(Accepted::Kept)
+    }
+
+    /// Hands `frame`, which [`send`](Self::send) said to transmit or a `welcome` listed, to the
+    /// connection: `out` gets what goes out now, in order. To a server that reads batches the
+    /// first message of a turn of the event loop goes out at once and the rest of the turn's
+    /// wait to go out together (see [`Turn`]): true when `frame` opened a turn, and the driver
+    /// is to call [`turn_ended`](Self::turn_ended) when it ends. To any other server every
+    /// message goes out at once, alone.
+    pub fn transmit(&mut self, frame: F, mut out: impl FnMut(Transmission<F>)) -> bool {
+        if !self.server_reads_batches {
+            out(Transmission::One(frame));
+            return false;
+        }
+        let opened = self.turn.hand(frame, out);
+        self.outgoing.all_transmitted_but(self.turn.held());
+        opened
+    }
+
+    /// The turn of the event loop ended: `out` gets what waited for it, if the connection is
+    /// still ready.
+    pub fn turn_ended(&mut self, out: impl FnMut(Transmission<F>)) {
+        if self.phase != Phase::Ready {
+            self.turn.clear();
+            return;
+        }
+        self.turn.end(out);
+        self.outgoing.all_transmitted_but(0);
     }
 
     /// Whether a send of `size` bytes would be accepted now.
@@ -171,6 +208,7 @@ impl<F: WireSize + Clone> ClientSession<F> {
             ) => {
                 let welcomed = self.welcome(identity, next, resumed)?;
                 self.incoming.set_peer_window(terms.window);
+                self.server_reads_batches = terms.batches;
                 self.phase = Phase::Ready;
                 self.outgoing.all_transmitted();
                 Ok(Some(welcomed))

@@ -9,10 +9,12 @@
 //!
 //! [`ClientSession`] is the client's side, [`ServerSession`] the server's, [`Control`] the
 //! control frames both read and write. Frames other than control frames carry messages:
-//! [`MESSAGE_TAG`] then the message, or [`BATCH_TAG`] then a JSON array of text messages.
+//! [`MESSAGE_TAG`] then the message, or [`BATCH_TAG`] then a JSON array of text messages
+//! ([`Batch`] bounds those, and a client gathers them per turn of its event loop).
 //! Nothing here does IO or reads a clock: the caller passes the time, and the randomness of
 //! session ids and keys.
 
+mod batch;
 mod client;
 mod control;
 mod incoming;
@@ -22,6 +24,7 @@ mod saved;
 mod server;
 mod slot;
 
+pub use batch::{Batch, MAX_BATCH_BYTES, Transmission};
 pub use client::{Accepted, ClientSession, Welcomed};
 pub use control::{
     CONTROL_TAG, Control, Identity, MAX_CONTROL_LEN, MAX_COUNT, MAX_TOKEN_LEN, Terms, same_secret,

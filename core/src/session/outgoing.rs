@@ -114,11 +114,20 @@ impl<F: WireSize> Outgoing<F> {
         self.transmitted = self.sent;
     }
 
+    /// Every message sent so far has been handed to a connection but the newest `waiting`,
+    /// which wait to go out together (a batch of the turn).
+    pub fn all_transmitted_but(&mut self, waiting: usize) {
+        let handed = self.sent.saturating_sub(waiting as u64);
+        // Never below what the peer acknowledged, however it got there.
+        self.transmitted = handed.max(self.acked);
+    }
+
     /// The session was lost: starts a new session's count. Returns the messages whose fate
     /// cannot be known (handed to a connection, never acknowledged), oldest first, for the
     /// application; those that never left are kept, numbered from 0 in the new session.
     pub fn restart(&mut self) -> Vec<F> {
-        let unknown = usize::try_from(self.transmitted - self.acked).unwrap_or(usize::MAX);
+        let unknown =
+            usize::try_from(self.transmitted.saturating_sub(self.acked)).unwrap_or(usize::MAX);
         let lost: Vec<F> = (self.held.drain(..unknown.min(self.held.len())))
             .map(|(frame, _)| frame)
             .collect();

@@ -83,6 +83,8 @@ pub struct ServerSession<F> {
     outgoing: Outgoing<F>,
     incoming: Incoming,
     terms: Terms,
+    /// Whether the client of the current (or last) connection reads batch frames.
+    client_reads_batches: bool,
     /// Whether a connection carries the session now.
     connected: bool,
     /// When the last connection went away, while none carries the session.
@@ -103,6 +105,7 @@ impl<F: WireSize + Clone> ServerSession<F> {
             outgoing: Outgoing::new(terms.window),
             incoming: Incoming::new(acks, client.window),
             terms,
+            client_reads_batches: client.batches,
             connected: true,
             disconnected_at: None,
         };
@@ -128,6 +131,8 @@ impl<F: WireSize + Clone> ServerSession<F> {
             outgoing: Outgoing::restored(terms.window, stored.acknowledged, stored.unacknowledged),
             incoming,
             terms,
+            // The connection that resumes it says.
+            client_reads_batches: false,
             connected: false,
             disconnected_at: Some(now),
         }
@@ -146,6 +151,7 @@ impl<F: WireSize + Clone> ServerSession<F> {
         self.outgoing.all_transmitted();
         self.incoming.reconnected();
         self.incoming.set_peer_window(client.window);
+        self.client_reads_batches = client.batches;
         self.connected = true;
         self.disconnected_at = None;
         Ok((self.welcome(true), replay))
@@ -238,5 +244,12 @@ impl<F: WireSize + Clone> ServerSession<F> {
     /// The client's messages received in the whole session.
     pub fn received(&self) -> u64 {
         self.incoming.received()
+    }
+
+    /// Whether the client of the current (or last) connection reads batch frames: the adapter
+    /// may then send the text messages of one turn, or those already queued, in one frame
+    /// ([`Batch`](super::Batch) bounds it).
+    pub fn client_reads_batches(&self) -> bool {
+        self.client_reads_batches
     }
 }

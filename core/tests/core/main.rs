@@ -14,4 +14,5 @@ mod properties;
 mod queue;
 mod requests;
 mod session;
+mod session_batches;
 mod session_mode;

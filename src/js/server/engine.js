@@ -106,6 +106,16 @@ export class Store {
     return this.#wasm.has_room(handle, size) === 1;
   }
 
+  /** Whether the client on the session's current (or last) connection reads batch frames. */
+  readsBatches(handle) {
+    return this.#wasm.reads_batches(handle) === 1;
+  }
+
+  /** The most message bytes one batch frame carries. */
+  get maxBatchBytes() {
+    return this.#wasm.max_batch_bytes();
+  }
+
   /** The bytes of messages the client may send beyond the last ack. */
   clientWindow(handle) {
     return this.#wasm.client_window(handle);

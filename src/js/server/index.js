@@ -23,6 +23,7 @@ const DEFAULTS = {
 
 const MESSAGE_TAG = 'm';
 const MESSAGE_TAG_BYTES = Buffer.from(MESSAGE_TAG);
+const BATCH_TAG = 'b';
 /** A close frame's payload is at most 125 bytes, two of them the code. */
 const MAX_REASON_BYTES = 123;
 
@@ -182,6 +183,10 @@ class Connection {
   #handshakeTimer;
   /** Whether the server started closing this connection (its code is not the client's). */
   #closing = false;
+  /** Whether the client's terms on this connection say it reads batch frames. */
+  #readsBatches = false;
+  /** The messages of the current turn of the event loop waiting to go out together. */
+  #turn;
 
   constructor(server, ws, request) {
     this.#server = server;
@@ -259,6 +264,7 @@ class Connection {
   #carry(session) {
     this.#state = 'carrying';
     this.session = session;
+    this.#readsBatches = this.#server._store.readsBatches(session._handle);
   }
 
   #drainBacklog() {
@@ -275,6 +281,55 @@ class Connection {
   }
 
   /**
+   * Transmits one of the session's messages. To a client that reads batches the first message
+   * of a turn of the event loop goes out at once, alone, and the text messages sent in the rest
+   * of the turn go out together in batch frames (each at most `maxBatchBytes` of messages) once
+   * it is over; a binary message, or a text past the bound, goes after what waits. Control
+   * frames may pass what waits (their order with messages does not matter); a close does not.
+   */
+  transmitMessage(message) {
+    if (!this.#readsBatches) {
+      this.transmit(frameOf(message));
+      return;
+    }
+    if (!this.#turn) {
+      this.#turn = { texts: [], bytes: 0 };
+      queueMicrotask(() => this.#endTurn());
+      this.transmit(frameOf(message));
+      return;
+    }
+    const turn = this.#turn;
+    const size = typeof message === 'string' ? Buffer.byteLength(message) : -1;
+    const limit = this.#server._store.maxBatchBytes;
+    if (size >= 0 && turn.bytes + size <= limit) {
+      turn.texts.push(message);
+      turn.bytes += size;
+      return;
+    }
+    this.#flushTurn();
+    if (size >= 0 && size <= limit) {
+      turn.texts.push(message);
+      turn.bytes = size;
+    } else {
+      this.transmit(frameOf(message));
+    }
+  }
+
+  /** What the turn gathered goes out: one message alone, more in one batch frame. */
+  #flushTurn() {
+    const turn = this.#turn;
+    if (!turn || turn.texts.length === 0) return;
+    const texts = turn.texts;
+    [turn.texts, turn.bytes] = [[], 0];
+    this.transmit(texts.length === 1 ? frameOf(texts[0]) : BATCH_TAG + JSON.stringify(texts));
+  }
+
+  #endTurn() {
+    this.#flushTurn();
+    this.#turn = undefined;
+  }
+
+  /**
    * Ends the connection: with a close frame (`code`, `reason`), or cut without one. The
    * session, if it still counts on this connection, is told first by its caller.
    */
@@ -283,6 +338,7 @@ class Connection {
   }
 
   terminate() {
+    this.#turn = undefined;
     this.#closing = true;
     this.#state = 'closed';
     this.session = undefined;
@@ -290,6 +346,8 @@ class Connection {
   }
 
   #close(code, reason) {
+    // The turn's messages go before the close frame.
+    this.#flushTurn();
     this.#closing = true;
     clearTimeout(this.#handshakeTimer);
     this.#state = 'closed';
@@ -403,7 +461,7 @@ export class Session extends EventEmitter {
     if (sent === 'window-full') return false;
     this.#nextId = (id + 1) >>> 0;
     this.#held.set(id, message);
-    if (sent === 'transmit') this.#connection?.transmit(frameOf(message));
+    if (sent === 'transmit') this.#connection?.transmitMessage(message);
     return true;
   }
 
@@ -482,7 +540,7 @@ export class Session extends EventEmitter {
     connection.transmit(welcome);
     for (const id of replay) {
       const message = this.#held.get(id);
-      if (message !== undefined) connection.transmit(frameOf(message));
+      if (message !== undefined) connection.transmitMessage(message);
     }
   }
 

@@ -18,7 +18,9 @@
 //   drop, silent and stall act on the connection's socket, which the adapter reads and writes
 //   through a Wire (node-wire.js); close and restart go through the sessions' `disconnect()`,
 //   forget through `terminate()` and `end()`, as an application would;
-// - `/received?client=NAME`, `/stats` (`clients: {NAME: {open, total, max_open, received}}`:
+// - `/received?client=NAME`, `/stats` (`clients: {NAME: {open, total, max_open, received,
+//   frames_in, frames_out}}`, the last two the frames carrying messages, message or batch
+//   frames, from and to the client on /session;
 //   `open` counts the connections whose close handshake has not begun (ws's OPEN), and
 //   `max_open` the most of them at once. The Rust server counts one until the client's close
 //   frame arrives or it is cut, so the two differ only while a close the server began awaits
@@ -103,6 +105,15 @@ class NodeSessionServer {
     const stats = this.#stats(wire.client);
     stats.total += 1;
     stats.max_open = Math.max(stats.max_open, this.#live(wire.client));
+    if (pathname === '/session') {
+      // The frames that carry messages, each way: a batch is one.
+      wire.on('message', (data) => {
+        if (carriesMessages(data)) stats.frames_in += 1;
+      });
+      wire.onSend = (data) => {
+        if (carriesMessages(data)) stats.frames_out += 1;
+      };
+    }
     wire.on('close', () => this.#wires.delete(wire));
     return wire;
   }
@@ -110,7 +121,7 @@ class NodeSessionServer {
   #stats(client) {
     let stats = this.#clients.get(client);
     if (!stats) {
-      stats = { total: 0, max_open: 0, received: 0, messages: [] };
+      stats = { total: 0, max_open: 0, received: 0, frames_in: 0, frames_out: 0, messages: [] };
       this.#clients.set(client, stats);
     }
     return stats;

@@ -44,8 +44,13 @@ export class Wire extends EventEmitter {
     this.#ws.binaryType = type;
   }
 
+  /** Called with each frame the server sends, if set (the test server counts them). */
+  onSend = undefined;
+
   send(data, options) {
-    if (!this.#silenced) this.#ws.send(data, options);
+    if (this.#silenced) return;
+    this.onSend?.(data);
+    this.#ws.send(data, options);
   }
 
   close(code, reason) {
