@@ -50,8 +50,8 @@ async fn counts_open_total_and_max_open() {
                 "session_chat": {"open": 0, "total": 0}
             },
             "clients": {
-                "overlap": {"open": 0, "total": 2, "max_open": 2, "received": 0},
-                "serial": {"open": 0, "total": 2, "max_open": 1, "received": 0},
+                "overlap": {"open": 0, "total": 2, "max_open": 2, "received": 0, "frames_in": 0, "frames_out": 0},
+                "serial": {"open": 0, "total": 2, "max_open": 1, "received": 0, "frames_in": 0, "frames_out": 0},
             },
         })
     );
@@ -94,7 +94,7 @@ async fn reset_forgets_totals_and_logs() {
     assert_eq!(stats["endpoints"]["echo"], json!({"open": 1, "total": 0}));
     assert_eq!(
         stats["clients"]["before"],
-        json!({"open": 1, "total": 0, "max_open": 1, "received": 0})
+        json!({"open": 1, "total": 0, "max_open": 1, "received": 0, "frames_in": 0, "frames_out": 0})
     );
     assert_eq!(
         server.get("/received?client=before").await.json(),
