@@ -269,6 +269,12 @@ function refuse(socket, status, body) {
     `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
 
+/** Whether a frame of a session carries messages: a message frame (`m`) or a batch frame (`b`). */
+function carriesMessages(data) {
+  const first = typeof data === 'string' ? data.charCodeAt(0) : data[0];
+  return first === 0x6d || first === 0x62;
+}
+
 function clientOf(request) {
   return new URL(request.url, 'http://localhost').searchParams.get('client') ?? '';
 }
