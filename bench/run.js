@@ -25,6 +25,7 @@ import { gzipSync } from 'node:zlib';
 import http from 'node:http';
 import { launchBrowser } from '../tests/e2e/support/browser.js';
 import { repoRoot } from '../tests/e2e/support/paths.js';
+import { startRedis } from '../tests/e2e/support/redis.js';
 import { startStaticServer } from '../tests/e2e/support/static.js';
 import * as esbuild from 'esbuild';
 
@@ -58,6 +59,7 @@ const LIBS = [
   ['partysocket', 'partysocket/ws (+ JSON.parse/stringify)', 'JS'],
   ['reconnecting-websocket', 'reconnecting-websocket (+ JSON.parse/stringify)', 'JS'],
   ['resocket-session', 'resocket JS API, format "raw", resumable session mode (+ JSON.parse/stringify)', 'JS'],
+  ['resocket-session-redis', 'resocket-session against a server that keeps its sessions in Redis (resocket-axum\'s RedisStore: every message written before it is acknowledged or echoed)', 'JS'],
   ['resocket-rust', 'resocket Rust API, Socket<Msg, Msg, Json>', 'Rust'],
   ['resocket-rust-session', 'resocket Rust API, Socket<Msg, Msg, Json>, resumable session mode', 'Rust'],
   ['gloo-net', 'gloo-net websocket + serde_json', 'Rust'],
@@ -69,7 +71,7 @@ for (const name of ONLY_LIBS ?? []) {
 }
 const NAMES = LIBS.map(([name]) => name).filter((name) => !ONLY_LIBS || name === 'raw' || ONLY_LIBS.includes(name));
 /** Session mode's libraries: against /session (resocket-axum), in the throughput and latency workloads. */
-const SESSION = new Set(['resocket-session', 'resocket-rust-session']);
+const SESSION = new Set(['resocket-session', 'resocket-session-redis', 'resocket-rust-session']);
 const PLAIN = NAMES.filter((name) => !SESSION.has(name));
 const RECONNECTING = ['resocket-raw', 'resocket-json', 'partysocket', 'reconnecting-websocket', 'resocket-rust'].filter((name) => NAMES.includes(name));
 const HEARTBEAT = ['resocket-raw', 'resocket-json', 'resocket-rust'].filter((name) => NAMES.includes(name));
@@ -104,25 +106,30 @@ const deadline = setTimeout(() => {
 }, DEADLINE_MS);
 
 let server;
+/** A second server, keeping /session's sessions in `redis`, for resocket-session-redis. */
+let redisServer;
+let redis;
 let web;
 let browser;
 
 async function cleanup() {
   await browser?.close().catch(() => {});
   await web?.stop().catch(() => {});
-  if (server && server.exitCode === null) {
-    const exited = new Promise((resolve) => server.once('exit', resolve));
-    server.kill('SIGTERM');
-    const timer = setTimeout(() => server.kill('SIGKILL'), 5000);
+  for (const child of [server?.child, redisServer?.child]) {
+    if (!child || child.exitCode !== null) continue;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
     await exited;
     clearTimeout(timer);
   }
+  await redis?.stop().catch(() => {});
 }
 
 /** The release-built resocket-server (bench/build.sh built it) on a free loopback port. */
-async function startEchoServer() {
+async function startEchoServer(args = []) {
   const binary = path.join(repoRoot, 'target', 'release', 'resocket-server');
-  const child = spawn(binary, ['--port', '0', '--www', path.join(BENCH, 'page'), '--pkg', PKG], {
+  const child = spawn(binary, ['--port', '0', '--www', path.join(BENCH, 'page'), '--pkg', PKG, ...args], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'ignore'],
   });
@@ -202,6 +209,7 @@ async function openPage(lib) {
 }
 
 function urlFor(kind, lib) {
+  if (lib === 'resocket-session-redis') return `${redisServer.wsUrl}/session`;
   if (SESSION.has(lib)) return `${server.wsUrl}/session`;
   const base = `${server.wsUrl}/echo`;
   if (kind === 'reconnect') return `${base}?drop_after=1`;
@@ -773,6 +781,10 @@ async function main() {
     if (wanted && !existsSync(file)) throw new Error(`${file} is missing: run \`make bench\` (it builds what it needs)`);
   }
   server = await startEchoServer();
+  if (NAMES.includes('resocket-session-redis')) {
+    redis = await startRedis();
+    redisServer = await startEchoServer(['--session-store', redis.url]);
+  }
   web = await startIsolatedServer({ '/': path.join(BENCH, 'page'), '/pkg/': PKG, '/build/': BUILD, ...(BASELINE ? { '/baseline/': BASELINE } : {}) });
   browser = await launchBrowser();
   const chromiumVersion = browser.version();

@@ -36,12 +36,13 @@ async function jsPeer(name) {
     }
     case 'resocket-raw':
     case 'resocket-json':
-    case 'resocket-session': {
+    case 'resocket-session':
+    case 'resocket-session-redis': {
       const { ReSocket } = await import('/pkg/web/resocket.js');
       const format = name === 'resocket-json' ? 'json' : 'raw';
       // A window larger than a workload's burst (100,000 small messages are sent in one go):
       // what is measured is the protocol's cost, not waits for acknowledgements.
-      const session = name === 'resocket-session' ? { window: 64 * 1024 * 1024 } : false;
+      const session = name.startsWith('resocket-session') ? { window: 64 * 1024 * 1024 } : false;
       return {
         make: (url, options) => new ReSocket(url, [], { format, connectionTimeout, session, ...options }),
         json: format === 'json',
