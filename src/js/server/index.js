@@ -278,7 +278,12 @@ class Connection {
       case 'opening':
         this.#state = 'handshake';
         clearTimeout(this.#handshakeTimer);
-        this.#open(binary ? data : data.toString(), this.#request);
+        this.#open(binary ? data : data.toString()).catch((error) => {
+          // A store that answered what it should not have: this connection ends, the server
+          // goes on. An error thrown by the application's own listeners stays its own.
+          if (this.handshaking) this.#close(1011, STORE_UNAVAILABLE);
+          else queueMicrotask(() => { throw error; });
+        });
         return;
       case 'handshake':
         this.#backlog.push([data, binary]);
