@@ -8,6 +8,8 @@
 // - a busy server killed (a child process, SIGKILL) mid-burst, its store writes slowed so that
 //   acting before a write lands would show: the client resumes on the other with every echo
 //   once and in order, and the other's handler handles the rest;
+// - the server that takes a session over hands its handler the messages not handled yet;
+// - a takeover that races another is refused (1013);
 // - a stolen session id without the key is refused (1008) on the other server too;
 // - a store that lost its data: the client gets a new session, and exactly its message the
 //   server never acknowledged is of unknown fate;
@@ -119,6 +121,39 @@ test('a server killed while busy loses nothing and doubles nothing', async (t) =
   assert.ok(b.handled >= 1 && b.handled <= 1800, `b handled the rest: ${b.handled}`);
   t.diagnostic(`echoes before the kill: ${echoedBeforeKill}, handled by b: ${b.handled}`);
 });
+
+test('the server that takes a session over hands its handler the messages the last one had not handled', async () => {
+  const a = await node({ reading: false });
+  const b = await node();
+  const ada = new SessionClient();
+  await ada.connect(a.url);
+  for (const text of numbered(0, 5)) ada.send(text);
+  // Acknowledged once written: a's handler never read them.
+  await eventually('the ack', () => ada.acknowledged === 5);
+  ada.drop();
+  const welcome = await ada.connect(b.url);
+  assert.deepEqual([welcome.resumed, welcome.next], ['1', '5']);
+  await ada.receive(5);
+  assert.deepEqual(ada.got, numbered(0, 5));
+  assert.equal(b.handled, 5);
+});
+
+test('a takeover that races another server\'s is refused with 1013, the session left to the winner', async () => {
+  const a = await node();
+  const racing = await node({ store: (store) => ({ ...bound(store), claim: async () => false }) });
+  const ada = new SessionClient();
+  await ada.connect(a.url);
+  ada.send('one');
+  await ada.receive(1);
+  ada.drop();
+  await assert.rejects(ada.connect(racing.url), { code: 1013, reason: 'the session is moving between servers: try again' });
+  assert.equal((await ada.connect(a.url)).resumed, '1', 'still there');
+});
+
+/** `store`'s operations as functions of their own. */
+function bound(store) {
+  return Object.fromEntries(['epoch', 'create', 'load', 'claim', 'write', 'remove'].map((name) => [name, store[name].bind(store)]));
+}
 
 test('a stolen id without the key is refused on the other server too', async () => {
   const a = await node();

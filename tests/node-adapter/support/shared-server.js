@@ -3,7 +3,7 @@
 // to the Unix socket of support/redis.js, and a handler that echoes each message it reads
 // from the session's async iterator. `slowWritesMs` delays every store write, and `paceMs`
 // every message the handler reads: a server that acted before its write landed would show
-// when it is killed. Used in process by the tests, and in a child process the tests kill
+// when it is killed. `store` wraps the store; without `reading` the handler reads nothing. Used in process by the tests, and in a child process the tests kill
 // (doomed-server.js).
 
 import { createServer } from 'node:http';
@@ -44,10 +44,10 @@ function slowed(store, ms) {
  * Starts the server; resolves with `{ url, sessions, handled, stop }`: `handled` counts the
  * messages its handlers read, `sessions` is the SessionServer.
  */
-export async function serveShared(redisPath, { slowWritesMs = 0, paceMs = 0, ...options } = {}) {
+export async function serveShared(redisPath, { slowWritesMs = 0, paceMs = 0, store: wrap = (store) => store, reading = true, ...options } = {}) {
   const client = await redisClient(redisPath);
   const redisStore = new RedisStore(client, { prefix: PREFIX });
-  const store = slowWritesMs > 0 ? slowed(redisStore, slowWritesMs) : redisStore;
+  const store = wrap(slowWritesMs > 0 ? slowed(redisStore, slowWritesMs) : redisStore);
   const sessions = new SessionServer({
     store,
     // The test's user, as an application would authenticate it.
@@ -58,6 +58,11 @@ export async function serveShared(redisPath, { slowWritesMs = 0, paceMs = 0, ...
   const node = { sessions, handled: 0, closes: [] };
   sessions.on('session', async (session) => {
     session.on('close', (cause) => node.closes.push(cause));
+    if (!reading) {
+      // A handler that never gets to its messages: they stay unhandled in the store.
+      session[Symbol.asyncIterator]();
+      return;
+    }
     try {
       for await (const message of session) {
         node.handled += 1;
