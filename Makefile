@@ -35,7 +35,7 @@ lint: setup
 	cargo clippy -p resocket-npm-core --target wasm32-unknown-unknown -- -D warnings
 	cargo clippy -p resocket-npm-core --target wasm32-unknown-unknown --features session -- -D warnings
 	cargo clippy -p resocket-npm-server --all-targets --target wasm32-unknown-unknown -- -D warnings
-	for file in src/js/server/*.js tests/node-adapter/*.js; do node --check "$$file"; done
+	for file in src/js/server/*.js tests/node-adapter/*.js tests/node-adapter/support/*.js; do node --check "$$file"; done
 	# The bench's scripts and Rust clients, which only `make bench` runs, at least parse and build.
 	for file in bench/run.js bench/page/*.js; do node --check "$$file"; done
 	cd bench/rust && CARGO_TARGET_DIR=$(CURDIR)/target/bench-rust \

@@ -8,7 +8,7 @@
 # functions, which the hand-written JavaScript and types from src/js/ read raw, with no glue.
 # To what wasm-pack writes it adds that JavaScript, the session engine's wasm, the licenses,
 # the README (the JavaScript guide, docs/javascript.md) and resocket/server (the Node adapter,
-# src/js/server/, with its wasm from npm-server/); it runs binaryen's wasm-opt on
+# src/js/server/, with its wasm from npm-server/, and its RedisStore); it runs binaryen's wasm-opt on
 # both engines and gives wasm-pack's package.json the package's name, version, entry points,
 # files and side effects. Needs scripts/setup.sh (wasm-pack, the wasm-bindgen CLI, the pinned
 # nightly toolchain, and binaryen's wasm-opt from node_modules).
@@ -70,7 +70,8 @@ node_modules/.bin/wasm-opt -Oz --converge --strip-debug --strip-producers --stri
   --enable-bulk-memory --enable-reference-types --enable-nontrapping-float-to-int \
   --enable-sign-ext --enable-multivalue --enable-mutable-globals \
   target/npm-server/wasm32-unknown-unknown/release/resocket_npm_server.wasm -o "$pkg"/server/resocket_server.wasm
-cp src/js/server/index.js src/js/server/engine.js src/js/server/index.d.ts "$pkg"/server/
+cp src/js/server/index.js src/js/server/engine.js src/js/server/durable.js src/js/server/redis-store.js \
+  src/js/server/index.d.ts "$pkg"/server/
 
 PKG_OUT="$pkg" node --input-type=module - <<'NODE'
 import { readFileSync, writeFileSync } from "node:fs";
@@ -119,9 +120,10 @@ const manifest = {
     "LICENSE-APACHE",
     "server/",
   ])],
-  // resocket/server runs on `ws`; the browser package needs nothing.
-  peerDependencies: { ws: ">=8.0.0" },
-  peerDependenciesMeta: { ws: { optional: true } },
+  // resocket/server runs on `ws`, and its RedisStore on the application's client of `redis`;
+  // the browser package needs nothing.
+  peerDependencies: { ws: ">=8.0.0", redis: ">=5.0.0" },
+  peerDependenciesMeta: { ws: { optional: true }, redis: { optional: true } },
   // driver.js listens to the page's network and lifecycle events when first imported, and
   // the engine modules load the wasm.
   sideEffects: [...new Set([

@@ -8,13 +8,15 @@
 //!   JavaScript to write into (a first frame, a control frame, random bytes then a first
 //!   frame), and an answer's text (a frame to send, a protocol error's reason, an id) is left
 //!   at `staged()`, `staged_len()` bytes long;
-//! - outcomes are small numbers, -1 for a protocol error whose reason is staged.
+//! - outcomes are small numbers, -1 for a protocol error whose reason is staged;
+//! - a session taken up from a shared store is restored in two steps: `restoring(id, size)`
+//!   for each of its unacknowledged messages, oldest first, then `restore`.
 
 use std::cell::RefCell;
 
 use resocket_core::session::{FrameKind, ProtocolError};
 
-use crate::store::{Claim, Opened, Sent, Store};
+use crate::store::{Claim, Frame, Opened, Sent, Store};
 
 thread_local! {
     /// This instance's store: the JavaScript makes one instance per server. The module has
@@ -24,6 +26,8 @@ thread_local! {
     static STAGE: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     /// The ids of the messages the last `resume` sends again.
     static REPLAY: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
+    /// The unacknowledged messages of the session the next `restore` takes up.
+    static RESTORING: RefCell<Vec<Frame>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Runs `f` on the store; before `configure`, answers the default.
@@ -68,13 +72,11 @@ pub extern "C" fn staged_len() -> usize {
     STAGE.with_borrow(Vec::len)
 }
 
-/// Makes this instance's store, its epoch from the staged random bytes, each session keeping
-/// `window` bytes of unacknowledged messages, its clients' windows at most
-/// `max_client_window` bytes.
+/// Makes this instance's store, its epoch the staged token, each session keeping `window`
+/// bytes of unacknowledged messages, its clients' windows at most `max_client_window` bytes.
 #[unsafe(no_mangle)]
 pub extern "C" fn configure(window: f64, max_client_window: f64) {
-    let random = STAGE.take();
-    let store = Store::new(&random, window as u64, max_client_window as u64);
+    let store = Store::new(staged_text(), window as u64, max_client_window as u64);
     STORE.set(Some(store));
 }
 
@@ -116,6 +118,60 @@ pub extern "C" fn claim(handle: u32) -> u32 {
         Some(Claim::Unknown) | None => 0,
         Some(Claim::WrongKey) => 1,
         Some(Claim::Matches) => 2,
+    }
+}
+
+/// Whether the staged resume may take the session a shared store keeps, whose key was staged
+/// before it (its first `key_len` bytes): 0 not this store's, 1 the key does not match, 2 it
+/// does (the application's hook decides).
+#[unsafe(no_mangle)]
+pub extern "C" fn claim_stored(key_len: usize) -> u32 {
+    let staged = STAGE.take();
+    let (key, first) = staged.split_at(key_len.min(staged.len()));
+    let (Ok(key), Ok(first)) = (std::str::from_utf8(key), std::str::from_utf8(first)) else {
+        return 0;
+    };
+    let claim =
+        STORE.with_borrow(|store| store.as_ref().map(|store| store.claim_stored(key, first)));
+    match claim {
+        Some(Claim::Unknown) | None => 0,
+        Some(Claim::WrongKey) => 1,
+        Some(Claim::Matches) => 2,
+    }
+}
+
+/// The next unacknowledged message of the session the next `restore` takes up: the adapter's
+/// id for it and its size.
+#[unsafe(no_mangle)]
+pub extern "C" fn restoring(id: u32, size: f64) {
+    RESTORING.with_borrow_mut(|frames| {
+        frames.push(Frame {
+            id,
+            size: size as u64,
+        })
+    });
+}
+
+/// Takes up the session of the staged resume from a shared store: `acknowledged` of its
+/// messages acknowledged, then those given to `restoring`, `received` of the client's
+/// received; it waits from `now` for `resume`. Its handle; -1.
+#[unsafe(no_mangle)]
+pub extern "C" fn restore(acknowledged: f64, received: f64, now: f64) -> f64 {
+    let first = staged_text();
+    let unacknowledged = RESTORING.take();
+    let restored = STORE.with_borrow_mut(|store| match store {
+        Some(store) => store.restore(
+            &first,
+            acknowledged as u64,
+            unacknowledged,
+            received as u64,
+            now,
+        ),
+        None => Err(ProtocolError::new("the server is not configured")),
+    });
+    match restored {
+        Ok(handle) => f64::from(handle),
+        Err(error) => refuse(&error).into(),
     }
 }
 
@@ -271,6 +327,15 @@ pub extern "C" fn id(handle: u32) -> usize {
     let id = with_store(|store| store.id(handle).map(str::to_owned)).unwrap_or_default();
     let len = id.len();
     set_stage(id);
+    len
+}
+
+/// Stages session `handle`'s key, for a shared store to keep; returns its length.
+#[unsafe(no_mangle)]
+pub extern "C" fn key(handle: u32) -> usize {
+    let key = with_store(|store| store.key(handle).map(str::to_owned)).unwrap_or_default();
+    let len = key.len();
+    set_stage(key);
     len
 }
 

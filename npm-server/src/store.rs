@@ -3,7 +3,7 @@
 use resocket_core::WireSize;
 use resocket_core::session::{
     Accepted, AckPolicy, Control, FrameKind, Identity, Opening, ProtocolError, ServerSession,
-    Terms, WindowFull, same_secret, token,
+    StoredCounts, Terms, WindowFull, same_secret, token,
 };
 
 /// A message the adapter keeps: the core holds its id (the adapter's, one per message sent in
@@ -78,12 +78,12 @@ pub struct Store {
 }
 
 impl Store {
-    /// An empty store whose epoch is made of `random` (16 bytes or more from a CSPRNG), whose
-    /// sessions keep `window` bytes of unacknowledged messages each, and whose clients may
-    /// announce windows of up to `max_client_window` bytes.
-    pub fn new(random: &[u8], window: u64, max_client_window: u64) -> Store {
+    /// An empty store of the incarnation `epoch` (a token: from a CSPRNG, or the shared
+    /// store's), whose sessions keep `window` bytes of unacknowledged messages each, and whose
+    /// clients may announce windows of up to `max_client_window` bytes.
+    pub fn new(epoch: String, window: u64, max_client_window: u64) -> Store {
         Store {
-            epoch: token(random),
+            epoch,
             max_client_window,
             terms: Terms {
                 window,
@@ -137,6 +137,47 @@ impl Store {
         Claim::Matches
     }
 
+    /// Whether the resume `first` may take the session a shared store keeps under its id, with
+    /// the key `stored_key`: the epoch says whether it is this store's, the key (compared in
+    /// constant time) whether the client owns it.
+    pub fn claim_stored(&self, stored_key: &str, first: &str) -> Claim {
+        let Ok(Opening::Resume { identity, .. }) = Opening::read(first) else {
+            return Claim::Unknown;
+        };
+        if identity.epoch != self.epoch {
+            return Claim::Unknown;
+        }
+        if !same_secret(&identity.key, stored_key) {
+            return Claim::WrongKey;
+        }
+        Claim::Matches
+    }
+
+    /// Takes up here, for the resume `first` (its claim on the stored session matched), a
+    /// session another server kept in a shared store: `acknowledged` of its messages were
+    /// acknowledged, `unacknowledged` follow them, `received` of the client's messages were
+    /// received. It waits, from `now`, for [`resume`](Self::resume). Returns its handle.
+    pub fn restore(
+        &mut self,
+        first: &str,
+        acknowledged: u64,
+        unacknowledged: Vec<Frame>,
+        received: u64,
+        now: f64,
+    ) -> Result<u32, ProtocolError> {
+        let Opening::Resume { identity, .. } = Opening::read(first)? else {
+            return Err(ProtocolError::new("a resume this session cannot serve"));
+        };
+        let stored = StoredCounts {
+            acknowledged,
+            unacknowledged,
+            received,
+        };
+        let session =
+            ServerSession::restored(identity, self.terms, AckPolicy::default(), stored, now);
+        Ok(self.keep(session))
+    }
+
     /// Starts a new session for the client whose first frame is `first` (a `hello`, or a
     /// `resume` of a session this store does not have), named by `random` (32 bytes from a
     /// CSPRNG: the id's 16, then the key's). Returns its handle and the `welcome` to send.
@@ -152,6 +193,11 @@ impl Store {
         };
         let (session, welcome) =
             ServerSession::start(identity, self.terms, AckPolicy::default(), client);
+        Ok((self.keep(session), welcome.encode()))
+    }
+
+    /// Keeps `session` in a free slot; returns its handle.
+    fn keep(&mut self, session: ServerSession<Frame>) -> u32 {
         let slot = match self.sessions.iter().position(Option::is_none) {
             Some(free) => free,
             None => {
@@ -160,7 +206,7 @@ impl Store {
             }
         };
         self.sessions[slot] = Some(session);
-        Ok((slot as u32 + 1, welcome.encode()))
+        slot as u32 + 1
     }
 
     /// Session `handle` goes on on a new connection whose first frame is `first` (its claim
@@ -275,6 +321,12 @@ impl Store {
             .map(|session| session.identity().id.as_str())
     }
 
+    /// Session `handle`'s key, for a shared store to keep.
+    pub fn key(&self, handle: u32) -> Option<&str> {
+        self.get(handle)
+            .map(|session| session.identity().key.as_str())
+    }
+
     /// Forgets session `handle`; its handle may name a new session afterwards.
     pub fn free(&mut self, handle: u32) {
         if let Some(slot) = self.sessions.get_mut((handle as usize).wrapping_sub(1)) {
@@ -311,7 +363,7 @@ mod tests {
     const RANDOM: [u8; 32] = [7; 32];
 
     fn store() -> Store {
-        Store::new(&[1; 16], 100, 1 << 20)
+        Store::new("01".repeat(16), 100, 1 << 20)
     }
 
     /// The fields of a welcome or resume, by name.
@@ -477,5 +529,46 @@ mod tests {
             1,
             "the slot is reused"
         );
+    }
+
+    #[test]
+    fn a_stored_session_is_claimed_by_its_key_and_restored_where_it_stopped() {
+        let mut store = store();
+        let (handle, welcome) = store.start(&RANDOM, HELLO).unwrap();
+        let key = field(&welcome, "key").to_owned();
+        assert_eq!(store.key(handle), Some(key.as_str()));
+        store.free(handle);
+        let resume = resume_of(&welcome, &key, 3);
+        assert_eq!(store.claim_stored(&key, &resume), Claim::Matches);
+        assert_eq!(
+            store.claim_stored(&"08".repeat(16), &resume),
+            Claim::WrongKey
+        );
+        let elsewhere = resume.replace(field(&welcome, "epoch"), &"02".repeat(16));
+        assert_eq!(store.claim_stored(&key, &elsewhere), Claim::Unknown);
+        assert_eq!(store.claim_stored(&key, HELLO), Claim::Unknown);
+        assert!(store.restore(HELLO, 0, Vec::new(), 0, 0.0).is_err());
+
+        // Two of its messages acknowledged, three kept (ids 7, 8, 9), five received.
+        let kept = [7, 8, 9].map(|id| Frame { id, size: 10 }).to_vec();
+        let restored = store.restore(&resume, 2, kept, 5, 100.0).unwrap();
+        assert!(
+            !store.expired(restored, 100.0 + 50.0, 100.0),
+            "waits for its client"
+        );
+        assert!(store.expired(restored, 100.0 + 100.0, 100.0));
+        assert!(
+            store
+                .resume(restored, &resume_of(&welcome, &key, 1))
+                .is_err(),
+            "acknowledged"
+        );
+        let resumed = store.resume(restored, &resume).unwrap();
+        assert_eq!(resumed.replay, [8, 9]);
+        assert_eq!(field(&resumed.welcome, "next"), "5");
+        assert_eq!(field(&resumed.welcome, "resumed"), "1");
+        assert_eq!(field(&resumed.welcome, "key"), key);
+        assert_eq!(store.message(restored, 1, 200.0), Ok(None));
+        assert_eq!(store.take_ack(restored), Some("~ack n=6".to_owned()));
     }
 }

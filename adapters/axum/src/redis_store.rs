@@ -5,6 +5,10 @@
 //! client's messages not yet handled (`:in`). Every change is one Lua script, checked against
 //! the session's term, so a server that lost the session cannot change it, and a write is
 //! whole or absent. All three keys expire together, a lifetime after the last write.
+//!
+//! The npm package's Node adapter keeps the same layout with the same scripts
+//! (`src/js/server/redis-store.js`), so Rust and Node servers share one Redis: a change here
+//! is a change there.
 
 use std::sync::LazyLock;
 use std::time::Duration;

@@ -14,11 +14,16 @@ const decoder = new TextDecoder();
 export class Store {
   #wasm;
 
-  /** A store whose sessions keep `window` bytes of unacknowledged messages each, and whose clients' windows are at most `maxClientWindow` bytes. */
-  constructor(window, maxClientWindow) {
+  /**
+   * A store of the incarnation `epoch` (a shared store's, or a fresh one), whose sessions keep
+   * `window` bytes of unacknowledged messages each, and whose clients' windows are at most
+   * `maxClientWindow` bytes.
+   */
+  constructor(window, maxClientWindow, epoch = randomToken()) {
     this.#wasm = new WebAssembly.Instance(compiled, {}).exports;
-    this.#put(randomBytes(16));
+    this.#put(epoch);
     this.#wasm.configure(window, maxClientWindow);
+    this.epoch = epoch;
   }
 
   /** Copies `bytes` (a Uint8Array, or text) into the staging buffer. */
@@ -66,13 +71,32 @@ export class Store {
     return ['unknown', 'wrong-key', 'matches'][this.#wasm.claim(handle)];
   }
 
+  /**
+   * Whether resume `first` may take the session a shared store keeps with key `key`:
+   * `'unknown'` (another epoch), `'wrong-key'` or `'matches'`.
+   */
+  claimStored(key, first) {
+    this.#put(key, first);
+    return ['unknown', 'wrong-key', 'matches'][this.#wasm.claim_stored(Buffer.byteLength(key))];
+  }
+
+  /**
+   * Takes up for resume `first` a session a shared store kept: `acknowledged` of its messages
+   * acknowledged, then `unacknowledged` (`[id, size]` pairs, oldest first), `received` of the
+   * client's received. `{ handle }` or `{ error }`; `resume` goes on from there.
+   */
+  restore(first, { acknowledged, unacknowledged, received }, now) {
+    for (const [id, size] of unacknowledged) this.#wasm.restoring(id, size);
+    this.#put(first);
+    return this.#outcome(this.#wasm.restore(acknowledged, received, now), (handle) => ({ handle }));
+  }
+
   /** A new session for first frame `first`: `{ handle, id, welcome }` or `{ error }`. */
   start(first) {
     this.#put(randomBytes(32), first);
     return this.#outcome(this.#wasm.start(), (handle) => {
       const welcome = this.#text();
-      this.#wasm.id(handle);
-      return { handle, id: this.#text(), welcome };
+      return { handle, id: this.id(handle), welcome };
     });
   }
 
@@ -145,6 +169,18 @@ export class Store {
     return this.#wasm.expired(handle, now, lifetimeMs) === 1;
   }
 
+  /** Session `handle`'s id. */
+  id(handle) {
+    this.#wasm.id(handle);
+    return this.#text();
+  }
+
+  /** Session `handle`'s key, for a shared store to keep. */
+  key(handle) {
+    this.#wasm.key(handle);
+    return this.#text();
+  }
+
   free(handle) {
     this.#wasm.free(handle);
   }
@@ -153,4 +189,9 @@ export class Store {
   get size() {
     return this.#wasm.sessions();
   }
+}
+
+/** 16 bytes from Node's CSPRNG, as 32 hex digits: an epoch of a store of this server's own. */
+function randomToken() {
+  return randomBytes(16).toString('hex');
 }

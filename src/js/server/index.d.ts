@@ -50,14 +50,99 @@ export interface SessionServerOptions {
    */
   maxClientWindow?: number;
   /**
-   * Whether the connection of `request` may resume session `sessionId` (its key already
-   * matched); a refusal closes it with 1008 and leaves the session to its owner. Default: yes.
+   * Who the application authenticated for `request` (a user id): the owner of a session it
+   * starts, kept with the session (in the shared store too). Default: `''` for everyone.
    */
-  resume?(request: IncomingMessage, sessionId: string): boolean | Promise<boolean>;
+  owner?(request: IncomingMessage): string;
+  /**
+   * Whether the connection of `request` may resume session `sessionId` of `owner` (its key
+   * already matched); a refusal closes it with 1008 and leaves the session to its owner.
+   * Default: when `owner(request)` is the session's owner.
+   */
+  resume?(request: IncomingMessage, sessionId: string, owner: string): boolean | Promise<boolean>;
+  /**
+   * A shared store (a RedisStore) that keeps the sessions beyond this server, so that several
+   * servers serve one application: each change is written there before the client hears of
+   * it, and a client resumes its session on whichever server it reaches.
+   */
+  store?: SessionStore;
 }
 
-/** Why a session ended: its client closed it (1000), it waited out its lifetime, or the server ended it. */
-export type SessionEndCause = 'client' | 'expired' | 'ended';
+/** A session as a shared store keeps it. */
+export interface StoredSession {
+  /** The secret a connection must present to resume it. */
+  key: string;
+  /** Who the application said the session belongs to. */
+  owner: string;
+  /** How many times servers took it over. */
+  term: number;
+  /** The server's messages the client acknowledged. */
+  acknowledged: number;
+  /** The server's messages after those, oldest first. */
+  unacknowledged: SessionMessage[];
+  /** The client's messages the application handled. */
+  handled: number;
+  /** The client's messages after those, received and not yet handled, oldest first. */
+  inbox: SessionMessage[];
+}
+
+/** Changes to a session, written at once: received, then sent, then the counts. */
+export interface SessionChanges {
+  received: SessionMessage[];
+  sent: SessionMessage[];
+  /** The server's messages the client acknowledged in all, if that changed. */
+  acknowledged?: number;
+  /** The client's messages the application handled in all, if that changed. */
+  handled?: number;
+}
+
+/**
+ * Where sessions are kept beyond one server (resocket-axum's `SessionStore`): every write
+ * names its writer's term, and is refused once another server claimed the session.
+ */
+export interface SessionStore {
+  /** The store's incarnation, the same for every server that uses it (a token of 1 to 64 of `A-Z a-z 0-9 _ -`). */
+  epoch(): Promise<string>;
+  /** Keeps a new session (term 0, nothing sent or received), for `lifetimeMs` without writes. */
+  create(session: { id: string; key: string; owner: string }, lifetimeMs: number): Promise<void>;
+  /** The session named `id`, if the store keeps it. */
+  load(id: string): Promise<StoredSession | undefined>;
+  /** Takes the session over: true, its term now `term + 1`, if its term was still `term`. */
+  claim(id: string, term: number): Promise<boolean>;
+  /** Applies `changes` and keeps the session `lifetimeMs` from now, if its term is still `term`; false otherwise, with nothing changed. */
+  write(id: string, term: number, changes: SessionChanges, lifetimeMs: number): Promise<boolean>;
+  /** Forgets the session, if its term is still `term`. */
+  remove(id: string, term: number): Promise<void>;
+}
+
+/** What RedisStore uses of a client of the `redis` package (node-redis 5): its `createClient()`, connected. */
+export interface RedisClientLike {
+  sendCommand(args: Array<string | Buffer>, options?: object): Promise<unknown>;
+  multi(): unknown;
+}
+
+/**
+ * Sessions kept in Redis, through the application's connected client of the `redis` package,
+ * in resocket-axum's RedisStore's layout: every server on the same Redis and `prefix`, Rust
+ * or Node, resumes the others' sessions.
+ */
+export declare class RedisStore implements SessionStore {
+  /** `prefix` starts every key of the store (default `'resocket:'`). */
+  constructor(client: RedisClientLike, options?: { prefix?: string });
+  epoch(): Promise<string>;
+  create(session: { id: string; key: string; owner: string }, lifetimeMs: number): Promise<void>;
+  load(id: string): Promise<StoredSession | undefined>;
+  claim(id: string, term: number): Promise<boolean>;
+  write(id: string, term: number, changes: SessionChanges, lifetimeMs: number): Promise<boolean>;
+  remove(id: string, term: number): Promise<void>;
+}
+
+/**
+ * Why a session ended here: its client closed it (1000), it waited out its lifetime, or the
+ * server ended it; with a shared store, another server took it over (`'moved'`), the store
+ * failed (`'store-failed'`), or `close()` left it to the other servers (`'left'`).
+ */
+export type SessionEndCause = 'client' | 'expired' | 'ended' | 'moved' | 'store-failed' | 'left';
 
 /** A message of a session: text, or binary as a Buffer. */
 export type SessionMessage = string | Buffer;
@@ -74,11 +159,16 @@ export declare class SessionEndedError extends Error {
 export declare class Session extends EventEmitter implements AsyncIterable<SessionMessage> {
   /** The session's id (public; the key never leaves the protocol). */
   readonly id: string;
+  /** Who the session belongs to, as the `owner` option named it for the request that started it. */
+  readonly owner: string;
   /** Whether a connection carries the session now. */
   readonly connected: boolean;
   /** Whether the session ended. */
   readonly ended: boolean;
-  /** Sends now or keeps for the client's return: true when accepted, false when the window is full (`drain` follows). Throws SessionEndedError once ended. */
+  /**
+   * Sends now or keeps for the client's return (with a shared store: once written there): true
+   * when accepted, false when the window is full (`drain` follows). Throws SessionEndedError once ended.
+   */
   send(data: SessionData): boolean;
   /** Resolves once the window had room and the message was accepted; rejects with SessionEndedError. */
   sendWhenReady(data: SessionData): Promise<void>;
@@ -100,9 +190,11 @@ export declare class Session extends EventEmitter implements AsyncIterable<Sessi
   once(event: 'close', listener: (cause: SessionEndCause) => void): this;
 }
 
-/** The resumable sessions of one server, in memory, bounded. */
+/** The resumable sessions of one server, in memory, bounded, and in a shared store with `store`. */
 export declare class SessionServer extends EventEmitter implements Iterable<Session> {
   constructor(options?: SessionServerOptions);
+  /** Resolves once the server can serve: at once in memory, once the shared store told its epoch with `store` (rejects if unreachable). */
+  ready(): Promise<void>;
   /** For `new WebSocketServer({ handleProtocols })`: selects resocket.v1. */
   readonly handleProtocols: (protocols: Set<string>, request: IncomingMessage) => string | false;
   /** For `new WebSocketServer({ verifyClient })`: refuses with 400 an upgrade that does not offer resocket.v1. */
@@ -119,10 +211,14 @@ export declare class SessionServer extends EventEmitter implements Iterable<Sess
   /** How many sessions are kept. */
   readonly size: number;
   [Symbol.iterator](): IterableIterator<Session>;
-  /** Ends every session (their connections close with 1001). */
+  /** Ends every session here (their connections close with 1001); with `store`, the shared store keeps them for the other servers. */
   close(): void;
 
-  /** A new session (once per session, not per connection), with the request of the connection that started it. */
+  /**
+   * A new session (once per session, not per connection), with the request of the connection
+   * that started it; with `store`, also a session this server took over from another, with the
+   * request of the connection that resumed it.
+   */
   on(event: 'session', listener: (session: Session, request: IncomingMessage) => void): this;
   once(event: 'session', listener: (session: Session, request: IncomingMessage) => void): this;
 }

@@ -3,11 +3,16 @@
 // whether a key matches, numbering, acknowledgements, the window, what a resume sends again,
 // protocol errors, when a session without a connection has waited long enough) is the core's,
 // in engine.js's wasm; this file carries them out with `ws` sockets and Node timers, keeps the
-// messages and the sessions' map, and gives the application its API.
+// messages and the sessions' map, and gives the application its API. Sessions may also live
+// in a shared store (`store`: a RedisStore, redis-store.js), written behind as durable.js
+// says, so that several servers serve one application.
 
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
+import { Durable } from './durable.js';
 import { Store } from './engine.js';
+
+export { RedisStore } from './redis-store.js';
 
 /** The WebSocket subprotocol of a session's connection. */
 export const SUBPROTOCOL = 'resocket.v1';
@@ -28,6 +33,10 @@ const BATCH_TAG = 'b';
 const MAX_REASON_BYTES = 123;
 
 const REFUSED_UPGRADE = `this endpoint serves resumable sessions: offer the ${SUBPROTOCOL} subprotocol`;
+const STORE_UNAVAILABLE = 'the session store is unavailable';
+/** What a shared store's epoch must be: a token of the protocol's control frames. */
+const TOKEN = /^[A-Za-z0-9_-]{1,64}$/;
+const STORE_METHODS = ['epoch', 'create', 'load', 'claim', 'write', 'remove'];
 
 /** A send on a session that ended (its client closed it, it expired, or the server ended it). */
 export class SessionEndedError extends Error {
@@ -60,21 +69,31 @@ function positive(options, name) {
 }
 
 /**
- * The resumable sessions of one server, in memory, bounded: serve its connections with
- * `handle(ws, request)`, after an upgrade `handleProtocols` and `verifyClient` (or
- * `handleUpgrade`) admitted. Emits `session` (the session, and the request of the connection
- * that started it) once per new session.
+ * The resumable sessions of one server, in memory, bounded, and with `store` in a shared
+ * store as well: serve its connections with `handle(ws, request)`, after an upgrade
+ * `handleProtocols` and `verifyClient` (or `handleUpgrade`) admitted. Emits `session` (the
+ * session, and the request of the connection that started it or took it over) once per
+ * session this server runs the application's handler for.
  */
 export class SessionServer extends EventEmitter {
+  /** The core's sessions (engine.js); under a shared store, made once its epoch is known. */
   #store;
+  /** The shared store's epoch being read, while it is. */
+  #storeLoading;
   #options;
   /** The sessions kept, by id. */
   #sessions = new Map();
 
   constructor(options = {}) {
     super();
-    const resume = options.resume ?? (() => true);
-    if (typeof resume !== 'function') throw new TypeError('resume must be a function (request, sessionId) => boolean');
+    const owner = options.owner ?? (() => '');
+    if (typeof owner !== 'function') throw new TypeError('owner must be a function (request) => string');
+    const resume = options.resume ?? ((request, id, sessionOwner) => ownerOf(owner, request) === sessionOwner);
+    if (typeof resume !== 'function') throw new TypeError('resume must be a function (request, sessionId, owner) => boolean');
+    const shared = options.store;
+    if (shared !== undefined && !STORE_METHODS.every((method) => typeof shared?.[method] === 'function')) {
+      throw new TypeError(`store must be a session store (a RedisStore, or an object with ${STORE_METHODS.join(', ')})`);
+    }
     this.#options = {
       window: positive(options, 'window'),
       lifetimeMs: positive(options, 'lifetimeMs'),
@@ -82,9 +101,11 @@ export class SessionServer extends EventEmitter {
       handshakeTimeoutMs: positive(options, 'handshakeTimeoutMs'),
       inboxLimit: positive(options, 'inboxLimit'),
       maxClientWindow: positive(options, 'maxClientWindow'),
+      owner,
       resume,
+      shared,
     };
-    this.#store = new Store(this.#options.window, this.#options.maxClientWindow);
+    if (!shared) this.#store = new Store(this.#options.window, this.#options.maxClientWindow);
     // Bound, to be passed to `new WebSocketServer({ handleProtocols, verifyClient })`.
     this.handleProtocols = this.handleProtocols.bind(this);
     this.verifyClient = this.verifyClient.bind(this);
@@ -143,24 +164,76 @@ export class SessionServer extends EventEmitter {
     return this.#sessions.values();
   }
 
-  /** Ends every session (their connections close with 1001): the server is going away. */
+  /**
+   * Resolves once the server can serve: at once in memory, once the shared store told its
+   * epoch with `store` (rejects if it cannot be reached; connections wait for it meanwhile,
+   * and are closed with 1011 while it fails).
+   */
+  async ready() {
+    await this._storeReady();
+  }
+
+  /**
+   * Ends every session here (their connections close with 1001): the server is going away.
+   * With `store`, the shared store keeps them for the other servers (`close` says `'left'`).
+   */
   close() {
-    for (const session of [...this.#sessions.values()]) session.end(1001, 'the server is going away');
+    for (const session of [...this.#sessions.values()]) {
+      if (this.#options.shared) session._leave(1001, 'the server is going away');
+      else session.end(1001, 'the server is going away');
+    }
   }
 
   // The connections' side.
 
   /** @internal */ get _store() { return this.#store; }
   /** @internal */ get _options() { return this.#options; }
+  /** @internal The shared store, if any. */ get _shared() { return this.#options.shared; }
 
-  /** @internal A new session for `connection`, or undefined at the limit. */
-  _start(connection, first) {
+  /** @internal The core's store, once the shared store's epoch is known. */
+  _storeReady() {
+    if (this.#store) return Promise.resolve(this.#store);
+    this.#storeLoading ??= (async () => {
+      try {
+        const epoch = await this.#options.shared.epoch();
+        if (typeof epoch !== 'string' || !TOKEN.test(epoch)) throw new Error(`the session store's epoch is not a token: ${epoch}`);
+        this.#store ??= new Store(this.#options.window, this.#options.maxClientWindow, epoch);
+        return this.#store;
+      } finally {
+        // A store that failed is asked again by the next connection.
+        this.#storeLoading = undefined;
+      }
+    })();
+    return this.#storeLoading;
+  }
+
+  /** @internal A new session for the connection of `request`, or `{ full }` at the limit. */
+  _start(request, first) {
     if (this.#sessions.size >= this.#options.maxSessions) return { full: true };
     const started = this.#store.start(first);
     if (started.error) return started;
-    const session = new Session(this, started.handle, started.id);
+    const owner = ownerOf(this.#options.owner, request);
+    const session = new Session(this, started.handle, started.id, owner, FRESH);
     this.#sessions.set(started.id, session);
     return { session, welcome: started.welcome };
+  }
+
+  /**
+   * @internal Takes up here, for resume `first`, the session the shared store keeps as
+   * `stored` (its term already claimed by this server): `{ session }`, `{ full }` or `{ error }`.
+   */
+  _takeUp(first, stored) {
+    if (this.#sessions.size >= this.#options.maxSessions) return { full: true };
+    const { acknowledged, unacknowledged, handled, inbox } = stored;
+    const received = handled + inbox.length;
+    const sizes = unacknowledged.map((message, id) => [id, sizeOf(message)]);
+    const restored = this.#store.restore(first, { acknowledged, unacknowledged: sizes, received }, performance.now());
+    if (restored.error) return restored;
+    const standing = { term: stored.term + 1, sent: acknowledged + unacknowledged.length, received, handled, unacknowledged };
+    const id = this.#store.id(restored.handle);
+    const session = new Session(this, restored.handle, id, stored.owner, standing);
+    this.#sessions.set(id, session);
+    return { session };
   }
 
   /** @internal */
@@ -210,7 +283,12 @@ class Connection {
       case 'opening':
         this.#state = 'handshake';
         clearTimeout(this.#handshakeTimer);
-        this.#open(binary ? data : data.toString(), this.#request);
+        this.#open(binary ? data : data.toString()).catch((error) => {
+          // A store that answered what it should not have: this connection ends, the server
+          // goes on. An error thrown by the application's own listeners stays its own.
+          if (this.handshaking) this.#close(1011, STORE_UNAVAILABLE);
+          else queueMicrotask(() => { throw error; });
+        });
         return;
       case 'handshake':
         this.#backlog.push([data, binary]);
@@ -225,40 +303,128 @@ class Connection {
   /** Reads the first frame and starts or resumes a session. */
   async #open(first) {
     const server = this.#server;
-    const store = server._store;
+    let store;
+    try {
+      store = await server._storeReady();
+    } catch {
+      return this.#close(1011, STORE_UNAVAILABLE);
+    }
+    if (!this.handshaking) return;
     const opened = store.opened(first);
     if (opened.error) return this.#close(1002, opened.error);
+    if (opened.resume !== undefined && server._shared) return this.#resumeShared(first, opened.resume);
     const existing = opened.resume === undefined ? undefined : server.get(opened.resume);
     if (existing && !existing.ended) {
       const claim = store.claim(existing._handle, first);
       if (claim === 'wrong-key') return this.#close(1008, 'resume refused: the key does not match');
       if (claim === 'matches') {
-        let allowed;
-        try {
-          allowed = await server._options.resume(this.#request, existing.id);
-        } catch {
-          allowed = false;
-        }
-        if (this.#state !== 'handshake') return;
-        if (!allowed) return this.#close(1008, 'resume refused by the application');
-        if (!existing.ended) {
-          const resumed = store.resume(existing._handle, first);
-          if (resumed.error) return this.#close(1002, resumed.error);
-          this.#carry(existing);
-          existing._attach(this, resumed.welcome, resumed.replay);
-          return this.#drainBacklog();
-        }
+        if (!(await this.#allowed(existing.id, existing.owner))) return;
+        if (!existing.ended) return this.#resume(existing, first);
       }
     }
     // No such session here (or from another epoch, or ended): a new one, and the client
     // learns its session was not recovered.
-    const started = server._start(this, first);
+    return this.#start(first);
+  }
+
+  /** Whether the application's hook lets this connection resume session `id` of `owner`; closes it (1008) if not. */
+  async #allowed(id, owner) {
+    let allowed;
+    try {
+      allowed = await this.#server._options.resume(this.#request, id, owner);
+    } catch {
+      allowed = false;
+    }
+    if (!this.handshaking) return false;
+    if (!allowed) this.#close(1008, 'resume refused by the application');
+    return allowed === true;
+  }
+
+  /** Starts a new session on this connection (kept in the shared store first, if there is one). */
+  async #start(first) {
+    const server = this.#server;
+    const started = server._start(this.#request, first);
     if (started.full) return this.#close(1013, 'too many sessions: try again later');
     if (started.error) return this.#close(1002, started.error);
-    this.#carry(started.session);
-    started.session._attach(this, started.welcome, []);
-    server.emit('session', started.session, this.#request);
+    const { session, welcome } = started;
+    if (server._shared) {
+      try {
+        await server._shared.create({ id: session.id, key: server._store.key(session._handle), owner: session.owner }, server._options.lifetimeMs);
+      } catch {
+        session._forgetHere('store-failed');
+        return this.#close(1011, STORE_UNAVAILABLE);
+      }
+      // The client went away meanwhile: the session waits for it as after any connection.
+      if (!this.handshaking) return session._abandoned();
+    }
+    this.#carry(session);
+    session._attach(this, welcome, []);
+    server.emit('session', session, this.#request);
     this.#drainBacklog();
+  }
+
+  /**
+   * Resumes a session kept in the shared store: here if this server still holds it, or taken
+   * over from the server that held it (which can no longer change it), its handler started
+   * here on the messages that one had not handled.
+   */
+  async #resumeShared(first, id) {
+    const server = this.#server;
+    const shared = server._shared;
+    let stored;
+    try {
+      stored = await shared.load(id);
+    } catch {
+      return this.#close(1011, STORE_UNAVAILABLE);
+    }
+    if (!this.handshaking) return;
+    const claim = stored ? server._store.claimStored(stored.key, first) : 'unknown';
+    if (claim === 'unknown') return this.#start(first);
+    if (claim === 'wrong-key') return this.#close(1008, 'resume refused: the key does not match');
+    if (!(await this.#allowed(id, stored.owner))) return;
+    const held = server.get(id);
+    if (held && held._holds(stored.term)) return this.#resume(held, first);
+    // Another server took it over since this one held it: this copy is stale.
+    held?._forgetHere('moved');
+    let claimed;
+    try {
+      claimed = await shared.claim(id, stored.term);
+    } catch {
+      return this.#close(1011, STORE_UNAVAILABLE);
+    }
+    if (!claimed) return this.#close(1013, 'the session is moving between servers: try again');
+    const taken = server._takeUp(first, stored);
+    if (taken.full) return this.#close(1013, 'too many sessions: try again later');
+    if (taken.error) return this.#close(1002, taken.error);
+    if (!(await this.#resume(taken.session, first))) {
+      taken.session._forgetHere('left');
+      return;
+    }
+    server.emit('session', taken.session, this.#request);
+    taken.session._handOver(stored.inbox);
+  }
+
+  /** Resumes `session` on this connection; true once it carries it. */
+  async #resume(session, first) {
+    const resumed = await session._resume(this, first);
+    if (resumed.gone) return false;
+    if (resumed.error) {
+      this.#close(1002, resumed.error);
+      return false;
+    }
+    if (resumed.busy) {
+      this.#close(1013, 'the session is moving between servers: try again');
+      return false;
+    }
+    this.#carry(session);
+    session._attach(this, resumed.welcome, resumed.replay);
+    this.#drainBacklog();
+    return true;
+  }
+
+  /** Whether the connection waits for its session (its first frame read, no session yet). */
+  get handshaking() {
+    return this.#state === 'handshake';
   }
 
   #carry(session) {
@@ -384,11 +550,16 @@ function toBuffer(data) {
   return Buffer.from(data);
 }
 
+/** Where a new session stands: nothing sent, received or handled, in term 0. */
+const FRESH = { term: 0, sent: 0, received: 0, handled: 0, unacknowledged: [] };
+
 /**
  * One client's session, across every connection it resumes it on: an EventEmitter of
  * `message` (data: a string, or a Buffer for a binary message), `drain` (room in the window
- * after a refused send), `close` (the session ended: `'client'` closed it, it `'expired'`, or
- * the server `'ended'` it), and an async iterable of the messages.
+ * after a refused send), `close` (the session ended here: `'client'` closed it, it
+ * `'expired'`, the server `'ended'` it; with a shared store, it `'moved'` to another server,
+ * the store failed (`'store-failed'`), or this server `'left'` it to the others), and an
+ * async iterable of the messages.
  */
 export class Session extends EventEmitter {
   #server;
@@ -399,9 +570,11 @@ export class Session extends EventEmitter {
   /** Messages sent and not yet acknowledged, by id, oldest first. */
   #held = new Map();
   #nextId = 0;
+  /** Messages numbered in the whole session. */
+  #sent;
   #ackTimer;
   #lifetimeTimer;
-  /** Sends waiting for room, in order: [message, size, resolve, reject]. */
+  /** Sends waiting for room, in order: [message, size, handled, resolve, reject]. */
   #waiting = [];
   /** The size of the last message `send` refused, until `drain` says it fits. */
   #refused;
@@ -411,15 +584,33 @@ export class Session extends EventEmitter {
   #unread = [];
   #unreadBytes = 0;
   #ended = false;
+  /** Under a shared store: the writes behind the session, and what they allow (durable.js). */
+  #durable;
 
   /** @internal */
-  constructor(server, handle, id) {
+  constructor(server, handle, id, owner, standing) {
     super();
     this.#server = server;
     this.#store = server._store;
     this._handle = handle;
     /** The session's id (public: for logs and the resume hook; the key never leaves the protocol). */
     this.id = id;
+    /** Who the session belongs to, as the `owner` option named it for the request that started it. */
+    this.owner = owner;
+    this.#sent = standing.sent;
+    for (const message of standing.unacknowledged) this.#held.set(this.#nextId++, message);
+    const shared = server._shared;
+    if (shared) {
+      this.#durable = new Durable({
+        store: shared,
+        id,
+        lifetimeMs: server._options.lifetimeMs,
+        standing,
+        landed: () => this.#landed(),
+        lost: ({ code, reason, cause }) => this.#finish(cause, code, reason),
+        carried: () => this.#connection !== undefined,
+      });
+    }
   }
 
   /** Whether a connection carries the session now. */
@@ -437,11 +628,15 @@ export class Session extends EventEmitter {
    * now if a connection carries the session, or when it resumes. True when accepted; false
    * when the unacknowledged messages fill the window (a `drain` event follows once there is
    * room). Throws a SessionEndedError once the session ended.
+   *
+   * With a shared store, the message goes on the wire once written there, together with the
+   * count of messages this session handed to the application: the server that takes the
+   * session over next hands its handler the messages after those.
    */
   send(data) {
     if (this.#ended) throw new SessionEndedError();
     const [message, size] = messageOf(data);
-    if (this.#waiting.length === 0 && this.#offer(message, size)) return true;
+    if (this.#waiting.length === 0 && this.#offer(message, size, this.#durable?.taken)) return true;
     this.#refused = size;
     return false;
   }
@@ -450,18 +645,25 @@ export class Session extends EventEmitter {
   sendWhenReady(data) {
     if (this.#ended) return Promise.reject(new SessionEndedError());
     const [message, size] = messageOf(data);
-    if (this.#waiting.length === 0 && this.#offer(message, size)) return Promise.resolve();
-    return new Promise((resolve, reject) => this.#waiting.push([message, size, resolve, reject]));
+    // Written with the count handed over when it was sent, not when the window had room.
+    const handled = this.#durable?.taken;
+    if (this.#waiting.length === 0 && this.#offer(message, size, handled)) return Promise.resolve();
+    return new Promise((resolve, reject) => this.#waiting.push([message, size, handled, resolve, reject]));
   }
 
-  /** Numbers and keeps `message` (transmitted if a connection carries the session); false when the window is full. */
-  #offer(message, size) {
+  /**
+   * Numbers and keeps `message` (transmitted if a connection carries the session, or once
+   * written under a shared store, with the `handled` count); false when the window is full.
+   */
+  #offer(message, size, handled) {
     const id = this.#nextId;
     const sent = this.#store.send(this._handle, id, size);
     if (sent === 'window-full') return false;
     this.#nextId = (id + 1) >>> 0;
     this.#held.set(id, message);
-    if (sent === 'transmit') this.#connection?.transmitMessage(message);
+    this.#sent += 1;
+    if (this.#durable) this.#durable.record({ sent: message, handled });
+    else if (sent === 'transmit') this.#connection?.transmitMessage(message);
     return true;
   }
 
@@ -497,8 +699,8 @@ export class Session extends EventEmitter {
 
   /**
    * Ends the session: its connection, if any, closes with `code` and `reason`, the server
-   * forgets it, its sends fail and `close` is emitted. A client that comes back starts a new
-   * session (and learns which of its messages may not have arrived).
+   * (and the shared store) forgets it, its sends fail and `close` is emitted. A client that
+   * comes back starts a new session (and learns which of its messages may not have arrived).
    */
   end(code = 1000, reason = 'the session ended') {
     this.#finish('ended', code, reason);
@@ -506,12 +708,16 @@ export class Session extends EventEmitter {
 
   [Symbol.asyncIterator]() {
     const queue = [];
-    const reader = { queue, wake: undefined };
+    const reader = { queue, wake: undefined, taken: this.#durable?.taken ?? 0 };
     this.#readers.add(reader);
     const next = async () => {
       for (;;) {
-        if (queue.length > 0) {
+        // A session that left this server stops here: the next holder hands what this
+        // handler had not taken to its own.
+        if (queue.length > 0 && !this.#durable?.stopped) {
           const value = queue.shift();
+          reader.taken += 1;
+          if (this.#durable && reader.taken > this.#durable.taken) this.#took();
           if (this.#connection) this.#take(this.#connection);
           return { value, done: false };
         }
@@ -530,6 +736,41 @@ export class Session extends EventEmitter {
 
   // The connections' side.
 
+  /**
+   * @internal Resumes the session for `connection`'s resume `first`: `{ welcome, replay }`
+   * (the ids to send again), `{ error }`, `{ busy }` (it left this server meanwhile), or
+   * `{ gone }` (the connection went away meanwhile). Under a shared store the connection it
+   * replaces stops first, and what it left is written: the welcome and what it sends again
+   * are all written.
+   */
+  async _resume(connection, first) {
+    const durable = this.#durable;
+    if (durable) {
+      const old = this.#connection;
+      if (old) {
+        this.#detach(performance.now());
+        old.end(1000, 'the session moved to a newer connection');
+      }
+      if (!(await durable.flush()) || this.#ended) return { busy: true };
+    }
+    if (!connection.handshaking) return { gone: true };
+    const resumed = this.#store.resume(this._handle, first);
+    if (resumed.error) return resumed;
+    this.#prune();
+    if (!durable) return resumed;
+    // The core sends again every message from the client's `next` on: the written ones go now.
+    const next = this.#sent - resumed.replay.length;
+    const replay = resumed.replay.slice(0, durable.replayable(next));
+    durable.resumed(next, replay.length);
+    durable.acknowledge(next);
+    return { welcome: resumed.welcome, replay };
+  }
+
+  /** @internal Whether this server holds the session in the shared store's term `term`. */
+  _holds(term) {
+    return !this.#ended && this.#durable?.term === term && !this.#durable.stopped;
+  }
+
   /** @internal A connection carries the session: the welcome, then what it sends again. */
   _attach(connection, welcome, replay) {
     const old = this.#connection;
@@ -542,6 +783,29 @@ export class Session extends EventEmitter {
       const message = this.#held.get(id);
       if (message !== undefined) connection.transmitMessage(message);
     }
+  }
+
+  /** @internal The connection that was to carry the session went away first: it waits for its client. */
+  _abandoned() {
+    if (!this.#ended && !this.#connection) this.#detach(performance.now());
+  }
+
+  /**
+   * @internal Hands the application the client's messages the server that held the session
+   * before had received and its handler not handled, in order.
+   */
+  _handOver(inbox) {
+    for (const message of inbox) this.#deliver(message);
+  }
+
+  /** @internal Ends the session here only, for `cause`: the shared store keeps it. */
+  _forgetHere(cause) {
+    this.#finish(cause, 1012, 'the session moved to another server');
+  }
+
+  /** @internal Ends the session here, leaving it to the other servers of the shared store. */
+  _leave(code, reason) {
+    this.#finish('left', code, reason);
   }
 
   /** @internal A frame after the handshake arrived on `connection`. */
@@ -565,7 +829,7 @@ export class Session extends EventEmitter {
       messages = [binary ? Buffer.from(body) : body.toString()];
     }
     for (const message of messages) {
-      const size = typeof message === 'string' ? Buffer.byteLength(message) : message.byteLength;
+      const size = sizeOf(message);
       this.#unread.push([message, size]);
       this.#unreadBytes += size;
     }
@@ -581,7 +845,8 @@ export class Session extends EventEmitter {
    * in order, while no reader has `inboxLimit` waiting. The connection reads on meanwhile: the
    * client's acks come behind its messages, and the application may be waiting for them to
    * send. What waits is not counted (nor acknowledged), so the client sends no more than its
-   * window of it, and a connection that ends leaves it to the client to send again.
+   * window of it, and a connection that ends leaves it to the client to send again. Under a
+   * shared store each is written as received before it is acknowledged.
    */
   #take(connection) {
     const { inboxLimit } = this.#server._options;
@@ -591,10 +856,53 @@ export class Session extends EventEmitter {
       this.#unreadBytes -= size;
       const received = this.#store.message(this._handle, size, performance.now());
       if (received.error) return connection.fail(received.error);
-      if (received.ack) connection.transmit(received.ack);
+      this.#durable?.record({ received: message });
+      if (received.ack) this.#sendAck(received.ack);
       this.#deliver(message);
     }
     this.#armAck();
+  }
+
+  /** Sends the core's acknowledgement `ack`: under a shared store, only for what is written (the rest when its write lands). */
+  #sendAck(ack) {
+    if (!this.#durable) {
+      this.#connection?.transmit(ack);
+      return;
+    }
+    const written = this.#durable.acknowledgement(Number(ack.slice(ACK_PREFIX.length)));
+    if (written !== undefined) this.#connection?.transmit(ackFrame(written));
+  }
+
+  /** A write landed: the written messages go on the wire, and an acknowledgement owed for written ones too. */
+  #landed() {
+    const durable = this.#durable;
+    const connection = this.#connection;
+    if (!connection || this.#ended) return;
+    const acknowledged = this.#sent - this.#held.size;
+    const from = durable.onWire - acknowledged;
+    const to = durable.writtenSent - acknowledged;
+    if (to > from) {
+      let index = 0;
+      for (const message of this.#held.values()) {
+        if (index >= to) break;
+        if (index >= from) connection.transmitMessage(message);
+        index += 1;
+      }
+      durable.onWire = durable.writtenSent;
+    }
+    const owed = durable.owedAcknowledgement();
+    if (owed !== undefined) connection.transmit(ackFrame(owed));
+  }
+
+  /**
+   * The application took a message (emitted it, or an async iterator yielded it): asking for
+   * the next marks the ones before as handled, unless a send made after reading them still
+   * waits for room (it carries that count itself).
+   */
+  #took() {
+    const durable = this.#durable;
+    if (durable.taken > 0 && this.#waiting.length === 0) durable.record({ handled: durable.taken });
+    durable.taken += 1;
   }
 
   /** @internal `connection` no longer carries the session; `byClient`: the client closed it with 1000. */
@@ -615,10 +923,16 @@ export class Session extends EventEmitter {
     clearTimeout(this.#ackTimer);
     this.#ackTimer = undefined;
     this.#store.disconnected(this._handle, now);
+    // The shared store keeps it a lifetime from now.
+    this.#durable?.record({ touch: true });
     this.#armLifetime();
   }
 
-  /** Ends the session for `cause`, closing its connection with `code` if it has one. */
+  /**
+   * Ends the session for `cause`, closing its connection with `code` if it has one. The
+   * shared store forgets it too when its client or the application ended it; otherwise it
+   * keeps it for the client's next server, or until it expires.
+   */
   #finish(cause, code = 1000, reason = 'the session ended') {
     if (this.#ended) return;
     this.#ended = true;
@@ -627,8 +941,16 @@ export class Session extends EventEmitter {
     connection?.end(code, reason);
     clearTimeout(this.#ackTimer);
     clearTimeout(this.#lifetimeTimer);
+    const durable = this.#durable;
+    if (durable) {
+      durable.stop();
+      if (cause === 'client' || cause === 'ended') {
+        // A store that cannot be reached forgets it a lifetime after its last write.
+        Promise.resolve().then(() => this.#server._shared.remove(this.id, durable.term)).catch(() => {});
+      }
+    }
     this.#server._forget(this);
-    for (const [, , , reject] of this.#waiting.splice(0)) reject(new SessionEndedError());
+    for (const [, , , , reject] of this.#waiting.splice(0)) reject(new SessionEndedError());
     for (const reader of this.#readers) reader.wake?.();
     this.emit('close', cause);
   }
@@ -655,22 +977,29 @@ export class Session extends EventEmitter {
     if (deadline === undefined || this.#ackTimer !== undefined) return;
     this.#ackTimer = setTimeout(() => {
       this.#ackTimer = undefined;
+      if (this.#ended) return;
       const ack = this.#store.takeAck(this._handle);
-      if (ack) this.#connection?.transmit(ack);
+      if (ack) this.#sendAck(ack);
       this.#armAck();
     }, Math.max(0, deadline - performance.now()));
   }
 
-  /** An ack may have freed messages and room in the window. */
-  #acknowledged() {
+  /** Lets go of the messages the client acknowledged: the session holds only the newest `pending`. */
+  #prune() {
     const pending = this.#store.pending(this._handle);
     for (const id of this.#held.keys()) {
       if (this.#held.size <= pending) break;
       this.#held.delete(id);
     }
+  }
+
+  /** An ack may have freed messages and room in the window. */
+  #acknowledged() {
+    this.#prune();
+    this.#durable?.acknowledge(this.#sent - this.#held.size);
     while (this.#waiting.length > 0) {
-      const [message, size, resolve] = this.#waiting[0];
-      if (!this.#offer(message, size)) return;
+      const [message, size, handled, resolve] = this.#waiting[0];
+      if (!this.#offer(message, size, handled)) return;
       this.#waiting.shift();
       resolve();
     }
@@ -681,12 +1010,37 @@ export class Session extends EventEmitter {
   }
 
   #deliver(message) {
+    if (this.#durable?.stopped) return;
     for (const reader of this.#readers) {
       reader.queue.push(message);
       reader.wake?.();
       reader.wake = undefined;
     }
+    // Without an async iterator, the application takes each message as it is emitted.
+    if (this.#durable && this.#readers.size === 0) this.#took();
     this.emit('message', message);
+  }
+}
+
+const ACK_PREFIX = '~ack n=';
+
+/** The acknowledgement of the client's first `count` messages. */
+function ackFrame(count) {
+  return `${ACK_PREFIX}${count}`;
+}
+
+/** A message's size in bytes, as the core counts it. */
+function sizeOf(message) {
+  return typeof message === 'string' ? Buffer.byteLength(message) : message.byteLength;
+}
+
+/** Who the application's `owner` option names for `request`: '' when it names nobody, or fails. */
+function ownerOf(owner, request) {
+  try {
+    const named = owner(request);
+    return typeof named === 'string' ? named : '';
+  } catch {
+    return '';
   }
 }
 

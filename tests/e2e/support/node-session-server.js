@@ -27,7 +27,11 @@
 //   its answer; ws's own `close` event would come later, after TCP's teardown, by when a
 //   client that abandoned the connection (its heartbeat gave up) may be on its next one);
 // and, in process, `opened(NAME)`: the connections of NAME that opened, with their subprotocol.
+// With `redisPath`, sessions live in that Redis as well (RedisStore, under resocket-server's
+// `--session-store` prefix, so the two kinds of server resume each other's sessions), and
+// `spawnNodeSessionServer` runs such a server in a child process a test may kill (SIGKILL).
 
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -37,13 +41,89 @@ import { Wire } from './node-wire.js';
 import { pkgDir } from './paths.js';
 
 const MAX_SLEEP_MS = 10_000;
+/** Where resocket-server keeps its sessions in the Redis of `--session-store`. */
+const STORE_PREFIX = 'resocket-test:';
 
-/** Starts the server; resolves once it listens. */
-export async function startNodeSessionServer() {
-  const { SessionServer } = await import(pathToFileURL(path.join(pkgDir, 'server', 'index.js')).href);
-  const server = new NodeSessionServer(SessionServer);
+/** Starts the server (its sessions in the Redis whose socket is `redisPath`, if given); resolves once it listens. */
+export async function startNodeSessionServer({ redisPath } = {}) {
+  const { SessionServer, RedisStore } = await import(pathToFileURL(path.join(pkgDir, 'server', 'index.js')).href);
+  let redis;
+  let store;
+  if (redisPath) {
+    const { createClient } = await import('redis');
+    redis = createClient({ socket: { path: redisPath } });
+    redis.on('error', () => {});
+    await redis.connect();
+    store = new RedisStore(redis, { prefix: STORE_PREFIX });
+  }
+  const server = new NodeSessionServer(SessionServer, { store, redis });
   await server.listen();
   return server;
+}
+
+/**
+ * The server of `startNodeSessionServer({ redisPath })` in a child process: `wsUrl`,
+ * `received(NAME)`, `client(NAME)` over HTTP, `kill()` (SIGKILL: its sockets end without a
+ * close frame, its writes stop wherever they are) and `stop()`, as support/server.js's
+ * TestServer has them.
+ */
+export async function spawnNodeSessionServer(redisPath) {
+  const child = spawn(process.execPath, [path.join(import.meta.dirname, 'node-session-child.js'), redisPath], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    child.once('exit', (code, signal) => reject(new Error(`the Node session server exited with ${code ?? signal}`)));
+    child.stdout.setEncoding('utf8').on('data', (chunk) => {
+      out += chunk;
+      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (match) resolve(match[1]);
+    });
+  });
+  child.removeAllListeners('exit');
+  return new NodeSessionProcess(child, url);
+}
+
+class NodeSessionProcess {
+  #child;
+
+  constructor(child, url) {
+    this.#child = child;
+    this.url = url;
+    this.wsUrl = url.replace(/^http/, 'ws');
+  }
+
+  get running() {
+    return this.#child.exitCode === null && this.#child.signalCode === null;
+  }
+
+  async #getJson(pathAndQuery) {
+    const response = await fetch(this.url + pathAndQuery);
+    return response.json();
+  }
+
+  received(name) {
+    return this.#getJson(`/received?client=${encodeURIComponent(name)}`);
+  }
+
+  async client(name) {
+    return (await this.#getJson('/stats')).clients[name];
+  }
+
+  async kill() {
+    await this.#signal('SIGKILL');
+  }
+
+  async stop() {
+    await this.#signal('SIGTERM');
+  }
+
+  async #signal(signal) {
+    if (!this.running) return;
+    const exited = new Promise((resolve) => this.#child.once('exit', resolve));
+    this.#child.kill(signal);
+    await exited;
+  }
 }
 
 class NodeSessionServer {
@@ -59,13 +139,18 @@ class NodeSessionServer {
   #downUntil = 0;
   #http;
   #sessions;
+  /** The Redis client of the sessions' store, if any. */
+  #redis;
 
-  constructor(SessionServer) {
+  constructor(SessionServer, { store, redis } = {}) {
+    this.#redis = redis;
     this.#sessions = new SessionServer({
-      // The test server authenticates nobody: the client tag stands for the user.
-      resume: (request, id) => this.#owners.get(this.#sessions.get(id)) === clientOf(request),
+      store,
+      // The test server authenticates nobody: the client tag stands for the user, and only a
+      // connection with the session's tag resumes it (the default resume hook).
+      owner: clientOf,
     });
-    this.#sessions.on('session', (session, request) => this.#converse(session, clientOf(request)));
+    this.#sessions.on('session', (session) => this.#converse(session, session.owner));
     const sessionWss = new WebSocketServer({ noServer: true, handleProtocols: this.#sessions.handleProtocols });
     sessionWss.on('connection', (ws, request) => this.#sessions.handle(this.#track(ws, request, '/session'), request));
     const echoWss = new WebSocketServer({ noServer: true, handleProtocols: () => false });
@@ -260,6 +345,7 @@ class NodeSessionServer {
     this.#sessions.close();
     for (const wire of this.#wires) wire.terminate();
     await new Promise((resolve) => this.#http.close(resolve));
+    await this.#redis?.close();
   }
 }
 

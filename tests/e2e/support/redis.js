@@ -1,6 +1,6 @@
 // A Redis of the test file's own: Debian's `redis-server` (scripts/setup.sh installs it) on a
 // Unix socket in a fresh directory under target/e2e/ (no port to collide with), nothing saved
-// to disk; `stop()` ends it.
+// to disk; `stop()` ends it. The e2e servers take its `url`, node-redis clients its `path`.
 
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
@@ -25,6 +25,8 @@ export async function startRedis() {
   return {
     /** The URL the servers take: `redis+unix:///…/redis.sock`. */
     url: `redis+unix://${socket}`,
+    /** The Unix socket's path, for a client of the `redis` package: `createClient({ socket: { path } })`. */
+    path: socket,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
