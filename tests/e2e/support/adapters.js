@@ -1,9 +1,11 @@
 // The server adapters the session e2e files run every test against, so that both faces
-// are checked against both implementations of the protocol's server side: resocket-axum
-// (the Rust test server's /session, `suite.server`), resocket-axum with its sessions in Redis
-// (a second Rust test server with `--session-store`, on a Redis of the file's own: every
-// change written before the client hears of it), and resocket/server, the package's Node
-// adapter (node-session-server.js). The extra servers start and stop with the file.
+// are checked against both implementations of the protocol's server side, each with its
+// sessions in memory and in Redis: resocket-axum (the Rust test server's /session,
+// `suite.server`, and a second Rust test server with `--session-store`) and resocket/server,
+// the package's Node adapter (node-session-server.js, with and without its RedisStore). Both
+// Redis-backed servers use one Redis of the file's own, with the same layout and prefix, as
+// servers of one application do (each test talks to one of them): every change is written
+// before the client hears of it. The extra servers start and stop with the file.
 
 import { after, before } from 'node:test';
 import { startNodeSessionServer } from './node-session-server.js';
@@ -19,16 +21,18 @@ import { startServer } from './server.js';
 export function sessionAdapters(suite) {
   let node;
   let redis;
-  let onRedis;
+  let axumOnRedis;
+  let nodeOnRedis;
   before(async () => {
     redis = await startRedis();
-    [node, onRedis] = await Promise.all([
+    [node, axumOnRedis, nodeOnRedis] = await Promise.all([
       startNodeSessionServer(),
       startServer({ args: ['--session-store', redis.url] }),
+      startNodeSessionServer({ redisPath: redis.path }),
     ]);
   });
   after(async () => {
-    await Promise.all([node?.stop(), onRedis?.stop()]);
+    await Promise.all([node?.stop(), axumOnRedis?.stop(), nodeOnRedis?.stop()]);
     await redis?.stop();
   });
   const adapter = (name, server) => ({
@@ -42,8 +46,9 @@ export function sessionAdapters(suite) {
   });
   return [
     adapter('resocket-axum', () => suite.server),
-    adapter('resocket-axum on Redis', () => onRedis),
+    adapter('resocket-axum on Redis', () => axumOnRedis),
     adapter('resocket/server', () => node),
+    adapter('resocket/server on Redis', () => nodeOnRedis),
   ];
 }
 
