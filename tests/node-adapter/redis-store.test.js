@@ -101,6 +101,8 @@ async function doomedNode() {
 
 test('a server killed while busy loses nothing and doubles nothing', async (t) => {
   const { url, child } = await doomedNode();
+  // A failure must not leave the child running: the test process would wait for it.
+  t.after(() => child.kill('SIGKILL'));
   const b = await node();
   const ada = new SessionClient();
   await ada.connect(url);

@@ -77,10 +77,17 @@ export class SessionClient {
     if (frame.startsWith('~ack n=')) {
       this.#acknowledge(Number(frame.slice(7)));
     } else if (frame.startsWith('m')) {
-      this.got.push(frame.slice(1));
-      // Acknowledged in runs, as a client does.
-      if (this.got.length % 64 === 0) ws.send(`~ack n=${this.got.length}`);
+      this.#got(ws, frame.slice(1));
+    } else if (frame.startsWith('b')) {
+      // A batch: each of its messages counts as one.
+      for (const text of JSON.parse(frame.slice(1))) this.#got(ws, text);
     }
+  }
+
+  #got(ws, text) {
+    this.got.push(text);
+    // Acknowledged in runs, as a client does.
+    if (this.got.length % 64 === 0) ws.send(`~ack n=${this.got.length}`);
   }
 
   #acknowledge(count) {
