@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::time::timeout;
 
@@ -107,6 +108,12 @@ impl Server {
         };
         let served = match tls {
             None => {
+                // Small frames go at once: without it, a frame written while the last one is
+                // unacknowledged waits for the peer's delayed ACK (up to 40 ms), which a session's
+                // echo followed by its ack meets.
+                let listener = listener.tap_io(|tcp| {
+                    let _ = tcp.set_nodelay(true);
+                });
                 axum::serve(listener, router)
                     .with_graceful_shutdown(shutdown)
                     .await
