@@ -72,6 +72,9 @@ node_modules/.bin/wasm-opt -Oz --converge --strip-debug --strip-producers --stri
   target/npm-server/wasm32-unknown-unknown/release/resocket_npm_server.wasm -o "$pkg"/server/resocket_server.wasm
 cp src/js/server/index.js src/js/server/engine.js src/js/server/durable.js src/js/server/redis-store.js \
   src/js/server/index.d.ts "$pkg"/server/
+# RedisStore's scripts are resocket-axum's files, so Rust and Node servers share one layout.
+mkdir -p "$pkg"/server/redis
+cp adapters/axum/redis/*.lua "$pkg"/server/redis/
 
 PKG_OUT="$pkg" node --input-type=module - <<'NODE'
 import { readFileSync, writeFileSync } from "node:fs";

@@ -2,9 +2,10 @@
 //!
 //! Each session is three keys under the store's prefix: a hash (`key`, `owner`, `term`,
 //! `acked`, `handled`), the list of its unacknowledged messages (`:out`) and the list of the
-//! client's messages not yet handled (`:in`). Every change is one Lua script, checked against
-//! the session's term, so a server that lost the session cannot change it, and a write is
-//! whole or absent. All three keys expire together, a lifetime after the last write.
+//! client's messages not yet handled (`:in`). Every change is one Lua script (`redis/*.lua`,
+//! shared with resocket/server), checked against the session's term, so a server that lost
+//! the session cannot change it, and a write is whole or absent. All three keys expire
+//! together, a lifetime after the last write.
 //!
 //! The npm package's Node adapter keeps the same layout with the same scripts
 //! (`src/js/server/redis-store.js`), so Rust and Node servers share one Redis: a change here
@@ -99,58 +100,12 @@ fn decode(kept: Vec<u8>) -> Result<Message, StoreError> {
     }
 }
 
-/// KEYS: the hash, :out, :in. ARGV: key, owner, lifetime (ms).
-const CREATE: &str = r"
-redis.call('HSET', KEYS[1], 'key', ARGV[1], 'owner', ARGV[2], 'term', 0, 'acked', 0, 'handled', 0)
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return 1
-";
-
-/// KEYS: the hash, :out, :in. ARGV: term. Returns whether the claim held.
-const CLAIM: &str = r"
-local term = redis.call('HGET', KEYS[1], 'term')
-if not term or term ~= ARGV[1] then return 0 end
-redis.call('HINCRBY', KEYS[1], 'term', 1)
-return 1
-";
-
-/// KEYS: the hash, :out, :in. ARGV: term, lifetime (ms), messages received (count), sent
-/// (count), acknowledged ('' for no change), handled (''), then the received messages, then
-/// the sent ones. Returns whether the write held.
-const WRITE: &str = r"
-local term = redis.call('HGET', KEYS[1], 'term')
-if not term or term ~= ARGV[1] then return 0 end
-local received = tonumber(ARGV[3])
-local sent = tonumber(ARGV[4])
-local first = 7
-if received > 0 then
-  redis.call('RPUSH', KEYS[3], unpack(ARGV, first, first + received - 1))
-end
-first = first + received
-if sent > 0 then
-  redis.call('RPUSH', KEYS[2], unpack(ARGV, first, first + sent - 1))
-end
-local function advance(field, list, count)
-  if count == '' then return end
-  local was = tonumber(redis.call('HGET', KEYS[1], field))
-  local now = tonumber(count)
-  if now > was then
-    redis.call('LTRIM', list, now - was, -1)
-    redis.call('HSET', KEYS[1], field, now)
-  end
-end
-advance('acked', KEYS[2], ARGV[5])
-advance('handled', KEYS[3], ARGV[6])
-for _, key in ipairs(KEYS) do redis.call('PEXPIRE', key, ARGV[2]) end
-return 1
-";
-
-/// KEYS: the hash, :out, :in. ARGV: term.
-const REMOVE: &str = r"
-local term = redis.call('HGET', KEYS[1], 'term')
-if term and term == ARGV[1] then redis.call('DEL', KEYS[1], KEYS[2], KEYS[3]) end
-return 1
-";
+// The scripts, each documented in its file: resocket/server's RedisStore runs the same files
+// (the npm package ships a copy), so Rust and Node servers change a session alike.
+const CREATE: &str = include_str!("../redis/create.lua");
+const CLAIM: &str = include_str!("../redis/claim.lua");
+const WRITE: &str = include_str!("../redis/write.lua");
+const REMOVE: &str = include_str!("../redis/remove.lua");
 
 /// The scripts, hashed once: Redis runs them by hash, loading them when it lacks one.
 struct Scripts {

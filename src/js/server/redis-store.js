@@ -1,8 +1,8 @@
 // RedisStore: sessions kept in Redis, through the application's connected client of the
 // `redis` package (node-redis, v5), shared by every server on the same Redis, resocket-axum's
-// included: the keys, the message encoding and the Lua scripts are resocket-axum's
-// RedisStore's (adapters/axum/src/redis_store.rs), so a session started on one resumes on
-// the other.
+// included: the keys and the message encoding are resocket-axum's RedisStore's
+// (adapters/axum/src/redis_store.rs) and the Lua scripts its very files
+// (adapters/axum/redis/*.lua), so a session started on one resumes on the other.
 //
 // Each session is three keys under the store's prefix: a hash `PREFIX session:ID` (`key`,
 // `owner`, `term`, `acked`, `handled`), the list of its unacknowledged messages (`:out`) and
@@ -13,54 +13,19 @@
 // epoch is `PREFIX epoch`, set by the first server to ask.
 
 import { createHash, randomBytes } from 'node:crypto';
-
-/** KEYS: the hash, :out, :in. ARGV: key, owner, lifetime (ms). */
-const CREATE = `
-redis.call('HSET', KEYS[1], 'key', ARGV[1], 'owner', ARGV[2], 'term', 0, 'acked', 0, 'handled', 0)
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return 1
-`;
-
-/** KEYS: the hash, :out, :in. ARGV: term. Returns whether the claim held. */
-const CLAIM = `
-local term = redis.call('HGET', KEYS[1], 'term')
-if not term or term ~= ARGV[1] then return 0 end
-redis.call('HINCRBY', KEYS[1], 'term', 1)
-return 1
-`;
+import { readFileSync } from 'node:fs';
 
 /**
- * KEYS: the hash, :out, :in. ARGV: term, lifetime (ms), messages received (count), sent
- * (count), acknowledged ('' for no change), handled (''), then the received messages, then
- * the sent ones. Returns whether the write held.
+ * One of resocket-axum's scripts (adapters/axum/redis/, copied into the package's
+ * server/redis/): the same files, so both adapters change a session alike.
  */
-const WRITE = `
-local term = redis.call('HGET', KEYS[1], 'term')
-if not term or term ~= ARGV[1] then return 0 end
-local received = tonumber(ARGV[3])
-local sent = tonumber(ARGV[4])
-local first = 7
-if received > 0 then
-  redis.call('RPUSH', KEYS[3], unpack(ARGV, first, first + received - 1))
-end
-first = first + received
-if sent > 0 then
-  redis.call('RPUSH', KEYS[2], unpack(ARGV, first, first + sent - 1))
-end
-local function advance(field, list, count)
-  if count == '' then return end
-  local was = tonumber(redis.call('HGET', KEYS[1], field))
-  local now = tonumber(count)
-  if now > was then
-    redis.call('LTRIM', list, now - was, -1)
-    redis.call('HSET', KEYS[1], field, now)
-  end
-end
-advance('acked', KEYS[2], ARGV[5])
-advance('handled', KEYS[3], ARGV[6])
-for _, key in ipairs(KEYS) do redis.call('PEXPIRE', key, ARGV[2]) end
-return 1
-`;
+function script(name) {
+  return readFileSync(new URL(`./redis/${name}.lua`, import.meta.url), 'utf8');
+}
+
+const CREATE = script('create');
+const CLAIM = script('claim');
+const WRITE = script('write');
 
 /**
  * KEYS: the hash, :out, :in. Returns the hash's fields (nil where missing), then both lists:
@@ -74,12 +39,7 @@ return {
 }
 `;
 
-/** KEYS: the hash, :out, :in. ARGV: term. */
-const REMOVE = `
-local term = redis.call('HGET', KEYS[1], 'term')
-if term and term == ARGV[1] then redis.call('DEL', KEYS[1], KEYS[2], KEYS[3]) end
-return 1
-`;
+const REMOVE = script('remove');
 
 /** RESP's bulk strings (`$`), read as Buffers: kept messages may be binary. */
 const BULK_STRING = 36;
