@@ -72,6 +72,16 @@ async function openSession({ face, client, options, path = '/session' }) {
   });
 }
 
+/** In the page: every text frame the page's sockets send, both faces', in `window.framesSent`. */
+function recordFramesSent() {
+  window.framesSent = [];
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    if (typeof data === 'string') window.framesSent.push(data);
+    return send.call(this, data);
+  };
+}
+
 const numbered = (prefix, count) => Array.from({ length: count }, (_, i) => `${prefix}${i}`);
 
 for (const adapter of ADAPTERS) for (const [face, faceName] of FACES) {
@@ -99,15 +109,7 @@ for (const adapter of ADAPTERS) for (const [face, faceName] of FACES) {
   adapter.test(`${faceName} face: a burst goes in batch frames both ways, once each, in order; a lone message at once`, async (page) => {
     const client = `session-batch-${face}-${Date.now()}`;
     const total = 1000;
-    await page.run(() => {
-      // Every text frame the page's sockets send, for both faces' sockets.
-      window.framesSent = [];
-      const send = WebSocket.prototype.send;
-      WebSocket.prototype.send = function (data) {
-        if (typeof data === 'string') window.framesSent.push(data);
-        return send.call(this, data);
-      };
-    });
+    await page.run(recordFramesSent);
     await page.run(openSession, { face, client, options: { ...FAST, session: true } });
     const result = await page.run(async (total) => {
       const { log } = window.session;
@@ -259,15 +261,7 @@ for (const adapter of ADAPTERS) for (const [face, faceName] of FACES) {
 
   adapter.test(`${faceName} face: the heartbeat runs over ~ping/~pong; a silent connection is given up and the session resumes`, async (page) => {
     const client = `session-heartbeat-${face}-${Date.now()}`;
-    await page.run(() => {
-      // Every text frame the page's sockets send, for both faces' sockets.
-      window.framesSent = [];
-      const send = WebSocket.prototype.send;
-      WebSocket.prototype.send = function (data) {
-        if (typeof data === 'string') window.framesSent.push(data);
-        return send.call(this, data);
-      };
-    });
+    await page.run(recordFramesSent);
     await page.run(openSession, {
       face,
       client,
