@@ -9,6 +9,7 @@ use std::time::Duration;
 use wasm_bindgen::JsValue;
 
 use crate::driver::{CloseVerdict, Pong, Settings};
+use crate::setup::{Setup, SetupFn};
 use crate::target::{self, Resolution, Resolver, Target, check_protocols, resolve_url};
 use crate::{Error, Message};
 use resocket_core::{HeartbeatTiming, Overflow, Policy};
@@ -170,6 +171,8 @@ pub struct Config {
     /// The name a resumable session is kept under across reloads ([`Session::persist`]).
     #[cfg(feature = "session")]
     pub(crate) session_name: Option<String>,
+    /// The setup step ([`Config::setup`]).
+    pub(crate) setup: Option<SetupFn>,
 }
 
 /// Shows the settings, not the functions: a fixed URL is redacted as the `debug` log does
@@ -190,6 +193,7 @@ impl std::fmt::Debug for Config {
             .field("start_closed", &self.start_closed)
             .field("debug", &self.debug)
             .field("request_id_field", &self.request_id_field)
+            .field("setup", &self.setup.is_some())
             .finish()
     }
 }
@@ -235,6 +239,7 @@ impl Config {
             request_id_field: "id".to_owned(),
             #[cfg(feature = "session")]
             session_name: None,
+            setup: None,
         }
     }
 
@@ -383,6 +388,57 @@ impl Config {
         self
     }
 
+    /// Runs `setup` on every new connection before anything queued is sent: authenticate,
+    /// resubscribe or rejoin there. What it sends through its [`Setup`] handle goes out first
+    /// (in session mode: after what the server lacked of the session); the socket stays
+    /// [`Connecting`](crate::State::Connecting) and sends queue until its future resolves,
+    /// then the queue is flushed and [`Event::Open`](crate::Event::Open) follows. An error, or
+    /// taking longer than [`setup_timeout`](Self::setup_timeout) (default 10 s), gives the
+    /// connection up with [`Failure::Setup`](resocket_core::Failure::Setup) or
+    /// [`Failure::SetupTimeout`](resocket_core::Failure::SetupTimeout), and the backoff policy
+    /// retries. The JavaScript face's `setup` option.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use resocket::{Config, Error, Setup};
+    /// use serde_json::json;
+    ///
+    /// let topics = vec!["news".to_owned(), "sport".to_owned()];
+    /// let config = Config::new("wss://example.com/live").setup(move |setup: Setup| {
+    ///     let topics = topics.clone();
+    ///     async move {
+    ///         // The server answers {"id": 1, "result": true}; the queue waits meanwhile.
+    ///         let _: bool = setup.request(&json!({ "auth": "token" }), Duration::from_secs(5)).await?;
+    ///         for topic in &topics {
+    ///             setup.send_json(&json!({ "subscribe": topic }))?;
+    ///         }
+    ///         Ok::<(), Error>(())
+    ///     }
+    /// });
+    /// ```
+    pub fn setup<F, Fut, E>(mut self, setup: F) -> Self
+    where
+        F: Fn(Setup) -> Fut + 'static,
+        Fut: Future<Output = Result<(), E>> + 'static,
+        E: Display,
+    {
+        self.setup = Some(Rc::new(move |handle| {
+            let running = setup(handle);
+            Box::pin(async move { running.await.map_err(|error| error.to_string()) })
+        }));
+        (self.policy.setup_timeout_ms).get_or_insert(resocket_core::DEFAULT_SETUP_TIMEOUT_MS);
+        self
+    }
+
+    /// How long the [`setup`](Self::setup) step may take (default 10 s): longer, and the
+    /// connection is given up and retried. Without a setup step it changes nothing.
+    pub fn setup_timeout(mut self, timeout: Duration) -> Self {
+        if let Some(ms) = &mut self.policy.setup_timeout_ms {
+            *ms = millis(timeout);
+        }
+        self
+    }
+
     /// The connection policy these settings make.
     pub fn policy(&self) -> &Policy {
         &self.policy
@@ -444,6 +500,9 @@ impl Config {
             debug: self.debug,
             #[cfg(feature = "session")]
             session_name: self.session_name.clone(),
+            setup: self.setup.clone(),
+            #[cfg(feature = "json")]
+            requests: None,
         })
     }
 }

@@ -49,6 +49,7 @@ mod config;
 mod driver;
 mod error;
 mod message;
+mod setup;
 mod socket;
 mod target;
 
@@ -62,6 +63,7 @@ pub use resocket_core::{
     Backoff, CloseCodeError, Closed, Failure, HeartbeatTiming, Overflow, Policy, PolicyError,
     PolicyOption, Sent, State,
 };
+pub use setup::Setup;
 #[cfg(feature = "json")]
 pub use socket::Response;
 pub use socket::{Event, Receiver, Sender, Socket};

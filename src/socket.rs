@@ -24,7 +24,7 @@ mod requests;
 
 use inbox::{Inbox, inbox};
 #[cfg(feature = "json")]
-use requests::LazyRequests;
+pub(crate) use requests::LazyRequests;
 #[cfg(feature = "json")]
 pub use requests::Response;
 
@@ -155,12 +155,17 @@ where
         if cfg!(not(target_arch = "wasm32")) {
             return Err(Error::NotInBrowser);
         }
-        let settings = config.settings()?;
+        #[allow(unused_mut)]
+        let mut settings = config.settings()?;
         let (postbox, notices) = inbox();
         #[cfg(feature = "json")]
         let requests = LazyRequests::new(&config.request_id_field);
         #[cfg(feature = "json")]
         let notify = requests.watch(move |notice| postbox.post(notice));
+        #[cfg(feature = "json")]
+        {
+            settings.requests = Some(requests.clone());
+        }
         #[cfg(not(feature = "json"))]
         let notify = Box::new(move |notice| postbox.post(notice));
         let driver = Driver::new(settings, notify)?;
@@ -412,7 +417,7 @@ impl<Out> Sender<Out, Json> {
         Req: serde::Serialize + ?Sized,
         Resp: serde::de::DeserializeOwned,
     {
-        self.requests.start(&self.driver, request, timeout)
+        (self.requests).start_on(Some(&self.driver), None, request, timeout)
     }
 }
 

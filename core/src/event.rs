@@ -3,7 +3,8 @@
 /// Something the user of the socket should hear about.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Event {
-    /// The connection opened; queued messages were already handed to it.
+    /// The connection opened (and its setup step, if any, finished); queued messages were
+    /// already handed to it.
     Open,
     /// A connection ended, or the user closed a socket that had none.
     ///
@@ -75,6 +76,12 @@ pub enum Failure {
     /// In session mode, the server broke the session protocol: the connection is closed with
     /// 1002, and the next one starts a new session.
     Protocol(String),
+    /// The setup step ([`Policy::setup_timeout_ms`](crate::Policy::setup_timeout_ms)) failed
+    /// with this error: the connection is closed and retried by the backoff policy.
+    Setup(String),
+    /// The setup step did not finish within `setup_timeout`: the connection is closed and
+    /// retried by the backoff policy.
+    SetupTimeout,
 }
 
 impl core::fmt::Display for Failure {
@@ -94,6 +101,10 @@ impl core::fmt::Display for Failure {
             ),
             Failure::Protocol(reason) => {
                 write!(f, "the server broke the session protocol: {reason}")
+            }
+            Failure::Setup(error) => write!(f, "the setup step failed: {error}"),
+            Failure::SetupTimeout => {
+                f.write_str("the setup step did not finish within setup_timeout")
             }
         }
     }

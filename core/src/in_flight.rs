@@ -172,6 +172,14 @@ impl<F: WireSize> InFlight<F> {
         self.push(None, Some(self.ping_size));
     }
 
+    /// Records a setup step's message of `size` bytes handed to the socket: counted in
+    /// `bufferedAmount` like any, but never sent again (the next connection runs its own setup
+    /// step) nor counted among the messages of unknown fate. It goes before any message or
+    /// ping, so a pong lets it go as it would a ping.
+    pub(crate) fn hand_setup(&mut self, size: u64) {
+        self.push(None, Some(size));
+    }
+
     fn push(&mut self, frame: Option<F>, size: Option<u64>) {
         self.pushed += 1;
         self.held.push_back(Held::new(frame, size));

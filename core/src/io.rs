@@ -21,7 +21,8 @@ pub struct ConnId(pub u64);
 pub enum Timer {
     /// The backoff delay before the next attempt.
     Retry,
-    /// The opening handshake (`connect_timeout`), or the closing handshake after a close.
+    /// The opening handshake (`connect_timeout`; in session mode until the welcome), the setup
+    /// step after it (`setup_timeout`), or the closing handshake after a close.
     Handshake,
     /// `min_uptime`: after it the retry count resets.
     Uptime,
@@ -175,6 +176,20 @@ pub enum Input {
     /// The turn of the event loop an [`Output::AwaitTurnEnd`] was carried out in has ended:
     /// the messages sent since its first go out.
     TurnEnded,
+    /// The setup step an [`Output::RunSetup`] started on socket `conn` finished: the queue is
+    /// flushed and the connection opens.
+    SetupDone {
+        /// The socket.
+        conn: ConnId,
+    },
+    /// The setup step on socket `conn` failed (threw, or was refused): the connection is
+    /// closed and retried by the backoff policy.
+    SetupFailed {
+        /// The socket.
+        conn: ConnId,
+        /// What went wrong, for the user.
+        error: String,
+    },
 }
 
 /// Something the driver must do, in the order given.
@@ -221,6 +236,20 @@ pub enum Output<F> {
         recovered: bool,
         /// When not recovered, the lost session's unacknowledged messages, oldest first.
         unacknowledged: Vec<F>,
+    },
+    /// Run the user's setup step on socket `conn`, which is open (in session mode: welcomed,
+    /// with the messages the server lacked sent again) while nothing queued has gone out.
+    /// What the step sends goes through [`Machine::send_setup`](super::Machine::send_setup)
+    /// and [`Machine::request_setup`](super::Machine::request_setup), ahead of the queue; the
+    /// driver answers with [`Input::SetupDone`] or [`Input::SetupFailed`].
+    RunSetup {
+        /// The socket.
+        conn: ConnId,
+        /// How many times the setup step has run on this socket, this time included.
+        attempt: u32,
+        /// In session mode, whether the server resumed the session (what the last setup
+        /// established may still stand); false otherwise.
+        resumed: bool,
     },
     /// Send the heartbeat ping on the open socket.
     Ping,

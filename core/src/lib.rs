@@ -29,6 +29,9 @@ pub use in_flight::WireSize;
 pub use incoming::{Received, SessionFrame};
 pub use io::{ConnId, Input, Output, Timer};
 pub use machine::Machine;
-pub use policy::{DEFAULT_MAX_MESSAGE_BYTES, MAX_TIMER_MS, Policy, PolicyError, PolicyOption};
+pub use policy::{
+    DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_SETUP_TIMEOUT_MS, MAX_TIMER_MS, Policy, PolicyError,
+    PolicyOption,
+};
 pub use queue::Overflow;
 pub use requests::{Answered, LATE_IDS_KEPT, RequestFailure};

@@ -32,7 +32,7 @@ use super::incoming::{Received, SessionFrame};
 use super::io::{ConnId, Input, Output, Timer};
 use super::policy::{MAX_TIMER_MS, Policy, PolicyError, PolicyOption};
 use super::queue::SendQueue;
-use super::requests::{Answered, RequestFailure, Requests};
+use super::requests::{Answered, RequestFailure, Requests, SETUP_SEQ};
 use super::timers::Timers;
 
 /// How a socket ended, as far as the machine knows.
@@ -114,6 +114,15 @@ pub struct Machine<F> {
     session: Slot<F>,
     /// In session mode, whether the next attempt checks for a server without the protocol.
     probe: Probe,
+    /// The open connection runs its setup step ([`Output::RunSetup`]): sends wait in the
+    /// queue (in session mode too) and the user hears of the open once it is done.
+    setting_up: bool,
+    /// How many times the setup step has run.
+    setup_runs: u32,
+    /// In session mode, the session's count of messages sent just after the last setup step's
+    /// newest message: until the server acknowledges that many, messages sent before the step
+    /// may be held behind the step's.
+    setup_numbered_until: u64,
 }
 
 impl<F: Clone + WireSize> Machine<F> {
@@ -145,6 +154,9 @@ impl<F: Clone + WireSize> Machine<F> {
             requests,
             outputs: VecDeque::new(),
             reported_state: State::Closed,
+            setting_up: false,
+            setup_runs: 0,
+            setup_numbered_until: 0,
         })
     }
 
@@ -173,8 +185,11 @@ impl<F: Clone + WireSize> Machine<F> {
         match self.phase {
             Phase::Idle | Phase::Closed => State::Closed,
             Phase::Resolving(_) | Phase::Connecting(_) => State::Connecting,
-            // In session mode the connection is open once the server's welcome came.
-            Phase::Open(_) if self.session.get().is_some_and(|s| !s.is_ready()) => {
+            // In session mode the connection is open once the server's welcome came, and with
+            // a setup step once that is done.
+            Phase::Open(_)
+                if self.setting_up || self.session.get().is_some_and(|s| !s.is_ready()) =>
+            {
                 State::Connecting
             }
             Phase::Open(_) => State::Open,
@@ -209,10 +224,9 @@ impl<F: Clone + WireSize> Machine<F> {
     /// Messages waiting for the connection to open; in session mode, the messages the server
     /// has not acknowledged yet (kept to be sent again).
     pub fn queued_count(&self) -> usize {
-        match self.session.get() {
-            Some(session) => session.outgoing().pending(),
-            None => self.queue.len(),
-        }
+        // In session mode the queue holds only what waits for a setup step.
+        let kept = self.session.get().map_or(0, |s| s.outgoing().pending());
+        kept + self.queue.len()
     }
 
     /// The messages waiting for the connection to open, oldest first; in session mode, the
@@ -220,9 +234,15 @@ impl<F: Clone + WireSize> Machine<F> {
     /// counts).
     pub fn queued(&self) -> impl Iterator<Item = &F> {
         let session = self.session.get().into_iter();
-        self.queue
-            .iter()
-            .chain(session.flat_map(|session| session.outgoing().iter()))
+        (session.flat_map(|session| session.outgoing().iter())).chain(self.queue.iter())
+    }
+
+    /// Whether the messages held are held in the order they were sent, as
+    /// [`oldest_held`](Self::oldest_held) assumes: always, but in session mode from a setup
+    /// step's first message until the server acknowledged the step's messages.
+    pub fn holds_in_send_order(&self) -> bool {
+        (self.session.get())
+            .is_none_or(|session| session.outgoing().acknowledged() >= self.setup_numbered_until)
     }
 
     /// Messages handed to the open socket that are kept until the browser is known to have
@@ -237,9 +257,18 @@ impl<F: Clone + WireSize> Machine<F> {
     /// message sent before this one is held nowhere: a driver that keeps each message's data
     /// itself, under an id, can let go of the data of older ids.
     /// In session mode the session keeps every message until the server acknowledges it.
+    /// A setup step in session mode breaks the order: its messages go ahead of older ones that
+    /// waited for it. Until the server has acknowledged them
+    /// ([`holds_in_send_order`](Self::holds_in_send_order) is false) this is the oldest of the
+    /// session's, or else the queue's, and a driver that numbers its messages looks through
+    /// [`queued`](Self::queued) for the oldest.
     pub fn oldest_held(&self) -> Option<&F> {
         if let Some(session) = self.session.get() {
-            return session.outgoing().iter().next();
+            return session
+                .outgoing()
+                .iter()
+                .next()
+                .or(self.queue.iter().next());
         }
         let handed = self.in_flight.as_ref().and_then(InFlight::oldest);
         handed.or_else(|| self.queue.iter().next())
@@ -275,7 +304,10 @@ impl<F: Clone + WireSize> Machine<F> {
         if matches!(self.phase, Phase::Closing(_) | Phase::Closed) {
             return None;
         }
-        self.session.get().and_then(ClientSession::save)
+        let mut saved = self.session.get().and_then(ClientSession::save)?;
+        // What waits for a setup step was accepted, and follows the session's messages.
+        saved.unacknowledged.extend(self.queue.iter().cloned());
+        Some(saved)
     }
 
     /// In session mode, before the first connection: the next connection resumes `saved`
@@ -290,7 +322,7 @@ impl<F: Clone + WireSize> Machine<F> {
     /// driver that applies backpressure (waits while the queue refuses) instead of failing.
     /// Ask again after the outputs of any input: the queue drains when a connection opens.
     pub fn send_readiness(&self) -> Result<(), SendError> {
-        if let Some(session) = self.session.get() {
+        if let (Some(session), false) = (self.session.get(), self.setting_up) {
             return match self.phase {
                 Phase::Closed | Phase::Closing(_) => Err(SendError::Closed),
                 // Room for at least a byte: the window is not full.
@@ -302,8 +334,9 @@ impl<F: Clone + WireSize> Machine<F> {
         }
         match self.phase {
             Phase::Closed | Phase::Closing(_) => Err(SendError::Closed),
-            Phase::Open(_) => Ok(()),
-            Phase::Idle
+            Phase::Open(_) if !self.setting_up => Ok(()),
+            Phase::Open(_)
+            | Phase::Idle
             | Phase::Resolving(_)
             | Phase::Connecting(_)
             | Phase::Waiting
@@ -317,6 +350,79 @@ impl<F: Clone + WireSize> Machine<F> {
                 }
             }
         }
+    }
+
+    /// Sends `frame` from the setup step that [`Output::RunSetup`] started on socket `conn`:
+    /// handed to the socket at once, ahead of the queue (in session mode, numbered ahead of
+    /// the messages that wait). Once the step is done it is an ordinary [`send`](Self::send).
+    /// Refused as closed when `conn` is no longer the socket's connection: the step belongs
+    /// to a connection that is gone, and the next one runs its own.
+    pub fn send_setup(&mut self, conn: ConnId, frame: F) -> Result<Sent, Rejected<F>> {
+        self.accept_setup(conn, frame).map(|(sent, _)| sent)
+    }
+
+    /// Sends `frame`, which carries [`next_request_id`](Self::next_request_id), from the setup
+    /// step on socket `conn` as [`send_setup`](Self::send_setup) does, and waits for its
+    /// answer as [`request`](Self::request) does. A setup step's request is never sent again:
+    /// it fails when its connection is lost.
+    pub fn request_setup(
+        &mut self,
+        conn: ConnId,
+        frame: F,
+        timeout_ms: u32,
+        now: f64,
+    ) -> Result<u64, Rejected<F>> {
+        if !self.setting_up {
+            return match self.phase {
+                Phase::Open(current) if current == conn => self.request(frame, timeout_ms, now),
+                _ => Err(Rejected {
+                    frame,
+                    error: SendError::Closed,
+                }),
+            };
+        }
+        self.now = now;
+        let (_, seq) = self.accept_setup(conn, frame)?;
+        let deadline = now + f64::from(timeout_ms.min(MAX_TIMER_MS));
+        let id = self.requests.add(None, seq, deadline);
+        self.arm_request_timer();
+        Ok(id)
+    }
+
+    /// Accepts `frame` from the setup step on socket `conn`; with its sequence number
+    /// ([`SETUP_SEQ`] while the step runs).
+    fn accept_setup(&mut self, conn: ConnId, frame: F) -> Result<(Sent, u64), Rejected<F>> {
+        let Phase::Open(current) = self.phase else {
+            let error = SendError::Closed;
+            return Err(Rejected { frame, error });
+        };
+        if current != conn {
+            let error = SendError::Closed;
+            return Err(Rejected { frame, error });
+        }
+        if !self.setting_up {
+            return self.accept(frame);
+        }
+        if let Some(session) = self.session.get_mut() {
+            let window = session.outgoing().window();
+            match session.send(frame.clone()) {
+                Ok(_) => {
+                    self.setup_numbered_until = session.outgoing().sent();
+                    self.transmit_in_session(frame);
+                }
+                Err(WindowFull(frame)) => {
+                    let error = SendError::WindowFull { window };
+                    return Err(Rejected { frame, error });
+                }
+            }
+        } else {
+            let size = frame.wire_size();
+            if let Some(in_flight) = &mut self.in_flight {
+                in_flight.hand_setup(size);
+            }
+            self.outputs.push_back(Output::Transmit(frame));
+        }
+        Ok((Sent::Now, SETUP_SEQ))
     }
 
     /// The id the next [`request`](Self::request) gets, for the driver to write into its
@@ -456,10 +562,24 @@ impl<F: Clone + WireSize> Machine<F> {
         let Some(session) = self.session.get_mut() else {
             return;
         };
+        // With a setup step, what never left waits for it: the welcome numbers only the rest,
+        // and the step's messages go ahead.
+        let held_back = match control {
+            Control::Welcome { .. } if self.policy.setup_timeout_ms.is_some() => {
+                session.hold_back()
+            }
+            _ => VecDeque::new(),
+        };
         match session.control(control) {
-            Ok(Some(welcomed)) => self.welcomed(conn, welcomed, now),
+            Ok(Some(welcomed)) => {
+                self.queue.requeue(held_back);
+                self.welcomed(conn, welcomed, now);
+            }
             Ok(None) => self.received(now),
-            Err(error) => self.session_broken(conn, error.reason().to_owned()),
+            Err(error) => {
+                session.give_back(held_back);
+                self.session_broken(conn, error.reason().to_owned());
+            }
         }
     }
 
@@ -468,6 +588,7 @@ impl<F: Clone + WireSize> Machine<F> {
     fn welcomed(&mut self, conn: ConnId, welcomed: Welcomed<F>, now: f64) {
         self.stop_timer(Timer::Handshake);
         self.probe.welcomed();
+        let recovered = matches!(welcomed, Welcomed::Resumed { .. });
         match welcomed {
             Welcomed::Resumed { replay } => {
                 for frame in replay {
@@ -494,7 +615,7 @@ impl<F: Clone + WireSize> Machine<F> {
                 }
             }
         }
-        self.connection_started(conn, now);
+        self.connection_ready(conn, recovered, now);
     }
 
     /// The server broke the protocol on socket `conn`: the connection closes with 1002 and
@@ -570,7 +691,8 @@ impl<F: Clone + WireSize> Machine<F> {
         if let Err(error) = self.send_readiness() {
             return Err(Rejected { frame, error });
         }
-        if let Some(session) = self.session.get_mut() {
+        // While a setup step runs, sends wait in the queue, in session mode too.
+        if let (Some(session), false) = (self.session.get_mut(), self.setting_up) {
             let window = session.outgoing().window();
             let sent = match session.send(frame.clone()) {
                 Ok(Accepted::Transmit) => {
@@ -587,7 +709,7 @@ impl<F: Clone + WireSize> Machine<F> {
             self.next_seq += 1;
             return Ok((sent, seq));
         }
-        let sent = if let Phase::Open(conn) = self.phase {
+        let sent = if let (Phase::Open(conn), false) = (self.phase, self.setting_up) {
             self.transmit(conn, frame);
             Sent::Now
         } else {
@@ -753,6 +875,14 @@ impl<F: Clone + WireSize> Machine<F> {
             }
             Input::Wake => self.check_liveness(),
             Input::TurnEnded => self.turn_ended(),
+            Input::SetupDone { conn } => {
+                if self.setting_up && self.phase == Phase::Open(conn) {
+                    self.setting_up = false;
+                    self.stop_timer(Timer::Handshake);
+                    self.connection_started(conn, now);
+                }
+            }
+            Input::SetupFailed { conn, error } => self.setup_failed(conn, Failure::Setup(error)),
         }
     }
 
@@ -892,10 +1022,41 @@ impl<F: Clone + WireSize> Machine<F> {
             return;
         }
         self.stop_timer(Timer::Handshake);
-        self.connection_started(conn, now);
+        self.connection_ready(conn, false, now);
     }
 
-    /// The connection is ready for messages: open (plain mode) or welcomed (session mode).
+    /// The connection is ready for messages: open (plain mode) or welcomed (session mode,
+    /// `resumed` when the session went on). The setup step runs, if there is one; else the
+    /// connection starts.
+    fn connection_ready(&mut self, conn: ConnId, resumed: bool, now: f64) {
+        self.in_flight = Some(InFlight::new(self.ping_size));
+        // A round trip measures one connection: the new one has none until its first pong.
+        self.rtt_ms = None;
+        let Some(timeout_ms) = self.policy.setup_timeout_ms else {
+            return self.connection_started(conn, now);
+        };
+        self.setting_up = true;
+        self.setup_runs = self.setup_runs.saturating_add(1);
+        self.start_timer(Timer::Handshake, timeout_ms);
+        self.outputs.push_back(Output::RunSetup {
+            conn,
+            attempt: self.setup_runs,
+            resumed,
+        });
+    }
+
+    /// The setup step on socket `conn` failed: the connection is given up and retried by the
+    /// backoff policy (the retry count was not reset: the connection never started).
+    fn setup_failed(&mut self, conn: ConnId, failure: Failure) {
+        if !(self.setting_up && self.phase == Phase::Open(conn)) {
+            return;
+        }
+        self.abandon(conn, NORMAL, "setup failed");
+        self.emit(Event::Failed(failure));
+        self.connection_ended(Ending::abandoned(NORMAL, "setup failed"), true);
+    }
+
+    /// The connection is ready and its setup step, if any, done: what waited goes out.
     fn connection_started(&mut self, conn: ConnId, now: f64) {
         if self.policy.min_uptime_ms == 0 {
             self.retries = 0;
@@ -904,11 +1065,16 @@ impl<F: Clone + WireSize> Machine<F> {
         }
         // Queued messages go out before the user hears of the open, so anything the user
         // sends in reaction to it lands behind them.
-        self.in_flight = Some(InFlight::new(self.ping_size));
-        // A round trip measures one connection: the new one has none until its first pong.
-        self.rtt_ms = None;
         for frame in self.queue.take_all() {
-            self.transmit(conn, frame);
+            match self.session.get_mut() {
+                // In session mode, what waited for the setup step.
+                Some(session) => {
+                    if session.send_accepted(frame.clone()) == Accepted::Transmit {
+                        self.transmit_in_session(frame);
+                    }
+                }
+                None => self.transmit(conn, frame),
+            }
         }
         if let Some(heartbeat) = self.policy.heartbeat {
             self.liveness = Some(Liveness::new(now));
@@ -1021,6 +1187,9 @@ impl<F: Clone + WireSize> Machine<F> {
                 self.abandon(conn, NORMAL, "connect timeout");
                 self.emit(Event::Failed(Failure::ConnectTimeout));
                 self.connection_ended(Ending::abandoned(ABNORMAL, "connect timeout"), true);
+            }
+            (Timer::Handshake, Phase::Open(conn)) if self.setting_up => {
+                self.setup_failed(conn, Failure::SetupTimeout);
             }
             // In session mode the connect timeout covers the wait for the welcome.
             (Timer::Handshake, Phase::Open(conn)) => {
@@ -1300,8 +1469,18 @@ impl<F: Clone + WireSize> Machine<F> {
         });
     }
 
+    /// Ends what belongs to the current connection: its timers, its setup step (what waited
+    /// for that stays queued; in session mode it goes back into the session, kept for the next
+    /// connection), and its setup step's requests.
     fn stop_connection_timers(&mut self) {
         self.liveness = None;
+        if std::mem::take(&mut self.setting_up)
+            && let Some(session) = self.session.get_mut()
+        {
+            session.give_back(self.queue.take_all());
+        }
+        let (outputs, failure) = (&mut self.outputs, RequestFailure::ConnectionLost);
+        self.requests.end_setup(|id| failed(outputs, id, failure));
         for timer in [
             Timer::Handshake,
             Timer::Uptime,

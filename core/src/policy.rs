@@ -44,6 +44,10 @@ pub struct Policy {
     /// terms' window bounds the unacknowledged bytes (sends wait beyond it) and replaces the
     /// send queue. `None`: plain WebSocket messages.
     pub session: Option<Terms>,
+    /// The driver runs a setup step on every new connection before the queue is flushed
+    /// ([`Output::RunSetup`](crate::Output::RunSetup)), and it must finish within this many
+    /// ms; `None`: no setup step, queued messages go out as soon as the connection opens.
+    pub setup_timeout_ms: Option<u32>,
 }
 
 /// The default [`Policy::max_message_bytes`]: 16 MiB. Far above what chat, game-state or
@@ -51,6 +55,10 @@ pub struct Policy {
 /// matches the largest single frame common servers accept by default (axum/tungstenite's
 /// `max_frame_size`).
 pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 16 << 20;
+
+/// The default [`Policy::setup_timeout_ms`] once a setup step is given: 10 s, the time a
+/// request waits for its answer by default, as a setup step usually waits for one or two.
+pub const DEFAULT_SETUP_TIMEOUT_MS: u32 = 10_000;
 
 impl Default for Policy {
     fn default() -> Self {
@@ -66,6 +74,7 @@ impl Default for Policy {
             max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
             resend_requests: false,
             session: None,
+            setup_timeout_ms: None,
         }
     }
 }
@@ -99,6 +108,8 @@ pub enum PolicyOption {
     FinalCodes,
     /// The window of [`Policy::session`].
     SessionWindow,
+    /// [`Policy::setup_timeout_ms`].
+    SetupTimeout,
 }
 
 impl PolicyOption {
@@ -118,6 +129,7 @@ impl PolicyOption {
             PolicyOption::MaxMessageBytes => "max_message_bytes",
             PolicyOption::FinalCodes => "final_codes",
             PolicyOption::SessionWindow => "session window",
+            PolicyOption::SetupTimeout => "setup_timeout",
         }
     }
 
@@ -131,7 +143,8 @@ impl PolicyOption {
             PolicyOption::MinUptime => "from 0 to 2147483647 ms",
             PolicyOption::ConnectTimeout
             | PolicyOption::HeartbeatInterval
-            | PolicyOption::HeartbeatTimeout => "from 1 to 2147483647 ms",
+            | PolicyOption::HeartbeatTimeout
+            | PolicyOption::SetupTimeout => "from 1 to 2147483647 ms",
             PolicyOption::MaxRetries => "a whole number of at least 0, or unlimited",
             PolicyOption::QueueCapacity => "a whole number of messages, at least 1",
             PolicyOption::MaxMessageBytes => "a whole number of bytes, at least 1",
@@ -227,6 +240,10 @@ impl Policy {
                 self.session
                     .is_none_or(|terms| (1..=MAX_COUNT).contains(&terms.window)),
                 PolicyOption::SessionWindow,
+            ),
+            (
+                self.setup_timeout_ms.is_none_or(|ms| timer(ms, 1)),
+                PolicyOption::SetupTimeout,
             ),
         ];
         checks

@@ -12,6 +12,13 @@
 /// timed out, failed or was forgotten (or a second answer) is dropped, not delivered.
 pub const LATE_IDS_KEPT: usize = 1024;
 
+/// The sequence number of a setup step's request: its frame went straight to the socket,
+/// ahead of the queue, and is never sent again (the next connection runs its own setup step),
+/// so no position in the queue's run of numbers says where it is. Beyond every real number,
+/// it is never taken for a frame handed to a socket or pushed out of the queue: it ends with
+/// its connection ([`Requests::end_setup`]), on its deadline, or when the socket closes.
+pub(crate) const SETUP_SEQ: u64 = u64::MAX;
+
 /// Why a request ended without an answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RequestFailure {
@@ -139,6 +146,12 @@ impl<F: Clone> Requests<F> {
             .filter(|pending| pending.seq < first_waiting)
             .map(|pending| pending.id)
             .collect()
+    }
+
+    /// Ends the setup step's requests ([`SETUP_SEQ`]), telling `ended` each id: their
+    /// connection is gone.
+    pub(crate) fn end_setup(&mut self, ended: impl FnMut(u64)) {
+        self.end_where(|pending| pending.seq == SETUP_SEQ, ended);
     }
 
     /// Ends every request, telling `ended` each id.

@@ -96,6 +96,8 @@ impl Layer<Frame> for Invariants {
             | Output::TransmitBatch(_)
             | Output::AwaitTurnEnd
             | Output::Resumed { .. } => panic!("session output in plain mode"),
+            // Nor do they have a setup step; the core's own tests drive it.
+            Output::RunSetup { .. } => panic!("a setup step without one configured"),
         }
     }
 

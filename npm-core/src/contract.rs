@@ -4,7 +4,8 @@
 
 use resocket_core::session::{BATCH_TAG, CONTROL_TAG, DEFAULT_WINDOW, MESSAGE_TAG, SUBPROTOCOL};
 use resocket_core::{
-    DEFAULT_MAX_MESSAGE_BYTES, Failure, MAX_TIMER_MS, Policy, PolicyOption, RequestFailure, State,
+    DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_SETUP_TIMEOUT_MS, Failure, MAX_TIMER_MS, Policy,
+    PolicyOption, RequestFailure, State,
 };
 
 /// An enum numbered 0, 1, ... in declaration order, with the name each number has in the
@@ -98,6 +99,9 @@ numbered! {
         Deadline = "DEADLINE",
         /// Emit "statechange": the state is now number `arg(0)` of `STATES`.
         StateChanged = "STATE_CHANGED",
+        /// Run the setup step on socket `arg(0)`: attempt `arg(1)`, resumed `arg(2)` (0 or 1);
+        /// then signal `SETUP_DONE` or call `failed` with the setup step's error.
+        RunSetup = "RUN_SETUP",
     }
 }
 
@@ -127,6 +131,8 @@ numbered! {
         /// Session mode: the turn of the event loop an `AWAIT_TURN_END` was carried out in is
         /// over.
         TurnEnded = "TURN_ENDED",
+        /// The setup step on socket `operand` finished.
+        SetupDone = "SETUP_DONE",
     }
 }
 
@@ -213,6 +219,10 @@ numbered! {
         NotASessionServer = "NOT_A_SESSION_SERVER",
         /// Session mode: the server broke the session protocol.
         Protocol = "PROTOCOL",
+        /// The setup step threw.
+        Setup = "SETUP",
+        /// The setup step did not finish within `setupTimeoutMs`.
+        SetupTimeout = "SETUP_TIMEOUT",
     }
 }
 
@@ -242,6 +252,8 @@ impl FailureKind {
             Failure::ConnectTimeout => (FailureKind::ConnectTimeout, None),
             Failure::NotASessionServer => (FailureKind::NotASessionServer, None),
             Failure::Protocol(detail) => (FailureKind::Protocol, Some(detail)),
+            Failure::Setup(detail) => (FailureKind::Setup, Some(detail)),
+            Failure::SetupTimeout => (FailureKind::SetupTimeout, None),
         }
     }
 
@@ -264,6 +276,11 @@ impl FailureKind {
                  resocket.v1 subprotocol)",
             ),
             FailureKind::Protocol => ("PROTOCOL", "the server broke the session protocol: "),
+            FailureKind::Setup => ("SETUP", "the setup step failed: "),
+            FailureKind::SetupTimeout => (
+                "SETUP_TIMEOUT",
+                "the setup step did not finish within setupTimeoutMs",
+            ),
         }
     }
 }
@@ -313,9 +330,9 @@ pub fn state_number(state: State) -> u32 {
 }
 
 /// The numbers `create` takes, staged in this order as 64-bit floats (the final close codes
-/// follow them): the policy option each sets. NaN turns the heartbeat (its interval) or
-/// session mode (its window) off.
-pub const POLICY_FIELDS: [PolicyOption; 12] = [
+/// follow them): the policy option each sets. NaN turns the heartbeat (its interval), session
+/// mode (its window) or the setup step (its timeout) off.
+pub const POLICY_FIELDS: [PolicyOption; 13] = [
     PolicyOption::MinDelay,
     PolicyOption::MaxDelay,
     PolicyOption::GrowFactor,
@@ -328,6 +345,7 @@ pub const POLICY_FIELDS: [PolicyOption; 12] = [
     PolicyOption::HeartbeatInterval,
     PolicyOption::HeartbeatTimeout,
     PolicyOption::SessionWindow,
+    PolicyOption::SetupTimeout,
 ];
 
 /// What a policy field takes, for the JavaScript to check the options in the constructor,
@@ -375,7 +393,8 @@ impl Rule {
             },
             PolicyOption::ConnectTimeout
             | PolicyOption::HeartbeatInterval
-            | PolicyOption::HeartbeatTimeout => Rule::Millis {
+            | PolicyOption::HeartbeatTimeout
+            | PolicyOption::SetupTimeout => Rule::Millis {
                 least: 1,
                 up_to: None,
             },
@@ -447,6 +466,7 @@ pub const fn js_option(option: PolicyOption) -> &'static str {
         PolicyOption::HeartbeatTimeout => "heartbeat.timeoutMs",
         PolicyOption::FinalCodes => FINAL_CODES_OPTION,
         PolicyOption::SessionWindow => "session.window",
+        PolicyOption::SetupTimeout => "setupTimeoutMs",
     }
 }
 
@@ -592,6 +612,10 @@ fn defaults(js: &mut String) {
         (
             &quote(js_option(PolicyOption::SessionWindow)),
             DEFAULT_WINDOW.to_string(),
+        ),
+        (
+            js_option(PolicyOption::SetupTimeout),
+            DEFAULT_SETUP_TIMEOUT_MS.to_string(),
         ),
     ];
     js.push_str("/** The options' defaults: the core's. */\nexport const DEFAULTS = {\n");

@@ -108,6 +108,14 @@ impl Core {
             Output::TransmitBatch(frames) => self.put_frames(Op::TransmitBatch, 0.0, &frames),
             Output::AwaitTurnEnd => Op::AwaitTurnEnd,
             Output::Ping => Op::Ping,
+            Output::RunSetup {
+                conn,
+                attempt,
+                resumed,
+            } => self.put(
+                Op::RunSetup,
+                &[id(conn), attempt.into(), f64::from(u8::from(resumed))],
+            ),
             Output::Control(text) => {
                 self.text = text;
                 Op::Control
@@ -236,6 +244,20 @@ impl Core {
         };
         let saved = resocket_core::session::Saved::from_parts(header, messages);
         self.machine.restore_session(saved)
+    }
+
+    /// The id of the oldest message the machine holds, by send order: every message sent
+    /// before it may be let go. Ids count sends, so the oldest is the one all others follow
+    /// (modulo 2^32). A setup step in session mode holds its messages ahead of older ones
+    /// until the server acknowledges them (see [`Machine::oldest_held`]): meanwhile every held
+    /// id is looked at.
+    pub fn oldest(&self) -> Option<u32> {
+        if self.machine.holds_in_send_order() {
+            return self.machine.oldest_held().map(|frame| frame.id);
+        }
+        let follows = |later: u32, earlier: u32| (later.wrapping_sub(earlier) as i32) > 0;
+        (self.machine.queued().map(|frame| frame.id))
+            .reduce(|oldest, id| if follows(oldest, id) { id } else { oldest })
     }
 
     /// One of the socket's figures; NaN for an unknown one or an RTT not measured yet.
@@ -654,5 +676,41 @@ mod tests {
     fn unknown_figures_read_as_nan() {
         assert!(core().read(99).is_nan());
         assert!(core().read(Figure::RttMs.number()).is_nan());
+    }
+
+    #[test]
+    fn a_setup_step_in_session_mode_keeps_the_older_messages_it_goes_ahead_of() {
+        let mut core = idle_session_core();
+        core.machine = Machine::new(
+            Policy {
+                setup_timeout_ms: Some(1_000),
+                ..core.machine.policy().clone()
+            },
+            1,
+        )
+        .unwrap();
+        core.machine.handle(Input::Connect { online: true }, 0.0);
+        assert!(core.machine.send(Frame::new(1, 2, true)).is_ok());
+        open_socket(&mut core, 1, "resocket.v1");
+        core.receive(ConnId(1), CONTROL, 0, &welcome("a", false), 0.0);
+        poll_until(&mut core, Op::RunSetup);
+        assert_eq!([core.arg(0), core.arg(1), core.arg(2)], [1.0, 1.0, 0.0]);
+        let step = core.machine.send_setup(ConnId(1), Frame::new(2, 2, true));
+        assert_eq!(step, Ok(resocket_core::Sent::Now));
+        // Message 2 is numbered ahead of message 1, which the engine must still keep.
+        assert_eq!(core.oldest(), Some(1));
+        core.machine
+            .handle(Input::SetupDone { conn: ConnId(1) }, 0.0);
+        while core.poll() != Op::Idle {}
+        assert_eq!(core.machine.oldest_held().map(|f| f.id), Some(2));
+        assert_eq!(
+            core.oldest(),
+            Some(1),
+            "until the server acknowledged the step's"
+        );
+        core.receive(ConnId(1), CONTROL, 0, "~ack n=1", 0.0);
+        assert_eq!(core.oldest(), Some(1), "message 1 is next in the session");
+        core.receive(ConnId(1), CONTROL, 0, "~ack n=2", 0.0);
+        assert_eq!(core.oldest(), None);
     }
 }

@@ -147,6 +147,41 @@ pub extern "C" fn request(handle: u32, id: u32, size: f64, timeout_ms: f64, now:
     })
 }
 
+/// Sends message `id` from the setup step on socket `conn`, ahead of the queue (an ordinary
+/// send once the step is done): 1 sent, 0 queued, or a [`refusal`] (closed: the step's
+/// connection is gone).
+#[unsafe(no_mangle)]
+pub extern "C" fn setup_send(handle: u32, conn: f64, id: u32, size: f64, text: u32) -> i32 {
+    let frame = Frame::new(id, size as u32, text != 0);
+    let conn = ConnId(conn as u64);
+    with_core(handle, |core| match core.machine.send_setup(conn, frame) {
+        Ok(Sent::Now) => 1,
+        Ok(Sent::Queued { .. }) => 0,
+        Err(rejected) => refusal(&rejected),
+    })
+}
+
+/// Sends message `id`, a request, from the setup step on socket `conn` as `setup_send` does,
+/// and waits for its answer as `request` does: the request's id, or a [`refusal`].
+#[unsafe(no_mangle)]
+pub extern "C" fn setup_request(
+    handle: u32,
+    conn: f64,
+    id: u32,
+    size: f64,
+    timeout_ms: f64,
+    now: f64,
+) -> f64 {
+    let frame = Frame::new(id, size as u32, true);
+    let conn = ConnId(conn as u64);
+    with_core(handle, |core| {
+        match (core.machine).request_setup(conn, frame, timeout_ms as u32, now) {
+            Ok(request) => request as f64,
+            Err(rejected) => refusal(&rejected).into(),
+        }
+    })
+}
+
 /// The user no longer waits for request `id`.
 #[unsafe(no_mangle)]
 pub extern "C" fn forget(handle: u32, id: f64) {
@@ -222,6 +257,7 @@ pub extern "C" fn signal(handle: u32, signal: u32, operand: f64, now: f64) {
         Some(Signal::TurnEnded) => Input::TurnEnded,
         #[cfg(not(any(test, feature = "session")))]
         Some(Signal::TurnEnded) => return,
+        Some(Signal::SetupDone) => Input::SetupDone { conn },
         None => return,
     };
     handle_input(handle, input, now);
@@ -236,16 +272,16 @@ pub extern "C" fn timeout(handle: u32, now: f64) {
     });
 }
 
-/// Attempt `conn` failed before a socket existed, for the staged reason: the URL provider
-/// failed (`provider`) or the browser refused to create the socket.
+/// Something the JavaScript ran for socket or attempt `conn` failed, for the staged reason:
+/// `what` 0 the browser refused to create the socket, 1 the URL provider, 2 the setup step.
 #[unsafe(no_mangle)]
-pub extern "C" fn failed(handle: u32, provider: u32, conn: f64, now: f64) {
+pub extern "C" fn failed(handle: u32, what: u32, conn: f64, now: f64) {
     let conn = ConnId(conn as u64);
     let error = staged_text();
-    let input = if provider != 0 {
-        Input::UrlFailed { conn, error }
-    } else {
-        Input::OpenFailed { conn, error }
+    let input = match what {
+        0 => Input::OpenFailed { conn, error },
+        1 => Input::UrlFailed { conn, error },
+        _ => Input::SetupFailed { conn, error },
     };
     handle_input(handle, input, now);
 }
@@ -373,9 +409,7 @@ pub extern "C" fn restore(handle: u32) -> u32 {
 /// -1 when it holds none.
 #[unsafe(no_mangle)]
 pub extern "C" fn oldest(handle: u32) -> f64 {
-    let oldest = with_core(handle, |core| {
-        core.machine.oldest_held().map(|frame| frame.id)
-    });
+    let oldest = with_core(handle, |core| core.oldest());
     oldest.map_or(-1.0, f64::from)
 }
 

@@ -17,7 +17,8 @@ pub struct Switches {
 }
 
 /// The policy of `numbers`: the [`POLICY_FIELDS`] in order (a NaN heartbeat interval turns the
-/// heartbeat off, a NaN session window session mode), then the final close codes. Refused with the index of the first field out
+/// heartbeat off, a NaN session window session mode, a NaN setup timeout the setup step), then
+/// the final close codes. Refused with the index of the first field out
 /// of range, [`POLICY_FIELDS`]`.len()` for the final close codes.
 pub fn policy(numbers: &[f64], switches: Switches) -> Result<Policy, usize> {
     let (fields, codes) = numbers
@@ -67,6 +68,9 @@ pub fn policy(numbers: &[f64], switches: Switches) -> Result<Policy, usize> {
             batches: true,
         });
     }
+    if !field(PolicyOption::SetupTimeout).1.is_nan() {
+        policy.setup_timeout_ms = Some(millis(PolicyOption::SetupTimeout)?);
+    }
     let final_codes = POLICY_FIELDS.len();
     policy.final_codes = (codes.iter())
         .map(|&code| (whole(code, 65_535.0).filter(|&c| c == code)).map(|c| c as u16))
@@ -111,6 +115,7 @@ mod tests {
         ];
         numbers.extend([
             DEFAULT_MAX_MESSAGE_BYTES as f64,
+            f64::NAN,
             f64::NAN,
             f64::NAN,
             f64::NAN,

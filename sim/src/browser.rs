@@ -67,6 +67,7 @@ impl<F, L> Driver<F, L> {
                     "abandon names a socket that is not live"
                 );
             }
+            Output::RunSetup { .. } => self.assert_sendable("setup step"),
             Output::RequestFailed { .. }
             | Output::Resumed { .. }
             | Output::AwaitTurnEnd

@@ -114,6 +114,12 @@ impl<F: Clone + WireSize, L: Layer<F>> Driver<F, L> {
         self.receive_on(conn, 4, true)
     }
 
+    /// The setup step on the live socket finished.
+    pub fn setup_done(&mut self) {
+        let conn = self.conn();
+        self.input(Input::SetupDone { conn });
+    }
+
     /// The live socket reports an error.
     pub fn socket_error(&mut self) {
         let conn = self.conn();

@@ -55,6 +55,9 @@ pub struct Recorder {
     pub controls: Vec<String>,
     /// Every `Resumed` output (session mode): recovered, and the messages of unknown fate.
     pub resumptions: Vec<(bool, Vec<String>)>,
+    /// Every setup step the machine started: its socket, attempt and whether the session was
+    /// resumed.
+    pub setups: Vec<(ConnId, u32, bool)>,
     /// Every request the machine failed, in order.
     pub failed_requests: Vec<(u64, RequestFailure)>,
     /// Every change of the machine's timers, seen after each call: when, which, and its new
@@ -146,6 +149,11 @@ impl Layer<String> for Recorder {
                 code: *code,
                 reason: reason.clone(),
             }),
+            Output::RunSetup {
+                conn,
+                attempt,
+                resumed,
+            } => self.setups.push((*conn, *attempt, *resumed)),
             Output::RequestFailed { id, failure } => self.failed_requests.push((*id, *failure)),
             Output::Emit(Event::StateChanged(state)) => self.states.push((now, *state)),
             Output::Emit(event) => self.events.push((now, event.clone())),

@@ -19,6 +19,7 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::{CloseEvent, WebSocket};
 
 use crate::codec::describe_js_error;
+use crate::setup::{Setup, SetupFn};
 use crate::target::{Resolution, Resolver, check_protocols, redact, resolve_url};
 use resocket_core::{
     ConnId, Input, MAX_TIMER_MS, Machine, Output, Policy, PolicyError, Received, Rejected,
@@ -115,6 +116,11 @@ pub(crate) struct Settings {
     /// The name the session is kept under across reloads (`Session::persist`).
     #[cfg(feature = "session")]
     pub(crate) session_name: Option<String>,
+    /// The setup step run on every new connection (`Config::setup`).
+    pub(crate) setup: Option<SetupFn>,
+    /// The socket's requests, for the setup step's (set by the socket that opens the driver).
+    #[cfg(feature = "json")]
+    pub(crate) requests: Option<Rc<crate::socket::LazyRequests>>,
 }
 
 struct Runtime {
@@ -143,6 +149,9 @@ pub(crate) struct Driver {
     /// The name the session is kept under across reloads.
     #[cfg(feature = "session")]
     session_name: Option<String>,
+    setup: Option<SetupFn>,
+    #[cfg(feature = "json")]
+    requests: Option<Rc<crate::socket::LazyRequests>>,
     _page: PageWatch,
 }
 
@@ -183,6 +192,9 @@ impl Driver {
             session,
             #[cfg(feature = "session")]
             session_name: settings.session_name,
+            setup: settings.setup,
+            #[cfg(feature = "json")]
+            requests: settings.requests,
             _page: PageWatch::attach(driver),
         }))
     }
@@ -217,6 +229,46 @@ impl Driver {
         let sent = self.runtime.borrow_mut().machine.send(Frame(frame));
         self.pump();
         sent
+    }
+
+    /// Sends a frame from the setup step on socket `conn`: ahead of the queue while the step
+    /// runs, an ordinary send after it, refused once `conn` is gone.
+    pub(crate) fn setup_send(
+        self: &Rc<Self>,
+        conn: ConnId,
+        frame: JsValue,
+    ) -> Result<Sent, Rejected<Frame>> {
+        let sent = (self.runtime.borrow_mut().machine).send_setup(conn, Frame(frame));
+        self.pump();
+        sent
+    }
+
+    /// Runs the setup step on socket `conn`; what it comes to goes back to the machine.
+    fn run_setup(self: &Rc<Self>, conn: ConnId, attempt: u32, resumed: bool) {
+        let Some(step) = self.setup.clone() else {
+            return self.input(Input::SetupDone { conn });
+        };
+        let driver = Rc::downgrade(self);
+        let running = step(Setup {
+            driver: driver.clone(),
+            conn,
+            attempt,
+            resumed,
+            #[cfg(feature = "json")]
+            requests: match &self.requests {
+                Some(requests) => requests.clone(),
+                None => crate::socket::LazyRequests::new("id"),
+            },
+        });
+        spawn_local(async move {
+            let input = match running.await {
+                Ok(()) => Input::SetupDone { conn },
+                Err(error) => Input::SetupFailed { conn, error },
+            };
+            if let Some(driver) = driver.upgrade() {
+                driver.input(input);
+            }
+        });
     }
 
     /// Ready when a send would not meet a full queue (it may still meet a closed socket,
@@ -353,6 +405,14 @@ impl Driver {
                         driver.input(Input::TurnEnded);
                     }
                 });
+            }
+            Output::RunSetup {
+                conn,
+                attempt,
+                resumed,
+            } => {
+                self.log(|| format!("setup attempt={attempt} resumed={resumed}"));
+                self.run_setup(conn, attempt, resumed);
             }
             Output::Ping => {
                 if let Some((ping, _)) = &self.heartbeat {
@@ -623,6 +683,21 @@ impl Driver {
     ) -> Result<u64, Rejected<Frame>> {
         let frame = Frame(frame);
         let id = (self.runtime.borrow_mut().machine).request(frame, timeout_ms, performance_now());
+        self.pump();
+        id
+    }
+
+    /// Sends a request's frame from the setup step on socket `conn`, as
+    /// [`setup_send`](Self::setup_send) does; returns the request's id.
+    pub(crate) fn setup_request(
+        self: &Rc<Self>,
+        conn: ConnId,
+        frame: JsValue,
+        timeout_ms: u32,
+    ) -> Result<u64, Rejected<Frame>> {
+        let now = performance_now();
+        let id =
+            (self.runtime.borrow_mut().machine).request_setup(conn, Frame(frame), timeout_ms, now);
         self.pump();
         id
     }

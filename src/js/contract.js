@@ -22,6 +22,7 @@ export const OP_WENT_ONLINE = 18;
 export const OP_REQUEST_FAILED = 19;
 export const OP_DEADLINE = 20;
 export const OP_STATE_CHANGED = 21;
+export const OP_RUN_SETUP = 22;
 export const SIGNAL_CONNECT = 0;
 export const SIGNAL_URL_RESOLVED = 1;
 export const SIGNAL_OPENED = 2;
@@ -32,6 +33,7 @@ export const SIGNAL_SUSPEND = 6;
 export const SIGNAL_RESUME = 7;
 export const SIGNAL_WAKE = 8;
 export const SIGNAL_TURN_ENDED = 9;
+export const SIGNAL_SETUP_DONE = 10;
 export const FIGURE_STATE = 0;
 export const FIGURE_RETRY_COUNT = 1;
 export const FIGURE_QUEUED_COUNT = 2;
@@ -57,7 +59,7 @@ export const REQUEST_FAILURE_CLOSED = 2;
 export const REQUEST_FAILURE_DROPPED = 3;
 export const REQUEST_FAILURE_QUEUE_FULL = 4;
 /** By failure kind: the error code and the start of its message. */
-export const FAILURES = [["URL_PROVIDER", "the URL provider failed: "], ["INVALID_URL", "the browser refused the URL: "], ["SOCKET", "the connection failed or broke (the browser gives no detail)"], ["CONNECT_TIMEOUT", "the connection did not open within connectionTimeout"], ["NOT_A_SESSION_SERVER", "the server does not speak resocket's session protocol (it did not select the resocket.v1 subprotocol)"], ["PROTOCOL", "the server broke the session protocol: "]];
+export const FAILURES = [["URL_PROVIDER", "the URL provider failed: "], ["INVALID_URL", "the browser refused the URL: "], ["SOCKET", "the connection failed or broke (the browser gives no detail)"], ["CONNECT_TIMEOUT", "the connection did not open within connectionTimeout"], ["NOT_A_SESSION_SERVER", "the server does not speak resocket's session protocol (it did not select the resocket.v1 subprotocol)"], ["PROTOCOL", "the server broke the session protocol: "], ["SETUP", "the setup step failed: "], ["SETUP_TIMEOUT", "the setup step did not finish within setupTimeoutMs"]];
 /** By request failure kind: the rejection's code. */
 export const REQUEST_FAILURES = ["REQUEST_TIMEOUT", "CONNECTION_LOST", "CLOSED", "DROPPED", "QUEUE_FULL"];
 /** The states by number, as `state` names them. */
@@ -65,13 +67,13 @@ export const STATES = ["connecting", "open", "closing", "closed", "waiting", "of
 /** `readyState` by state number. */
 export const READY_STATES = [0, 1, 2, 3, 0, 0, 0];
 /** The options `create` takes, in order (the final close codes follow). */
-export const POLICY_FIELDS = ["minReconnectionDelay", "maxReconnectionDelay", "reconnectionDelayGrowFactor", "jitter", "minUptime", "connectionTimeout", "maxRetries", "maxEnqueuedMessages", "maxMessageBytes", "heartbeat.intervalMs", "heartbeat.timeoutMs", "session.window"];
+export const POLICY_FIELDS = ["minReconnectionDelay", "maxReconnectionDelay", "reconnectionDelayGrowFactor", "jitter", "minUptime", "connectionTimeout", "maxRetries", "maxEnqueuedMessages", "maxMessageBytes", "heartbeat.intervalMs", "heartbeat.timeoutMs", "session.window", "setupTimeoutMs"];
 /** By policy field: what a valid value looks like, as the engine says it. */
-export const POLICY_EXPECTED = ["from 0 ms up to the maximum delay", "from 0 to 2147483647 ms (the browser timer limit)", "a finite number of at least 1", "a number from 0 to 1", "from 0 to 2147483647 ms", "from 1 to 2147483647 ms", "a whole number of at least 0, or unlimited", "a whole number of messages, at least 1", "a whole number of bytes, at least 1", "from 1 to 2147483647 ms", "from 1 to 2147483647 ms", "a whole number of bytes, at least 1"];
+export const POLICY_EXPECTED = ["from 0 ms up to the maximum delay", "from 0 to 2147483647 ms (the browser timer limit)", "a finite number of at least 1", "a number from 0 to 1", "from 0 to 2147483647 ms", "from 1 to 2147483647 ms", "a whole number of at least 0, or unlimited", "a whole number of messages, at least 1", "a whole number of bytes, at least 1", "from 1 to 2147483647 ms", "from 1 to 2147483647 ms", "a whole number of bytes, at least 1", "from 1 to 2147483647 ms"];
 /** By policy field: [kind (0 milliseconds, rounded; 1 a whole number; 2 a whole number or Infinity; 3 a finite number), least, most, the index of the field bounding it or -1]. NaN leaves a heartbeat field or the session window out. */
-export const POLICY_RULES = [[0, 0, 2147483647, 1], [0, 0, 2147483647, -1], [3, 1.0, 1.7976931348623157e308, -1], [3, 0.0, 1.0, -1], [0, 0, 2147483647, -1], [0, 1, 2147483647, -1], [2, 0, 4294967295, -1], [2, 1, 4294967295, -1], [2, 1, 4294967295, -1], [0, 1, 2147483647, -1], [0, 1, 2147483647, -1], [1, 1, 4294967295, -1]];
+export const POLICY_RULES = [[0, 0, 2147483647, 1], [0, 0, 2147483647, -1], [3, 1.0, 1.7976931348623157e308, -1], [3, 0.0, 1.0, -1], [0, 0, 2147483647, -1], [0, 1, 2147483647, -1], [2, 0, 4294967295, -1], [2, 1, 4294967295, -1], [2, 1, 4294967295, -1], [0, 1, 2147483647, -1], [0, 1, 2147483647, -1], [1, 1, 4294967295, -1], [0, 1, 2147483647, -1]];
 /** The index of `finalCloseCodes` in `create`'s refusals. */
-export const FINAL_CODES_FIELD = 12;
+export const FINAL_CODES_FIELD = 13;
 /** What `finalCloseCodes` must hold, and the rule of each code. */
 export const FINAL_CODES_EXPECTED = "close codes from 1000 to 4999";
 export const FINAL_CODES_RULE = [1, 1000, 4999, -1];
@@ -95,4 +97,5 @@ export const DEFAULTS = {
   maxMessageBytes: 16777216,
   finalCloseCodes: [1002, 1003, 1007, 1008, 1009, 1010],
   "session.window": 102400,
+  setupTimeoutMs: 10000,
 };

@@ -92,6 +92,16 @@ export class Core {
     return this.#accept(message, (id) => this.#engine.send(this.#handle, id, size, isText(message)));
   }
 
+  /** From the setup step on socket `conn`: sends ahead of the queue; as `send` answers (-2: the step's connection is gone). */
+  setupSend(conn, message, size) {
+    return this.#accept(message, (id) => this.#engine.setup_send(this.#handle, conn, id, size, isText(message)));
+  }
+
+  /** A request from the setup step on socket `conn`, as `setupSend` sends: its id, or -1 / -2 / -3. */
+  setupRequest(conn, message, size, timeoutMs, now) {
+    return this.#accept(message, (id) => this.#engine.setup_request(this.#handle, conn, id, size, timeoutMs, now));
+  }
+
   /** A request carrying `nextRequest()`: its id, or -1 / -2 / -3 as `send`. */
   request(message, size, timeoutMs, now) {
     return this.#accept(message, (id) => this.#engine.request(this.#handle, id, size, timeoutMs, now));
@@ -160,9 +170,10 @@ export class Core {
   timeout(now) { this.#engine.timeout(this.#handle, now); }
   buffered(conn, unsentBytes, now) { this.#engine.buffered(this.#handle, conn, unsentBytes, now); }
 
-  failed(provider, conn, error, now) {
+  /** What ran for socket or attempt `conn` failed: `what` a `FAILED_*` of driver.js. */
+  failed(what, conn, error, now) {
     stageText(this.#engine, error);
-    this.#engine.failed(this.#handle, provider, conn, now);
+    this.#engine.failed(this.#handle, what, conn, now);
   }
 
   close(code, reason, now) {

@@ -32,6 +32,7 @@ import {
   OP_RESOLVE_URL,
   OP_RESUMED,
   OP_RETRIES_EXHAUSTED,
+  OP_RUN_SETUP,
   OP_STATE_CHANGED,
   OP_TRANSMIT,
   OP_TRANSMIT_BATCH,
@@ -46,6 +47,7 @@ import {
   SIGNAL_OFFLINE,
   SIGNAL_ONLINE,
   SIGNAL_RESUME,
+  SIGNAL_SETUP_DONE,
   SIGNAL_SOCKET_ERROR,
   SIGNAL_SUSPEND,
   SIGNAL_TURN_ENDED,
@@ -59,6 +61,8 @@ import { Pending } from "./pending.js";
 import { putSaved, takeSaved } from "./saved.js";
 
 const CLOSED_STATE = STATES.indexOf("closed");
+// What failed, for the engine's `failed`.
+const [FAILED_SOCKET, FAILED_URL_PROVIDER, FAILED_SETUP] = [0, 1, 2];
 
 // Drivers that are connected or trying to be stay reachable, as a browser WebSocket does, so
 // `new ReSocket(url).onmessage = ...` keeps working without a variable. A socket closed for
@@ -167,7 +171,8 @@ export class Driver {
    * A driver for the checked `settings`, telling `face` what happens: `opened()`,
    * `closed(event fields)`, `reconnecting(attempt, delayMs)`, `error(code, message, data?)`,
    * `network(type)`, `stateChanged(state)`, `received(data, mayAnswer)`,
-   * `requestFailed(id, kind, capacity)`, `resumed(recovered, unacknowledged)`. Made before the
+   * `requestFailed(id, kind, capacity)`, `resumed(recovered, unacknowledged)`,
+   * `setup(conn, attempt, resumed)` (run the setup step, then call `setupDone` or `setupFailed`). Made before the
    * engine has loaded, it waits for it.
    */
   constructor(settings, face) {
@@ -286,6 +291,32 @@ export class Driver {
     return outcome;
   }
 
+  /** From the setup step on socket `conn`: `frame` goes ahead of the queue; as `send` answers (-2: that connection is gone). */
+  setupSend(conn, frame) {
+    const outcome = this.core.setupSend(conn, frame, wireSize(frame));
+    this.pump();
+    return outcome;
+  }
+
+  /** A request's frame from the setup step on socket `conn`, sent as `setupSend` sends; its id, or -1 / -2 / -3. */
+  setupRequest(conn, frame, timeoutMs) {
+    const outcome = this.core.setupRequest(conn, frame, wireSize(frame), timeoutMs, performance.now());
+    this.pump();
+    return outcome;
+  }
+
+  /** The setup step on socket `conn` finished: the core flushes the queue, if that is still the connection. */
+  setupDone(conn) {
+    this.signal(SIGNAL_SETUP_DONE, conn);
+  }
+
+  /** The setup step on socket `conn` threw `error`: the core gives the connection up and retries by its policy. */
+  setupFailed(conn, error) {
+    this.#log(`setup failed: ${errorText(error)}`);
+    this.core.failed(FAILED_SETUP, conn, errorText(error), performance.now());
+    this.pump();
+  }
+
   close(code, reason) {
     this.#pending?.close();
     this.#call((core, now) => core.close(code, reason, now));
@@ -390,6 +421,12 @@ export class Driver {
         ws.close(code, reason);
         break;
       }
+      case OP_RUN_SETUP: {
+        const [conn, attempt, resumed] = [core.arg(0), core.arg(1), core.arg(2) === 1];
+        this.#log(`setup attempt=${attempt} resumed=${resumed}`);
+        face.setup(conn, attempt, resumed);
+        break;
+      }
       case OP_OPENED:
         this.#log("open");
         face.opened();
@@ -450,7 +487,7 @@ export class Driver {
   /** Asks the URL and subprotocol sources (fixed or functions, maybe async) for attempt `conn`. */
   #resolve(conn) {
     const failed = (error) => {
-      this.core.failed(true, conn, errorText(error), performance.now());
+      this.core.failed(FAILED_URL_PROVIDER, conn, errorText(error), performance.now());
       this.pump();
     };
     const ask = (source) => (typeof source === "function" ? source() : source);
@@ -476,7 +513,7 @@ export class Driver {
         ? `the URL provider returned ${url === null ? "null" : typeof url}, not a string or URL`
         : list.error;
     if (error) {
-      this.core.failed(true, conn, error, performance.now());
+      this.core.failed(FAILED_URL_PROVIDER, conn, error, performance.now());
     } else {
       this.#target = { conn, url: text, protocols: list.list };
       this.core.signal(SIGNAL_URL_RESOLVED, conn, performance.now());
@@ -507,7 +544,7 @@ export class Driver {
         error = errorText(thrown);
       }
     }
-    this.core.failed(false, conn, error, performance.now());
+    this.core.failed(FAILED_SOCKET, conn, error, performance.now());
     this.pump();
   }
 

@@ -172,13 +172,16 @@ export function readArguments(url, protocols, options) {
   const heartbeatOptions = heartbeat(field("heartbeat"), json);
   const window = sessionWindow(field("session"));
   const persist = sessionPersist(field("session"));
+  const setup = func(field("setup"), "setup");
   // The policy's numbers, by the engine's field names; a NaN interval turns the heartbeat off,
-  // a NaN window session mode.
+  // a NaN window session mode, a NaN setup timeout the setup step.
   const policy = {
     "heartbeat.intervalMs": heartbeatOptions?.intervalMs ?? NaN,
     "heartbeat.timeoutMs": heartbeatOptions?.timeoutMs ?? NaN,
     "session.window": window,
+    setupTimeoutMs: setup ? undefined : NaN,
   };
+  if (!setup && field("setupTimeoutMs") !== undefined) throw typeError("option `setupTimeoutMs` needs a `setup` step");
   for (const name of POLICY_FIELDS) policy[name] ??= number(field(name), name) ?? DEFAULTS[name];
   const settings = {
     url,
@@ -186,6 +189,7 @@ export function readArguments(url, protocols, options) {
     json,
     session: !Number.isNaN(window),
     persist,
+    setup,
     heartbeat: heartbeatOptions,
     policy,
     queueCapacity: policy.maxEnqueuedMessages,
@@ -217,7 +221,7 @@ export function refusedField(policy, finalCodes) {
   const heartbeatOff = Number.isNaN(policy[POLICY_FIELDS[HEARTBEAT_FIELD]]);
   const index = POLICY_RULES.findIndex((rule, field) => {
     const value = policy[POLICY_FIELDS[field]];
-    const off = field === SESSION_FIELD ? Number.isNaN(value) : heartbeatOff && field >= HEARTBEAT_FIELD;
+    const off = OPTIONAL_FIELDS.includes(field) ? Number.isNaN(value) : heartbeatOff && HEARTBEAT_FIELDS.includes(field);
     return !off && !fits(rule, value, policy);
   });
   if (index >= 0) return index;
@@ -225,7 +229,9 @@ export function refusedField(policy, finalCodes) {
 }
 
 const HEARTBEAT_FIELD = POLICY_FIELDS.indexOf("heartbeat.intervalMs");
-const SESSION_FIELD = POLICY_FIELDS.indexOf("session.window");
+const HEARTBEAT_FIELDS = [HEARTBEAT_FIELD, POLICY_FIELDS.indexOf("heartbeat.timeoutMs")];
+/** Fields whose NaN turns their feature off: session mode, the setup step. */
+const OPTIONAL_FIELDS = ["session.window", "setupTimeoutMs"].map((name) => POLICY_FIELDS.indexOf(name));
 
 /** Rounded half away from zero, as the engine rounds milliseconds. */
 const roundMs = (ms) => Math.sign(ms) * Math.round(Math.abs(ms));

@@ -46,7 +46,8 @@ export class Requests {
     this.#QueueFullError = QueueFullError;
   }
 
-  request(value, options) {
+  /** Sends request `value`; `send(message, timeoutMs)` in place of the engine's (the setup step's). */
+  request(value, options, send = this.#engine.send) {
     return new Promise((resolve, reject) => {
       const { json, requestTimeoutMs } = this.#settings;
       const refuse = (text) => {
@@ -70,13 +71,13 @@ export class Requests {
       this.#engine.whenReady(value, () => {
         signal?.removeEventListener("abort", early);
         if (signal?.aborted) reject(signal.reason);
-        else this.#send(value, timeoutMs, signal, resolve, reject);
+        else this.#send(value, timeoutMs, signal, resolve, reject, send);
       }, reject);
     });
   }
 
   /** Sends request `value`, its id fresh from the engine, and waits for its answer. */
-  #send(value, timeoutMs, signal, resolve, reject) {
+  #send(value, timeoutMs, signal, resolve, reject, send) {
     const { requestIdField } = this.#settings;
     const id = this.#engine.next();
     const abort = () => {
@@ -92,7 +93,7 @@ export class Requests {
     // Pending before it is sent: sending may settle requests.
     this.#pending.set(id, { settle, timeoutMs });
     try {
-      this.#engine.send({ ...value, [requestIdField]: id }, timeoutMs);
+      send({ ...value, [requestIdField]: id }, timeoutMs);
     } catch (error) {
       settle(error);
       return;

@@ -103,10 +103,43 @@ export interface Options {
    * `ping` and `pong` (the protocol has its own). Off by default.
    */
   session?: boolean | SessionOptions;
+  /**
+   * Runs on every new connection before anything queued is sent (in session mode, after the
+   * server's welcome and what it lacked of the session): what it sends through `setup.send`
+   * and `setup.request` goes first, and once it settles the queue is flushed and `open` fires.
+   * Until then the socket is `connecting` and `send` queues. If it throws or rejects, or takes
+   * longer than `setupTimeoutMs`, the connection is closed and retried by the backoff policy,
+   * with an `error` event of code `SETUP` or `SETUP_TIMEOUT`. Authenticate, resubscribe or
+   * rejoin here.
+   */
+  setup?: (setup: SetupSocket<any, any>, info: SetupInfo) => unknown;
+  /** How long the `setup` step may take, in ms. Default 10000. */
+  setupTimeoutMs?: number;
   /** reconnecting-websocket's custom constructor: accepted and ignored (the browser's is used). */
   WebSocket?: unknown;
   /** partysocket's logger: accepted and ignored (`debug` logs to the console). */
   debugLogger?: unknown;
+}
+
+/** What the `setup` step is told. */
+export interface SetupInfo {
+  /** How many times the setup step has run on this socket, this time included (1 the first time). */
+  attempt: number;
+  /** Session mode: the server resumed the session, so what the last setup step established may still stand. */
+  resumed: boolean;
+}
+
+/** The `setup` step's view of the socket: bound to the connection it runs on. */
+export interface SetupSocket<Out = RawData, In = RawData> {
+  /**
+   * Sends at once, ahead of the queue (true). Throws as `ReSocket.send` does, and with code
+   * `CLOSED` once the connection the step runs on is gone. After the step, an ordinary send.
+   */
+  send(data: Out): boolean;
+  /** `ReSocket.request`, sent ahead of the queue; it fails with its connection (never sent again). */
+  request<Result = unknown>(value: RequestValue<Out>, options?: RequestOptions): Promise<Result>;
+  /** The socket, for listening to its messages while the step runs. */
+  readonly socket: ReSocket<Out, In>;
 }
 
 export interface RequestOptions {
@@ -138,6 +171,10 @@ export declare class ReSocketError extends Error {
     | "NOT_A_SESSION_SERVER"
     /** Session mode: the server broke the session protocol. */
     | "PROTOCOL"
+    /** The `setup` step threw or rejected (its error's message follows). */
+    | "SETUP"
+    /** The `setup` step took longer than `setupTimeoutMs`. */
+    | "SETUP_TIMEOUT"
     /** The engine (the package's wasm) could not be fetched or compiled: see the bundler notes. */
     | "ENGINE";
   /** `REMOTE`: the answer's `error` member. `DECODE` from `request()`: the whole answer. */

@@ -80,6 +80,7 @@ export class ReSocket extends EventTarget {
       stateChanged: (state) => socket.#dispatch(withFields(new Event("statechange"), { state })),
       received: (data, mayAnswer) => socket.#received(data, mayAnswer),
       requestFailed: (id, kind, capacity) => socket.#requests?.failed(id, kind, capacity),
+      setup: (conn, attempt, resumed) => socket.#runSetup(conn, attempt, resumed),
       // The messages as the user sent them: in the "json" format, values again.
       resumed: (recovered, unacknowledged) =>
         socket.#dispatch(withFields(new Event("resumed"), {
@@ -172,8 +173,13 @@ export class ReSocket extends EventTarget {
    * The answer is matched by that id and not delivered as a message.
    */
   request(value, options) {
+    return this.#requestsOf().request(value, options);
+  }
+
+  /** The requests of this socket, made on first use. */
+  #requestsOf() {
     const driver = this.#driver;
-    this.#requests ??= new Requests(this.#settings, {
+    return (this.#requests ??= new Requests(this.#settings, {
       whenReady: (value, run, reject) => {
         if (driver.core) return run();
         // Before the engine has loaded, the request counts in the queue as a send does.
@@ -188,8 +194,36 @@ export class ReSocket extends EventTarget {
       send: (message, timeoutMs) => this.#accepted(driver.request(this.#frame(message), timeoutMs)),
       answered: (id) => driver.core.answered(id),
       forget: (id) => driver.core.forget(id),
-    }, ReSocketError, QueueFullError);
-    return this.#requests.request(value, options);
+    }, ReSocketError, QueueFullError));
+  }
+
+  /**
+   * Runs the `setup` option on socket `conn`: what it sends goes ahead of the queue, which is
+   * flushed (and "open" fires) once it settles; if it throws, the connection is given up and
+   * retried. Its `socket` is bound to that connection: once the connection is gone it refuses.
+   */
+  #runSetup(conn, attempt, resumed) {
+    const driver = this.#driver;
+    const accepted = (outcome) => {
+      if (outcome === -2 && this.state !== "closed" && this.state !== "closing") {
+        throw new ReSocketError(
+          "CLOSED",
+          "resocket: the connection this setup step ran on is gone; the next connection runs the setup step again",
+        );
+      }
+      return this.#accepted(outcome);
+    };
+    const handle = {
+      socket: this,
+      send: (data) => accepted(driver.setupSend(conn, this.#frame(data))) === 1,
+      request: (value, options) =>
+        this.#requestsOf().request(value, options, (message, timeoutMs) =>
+          accepted(driver.setupRequest(conn, this.#frame(message), timeoutMs))),
+    };
+    new Promise((resolve) => resolve(this.#settings.setup(handle, { attempt, resumed }))).then(
+      () => driver.setupDone(conn),
+      (error) => driver.setupFailed(conn, error),
+    );
   }
 
   close(code, reason) {

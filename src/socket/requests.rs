@@ -19,7 +19,7 @@ use wasm_bindgen::prelude::*;
 use super::answer::{answer_id, decode_answer};
 use crate::Error;
 use crate::driver::{Driver, Notice};
-use resocket_core::{Answered, RequestFailure};
+use resocket_core::{Answered, ConnId, RequestFailure};
 
 #[wasm_bindgen]
 extern "C" {
@@ -71,23 +71,26 @@ impl LazyRequests {
         })
     }
 
-    /// Sends (or queues) `request` with a fresh id on `driver` and returns the future of its
-    /// answer.
-    pub(crate) fn start<T>(
+    /// Sends (or queues) `request` with a fresh id on `driver` (`None`: it is gone) and returns
+    /// the future of its answer; with `setup`, from the setup step on that connection, ahead of
+    /// the queue.
+    pub(crate) fn start_on<T>(
         &self,
-        driver: &Rc<Driver>,
+        driver: Option<&Rc<Driver>>,
+        setup: Option<ConnId>,
         request: &(impl Serialize + ?Sized),
         timeout: Duration,
     ) -> Response<T> {
-        let book = self.made.get_or_init(|| {
-            let requests: Rc<dyn RequestBook> = Requests::new(&self.id_field, driver);
-            requests
+        let started = driver.ok_or(Error::Closed).and_then(|driver| {
+            let book = self.made.get_or_init(|| {
+                let requests: Rc<dyn RequestBook> = Requests::new(&self.id_field, driver);
+                requests
+            });
+            let request = serde_json::to_value(request).map_err(|e| Error::Encode(e.to_string()));
+            Ok((book.start(request?, timeout, setup)?, book))
         });
-        let started = serde_json::to_value(request)
-            .map_err(|error| Error::Encode(error.to_string()))
-            .and_then(|request| book.start(request, timeout));
         match started {
-            Ok((id, slot)) => Response {
+            Ok(((id, slot), book)) => Response {
                 id,
                 slot,
                 book: Some(book.clone()),
@@ -122,7 +125,13 @@ impl Drop for AnswerWatch {
 pub(crate) trait RequestBook {
     /// Sends (or queues) `request`, a JSON value, with a fresh id: the id, and where the
     /// outcome will wait.
-    fn start(&self, request: Value, timeout: Duration) -> Result<(u64, Rc<Slot>), Error>;
+    /// With `setup`, from the setup step on that connection.
+    fn start(
+        &self,
+        request: Value,
+        timeout: Duration,
+        setup: Option<ConnId>,
+    ) -> Result<(u64, Rc<Slot>), Error>;
 
     /// Looks at what the driver reports before the stream gets it: answers and request
     /// failures settle requests (`None`: not for the stream); the rest passes.
@@ -242,7 +251,12 @@ impl Requests {
 }
 
 impl RequestBook for Requests {
-    fn start(&self, request: Value, timeout: Duration) -> Result<(u64, Rc<Slot>), Error> {
+    fn start(
+        &self,
+        request: Value,
+        timeout: Duration,
+        setup: Option<ConnId>,
+    ) -> Result<(u64, Rc<Slot>), Error> {
         let driver = self.driver()?;
         let id = driver.next_request_id();
         let frame = self.frame(request, id)?;
@@ -254,7 +268,11 @@ impl RequestBook for Requests {
         // Waiting before it is sent: the driver may settle requests as it sends.
         self.waiting.borrow_mut().insert(id, waiting);
         let timeout_ms = timeout.as_millis().min(MAX_TIMER_MS) as u32;
-        match driver.request(frame, timeout_ms) {
+        let sent = match setup {
+            Some(conn) => driver.setup_request(conn, frame, timeout_ms),
+            None => driver.request(frame, timeout_ms),
+        };
+        match sent {
             Ok(_) => Ok((id, slot)),
             Err(rejected) => {
                 self.waiting.borrow_mut().remove(&id);

@@ -158,6 +158,32 @@ impl<F: WireSize + Clone> ClientSession<F> {
         Ok(Accepted::Kept)
     }
 
+    /// Takes out the messages never handed to a connection, oldest first (see
+    /// [`Outgoing::hold_back`]): before a welcome, so that a setup step's messages are
+    /// numbered ahead of them.
+    pub fn hold_back(&mut self) -> std::collections::VecDeque<F> {
+        self.outgoing.hold_back()
+    }
+
+    /// Keeps `frame`, accepted earlier and held back, as [`send`](Self::send) would, past the
+    /// window if need be: transmit it now when the session is ready, as `send` says.
+    pub fn send_accepted(&mut self, frame: F) -> Accepted {
+        self.outgoing.push_accepted(frame);
+        if self.phase == Phase::Ready {
+            self.outgoing.all_transmitted();
+            return Accepted::Transmit;
+        }
+        Accepted::Kept
+    }
+
+    /// Keeps `frames`, accepted earlier and held back, for the next connection, in order, past
+    /// the window if need be: the connection they waited on is gone.
+    pub fn give_back(&mut self, frames: impl IntoIterator<Item = F>) {
+        for frame in frames {
+            self.outgoing.push_accepted(frame);
+        }
+    }
+
     /// Hands `frame`, which [`send`](Self::send) said to transmit or a `welcome` listed, to the
     /// connection: `out` gets what goes out now, in order. To a server that reads batches the
     /// first message of a turn of the event loop goes out at once and the rest of the turn's

@@ -74,6 +74,35 @@ impl<F: WireSize> Outgoing<F> {
         Ok(number)
     }
 
+    /// Numbers and keeps `frame`, which was accepted earlier (and held back, see
+    /// [`hold_back`](Self::hold_back)): never refused, though it may take the kept messages
+    /// past the window for a while, as refusing it now would lose it.
+    pub fn push_accepted(&mut self, frame: F) {
+        let size = frame.wire_size();
+        self.sent += 1;
+        self.held_bytes += size;
+        self.held.push_back((frame, size));
+    }
+
+    /// Takes out the messages never handed to a connection, oldest first, and forgets their
+    /// numbers: the peer never saw them, so messages sent next take those numbers, and these
+    /// go back in after them with [`push_accepted`](Self::push_accepted). A connection's setup
+    /// step sends ahead of them this way.
+    pub fn hold_back(&mut self) -> VecDeque<F> {
+        let never_left = usize::try_from(self.sent.saturating_sub(self.transmitted))
+            .unwrap_or(usize::MAX)
+            .min(self.held.len());
+        let first = self.held.len() - never_left;
+        let held_back: VecDeque<F> = (self.held.drain(first..))
+            .map(|(frame, size)| {
+                self.held_bytes -= size;
+                frame
+            })
+            .collect();
+        self.sent -= held_back.len() as u64;
+        held_back
+    }
+
     /// Whether a send of `size` bytes would be kept now.
     pub fn has_room(&self, size: u64) -> bool {
         self.held.is_empty() || self.held_bytes.saturating_add(size) <= self.window

@@ -16,3 +16,4 @@ mod requests;
 mod session;
 mod session_batches;
 mod session_mode;
+mod setup;

@@ -57,6 +57,7 @@ fn defaults() {
             max_message_bytes: 16 * 1024 * 1024,
             resend_requests: false,
             session: None,
+            setup_timeout_ms: None,
         }
     );
     assert_eq!(DEFAULT_MAX_MESSAGE_BYTES, 16 * 1024 * 1024);

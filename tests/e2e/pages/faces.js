@@ -35,6 +35,9 @@
 //   state ('connecting' | 'open' | 'closing' | 'closed' | 'waiting' | 'offline' | 'suspended'),
 //   retryCount, queuedCount, rttMs (undefined before the first pong; `Sender::rtt`),
 //   protocol (the server's choice, '' when none; `Sender::protocol`)
+// The `setup` option's function gets `(setup, { attempt, resumed })` on both faces, `setup`
+// being `{ send(data) -> as send above, request(value, options) -> as request above }` (the JS
+// face's setup handle; the Rust face's `Setup`, `Config::setup`).
 // A JS face's `socket` is its `ReSocket`, for the checks of what the Rust API has no
 // counterpart for (on* handlers, `url`, `binaryType`, the error classes, ...).
 
@@ -57,13 +60,27 @@ class JsFace {
 
   constructor(resocket, url, options, protocols, binaryType) {
     this.resocket = resocket;
+    const setup = options?.setup;
+    if (typeof setup === 'function') {
+      // The setup handle's send, answering as `send` below does.
+      const wrap = (handle) => ({
+        send: (data) => this.#sent(() => handle.send(data)),
+        request: (value, requestOptions) => handle.request(value, requestOptions),
+      });
+      options = { ...options, setup: (handle, info) => setup(wrap(handle), info) };
+    }
     this.socket = new resocket.ReSocket(url, protocols ?? null, options);
     if (binaryType !== undefined) this.socket.binaryType = binaryType;
   }
 
   send(data) {
+    return this.#sent(() => this.socket.send(data));
+  }
+
+  /** What `send()` (the socket's or a setup step's) did, named as the Rust face names it. */
+  #sent(send) {
     try {
-      return this.socket.send(data) ? 'now' : 'queued';
+      return send() ? 'now' : 'queued';
     } catch (error) {
       if (error instanceof this.resocket.QueueFullError) return 'queue-full';
       if (error instanceof this.resocket.ReSocketError && error.code === 'CLOSED') return 'closed';

@@ -19,6 +19,7 @@ mod callbacks;
 mod json;
 mod options;
 mod request;
+mod setup;
 
 use std::time::Duration;
 
@@ -131,14 +132,7 @@ impl RustSocket {
                 sender.try_send(&value)
             }
         };
-        Ok(match sent {
-            Ok(Sent::Now) => "now".to_owned(),
-            Ok(Sent::Queued { .. }) => "queued".to_owned(),
-            Err(Error::Closed) => "closed".to_owned(),
-            Err(Error::QueueFull { .. }) => "queue-full".to_owned(),
-            Err(Error::WindowFull { .. }) => "window-full".to_owned(),
-            Err(other) => format!("error: {other}"),
-        })
+        Ok(sent_name(sent))
     }
 
     /// `Sender::request` with the JSON value `value`: a Promise of the answer's result.
@@ -349,6 +343,19 @@ fn describe<T>(
     Ok(object.into())
 }
 
+/// What a send did, as `send` names it: `"now"`, `"queued"`, `"closed"`, `"queue-full"`,
+/// `"window-full"`, or `"error: ..."`.
+fn sent_name(sent: Result<Sent, Error>) -> String {
+    match sent {
+        Ok(Sent::Now) => "now".to_owned(),
+        Ok(Sent::Queued { .. }) => "queued".to_owned(),
+        Err(Error::Closed) => "closed".to_owned(),
+        Err(Error::QueueFull { .. }) => "queue-full".to_owned(),
+        Err(Error::WindowFull { .. }) => "window-full".to_owned(),
+        Err(other) => format!("error: {other}"),
+    }
+}
+
 /// The JavaScript face's `error.code` for the same failure, in an error event or a request's
 /// rejection.
 fn error_code(error: &Error) -> &'static str {
@@ -359,6 +366,8 @@ fn error_code(error: &Error) -> &'static str {
         Error::Connection(Failure::ConnectTimeout) => "CONNECT_TIMEOUT",
         Error::Connection(Failure::NotASessionServer) => "NOT_A_SESSION_SERVER",
         Error::Connection(Failure::Protocol(_)) => "PROTOCOL",
+        Error::Connection(Failure::Setup(_)) => "SETUP",
+        Error::Connection(Failure::SetupTimeout) => "SETUP_TIMEOUT",
         Error::WindowFull { .. } => "WINDOW_FULL",
         Error::MessageTooBig { .. } => "MESSAGE_TOO_BIG",
         Error::RequestTimeout { .. } => "REQUEST_TIMEOUT",

@@ -56,6 +56,8 @@ const KNOWN: &[&str] = &[
     "resendRequests", // resend_requests
     "requestTimeoutMs", // the timeout `request` passes when its options name none
     "session",   // session(Session::new()); `{ window, persist }`: `.window(..)`, `.persist(..)`
+    "setup",     // setup(..): the function gets a handle of `send`, `request` and the info
+    "setupTimeoutMs", // setup_timeout
 ];
 
 /// Reads `url` (a string or a provider function), `protocols` (a string, an array of
@@ -81,7 +83,15 @@ pub(crate) fn settings(
     let format = read_format(field(options, "format"))?;
     let request_timeout = millis(field(options, "requestTimeoutMs"), "requestTimeoutMs")?
         .unwrap_or(DEFAULT_REQUEST_TIMEOUT);
-    let config = self::config(config, options, format)?;
+    let mut config = self::config(config, options, format)?;
+    if let Some(step) = field(options, "setup") {
+        let step = (step.dyn_into::<Function>())
+            .map_err(|_| type_error("`setup` must be a function".to_owned()))?;
+        config = crate::setup::setup(config, step, format, request_timeout);
+    }
+    if let Some(ms) = millis(field(options, "setupTimeoutMs"), "setupTimeoutMs")? {
+        config = config.setup_timeout(ms);
+    }
     Ok(Settings {
         config,
         format,

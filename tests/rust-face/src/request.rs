@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use futures_util::future::{Either, select};
 use js_sys::{Function, Promise, Reflect};
-use resocket::{Error, Json, Sender};
+use resocket::{Error, Json, Response, Sender};
 use serde_json::Value;
 use serde_json::value::RawValue;
 use wasm_bindgen::prelude::*;
@@ -33,7 +33,18 @@ pub(crate) fn request(
     options: &JsValue,
     default_timeout: Duration,
 ) -> Promise {
-    match start(sender, value, options, default_timeout) {
+    let send = |value: &Value, timeout| sender.request::<Value, Value>(value, timeout);
+    request_with(send, value, options, default_timeout)
+}
+
+/// As [`request`], with `send` making the request (a setup step's `Setup::request`, say).
+pub(crate) fn request_with(
+    send: impl FnOnce(&Value, Duration) -> Response<Value>,
+    value: &JsValue,
+    options: &JsValue,
+    default_timeout: Duration,
+) -> Promise {
+    match start(send, value, options, default_timeout) {
         Ok(answer) => wasm_bindgen_futures::future_to_promise(answer),
         Err(rejection) => Promise::reject(&rejection),
     }
@@ -47,7 +58,7 @@ pub(crate) fn needs_json() -> Promise {
 
 /// Reads the arguments, sends the request, and returns the future of its outcome.
 fn start(
-    sender: &Sender<Box<RawValue>, Json>,
+    send: impl FnOnce(&Value, Duration) -> Response<Value>,
     value: &JsValue,
     options: &JsValue,
     default_timeout: Duration,
@@ -60,7 +71,7 @@ fn start(
     if let Some(signal) = signal.as_ref().filter(|signal| signal.aborted()) {
         return Err(signal.reason());
     }
-    let response = sender.request::<Value, Value>(&value, timeout);
+    let response = send(&value, timeout);
     // Listening starts now, not when the future is first polled (a microtask later): an
     // `abort()` right after `request()` must not be missed.
     let abort = signal.map(|signal| AbortListener::new(&signal));
