@@ -53,7 +53,8 @@ mkdir "$pkg"/web
 cp "$pkg"/resocket_core_bg.wasm "$pkg"/resocket_session_bg.wasm "$pkg"/web/
 for dir in "$pkg" "$pkg"/web; do
   cp src/js/resocket.js src/js/driver.js src/js/options.js src/js/request.js src/js/core.js \
-    src/js/pending.js src/js/saved.js src/js/contract.js src/js/resocket.d.ts "$dir"/
+    src/js/pending.js src/js/saved.js src/js/contract.js src/js/shared.js src/js/shared-hub.js \
+    src/js/shared-worker.js src/js/resocket.d.ts "$dir"/
 done
 # The one difference between the builds: how the engines' wasm is loaded.
 cp src/js/engine.js "$pkg"/engine.js
@@ -101,6 +102,8 @@ const manifest = {
     ".": { types: "./resocket.d.ts", default: "./resocket.js" },
     "./web": { types: "./web/resocket.d.ts", default: "./web/resocket.js" },
     "./package.json": "./package.json",
+    // The SharedWorker of shared connections, for an application's own worker file to import.
+    "./shared-worker": "./shared-worker.js",
     // Node only: resumable sessions over the `ws` package.
     "./server": { types: "./server/index.d.ts", default: "./server/index.js" },
   },
@@ -116,6 +119,9 @@ const manifest = {
     "pending.js",
     "saved.js",
     "contract.js",
+    "shared.js",
+    "shared-hub.js",
+    "shared-worker.js",
     "engine.js",
     "web/",
     "README.md",
@@ -136,6 +142,9 @@ const manifest = {
     "./web/driver.js",
     "./web/engine.js",
     "./server/engine.js",
+    // The SharedWorker of shared connections listens for tabs when loaded.
+    "./shared-worker.js",
+    "./web/shared-worker.js",
   ])],
 };
 writeFileSync(path, JSON.stringify(manifest, null, 2) + "\n");

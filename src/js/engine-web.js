@@ -15,3 +15,11 @@ export const ENGINES = [
   ["resocket_core_bg.wasm", () => instantiate(new URL("./resocket_core_bg.wasm", import.meta.url))],
   ["resocket_session_bg.wasm", () => instantiate(new URL("./resocket_session_bg.wasm", import.meta.url))],
 ];
+
+/**
+ * The SharedWorker that hosts shared connections (`shared: true`): shared-worker.js, beside
+ * this file, as a module worker.
+ */
+export function sharedWorker() {
+  return new SharedWorker(new URL("./shared-worker.js", import.meta.url), { type: "module", name: "resocket" });
+}

@@ -9,3 +9,8 @@ export const ENGINES = [
   ["resocket_core_bg.wasm", () => import("./resocket_core_bg.wasm")],
   ["resocket_session_bg.wasm", () => import("./resocket_session_bg.wasm")],
 ];
+
+// A bundler builds workers from the application's own code (a `new SharedWorker(new URL(...,
+// import.meta.url))` it can see), so the bundler build makes none: shared connections are held
+// by a leader tab unless the application passes `shared: { worker }` (see the guide).
+export const sharedWorker = undefined;

@@ -202,6 +202,7 @@ export function readArguments(url, protocols, options) {
     requestIdField: idField(field("requestIdField")),
     requestTimeoutMs: millis(field("requestTimeoutMs"), "requestTimeoutMs", 10000),
     resendRequests: boolean(field("resendRequests"), "resendRequests") ?? false,
+    shared: shared(field("shared")),
   };
   for (const name of Object.keys(options ?? {})) {
     if (!known.has(name)) throw typeError(`unknown option \`${name}\``);
@@ -282,6 +283,16 @@ function boolean(value, name) {
 function func(value, name) {
   if (value === undefined || typeof value === "function") return value;
   throw typeError(`option \`${name}\` must be a function, got ${typeName(value)}`);
+}
+
+/** `shared: true | { worker }`: false, or the shared connection's settings (`worker`, a function making the SharedWorker). */
+function shared(value) {
+  if (value === undefined || value === false) return false;
+  if (value === true) return {};
+  if (typeof value === "object" && value !== null) {
+    return { worker: func(value.worker, "shared.worker") };
+  }
+  throw typeError(`option \`shared\` must be true, false or { worker }, got ${describe(value)}`);
 }
 
 function idField(value) {

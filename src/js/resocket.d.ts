@@ -115,6 +115,18 @@ export interface Options {
   setup?: (setup: SetupSocket<any, any>, info: SetupInfo) => unknown;
   /** How long the `setup` step may take, in ms. Default 10000. */
   setupTimeoutMs?: number;
+  /**
+   * One connection for every tab of the origin that opens the same URL with the same options:
+   * events reach every tab, each tab's sends are delivered once, and the state and counts are
+   * the shared connection's. Hosted in a `SharedWorker` (options without functions) or by a
+   * leader tab (Web Locks and BroadcastChannel), which hands the connection, and in session mode
+   * the session, to another tab when it goes away. `send` returns whether the connection was
+   * open when last heard of; a refusal comes back as an `error` event. `close()` lets go in this
+   * tab only. The web build makes its own SharedWorker; with a bundler, pass `{ worker }`, a
+   * function making one from a file of the application that imports "resocket/shared-worker"
+   * (without it, a leader tab holds the connection). Off by default.
+   */
+  shared?: boolean | { worker?: () => SharedWorker };
   /** reconnecting-websocket's custom constructor: accepted and ignored (the browser's is used). */
   WebSocket?: unknown;
   /** partysocket's logger: accepted and ignored (`debug` logs to the console). */

@@ -10,6 +10,10 @@ import { engineFor } from "./core.js";
 import { Driver } from "./driver.js";
 import { closeArguments, isRawData, readArguments } from "./options.js";
 import { Requests } from "./request.js";
+import { SharedSocket } from "./shared.js";
+
+/** The method a shared connection's host saves the session with, to hand it over. */
+export const SAVE_SESSION = Symbol("resocket.saveSession");
 
 /** Why something failed; `code` is stable, `message` is for people. */
 export class ReSocketError extends Error {
@@ -35,11 +39,33 @@ export class QueueFullError extends ReSocketError {
 
 const EVENT_TYPES = ["open", "message", "close", "reconnecting", "error", "offline", "online", "statechange", "resumed"];
 
-function withFields(event, fields) {
+export function withFields(event, fields) {
   for (const [name, value] of Object.entries(fields)) {
     Object.defineProperty(event, name, { value, enumerable: true });
   }
   return event;
+}
+
+/** `data` as the frame to send, in the format of `settings`; throws a TypeError if it has none. */
+export function frameOf(settings, data) {
+  let frame = data;
+  if (settings.json) {
+    try {
+      frame = JSON.stringify(data);
+    } catch (error) {
+      // A BigInt, a cycle, or a toJSON that throws.
+      throw new TypeError(`resocket: send(data): data has no JSON form (${error?.message})`, { cause: error });
+    }
+    if (frame === undefined) {
+      throw new TypeError(`resocket: send(data): data has no JSON form (got ${typeof data})`);
+    }
+  } else if (!isRawData(data)) {
+    throw new TypeError(
+      `resocket: send(data): data must be a string, ArrayBuffer, typed array or Blob, got ${data === null ? "null" : typeof data}; ` +
+        'use format: "json" for other values',
+    );
+  }
+  return frame;
 }
 
 export class ReSocket extends EventTarget {
@@ -92,10 +118,12 @@ export class ReSocket extends EventTarget {
 
   constructor(url, protocols, options) {
     super();
+    this.#settings = readArguments(url, protocols, options);
+    // One connection for every tab of the origin with the same URL and options.
+    if (this.#settings.shared) return new SharedSocket(url, protocols, options, this.#settings);
     for (const type of EVENT_TYPES) {
       this.addEventListener(type, (event) => this.#handlers[type]?.call(this, event));
     }
-    this.#settings = readArguments(url, protocols, options);
     this.#driver = new Driver(this.#settings, ReSocket.#face(this));
     this.#constructed = true;
   }
@@ -130,26 +158,13 @@ export class ReSocket extends EventTarget {
     return this.#accepted(this.#driver.send(this.#frame(data))) === 1;
   }
 
-  /** `data` as the frame to send, in the socket's format; throws a TypeError if it has none. */
   #frame(data) {
-    let frame = data;
-    if (this.#settings.json) {
-      try {
-        frame = JSON.stringify(data);
-      } catch (error) {
-        // A BigInt, a cycle, or a toJSON that throws.
-        throw new TypeError(`resocket: send(data): data has no JSON form (${error?.message})`, { cause: error });
-      }
-      if (frame === undefined) {
-        throw new TypeError(`resocket: send(data): data has no JSON form (got ${typeof data})`);
-      }
-    } else if (!isRawData(data)) {
-      throw new TypeError(
-        `resocket: send(data): data must be a string, ArrayBuffer, typed array or Blob, got ${data === null ? "null" : typeof data}; ` +
-          'use format: "json" for other values',
-      );
-    }
-    return frame;
+    return frameOf(this.#settings, data);
+  }
+
+  /** The session as a page saves it ({ header, messages }), for a shared connection's hand-over; null if none. */
+  [SAVE_SESSION]() {
+    return this.#driver.core?.save() ?? null;
   }
 
   /** What the engine made of a frame handed to it; throws if it refused it. */
@@ -297,6 +312,9 @@ export class ReSocket extends EventTarget {
     else queueMicrotask(() => this.dispatchEvent(event));
   }
 }
+
+// A shared socket is a ReSocket to `instanceof`, with every member of its own.
+Object.setPrototypeOf(SharedSocket.prototype, ReSocket.prototype);
 
 /**
  * Loads the engine (the package's WebAssembly), which the first socket otherwise loads: for an

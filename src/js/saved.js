@@ -1,22 +1,22 @@
 // A resumable session kept across a page reload (`session: { persist }`): written to
 // sessionStorage when the page goes away, taken (read and removed) by the next page's socket of
 // the same name. The entry is the one the Rust face writes: JSON `{ header, messages }`, the
-// header the core's line, each message a string or `{ bytes: [...] }`.
+// header the core's line, each message a string or `{ bytes: [...] }`. A shared connection's
+// leader tab hands its session to the next leader the same way, through localStorage.
 
 const entry = (name) => `resocket.session.${name}`;
 
-/** `sessionStorage`, where the page may use one (a sandboxed frame's access throws). */
-function storage() {
+/** `sessionStorage` (or `localStorage`), where the page may use one (a sandboxed frame's access throws). */
+export function storage(kind = "sessionStorage") {
   try {
-    return globalThis.sessionStorage ?? null;
+    return globalThis[kind] ?? null;
   } catch {
     return null;
   }
 }
 
-/** The session an earlier page saved under `name` ({ header, messages }), removed; or null. */
-export function takeSaved(name) {
-  const store = storage();
+/** The session an earlier page saved under `name` ({ header, messages }) in `store`, removed; or null. */
+export function takeSaved(name, store = storage()) {
   try {
     const text = store?.getItem(entry(name));
     if (text == null) return null;
@@ -30,9 +30,8 @@ export function takeSaved(name) {
   }
 }
 
-/** Saves `saved` ({ header, messages }) under `name`, or removes the entry for null; false if it could not be written. */
-export function putSaved(name, saved) {
-  const store = storage();
+/** Saves `saved` ({ header, messages }) under `name` in `store`, or removes the entry for null; false if it could not be written. */
+export function putSaved(name, saved, store = storage()) {
   if (!store) return false;
   try {
     if (!saved) {

@@ -205,7 +205,7 @@ for (const [face, faceName] of FACES) {
     }
     report({
       section: 'lost',
-      face,
+      face: faceName,
       row: 'Setup step ordering under 20 reconnects with messages waiting',
       checked: 'on every connection the setup step\'s messages came first (the server\'s record of each connection); every message queued while reconnecting arrived once, in order; steps cut short by a reconnect let nothing queued out',
       figures: {

@@ -17,3 +17,4 @@ mod session;
 mod session_batches;
 mod session_mode;
 mod setup;
+mod setup_properties;

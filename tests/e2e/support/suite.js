@@ -46,6 +46,35 @@ export function e2eSuite({ mounts = {}, www } = {}) {
     async openHarness(origin = suite.web.url, server = suite.server) {
       const query = new URLSearchParams({ ws: server.wsUrl, http: server.url });
       const watched = await suite.open(`${origin}/harness.html?${query}`);
+      return suite.harnessReady(watched);
+    },
+
+    /**
+     * `count` harness pages in one browser context, as tabs of one origin are: `tabs.pages`,
+     * `tabs.open()` one more, `tabs.close()` them all. `withoutSharedWorker` removes
+     * `SharedWorker` from each page before its scripts run.
+     */
+    async openTabs(count, { withoutSharedWorker = false } = {}) {
+      const context = await suite.browser.newContext();
+      if (withoutSharedWorker) await context.addInitScript(() => { delete globalThis.SharedWorker; });
+      const query = new URLSearchParams({ ws: suite.server.wsUrl, http: suite.server.url });
+      const tabs = {
+        pages: [],
+        async open() {
+          const watched = new WatchedPage(await context.newPage());
+          watched.close = () => watched.page.close({ runBeforeUnload: false });
+          await watched.page.goto(`${suite.web.url}/harness.html?${query}`);
+          tabs.pages.push(await suite.harnessReady(watched));
+          return watched;
+        },
+        close: () => context.close(),
+      };
+      for (let i = 0; i < count; i += 1) await tabs.open();
+      return tabs;
+    },
+
+    /** `watched`, once its harness page has loaded the package. */
+    async harnessReady(watched) {
       try {
         await watched.page.waitForFunction(() => window.harnessReady === true, null, { timeout: 10_000 });
       } catch (error) {
