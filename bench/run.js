@@ -413,16 +413,36 @@ const gz = (bytes) => gzipSync(bytes, { level: 9 }).length;
 /** The size row of the npm package's session engine. */
 const SESSION_ENGINE = 'resocket session mode (npm package)';
 
-/** The minified bundle of `entry`; `parts` holds each module's minified bytes in it. */
+/**
+ * The minified bundle of `entry` as a page loads it at once; `parts` holds each module's minified
+ * bytes in it, `chunks` the gzipped bytes of the chunks it loads on first use.
+ */
 async function minified(entry, plugins = []) {
+  // Split as an application's bundler splits: what is imported on first use (the shared
+  // connection's lines) lands in a chunk of its own, which a page fetches only when it needs it.
   const result = await esbuild.build({
-    entryPoints: [entry], bundle: true, minify: true, format: 'esm', write: false,
-    absWorkingDir: BENCH, logLevel: 'silent', plugins, external: ['*.wasm'], metafile: true,
+    entryPoints: [entry], bundle: true, minify: true, format: 'esm', write: false, splitting: true,
+    outdir: path.join(BENCH, 'out'), absWorkingDir: BENCH, logLevel: 'silent', plugins, external: ['*.wasm'], metafile: true,
   });
-  const bundle = Buffer.from(result.outputFiles[0].contents);
-  const [output] = Object.values(result.metafile.outputs);
-  const name = (file) => (file.startsWith('size/') ? `the entry (bench/${file})` : path.basename(file));
-  bundle.parts = Object.entries(output.inputs).map(([file, { bytesInOutput }]) => [name(file), bytesInOutput]);
+  // What a page loads at once: the entry and the chunks it imports statically; the rest waits.
+  const outputs = result.metafile.outputs;
+  const [file] = Object.entries(outputs).find(([, out]) => out.entryPoint);
+  const eager = new Set();
+  const visit = (name) => {
+    if (eager.has(name)) return;
+    eager.add(name);
+    for (const { path: chunk, kind } of outputs[name].imports) if (kind === 'import-statement' && outputs[chunk]) visit(chunk);
+  };
+  visit(file);
+  const contents = (name) => Buffer.from(result.outputFiles.find((out) => out.path === path.join(BENCH, name)).contents);
+  const bundle = Buffer.concat([...eager].map(contents));
+  bundle.chunks = Object.keys(outputs).filter((name) => !eager.has(name) && name.endsWith('.js')).reduce((sum, name) => sum + gz(contents(name)), 0);
+  const inputs = {};
+  for (const name of eager) {
+    for (const [input, { bytesInOutput }] of Object.entries(outputs[name].inputs)) inputs[input] = (inputs[input] ?? 0) + bytesInOutput;
+  }
+  const moduleName = (input) => (input.startsWith('size/') ? `the entry (bench/${input})` : path.basename(input));
+  bundle.parts = Object.entries(inputs).map(([input, bytes]) => [moduleName(input), bytes]);
   return bundle;
 }
 
@@ -454,7 +474,32 @@ async function sizes() {
     rows.push({ lib: `${lib} (bench crate)`, what: 'wasm + glue; includes the workloads and, for the peers, serde_json', js: gz(js), wasm: gz(wasm), wasmRaw: wasm.length, jsMin: js.length });
   }
   for (const row of rows) row.total = row.js + row.wasm;
+  rows.features = await featureCosts(resocketPlugin);
   return rows;
+}
+
+/**
+ * What each opt-in feature of the npm package costs, min+gzip: in the bundle every user ships,
+ * the bundle with the feature's modules against the same bundle with them replaced by an
+ * empty stand-in; and what a page using it fetches besides.
+ */
+async function featureCosts(resocketPlugin) {
+  const entry = path.join(BENCH, 'size', 'resocket.js');
+  const stub = (file, contents) => ({
+    name: `without-${file}`,
+    setup(build) {
+      build.onResolve({ filter: new RegExp(`^\\./${file.replace('.', '\\.')}$`) }, () => ({ path: file, namespace: 'stub' }));
+      build.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({ contents, loader: 'js' }));
+    },
+  });
+  const bundle = await minified(entry, [resocketPlugin(PKG)]);
+  const withoutShared = gz(await minified(entry, [resocketPlugin(PKG), stub('shared.js', 'export class SharedSocket extends EventTarget {}')]));
+  const worker = await minified(path.join(PKG, 'web', 'shared-worker.js'));
+  return [
+    ['`shared: true`: the tab\'s shared socket (shared.js), in every bundle', gz(bundle) - withoutShared],
+    ['`shared: true`: its lines to the hub and the hub (shared-links.js, shared-hub.js), a chunk fetched by the first shared socket', bundle.chunks],
+    ['`shared: true` with a SharedWorker: the worker script, fetched once by a page that uses one (the wasm is the page\'s, cached)', gz(worker) + worker.chunks],
+  ];
 }
 
 /** twiggy's item list of the named build, grouped by crate and listed by largest items. */
@@ -638,6 +683,9 @@ function report({ runs, failures, native, serverCpu, sizeRows, twig, profiles, c
   out.push(`The package's modules (src/js/) minify to ${kb(npm.jsMin)}, ${kb(npm.js)} gzipped; by module, minified, with the gzipped size spread by share (an estimate, as above):`, '');
   const jsParts = npm.jsParts.filter(([, bytes]) => bytes > 0).sort((a, b) => b[1] - a[1]);
   out.push(table(['module', 'minified', 'share', '~ gzip'], jsParts.map(([file, bytes]) => [file, fmt(bytes), `${fmt((100 * bytes) / npm.jsMin, 1)}%`, kb((npm.js * bytes) / npm.jsMin)])), '');
+  out.push('### What the opt-in features cost', '');
+  out.push('The bundle above with a feature\'s own modules against the same bundle with them replaced by an empty stand-in, min+gzip; features woven into the core and the driver (the setup step, per-message control) have no module of their own and are in the figures above.', '');
+  out.push(table(['feature', 'min+gzip'], sizeRows.features.map(([feature, bytes]) => [feature, kb(bytes)])), '');
 
   // Profiles.
   out.push('## Where the time goes: CPU profiles of one throughput run', '');

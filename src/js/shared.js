@@ -8,10 +8,7 @@
 // Locks API and talk over a BroadcastChannel: the leader tab holds the connection, and when it
 // goes away it hands its session (with `session`) and the numbers of the sends it took to the
 // next leader, through localStorage, so nothing is lost or doubled in the hand-over.
-import { QueueFullError, ReSocket, ReSocketError, frameOf, withFields } from "./resocket.js";
-import { Hub, TO_HUB } from "./shared-hub.js";
-import { putSaved, storage, takeSaved } from "./saved.js";
-import { sharedWorker } from "./engine.js";
+import { QueueFullError, ReSocketError, frameOf, withFields } from "./resocket.js";
 
 const EVENT_TYPES = ["open", "message", "close", "reconnecting", "error", "offline", "online", "statechange", "resumed"];
 
@@ -22,12 +19,6 @@ function hash(text) {
     hash = Math.imul(hash ^ text.charCodeAt(index), 0x01000193) >>> 0;
   }
   return hash.toString(16).padStart(8, "0");
-}
-
-/** Whether `value` holds a function anywhere: such options cannot cross to a worker. */
-function holdsFunction(value) {
-  if (typeof value === "function") return true;
-  return typeof value === "object" && value !== null && Object.values(value).some(holdsFunction);
 }
 
 /** An error a hub reported, as this tab throws, rejects or reports it. */
@@ -42,7 +33,9 @@ const closedError = (text) => new ReSocketError("CLOSED", `resocket: ${text}`);
 export class SharedSocket extends EventTarget {
   #tab = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
   #settings;
-  #link;
+  /** The line to the hub, once its module has loaded; until then what is posted waits in `#outbox`. */
+  #link = null;
+  #outbox = [];
   #handlers = Object.fromEntries(EVENT_TYPES.map((type) => [type, null]));
   #figures = { readyState: 0, state: "connecting", url: "", protocol: "", extensions: "", bufferedAmount: 0, retryCount: 0, queuedCount: 0, rttMs: undefined, binaryType: "blob" };
   #closed = false;
@@ -75,13 +68,12 @@ export class SharedSocket extends EventTarget {
     }
     const asText = (_, value) => (typeof value === "function" ? `${value}` : value);
     const key = hash(JSON.stringify([String(url), protocols, options], asText));
-    const take = (message) => this.#take(message);
-    // The worker's options are these but `shared` (which may hold the application's worker).
-    const crossing = { ...options, shared: false };
-    const worker = settings.shared.worker ?? sharedWorker;
-    this.#link = worker && typeof SharedWorker === "function" && !holdsFunction([url, protocols, crossing])
-      ? workerLink(key, worker, { url: String(url), protocols, options: crossing }, take)
-      : leaderLink(key, (saved) => hostSocket(url, protocols, crossing, settings, key, saved), take);
+    // The lines to a hub are loaded on first use: a page without shared sockets never fetches them.
+    import("./shared-links.js").then(({ link }) => {
+      if (this.#closed) return;
+      this.#link = link(key, url, protocols, options, settings, (message) => this.#take(message));
+      for (const message of this.#outbox.splice(0)) this.#link.post(message);
+    }, (error) => this.#dispatchError(new ReSocketError("ENGINE", `resocket: the shared connection's module could not be loaded: ${error?.message ?? error}`), {}));
     this.#post({ op: "attach" });
   }
 
@@ -150,7 +142,8 @@ export class SharedSocket extends EventTarget {
     if (this.#closed) return;
     this.#closed = true;
     this.#post({ op: "detach" });
-    this.#link.close();
+    this.#link?.close();
+    this.#outbox = [];
     for (const { reject } of this.#requests.values()) reject(closedError("the socket was closed before the request was answered"));
     this.#requests.clear();
     this.#unanswered.clear();
@@ -161,12 +154,14 @@ export class SharedSocket extends EventTarget {
   reconnect(code, reason) {
     if (!this.#closed) return this.#post({ op: "reconnect", code, reason });
     this.#closed = false;
-    this.#link.reopen();
+    this.#link?.reopen();
     this.#post({ op: "attach" });
   }
 
   #post(message) {
-    this.#link.post({ ...message, tab: this.#tab });
+    const addressed = { ...message, tab: this.#tab };
+    if (this.#link) this.#link.post(addressed);
+    else this.#outbox.push(addressed);
   }
 
   /** What a hub says: to every tab (`event`, `leader`) or to this one (its answers). */
@@ -238,130 +233,4 @@ export class SharedSocket extends EventTarget {
     const event = new ErrorEvent("error", { message: error.message, error });
     this.dispatchEvent(data === undefined ? event : withFields(event, { data }));
   }
-}
-
-/**
- * The ReSocket a leader tab holds for a shared connection: made from this tab's arguments, in
- * session mode resuming the session `saved` the last leader handed over.
- */
-function hostSocket(url, protocols, options, settings, key, saved) {
-  let hostOptions = options;
-  if (settings.session) {
-    const persist = settings.persist ?? `shared.${key}`;
-    hostOptions = { ...hostOptions, session: { window: settings.policy["session.window"], persist } };
-    if (saved) putSaved(persist, saved);
-  }
-  return new ReSocket(url, protocols, hostOptions);
-}
-
-/**
- * A tab's line to the SharedWorker (`worker()` makes it) that hosts connection `key`, which
- * `init` makes on first attach.
- */
-function workerLink(key, worker, init, take) {
-  let port;
-  const open = () => {
-    port = worker().port;
-    port.addEventListener("message", ({ data }) => take(data));
-    port.start();
-  };
-  open();
-  // A tab that goes away lets go of the connection; the last one to go closes it.
-  const leave = () => port.postMessage({ key, op: "detach" });
-  globalThis.addEventListener?.("pagehide", leave);
-  return {
-    post: (message) => port.postMessage({ key, ...message, ...(message.op === "attach" ? init : {}) }),
-    close() {
-      globalThis.removeEventListener?.("pagehide", leave);
-      port.close();
-    },
-    reopen() {
-      open();
-      globalThis.addEventListener?.("pagehide", leave);
-    },
-  };
-}
-
-/**
- * A tab's line to the leader tab of connection `key` over a BroadcastChannel. The tab whose Web
- * Lock request is granted leads: it holds the connection `host(saved)` makes until it goes
- * away, and then writes what the next leader needs to go on to localStorage. Without the Web
- * Locks API or BroadcastChannel the tab holds its own connection.
- */
-function leaderLink(key, host, take) {
-  const name = `resocket-shared-${key}`;
-  const entry = `shared.${key}`;
-  const takenEntry = `resocket.shared.${key}.taken`;
-  let channel = null;
-  let hub = null;
-  let leaving = false;
-  let stop = null;
-  let closed = false;
-  const closeChannel = () => {
-    channel?.close();
-    channel = null;
-  };
-  const local = (message) => queueMicrotask(() => take(message));
-  const broadcast = (message) => {
-    channel?.postMessage(message);
-    local(message);
-  };
-  const lead = () => new Promise((release) => {
-    const store = storage("localStorage");
-    const saved = takeSaved(entry, store);
-    let taken = {};
-    try {
-      taken = JSON.parse(store?.getItem(takenEntry) ?? "{}");
-      store?.removeItem(takenEntry);
-    } catch {}
-    hub = new Hub(host(saved), broadcast, () => {
-      hub.close();
-      hub = null;
-      release();
-      if (closed) closeChannel();
-    }, taken);
-    broadcast({ op: "leader", hub: hub.id });
-  });
-  // The leader goes away: it takes nothing more, and leaves what the next one needs.
-  const handOver = () => {
-    if (!hub) return;
-    leaving = true;
-    const store = storage("localStorage");
-    putSaved(entry, hub.save(), store);
-    try {
-      store?.setItem(takenEntry, JSON.stringify(hub.taken()));
-    } catch {}
-  };
-  const open = () => {
-    leaving = false;
-    closed = false;
-    channel = typeof BroadcastChannel === "function" ? new BroadcastChannel(name) : null;
-    channel?.addEventListener("message", ({ data }) => {
-      if (!TO_HUB.has(data.op)) take(data);
-      else if (hub && !leaving) hub.take(data, (answer) => channel.postMessage(answer));
-    });
-    stop = new AbortController();
-    if (channel && globalThis.navigator?.locks) {
-      navigator.locks.request(name, { signal: stop.signal }, lead).catch(() => {});
-    } else {
-      lead();
-    }
-    globalThis.addEventListener?.("pagehide", handOver);
-  };
-  open();
-  return {
-    post(message) {
-      if (!hub) channel?.postMessage(message);
-      else if (!leaving) hub.take(message, local);
-    },
-    // This tab's socket let go; a leader goes on serving the other tabs until the last leaves.
-    close() {
-      closed = true;
-      globalThis.removeEventListener?.("pagehide", handOver);
-      if (hub) return;
-      stop.abort();
-      closeChannel();
-    },
-    reopen: open,
-  };
 }
