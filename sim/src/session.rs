@@ -24,6 +24,50 @@ pub fn identity(n: u8) -> Identity {
     }
 }
 
+/// A server of one session, fed a client's frames as text: for tests that drive a client's
+/// machine through its connections by hand.
+#[derive(Default)]
+pub struct SessionServer {
+    /// The session, once a client started one.
+    pub session: Option<ServerSession<String>>,
+}
+
+impl SessionServer {
+    /// A server with no session yet (or one whose store is gone).
+    pub fn new() -> SessionServer {
+        SessionServer::default()
+    }
+
+    /// Answers the client's first frame, `hello` or `resume`: the frames to send back, the
+    /// welcome then what the client lacks. A resume of a session this server does not have
+    /// starts a new one (session 1, [`TERMS`]).
+    pub fn open(&mut self, first: &str) -> Vec<String> {
+        match Opening::read(first).expect("hello or resume") {
+            Opening::Resume {
+                identity: asked,
+                next,
+                terms,
+            } if self
+                .session
+                .as_ref()
+                .is_some_and(|s| s.identity() == &asked) =>
+            {
+                let session = self.session.as_mut().expect("checked");
+                let (welcome, replay) = session.resume(next, terms).expect("a resume it can serve");
+                let mut frames = vec![welcome.encode()];
+                frames.extend(replay);
+                frames
+            }
+            Opening::Start { terms } | Opening::Resume { terms, .. } => {
+                let (session, welcome) =
+                    ServerSession::start(identity(1), TERMS, AckPolicy::default(), terms);
+                self.session = Some(session);
+                vec![welcome.encode()]
+            }
+        }
+    }
+}
+
 /// A frame on the wire.
 #[derive(Clone, Debug)]
 pub enum Wire {

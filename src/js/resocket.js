@@ -10,6 +10,7 @@ import { engineFor } from "./core.js";
 import { Driver } from "./driver.js";
 import { closeArguments, isRawData, readArguments } from "./options.js";
 import { Requests } from "./request.js";
+import { defineHandlers, handlerTable, withFields } from "./events.js";
 import { SharedSocket } from "./shared.js";
 
 /** The method a shared connection's host saves the session with, to hand it over. */
@@ -37,14 +38,6 @@ export class QueueFullError extends ReSocketError {
   }
 }
 
-const EVENT_TYPES = ["open", "message", "close", "reconnecting", "error", "offline", "online", "statechange", "resumed"];
-
-export function withFields(event, fields) {
-  for (const [name, value] of Object.entries(fields)) {
-    Object.defineProperty(event, name, { value, enumerable: true });
-  }
-  return event;
-}
 
 /** `data` as the frame to send, in the format of `settings`; throws a TypeError if it has none. */
 export function frameOf(settings, data) {
@@ -76,19 +69,13 @@ export class ReSocket extends EventTarget {
 
   #driver;
   #settings;
-  #handlers = Object.fromEntries(EVENT_TYPES.map((type) => [type, null]));
+  #handlers;
   #constructed = false;
   #requests = null;
 
   // `onopen`, `onmessage`, ...: one handler per event type, called before the listeners.
   static {
-    for (const type of EVENT_TYPES) {
-      Object.defineProperty(ReSocket.prototype, `on${type}`, {
-        get() { return this.#handlers[type]; },
-        set(handler) { this.#handlers[type] = handler; },
-        configurable: true,
-      });
-    }
+    defineHandlers(ReSocket, (socket) => socket.#handlers);
   }
 
   /**
@@ -121,9 +108,7 @@ export class ReSocket extends EventTarget {
     this.#settings = readArguments(url, protocols, options);
     // One connection for every tab of the origin with the same URL and options.
     if (this.#settings.shared) return new SharedSocket(url, protocols, options, this.#settings);
-    for (const type of EVENT_TYPES) {
-      this.addEventListener(type, (event) => this.#handlers[type]?.call(this, event));
-    }
+    this.#handlers = handlerTable(this);
     this.#driver = new Driver(this.#settings, ReSocket.#face(this));
     this.#constructed = true;
   }

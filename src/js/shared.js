@@ -8,9 +8,8 @@
 // Locks API and talk over a BroadcastChannel: the leader tab holds the connection, and when it
 // goes away it hands its session (with `session`) and the numbers of the sends it took to the
 // next leader, through localStorage, so nothing is lost or doubled in the hand-over.
-import { QueueFullError, ReSocketError, frameOf, withFields } from "./resocket.js";
-
-const EVENT_TYPES = ["open", "message", "close", "reconnecting", "error", "offline", "online", "statechange", "resumed"];
+import { defineHandlers, handlerTable, withFields } from "./events.js";
+import { QueueFullError, ReSocketError, frameOf } from "./resocket.js";
 
 /** A short, stable name for `text` (FNV-1a, 32 bits, in hex). */
 function hash(text) {
@@ -36,7 +35,7 @@ export class SharedSocket extends EventTarget {
   /** The line to the hub, once its module has loaded; until then what is posted waits in `#outbox`. */
   #link = null;
   #outbox = [];
-  #handlers = Object.fromEntries(EVENT_TYPES.map((type) => [type, null]));
+  #handlers = handlerTable(this);
   #figures = { readyState: 0, state: "connecting", url: "", protocol: "", extensions: "", bufferedAmount: 0, retryCount: 0, queuedCount: 0, rttMs: undefined, binaryType: "blob" };
   #closed = false;
   /** The last connection event this tab heard was `open` (not `close`). */
@@ -50,22 +49,13 @@ export class SharedSocket extends EventTarget {
   #requests = new Map();
 
   static {
-    for (const type of EVENT_TYPES) {
-      Object.defineProperty(SharedSocket.prototype, `on${type}`, {
-        get() { return this.#handlers[type]; },
-        set(handler) { this.#handlers[type] = handler; },
-        configurable: true,
-      });
-    }
+    defineHandlers(SharedSocket, (socket) => socket.#handlers);
   }
 
   /** `settings` as options.js read them; `options` as given (what crosses to a worker). */
   constructor(url, protocols, options, settings) {
     super();
     this.#settings = settings;
-    for (const type of EVENT_TYPES) {
-      this.addEventListener(type, (event) => this.#handlers[type]?.call(this, event));
-    }
     const asText = (_, value) => (typeof value === "function" ? `${value}` : value);
     const key = hash(JSON.stringify([String(url), protocols, options], asText));
     // The lines to a hub are loaded on first use: a page without shared sockets never fetches them.

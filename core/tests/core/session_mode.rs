@@ -12,63 +12,18 @@
 //! - the window refuses sends while the unacknowledged bytes fill it; no welcome within the
 //!   connect timeout is a connect timeout.
 
-use resocket_core::session::{
-    AckPolicy, Control, DEFAULT_WINDOW, Opening, Saved, SavedHeader, ServerSession, Terms,
-};
+use resocket_core::session::{Control, Saved, SavedHeader, Terms};
 use resocket_core::{
     Event, Failure, HeartbeatTiming, Input, Output, Policy, Received, SendError, Sent,
     SessionFrame, State,
 };
-use resocket_sim::session::identity;
+use resocket_sim::session::{SessionServer as Server, TERMS};
 use resocket_sim::{Sim, exact};
-
-const TERMS: Terms = Terms {
-    window: DEFAULT_WINDOW,
-    batches: true,
-};
 
 fn session_policy() -> Policy {
     Policy {
         session: Some(TERMS),
         ..exact()
-    }
-}
-
-/// The server's side, fed the client's frames as text.
-struct Server {
-    session: Option<ServerSession<String>>,
-}
-
-impl Server {
-    fn new() -> Server {
-        Server { session: None }
-    }
-
-    /// Answers the client's first frame; returns the frames to send back (welcome, replay).
-    fn open(&mut self, first: &str) -> Vec<String> {
-        match Opening::read(first).expect("hello or resume") {
-            Opening::Resume {
-                identity: asked,
-                next,
-                terms,
-            } if self
-                .session
-                .as_ref()
-                .is_some_and(|s| s.identity() == &asked) =>
-            {
-                let session = self.session.as_mut().unwrap();
-                let (welcome, replay) = session.resume(next, terms).unwrap();
-                let mut frames = vec![welcome.encode()];
-                frames.extend(replay);
-                frames
-            }
-            Opening::Start { terms } | Opening::Resume { terms, .. } => {
-                let (session, welcome) =
-                    ServerSession::start(identity(1), TERMS, AckPolicy::default(), terms);
-                self.session = Some(session);
-                vec![welcome.encode()]
-            }
-        }
     }
 }
 

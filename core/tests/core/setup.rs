@@ -14,12 +14,11 @@
 //! - in session mode the step runs after the welcome: what the server lacked goes again
 //!   first, then the step's messages, numbered ahead of what never left, then those.
 
-use resocket_core::session::{AckPolicy, DEFAULT_WINDOW, Opening, ServerSession, Terms};
 use resocket_core::{
     ConnId, Event, Failure, Input, Policy, RequestFailure, SendError, Sent, SessionFrame, State,
     Timer,
 };
-use resocket_sim::session::identity;
+use resocket_sim::session::{SessionServer, TERMS};
 use resocket_sim::{Sim, exact};
 
 const QUEUED: Result<Sent, resocket_core::Rejected<String>> = Ok(Sent::Queued { dropped: 0 });
@@ -241,11 +240,6 @@ fn under_twenty_reconnects_every_connection_carries_the_step_first() {
 
 // Session mode.
 
-const TERMS: Terms = Terms {
-    window: DEFAULT_WINDOW,
-    batches: false,
-};
-
 fn session_setup() -> Policy {
     Policy {
         session: Some(TERMS),
@@ -253,37 +247,27 @@ fn session_setup() -> Policy {
     }
 }
 
-/// The server side, answering the client's first frame with its welcome (and replay).
-fn welcome(server: &mut Option<ServerSession<String>>, first: &str) -> String {
-    match Opening::read(first).expect("hello or resume") {
-        Opening::Resume { next, terms, .. } if server.is_some() => {
-            let (welcome, _) = server.as_mut().unwrap().resume(next, terms).unwrap();
-            welcome.encode()
-        }
-        Opening::Start { terms } | Opening::Resume { terms, .. } => {
-            let (session, welcome) =
-                ServerSession::start(identity(1), TERMS, AckPolicy::default(), terms);
-            *server = Some(session);
-            welcome.encode()
-        }
-    }
-}
-
-fn open_session(sim: &mut Sim, server: &mut Option<ServerSession<String>>) -> ConnId {
+/// Connects (unless a socket exists) and opens; the server welcomes the client's first frame.
+fn open_session(sim: &mut Sim, server: &mut SessionServer) -> ConnId {
     if sim.socket.is_none() {
         sim.connect();
     }
     sim.open();
-    let first = sim.controls.last().cloned().unwrap();
-    let welcome = welcome(server, &first);
-    sim.receive_session(SessionFrame::Control(&welcome));
+    welcome(sim, server);
     sim.conn()
+}
+
+/// The server answers the client's last `hello` or `resume` with its welcome.
+fn welcome(sim: &mut Sim, server: &mut SessionServer) {
+    let first = sim.controls.last().cloned().expect("a hello or resume");
+    let welcome = server.open(&first).remove(0);
+    sim.receive_session(SessionFrame::Control(&welcome));
 }
 
 #[test]
 fn in_session_mode_the_step_is_numbered_ahead_of_what_never_left() {
     let mut sim = Sim::new(session_setup());
-    let mut server = None;
+    let mut server = SessionServer::new();
     sim.connect();
     sim.send("early").unwrap();
     let conn = open_session(&mut sim, &mut server);
@@ -300,7 +284,7 @@ fn in_session_mode_the_step_is_numbered_ahead_of_what_never_left() {
     assert_eq!(sim.transmitted, ["auth", "early", "meanwhile"]);
     assert_eq!(sim.machine.state(), State::Open);
     // The server reads them in that order: numbers 0, 1, 2.
-    let server = server.as_mut().unwrap();
+    let server = server.session.as_mut().unwrap();
     for _ in 0..3 {
         server.message(1, 0.0).unwrap();
     }
@@ -313,21 +297,19 @@ fn in_session_mode_a_resume_sends_again_first_then_runs_the_step() {
         min_uptime_ms: 0,
         ..session_setup()
     });
-    let mut server = None;
+    let mut server = SessionServer::new();
     open_session(&mut sim, &mut server);
     setup_send(&mut sim, "auth").unwrap();
     sim.setup_done();
     sim.send("a").unwrap();
     // The server got "auth" only; the connection drops; "b" is sent meanwhile.
-    server.as_mut().unwrap().message(1, 0.0).unwrap();
+    server.session.as_mut().unwrap().message(1, 0.0).unwrap();
     sim.drop_connection();
-    server.as_mut().unwrap().disconnected(0.0);
+    server.session.as_mut().unwrap().disconnected(0.0);
     sim.send("b").unwrap();
     // Cut short once: the step's connection drops before it is done; "b" stays kept.
     retry_and_open(&mut sim);
-    let first = sim.controls.last().cloned().unwrap();
-    let welcome_text = welcome(&mut server, &first);
-    sim.receive_session(SessionFrame::Control(&welcome_text));
+    welcome(&mut sim, &mut server);
     assert_eq!(sim.setups.last().map(|s| s.2), Some(true), "resumed");
     let saved = sim.machine.saved_session().unwrap();
     assert_eq!(
@@ -337,12 +319,10 @@ fn in_session_mode_a_resume_sends_again_first_then_runs_the_step() {
     );
     sim.transmitted.clear();
     sim.drop_connection();
-    server.as_mut().unwrap().disconnected(0.0);
+    server.session.as_mut().unwrap().disconnected(0.0);
     assert_eq!(sim.machine.queued().collect::<Vec<_>>(), ["a", "b"]);
     retry_and_open(&mut sim);
-    let first = sim.controls.last().cloned().unwrap();
-    let welcome_text = welcome(&mut server, &first);
-    sim.receive_session(SessionFrame::Control(&welcome_text));
+    welcome(&mut sim, &mut server);
     assert_eq!(
         sim.transmitted,
         ["a"],
