@@ -156,6 +156,10 @@ pub enum Sent {
         /// Older queued messages dropped to make room (only with `Overflow::DropOldest`).
         dropped: usize,
     },
+    /// A volatile message ([`SendOptions::volatile`](super::SendOptions::volatile)) found the
+    /// connection not open (in session mode: the session not ready): it was dropped, and
+    /// nothing was queued.
+    Skipped,
 }
 
 /// Why a message was not accepted.

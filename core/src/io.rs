@@ -6,6 +6,7 @@
 //! event, a size, whether a message equals the pong, `navigator.onLine` at that moment); every
 //! decision about those facts is the machine's.
 
+use super::control::Removal;
 use super::event::Event;
 use super::requests::RequestFailure;
 
@@ -36,11 +37,13 @@ pub enum Timer {
     Requests,
     /// In session mode, when the acknowledgement owed to the server falls due.
     SessionAck,
+    /// The earliest deadline of the queued messages sent with a time to live.
+    Expiry,
 }
 
 impl Timer {
     /// Every timer kind.
-    pub const ALL: [Timer; 8] = [
+    pub const ALL: [Timer; 9] = [
         Timer::Retry,
         Timer::Handshake,
         Timer::Uptime,
@@ -49,6 +52,7 @@ impl Timer {
         Timer::Buffered,
         Timer::Requests,
         Timer::SessionAck,
+        Timer::Expiry,
     ];
 
     /// A dense index, one slot per kind.
@@ -258,4 +262,13 @@ pub enum Output<F> {
     },
     /// Tell the user.
     Emit(Event),
+    /// A message was taken back before any socket had it: its time to live ran out, or its
+    /// sender cancelled it. Tell the user, with the message. (A request's frame taken back
+    /// fails its request instead: [`Output::RequestFailed`].)
+    Removed {
+        /// The message.
+        frame: F,
+        /// Why.
+        reason: Removal,
+    },
 }

@@ -25,6 +25,7 @@ const PROTOCOL_ERROR: u16 = 1002;
 /// taken: a burst of sends is read only at its end (the value moves between tasks), so without
 /// a later look the messages of the last burst would stay held until the connection ends.
 const BUFFERED_RECHECK_MS: u32 = 200;
+use super::control::{Deadlines, MessageId, Removal, SendOptions};
 use super::event::{Closed, Event, Failure, Rejected, SendError, Sent, State};
 use super::heartbeat::{Liveness, PingDue};
 use super::in_flight::{InFlight, Settled, WireSize};
@@ -114,6 +115,11 @@ pub struct Machine<F> {
     session: Slot<F>,
     /// In session mode, whether the next attempt checks for a server without the protocol.
     probe: Probe,
+    /// The deadlines of the messages sent with a time to live.
+    deadlines: Deadlines,
+    /// In session mode, the sequence numbers of the newest messages the session keeps, oldest
+    /// first (those it acknowledged are let go lazily): where to find a message to take back.
+    session_seqs: VecDeque<u64>,
 }
 
 impl<F: Clone + WireSize> Machine<F> {
@@ -145,6 +151,8 @@ impl<F: Clone + WireSize> Machine<F> {
             requests,
             outputs: VecDeque::new(),
             reported_state: State::Closed,
+            deadlines: Deadlines::default(),
+            session_seqs: VecDeque::new(),
         })
     }
 
@@ -265,7 +273,57 @@ impl<F: Clone + WireSize> Machine<F> {
     /// pending or not started yet, and hands it back if the socket was closed or the queue is
     /// full.
     pub fn send(&mut self, frame: F) -> Result<Sent, Rejected<F>> {
-        self.accept(frame).map(|(sent, _)| sent)
+        self.accept(frame, false).map(|(sent, _)| sent)
+    }
+
+    /// Sends `frame` as [`send`](Self::send) does, at time `now`, with `options`: skipped
+    /// unless the connection is open when volatile, removed once its time to live runs out
+    /// while it is still queued. Returns where it went and its id, to
+    /// [`cancel`](Self::cancel) it while it is queued.
+    pub fn send_with(
+        &mut self,
+        frame: F,
+        options: SendOptions,
+        now: f64,
+    ) -> Result<(Sent, MessageId), Rejected<F>> {
+        self.now = now;
+        let (sent, seq) = self.accept(frame, options.volatile)?;
+        if let Some(ttl_ms) = options.ttl_ms {
+            self.expire_after(seq, sent, ttl_ms);
+        }
+        Ok((sent, MessageId(seq)))
+    }
+
+    /// Message `seq`, which went where `sent` says, expires `ttl_ms` from now if it is still
+    /// queued then.
+    fn expire_after(&mut self, seq: u64, sent: Sent, ttl_ms: u32) {
+        // In session mode a message handed to a connection never comes back to be taken; in
+        // plain mode it may, when its socket dies before transmitting it.
+        let may_wait = match sent {
+            Sent::Queued { .. } => true,
+            Sent::Now => !self.session.is_some(),
+            Sent::Skipped => false,
+        };
+        if !may_wait {
+            return;
+        }
+        let deadline = self.now + f64::from(ttl_ms.min(MAX_TIMER_MS));
+        if self.deadlines.insert(seq, deadline) {
+            self.prune_deadlines();
+        }
+        self.arm_expiry_timer();
+    }
+
+    /// Takes message `id` back if no socket was handed it yet, reporting it
+    /// ([`Output::Removed`] with [`Removal::Aborted`], or its request's failure). False when
+    /// it is gone already: handed to a socket (it is not recalled), removed, or skipped.
+    pub fn cancel(&mut self, id: MessageId) -> bool {
+        let Some(frame) = self.withdraw(id.0) else {
+            return false;
+        };
+        self.removed(id.0, frame, Removal::Aborted);
+        self.arm_expiry_timer();
+        true
     }
 
     /// In session mode, the session as a page saves it to resume after a reload (see
@@ -332,9 +390,25 @@ impl<F: Clone + WireSize> Machine<F> {
     /// [`MAX_TIMER_MS`]) or when the connection it was handed to is lost, the socket closes
     /// for good or the queue drops it. Returns the request's id.
     pub fn request(&mut self, frame: F, timeout_ms: u32, now: f64) -> Result<u64, Rejected<F>> {
+        self.request_with(frame, timeout_ms, None, now)
+    }
+
+    /// [`request`](Self::request), its frame expiring after `ttl_ms` if it is still queued
+    /// then (see [`SendOptions::ttl_ms`]): the request fails with
+    /// [`RequestFailure::Expired`], and the server never saw it.
+    pub fn request_with(
+        &mut self,
+        frame: F,
+        timeout_ms: u32,
+        ttl_ms: Option<u32>,
+        now: f64,
+    ) -> Result<u64, Rejected<F>> {
         self.now = now;
         let kept = self.policy.resend_requests.then(|| frame.clone());
-        let (_, seq) = self.accept(frame)?;
+        let (sent, seq) = self.accept(frame, false)?;
+        if let Some(ttl_ms) = ttl_ms {
+            self.expire_after(seq, sent, ttl_ms);
+        }
         let deadline = now + f64::from(timeout_ms.min(MAX_TIMER_MS));
         let id = self.requests.add(kept, seq, deadline);
         self.arm_request_timer();
@@ -346,6 +420,21 @@ impl<F: Clone + WireSize> Machine<F> {
     pub fn forget_request(&mut self, id: u64) {
         self.requests.end(id);
         self.stop_request_timer_if_idle();
+    }
+
+    /// The user cancelled request `id`: its frame is taken back if no socket was handed it
+    /// yet, and the request fails with [`RequestFailure::Aborted`]; otherwise it ends as
+    /// [`forget_request`](Self::forget_request) ends it. Returns whether the frame was taken
+    /// back.
+    pub fn abort_request(&mut self, id: u64) -> bool {
+        let withdrawn = (self.requests.seq_of(id)).and_then(|seq| Some((seq, self.withdraw(seq)?)));
+        let Some((seq, frame)) = withdrawn else {
+            self.forget_request(id);
+            return false;
+        };
+        self.removed(seq, frame, Removal::Aborted);
+        self.arm_expiry_timer();
+        true
     }
 
     /// A message of `size` arrived on socket `conn` (measured without copying it: a text's
@@ -388,6 +477,7 @@ impl<F: Clone + WireSize> Machine<F> {
     pub fn receive_session(&mut self, conn: ConnId, frame: SessionFrame<'_>, now: f64) -> Received {
         let received = self.take_session_frame(conn, frame, now);
         // A welcome opens the connection, a broken protocol ends it.
+        self.arm_expiry_timer();
         self.report_state();
         received
     }
@@ -565,10 +655,16 @@ impl<F: Clone + WireSize> Machine<F> {
             && !self.policy.final_codes.contains(&code)
     }
 
-    /// Accepts `frame` for sending; with its sequence number.
-    fn accept(&mut self, frame: F) -> Result<(Sent, u64), Rejected<F>> {
+    /// Accepts `frame` for sending (unless it is `volatile` and the connection not open);
+    /// with its sequence number.
+    fn accept(&mut self, frame: F, volatile: bool) -> Result<(Sent, u64), Rejected<F>> {
         if let Err(error) = self.send_readiness() {
             return Err(Rejected { frame, error });
+        }
+        let seq = self.next_seq;
+        if volatile && !self.ready_to_transmit() {
+            self.next_seq += 1;
+            return Ok((Sent::Skipped, seq));
         }
         if let Some(session) = self.session.get_mut() {
             let window = session.outgoing().window();
@@ -583,15 +679,15 @@ impl<F: Clone + WireSize> Machine<F> {
                     return Err(Rejected { frame, error });
                 }
             };
-            let seq = self.next_seq;
             self.next_seq += 1;
+            self.keep_session_seq(seq);
             return Ok((sent, seq));
         }
         let sent = if let Phase::Open(conn) = self.phase {
-            self.transmit(conn, frame);
+            self.transmit(conn, frame, seq);
             Sent::Now
         } else {
-            match self.queue.push(frame) {
+            match self.queue.push(frame, seq) {
                 Ok(dropped) => Sent::Queued { dropped },
                 // Not while ready; refused all the same rather than assumed.
                 Err(frame) => {
@@ -601,7 +697,6 @@ impl<F: Clone + WireSize> Machine<F> {
                 }
             }
         };
-        let seq = self.next_seq;
         self.next_seq += 1;
         if matches!(sent, Sent::Queued { dropped } if dropped > 0) {
             self.fail_dropped_requests();
@@ -609,10 +704,129 @@ impl<F: Clone + WireSize> Machine<F> {
         Ok((sent, seq))
     }
 
+    /// Whether a frame sent now goes straight to a socket: the connection is open (in session
+    /// mode, the session ready on it).
+    fn ready_to_transmit(&self) -> bool {
+        matches!(self.phase, Phase::Open(_)) && self.session.get().is_none_or(|s| s.is_ready())
+    }
+
     /// The sequence number of the first frame not yet handed to a socket: the queue holds the
-    /// newest run of numbers (see [`Requests`]).
+    /// newest numbers (see [`Requests`]).
     fn first_waiting_seq(&self) -> u64 {
-        self.next_seq - self.queue.len() as u64
+        self.queue.front_seq().unwrap_or(self.next_seq)
+    }
+
+    /// In session mode, notes that the session keeps message `seq`, its newest.
+    fn keep_session_seq(&mut self, seq: u64) {
+        let kept = self.session.get().map_or(0, |s| s.outgoing().pending());
+        // The acknowledged ones went from the front.
+        while self.session_seqs.len() >= kept && self.session_seqs.pop_front().is_some() {}
+        self.session_seqs.push_back(seq);
+    }
+
+    /// In session mode, where the session keeps message `seq` (0 its oldest kept), and how
+    /// many of the newest it keeps never left.
+    fn session_place(&self, seq: u64) -> Option<(usize, usize)> {
+        let outgoing = self.session.get()?.outgoing();
+        let kept = outgoing.pending();
+        let position = self.session_seqs.binary_search(&seq).ok()?;
+        let from_back = self.session_seqs.len() - position;
+        let index = kept.checked_sub(from_back)?;
+        Some((index, outgoing.never_left()))
+    }
+
+    /// Whether message `seq` may be taken back now: queued, or in session mode kept, never
+    /// handed to a connection, and the session not ready.
+    fn removable(&self, seq: u64) -> bool {
+        match self.session.get() {
+            Some(session) => !session.is_ready() && self.never_left(seq),
+            None => self.queue.contains(seq),
+        }
+    }
+
+    /// In session mode, whether the session keeps message `seq` and no connection was ever
+    /// handed it.
+    fn never_left(&self, seq: u64) -> bool {
+        let kept = self.session.get().map_or(0, |s| s.outgoing().pending());
+        (self.session_place(seq)).is_some_and(|(index, never_left)| index + never_left >= kept)
+    }
+
+    /// Whether message `seq` may still be, or come back to be, taken back: queued, or held by
+    /// the open socket (it goes back to the queue if the socket dies without sending it).
+    fn may_be_removable(&self, seq: u64) -> bool {
+        if self.session.is_some() {
+            return self.never_left(seq);
+        }
+        let held = (self.in_flight.as_ref().and_then(InFlight::oldest_seq))
+            .is_some_and(|oldest| seq >= oldest);
+        held || self.queue.contains(seq)
+    }
+
+    /// Takes message `seq` back if it is removable.
+    fn withdraw(&mut self, seq: u64) -> Option<F> {
+        if !self.removable(seq) {
+            return None;
+        }
+        if !self.session.is_some() {
+            return self.queue.remove(seq);
+        }
+        let (index, _) = self.session_place(seq)?;
+        let frame = self.session.get_mut()?.withdraw(index)?;
+        if let Ok(position) = self.session_seqs.binary_search(&seq) {
+            self.session_seqs.remove(position);
+        }
+        Some(frame)
+    }
+
+    /// Message `seq` was taken back: its request fails, or the user hears of it.
+    fn removed(&mut self, seq: u64, frame: F, reason: Removal) {
+        self.deadlines.remove(seq);
+        let Some(id) = self.requests.with_seq(seq) else {
+            self.outputs.push_back(Output::Removed { frame, reason });
+            return;
+        };
+        self.requests.end(id);
+        let failure = match reason {
+            Removal::Expired => RequestFailure::Expired,
+            Removal::Aborted => RequestFailure::Aborted,
+        };
+        failed(&mut self.outputs, id, failure);
+        self.stop_request_timer_if_idle();
+    }
+
+    /// Takes back the messages whose time to live ran out by `now`, earliest first.
+    fn expire(&mut self, now: f64) {
+        let due = self.deadlines.due(now, |seq| self.removable(seq));
+        for seq in due {
+            if let Some(frame) = self.withdraw(seq) {
+                self.removed(seq, frame, Removal::Expired);
+            }
+        }
+        self.prune_deadlines();
+    }
+
+    /// Forgets the deadlines of messages that can no longer be taken back.
+    fn prune_deadlines(&mut self) {
+        let mut deadlines = std::mem::take(&mut self.deadlines);
+        deadlines.retain(|seq| self.may_be_removable(seq));
+        self.deadlines = deadlines;
+    }
+
+    /// Keeps the expiry timer on the earliest deadline of the messages that may be taken back
+    /// now; none while everything goes straight out.
+    fn arm_expiry_timer(&mut self) {
+        let earliest = if self.deadlines.is_empty() {
+            None
+        } else {
+            self.deadlines.earliest(|seq| self.removable(seq))
+        };
+        match earliest {
+            Some(at) if self.timers.due(Timer::Expiry) != Some(at) => {
+                self.timers.start(Timer::Expiry, at);
+            }
+            Some(_) => {}
+            None => self.stop_timer(Timer::Expiry),
+        }
     }
 
     /// When the machine next needs [`handle_timeout`](Self::handle_timeout), on its clock
@@ -632,6 +846,7 @@ impl<F: Clone + WireSize> Machine<F> {
         while let Some((timer, due)) = self.timers.take_due(now, mark) {
             self.timer_fired(timer, due, now);
         }
+        self.arm_expiry_timer();
         self.report_state();
     }
 
@@ -654,6 +869,7 @@ impl<F: Clone + WireSize> Machine<F> {
     pub fn handle(&mut self, input: Input, now: f64) {
         self.now = now;
         self.take_input(input, now);
+        self.arm_expiry_timer();
         self.report_state();
     }
 
@@ -907,8 +1123,8 @@ impl<F: Clone + WireSize> Machine<F> {
         self.in_flight = Some(InFlight::new(self.ping_size));
         // A round trip measures one connection: the new one has none until its first pong.
         self.rtt_ms = None;
-        for frame in self.queue.take_all() {
-            self.transmit(conn, frame);
+        for (frame, seq) in self.queue.take_all() {
+            self.transmit(conn, frame, seq);
         }
         if let Some(heartbeat) = self.policy.heartbeat {
             self.liveness = Some(Liveness::new(now));
@@ -1044,6 +1260,7 @@ impl<F: Clone + WireSize> Machine<F> {
             }
             (Timer::Ping, Phase::Open(_)) => self.ping_due(now),
             (Timer::SessionAck, Phase::Open(_)) => self.send_session_ack(),
+            (Timer::Expiry, _) => self.expire(now),
             (Timer::Requests, _) => {
                 let outputs = &mut self.outputs;
                 let failure = RequestFailure::TimedOut;
@@ -1187,7 +1404,7 @@ impl<F: Clone + WireSize> Machine<F> {
             let Some(frame) = self.requests.frame_to_resend(id) else {
                 continue;
             };
-            match self.queue.push(frame) {
+            match self.queue.push(frame, self.next_seq) {
                 Ok(pushed_out) => {
                     dropped += pushed_out;
                     self.requests.resent(id, self.next_seq);
@@ -1247,12 +1464,12 @@ impl<F: Clone + WireSize> Machine<F> {
         self.timers.start(Timer::Requests, deadline);
     }
 
-    /// Hands `frame` to the open socket, keeping track of it until its fate is known.
-    fn transmit(&mut self, conn: ConnId, frame: F) {
+    /// Hands frame `seq` to the open socket, keeping track of it until its fate is known.
+    fn transmit(&mut self, conn: ConnId, frame: F, seq: u64) {
         let measure = self
             .in_flight
             .as_mut()
-            .is_some_and(|in_flight| in_flight.hand(frame.clone()));
+            .is_some_and(|in_flight| in_flight.hand(frame.clone(), seq));
         self.outputs.push_back(Output::Transmit(frame));
         if measure {
             self.outputs.push_back(Output::MeasureBuffered { conn });

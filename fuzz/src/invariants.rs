@@ -91,6 +91,7 @@ impl Layer<Frame> for Invariants {
             Output::RequestFailed { id, failure } => self.request_failed(*id, *failure, now),
             Output::Emit(event) => self.check_event(event, machine.policy()),
             Output::MeasureBuffered { .. } | Output::Close { .. } => {}
+            Output::Removed { .. } => panic!("removed, though nothing is sent with control"),
             // The target's policies are plain; `session` has its own target.
             Output::Control(_)
             | Output::TransmitBatch(_)

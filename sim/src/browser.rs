@@ -68,6 +68,7 @@ impl<F, L> Driver<F, L> {
                 );
             }
             Output::RequestFailed { .. }
+            | Output::Removed { .. }
             | Output::Resumed { .. }
             | Output::AwaitTurnEnd
             | Output::Emit(_) => {}

@@ -5,6 +5,7 @@
 
 mod backoff;
 mod close_codes;
+mod control;
 mod delivery;
 mod heartbeat;
 mod lifecycle;

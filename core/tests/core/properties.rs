@@ -304,6 +304,7 @@ impl Run {
         let (state, queued) = (self.sim.machine.state(), self.sim.machine.queued_count());
         match self.sim.send(&frame) {
             Ok(Sent::Now) => assert_eq!(state, State::Open),
+            Ok(Sent::Skipped) => panic!("a plain send is never skipped"),
             Ok(Sent::Queued { dropped }) => {
                 // The dropped frames are the oldest still queued: right after those sent.
                 let oldest_queued = self.sim.transmitted.len();
