@@ -4,7 +4,8 @@
 
 use resocket_core::session::{BATCH_TAG, CONTROL_TAG, DEFAULT_WINDOW, MESSAGE_TAG, SUBPROTOCOL};
 use resocket_core::{
-    DEFAULT_MAX_MESSAGE_BYTES, Failure, MAX_TIMER_MS, Policy, PolicyOption, RequestFailure, State,
+    DEFAULT_MAX_MESSAGE_BYTES, Failure, MAX_TIMER_MS, Policy, PolicyOption, Removal,
+    RequestFailure, State,
 };
 
 /// An enum numbered 0, 1, ... in declaration order, with the name each number has in the
@@ -98,6 +99,9 @@ numbered! {
         Deadline = "DEADLINE",
         /// Emit "statechange": the state is now number `arg(0)` of `STATES`.
         StateChanged = "STATE_CHANGED",
+        /// Emit "removed": the message `frame(0)` was taken back before any socket had it,
+        /// for the [`RemovalKind`] `arg(0)`.
+        Removed = "REMOVED",
     }
 }
 
@@ -229,6 +233,52 @@ numbered! {
         Dropped = "DROPPED",
         /// To be sent again, and the queue was full.
         QueueFull = "QUEUE_FULL",
+        /// Its frame's time to live ran out while it was queued.
+        Expired = "EXPIRED",
+        /// Its frame was taken back while queued, by its signal.
+        Aborted = "ABORTED",
+    }
+}
+
+numbered! {
+    /// Why a message was taken back (`Op::Removed`): named in JavaScript's "removed" event by
+    /// [`Removal::name`].
+    RemovalKind, "REMOVAL" {
+        /// Its time to live ran out while it was queued.
+        Expired = "EXPIRED",
+        /// Its signal aborted while it was queued.
+        Aborted = "ABORTED",
+    }
+}
+
+impl RemovalKind {
+    /// The kind of `removal`.
+    pub fn of(removal: Removal) -> RemovalKind {
+        match removal {
+            Removal::Expired => RemovalKind::Expired,
+            Removal::Aborted => RemovalKind::Aborted,
+        }
+    }
+
+    /// The removal of this kind.
+    pub const fn removal(self) -> Removal {
+        match self {
+            RemovalKind::Expired => Removal::Expired,
+            RemovalKind::Aborted => Removal::Aborted,
+        }
+    }
+}
+
+numbered! {
+    /// What `send_with` did with a message: the low two bits of its answer, whose rest is the
+    /// message's id for `cancel` (the answer divided by 4).
+    SentCode, "SENT" {
+        /// Queued.
+        Queued = "QUEUED",
+        /// Handed to the open socket.
+        Now = "NOW",
+        /// Volatile, and the connection not open: dropped, nothing queued.
+        Skipped = "SKIPPED",
     }
 }
 
@@ -277,6 +327,8 @@ impl RequestFailureKind {
             RequestFailure::Closed => (RequestFailureKind::Closed, 0),
             RequestFailure::Dropped => (RequestFailureKind::Dropped, 0),
             RequestFailure::QueueFull { capacity } => (RequestFailureKind::QueueFull, capacity),
+            RequestFailure::Expired => (RequestFailureKind::Expired, 0),
+            RequestFailure::Aborted => (RequestFailureKind::Aborted, 0),
         }
     }
 
@@ -288,6 +340,8 @@ impl RequestFailureKind {
             RequestFailureKind::Closed => "CLOSED",
             RequestFailureKind::Dropped => "DROPPED",
             RequestFailureKind::QueueFull => "QUEUE_FULL",
+            RequestFailureKind::Expired => "EXPIRED",
+            RequestFailureKind::Aborted => "ABORTED",
         }
     }
 }
@@ -507,6 +561,16 @@ pub fn js_module() -> String {
         .iter()
         .map(|kind| quote(kind.error_code()));
     list(&mut js, "REQUEST_FAILURES", codes);
+    constants(
+        &mut js,
+        SentCode::PREFIX,
+        SentCode::ALL.iter().map(|v| (v.js_name(), v.number())),
+    );
+    js.push_str("/** By removal kind: the \"removed\" event's `reason`. */\n");
+    let removals = RemovalKind::ALL
+        .iter()
+        .map(|kind| quote(kind.removal().name()));
+    list(&mut js, "REMOVALS", removals);
     js.push_str("/** The states by number, as `state` names them. */\n");
     list(
         &mut js,

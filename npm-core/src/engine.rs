@@ -7,8 +7,8 @@ use resocket_core::{
 };
 
 use crate::contract::{
-    FailureKind, Figure, Incoming, Op, RECEIVED_BUSY, ReceivedCode, RequestFailureKind,
-    state_number,
+    FailureKind, Figure, Incoming, Op, RECEIVED_BUSY, ReceivedCode, RemovalKind,
+    RequestFailureKind, state_number,
 };
 
 /// An outgoing message: the id under which the JavaScript keeps it, its size as
@@ -131,6 +131,11 @@ impl Core {
                 self.put(Op::RequestFailed, &args)
             }
             Output::Emit(event) => self.event(event),
+            Output::Removed { frame, reason } => {
+                self.frames.clear();
+                self.frames.push(frame.id);
+                self.put(Op::Removed, &[RemovalKind::of(reason).number().into()])
+            }
         }
     }
 

@@ -22,6 +22,7 @@ export const OP_WENT_ONLINE = 18;
 export const OP_REQUEST_FAILED = 19;
 export const OP_DEADLINE = 20;
 export const OP_STATE_CHANGED = 21;
+export const OP_REMOVED = 22;
 export const SIGNAL_CONNECT = 0;
 export const SIGNAL_URL_RESOLVED = 1;
 export const SIGNAL_OPENED = 2;
@@ -56,10 +57,17 @@ export const REQUEST_FAILURE_CONNECTION_LOST = 1;
 export const REQUEST_FAILURE_CLOSED = 2;
 export const REQUEST_FAILURE_DROPPED = 3;
 export const REQUEST_FAILURE_QUEUE_FULL = 4;
+export const REQUEST_FAILURE_EXPIRED = 5;
+export const REQUEST_FAILURE_ABORTED = 6;
 /** By failure kind: the error code and the start of its message. */
 export const FAILURES = [["URL_PROVIDER", "the URL provider failed: "], ["INVALID_URL", "the browser refused the URL: "], ["SOCKET", "the connection failed or broke (the browser gives no detail)"], ["CONNECT_TIMEOUT", "the connection did not open within connectionTimeout"], ["NOT_A_SESSION_SERVER", "the server does not speak resocket's session protocol (it did not select the resocket.v1 subprotocol)"], ["PROTOCOL", "the server broke the session protocol: "]];
 /** By request failure kind: the rejection's code. */
-export const REQUEST_FAILURES = ["REQUEST_TIMEOUT", "CONNECTION_LOST", "CLOSED", "DROPPED", "QUEUE_FULL"];
+export const REQUEST_FAILURES = ["REQUEST_TIMEOUT", "CONNECTION_LOST", "CLOSED", "DROPPED", "QUEUE_FULL", "EXPIRED", "ABORTED"];
+export const SENT_QUEUED = 0;
+export const SENT_NOW = 1;
+export const SENT_SKIPPED = 2;
+/** By removal kind: the "removed" event's `reason`. */
+export const REMOVALS = ["expired", "aborted"];
 /** The states by number, as `state` names them. */
 export const STATES = ["connecting", "open", "closing", "closed", "waiting", "offline", "suspended"];
 /** `readyState` by state number. */

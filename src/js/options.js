@@ -70,6 +70,39 @@ function describe(value) {
   return typeof value === "string" ? JSON.stringify(value) : typeName(value);
 }
 
+/**
+ * `send`'s options, checked: `{ volatile, ttlMs, signal }` with `ttlMs` NaN for none. Throws a
+ * TypeError naming what is wrong.
+ */
+export function sendOptions(options) {
+  if (options === undefined) return { volatile: false, ttlMs: NaN, signal: undefined };
+  if (typeof options !== "object" || options === null) {
+    throw typeError(`send(data, options): options must be an object, got ${typeName(options)}`);
+  }
+  const { volatile = false, ttlMs, signal } = options;
+  if (typeof volatile !== "boolean") {
+    throw typeError(`send(data, options): volatile must be a boolean, got ${describe(volatile)}`);
+  }
+  return { volatile, ttlMs: timeToLive(ttlMs, "send(data, options)"), signal: abortSignal(signal, "send(data, options)") };
+}
+
+/** A time to live in ms, checked (NaN for none); `call` names the call for the error. */
+export function timeToLive(ttlMs, call) {
+  if (ttlMs === undefined) return NaN;
+  if (!(typeof ttlMs === "number" && ttlMs >= 0 && ttlMs <= MAX_TIMER_MS)) {
+    throw typeError(`${call}: ttlMs must be from 0 to ${MAX_TIMER_MS} milliseconds, got ${describe(ttlMs)}`);
+  }
+  return ttlMs;
+}
+
+/** An AbortSignal or undefined, checked; `call` names the call for the error. */
+export function abortSignal(signal, call) {
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw typeError(`${call}: signal must be an AbortSignal, got ${typeName(signal)}`);
+  }
+  return signal;
+}
+
 /** An error's message, for reports about failures in user code or the browser. */
 export function errorText(error) {
   return error instanceof Error ? error.message : typeof error === "string" ? error : "unknown JavaScript error";

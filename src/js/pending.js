@@ -59,6 +59,17 @@ export class Pending {
     return 0;
   }
 
+  /** Whether sends are refused (after `close()`), as `accept` would answer -2. */
+  get refusing() { return this.#refusing; }
+
+  /** A message of `size` accepted earlier was taken back before the engine came. */
+  withdraw(size) {
+    const index = this.#sizes.lastIndexOf(size);
+    if (index < 0) return;
+    this.#sizes.splice(index, 1);
+    this.#bytes -= size;
+  }
+
   close() {
     this.#state = CLOSED;
     this.#refusing = true;

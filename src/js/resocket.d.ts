@@ -112,7 +112,37 @@ export interface Options {
 export interface RequestOptions {
   /** How long to wait for the answer, queueing included, in ms. Default `requestTimeoutMs`. */
   timeoutMs?: number;
-  /** Aborting it rejects the request with the signal's reason; a later answer is dropped. */
+  /**
+   * Aborting it rejects the request with the signal's reason; a later answer is dropped. A
+   * request still queued (no socket had it) is taken out of the queue and never sent.
+   */
+  signal?: AbortSignal;
+  /**
+   * The request's time to live in the queue, in ms (0 to 2147483647): still queued after
+   * that, it is taken out, never sent, and rejects with `EXPIRED`. Unlike `timeoutMs`, an
+   * `EXPIRED` request certainly never reached the server.
+   */
+  ttlMs?: number;
+}
+
+export interface SendOptions {
+  /**
+   * Send only if the connection is open now (in session mode: the session is ready);
+   * otherwise nothing is queued and `send` returns false. For data that is worthless later,
+   * such as a cursor position (socket.io's `volatile`).
+   */
+  volatile?: boolean;
+  /**
+   * How long the message may wait in the queue, in ms (0 to 2147483647): still queued after
+   * that, it is taken out and reported by a `removed` event (`reason: "expired"`). A message
+   * handed to the open socket is not taken back, but if the connection dies before the browser
+   * transmitted it, it is queued again with its original deadline.
+   */
+  ttlMs?: number;
+  /**
+   * Aborting it takes the message out of the queue, reported by a `removed` event
+   * (`reason: "aborted"`); a message a socket already has is not recalled.
+   */
   signal?: AbortSignal;
 }
 
@@ -133,6 +163,10 @@ export declare class ReSocketError extends Error {
     | "REQUEST_TIMEOUT"
     | "CONNECTION_LOST"
     | "DROPPED"
+    /** `request()` with `ttlMs`: still queued when it ran out, never sent. */
+    | "EXPIRED"
+    /** `request()` aborted by its signal while still queued, never sent. */
+    | "ABORTED"
     | "REMOTE"
     /** Session mode: the server does not speak resocket's session protocol. */
     | "NOT_A_SESSION_SERVER"
@@ -200,6 +234,14 @@ export interface ReSocketResumedEvent<Out = RawData> extends globalThis.Event {
   readonly unacknowledged: Out[];
 }
 
+/** A message sent with `ttlMs` or `signal` was taken out of the queue before any socket had it. */
+export interface ReSocketRemovedEvent<Out = RawData> extends globalThis.Event {
+  /** The message, as `send` took it. */
+  readonly data: Out;
+  /** `"expired"`: its `ttlMs` ran out while queued; `"aborted"`: its signal aborted. */
+  readonly reason: "expired" | "aborted";
+}
+
 export interface ReSocketEventMap<In, Out = RawData> {
   open: Event;
   message: MessageEvent<In>;
@@ -217,6 +259,8 @@ export interface ReSocketEventMap<In, Out = RawData> {
   statechange: ReSocketStateChangeEvent;
   /** Session mode: each reconnect's session, resumed or not, before its `open`. */
   resumed: ReSocketResumedEvent<Out>;
+  /** A message sent with `ttlMs` or `signal` was taken out of the queue, never sent. */
+  removed: ReSocketRemovedEvent<Out>;
 }
 
 /**
@@ -275,20 +319,25 @@ export declare class ReSocket<Out = RawData, In = RawData> extends EventTarget {
   ononline: ((this: ReSocket<Out, In>, event: Event) => unknown) | null;
   onstatechange: ((this: ReSocket<Out, In>, event: ReSocketStateChangeEvent) => unknown) | null;
   onresumed: ((this: ReSocket<Out, In>, event: ReSocketResumedEvent<Out>) => unknown) | null;
+  onremoved: ((this: ReSocket<Out, In>, event: ReSocketRemovedEvent<Out>) => unknown) | null;
 
   /**
    * Sends now (returns true) or queues until the connection opens (returns false). Throws
    * `QueueFullError` when the queue is full under `overflow: "error"`, and a `ReSocketError`
    * with code `CLOSED` after `close()`, or, in session mode, `WINDOW_FULL` while the window is
-   * full (send again once the server's acknowledgements free room).
+   * full (send again once the server's acknowledgements free room). With `options`: a
+   * `volatile` message is dropped unless the connection is open (returns false, nothing
+   * queued); one with `ttlMs` or `signal` may be taken out of the queue later, reported by a
+   * `removed` event. Bad options throw a `TypeError`.
    */
-  send(data: Out): boolean;
+  send(data: Out, options?: SendOptions): boolean;
   /**
    * Sends `value` (a plain object, `"json"` format only) with a fresh id in `requestIdField`
    * and resolves with the `result` of the message that carries the same id; that message is
    * not delivered to `message` listeners. Queued like `send` while disconnected. Rejects with a
    * `ReSocketError`: `REQUEST_TIMEOUT`, `CONNECTION_LOST`, `CLOSED`, `DROPPED` (pushed out of
-   * the queue by `overflow: "drop-oldest"`), `REMOTE` (the answer has an `error`, in `cause`),
+   * the queue by `overflow: "drop-oldest"`), `EXPIRED` (`ttlMs` ran out while it was queued),
+   * `REMOTE` (the answer has an `error`, in `cause`),
    * `DECODE` (neither `result` nor `error`), `QUEUE_FULL`, `WINDOW_FULL`; with a
    * `TypeError` for bad arguments or the `"raw"` format; with the signal's reason on abort.
    */

@@ -8,7 +8,7 @@
 import { FIGURE_RETRY_COUNT, FIGURE_QUEUED_COUNT, FIGURE_RTT_MS, FIGURE_STATE, READY_STATES, STATES } from "./contract.js";
 import { engineFor } from "./core.js";
 import { Driver } from "./driver.js";
-import { closeArguments, isRawData, readArguments } from "./options.js";
+import { closeArguments, isRawData, readArguments, sendOptions } from "./options.js";
 import { Requests } from "./request.js";
 
 /** Why something failed; `code` is stable, `message` is for people. */
@@ -33,7 +33,7 @@ export class QueueFullError extends ReSocketError {
   }
 }
 
-const EVENT_TYPES = ["open", "message", "close", "reconnecting", "error", "offline", "online", "statechange", "resumed"];
+const EVENT_TYPES = ["open", "message", "close", "reconnecting", "error", "offline", "online", "statechange", "resumed", "removed"];
 
 function withFields(event, fields) {
   for (const [name, value] of Object.entries(fields)) {
@@ -86,6 +86,11 @@ export class ReSocket extends EventTarget {
           recovered,
           unacknowledged: socket.#settings.json ? unacknowledged.map((text) => JSON.parse(text)) : unacknowledged,
         })),
+      removed: (frame, reason) =>
+        socket.#dispatch(withFields(new Event("removed"), {
+          data: socket.#settings.json ? JSON.parse(frame) : frame,
+          reason,
+        })),
     };
   }
 
@@ -125,8 +130,13 @@ export class ReSocket extends EventTarget {
     this.#driver.setBinaryType(value);
   }
 
-  send(data) {
-    return this.#accepted(this.#driver.send(this.#frame(data))) === 1;
+  send(data, options) {
+    if (options === undefined) return this.#accepted(this.#driver.send(this.#frame(data))) === 1;
+    const checked = sendOptions(options);
+    const frame = this.#frame(data);
+    // Aborted already: there is nothing to send, and nothing was queued to report.
+    if (checked.signal?.aborted) return false;
+    return this.#accepted(this.#driver.sendWith(frame, checked)) === 1;
   }
 
   /** `data` as the frame to send, in the socket's format; throws a TypeError if it has none. */
@@ -185,9 +195,12 @@ export class ReSocket extends EventTarget {
         driver.whenReady(run, (text) => reject(new ReSocketError("ENGINE", `resocket: ${text}`)));
       },
       next: () => driver.core.nextRequest(),
-      send: (message, timeoutMs) => this.#accepted(driver.request(this.#frame(message), timeoutMs)),
+      send: (message, timeoutMs, ttlMs) => this.#accepted(driver.request(this.#frame(message), timeoutMs, ttlMs)),
       answered: (id) => driver.core.answered(id),
-      forget: (id) => driver.core.forget(id),
+      abort: (id) => {
+        driver.core.abort(id);
+        driver.pump();
+      },
     }, ReSocketError, QueueFullError);
     return this.#requests.request(value, options);
   }

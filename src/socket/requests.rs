@@ -18,8 +18,9 @@ use wasm_bindgen::prelude::*;
 
 use super::answer::{answer_id, decode_answer};
 use crate::Error;
+use crate::control::ttl_ms;
 use crate::driver::{Driver, Notice};
-use resocket_core::{Answered, RequestFailure};
+use resocket_core::{Answered, Removal, RequestFailure};
 
 #[wasm_bindgen]
 extern "C" {
@@ -78,6 +79,7 @@ impl LazyRequests {
         driver: &Rc<Driver>,
         request: &(impl Serialize + ?Sized),
         timeout: Duration,
+        ttl: Option<Duration>,
     ) -> Response<T> {
         let book = self.made.get_or_init(|| {
             let requests: Rc<dyn RequestBook> = Requests::new(&self.id_field, driver);
@@ -85,7 +87,7 @@ impl LazyRequests {
         });
         let started = serde_json::to_value(request)
             .map_err(|error| Error::Encode(error.to_string()))
-            .and_then(|request| book.start(request, timeout));
+            .and_then(|request| book.start(request, timeout, ttl));
         match started {
             Ok((id, slot)) => Response {
                 id,
@@ -120,9 +122,14 @@ impl Drop for AnswerWatch {
 
 /// What the socket asks of its requests once they exist.
 pub(crate) trait RequestBook {
-    /// Sends (or queues) `request`, a JSON value, with a fresh id: the id, and where the
-    /// outcome will wait.
-    fn start(&self, request: Value, timeout: Duration) -> Result<(u64, Rc<Slot>), Error>;
+    /// Sends (or queues) `request`, a JSON value, with a fresh id, its frame expiring after
+    /// `ttl` if it is still queued then: the id, and where the outcome will wait.
+    fn start(
+        &self,
+        request: Value,
+        timeout: Duration,
+        ttl: Option<Duration>,
+    ) -> Result<(u64, Rc<Slot>), Error>;
 
     /// Looks at what the driver reports before the stream gets it: answers and request
     /// failures settle requests (`None`: not for the stream); the rest passes.
@@ -236,13 +243,27 @@ impl Requests {
             RequestFailure::Closed => Error::Closed,
             RequestFailure::Dropped => Error::Dropped { id },
             RequestFailure::QueueFull { capacity } => Error::QueueFull { capacity },
+            RequestFailure::Expired => Error::Removed {
+                id,
+                reason: Removal::Expired,
+            },
+            RequestFailure::Aborted => Error::Removed {
+                id,
+                reason: Removal::Aborted,
+            },
         };
         waiting.slot.fill(Err(error));
     }
 }
 
 impl RequestBook for Requests {
-    fn start(&self, request: Value, timeout: Duration) -> Result<(u64, Rc<Slot>), Error> {
+    fn start(
+        &self,
+        request: Value,
+        timeout: Duration,
+        ttl: Option<Duration>,
+    ) -> Result<(u64, Rc<Slot>), Error> {
+        let ttl_ms = ttl.map(ttl_ms).transpose()?;
         let driver = self.driver()?;
         let id = driver.next_request_id();
         let frame = self.frame(request, id)?;
@@ -254,7 +275,7 @@ impl RequestBook for Requests {
         // Waiting before it is sent: the driver may settle requests as it sends.
         self.waiting.borrow_mut().insert(id, waiting);
         let timeout_ms = timeout.as_millis().min(MAX_TIMER_MS) as u32;
-        match driver.request(frame, timeout_ms) {
+        match driver.request(frame, timeout_ms, ttl_ms) {
             Ok(_) => Ok((id, slot)),
             Err(rejected) => {
                 self.waiting.borrow_mut().remove(&id);
@@ -280,7 +301,7 @@ impl RequestBook for Requests {
     fn forget(&self, id: u64) {
         self.waiting.borrow_mut().remove(&id);
         if let Ok(driver) = self.driver() {
-            driver.forget_request(id);
+            driver.abort_request(id);
         }
     }
 

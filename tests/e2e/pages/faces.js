@@ -24,11 +24,15 @@
 // `close` {code, reason, wasClean, willReconnect, requeued, unconfirmed},
 // `reconnecting` {attempt, delayMs}, `error` {error: {code}, message, data?: the frame of a
 // DECODE error}, `offline`, `online`, `statechange` {state}, and in session mode `resumed`
-// {recovered, unacknowledged: the data of the messages of unknown fate, oldest first}.
-//   send(data) -> 'now' | 'queued' | 'closed' | 'queue-full' | 'window-full' (session mode);
+// {recovered, unacknowledged: the data of the messages of unknown fate, oldest first}, and
+// `removed` {data: as `send` took it, reason: 'expired' | 'aborted'}.
+//   send(data, options?) -> 'now' | 'queued' | 'closed' | 'queue-full' | 'window-full' (session
+//     mode) | 'skipped' (volatile, not open) | 'aborted' (its signal had aborted already);
 //     data is text (with binaryType 'arraybuffer' also an ArrayBuffer or a view of one), or
-//     with format "json" any value with a JSON form (a TypeError otherwise)
-//   request(value, { timeoutMs?, signal? }?) -> Promise of the answer's result (format "json";
+//     with format "json" any value with a JSON form (a TypeError otherwise); options are the
+//     JS face's `{ volatile, ttlMs, signal }` (the Rust face's `Sender::send_with`, the
+//     signal's abort calling `SendHandle::cancel`; bad options are a TypeError on both)
+//   request(value, { timeoutMs?, signal?, ttlMs? }?) -> Promise of the answer's result (format "json";
 //     rejections carry the JS face's `code`; bad arguments reject with a TypeError)
 //   close(code?, reason?), reconnect(code?, reason?) (`Sender::reconnect_with` with a code)
 //   readyState (0-3, CONNECTING while waiting between attempts, as the JS face reports it),
@@ -61,9 +65,12 @@ class JsFace {
     if (binaryType !== undefined) this.socket.binaryType = binaryType;
   }
 
-  send(data) {
+  send(data, options) {
     try {
-      return this.socket.send(data) ? 'now' : 'queued';
+      if (this.socket.send(data, options)) return 'now';
+      // The JS face's false says "not sent now": a volatile message was then not queued.
+      if (options?.signal?.aborted) return 'aborted';
+      return options?.volatile ? 'skipped' : 'queued';
     } catch (error) {
       if (error instanceof this.resocket.QueueFullError) return 'queue-full';
       if (error instanceof this.resocket.ReSocketError && error.code === 'CLOSED') return 'closed';
@@ -121,13 +128,17 @@ class RustFace extends EventTarget {
         event = new Event('resumed');
         defineFields(event, fields, ['recovered', 'unacknowledged']);
         break;
+      case 'removed':
+        event = new Event('removed');
+        defineFields(event, fields, ['data', 'reason']);
+        break;
       default:
         event = new Event(fields.type);
     }
     this.dispatchEvent(event);
   }
 
-  send(data) { return this.socket.send(data); }
+  send(data, options) { return this.socket.send(data, options); }
   request(value, options) { return this.socket.request(value, options); }
   close(code, reason) { this.socket.close(code, reason); }
   reconnect(code, reason) { this.socket.reconnect(code, reason); }

@@ -16,6 +16,7 @@
 //! JavaScript face's `request` settles. Nothing here adds policy: the class only translates.
 
 mod callbacks;
+mod control;
 mod json;
 mod options;
 mod request;
@@ -27,7 +28,8 @@ use js_sys::{Array, Function, Object, Promise, Reflect};
 use resocket::Failure;
 use resocket::codec::{Decoder, Encoder};
 use resocket::{
-    Closed, Error, Event, Json, Message, Raw, Receiver, Sender, Sent, Socket, State, Text,
+    Closed, Error, Event, Json, Message, Raw, Receiver, SendHandle, Sender, Sent, Socket, State,
+    Text,
 };
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -87,11 +89,14 @@ impl RustSocket {
         } = options::settings(&url, &protocols, &options)?;
         let binary = options::array_buffers(&binary_type)?;
         let sending = match format {
-            Format::Raw if binary => Sending::Raw(open(config, onevent, message_to_js)?),
-            Format::Raw => Sending::Text(open(config, onevent, text_to_js)?),
-            Format::Json => {
-                Sending::Json(open(config, onevent, |value: Value| json::to_js(&value))?)
-            }
+            Format::Raw if binary => Sending::Raw(open(config, onevent, message_to_js, false)?),
+            Format::Raw => Sending::Text(open(config, onevent, text_to_js, false)?),
+            Format::Json => Sending::Json(open(
+                config,
+                onevent,
+                |value: Value| json::to_js(&value),
+                true,
+            )?),
         };
         Ok(RustSocket {
             sending,
@@ -102,8 +107,14 @@ impl RustSocket {
     /// Sends a message: text with the "raw" format (or an `ArrayBuffer` or a view of one with
     /// `binaryType: "arraybuffer"`), any value with a JSON form with "json". Returns `"now"`,
     /// `"queued"`, `"closed"`, `"queue-full"` or (in session mode) `"window-full"`; throws a `TypeError` for a message the format
-    /// cannot send, as the JavaScript face's `send` does.
-    pub fn send(&self, message: JsValue) -> Result<String, JsValue> {
+    /// cannot send, as the JavaScript face's `send` does. With `options`
+    /// (`{ volatile?, ttlMs?, signal? }`, read as the JavaScript face reads them) the message
+    /// goes through `Sender::send_with` (`"skipped"` when volatile and not open), and the
+    /// signal's abort calls its handle's `cancel`.
+    pub fn send(&self, message: JsValue, options: JsValue) -> Result<String, JsValue> {
+        if !options.is_undefined() {
+            return self.send_with(message, &options);
+        }
         let sent = match &self.sending {
             Sending::Text(sender) => {
                 let text = message.as_string().ok_or_else(|| {
@@ -131,14 +142,49 @@ impl RustSocket {
                 sender.try_send(&value)
             }
         };
-        Ok(match sent {
-            Ok(Sent::Now) => "now".to_owned(),
-            Ok(Sent::Queued { .. }) => "queued".to_owned(),
-            Err(Error::Closed) => "closed".to_owned(),
-            Err(Error::QueueFull { .. }) => "queue-full".to_owned(),
-            Err(Error::WindowFull { .. }) => "window-full".to_owned(),
-            Err(other) => format!("error: {other}"),
-        })
+        Ok(outcome(sent))
+    }
+
+    fn send_with(&self, message: JsValue, options: &JsValue) -> Result<String, JsValue> {
+        let control::Options { options, signal } = control::read(options)?;
+        // Aborted already: nothing is sent, as on the JavaScript face.
+        if signal.as_ref().is_some_and(|signal| signal.aborted()) {
+            return Ok("aborted".to_owned());
+        }
+        let sent: Result<SendHandle, Error> = match &self.sending {
+            Sending::Text(sender) => {
+                let text = message.as_string().ok_or_else(|| {
+                    options::type_error("send(data): data must be a string".to_owned())
+                })?;
+                sender.send_with(&text, options)
+            }
+            Sending::Raw(sender) => {
+                let message = json::message_from_js(&message).ok_or_else(|| {
+                    options::type_error("send(data): data must be text or bytes".to_owned())
+                })?;
+                sender.send_with(&message, options)
+            }
+            Sending::Json(sender) => {
+                let value = json::raw_from_js(&message).map_err(|reason| {
+                    options::type_error(format!("send(data): data has no JSON form ({reason})"))
+                })?;
+                sender.send_with(&value, options)
+            }
+        };
+        let handle = match sent {
+            Ok(handle) => handle,
+            Err(Error::InvalidTtl(_)) => {
+                return Err(options::type_error(
+                    "send(data, options): ttlMs is too long".into(),
+                ));
+            }
+            Err(error) => return Ok(outcome(Err(error))),
+        };
+        let sent = handle.sent();
+        if let (Some(signal), false) = (signal, sent == Sent::Skipped) {
+            control::cancel_on_abort(&signal, handle);
+        }
+        Ok(outcome(Ok(sent)))
     }
 
     /// `Sender::request` with the JSON value `value`: a Promise of the answer's result.
@@ -221,12 +267,26 @@ impl RustSocket {
     }
 }
 
+/// What a send came to, as `send` names it.
+fn outcome(sent: Result<Sent, Error>) -> String {
+    match sent {
+        Ok(Sent::Now) => "now".to_owned(),
+        Ok(Sent::Queued { .. }) => "queued".to_owned(),
+        Ok(Sent::Skipped) => "skipped".to_owned(),
+        Err(Error::Closed) => "closed".to_owned(),
+        Err(Error::QueueFull { .. }) => "queue-full".to_owned(),
+        Err(Error::WindowFull { .. }) => "window-full".to_owned(),
+        Err(other) => format!("error: {other}"),
+    }
+}
+
 /// Opens a `Socket<Out, In, C>` whose events go to `onevent`, messages made JavaScript values
-/// by `to_js`, and returns its sender.
+/// by `to_js` (removed ones parsed as JSON when `json`), and returns its sender.
 fn open<Out, In, C>(
     config: resocket::Config,
     onevent: Function,
     to_js: fn(In) -> Result<JsValue, JsValue>,
+    json: bool,
 ) -> Result<Sender<Out, C>, JsValue>
 where
     Out: 'static,
@@ -236,7 +296,7 @@ where
     let socket: Socket<Out, In, C> =
         Socket::open(config).map_err(|error| js_sys::Error::new(&error.to_string()))?;
     let (sender, receiver) = socket.split();
-    wasm_bindgen_futures::spawn_local(deliver(receiver, onevent, to_js));
+    wasm_bindgen_futures::spawn_local(deliver(receiver, onevent, to_js, json));
     Ok(sender)
 }
 
@@ -253,10 +313,11 @@ async fn deliver<T, C: Decoder<T>>(
     mut receiver: Receiver<T, C>,
     onevent: Function,
     to_js: fn(T) -> Result<JsValue, JsValue>,
+    json: bool,
 ) {
     while let Some(event) = receiver.next().await {
-        let delivered =
-            describe(event, to_js).and_then(|event| onevent.call1(&JsValue::UNDEFINED, &event));
+        let delivered = describe(event, to_js, json)
+            .and_then(|event| onevent.call1(&JsValue::UNDEFINED, &event));
         // A throwing listener must not stop the events that follow; the page sees its error,
         // as it sees a message that did not convert (which would be a bug here).
         if let Err(error) = delivered {
@@ -272,10 +333,12 @@ extern "C" {
     fn report_error(error: &JsValue);
 }
 
-/// An event as the JavaScript face would deliver it: `type` plus that type's fields.
+/// An event as the JavaScript face would deliver it: `type` plus that type's fields (a removed
+/// message parsed as the "json" format's sends were written, when `json`).
 fn describe<T>(
     event: Event<T>,
     to_js: fn(T) -> Result<JsValue, JsValue>,
+    json: bool,
 ) -> Result<JsValue, JsValue> {
     let object = Object::new();
     let set = |name: &str, value: JsValue| {
@@ -343,6 +406,15 @@ fn describe<T>(
             set("code", error_code(&error).into());
             set("message", error.to_string().into());
         }
+        Event::Removed { message, reason } => {
+            set("type", "removed".into());
+            let data = match json {
+                true => json::parsed_or_raw(&message),
+                false => json::message_to_js(&message),
+            };
+            set("data", data);
+            set("reason", reason.name().into());
+        }
         // An event this class does not know yet: tests recording events see it as such.
         _ => set("type", "unknown".into()),
     }
@@ -368,6 +440,14 @@ fn error_code(error: &Error) -> &'static str {
         Error::Decode { .. } => "DECODE",
         Error::QueueFull { .. } => "QUEUE_FULL",
         Error::Dropped { .. } => "DROPPED",
+        Error::Removed {
+            reason: resocket::Removal::Expired,
+            ..
+        } => "EXPIRED",
+        Error::Removed {
+            reason: resocket::Removal::Aborted,
+            ..
+        } => "ABORTED",
         // Variants with no code of the JavaScript face's.
         _ => "OTHER",
     }
