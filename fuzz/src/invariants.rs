@@ -152,6 +152,9 @@ impl Invariants {
             }
             RequestFailure::Closed => {}
             RequestFailure::QueueFull { .. } => panic!("{id}: resend is off"),
+            RequestFailure::Expired | RequestFailure::Aborted => {
+                panic!("{id}: no request here has a time to live or is aborted")
+            }
         }
     }
 
