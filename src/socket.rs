@@ -188,6 +188,7 @@ where
             receiver: Receiver {
                 notices,
                 driver: watched,
+                listening: std::cell::Cell::new(false),
                 codec: PhantomData,
             },
         })
@@ -590,6 +591,8 @@ pub struct Receiver<In, C = Json> {
     notices: Inbox<Notice>,
     /// Weak: the connection lives as long as the socket or a sender, not the receiver.
     driver: Weak<Driver>,
+    /// The stream was polled: someone listens, until the receiver is dropped.
+    listening: std::cell::Cell<bool>,
     codec: PhantomData<fn() -> (In, C)>,
 }
 
@@ -600,6 +603,17 @@ impl<In, C> Receiver<In, C> {
         (self.driver.upgrade()).map_or(State::Closed, |driver| {
             driver.inspect(|machine| machine.state())
         })
+    }
+}
+
+impl<In, C> Drop for Receiver<In, C> {
+    /// No one listens any more: an idle connection may close.
+    fn drop(&mut self) {
+        if self.listening.get()
+            && let Some(driver) = self.driver.upgrade()
+        {
+            driver.interest(false);
+        }
     }
 }
 
@@ -615,6 +629,12 @@ impl<In, C: Decoder<In>> Stream for Receiver<In, C> {
     type Item = Event<In>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Event<In>>> {
+        // The first poll is a listener: a lazy socket connects for it.
+        if !self.listening.replace(true)
+            && let Some(driver) = self.driver.upgrade()
+        {
+            driver.interest(true);
+        }
         loop {
             let Poll::Ready(notice) = self.notices.poll_next(cx) else {
                 return Poll::Pending;

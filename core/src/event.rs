@@ -121,6 +121,13 @@ pub enum State {
     /// connection), closed by the user, closed by the server with a final code, or out of
     /// retries (sends are refused).
     Closed,
+    /// Not connected, and not trying until something is wanted ([`Policy::lazy`] before the
+    /// first demand, or after [`Policy::idle_close_ms`] closed an idle connection): a send, a
+    /// request or a listener connects. Sends are queued.
+    ///
+    /// [`Policy::lazy`]: super::Policy::lazy
+    /// [`Policy::idle_close_ms`]: super::Policy::idle_close_ms
+    Idle,
 }
 
 impl State {
@@ -134,6 +141,7 @@ impl State {
             State::Offline => "offline",
             State::Suspended => "suspended",
             State::Closed => "closed",
+            State::Idle => "idle",
         }
     }
 }

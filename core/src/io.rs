@@ -39,11 +39,13 @@ pub enum Timer {
     SessionAck,
     /// The earliest deadline of the queued messages sent with a time to live.
     Expiry,
+    /// `idle_close`: the open connection has been idle this long.
+    IdleClose,
 }
 
 impl Timer {
     /// Every timer kind.
-    pub const ALL: [Timer; 9] = [
+    pub const ALL: [Timer; 10] = [
         Timer::Retry,
         Timer::Handshake,
         Timer::Uptime,
@@ -53,6 +55,7 @@ impl Timer {
         Timer::Requests,
         Timer::SessionAck,
         Timer::Expiry,
+        Timer::IdleClose,
     ];
 
     /// A dense index, one slot per kind.
@@ -179,6 +182,15 @@ pub enum Input {
     /// The turn of the event loop an [`Output::AwaitTurnEnd`] was carried out in has ended:
     /// the messages sent since its first go out.
     TurnEnded,
+    /// Whether the user listens for messages now (the JavaScript face: a `message` listener or
+    /// `onmessage`; the Rust face: its event stream polled and not dropped). With
+    /// [`Policy::lazy`](super::Policy::lazy) or
+    /// [`Policy::idle_close_ms`](super::Policy::idle_close_ms), listening is a demand that
+    /// connects, and keeps the connection from idling.
+    Interest {
+        /// Whether anyone listens.
+        listening: bool,
+    },
 }
 
 /// Something the driver must do, in the order given.

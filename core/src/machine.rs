@@ -70,6 +70,8 @@ enum Phase {
     Waiting,
     /// Not connected, not trying: the network is lost or the page suspended.
     Paused,
+    /// Not connected, not trying until something is wanted (`lazy`, `idle_close_ms`).
+    Dormant,
 }
 
 /// The connection state machine, generic over the outgoing frame type `F`.
@@ -120,6 +122,14 @@ pub struct Machine<F> {
     /// In session mode, the sequence numbers of the newest messages the session keeps, oldest
     /// first (those it acknowledged are let go lazily): where to find a message to take back.
     session_seqs: VecDeque<u64>,
+    /// The user listens for messages ([`Input::Interest`]).
+    interest: bool,
+    /// The closing handshake under way is an idle close: the socket rests afterwards, and
+    /// sends meanwhile are queued for the next connection.
+    idle_closing: bool,
+    /// Something was sent since the idle timer started: when it fires, the wait starts over
+    /// instead of closing. (A send carries no time to restart the timer with.)
+    idle_activity: bool,
 }
 
 impl<F: Clone + WireSize> Machine<F> {
@@ -153,6 +163,9 @@ impl<F: Clone + WireSize> Machine<F> {
             reported_state: State::Closed,
             deadlines: Deadlines::default(),
             session_seqs: VecDeque::new(),
+            interest: false,
+            idle_closing: false,
+            idle_activity: false,
         })
     }
 
@@ -190,6 +203,7 @@ impl<F: Clone + WireSize> Machine<F> {
             Phase::Waiting => State::Waiting,
             Phase::Paused if self.suspended => State::Suspended,
             Phase::Paused => State::Offline,
+            Phase::Dormant => State::Idle,
         }
     }
 
@@ -202,9 +216,12 @@ impl<F: Clone + WireSize> Machine<F> {
     pub fn socket(&self) -> Option<ConnId> {
         match self.phase {
             Phase::Connecting(conn) | Phase::Open(conn) | Phase::Closing(conn) => Some(conn),
-            Phase::Idle | Phase::Closed | Phase::Resolving(_) | Phase::Waiting | Phase::Paused => {
-                None
-            }
+            Phase::Idle
+            | Phase::Closed
+            | Phase::Resolving(_)
+            | Phase::Waiting
+            | Phase::Paused
+            | Phase::Dormant => None,
         }
     }
 
@@ -273,7 +290,9 @@ impl<F: Clone + WireSize> Machine<F> {
     /// pending or not started yet, and hands it back if the socket was closed or the queue is
     /// full.
     pub fn send(&mut self, frame: F) -> Result<Sent, Rejected<F>> {
-        self.accept(frame, false).map(|(sent, _)| sent)
+        let sent = self.accept(frame, false).map(|(sent, _)| sent);
+        self.after_call();
+        sent
     }
 
     /// Sends `frame` as [`send`](Self::send) does, at time `now`, with `options`: skipped
@@ -287,11 +306,12 @@ impl<F: Clone + WireSize> Machine<F> {
         now: f64,
     ) -> Result<(Sent, MessageId), Rejected<F>> {
         self.now = now;
-        let (sent, seq) = self.accept(frame, options.volatile)?;
-        if let Some(ttl_ms) = options.ttl_ms {
-            self.expire_after(seq, sent, ttl_ms);
+        let accepted = self.accept(frame, options.volatile);
+        if let (Ok((sent, seq)), Some(ttl_ms)) = (&accepted, options.ttl_ms) {
+            self.expire_after(*seq, *sent, ttl_ms);
         }
-        Ok((sent, MessageId(seq)))
+        self.after_timed_call();
+        accepted.map(|(sent, seq)| (sent, MessageId(seq)))
     }
 
     /// Message `seq`, which went where `sent` says, expires `ttl_ms` from now if it is still
@@ -311,7 +331,6 @@ impl<F: Clone + WireSize> Machine<F> {
         if self.deadlines.insert(seq, deadline) {
             self.prune_deadlines();
         }
-        self.arm_expiry_timer();
     }
 
     /// Takes message `id` back if no socket was handed it yet, reporting it
@@ -322,7 +341,7 @@ impl<F: Clone + WireSize> Machine<F> {
             return false;
         };
         self.removed(id.0, frame, Removal::Aborted);
-        self.arm_expiry_timer();
+        self.after_call();
         true
     }
 
@@ -330,7 +349,7 @@ impl<F: Clone + WireSize> Machine<F> {
     /// [`restore_session`](Self::restore_session)); none before the server named one, nor
     /// once the user closed the socket (which ends the session).
     pub fn saved_session(&self) -> Option<Saved<F>> {
-        if matches!(self.phase, Phase::Closing(_) | Phase::Closed) {
+        if matches!(self.phase, Phase::Closing(_) | Phase::Closed) && !self.idle_closing {
             return None;
         }
         self.session.get().and_then(ClientSession::save)
@@ -350,6 +369,7 @@ impl<F: Clone + WireSize> Machine<F> {
     pub fn send_readiness(&self) -> Result<(), SendError> {
         if let Some(session) = self.session.get() {
             return match self.phase {
+                Phase::Closing(_) if self.idle_closing => Ok(()),
                 Phase::Closed | Phase::Closing(_) => Err(SendError::Closed),
                 // Room for at least a byte: the window is not full.
                 _ if session.has_room(1) => Ok(()),
@@ -359,13 +379,16 @@ impl<F: Clone + WireSize> Machine<F> {
             };
         }
         match self.phase {
-            Phase::Closed | Phase::Closing(_) => Err(SendError::Closed),
+            Phase::Closing(_) if !self.idle_closing => Err(SendError::Closed),
+            Phase::Closed => Err(SendError::Closed),
             Phase::Open(_) => Ok(()),
             Phase::Idle
             | Phase::Resolving(_)
             | Phase::Connecting(_)
+            | Phase::Closing(_)
             | Phase::Waiting
-            | Phase::Paused => {
+            | Phase::Paused
+            | Phase::Dormant => {
                 if self.queue.refuses() {
                     Err(SendError::QueueFull {
                         capacity: self.queue.capacity(),
@@ -405,13 +428,18 @@ impl<F: Clone + WireSize> Machine<F> {
     ) -> Result<u64, Rejected<F>> {
         self.now = now;
         let kept = self.policy.resend_requests.then(|| frame.clone());
-        let (sent, seq) = self.accept(frame, false)?;
+        let accepted = self.accept(frame, false);
+        let Ok((sent, seq)) = accepted else {
+            self.after_call();
+            return accepted.map(|_| 0);
+        };
         if let Some(ttl_ms) = ttl_ms {
             self.expire_after(seq, sent, ttl_ms);
         }
         let deadline = now + f64::from(timeout_ms.min(MAX_TIMER_MS));
         let id = self.requests.add(kept, seq, deadline);
         self.arm_request_timer();
+        self.after_timed_call();
         Ok(id)
     }
 
@@ -420,21 +448,26 @@ impl<F: Clone + WireSize> Machine<F> {
     pub fn forget_request(&mut self, id: u64) {
         self.requests.end(id);
         self.stop_request_timer_if_idle();
+        self.after_call();
     }
 
-    /// The user cancelled request `id`: its frame is taken back if no socket was handed it
-    /// yet, and the request fails with [`RequestFailure::Aborted`]; otherwise it ends as
-    /// [`forget_request`](Self::forget_request) ends it. Returns whether the frame was taken
-    /// back.
-    pub fn abort_request(&mut self, id: u64) -> bool {
+    /// The user cancelled request `id` at time `now`: its frame is taken back if no socket
+    /// was handed it yet, and the request fails with [`RequestFailure::Aborted`]; otherwise it
+    /// ends as [`forget_request`](Self::forget_request) ends it. Returns whether the frame
+    /// was taken back.
+    pub fn abort_request(&mut self, id: u64, now: f64) -> bool {
+        self.now = now;
         let withdrawn = (self.requests.seq_of(id)).and_then(|seq| Some((seq, self.withdraw(seq)?)));
-        let Some((seq, frame)) = withdrawn else {
-            self.forget_request(id);
-            return false;
-        };
-        self.removed(seq, frame, Removal::Aborted);
-        self.arm_expiry_timer();
-        true
+        let taken = withdrawn.is_some();
+        match withdrawn {
+            Some((seq, frame)) => self.removed(seq, frame, Removal::Aborted),
+            None => {
+                self.requests.end(id);
+                self.stop_request_timer_if_idle();
+            }
+        }
+        self.after_timed_call();
+        taken
     }
 
     /// A message of `size` arrived on socket `conn` (measured without copying it: a text's
@@ -476,8 +509,8 @@ impl<F: Clone + WireSize> Machine<F> {
     /// A frame the protocol refuses closes the connection with 1002.
     pub fn receive_session(&mut self, conn: ConnId, frame: SessionFrame<'_>, now: f64) -> Received {
         let received = self.take_session_frame(conn, frame, now);
-        // A welcome opens the connection, a broken protocol ends it.
-        self.arm_expiry_timer();
+        // A welcome opens the connection, a broken protocol ends it, an ack may leave it idle.
+        self.arm_timers();
         self.report_state();
         received
     }
@@ -643,6 +676,8 @@ impl<F: Clone + WireSize> Machine<F> {
     pub fn answered(&mut self, id: u64) -> Answered {
         let answered = self.requests.answered(id);
         self.stop_request_timer_if_idle();
+        // At the time of the `receive` that asked.
+        self.after_timed_call();
         answered
     }
 
@@ -681,6 +716,7 @@ impl<F: Clone + WireSize> Machine<F> {
             };
             self.next_seq += 1;
             self.keep_session_seq(seq);
+            self.active();
             return Ok((sent, seq));
         }
         let sent = if let Phase::Open(conn) = self.phase {
@@ -701,7 +737,101 @@ impl<F: Clone + WireSize> Machine<F> {
         if matches!(sent, Sent::Queued { dropped } if dropped > 0) {
             self.fail_dropped_requests();
         }
+        self.active();
         Ok((sent, seq))
+    }
+
+    /// Something was sent: a resting socket connects, an open one's idle wait starts over.
+    fn active(&mut self) {
+        self.idle_activity = true;
+        self.wake();
+    }
+
+    /// Whether the user wants the connection: something waits to be sent, acknowledged or
+    /// answered, or someone listens.
+    fn has_demand(&self) -> bool {
+        let unacknowledged = self
+            .session
+            .get()
+            .is_some_and(|s| s.outgoing().pending() > 0);
+        self.interest || self.queue.len() > 0 || self.requests.any_pending() || unacknowledged
+    }
+
+    /// Whether the socket rests while nothing is wanted (`lazy`, `idle_close_ms`).
+    fn rests_when_idle(&self) -> bool {
+        self.policy.lazy || self.policy.idle_close_ms.is_some()
+    }
+
+    /// A resting socket that is wanted again connects (or waits for the network or the page).
+    fn wake(&mut self) {
+        if self.phase != Phase::Dormant || !self.has_demand() {
+            return;
+        }
+        self.retries = 0;
+        if self.paused() {
+            self.phase = Phase::Paused;
+            if self.offline {
+                self.emit(Event::Offline);
+            }
+        } else {
+            self.start_attempt();
+        }
+    }
+
+    /// Starts connecting after a `Connect`, or rests until something is wanted when lazy.
+    fn start_or_rest(&mut self) {
+        if self.policy.lazy && !self.has_demand() {
+            self.phase = Phase::Dormant;
+        } else {
+            self.start_attempt();
+        }
+    }
+
+    /// Keeps the idle timer running while the open connection carries nothing wanted.
+    fn arm_idle_timer(&mut self) {
+        let idle = match (self.policy.idle_close_ms, self.phase) {
+            (Some(ms), Phase::Open(_)) if self.ready_to_transmit() && !self.has_demand() => {
+                Some(ms)
+            }
+            _ => None,
+        };
+        match idle {
+            Some(ms) if self.timers.due(Timer::IdleClose).is_none() => {
+                self.idle_activity = false;
+                self.start_timer(Timer::IdleClose, ms);
+            }
+            Some(_) => {}
+            None => self.stop_timer(Timer::IdleClose),
+        }
+    }
+
+    /// The open connection `conn` stayed idle for `idle_close_ms`: it closes cleanly, and the
+    /// socket rests until something is wanted. In session mode with 4001, so the session
+    /// resumes on the next connection.
+    fn idle_close(&mut self, conn: ConnId) {
+        let in_session = (self.session.get()).is_some_and(|session| session.identity().is_some());
+        let code = if in_session { WILL_RESUME } else { NORMAL };
+        self.stop_connection_timers();
+        self.outputs.push_back(Output::Close {
+            conn,
+            code,
+            reason: "idle".into(),
+        });
+        self.phase = Phase::Closing(conn);
+        self.idle_closing = true;
+        self.start_timer(Timer::Handshake, self.policy.connect_timeout_ms);
+    }
+
+    /// An idle close ended (`ending`): what was sent meanwhile connects again, or the socket
+    /// rests.
+    fn idle_closed(&mut self, ending: Ending) {
+        self.idle_closing = false;
+        if let Some(session) = self.session.get_mut() {
+            session.disconnected();
+        }
+        self.emit_closed(ending, true);
+        self.phase = Phase::Dormant;
+        self.wake();
     }
 
     /// Whether a frame sent now goes straight to a socket: the connection is open (in session
@@ -812,6 +942,29 @@ impl<F: Clone + WireSize> Machine<F> {
         self.deadlines = deadlines;
     }
 
+    /// After a call that sends, takes back or ends something and brings no time: the expiry
+    /// timer, the idle timer stopped if something is wanted (it starts only with a time), and
+    /// the state (a send may wake a resting socket).
+    fn after_call(&mut self) {
+        self.arm_expiry_timer();
+        if self.has_demand() {
+            self.stop_timer(Timer::IdleClose);
+        }
+        self.report_state();
+    }
+
+    /// After such a call at time `self.now`: every timer that follows it, and the state.
+    fn after_timed_call(&mut self) {
+        self.arm_timers();
+        self.report_state();
+    }
+
+    /// Keeps the timers that follow what is queued and wanted on their deadlines.
+    fn arm_timers(&mut self) {
+        self.arm_expiry_timer();
+        self.arm_idle_timer();
+    }
+
     /// Keeps the expiry timer on the earliest deadline of the messages that may be taken back
     /// now; none while everything goes straight out.
     fn arm_expiry_timer(&mut self) {
@@ -846,7 +999,7 @@ impl<F: Clone + WireSize> Machine<F> {
         while let Some((timer, due)) = self.timers.take_due(now, mark) {
             self.timer_fired(timer, due, now);
         }
-        self.arm_expiry_timer();
+        self.arm_timers();
         self.report_state();
     }
 
@@ -869,7 +1022,7 @@ impl<F: Clone + WireSize> Machine<F> {
     pub fn handle(&mut self, input: Input, now: f64) {
         self.now = now;
         self.take_input(input, now);
-        self.arm_expiry_timer();
+        self.arm_timers();
         self.report_state();
     }
 
@@ -885,7 +1038,7 @@ impl<F: Clone + WireSize> Machine<F> {
                             self.emit(Event::Offline);
                         }
                     } else {
-                        self.start_attempt();
+                        self.start_or_rest();
                     }
                 }
             }
@@ -969,6 +1122,10 @@ impl<F: Clone + WireSize> Machine<F> {
             }
             Input::Wake => self.check_liveness(),
             Input::TurnEnded => self.turn_ended(),
+            Input::Interest { listening } => {
+                self.interest = listening;
+                self.wake();
+            }
         }
     }
 
@@ -980,7 +1137,7 @@ impl<F: Clone + WireSize> Machine<F> {
             return;
         }
         self.offline = offline;
-        if !matches!(self.phase, Phase::Idle | Phase::Closed) {
+        if !matches!(self.phase, Phase::Idle | Phase::Closed | Phase::Dormant) {
             self.emit(if online {
                 Event::Online
             } else {
@@ -994,7 +1151,7 @@ impl<F: Clone + WireSize> Machine<F> {
             return;
         }
         match self.phase {
-            Phase::Idle | Phase::Closed => return,
+            Phase::Idle | Phase::Closed | Phase::Dormant => return,
             Phase::Waiting => {
                 self.stop_timer(Timer::Retry);
                 self.phase = Phase::Paused;
@@ -1014,7 +1171,7 @@ impl<F: Clone + WireSize> Machine<F> {
             return;
         }
         match self.phase {
-            Phase::Idle | Phase::Closed => {}
+            Phase::Idle | Phase::Closed | Phase::Dormant => {}
             Phase::Paused if !self.suspended => {
                 self.emit(Event::Online);
                 self.retries = 0;
@@ -1037,7 +1194,7 @@ impl<F: Clone + WireSize> Machine<F> {
             return;
         }
         match self.phase {
-            Phase::Idle | Phase::Closed | Phase::Paused => {}
+            Phase::Idle | Phase::Closed | Phase::Paused | Phase::Dormant => {}
             Phase::Resolving(_) | Phase::Waiting => {
                 self.stop_timer(Timer::Retry);
                 self.stop_timer(Timer::Handshake);
@@ -1049,12 +1206,14 @@ impl<F: Clone + WireSize> Machine<F> {
                 self.phase = Phase::Paused;
                 self.emit_closed(Ending::abandoned(GOING_AWAY, "going away"), true);
             }
-            // The user asked to close: the page leaving finishes the job.
+            // The user asked to close: the page leaving finishes the job. An idle close
+            // rests, as it would have.
             Phase::Closing(conn) => {
                 self.stop_connection_timers();
                 self.abandon(conn, NORMAL, "going away");
-                self.phase = Phase::Closed;
-                self.emit_closed(Ending::abandoned(GOING_AWAY, "going away"), false);
+                let idle = std::mem::take(&mut self.idle_closing);
+                self.phase = if idle { Phase::Dormant } else { Phase::Closed };
+                self.emit_closed(Ending::abandoned(GOING_AWAY, "going away"), idle);
             }
         }
     }
@@ -1083,6 +1242,8 @@ impl<F: Clone + WireSize> Machine<F> {
     }
 
     fn start_attempt(&mut self) {
+        // Whatever closing was under way was left behind (a reconnect by hand).
+        self.idle_closing = false;
         self.last_conn += 1;
         let conn = ConnId(self.last_conn);
         self.phase = Phase::Resolving(conn);
@@ -1155,11 +1316,13 @@ impl<F: Clone + WireSize> Machine<F> {
         match self.phase {
             // Already closed as far as the user can tell, so no event; what waited for the
             // first connection will not be sent.
-            Phase::Idle => {
+            Phase::Idle | Phase::Dormant => {
                 self.phase = Phase::Closed;
                 self.fail_all_requests();
             }
-            Phase::Closed | Phase::Closing(_) => {}
+            // An idle close under way becomes the user's: the socket stays closed after it.
+            Phase::Closing(_) => self.idle_closing = false,
+            Phase::Closed => {}
             Phase::Resolving(_) | Phase::Waiting | Phase::Paused => {
                 self.stop_timer(Timer::Retry);
                 self.stop_timer(Timer::Handshake);
@@ -1200,9 +1363,9 @@ impl<F: Clone + WireSize> Machine<F> {
                 self.stop_timer(Timer::Retry);
                 self.stop_timer(Timer::Handshake);
             }
-            // A reconnect by hand tries even while paused: the user may know better than the
-            // browser's network flag. Should it fail, the machine pauses again.
-            Phase::Idle | Phase::Closed | Phase::Paused => {}
+            // A reconnect by hand tries even while paused (the user may know better than the
+            // browser's network flag; should it fail, the machine pauses again) or resting.
+            Phase::Idle | Phase::Closed | Phase::Paused | Phase::Dormant => {}
         }
         self.retries = 0;
         self.start_attempt();
@@ -1210,6 +1373,10 @@ impl<F: Clone + WireSize> Machine<F> {
 
     fn socket_closed(&mut self, conn: ConnId, ending: Ending, reconnect_allowed: bool) {
         match self.phase {
+            Phase::Closing(current) if current == conn && self.idle_closing => {
+                self.stop_timer(Timer::Handshake);
+                self.idle_closed(ending);
+            }
             Phase::Closing(current) if current == conn => {
                 self.stop_timer(Timer::Handshake);
                 self.phase = Phase::Closed;
@@ -1244,6 +1411,10 @@ impl<F: Clone + WireSize> Machine<F> {
                 self.emit(Event::Failed(Failure::ConnectTimeout));
                 self.connection_ended(Ending::abandoned(ABNORMAL, "connect timeout"), true);
             }
+            (Timer::Handshake, Phase::Closing(conn)) if self.idle_closing => {
+                self.abandon(conn, NORMAL, "close timeout");
+                self.idle_closed(Ending::abandoned(ABNORMAL, "close timeout"));
+            }
             (Timer::Handshake, Phase::Closing(conn)) => {
                 self.abandon(conn, NORMAL, "close timeout");
                 self.phase = Phase::Closed;
@@ -1261,6 +1432,15 @@ impl<F: Clone + WireSize> Machine<F> {
             (Timer::Ping, Phase::Open(_)) => self.ping_due(now),
             (Timer::SessionAck, Phase::Open(_)) => self.send_session_ack(),
             (Timer::Expiry, _) => self.expire(now),
+            (Timer::IdleClose, Phase::Open(conn)) if !self.has_demand() => {
+                match (
+                    std::mem::take(&mut self.idle_activity),
+                    self.policy.idle_close_ms,
+                ) {
+                    (true, Some(ms)) => self.start_timer(Timer::IdleClose, ms),
+                    _ => self.idle_close(conn),
+                }
+            }
             (Timer::Requests, _) => {
                 let outputs = &mut self.outputs;
                 let failure = RequestFailure::TimedOut;
@@ -1312,7 +1492,8 @@ impl<F: Clone + WireSize> Machine<F> {
     fn abandon(&mut self, conn: ConnId, code: u16, reason: &str) {
         // A session outlives the connections the machine leaves while it means to go on; only
         // a close the user asked for ends it with 1000.
-        let leaving_for_good = matches!(self.phase, Phase::Closing(_) | Phase::Closed);
+        let leaving_for_good =
+            matches!(self.phase, Phase::Closing(_) | Phase::Closed) && !self.idle_closing;
         let in_session = (self.session.get()).is_some_and(|session| session.identity().is_some());
         let code = if code == NORMAL && in_session && !leaving_for_good {
             WILL_RESUME
@@ -1347,7 +1528,10 @@ impl<F: Clone + WireSize> Machine<F> {
         let will_reconnect = reconnect && (self.paused() || self.can_retry());
         let try_again_later = ending.code == TRY_AGAIN_LATER;
         self.emit_closed(ending, will_reconnect);
-        if reconnect {
+        // Nothing wanted (the unsent tail, requeued above, is): rest until something is.
+        if reconnect && self.rests_when_idle() && !self.has_demand() {
+            self.phase = Phase::Dormant;
+        } else if reconnect {
             self.retry_or_give_up(try_again_later);
         } else {
             self.phase = Phase::Closed;

@@ -44,6 +44,16 @@ pub struct Policy {
     /// terms' window bounds the unacknowledged bytes (sends wait beyond it) and replaces the
     /// send queue. `None`: plain WebSocket messages.
     pub session: Option<Terms>,
+    /// Connect only on demand (graphql-ws's `lazy`): [`Input::Connect`](super::Input::Connect)
+    /// leaves the socket [`State::Idle`](super::State::Idle) until a message is sent, a
+    /// request made or someone listens ([`Input::Interest`](super::Input::Interest)); a
+    /// connection lost while nothing is wanted is not retried until something is.
+    pub lazy: bool,
+    /// Close the open connection cleanly (1000; 4001 in session mode, which keeps the session)
+    /// after this long (ms) with nothing queued or unacknowledged, no request pending and no
+    /// one listening, any send restarting the wait; it connects again on the next demand, as
+    /// with [`lazy`](Self::lazy). `None`: never.
+    pub idle_close_ms: Option<u32>,
 }
 
 /// The default [`Policy::max_message_bytes`]: 16 MiB. Far above what chat, game-state or
@@ -66,6 +76,8 @@ impl Default for Policy {
             max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
             resend_requests: false,
             session: None,
+            lazy: false,
+            idle_close_ms: None,
         }
     }
 }
@@ -99,6 +111,8 @@ pub enum PolicyOption {
     FinalCodes,
     /// The window of [`Policy::session`].
     SessionWindow,
+    /// [`Policy::idle_close_ms`].
+    IdleClose,
 }
 
 impl PolicyOption {
@@ -118,6 +132,7 @@ impl PolicyOption {
             PolicyOption::MaxMessageBytes => "max_message_bytes",
             PolicyOption::FinalCodes => "final_codes",
             PolicyOption::SessionWindow => "session window",
+            PolicyOption::IdleClose => "idle_close",
         }
     }
 
@@ -128,7 +143,7 @@ impl PolicyOption {
             PolicyOption::MaxDelay => "from 0 to 2147483647 ms (the browser timer limit)",
             PolicyOption::GrowFactor => "a finite number of at least 1",
             PolicyOption::Jitter => "a number from 0 to 1",
-            PolicyOption::MinUptime => "from 0 to 2147483647 ms",
+            PolicyOption::MinUptime | PolicyOption::IdleClose => "from 0 to 2147483647 ms",
             PolicyOption::ConnectTimeout
             | PolicyOption::HeartbeatInterval
             | PolicyOption::HeartbeatTimeout => "from 1 to 2147483647 ms",
@@ -227,6 +242,10 @@ impl Policy {
                 self.session
                     .is_none_or(|terms| (1..=MAX_COUNT).contains(&terms.window)),
                 PolicyOption::SessionWindow,
+            ),
+            (
+                self.idle_close_ms.is_none_or(|ms| timer(ms, 0)),
+                PolicyOption::IdleClose,
             ),
         ];
         checks

@@ -102,6 +102,11 @@ impl<F: Clone> Requests<F> {
         self.last_id
     }
 
+    /// Whether any request is pending.
+    pub(crate) fn any_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
     /// Whether incoming messages may answer a request: some are pending, or the ids of ended
     /// ones are remembered.
     pub(crate) fn may_be_answered(&self) -> bool {

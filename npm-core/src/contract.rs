@@ -131,6 +131,9 @@ numbered! {
         /// Session mode: the turn of the event loop an `AWAIT_TURN_END` was carried out in is
         /// over.
         TurnEnded = "TURN_ENDED",
+        /// Whether anyone listens for messages now: the operand, 0 or 1 (`lazy`,
+        /// `idleCloseMs`).
+        Interest = "INTEREST",
     }
 }
 
@@ -349,7 +352,7 @@ impl RequestFailureKind {
 /// The states by number, as `read(FIGURE_STATE)` reports them (named in JavaScript's
 /// `socket.state` by [`State::name`]): each with its `readyState` (every state that will
 /// connect again is CONNECTING, 0). A table, not a `match`: `State` may grow, and a new state belongs here.
-pub const STATES: [(State, u8); 7] = [
+pub const STATES: [(State, u8); 8] = [
     (State::Connecting, 0),
     (State::Open, 1),
     (State::Closing, 2),
@@ -357,6 +360,7 @@ pub const STATES: [(State, u8); 7] = [
     (State::Waiting, 0),
     (State::Offline, 0),
     (State::Suspended, 0),
+    (State::Idle, 0),
 ];
 
 /// `state`'s number in [`STATES`] (a state missing from the table reads as closed).
@@ -367,9 +371,9 @@ pub fn state_number(state: State) -> u32 {
 }
 
 /// The numbers `create` takes, staged in this order as 64-bit floats (the final close codes
-/// follow them): the policy option each sets. NaN turns the heartbeat (its interval) or
-/// session mode (its window) off.
-pub const POLICY_FIELDS: [PolicyOption; 12] = [
+/// follow them): the policy option each sets. NaN turns the heartbeat (its interval), session
+/// mode (its window) or the idle close off.
+pub const POLICY_FIELDS: [PolicyOption; 13] = [
     PolicyOption::MinDelay,
     PolicyOption::MaxDelay,
     PolicyOption::GrowFactor,
@@ -382,6 +386,7 @@ pub const POLICY_FIELDS: [PolicyOption; 12] = [
     PolicyOption::HeartbeatInterval,
     PolicyOption::HeartbeatTimeout,
     PolicyOption::SessionWindow,
+    PolicyOption::IdleClose,
 ];
 
 /// What a policy field takes, for the JavaScript to check the options in the constructor,
@@ -423,10 +428,12 @@ impl Rule {
                 least: 0,
                 up_to: Some(PolicyOption::MaxDelay),
             },
-            PolicyOption::MaxDelay | PolicyOption::MinUptime => Rule::Millis {
-                least: 0,
-                up_to: None,
-            },
+            PolicyOption::MaxDelay | PolicyOption::MinUptime | PolicyOption::IdleClose => {
+                Rule::Millis {
+                    least: 0,
+                    up_to: None,
+                }
+            }
             PolicyOption::ConnectTimeout
             | PolicyOption::HeartbeatInterval
             | PolicyOption::HeartbeatTimeout => Rule::Millis {
@@ -501,6 +508,7 @@ pub const fn js_option(option: PolicyOption) -> &'static str {
         PolicyOption::HeartbeatTimeout => "heartbeat.timeoutMs",
         PolicyOption::FinalCodes => FINAL_CODES_OPTION,
         PolicyOption::SessionWindow => "session.window",
+        PolicyOption::IdleClose => "idleCloseMs",
     }
 }
 

@@ -72,11 +72,17 @@ pub extern "C" fn staged() -> *const u8 {
 }
 
 /// A core for the policy staged as 64-bit little-endian numbers (see `POLICY_FIELDS` in
-/// `contract.rs`), with the overflow and resend switches, the heartbeat ping's size and the
-/// jitter's seed. Returns its handle (1 or more), or minus one more than the index of the
+/// `contract.rs`), with the overflow, resend and lazy switches, the heartbeat ping's size and
+/// the jitter's seed. Returns its handle (1 or more), or minus one more than the index of the
 /// first field the core refuses.
 #[unsafe(no_mangle)]
-pub extern "C" fn create(drop_oldest: u32, resend_requests: u32, ping_size: f64, seed: f64) -> f64 {
+pub extern "C" fn create(
+    drop_oldest: u32,
+    resend_requests: u32,
+    lazy: u32,
+    ping_size: f64,
+    seed: f64,
+) -> f64 {
     let numbers: Vec<f64> = STAGE
         .take()
         .chunks_exact(8)
@@ -85,6 +91,7 @@ pub extern "C" fn create(drop_oldest: u32, resend_requests: u32, ping_size: f64,
     let switches = Switches {
         drop_oldest: drop_oldest != 0,
         resend_requests: resend_requests != 0,
+        lazy: lazy != 0,
     };
     let machine = policy(&numbers, switches)
         .and_then(|policy| Machine::new(policy, seed as u64).map_err(|_| 0));
@@ -175,12 +182,12 @@ pub extern "C" fn cancel(handle: u32, message: f64) -> u32 {
     })
 }
 
-/// The user aborted request `id`: its frame is taken back if it is still queued (1, and the
-/// request fails `Aborted`), else the request is forgotten (0).
+/// The user aborted request `id` at `now`: its frame is taken back if it is still queued (1,
+/// and the request fails `Aborted`), else the request is forgotten (0).
 #[unsafe(no_mangle)]
-pub extern "C" fn abort(handle: u32, id: f64) -> u32 {
+pub extern "C" fn abort(handle: u32, id: f64, now: f64) -> u32 {
     with_core(handle, |core| {
-        u32::from(core.machine.abort_request(id as u64))
+        u32::from(core.machine.abort_request(id as u64, now))
     })
 }
 
@@ -282,6 +289,7 @@ pub extern "C" fn signal(handle: u32, signal: u32, operand: f64, now: f64) {
         Some(Signal::TurnEnded) => Input::TurnEnded,
         #[cfg(not(any(test, feature = "session")))]
         Some(Signal::TurnEnded) => return,
+        Some(Signal::Interest) => Input::Interest { listening: online },
         None => return,
     };
     handle_input(handle, input, now);

@@ -209,6 +209,11 @@ impl Driver {
         self.input(Input::Connect { online });
     }
 
+    /// Whether the user polls the event stream: a demand for `lazy` and `idle_close`.
+    pub(crate) fn interest(self: &Rc<Self>, listening: bool) {
+        self.input(Input::Interest { listening });
+    }
+
     /// Drops the current connection, if any, with `code` and `reason`, and connects again.
     pub(crate) fn reconnect(self: &Rc<Self>, code: u16, reason: String) {
         let online = navigator_online();
@@ -671,7 +676,7 @@ impl Driver {
     /// The user no longer waits for request `id`: it ends, and its frame is taken back if no
     /// socket has it yet.
     pub(crate) fn abort_request(self: &Rc<Self>, id: u64) {
-        self.runtime.borrow_mut().machine.abort_request(id);
+        (self.runtime.borrow_mut().machine).abort_request(id, performance_now());
         self.pump();
     }
 }

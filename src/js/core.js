@@ -75,15 +75,15 @@ export class Core {
 
   /**
    * A core in the loaded `engine` for `policy` (numbers by `POLICY_FIELDS` name), the final
-   * close codes, the overflow and resend switches, the ping's size and the jitter's seed.
+   * close codes, the overflow, resend and lazy switches, the ping's size and the jitter's seed.
    * Throws a TypeError naming the first option the engine refuses and what it expects.
    */
-  static create(engine, policy, finalCodes, dropOldest, resendRequests, pingSize, seed) {
+  static create(engine, policy, finalCodes, dropOldest, resendRequests, lazy, pingSize, seed) {
     const numbers = [...POLICY_FIELDS.map((name) => policy[name]), ...finalCodes];
     const view = new DataView(new ArrayBuffer(8 * numbers.length));
     numbers.forEach((number, index) => view.setFloat64(8 * index, number, true));
     stage(engine.exports, new Uint8Array(view.buffer));
-    const handle = engine.exports.create(dropOldest, resendRequests, pingSize, seed);
+    const handle = engine.exports.create(dropOldest, resendRequests, lazy, pingSize, seed);
     if (handle > 0) return new Core(engine, handle);
     // The constructor checked the options by the engine's rules: a refusal here is a bug.
     throw policyError(-handle - 1, policy, finalCodes);
@@ -157,7 +157,7 @@ export class Core {
 
   nextRequest() { return this.#engine.next_request(this.#handle); }
   /** Request `request` was aborted: its frame is taken back if still queued. */
-  abort(request) { this.#engine.abort(this.#handle, request); }
+  abort(request, now) { this.#engine.abort(this.#handle, request, now); }
   /**
    * What an incoming message or frame is: see `receive` in npm-core/src/exports.rs. `kind` is
    * an `INCOMING_*`; `text` a control frame's, which may acknowledge messages (so the next

@@ -47,6 +47,7 @@ import {
   SENT_SKIPPED,
   SESSION_SUBPROTOCOL,
   SIGNAL_CONNECT,
+  SIGNAL_INTEREST,
   SIGNAL_OFFLINE,
   SIGNAL_ONLINE,
   SIGNAL_RESUME,
@@ -201,6 +202,7 @@ export class Driver {
       settings.finalCodes,
       settings.dropOldest ? 1 : 0,
       settings.resendRequests ? 1 : 0,
+      settings.lazy ? 1 : 0,
       heartbeat ? wireSize(heartbeat.ping) : 0,
       Math.random() * 2 ** 53,
     );
@@ -238,6 +240,11 @@ export class Driver {
     this.binaryType = value;
     // A session reads every binary frame's first byte: its sockets keep ArrayBuffers.
     if (this.#ws && !this.#settings.session) this.#ws.binaryType = value;
+  }
+
+  /** Whether anyone listens for messages now: a demand for `lazy` and `idleCloseMs`. */
+  interest(listening) {
+    this.signal(SIGNAL_INTEREST, listening ? 1 : 0);
   }
 
   /** Runs `run()` once the engine is there (now, if it is); `fail(text)` if it never comes. */

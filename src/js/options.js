@@ -211,6 +211,8 @@ export function readArguments(url, protocols, options) {
     "heartbeat.intervalMs": heartbeatOptions?.intervalMs ?? NaN,
     "heartbeat.timeoutMs": heartbeatOptions?.timeoutMs ?? NaN,
     "session.window": window,
+    // NaN: never closes when idle.
+    idleCloseMs: number(field("idleCloseMs"), "idleCloseMs") ?? NaN,
   };
   for (const name of POLICY_FIELDS) policy[name] ??= number(field(name), name) ?? DEFAULTS[name];
   const settings = {
@@ -231,6 +233,7 @@ export function readArguments(url, protocols, options) {
     requestIdField: idField(field("requestIdField")),
     requestTimeoutMs: millis(field("requestTimeoutMs"), "requestTimeoutMs", 10000),
     resendRequests: boolean(field("resendRequests"), "resendRequests") ?? false,
+    lazy: boolean(field("lazy"), "lazy") ?? false,
   };
   for (const name of Object.keys(options ?? {})) {
     if (!known.has(name)) throw typeError(`unknown option \`${name}\``);
@@ -246,11 +249,14 @@ export function readArguments(url, protocols, options) {
  * constructor throws before the engine has loaded.
  */
 export function refusedField(policy, finalCodes) {
-  // A NaN interval turns the heartbeat off: its fields are then not read; nor is a NaN window.
+  // A NaN interval turns the heartbeat off: its fields are then not read; nor is a NaN window
+  // or idle close.
   const heartbeatOff = Number.isNaN(policy[POLICY_FIELDS[HEARTBEAT_FIELD]]);
   const index = POLICY_RULES.findIndex((rule, field) => {
     const value = policy[POLICY_FIELDS[field]];
-    const off = field === SESSION_FIELD ? Number.isNaN(value) : heartbeatOff && field >= HEARTBEAT_FIELD;
+    const off = OFF_WHEN_NAN.includes(field)
+      ? Number.isNaN(value)
+      : heartbeatOff && (field === HEARTBEAT_FIELD || field === HEARTBEAT_TIMEOUT_FIELD);
     return !off && !fits(rule, value, policy);
   });
   if (index >= 0) return index;
@@ -259,6 +265,9 @@ export function refusedField(policy, finalCodes) {
 
 const HEARTBEAT_FIELD = POLICY_FIELDS.indexOf("heartbeat.intervalMs");
 const SESSION_FIELD = POLICY_FIELDS.indexOf("session.window");
+const HEARTBEAT_TIMEOUT_FIELD = POLICY_FIELDS.indexOf("heartbeat.timeoutMs");
+/** The fields a NaN turns off: session mode's window, the idle close. */
+const OFF_WHEN_NAN = [SESSION_FIELD, POLICY_FIELDS.indexOf("idleCloseMs")];
 
 /** Rounded half away from zero, as the engine rounds milliseconds. */
 const roundMs = (ms) => Math.sign(ms) * Math.round(Math.abs(ms));

@@ -63,6 +63,19 @@ export interface Options {
   maxEnqueuedMessages?: number;
   /** Do not connect until `reconnect()` is called. Default false. */
   startClosed?: boolean;
+  /**
+   * Connect only on demand (graphql-ws's `lazy`): the socket rests in state `"idle"` until a
+   * message is sent, a request made, or a `message` listener added (or `onmessage` set); a
+   * connection lost while nothing is wanted waits for the next demand. Default false.
+   */
+  lazy?: boolean;
+  /**
+   * Close the connection cleanly (1000; 4001 in session mode, which keeps the session) after
+   * this many ms with nothing queued or unacknowledged, no request pending and no `message`
+   * listener (a send starts the wait over); the socket then rests in state `"idle"` and
+   * connects again on the next demand, as with `lazy`. Default: never.
+   */
+  idleCloseMs?: number;
   /** Log what happens to the console (URLs with their query and credentials redacted). */
   debug?: boolean;
   /** May veto a reconnect after a close the user did not ask for. */
@@ -271,9 +284,10 @@ export type RequestValue<Out> = [Out] extends [RawData] ? Record<string, unknown
 
 /**
  * What the socket is doing: `"waiting"` between attempts, `"offline"` until the network is
- * back, `"suspended"` while the page is in the back/forward cache.
+ * back, `"suspended"` while the page is in the back/forward cache, `"idle"` until something
+ * is wanted (`lazy`, `idleCloseMs`).
  */
-export type ReSocketState = "connecting" | "open" | "closing" | "closed" | "waiting" | "offline" | "suspended";
+export type ReSocketState = "connecting" | "open" | "closing" | "closed" | "waiting" | "offline" | "suspended" | "idle";
 
 /**
  * A reconnecting WebSocket. `Out` is what `send` takes and `In` what `message` events carry:

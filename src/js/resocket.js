@@ -8,6 +8,7 @@
 import { FIGURE_RETRY_COUNT, FIGURE_QUEUED_COUNT, FIGURE_RTT_MS, FIGURE_STATE, READY_STATES, STATES } from "./contract.js";
 import { engineFor } from "./core.js";
 import { Driver } from "./driver.js";
+import { Interest } from "./interest.js";
 import { closeArguments, isRawData, readArguments, sendOptions } from "./options.js";
 import { Requests } from "./request.js";
 
@@ -53,13 +54,18 @@ export class ReSocket extends EventTarget {
   #handlers = Object.fromEntries(EVENT_TYPES.map((type) => [type, null]));
   #constructed = false;
   #requests = null;
+  /** Who listens for messages, reported to the driver (`lazy`, `idleCloseMs`). */
+  #interest;
 
   // `onopen`, `onmessage`, ...: one handler per event type, called before the listeners.
   static {
     for (const type of EVENT_TYPES) {
       Object.defineProperty(ReSocket.prototype, `on${type}`, {
         get() { return this.#handlers[type]; },
-        set(handler) { this.#handlers[type] = handler; },
+        set(handler) {
+          this.#handlers[type] = handler;
+          if (type === "message") this.#interest.handler(handler !== null && handler !== undefined);
+        },
         configurable: true,
       });
     }
@@ -96,12 +102,24 @@ export class ReSocket extends EventTarget {
 
   constructor(url, protocols, options) {
     super();
+    // The on* handlers' own listeners: a handler, not these, is a listener for `lazy`.
     for (const type of EVENT_TYPES) {
-      this.addEventListener(type, (event) => this.#handlers[type]?.call(this, event));
+      super.addEventListener(type, (event) => this.#handlers[type]?.call(this, event));
     }
     this.#settings = readArguments(url, protocols, options);
-    this.#driver = new Driver(this.#settings, ReSocket.#face(this));
+    const driver = (this.#driver = new Driver(this.#settings, ReSocket.#face(this)));
+    this.#interest = new Interest((listening) => driver.interest(listening));
     this.#constructed = true;
+  }
+
+  addEventListener(type, listener, options) {
+    super.addEventListener(type, listener, options);
+    if (type === "message") this.#interest.added(listener, options);
+  }
+
+  removeEventListener(type, listener, options) {
+    super.removeEventListener(type, listener, options);
+    if (type === "message") this.#interest.removed(listener, options);
   }
 
   get CONNECTING() { return 0; }
@@ -198,7 +216,7 @@ export class ReSocket extends EventTarget {
       send: (message, timeoutMs, ttlMs) => this.#accepted(driver.request(this.#frame(message), timeoutMs, ttlMs)),
       answered: (id) => driver.core.answered(id),
       abort: (id) => {
-        driver.core.abort(id);
+        driver.core.abort(id, performance.now());
         driver.pump();
       },
     }, ReSocketError, QueueFullError);
@@ -260,6 +278,7 @@ export class ReSocket extends EventTarget {
     }
     if (mayAnswer && this.#requests?.answered(data)) return;
     this.dispatchEvent(new MessageEvent("message", { data }));
+    this.#interest.dispatched();
   }
 
   #error(code, message, data) {

@@ -152,7 +152,7 @@ fn a_request_whose_frame_is_taken_back_fails_with_the_reason() {
     let kept = sim.machine.request("r3".into(), 10_000, 0.0);
     let (expiring, aborted, kept) = (expiring.unwrap(), aborted.unwrap(), kept.unwrap());
     sim.run();
-    assert!(sim.machine.abort_request(aborted));
+    assert!(sim.machine.abort_request(aborted, sim.now));
     sim.run();
     sim.advance(100);
     assert_eq!(
@@ -165,7 +165,10 @@ fn a_request_whose_frame_is_taken_back_fails_with_the_reason() {
     assert!(sim.removed.is_empty(), "requests fail rather than report");
     sim.open();
     assert_eq!(sim.transmitted, ["r3"]);
-    assert!(!sim.machine.abort_request(kept), "handed: only forgotten");
+    assert!(
+        !sim.machine.abort_request(kept, sim.now),
+        "handed: only forgotten"
+    );
     sim.run();
     assert_eq!(sim.failed_requests.len(), 2);
     assert_eq!(sim.machine.answered(kept), resocket_core::Answered::Late);
@@ -337,7 +340,7 @@ proptest! {
                         (Some(id), _) => sim.machine.cancel(id),
                         // A request aborted once is over, wherever its frame is.
                         (None, Some(_)) if sent.aborted => continue,
-                        (None, Some(request)) => sim.machine.abort_request(request) || {
+                        (None, Some(request)) => sim.machine.abort_request(request, sim.now) || {
                             sent.aborted = true;
                             continue;
                         },

@@ -8,6 +8,7 @@ mod close_codes;
 mod control;
 mod delivery;
 mod heartbeat;
+mod lazy;
 mod lifecycle;
 mod network;
 mod policy;

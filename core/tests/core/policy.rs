@@ -57,6 +57,8 @@ fn defaults() {
             max_message_bytes: 16 * 1024 * 1024,
             resend_requests: false,
             session: None,
+            lazy: false,
+            idle_close_ms: None,
         }
     );
     assert_eq!(DEFAULT_MAX_MESSAGE_BYTES, 16 * 1024 * 1024);

@@ -236,6 +236,7 @@ impl RustSocket {
             State::Closed => "closed",
             State::Offline => "offline",
             State::Suspended => "suspended",
+            State::Idle => "idle",
             // A state this class does not know yet: tests comparing names fail on it.
             other => return format!("unknown {other:?}"),
         }
