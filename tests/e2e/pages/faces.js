@@ -41,6 +41,9 @@
 //   protocol (the server's choice, '' when none; `Sender::protocol`)
 // A JS face's `socket` is its `ReSocket`, for the checks of what the Rust API has no
 // counterpart for (on* handlers, `url`, `binaryType`, the error classes, ...).
+// With `lazy` or `idleCloseMs`, where listening is a demand, the Rust face polls its event
+// stream (its way of listening) only from the first "message" listener on, and drops it
+// when the last one is removed; until then it delivers no event (read `state` instead).
 
 const RUST_FACE = '/rust-face/resocket_rust_face.js';
 const READY_STATES = { connecting: 0, waiting: 0, offline: 0, suspended: 0, open: 1, closing: 2, closed: 3 };
@@ -95,9 +98,27 @@ class JsFace {
 class RustFace extends EventTarget {
   face = 'rust';
 
+  /** With deferred events: the "message" listeners, whose first starts the event stream. */
+  #listeners = new Set();
+  #deferred;
+
   constructor(module, url, options, protocols, binaryType) {
     super();
-    this.socket = new module.RustSocket(url, protocols ?? null, options, (event) => this.#dispatch(event), binaryType);
+    this.#deferred = Boolean(options?.lazy) || options?.idleCloseMs !== undefined;
+    this.socket = new module.RustSocket(url, protocols ?? null, options, (event) => this.#dispatch(event), binaryType, this.#deferred);
+  }
+
+  addEventListener(type, listener, options) {
+    super.addEventListener(type, listener, options);
+    if (!this.#deferred || type !== 'message') return;
+    this.#listeners.add(listener);
+    if (this.#listeners.size === 1) this.socket.listen();
+  }
+
+  removeEventListener(type, listener, options) {
+    super.removeEventListener(type, listener, options);
+    if (!this.#deferred || type !== 'message' || !this.#listeners.delete(listener)) return;
+    if (this.#listeners.size === 0) this.socket.stopListening();
   }
 
   #dispatch(fields) {

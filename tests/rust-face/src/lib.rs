@@ -24,6 +24,7 @@ mod request;
 use std::time::Duration;
 
 use futures_util::StreamExt;
+use futures_util::future::{AbortHandle, abortable};
 use js_sys::{Array, Function, Object, Promise, Reflect};
 use resocket::Failure;
 use resocket::codec::{Decoder, Encoder};
@@ -63,6 +64,10 @@ pub struct RustSocket {
     sending: Sending,
     /// `requestTimeoutMs`: for requests whose options give no `timeoutMs`.
     request_timeout: Duration,
+    /// With deferred events: what lets the event stream be polled (`listen`).
+    start_events: Option<Function>,
+    /// Stops polling the event stream and drops it (`stopListening`).
+    stop_events: AbortHandle,
 }
 
 #[wasm_bindgen]
@@ -73,7 +78,9 @@ impl RustSocket {
     /// of text: the `Text` codec) or `"arraybuffer"` (a "raw" socket of text and binary: the
     /// `Raw` codec; a "json" socket is the same either way). Throws a `TypeError` for an
     /// argument or option this class does not know or cannot read, and an `Error` with the
-    /// library's message when `Socket::open` refuses.
+    /// library's message when `Socket::open` refuses. With `defer_events`, the event stream is
+    /// polled only once `listen()` is called (the Rust face's listening, a demand for `lazy`
+    /// and `idleCloseMs`), and `stopListening()` drops it.
     #[wasm_bindgen(constructor)]
     pub fn new(
         url: JsValue,
@@ -81,6 +88,7 @@ impl RustSocket {
         options: JsValue,
         onevent: Function,
         binary_type: JsValue,
+        defer_events: bool,
     ) -> Result<RustSocket, JsValue> {
         let Settings {
             config,
@@ -88,20 +96,51 @@ impl RustSocket {
             request_timeout,
         } = options::settings(&url, &protocols, &options)?;
         let binary = options::array_buffers(&binary_type)?;
-        let sending = match format {
-            Format::Raw if binary => Sending::Raw(open(config, onevent, message_to_js, false)?),
-            Format::Raw => Sending::Text(open(config, onevent, text_to_js, false)?),
-            Format::Json => Sending::Json(open(
-                config,
-                onevent,
-                |value: Value| json::to_js(&value),
-                true,
-            )?),
+        let (gate, start_events) = match defer_events {
+            true => {
+                let (gate, start) = gate();
+                (Some(gate), Some(start))
+            }
+            false => (None, None),
+        };
+        let events = Events {
+            onevent,
+            gate,
+            json: format == Format::Json,
+        };
+        let (sending, stop_events) = match format {
+            Format::Raw if binary => {
+                let (sender, stop) = open(config, events, message_to_js)?;
+                (Sending::Raw(sender), stop)
+            }
+            Format::Raw => {
+                let (sender, stop) = open(config, events, text_to_js)?;
+                (Sending::Text(sender), stop)
+            }
+            Format::Json => {
+                let (sender, stop) = open(config, events, |value: Value| json::to_js(&value))?;
+                (Sending::Json(sender), stop)
+            }
         };
         Ok(RustSocket {
             sending,
             request_timeout,
+            start_events,
+            stop_events,
         })
+    }
+
+    /// Starts polling the event stream, when it was deferred.
+    pub fn listen(&self) {
+        if let Some(start) = &self.start_events {
+            let _ = start.call0(&JsValue::UNDEFINED);
+        }
+    }
+
+    /// Stops polling the event stream and drops it: no one listens any more.
+    #[wasm_bindgen(js_name = stopListening)]
+    pub fn stop_listening(&self) {
+        self.stop_events.abort();
     }
 
     /// Sends a message: text with the "raw" format (or an `ArrayBuffer` or a view of one with
@@ -281,14 +320,32 @@ fn outcome(sent: Result<Sent, Error>) -> String {
     }
 }
 
-/// Opens a `Socket<Out, In, C>` whose events go to `onevent`, messages made JavaScript values
-/// by `to_js` (removed ones parsed as JSON when `json`), and returns its sender.
+/// Where a socket's events go: `onevent`, once `gate` (if any) resolves; removed messages
+/// parsed as JSON when `json`.
+struct Events {
+    onevent: Function,
+    gate: Option<Promise>,
+    json: bool,
+}
+
+/// A Promise, and the function that resolves it.
+fn gate() -> (Promise, Function) {
+    let mut resolve = None;
+    let promise = Promise::new(&mut |resolver, _reject| resolve = Some(resolver));
+    // The executor runs at once; the fallback only keeps this free of panics.
+    (
+        promise,
+        resolve.unwrap_or_else(|| Function::new_no_args("")),
+    )
+}
+
+/// Opens a `Socket<Out, In, C>` whose events go to `events`, messages made JavaScript values
+/// by `to_js`, and returns its sender and the handle that stops its events.
 fn open<Out, In, C>(
     config: resocket::Config,
-    onevent: Function,
+    events: Events,
     to_js: fn(In) -> Result<JsValue, JsValue>,
-    json: bool,
-) -> Result<Sender<Out, C>, JsValue>
+) -> Result<(Sender<Out, C>, AbortHandle), JsValue>
 where
     Out: 'static,
     In: 'static,
@@ -297,8 +354,21 @@ where
     let socket: Socket<Out, In, C> =
         Socket::open(config).map_err(|error| js_sys::Error::new(&error.to_string()))?;
     let (sender, receiver) = socket.split();
-    wasm_bindgen_futures::spawn_local(deliver(receiver, onevent, to_js, json));
-    Ok(sender)
+    let Events {
+        onevent,
+        gate,
+        json,
+    } = events;
+    let (delivering, stop) = abortable(async move {
+        if let Some(gate) = gate {
+            let _ = wasm_bindgen_futures::JsFuture::from(gate).await;
+        }
+        deliver(receiver, onevent, to_js, json).await;
+    });
+    wasm_bindgen_futures::spawn_local(async move {
+        let _ = delivering.await;
+    });
+    Ok((sender, stop))
 }
 
 fn text_to_js(text: String) -> Result<JsValue, JsValue> {
