@@ -310,6 +310,7 @@ impl<F: Clone + WireSize> Machine<F> {
         if let (Ok((sent, seq)), Some(ttl_ms)) = (&accepted, options.ttl_ms) {
             self.expire_after(*seq, *sent, ttl_ms);
         }
+        self.wake();
         self.after_timed_call();
         accepted.map(|(sent, seq)| (sent, MessageId(seq)))
     }
@@ -439,6 +440,7 @@ impl<F: Clone + WireSize> Machine<F> {
         let deadline = now + f64::from(timeout_ms.min(MAX_TIMER_MS));
         let id = self.requests.add(kept, seq, deadline);
         self.arm_request_timer();
+        self.wake();
         self.after_timed_call();
         Ok(id)
     }
@@ -741,10 +743,13 @@ impl<F: Clone + WireSize> Machine<F> {
         Ok((sent, seq))
     }
 
-    /// Something was sent: a resting socket connects, an open one's idle wait starts over.
+    /// Something was sent: a resting socket connects (at the driver's next timer: a send
+    /// brings no time to start an attempt with), an open one's idle wait starts over.
     fn active(&mut self) {
         self.idle_activity = true;
-        self.wake();
+        if self.phase == Phase::Dormant && self.timers.due(Timer::Retry).is_none() {
+            self.timers.start(Timer::Retry, self.now);
+        }
     }
 
     /// Whether the user wants the connection: something waits to be sent, acknowledged or
@@ -769,6 +774,7 @@ impl<F: Clone + WireSize> Machine<F> {
         }
         self.retries = 0;
         if self.paused() {
+            self.stop_timer(Timer::Retry);
             self.phase = Phase::Paused;
             if self.offline {
                 self.emit(Event::Offline);
@@ -1242,8 +1248,10 @@ impl<F: Clone + WireSize> Machine<F> {
     }
 
     fn start_attempt(&mut self) {
-        // Whatever closing was under way was left behind (a reconnect by hand).
+        // Whatever closing was under way was left behind (a reconnect by hand), and so is a
+        // wake a send asked for.
         self.idle_closing = false;
+        self.stop_timer(Timer::Retry);
         self.last_conn += 1;
         let conn = ConnId(self.last_conn);
         self.phase = Phase::Resolving(conn);
@@ -1317,6 +1325,7 @@ impl<F: Clone + WireSize> Machine<F> {
             // Already closed as far as the user can tell, so no event; what waited for the
             // first connection will not be sent.
             Phase::Idle | Phase::Dormant => {
+                self.stop_timer(Timer::Retry);
                 self.phase = Phase::Closed;
                 self.fail_all_requests();
             }
@@ -1398,6 +1407,8 @@ impl<F: Clone + WireSize> Machine<F> {
     fn timer_fired(&mut self, timer: Timer, due: f64, now: f64) {
         match (timer, self.phase) {
             (Timer::Retry, Phase::Waiting) => self.start_attempt(),
+            // A send woke the resting socket.
+            (Timer::Retry, Phase::Dormant) => self.wake(),
             (Timer::Handshake, Phase::Resolving(_)) => self.attempt_failed(Failure::ConnectTimeout),
             (Timer::Handshake, Phase::Connecting(conn)) => {
                 self.probe.handshake_failed();

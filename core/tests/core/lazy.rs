@@ -1,7 +1,8 @@
 //! Lazy connection and idle close (`Policy::lazy`, `Policy::idle_close_ms`):
 //! - lazy: `Connect` rests in `State::Idle` (no attempt, no timer) until something is wanted:
-//!   a send or a request (queued, then flushed on the open), or a listener
-//!   (`Input::Interest`); a volatile send is not a demand;
+//!   a send (the attempt starts at the driver's next timer, due at once: a send brings no
+//!   time) or a request (queued, then flushed on the open), or a listener
+//!   (`Input::Interest`); a volatile send is not a demand; a close meanwhile leaves no timer;
 //! - idle close: an open connection with nothing queued, no request pending and no listener
 //!   closes cleanly (1000, "idle") after `idle_close_ms`; a send starts the wait over when the
 //!   timer comes (a send carries no time), a pending request or a listener holds it off; the close is reported with
@@ -51,10 +52,24 @@ fn a_lazy_socket_connects_on_the_first_send() {
     assert_eq!(sim.send_with("cursor", volatile).unwrap().0, Sent::Skipped);
     resting(&sim);
     assert_eq!(sim.send("hello"), Ok(Sent::Queued { dropped: 0 }));
+    // A send brings no time: the attempt starts at the driver's next timer, due at once.
+    assert_eq!(sim.due_in(Timer::Retry), Some(0.0));
+    sim.advance(0);
     assert_eq!(sim.machine.state(), State::Connecting);
     assert_eq!(sim.take_states(), [State::Idle, State::Connecting]);
     sim.open();
     assert_eq!(sim.transmitted, ["hello"]);
+}
+
+#[test]
+fn a_close_right_after_a_waking_send_leaves_nothing_running() {
+    let mut sim = Sim::new(lazy());
+    sim.connect();
+    sim.send("x").unwrap();
+    sim.close(1000, "");
+    assert_eq!(sim.machine.state(), State::Closed);
+    assert_eq!(sim.pending_timers(), []);
+    assert!(sim.connects.is_empty());
 }
 
 #[test]
@@ -102,6 +117,7 @@ fn an_idle_connection_closes_cleanly_and_reconnects_on_the_next_send() {
     });
     assert!(closed.is_some_and(|closed| closed.will_reconnect && closed.code == 1000));
     sim.send("b").unwrap();
+    sim.advance(0);
     assert_eq!(sim.machine.state(), State::Connecting);
     sim.open();
     assert_eq!(sim.transmitted, ["a", "b"]);
@@ -164,6 +180,7 @@ fn a_connection_lost_while_nothing_is_wanted_rests_instead_of_retrying() {
     let mut sim = Sim::new(lazy());
     sim.connect();
     sim.send("sent").unwrap();
+    sim.advance(0);
     sim.open();
     sim.drop_connection();
     resting(&sim);
@@ -173,6 +190,7 @@ fn a_connection_lost_while_nothing_is_wanted_rests_instead_of_retrying() {
     let mut sim = Sim::new(lazy());
     sim.connect();
     sim.send("first").unwrap();
+    sim.advance(0);
     sim.open();
     sim.send("unsent").unwrap();
     sim.unsent_bytes = 6;
@@ -187,6 +205,7 @@ fn a_demand_while_offline_waits_for_the_network() {
     sim.input(Input::Offline);
     resting(&sim);
     sim.send("x").unwrap();
+    sim.advance(0);
     assert_eq!(sim.machine.state(), State::Offline);
     assert!(sim.connects.is_empty());
     sim.input(Input::Online);
@@ -215,6 +234,7 @@ fn in_session_mode_the_idle_close_keeps_the_session_to_resume() {
     resting(&sim);
     assert!(sim.machine.saved_session().is_some());
     sim.send("again").unwrap();
+    sim.advance(0);
     sim.open();
     assert!(
         sim.controls
