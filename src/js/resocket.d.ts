@@ -178,7 +178,10 @@ export declare class ReSocketError extends Error {
     | "DROPPED"
     /** `request()` with `ttlMs`: still queued when it ran out, never sent. */
     | "EXPIRED"
-    /** `request()` aborted by its signal while still queued, never sent. */
+    /**
+     * The engine's code for a request whose frame its abort took back; `request()` rejects
+     * with the signal's reason instead, so this code does not reach a caller.
+     */
     | "ABORTED"
     | "REMOTE"
     /** Session mode: the server does not speak resocket's session protocol. */
