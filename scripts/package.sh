@@ -53,8 +53,9 @@ mkdir "$pkg"/web
 cp "$pkg"/resocket_core_bg.wasm "$pkg"/resocket_session_bg.wasm "$pkg"/web/
 for dir in "$pkg" "$pkg"/web; do
   cp src/js/resocket.js src/js/driver.js src/js/options.js src/js/request.js src/js/core.js \
-    src/js/pending.js src/js/saved.js src/js/contract.js src/js/events.js src/js/shared.js src/js/shared-links.js \
-    src/js/shared-hub.js src/js/shared-worker.js src/js/resocket.d.ts "$dir"/
+    src/js/pending.js src/js/saved.js src/js/interest.js src/js/contract.js src/js/events.js \
+    src/js/shared.js src/js/shared-links.js src/js/shared-hub.js src/js/shared-worker.js \
+    src/js/resocket.d.ts "$dir"/
 done
 # The one difference between the builds: how the engines' wasm is loaded.
 cp src/js/engine.js "$pkg"/engine.js
@@ -118,6 +119,7 @@ const manifest = {
     "core.js",
     "pending.js",
     "saved.js",
+    "interest.js",
     "contract.js",
     "events.js",
     "shared.js",

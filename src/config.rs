@@ -341,6 +341,28 @@ impl Config {
         self
     }
 
+    /// Connects only on demand (graphql-ws's `lazy`): the socket rests in [`State::Idle`]
+    /// until a message is sent, a request made, or its event stream polled (the
+    /// [`Receiver`](crate::Receiver), or the [`Socket`](crate::Socket) as a `Stream`); a
+    /// connection lost while nothing is wanted waits for the next demand. Dropping the
+    /// receiver stops the listening that keeps a connection wanted.
+    ///
+    /// [`State::Idle`]: crate::State::Idle
+    pub fn lazy(mut self, lazy: bool) -> Self {
+        self.policy.lazy = lazy;
+        self
+    }
+
+    /// Closes the connection cleanly (1000; 4001 in session mode, which keeps the session)
+    /// after `idle` with nothing queued or unacknowledged, no request pending and no one
+    /// polling the event stream (a send starts the wait over); the socket then rests in
+    /// [`State::Idle`](crate::State::Idle) and connects again on the next demand, as with
+    /// [`lazy`](Self::lazy). At most 2^31 - 1 ms.
+    pub fn idle_close(mut self, idle: Duration) -> Self {
+        self.policy.idle_close_ms = Some(millis(idle));
+        self
+    }
+
     /// Logs every event and attempt to the console (`resocket: open`, `resocket: connecting to
     /// wss://example.com/live?[redacted]`, ...), as the JavaScript face's `debug: true` does:
     /// credentials, query and fragment of URLs are hidden.

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::codec::DecodeError;
-use resocket_core::{CloseCodeError, Failure, PolicyError, SendError};
+use resocket_core::{CloseCodeError, Failure, PolicyError, Removal, SendError};
 
 /// Everything that can go wrong, each variant carrying the offending input. More may come:
 /// match with a wildcard.
@@ -94,6 +94,18 @@ pub enum Error {
         /// The answer and what is wrong with it.
         error: DecodeError,
     },
+    /// A time to live ([`SendOptions::ttl`](crate::SendOptions::ttl), a request's) longer
+    /// than a browser timer runs (2^31 - 1 ms, about 24.8 days); nothing was sent.
+    InvalidTtl(Duration),
+    /// A request's frame was taken back while still queued, before any socket had it: its
+    /// time to live ran out ([`Removal::Expired`]) or it was cancelled. The server never saw
+    /// it.
+    Removed {
+        /// The request's id.
+        id: u64,
+        /// Why.
+        reason: Removal,
+    },
 }
 
 impl core::fmt::Display for Error {
@@ -156,6 +168,18 @@ impl core::fmt::Display for Error {
                     None => f.write_str(&serde_json::to_string(error).unwrap_or_default()),
                 }
             }
+            Error::InvalidTtl(ttl) => write!(
+                f,
+                "invalid time to live of {} ms: expected from 0 to 2147483647 ms (the browser \
+                 timer limit)",
+                u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX)
+            ),
+            Error::Removed { id, reason } => write!(
+                f,
+                "request {id} was removed from the send queue ({}) before any connection had it; \
+                 it was never sent",
+                reason.name()
+            ),
             Error::Decode { id, error } => write!(
                 f,
                 "the answer to request {id} could not be decoded: {}",

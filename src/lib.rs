@@ -46,6 +46,7 @@ struct RustGuideExamples;
 
 pub mod codec;
 mod config;
+mod control;
 mod driver;
 mod error;
 mod message;
@@ -57,11 +58,12 @@ pub use codec::{Bytes, DecodeError, Json, Raw, Text};
 #[cfg(feature = "session")]
 pub use config::Session;
 pub use config::{Config, Heartbeat};
+pub use control::{SendHandle, SendOptions};
 pub use error::Error;
 pub use message::Message;
 pub use resocket_core::{
     Backoff, CloseCodeError, Closed, Failure, HeartbeatTiming, Overflow, Policy, PolicyError,
-    PolicyOption, Sent, State,
+    PolicyOption, Removal, Sent, State,
 };
 pub use setup::Setup;
 #[cfg(feature = "json")]

@@ -67,7 +67,7 @@ impl Setup {
         Resp: serde::de::DeserializeOwned,
     {
         let driver = self.driver.upgrade();
-        (self.requests).start_on(driver.as_ref(), Some(self.conn), request, timeout)
+        (self.requests).start_on(driver.as_ref(), Some(self.conn), request, timeout, None)
     }
 }
 

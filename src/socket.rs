@@ -12,9 +12,10 @@ use futures_sink::Sink;
 use web_sys::WebSocket;
 
 use crate::codec::{DecodeError, Decoder, Encoder, Json};
+use crate::control::{SendHandle, SendOptions};
 use crate::driver::{Driver, Notice};
 use crate::{Config, Error};
-use resocket_core::{Closed, Event as CoreEvent, Input, Sent, State, close};
+use resocket_core::{Closed, Event as CoreEvent, Input, Removal, Sent, State, close};
 
 #[cfg(feature = "json")]
 mod answer;
@@ -86,6 +87,15 @@ pub enum Event<In> {
     /// whether it retries), or a message larger than `max_message_bytes` was dropped
     /// ([`Error::MessageTooBig`]; the connection stays open).
     Error(Error),
+    /// A message sent with [`Sender::send_with`] was taken back before any socket had it:
+    /// its time to live ran out while it was queued ([`Removal::Expired`]), or its
+    /// [`SendHandle::cancel`] took it ([`Removal::Aborted`]). It was never sent.
+    Removed {
+        /// The message, as it was encoded.
+        message: crate::Message,
+        /// Why.
+        reason: Removal,
+    },
 }
 
 impl<In> From<CoreEvent> for Event<In> {
@@ -183,6 +193,7 @@ where
             receiver: Receiver {
                 notices,
                 driver: watched,
+                listening: std::cell::Cell::new(false),
                 codec: PhantomData,
             },
         })
@@ -204,6 +215,20 @@ impl<Out, In> Socket<Out, In, Json> {
     {
         self.sender.request(request, timeout)
     }
+
+    /// A request whose frame has a time to live in the queue; see [`Sender::request_with`].
+    pub fn request_with<Req, Resp>(
+        &self,
+        request: &Req,
+        timeout: Duration,
+        ttl: Duration,
+    ) -> Response<Resp>
+    where
+        Req: serde::Serialize + ?Sized,
+        Resp: serde::de::DeserializeOwned,
+    {
+        self.sender.request_with(request, timeout, ttl)
+    }
 }
 
 // Written out rather than reached through a `Deref` to the sender: inherent methods win over
@@ -213,6 +238,11 @@ impl<Out, In, C: Encoder<Out>> Socket<Out, In, C> {
     /// Sends now or queues, without waiting; see [`Sender::try_send`].
     pub fn try_send(&self, message: &Out) -> Result<Sent, Error> {
         self.sender.try_send(message)
+    }
+
+    /// Sends with `options` (volatile, a time to live); see [`Sender::send_with`].
+    pub fn send_with(&self, message: &Out, options: SendOptions) -> Result<SendHandle, Error> {
+        self.sender.send_with(message, options)
     }
 }
 
@@ -353,6 +383,34 @@ impl<Out, C: Encoder<Out>> Sender<Out, C> {
             .send(frame)
             .map_err(|rejected| rejected.error.into())
     }
+
+    /// Sends `message` as [`try_send`](Self::try_send) does, with `options`: a volatile
+    /// message is skipped unless the connection is open (`sent()` is [`Sent::Skipped`] and
+    /// nothing is queued); one with a time to live is removed if it is still queued when it
+    /// runs out, and reported as [`Event::Removed`]. The handle's
+    /// [`cancel`](SendHandle::cancel) takes it back while it is queued.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use resocket::{Config, SendOptions, Sent, Socket, Text};
+    ///
+    /// # fn run() -> Result<(), resocket::Error> {
+    /// let socket: Socket<String, String, Text> = Socket::open(Config::new("wss://example.com/live"))?;
+    /// let line = socket.send_with(&"hello".into(), SendOptions::new().ttl(Duration::from_secs(30)))?;
+    /// if line.sent() != Sent::Now {
+    ///     line.cancel(); // changed our mind while it waited
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn send_with(&self, message: &Out, options: SendOptions) -> Result<SendHandle, Error> {
+        let options = options.to_core()?;
+        let frame = C::encode(message)?;
+        let (sent, id) = (self.driver)
+            .send_with(frame, options)
+            .map_err(|rejected| Error::from(rejected.error))?;
+        Ok(SendHandle::new(sent, id, &self.driver))
+    }
 }
 
 #[cfg(feature = "json")]
@@ -386,7 +444,12 @@ impl<Out> Sender<Out, Json> {
     /// - [`Error::QueueFull`]: the queue was full while disconnected;
     /// - [`Error::Encode`]: `request` does not serialize to a JSON object.
     ///
-    /// Dropping the future forgets the request. The ids of the last 1024 requests that ended
+    /// [`request_with`](Self::request_with) gives the request's frame a time to live in the
+    /// queue as well.
+    ///
+    /// Dropping the future forgets the request, and takes its frame out of the queue if no
+    /// socket has it yet (the request then never reaches the server). The ids of the last
+    /// 1024 requests that ended
     /// (answered, timed out, failed, forgotten) are remembered, so a late or second answer is
     /// dropped rather than delivered as a message.
     ///
@@ -417,7 +480,23 @@ impl<Out> Sender<Out, Json> {
         Req: serde::Serialize + ?Sized,
         Resp: serde::de::DeserializeOwned,
     {
-        (self.requests).start_on(Some(&self.driver), None, request, timeout)
+        (self.requests).start_on(Some(&self.driver), None, request, timeout, None)
+    }
+
+    /// [`request`](Self::request), its frame removed if it is still queued `ttl` after the
+    /// call (at most 2^31 - 1 ms): the future then fails with [`Error::Removed`], and the
+    /// server never saw the request, which `timeout` alone cannot tell.
+    pub fn request_with<Req, Resp>(
+        &self,
+        request: &Req,
+        timeout: Duration,
+        ttl: Duration,
+    ) -> Response<Resp>
+    where
+        Req: serde::Serialize + ?Sized,
+        Resp: serde::de::DeserializeOwned,
+    {
+        (self.requests).start_on(Some(&self.driver), None, request, timeout, Some(ttl))
     }
 }
 
@@ -516,6 +595,8 @@ pub struct Receiver<In, C = Json> {
     notices: Inbox<Notice>,
     /// Weak: the connection lives as long as the socket or a sender, not the receiver.
     driver: Weak<Driver>,
+    /// The stream was polled: someone listens, until the receiver is dropped.
+    listening: std::cell::Cell<bool>,
     codec: PhantomData<fn() -> (In, C)>,
 }
 
@@ -526,6 +607,17 @@ impl<In, C> Receiver<In, C> {
         (self.driver.upgrade()).map_or(State::Closed, |driver| {
             driver.inspect(|machine| machine.state())
         })
+    }
+}
+
+impl<In, C> Drop for Receiver<In, C> {
+    /// No one listens any more: an idle connection may close.
+    fn drop(&mut self) {
+        if self.listening.get()
+            && let Some(driver) = self.driver.upgrade()
+        {
+            driver.interest(false);
+        }
     }
 }
 
@@ -541,6 +633,12 @@ impl<In, C: Decoder<In>> Stream for Receiver<In, C> {
     type Item = Event<In>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Event<In>>> {
+        // The first poll is a listener: a lazy socket connects for it.
+        if !self.listening.replace(true)
+            && let Some(driver) = self.driver.upgrade()
+        {
+            driver.interest(true);
+        }
         loop {
             let Poll::Ready(notice) = self.notices.poll_next(cx) else {
                 return Poll::Pending;
@@ -565,6 +663,13 @@ impl<In, C: Decoder<In>> Stream for Receiver<In, C> {
                         .filter_map(crate::Message::from_js)
                         .collect(),
                 }),
+                Some(Notice::Removed { data, reason }) => {
+                    // A codec's frame is always a text or bytes.
+                    let Some(message) = crate::Message::from_js(&data) else {
+                        continue;
+                    };
+                    Some(Event::Removed { message, reason })
+                }
                 // Settled by the requests where it was reported; never posted.
                 Some(Notice::RequestFailed { .. }) => continue,
             };

@@ -132,6 +132,13 @@ pub enum State {
     /// connection), closed by the user, closed by the server with a final code, or out of
     /// retries (sends are refused).
     Closed,
+    /// Not connected, and not trying until something is wanted ([`Policy::lazy`] before the
+    /// first demand, or after [`Policy::idle_close_ms`] closed an idle connection): a send, a
+    /// request or a listener connects. Sends are queued.
+    ///
+    /// [`Policy::lazy`]: super::Policy::lazy
+    /// [`Policy::idle_close_ms`]: super::Policy::idle_close_ms
+    Idle,
 }
 
 impl State {
@@ -145,6 +152,7 @@ impl State {
             State::Offline => "offline",
             State::Suspended => "suspended",
             State::Closed => "closed",
+            State::Idle => "idle",
         }
     }
 }
@@ -167,6 +175,10 @@ pub enum Sent {
         /// Older queued messages dropped to make room (only with `Overflow::DropOldest`).
         dropped: usize,
     },
+    /// A volatile message ([`SendOptions::volatile`](super::SendOptions::volatile)) found the
+    /// connection not open (in session mode: the session not ready): it was dropped, and
+    /// nothing was queued.
+    Skipped,
 }
 
 /// Why a message was not accepted.

@@ -54,6 +54,9 @@ struct Held<F> {
     /// Measured when first needed (most entries leave before anyone asks): [`UNMEASURED`]
     /// until then, [`HUGE`] for 4 GiB or more.
     size: u32,
+    /// The message's sequence number, which it keeps if it goes back to the queue (0 for a
+    /// ping).
+    seq: u64,
 }
 
 const UNMEASURED: u32 = u32::MAX;
@@ -62,10 +65,11 @@ const UNMEASURED: u32 = u32::MAX;
 const HUGE: u32 = u32::MAX - 1;
 
 impl<F: WireSize> Held<F> {
-    fn new(frame: Option<F>, size: Option<u64>) -> Self {
+    fn new(frame: Option<F>, size: Option<u64>, seq: u64) -> Self {
         Held {
             frame,
             size: size.map_or(UNMEASURED, compact),
+            seq,
         }
     }
 
@@ -87,8 +91,9 @@ fn compact(size: u64) -> u32 {
 /// How a connection's messages ended up when it closed.
 #[derive(Debug)]
 pub(crate) struct Settled<F> {
-    /// Messages the browser never transmitted, oldest first, to send again.
-    pub(crate) unsent: VecDeque<F>,
+    /// Messages the browser never transmitted, oldest first, with their sequence numbers, to
+    /// send again.
+    pub(crate) unsent: VecDeque<(F, u64)>,
     /// Messages the browser transmitted (or may have) that no pong confirmed.
     pub(crate) unconfirmed: u64,
 }
@@ -130,13 +135,13 @@ impl<F: WireSize> InFlight<F> {
         }
     }
 
-    /// Records a message handed to the socket. Returns true when a `bufferedAmount` reading
-    /// would let older entries go: ask the driver for one, and pass it to
+    /// Records message `seq` handed to the socket. Returns true when a `bufferedAmount`
+    /// reading would let older entries go: ask the driver for one, and pass it to
     /// [`transmitted`](Self::transmitted).
-    pub(crate) fn hand(&mut self, frame: F) -> bool {
+    pub(crate) fn hand(&mut self, frame: F, seq: u64) -> bool {
         self.handed += 1;
         self.held_messages += 1;
-        self.push(Some(frame), None);
+        self.push(Some(frame), None, seq);
         self.held.len() >= self.measure_at && self.ask_for_reading()
     }
 
@@ -166,10 +171,18 @@ impl<F: WireSize> InFlight<F> {
         self.held.iter().find_map(|held| held.frame.as_ref())
     }
 
+    /// The sequence number of the oldest message held: every message handed since is held
+    /// too.
+    pub(crate) fn oldest_seq(&self) -> Option<u64> {
+        self.held
+            .iter()
+            .find_map(|held| held.frame.as_ref().map(|_| held.seq))
+    }
+
     /// Records the heartbeat ping handed to the socket.
     pub(crate) fn hand_ping(&mut self) {
         self.ping_mark = Some(self.handed);
-        self.push(None, Some(self.ping_size));
+        self.push(None, Some(self.ping_size), 0);
     }
 
     /// Records a setup step's message of `size` bytes handed to the socket: counted in
@@ -177,12 +190,12 @@ impl<F: WireSize> InFlight<F> {
     /// step) nor counted among the messages of unknown fate. It goes before any message or
     /// ping, so a pong lets it go as it would a ping.
     pub(crate) fn hand_setup(&mut self, size: u64) {
-        self.push(None, Some(size));
+        self.push(None, Some(size), 0);
     }
 
-    fn push(&mut self, frame: Option<F>, size: Option<u64>) {
+    fn push(&mut self, frame: Option<F>, size: Option<u64>, seq: u64) {
         self.pushed += 1;
-        self.held.push_back(Held::new(frame, size));
+        self.held.push_back(Held::new(frame, size, seq));
     }
 
     /// The pong arrived: everything handed before its ping was read by the server.
@@ -224,11 +237,11 @@ impl<F: WireSize> InFlight<F> {
     /// The socket closed holding `unsent_bytes`: those messages go back, the rest is counted.
     pub(crate) fn settle(mut self, unsent_bytes: u64) -> Settled<F> {
         let sent = self.held.len() - self.unsent_tail(self.held.len(), unsent_bytes);
-        let unsent: VecDeque<F> = self
+        let unsent: VecDeque<(F, u64)> = self
             .held
             .drain(..)
             .skip(sent)
-            .filter_map(|held| held.frame)
+            .filter_map(|held| Some((held.frame?, held.seq)))
             .collect();
         let unconfirmed = (self.handed - unsent.len() as u64).saturating_sub(self.confirmed);
         Settled {
@@ -272,23 +285,33 @@ mod tests {
 
     fn handed(frames: &[&str]) -> InFlight<String> {
         let mut in_flight = InFlight::new(4);
-        for frame in frames {
-            in_flight.hand((*frame).to_owned());
+        for (seq, frame) in (0..).zip(frames) {
+            in_flight.hand((*frame).to_owned(), seq);
         }
         in_flight
+    }
+
+    fn unsent(settled: &Settled<String>) -> Vec<&str> {
+        settled
+            .unsent
+            .iter()
+            .map(|(frame, _)| frame.as_str())
+            .collect()
     }
 
     #[test]
     fn the_unsent_tail_goes_back_in_order() {
         let settled = handed(&["aaaa", "bb", "cc"]).settle(4);
-        assert_eq!(settled.unsent, ["bb", "cc"]);
+        let seqs: Vec<u64> = settled.unsent.iter().map(|&(_, seq)| seq).collect();
+        assert_eq!(seqs, [1, 2], "with the numbers they had");
+        assert_eq!(unsent(&settled), ["bb", "cc"]);
         assert_eq!(settled.unconfirmed, 1);
     }
 
     #[test]
     fn a_partly_sent_message_goes_back_whole() {
         let settled = handed(&["aaaa", "bb", "cc"]).settle(3);
-        assert_eq!(settled.unsent, ["bb", "cc"]);
+        assert_eq!(unsent(&settled), ["bb", "cc"]);
     }
 
     #[test]
@@ -302,7 +325,7 @@ mod tests {
     fn a_pong_confirms_what_was_sent_before_its_ping() {
         let mut in_flight = handed(&["a", "b"]);
         in_flight.hand_ping();
-        in_flight.hand("c".into());
+        in_flight.hand("c".into(), 9);
         in_flight.pong();
         let settled = in_flight.settle(0);
         assert_eq!(settled.unconfirmed, 1);
@@ -314,7 +337,7 @@ mod tests {
         in_flight.hand_ping();
         // 2 bytes of "bb" and 4 of the ping were unsent.
         let settled = in_flight.settle(6);
-        assert_eq!(settled.unsent, ["bb"]);
+        assert_eq!(unsent(&settled), ["bb"]);
         assert_eq!(settled.unconfirmed, 1);
     }
 
@@ -325,7 +348,7 @@ mod tests {
         in_flight.transmitted(2);
         assert_eq!(in_flight.held.len(), 1);
         let settled = in_flight.settle(2);
-        assert_eq!(settled.unsent, ["cc"]);
+        assert_eq!(unsent(&settled), ["cc"]);
         assert_eq!(settled.unconfirmed, 2);
     }
 
@@ -333,20 +356,20 @@ mod tests {
     fn a_reading_covers_only_what_was_handed_when_it_was_asked_for() {
         let mut in_flight = handed(&["aa", "bb"]);
         in_flight.measure_mark = Some(in_flight.pushed);
-        in_flight.hand("cc".into());
+        in_flight.hand("cc".into(), 9);
         // When asked, the browser held "bb"; "cc" came later and stays too.
         in_flight.transmitted(2);
         let settled = in_flight.settle(4);
-        assert_eq!(settled.unsent, ["bb", "cc"]);
+        assert_eq!(unsent(&settled), ["bb", "cc"]);
     }
 
     #[test]
     fn a_message_of_4_gib_or_more_counts_as_larger_than_any_tail() {
-        let mut held = Held::new(Some(String::new()), Some(u64::from(u32::MAX) + 7));
+        let mut held = Held::new(Some(String::new()), Some(u64::from(u32::MAX) + 7), 0);
         assert_eq!(held.size(), u64::MAX);
-        let mut held = Held::new(Some(String::new()), Some(HUGE.into()));
+        let mut held = Held::new(Some(String::new()), Some(HUGE.into()), 0);
         assert_eq!(held.size(), u64::MAX);
-        let mut held = Held::new(Some(String::new()), Some(u64::from(HUGE) - 1));
+        let mut held = Held::new(Some(String::new()), Some(u64::from(HUGE) - 1), 0);
         assert_eq!(held.size(), u64::from(HUGE) - 1);
     }
 
@@ -354,7 +377,7 @@ mod tests {
     fn text_counts_utf8_bytes() {
         // "é" is 2 bytes in UTF-8: 2 unsent bytes reach only the last message.
         let settled = handed(&["x", "é"]).settle(2);
-        assert_eq!(settled.unsent, ["é"]);
+        assert_eq!(unsent(&settled), ["é"]);
     }
 
     #[test]
@@ -362,7 +385,7 @@ mod tests {
         let mut in_flight = InFlight::<String>::new(0);
         let asks = (0..1000)
             .filter(|n| {
-                let ask = in_flight.hand(n.to_string());
+                let ask = in_flight.hand(n.to_string(), *n);
                 if ask {
                     // The browser still holds everything: nothing can go.
                     in_flight.transmitted(u64::MAX);
@@ -378,7 +401,7 @@ mod tests {
         let mut in_flight = handed(&["a"]);
         in_flight.hand_ping();
         in_flight.pong();
-        in_flight.hand("b".into());
+        in_flight.hand("b".into(), 9);
         assert_eq!(in_flight.abandon(), 1);
     }
 }

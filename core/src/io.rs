@@ -6,6 +6,7 @@
 //! event, a size, whether a message equals the pong, `navigator.onLine` at that moment); every
 //! decision about those facts is the machine's.
 
+use super::control::Removal;
 use super::event::Event;
 use super::requests::RequestFailure;
 
@@ -37,11 +38,15 @@ pub enum Timer {
     Requests,
     /// In session mode, when the acknowledgement owed to the server falls due.
     SessionAck,
+    /// The earliest deadline of the queued messages sent with a time to live.
+    Expiry,
+    /// `idle_close`: the open connection has been idle this long.
+    IdleClose,
 }
 
 impl Timer {
     /// Every timer kind.
-    pub const ALL: [Timer; 8] = [
+    pub const ALL: [Timer; 10] = [
         Timer::Retry,
         Timer::Handshake,
         Timer::Uptime,
@@ -50,6 +55,8 @@ impl Timer {
         Timer::Buffered,
         Timer::Requests,
         Timer::SessionAck,
+        Timer::Expiry,
+        Timer::IdleClose,
     ];
 
     /// A dense index, one slot per kind.
@@ -190,6 +197,15 @@ pub enum Input {
         /// What went wrong, for the user.
         error: String,
     },
+    /// Whether the user listens for messages now (the JavaScript face: a `message` listener or
+    /// `onmessage`; the Rust face: its event stream polled and not dropped). With
+    /// [`Policy::lazy`](super::Policy::lazy) or
+    /// [`Policy::idle_close_ms`](super::Policy::idle_close_ms), listening is a demand that
+    /// connects, and keeps the connection from idling.
+    Interest {
+        /// Whether anyone listens.
+        listening: bool,
+    },
 }
 
 /// Something the driver must do, in the order given.
@@ -287,4 +303,13 @@ pub enum Output<F> {
     },
     /// Tell the user.
     Emit(Event),
+    /// A message was taken back before any socket had it: its time to live ran out, or its
+    /// sender cancelled it. Tell the user, with the message. (A request's frame taken back
+    /// fails its request instead: [`Output::RequestFailed`].)
+    Removed {
+        /// The message.
+        frame: F,
+        /// Why.
+        reason: Removal,
+    },
 }

@@ -9,6 +9,7 @@
 
 pub mod backoff;
 pub mod close;
+mod control;
 mod event;
 mod heartbeat;
 mod in_flight;
@@ -23,6 +24,7 @@ mod timers;
 
 pub use backoff::Backoff;
 pub use close::CloseCodeError;
+pub use control::{MessageId, Removal, SendOptions};
 pub use event::{Closed, Event, Failure, Rejected, SendError, Sent, State};
 pub use heartbeat::HeartbeatTiming;
 pub use in_flight::WireSize;

@@ -25,6 +25,7 @@ const PROTOCOL_ERROR: u16 = 1002;
 /// taken: a burst of sends is read only at its end (the value moves between tasks), so without
 /// a later look the messages of the last burst would stay held until the connection ends.
 const BUFFERED_RECHECK_MS: u32 = 200;
+use super::control::{Deadlines, MessageId, Removal, SendOptions};
 use super::event::{Closed, Event, Failure, Rejected, SendError, Sent, State};
 use super::heartbeat::{Liveness, PingDue};
 use super::in_flight::{InFlight, Settled, WireSize};
@@ -69,6 +70,8 @@ enum Phase {
     Waiting,
     /// Not connected, not trying: the network is lost or the page suspended.
     Paused,
+    /// Not connected, not trying until something is wanted (`lazy`, `idle_close_ms`).
+    Dormant,
 }
 
 /// The connection state machine, generic over the outgoing frame type `F`.
@@ -123,6 +126,21 @@ pub struct Machine<F> {
     /// newest message: until the server acknowledges that many, messages sent before the step
     /// may be held behind the step's.
     setup_numbered_until: u64,
+    /// The deadlines of the messages sent with a time to live.
+    deadlines: Deadlines,
+    /// In session mode, the sequence numbers of the newest messages the session keeps, in the
+    /// session's order (a setup step's messages, [`SETUP_SEQ`], go ahead of older ones that
+    /// waited for it; those acknowledged are let go lazily): where to find a message to take
+    /// back.
+    session_seqs: VecDeque<u64>,
+    /// The user listens for messages ([`Input::Interest`]).
+    interest: bool,
+    /// The closing handshake under way is an idle close: the socket rests afterwards, and
+    /// sends meanwhile are queued for the next connection.
+    idle_closing: bool,
+    /// Something was sent since the idle timer started: when it fires, the wait starts over
+    /// instead of closing. (A send carries no time to restart the timer with.)
+    idle_activity: bool,
 }
 
 impl<F: Clone + WireSize> Machine<F> {
@@ -157,6 +175,11 @@ impl<F: Clone + WireSize> Machine<F> {
             setting_up: false,
             setup_runs: 0,
             setup_numbered_until: 0,
+            deadlines: Deadlines::default(),
+            session_seqs: VecDeque::new(),
+            interest: false,
+            idle_closing: false,
+            idle_activity: false,
         })
     }
 
@@ -197,6 +220,7 @@ impl<F: Clone + WireSize> Machine<F> {
             Phase::Waiting => State::Waiting,
             Phase::Paused if self.suspended => State::Suspended,
             Phase::Paused => State::Offline,
+            Phase::Dormant => State::Idle,
         }
     }
 
@@ -209,9 +233,12 @@ impl<F: Clone + WireSize> Machine<F> {
     pub fn socket(&self) -> Option<ConnId> {
         match self.phase {
             Phase::Connecting(conn) | Phase::Open(conn) | Phase::Closing(conn) => Some(conn),
-            Phase::Idle | Phase::Closed | Phase::Resolving(_) | Phase::Waiting | Phase::Paused => {
-                None
-            }
+            Phase::Idle
+            | Phase::Closed
+            | Phase::Resolving(_)
+            | Phase::Waiting
+            | Phase::Paused
+            | Phase::Dormant => None,
         }
     }
 
@@ -294,14 +321,67 @@ impl<F: Clone + WireSize> Machine<F> {
     /// pending or not started yet, and hands it back if the socket was closed or the queue is
     /// full.
     pub fn send(&mut self, frame: F) -> Result<Sent, Rejected<F>> {
-        self.accept(frame).map(|(sent, _)| sent)
+        let sent = self.accept(frame, false).map(|(sent, _)| sent);
+        self.after_call();
+        sent
+    }
+
+    /// Sends `frame` as [`send`](Self::send) does, at time `now`, with `options`: skipped
+    /// unless the connection is open when volatile, removed once its time to live runs out
+    /// while it is still queued. Returns where it went and its id, to
+    /// [`cancel`](Self::cancel) it while it is queued.
+    pub fn send_with(
+        &mut self,
+        frame: F,
+        options: SendOptions,
+        now: f64,
+    ) -> Result<(Sent, MessageId), Rejected<F>> {
+        self.now = now;
+        let accepted = self.accept(frame, options.volatile);
+        if let (Ok((sent, seq)), Some(ttl_ms)) = (&accepted, options.ttl_ms) {
+            self.expire_after(*seq, *sent, ttl_ms);
+        }
+        self.wake();
+        self.after_timed_call();
+        accepted.map(|(sent, seq)| (sent, MessageId(seq)))
+    }
+
+    /// Message `seq`, which went where `sent` says, expires `ttl_ms` from now if it is still
+    /// queued then.
+    fn expire_after(&mut self, seq: u64, sent: Sent, ttl_ms: u32) {
+        // In session mode a message handed to a connection never comes back to be taken; in
+        // plain mode it may, when its socket dies before transmitting it.
+        let may_wait = match sent {
+            Sent::Queued { .. } => true,
+            Sent::Now => !self.session.is_some(),
+            Sent::Skipped => false,
+        };
+        if !may_wait {
+            return;
+        }
+        let deadline = self.now + f64::from(ttl_ms.min(MAX_TIMER_MS));
+        if self.deadlines.insert(seq, deadline) {
+            self.prune_deadlines();
+        }
+    }
+
+    /// Takes message `id` back if no socket was handed it yet, reporting it
+    /// ([`Output::Removed`] with [`Removal::Aborted`], or its request's failure). False when
+    /// it is gone already: handed to a socket (it is not recalled), removed, or skipped.
+    pub fn cancel(&mut self, id: MessageId) -> bool {
+        let Some(frame) = self.withdraw(id.0) else {
+            return false;
+        };
+        self.removed(id.0, frame, Removal::Aborted);
+        self.after_call();
+        true
     }
 
     /// In session mode, the session as a page saves it to resume after a reload (see
     /// [`restore_session`](Self::restore_session)); none before the server named one, nor
     /// once the user closed the socket (which ends the session).
     pub fn saved_session(&self) -> Option<Saved<F>> {
-        if matches!(self.phase, Phase::Closing(_) | Phase::Closed) {
+        if matches!(self.phase, Phase::Closing(_) | Phase::Closed) && !self.idle_closing {
             return None;
         }
         let mut saved = self.session.get().and_then(ClientSession::save)?;
@@ -324,6 +404,7 @@ impl<F: Clone + WireSize> Machine<F> {
     pub fn send_readiness(&self) -> Result<(), SendError> {
         if let (Some(session), false) = (self.session.get(), self.setting_up) {
             return match self.phase {
+                Phase::Closing(_) if self.idle_closing => Ok(()),
                 Phase::Closed | Phase::Closing(_) => Err(SendError::Closed),
                 // Room for at least a byte: the window is not full.
                 _ if session.has_room(1) => Ok(()),
@@ -333,14 +414,17 @@ impl<F: Clone + WireSize> Machine<F> {
             };
         }
         match self.phase {
-            Phase::Closed | Phase::Closing(_) => Err(SendError::Closed),
+            Phase::Closing(_) if !self.idle_closing => Err(SendError::Closed),
+            Phase::Closed => Err(SendError::Closed),
             Phase::Open(_) if !self.setting_up => Ok(()),
             Phase::Open(_)
             | Phase::Idle
             | Phase::Resolving(_)
             | Phase::Connecting(_)
+            | Phase::Closing(_)
             | Phase::Waiting
-            | Phase::Paused => {
+            | Phase::Paused
+            | Phase::Dormant => {
                 if self.queue.refuses() {
                     Err(SendError::QueueFull {
                         capacity: self.queue.capacity(),
@@ -401,13 +485,14 @@ impl<F: Clone + WireSize> Machine<F> {
             return Err(Rejected { frame, error });
         }
         if !self.setting_up {
-            return self.accept(frame);
+            return self.accept(frame, false);
         }
         if let Some(session) = self.session.get_mut() {
             let window = session.outgoing().window();
             match session.send(frame.clone()) {
                 Ok(_) => {
                     self.setup_numbered_until = session.outgoing().sent();
+                    self.keep_session_seq(SETUP_SEQ);
                     self.transmit_in_session(frame);
                 }
                 Err(WindowFull(frame)) => {
@@ -438,12 +523,34 @@ impl<F: Clone + WireSize> Machine<F> {
     /// [`MAX_TIMER_MS`]) or when the connection it was handed to is lost, the socket closes
     /// for good or the queue drops it. Returns the request's id.
     pub fn request(&mut self, frame: F, timeout_ms: u32, now: f64) -> Result<u64, Rejected<F>> {
+        self.request_with(frame, timeout_ms, None, now)
+    }
+
+    /// [`request`](Self::request), its frame expiring after `ttl_ms` if it is still queued
+    /// then (see [`SendOptions::ttl_ms`]): the request fails with
+    /// [`RequestFailure::Expired`], and the server never saw it.
+    pub fn request_with(
+        &mut self,
+        frame: F,
+        timeout_ms: u32,
+        ttl_ms: Option<u32>,
+        now: f64,
+    ) -> Result<u64, Rejected<F>> {
         self.now = now;
         let kept = self.policy.resend_requests.then(|| frame.clone());
-        let (_, seq) = self.accept(frame)?;
+        let accepted = self.accept(frame, false);
+        let Ok((sent, seq)) = accepted else {
+            self.after_call();
+            return accepted.map(|_| 0);
+        };
+        if let Some(ttl_ms) = ttl_ms {
+            self.expire_after(seq, sent, ttl_ms);
+        }
         let deadline = now + f64::from(timeout_ms.min(MAX_TIMER_MS));
         let id = self.requests.add(kept, seq, deadline);
         self.arm_request_timer();
+        self.wake();
+        self.after_timed_call();
         Ok(id)
     }
 
@@ -452,6 +559,26 @@ impl<F: Clone + WireSize> Machine<F> {
     pub fn forget_request(&mut self, id: u64) {
         self.requests.end(id);
         self.stop_request_timer_if_idle();
+        self.after_call();
+    }
+
+    /// The user cancelled request `id` at time `now`: its frame is taken back if no socket
+    /// was handed it yet, and the request fails with [`RequestFailure::Aborted`]; otherwise it
+    /// ends as [`forget_request`](Self::forget_request) ends it. Returns whether the frame
+    /// was taken back.
+    pub fn abort_request(&mut self, id: u64, now: f64) -> bool {
+        self.now = now;
+        let withdrawn = (self.requests.seq_of(id)).and_then(|seq| Some((seq, self.withdraw(seq)?)));
+        let taken = withdrawn.is_some();
+        match withdrawn {
+            Some((seq, frame)) => self.removed(seq, frame, Removal::Aborted),
+            None => {
+                self.requests.end(id);
+                self.stop_request_timer_if_idle();
+            }
+        }
+        self.after_timed_call();
+        taken
     }
 
     /// A message of `size` arrived on socket `conn` (measured without copying it: a text's
@@ -493,7 +620,8 @@ impl<F: Clone + WireSize> Machine<F> {
     /// A frame the protocol refuses closes the connection with 1002.
     pub fn receive_session(&mut self, conn: ConnId, frame: SessionFrame<'_>, now: f64) -> Received {
         let received = self.take_session_frame(conn, frame, now);
-        // A welcome opens the connection, a broken protocol ends it.
+        // A welcome opens the connection, a broken protocol ends it, an ack may leave it idle.
+        self.arm_timers();
         self.report_state();
         received
     }
@@ -572,7 +700,10 @@ impl<F: Clone + WireSize> Machine<F> {
         };
         match session.control(control) {
             Ok(Some(welcomed)) => {
-                self.queue.requeue(held_back);
+                // The messages held back take their sequence numbers with them.
+                let seqs = self.take_session_seqs(held_back.len());
+                self.queue
+                    .requeue(held_back.into_iter().zip(seqs).collect());
                 self.welcomed(conn, welcomed, now);
             }
             Ok(None) => self.received(now),
@@ -580,6 +711,26 @@ impl<F: Clone + WireSize> Machine<F> {
                 session.give_back(held_back);
                 self.session_broken(conn, error.reason().to_owned());
             }
+        }
+    }
+
+    /// In session mode, the sequence numbers of the newest `count` messages the session kept,
+    /// oldest first, no longer kept there (0 for one it has none of: a message restored from an
+    /// earlier page's session).
+    fn take_session_seqs(&mut self, count: usize) -> Vec<u64> {
+        let mut seqs: Vec<u64> = (0..count)
+            .map(|_| self.session_seqs.pop_back().unwrap_or(0))
+            .collect();
+        seqs.reverse();
+        seqs
+    }
+
+    /// In session mode, keeps `frame` (sequence number `seq`), accepted earlier, for the next
+    /// connection, after what the session keeps.
+    fn give_back_to_session(&mut self, frame: F, seq: u64) {
+        if let Some(session) = self.session.get_mut() {
+            session.give_back([frame]);
+            self.keep_session_seq(seq);
         }
     }
 
@@ -674,6 +825,8 @@ impl<F: Clone + WireSize> Machine<F> {
     pub fn answered(&mut self, id: u64) -> Answered {
         let answered = self.requests.answered(id);
         self.stop_request_timer_if_idle();
+        // At the time of the `receive` that asked.
+        self.after_timed_call();
         answered
     }
 
@@ -686,10 +839,16 @@ impl<F: Clone + WireSize> Machine<F> {
             && !self.policy.final_codes.contains(&code)
     }
 
-    /// Accepts `frame` for sending; with its sequence number.
-    fn accept(&mut self, frame: F) -> Result<(Sent, u64), Rejected<F>> {
+    /// Accepts `frame` for sending (unless it is `volatile` and the connection not open);
+    /// with its sequence number.
+    fn accept(&mut self, frame: F, volatile: bool) -> Result<(Sent, u64), Rejected<F>> {
         if let Err(error) = self.send_readiness() {
             return Err(Rejected { frame, error });
+        }
+        let seq = self.next_seq;
+        if volatile && !self.ready_to_transmit() {
+            self.next_seq += 1;
+            return Ok((Sent::Skipped, seq));
         }
         // While a setup step runs, sends wait in the queue, in session mode too.
         if let (Some(session), false) = (self.session.get_mut(), self.setting_up) {
@@ -705,15 +864,16 @@ impl<F: Clone + WireSize> Machine<F> {
                     return Err(Rejected { frame, error });
                 }
             };
-            let seq = self.next_seq;
             self.next_seq += 1;
+            self.keep_session_seq(seq);
+            self.active();
             return Ok((sent, seq));
         }
         let sent = if let (Phase::Open(conn), false) = (self.phase, self.setting_up) {
-            self.transmit(conn, frame);
+            self.transmit(conn, frame, seq);
             Sent::Now
         } else {
-            match self.queue.push(frame) {
+            match self.queue.push(frame, seq) {
                 Ok(dropped) => Sent::Queued { dropped },
                 // Not while ready; refused all the same rather than assumed.
                 Err(frame) => {
@@ -723,18 +883,259 @@ impl<F: Clone + WireSize> Machine<F> {
                 }
             }
         };
-        let seq = self.next_seq;
         self.next_seq += 1;
         if matches!(sent, Sent::Queued { dropped } if dropped > 0) {
             self.fail_dropped_requests();
         }
+        self.active();
         Ok((sent, seq))
     }
 
+    /// Something was sent: a resting socket connects (at the driver's next timer: a send
+    /// brings no time to start an attempt with), an open one's idle wait starts over.
+    fn active(&mut self) {
+        self.idle_activity = true;
+        if self.phase == Phase::Dormant && self.timers.due(Timer::Retry).is_none() {
+            self.timers.start(Timer::Retry, self.now);
+        }
+    }
+
+    /// Whether the user wants the connection: something waits to be sent, acknowledged or
+    /// answered, or someone listens.
+    fn has_demand(&self) -> bool {
+        let unacknowledged = self
+            .session
+            .get()
+            .is_some_and(|s| s.outgoing().pending() > 0);
+        self.interest || self.queue.len() > 0 || self.requests.any_pending() || unacknowledged
+    }
+
+    /// Whether the socket rests while nothing is wanted (`lazy`, `idle_close_ms`).
+    fn rests_when_idle(&self) -> bool {
+        self.policy.lazy || self.policy.idle_close_ms.is_some()
+    }
+
+    /// A resting socket that is wanted again connects (or waits for the network or the page).
+    fn wake(&mut self) {
+        if self.phase != Phase::Dormant || !self.has_demand() {
+            return;
+        }
+        self.retries = 0;
+        if self.paused() {
+            self.stop_timer(Timer::Retry);
+            self.phase = Phase::Paused;
+            if self.offline {
+                self.emit(Event::Offline);
+            }
+        } else {
+            self.start_attempt();
+        }
+    }
+
+    /// Starts connecting after a `Connect`, or rests until something is wanted when lazy.
+    fn start_or_rest(&mut self) {
+        if self.policy.lazy && !self.has_demand() {
+            self.phase = Phase::Dormant;
+        } else {
+            self.start_attempt();
+        }
+    }
+
+    /// Keeps the idle timer running while the open connection carries nothing wanted.
+    fn arm_idle_timer(&mut self) {
+        let idle = match (self.policy.idle_close_ms, self.phase) {
+            (Some(ms), Phase::Open(_)) if self.ready_to_transmit() && !self.has_demand() => {
+                Some(ms)
+            }
+            _ => None,
+        };
+        match idle {
+            Some(ms) if self.timers.due(Timer::IdleClose).is_none() => {
+                self.idle_activity = false;
+                self.start_timer(Timer::IdleClose, ms);
+            }
+            Some(_) => {}
+            None => self.stop_timer(Timer::IdleClose),
+        }
+    }
+
+    /// The open connection `conn` stayed idle for `idle_close_ms`: it closes cleanly, and the
+    /// socket rests until something is wanted. In session mode with 4001, so the session
+    /// resumes on the next connection.
+    fn idle_close(&mut self, conn: ConnId) {
+        let in_session = (self.session.get()).is_some_and(|session| session.identity().is_some());
+        let code = if in_session { WILL_RESUME } else { NORMAL };
+        self.stop_connection_timers();
+        self.outputs.push_back(Output::Close {
+            conn,
+            code,
+            reason: "idle".into(),
+        });
+        self.phase = Phase::Closing(conn);
+        self.idle_closing = true;
+        self.start_timer(Timer::Handshake, self.policy.connect_timeout_ms);
+    }
+
+    /// An idle close ended (`ending`): what was sent meanwhile connects again, or the socket
+    /// rests.
+    fn idle_closed(&mut self, ending: Ending) {
+        self.idle_closing = false;
+        if let Some(session) = self.session.get_mut() {
+            session.disconnected();
+        }
+        self.emit_closed(ending, true);
+        self.phase = Phase::Dormant;
+        self.wake();
+    }
+
+    /// Whether a frame sent now goes straight to a socket: the connection is open (in session
+    /// mode, the session ready on it).
+    fn ready_to_transmit(&self) -> bool {
+        matches!(self.phase, Phase::Open(_))
+            && !self.setting_up
+            && self.session.get().is_none_or(|s| s.is_ready())
+    }
+
     /// The sequence number of the first frame not yet handed to a socket: the queue holds the
-    /// newest run of numbers (see [`Requests`]).
+    /// newest numbers (see [`Requests`]).
     fn first_waiting_seq(&self) -> u64 {
-        self.next_seq - self.queue.len() as u64
+        self.queue.front_seq().unwrap_or(self.next_seq)
+    }
+
+    /// In session mode, notes that the session keeps message `seq`, its newest.
+    fn keep_session_seq(&mut self, seq: u64) {
+        let kept = self.session.get().map_or(0, |s| s.outgoing().pending());
+        // The acknowledged ones went from the front.
+        while self.session_seqs.len() >= kept && self.session_seqs.pop_front().is_some() {}
+        self.session_seqs.push_back(seq);
+    }
+
+    /// In session mode, where the session keeps message `seq` (0 its oldest kept), and how
+    /// many of the newest it keeps never left.
+    fn session_place(&self, seq: u64) -> Option<(usize, usize)> {
+        let outgoing = self.session.get()?.outgoing();
+        let kept = outgoing.pending();
+        // In the session's order, not always the numbers' (a setup step's go ahead).
+        let position = self.session_seqs.iter().position(|&kept| kept == seq)?;
+        let from_back = self.session_seqs.len() - position;
+        let index = kept.checked_sub(from_back)?;
+        Some((index, outgoing.never_left()))
+    }
+
+    /// Whether message `seq` may be taken back now: queued (in session mode, waiting for a
+    /// setup step), or in session mode kept, never handed to a connection, and the session not
+    /// ready.
+    fn removable(&self, seq: u64) -> bool {
+        self.queue.contains(seq)
+            || (self.session.get()).is_some_and(|s| !s.is_ready() && self.never_left(seq))
+    }
+
+    /// In session mode, whether the session keeps message `seq` and no connection was ever
+    /// handed it.
+    fn never_left(&self, seq: u64) -> bool {
+        let kept = self.session.get().map_or(0, |s| s.outgoing().pending());
+        (self.session_place(seq)).is_some_and(|(index, never_left)| index + never_left >= kept)
+    }
+
+    /// Whether message `seq` may still be, or come back to be, taken back: queued, or held by
+    /// the open socket (it goes back to the queue if the socket dies without sending it).
+    fn may_be_removable(&self, seq: u64) -> bool {
+        if self.session.is_some() {
+            return self.never_left(seq) || self.queue.contains(seq);
+        }
+        let held = (self.in_flight.as_ref().and_then(InFlight::oldest_seq))
+            .is_some_and(|oldest| seq >= oldest);
+        held || self.queue.contains(seq)
+    }
+
+    /// Takes message `seq` back if it is removable.
+    fn withdraw(&mut self, seq: u64) -> Option<F> {
+        if !self.removable(seq) {
+            return None;
+        }
+        if self.queue.contains(seq) {
+            return self.queue.remove(seq);
+        }
+        let (index, _) = self.session_place(seq)?;
+        let frame = self.session.get_mut()?.withdraw(index)?;
+        if let Some(position) = self.session_seqs.iter().position(|&kept| kept == seq) {
+            self.session_seqs.remove(position);
+        }
+        Some(frame)
+    }
+
+    /// Message `seq` was taken back: its request fails, or the user hears of it.
+    fn removed(&mut self, seq: u64, frame: F, reason: Removal) {
+        self.deadlines.remove(seq);
+        let Some(id) = self.requests.with_seq(seq) else {
+            self.outputs.push_back(Output::Removed { frame, reason });
+            return;
+        };
+        self.requests.end(id);
+        let failure = match reason {
+            Removal::Expired => RequestFailure::Expired,
+            Removal::Aborted => RequestFailure::Aborted,
+        };
+        failed(&mut self.outputs, id, failure);
+        self.stop_request_timer_if_idle();
+    }
+
+    /// Takes back the messages whose time to live ran out by `now`, earliest first.
+    fn expire(&mut self, now: f64) {
+        let due = self.deadlines.due(now, |seq| self.removable(seq));
+        for seq in due {
+            if let Some(frame) = self.withdraw(seq) {
+                self.removed(seq, frame, Removal::Expired);
+            }
+        }
+        self.prune_deadlines();
+    }
+
+    /// Forgets the deadlines of messages that can no longer be taken back.
+    fn prune_deadlines(&mut self) {
+        let mut deadlines = std::mem::take(&mut self.deadlines);
+        deadlines.retain(|seq| self.may_be_removable(seq));
+        self.deadlines = deadlines;
+    }
+
+    /// After a call that sends, takes back or ends something and brings no time: the expiry
+    /// timer, the idle timer stopped if something is wanted (it starts only with a time), and
+    /// the state (a send may wake a resting socket).
+    fn after_call(&mut self) {
+        self.arm_expiry_timer();
+        if self.has_demand() {
+            self.stop_timer(Timer::IdleClose);
+        }
+        self.report_state();
+    }
+
+    /// After such a call at time `self.now`: every timer that follows it, and the state.
+    fn after_timed_call(&mut self) {
+        self.arm_timers();
+        self.report_state();
+    }
+
+    /// Keeps the timers that follow what is queued and wanted on their deadlines.
+    fn arm_timers(&mut self) {
+        self.arm_expiry_timer();
+        self.arm_idle_timer();
+    }
+
+    /// Keeps the expiry timer on the earliest deadline of the messages that may be taken back
+    /// now; none while everything goes straight out.
+    fn arm_expiry_timer(&mut self) {
+        let earliest = if self.deadlines.is_empty() {
+            None
+        } else {
+            self.deadlines.earliest(|seq| self.removable(seq))
+        };
+        match earliest {
+            Some(at) if self.timers.due(Timer::Expiry) != Some(at) => {
+                self.timers.start(Timer::Expiry, at);
+            }
+            Some(_) => {}
+            None => self.stop_timer(Timer::Expiry),
+        }
     }
 
     /// When the machine next needs [`handle_timeout`](Self::handle_timeout), on its clock
@@ -754,6 +1155,7 @@ impl<F: Clone + WireSize> Machine<F> {
         while let Some((timer, due)) = self.timers.take_due(now, mark) {
             self.timer_fired(timer, due, now);
         }
+        self.arm_timers();
         self.report_state();
     }
 
@@ -776,6 +1178,7 @@ impl<F: Clone + WireSize> Machine<F> {
     pub fn handle(&mut self, input: Input, now: f64) {
         self.now = now;
         self.take_input(input, now);
+        self.arm_timers();
         self.report_state();
     }
 
@@ -791,7 +1194,7 @@ impl<F: Clone + WireSize> Machine<F> {
                             self.emit(Event::Offline);
                         }
                     } else {
-                        self.start_attempt();
+                        self.start_or_rest();
                     }
                 }
             }
@@ -883,6 +1286,10 @@ impl<F: Clone + WireSize> Machine<F> {
                 }
             }
             Input::SetupFailed { conn, error } => self.setup_failed(conn, Failure::Setup(error)),
+            Input::Interest { listening } => {
+                self.interest = listening;
+                self.wake();
+            }
         }
     }
 
@@ -894,7 +1301,7 @@ impl<F: Clone + WireSize> Machine<F> {
             return;
         }
         self.offline = offline;
-        if !matches!(self.phase, Phase::Idle | Phase::Closed) {
+        if !matches!(self.phase, Phase::Idle | Phase::Closed | Phase::Dormant) {
             self.emit(if online {
                 Event::Online
             } else {
@@ -908,7 +1315,7 @@ impl<F: Clone + WireSize> Machine<F> {
             return;
         }
         match self.phase {
-            Phase::Idle | Phase::Closed => return,
+            Phase::Idle | Phase::Closed | Phase::Dormant => return,
             Phase::Waiting => {
                 self.stop_timer(Timer::Retry);
                 self.phase = Phase::Paused;
@@ -928,7 +1335,7 @@ impl<F: Clone + WireSize> Machine<F> {
             return;
         }
         match self.phase {
-            Phase::Idle | Phase::Closed => {}
+            Phase::Idle | Phase::Closed | Phase::Dormant => {}
             Phase::Paused if !self.suspended => {
                 self.emit(Event::Online);
                 self.retries = 0;
@@ -951,7 +1358,7 @@ impl<F: Clone + WireSize> Machine<F> {
             return;
         }
         match self.phase {
-            Phase::Idle | Phase::Closed | Phase::Paused => {}
+            Phase::Idle | Phase::Closed | Phase::Paused | Phase::Dormant => {}
             Phase::Resolving(_) | Phase::Waiting => {
                 self.stop_timer(Timer::Retry);
                 self.stop_timer(Timer::Handshake);
@@ -963,12 +1370,14 @@ impl<F: Clone + WireSize> Machine<F> {
                 self.phase = Phase::Paused;
                 self.emit_closed(Ending::abandoned(GOING_AWAY, "going away"), true);
             }
-            // The user asked to close: the page leaving finishes the job.
+            // The user asked to close: the page leaving finishes the job. An idle close
+            // rests, as it would have.
             Phase::Closing(conn) => {
                 self.stop_connection_timers();
                 self.abandon(conn, NORMAL, "going away");
-                self.phase = Phase::Closed;
-                self.emit_closed(Ending::abandoned(GOING_AWAY, "going away"), false);
+                let idle = std::mem::take(&mut self.idle_closing);
+                self.phase = if idle { Phase::Dormant } else { Phase::Closed };
+                self.emit_closed(Ending::abandoned(GOING_AWAY, "going away"), idle);
             }
         }
     }
@@ -997,6 +1406,10 @@ impl<F: Clone + WireSize> Machine<F> {
     }
 
     fn start_attempt(&mut self) {
+        // Whatever closing was under way was left behind (a reconnect by hand), and so is a
+        // wake a send asked for.
+        self.idle_closing = false;
+        self.stop_timer(Timer::Retry);
         self.last_conn += 1;
         let conn = ConnId(self.last_conn);
         self.phase = Phase::Resolving(conn);
@@ -1065,15 +1478,17 @@ impl<F: Clone + WireSize> Machine<F> {
         }
         // Queued messages go out before the user hears of the open, so anything the user
         // sends in reaction to it lands behind them.
-        for frame in self.queue.take_all() {
+        for (frame, seq) in self.queue.take_all() {
             match self.session.get_mut() {
                 // In session mode, what waited for the setup step.
                 Some(session) => {
-                    if session.send_accepted(frame.clone()) == Accepted::Transmit {
+                    let accepted = session.send_accepted(frame.clone());
+                    self.keep_session_seq(seq);
+                    if accepted == Accepted::Transmit {
                         self.transmit_in_session(frame);
                     }
                 }
-                None => self.transmit(conn, frame),
+                None => self.transmit(conn, frame, seq),
             }
         }
         if let Some(heartbeat) = self.policy.heartbeat {
@@ -1105,11 +1520,14 @@ impl<F: Clone + WireSize> Machine<F> {
         match self.phase {
             // Already closed as far as the user can tell, so no event; what waited for the
             // first connection will not be sent.
-            Phase::Idle => {
+            Phase::Idle | Phase::Dormant => {
+                self.stop_timer(Timer::Retry);
                 self.phase = Phase::Closed;
                 self.fail_all_requests();
             }
-            Phase::Closed | Phase::Closing(_) => {}
+            // An idle close under way becomes the user's: the socket stays closed after it.
+            Phase::Closing(_) => self.idle_closing = false,
+            Phase::Closed => {}
             Phase::Resolving(_) | Phase::Waiting | Phase::Paused => {
                 self.stop_timer(Timer::Retry);
                 self.stop_timer(Timer::Handshake);
@@ -1150,9 +1568,9 @@ impl<F: Clone + WireSize> Machine<F> {
                 self.stop_timer(Timer::Retry);
                 self.stop_timer(Timer::Handshake);
             }
-            // A reconnect by hand tries even while paused: the user may know better than the
-            // browser's network flag. Should it fail, the machine pauses again.
-            Phase::Idle | Phase::Closed | Phase::Paused => {}
+            // A reconnect by hand tries even while paused (the user may know better than the
+            // browser's network flag; should it fail, the machine pauses again) or resting.
+            Phase::Idle | Phase::Closed | Phase::Paused | Phase::Dormant => {}
         }
         self.retries = 0;
         self.start_attempt();
@@ -1160,6 +1578,10 @@ impl<F: Clone + WireSize> Machine<F> {
 
     fn socket_closed(&mut self, conn: ConnId, ending: Ending, reconnect_allowed: bool) {
         match self.phase {
+            Phase::Closing(current) if current == conn && self.idle_closing => {
+                self.stop_timer(Timer::Handshake);
+                self.idle_closed(ending);
+            }
             Phase::Closing(current) if current == conn => {
                 self.stop_timer(Timer::Handshake);
                 self.phase = Phase::Closed;
@@ -1181,6 +1603,8 @@ impl<F: Clone + WireSize> Machine<F> {
     fn timer_fired(&mut self, timer: Timer, due: f64, now: f64) {
         match (timer, self.phase) {
             (Timer::Retry, Phase::Waiting) => self.start_attempt(),
+            // A send woke the resting socket.
+            (Timer::Retry, Phase::Dormant) => self.wake(),
             (Timer::Handshake, Phase::Resolving(_)) => self.attempt_failed(Failure::ConnectTimeout),
             (Timer::Handshake, Phase::Connecting(conn)) => {
                 self.probe.handshake_failed();
@@ -1196,6 +1620,10 @@ impl<F: Clone + WireSize> Machine<F> {
                 self.abandon(conn, NORMAL, "connect timeout");
                 self.emit(Event::Failed(Failure::ConnectTimeout));
                 self.connection_ended(Ending::abandoned(ABNORMAL, "connect timeout"), true);
+            }
+            (Timer::Handshake, Phase::Closing(conn)) if self.idle_closing => {
+                self.abandon(conn, NORMAL, "close timeout");
+                self.idle_closed(Ending::abandoned(ABNORMAL, "close timeout"));
             }
             (Timer::Handshake, Phase::Closing(conn)) => {
                 self.abandon(conn, NORMAL, "close timeout");
@@ -1213,6 +1641,16 @@ impl<F: Clone + WireSize> Machine<F> {
             }
             (Timer::Ping, Phase::Open(_)) => self.ping_due(now),
             (Timer::SessionAck, Phase::Open(_)) => self.send_session_ack(),
+            (Timer::Expiry, _) => self.expire(now),
+            (Timer::IdleClose, Phase::Open(conn)) if !self.has_demand() => {
+                match (
+                    std::mem::take(&mut self.idle_activity),
+                    self.policy.idle_close_ms,
+                ) {
+                    (true, Some(ms)) => self.start_timer(Timer::IdleClose, ms),
+                    _ => self.idle_close(conn),
+                }
+            }
             (Timer::Requests, _) => {
                 let outputs = &mut self.outputs;
                 let failure = RequestFailure::TimedOut;
@@ -1264,7 +1702,8 @@ impl<F: Clone + WireSize> Machine<F> {
     fn abandon(&mut self, conn: ConnId, code: u16, reason: &str) {
         // A session outlives the connections the machine leaves while it means to go on; only
         // a close the user asked for ends it with 1000.
-        let leaving_for_good = matches!(self.phase, Phase::Closing(_) | Phase::Closed);
+        let leaving_for_good =
+            matches!(self.phase, Phase::Closing(_) | Phase::Closed) && !self.idle_closing;
         let in_session = (self.session.get()).is_some_and(|session| session.identity().is_some());
         let code = if code == NORMAL && in_session && !leaving_for_good {
             WILL_RESUME
@@ -1299,7 +1738,10 @@ impl<F: Clone + WireSize> Machine<F> {
         let will_reconnect = reconnect && (self.paused() || self.can_retry());
         let try_again_later = ending.code == TRY_AGAIN_LATER;
         self.emit_closed(ending, will_reconnect);
-        if reconnect {
+        // Nothing wanted (the unsent tail, requeued above, is): rest until something is.
+        if reconnect && self.rests_when_idle() && !self.has_demand() {
+            self.phase = Phase::Dormant;
+        } else if reconnect {
             self.retry_or_give_up(try_again_later);
         } else {
             self.phase = Phase::Closed;
@@ -1356,7 +1798,7 @@ impl<F: Clone + WireSize> Machine<F> {
             let Some(frame) = self.requests.frame_to_resend(id) else {
                 continue;
             };
-            match self.queue.push(frame) {
+            match self.queue.push(frame, self.next_seq) {
                 Ok(pushed_out) => {
                     dropped += pushed_out;
                     self.requests.resent(id, self.next_seq);
@@ -1416,12 +1858,12 @@ impl<F: Clone + WireSize> Machine<F> {
         self.timers.start(Timer::Requests, deadline);
     }
 
-    /// Hands `frame` to the open socket, keeping track of it until its fate is known.
-    fn transmit(&mut self, conn: ConnId, frame: F) {
+    /// Hands frame `seq` to the open socket, keeping track of it until its fate is known.
+    fn transmit(&mut self, conn: ConnId, frame: F, seq: u64) {
         let measure = self
             .in_flight
             .as_mut()
-            .is_some_and(|in_flight| in_flight.hand(frame.clone()));
+            .is_some_and(|in_flight| in_flight.hand(frame.clone(), seq));
         self.outputs.push_back(Output::Transmit(frame));
         if measure {
             self.outputs.push_back(Output::MeasureBuffered { conn });
@@ -1474,10 +1916,10 @@ impl<F: Clone + WireSize> Machine<F> {
     /// connection), and its setup step's requests.
     fn stop_connection_timers(&mut self) {
         self.liveness = None;
-        if std::mem::take(&mut self.setting_up)
-            && let Some(session) = self.session.get_mut()
-        {
-            session.give_back(self.queue.take_all());
+        if std::mem::take(&mut self.setting_up) && self.session.is_some() {
+            for (frame, seq) in self.queue.take_all() {
+                self.give_back_to_session(frame, seq);
+            }
         }
         let (outputs, failure) = (&mut self.outputs, RequestFailure::ConnectionLost);
         self.requests.end_setup(|id| failed(outputs, id, failure));

@@ -48,6 +48,16 @@ pub struct Policy {
     /// ([`Output::RunSetup`](crate::Output::RunSetup)), and it must finish within this many
     /// ms; `None`: no setup step, queued messages go out as soon as the connection opens.
     pub setup_timeout_ms: Option<u32>,
+    /// Connect only on demand (graphql-ws's `lazy`): [`Input::Connect`](super::Input::Connect)
+    /// leaves the socket [`State::Idle`](super::State::Idle) until a message is sent, a
+    /// request made or someone listens ([`Input::Interest`](super::Input::Interest)); a
+    /// connection lost while nothing is wanted is not retried until something is.
+    pub lazy: bool,
+    /// Close the open connection cleanly (1000; 4001 in session mode, which keeps the session)
+    /// after this long (ms) with nothing queued or unacknowledged, no request pending and no
+    /// one listening, any send restarting the wait; it connects again on the next demand, as
+    /// with [`lazy`](Self::lazy). `None`: never.
+    pub idle_close_ms: Option<u32>,
 }
 
 /// The default [`Policy::max_message_bytes`]: 16 MiB. Far above what chat, game-state or
@@ -75,6 +85,8 @@ impl Default for Policy {
             resend_requests: false,
             session: None,
             setup_timeout_ms: None,
+            lazy: false,
+            idle_close_ms: None,
         }
     }
 }
@@ -110,6 +122,8 @@ pub enum PolicyOption {
     SessionWindow,
     /// [`Policy::setup_timeout_ms`].
     SetupTimeout,
+    /// [`Policy::idle_close_ms`].
+    IdleClose,
 }
 
 impl PolicyOption {
@@ -130,6 +144,7 @@ impl PolicyOption {
             PolicyOption::FinalCodes => "final_codes",
             PolicyOption::SessionWindow => "session window",
             PolicyOption::SetupTimeout => "setup_timeout",
+            PolicyOption::IdleClose => "idle_close",
         }
     }
 
@@ -140,7 +155,7 @@ impl PolicyOption {
             PolicyOption::MaxDelay => "from 0 to 2147483647 ms (the browser timer limit)",
             PolicyOption::GrowFactor => "a finite number of at least 1",
             PolicyOption::Jitter => "a number from 0 to 1",
-            PolicyOption::MinUptime => "from 0 to 2147483647 ms",
+            PolicyOption::MinUptime | PolicyOption::IdleClose => "from 0 to 2147483647 ms",
             PolicyOption::ConnectTimeout
             | PolicyOption::HeartbeatInterval
             | PolicyOption::HeartbeatTimeout
@@ -244,6 +259,10 @@ impl Policy {
             (
                 self.setup_timeout_ms.is_none_or(|ms| timer(ms, 1)),
                 PolicyOption::SetupTimeout,
+            ),
+            (
+                self.idle_close_ms.is_none_or(|ms| timer(ms, 0)),
+                PolicyOption::IdleClose,
             ),
         ];
         checks

@@ -1,12 +1,14 @@
 //! Requests waiting for their answers: ids, deadlines, and where each request's frame is.
 //!
-//! The machine numbers every frame it accepts (its sequence number). The frames not yet
-//! handed to a socket always form the newest run of numbers: sends while disconnected join
-//! the queue's back, the unsent tail of a dead socket goes back to its front, and the queue is
-//! empty while a socket is open. So a request's number alone says where its frame is: at or
-//! past the queue's front it still waits to be sent (or to be sent again); before it, it was
-//! handed to a socket, or pushed out of the queue by `Overflow::DropOldest`. No frame carries
-//! a tag, and a burst of plain sends costs nothing here.
+//! The machine numbers every frame it accepts (its sequence number), and every frame not yet
+//! handed to a socket keeps its number with it, in the queue. Those frames always have the
+//! newest numbers, in order: sends while disconnected join the queue's back, the unsent tail
+//! of a dead socket goes back to its front, and the queue is empty while a socket is open.
+//! Frames may leave from anywhere in the queue (expired, cancelled) but then their requests
+//! end with them. So a request's number says where its frame is: at or past the number of
+//! the queue's front frame it still waits to be sent (or to be sent again); before it, it was
+//! handed to a socket, or pushed out of the queue by `Overflow::DropOldest`. A burst of plain
+//! sends costs nothing here.
 
 /// How many ids of ended requests are remembered, so that an answer arriving after its request
 /// timed out, failed or was forgotten (or a second answer) is dropped, not delivered.
@@ -39,6 +41,11 @@ pub enum RequestFailure {
         /// The queue's capacity.
         capacity: usize,
     },
+    /// The request's frame was still queued when its time to live ran out: it never left the
+    /// browser.
+    Expired,
+    /// The request's frame was cancelled while still queued: it never left the browser.
+    Aborted,
 }
 
 /// What an incoming message is to the requests, by the id it carries.
@@ -100,6 +107,11 @@ impl<F: Clone> Requests<F> {
             frame,
         });
         self.last_id
+    }
+
+    /// Whether any request is pending.
+    pub(crate) fn any_pending(&self) -> bool {
+        !self.pending.is_empty()
     }
 
     /// Whether incoming messages may answer a request: some are pending, or the ids of ended
@@ -167,6 +179,18 @@ impl<F: Clone> Requests<F> {
         self.pending.remove(index);
         self.late.insert(id);
         true
+    }
+
+    /// The pending request whose frame is number `seq`.
+    pub(crate) fn with_seq(&self, seq: u64) -> Option<u64> {
+        (self.pending.iter())
+            .find(|pending| pending.seq == seq)
+            .map(|pending| pending.id)
+    }
+
+    /// The frame number of pending request `id`.
+    pub(crate) fn seq_of(&self, id: u64) -> Option<u64> {
+        Some(self.pending[self.position(id)?].seq)
     }
 
     fn position(&self, id: u64) -> Option<usize> {

@@ -176,6 +176,7 @@ impl Driver {
         // The ledger is updated before the outputs are carried out, as they may transmit it.
         match self.sim.machine.send(frame) {
             Ok(Sent::Now) => assert_eq!(state, State::Open, "sent at once while {state:?}"),
+            Ok(Sent::Skipped) => panic!("a plain send is never skipped"),
             Ok(Sent::Queued { dropped }) => {
                 // The dropped frames are the oldest queued: right after those transmitted.
                 let oldest = self.sim.transmitted;

@@ -91,6 +91,7 @@ impl Layer<Frame> for Invariants {
             Output::RequestFailed { id, failure } => self.request_failed(*id, *failure, now),
             Output::Emit(event) => self.check_event(event, machine.policy()),
             Output::MeasureBuffered { .. } | Output::Close { .. } => {}
+            Output::Removed { .. } => panic!("removed, though nothing is sent with control"),
             // The target's policies are plain; `session` has its own target.
             Output::Control(_)
             | Output::TransmitBatch(_)
@@ -153,6 +154,9 @@ impl Invariants {
             }
             RequestFailure::Closed => {}
             RequestFailure::QueueFull { .. } => panic!("{id}: resend is off"),
+            RequestFailure::Expired | RequestFailure::Aborted => {
+                panic!("{id}: no request here has a time to live or is aborted")
+            }
         }
     }
 

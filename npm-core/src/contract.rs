@@ -5,7 +5,7 @@
 use resocket_core::session::{BATCH_TAG, CONTROL_TAG, DEFAULT_WINDOW, MESSAGE_TAG, SUBPROTOCOL};
 use resocket_core::{
     DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_SETUP_TIMEOUT_MS, Failure, MAX_TIMER_MS, Policy,
-    PolicyOption, RequestFailure, State,
+    PolicyOption, Removal, RequestFailure, State,
 };
 
 /// An enum numbered 0, 1, ... in declaration order, with the name each number has in the
@@ -102,6 +102,9 @@ numbered! {
         /// Run the setup step on socket `arg(0)`: attempt `arg(1)`, resumed `arg(2)` (0 or 1);
         /// then signal `SETUP_DONE` or call `failed` with the setup step's error.
         RunSetup = "RUN_SETUP",
+        /// Emit "removed": the message `frame(0)` was taken back before any socket had it,
+        /// for the [`RemovalKind`] `arg(0)`.
+        Removed = "REMOVED",
     }
 }
 
@@ -133,6 +136,9 @@ numbered! {
         TurnEnded = "TURN_ENDED",
         /// The setup step on socket `operand` finished.
         SetupDone = "SETUP_DONE",
+        /// Whether anyone listens for messages now: the operand, 0 or 1 (`lazy`,
+        /// `idleCloseMs`).
+        Interest = "INTEREST",
     }
 }
 
@@ -239,6 +245,52 @@ numbered! {
         Dropped = "DROPPED",
         /// To be sent again, and the queue was full.
         QueueFull = "QUEUE_FULL",
+        /// Its frame's time to live ran out while it was queued.
+        Expired = "EXPIRED",
+        /// Its frame was taken back while queued, by its signal.
+        Aborted = "ABORTED",
+    }
+}
+
+numbered! {
+    /// Why a message was taken back (`Op::Removed`): named in JavaScript's "removed" event by
+    /// [`Removal::name`].
+    RemovalKind, "REMOVAL" {
+        /// Its time to live ran out while it was queued.
+        Expired = "EXPIRED",
+        /// Its signal aborted while it was queued.
+        Aborted = "ABORTED",
+    }
+}
+
+impl RemovalKind {
+    /// The kind of `removal`.
+    pub fn of(removal: Removal) -> RemovalKind {
+        match removal {
+            Removal::Expired => RemovalKind::Expired,
+            Removal::Aborted => RemovalKind::Aborted,
+        }
+    }
+
+    /// The removal of this kind.
+    pub const fn removal(self) -> Removal {
+        match self {
+            RemovalKind::Expired => Removal::Expired,
+            RemovalKind::Aborted => Removal::Aborted,
+        }
+    }
+}
+
+numbered! {
+    /// What `send_with` did with a message: the low two bits of its answer, whose rest is the
+    /// message's id for `cancel` (the answer divided by 4).
+    SentCode, "SENT" {
+        /// Queued.
+        Queued = "QUEUED",
+        /// Handed to the open socket.
+        Now = "NOW",
+        /// Volatile, and the connection not open: dropped, nothing queued.
+        Skipped = "SKIPPED",
     }
 }
 
@@ -294,6 +346,8 @@ impl RequestFailureKind {
             RequestFailure::Closed => (RequestFailureKind::Closed, 0),
             RequestFailure::Dropped => (RequestFailureKind::Dropped, 0),
             RequestFailure::QueueFull { capacity } => (RequestFailureKind::QueueFull, capacity),
+            RequestFailure::Expired => (RequestFailureKind::Expired, 0),
+            RequestFailure::Aborted => (RequestFailureKind::Aborted, 0),
         }
     }
 
@@ -305,6 +359,8 @@ impl RequestFailureKind {
             RequestFailureKind::Closed => "CLOSED",
             RequestFailureKind::Dropped => "DROPPED",
             RequestFailureKind::QueueFull => "QUEUE_FULL",
+            RequestFailureKind::Expired => "EXPIRED",
+            RequestFailureKind::Aborted => "ABORTED",
         }
     }
 }
@@ -312,7 +368,7 @@ impl RequestFailureKind {
 /// The states by number, as `read(FIGURE_STATE)` reports them (named in JavaScript's
 /// `socket.state` by [`State::name`]): each with its `readyState` (every state that will
 /// connect again is CONNECTING, 0). A table, not a `match`: `State` may grow, and a new state belongs here.
-pub const STATES: [(State, u8); 7] = [
+pub const STATES: [(State, u8); 8] = [
     (State::Connecting, 0),
     (State::Open, 1),
     (State::Closing, 2),
@@ -320,6 +376,7 @@ pub const STATES: [(State, u8); 7] = [
     (State::Waiting, 0),
     (State::Offline, 0),
     (State::Suspended, 0),
+    (State::Idle, 0),
 ];
 
 /// `state`'s number in [`STATES`] (a state missing from the table reads as closed).
@@ -331,8 +388,8 @@ pub fn state_number(state: State) -> u32 {
 
 /// The numbers `create` takes, staged in this order as 64-bit floats (the final close codes
 /// follow them): the policy option each sets. NaN turns the heartbeat (its interval), session
-/// mode (its window) or the setup step (its timeout) off.
-pub const POLICY_FIELDS: [PolicyOption; 13] = [
+/// mode (its window), the setup step (its timeout) or the idle close off.
+pub const POLICY_FIELDS: [PolicyOption; 14] = [
     PolicyOption::MinDelay,
     PolicyOption::MaxDelay,
     PolicyOption::GrowFactor,
@@ -346,6 +403,7 @@ pub const POLICY_FIELDS: [PolicyOption; 13] = [
     PolicyOption::HeartbeatTimeout,
     PolicyOption::SessionWindow,
     PolicyOption::SetupTimeout,
+    PolicyOption::IdleClose,
 ];
 
 /// What a policy field takes, for the JavaScript to check the options in the constructor,
@@ -387,10 +445,12 @@ impl Rule {
                 least: 0,
                 up_to: Some(PolicyOption::MaxDelay),
             },
-            PolicyOption::MaxDelay | PolicyOption::MinUptime => Rule::Millis {
-                least: 0,
-                up_to: None,
-            },
+            PolicyOption::MaxDelay | PolicyOption::MinUptime | PolicyOption::IdleClose => {
+                Rule::Millis {
+                    least: 0,
+                    up_to: None,
+                }
+            }
             PolicyOption::ConnectTimeout
             | PolicyOption::HeartbeatInterval
             | PolicyOption::HeartbeatTimeout
@@ -467,6 +527,7 @@ pub const fn js_option(option: PolicyOption) -> &'static str {
         PolicyOption::FinalCodes => FINAL_CODES_OPTION,
         PolicyOption::SessionWindow => "session.window",
         PolicyOption::SetupTimeout => "setupTimeoutMs",
+        PolicyOption::IdleClose => "idleCloseMs",
     }
 }
 
@@ -527,6 +588,16 @@ pub fn js_module() -> String {
         .iter()
         .map(|kind| quote(kind.error_code()));
     list(&mut js, "REQUEST_FAILURES", codes);
+    constants(
+        &mut js,
+        SentCode::PREFIX,
+        SentCode::ALL.iter().map(|v| (v.js_name(), v.number())),
+    );
+    js.push_str("/** By removal kind: the \"removed\" event's `reason`. */\n");
+    let removals = RemovalKind::ALL
+        .iter()
+        .map(|kind| quote(kind.removal().name()));
+    list(&mut js, "REMOVALS", removals);
     js.push_str("/** The states by number, as `state` names them. */\n");
     list(
         &mut js,

@@ -7,8 +7,8 @@ use resocket_core::{
 };
 
 use crate::contract::{
-    FailureKind, Figure, Incoming, Op, RECEIVED_BUSY, ReceivedCode, RequestFailureKind,
-    state_number,
+    FailureKind, Figure, Incoming, Op, RECEIVED_BUSY, ReceivedCode, RemovalKind,
+    RequestFailureKind, state_number,
 };
 
 /// An outgoing message: the id under which the JavaScript keeps it, its size as
@@ -139,6 +139,11 @@ impl Core {
                 self.put(Op::RequestFailed, &args)
             }
             Output::Emit(event) => self.event(event),
+            Output::Removed { frame, reason } => {
+                self.frames.clear();
+                self.frames.push(frame.id);
+                self.put(Op::Removed, &[RemovalKind::of(reason).number().into()])
+            }
         }
     }
 
@@ -402,6 +407,30 @@ mod tests {
         );
         let (kind, capacity) = RequestFailureKind::of(RequestFailure::QueueFull { capacity: 9 });
         assert_eq!((kind, capacity), (RequestFailureKind::QueueFull, 9));
+    }
+
+    #[test]
+    fn a_removed_message_reads_as_its_id_and_reason() {
+        let mut core = core();
+        core.machine.handle(Input::Connect { online: true }, 0.0);
+        while core.poll() != Op::Idle {}
+        let options = resocket_core::SendOptions {
+            volatile: false,
+            ttl_ms: Some(50),
+        };
+        let expiring = core.machine.send_with(Frame::new(5, 1, true), options, 0.0);
+        let (_, cancelled) = (core.machine)
+            .send_with(Frame::new(6, 1, true), Default::default(), 0.0)
+            .unwrap();
+        assert!(expiring.is_ok());
+        assert!(core.machine.cancel(cancelled));
+        assert_eq!(core.poll(), Op::Removed);
+        assert_eq!(core.frame(0), Some(6));
+        assert_eq!(core.arg(0), f64::from(RemovalKind::Aborted.number()));
+        core.machine.handle_timeout(50.0);
+        assert_eq!(core.poll(), Op::Removed);
+        assert_eq!(core.frame(0), Some(5));
+        assert_eq!(core.arg(0), f64::from(RemovalKind::Expired.number()));
     }
 
     /// A core in session mode with a window of 100 bytes, not connecting yet.

@@ -12,9 +12,9 @@
 
 use std::cell::RefCell;
 
-use resocket_core::{ConnId, Input, Machine, Sent};
+use resocket_core::{ConnId, Input, Machine, MessageId, SendOptions, Sent};
 
-use crate::contract::{AnswerCode, Incoming, Op, ReceivedCode, Signal};
+use crate::contract::{AnswerCode, Incoming, Op, ReceivedCode, SentCode, Signal};
 use crate::engine::{Core, Frame, refusal};
 use crate::policy::{Switches, policy};
 
@@ -72,11 +72,17 @@ pub extern "C" fn staged() -> *const u8 {
 }
 
 /// A core for the policy staged as 64-bit little-endian numbers (see `POLICY_FIELDS` in
-/// `contract.rs`), with the overflow and resend switches, the heartbeat ping's size and the
-/// jitter's seed. Returns its handle (1 or more), or minus one more than the index of the
+/// `contract.rs`), with the overflow, resend and lazy switches, the heartbeat ping's size and
+/// the jitter's seed. Returns its handle (1 or more), or minus one more than the index of the
 /// first field the core refuses.
 #[unsafe(no_mangle)]
-pub extern "C" fn create(drop_oldest: u32, resend_requests: u32, ping_size: f64, seed: f64) -> f64 {
+pub extern "C" fn create(
+    drop_oldest: u32,
+    resend_requests: u32,
+    lazy: u32,
+    ping_size: f64,
+    seed: f64,
+) -> f64 {
     let numbers: Vec<f64> = STAGE
         .take()
         .chunks_exact(8)
@@ -85,6 +91,7 @@ pub extern "C" fn create(drop_oldest: u32, resend_requests: u32, ping_size: f64,
     let switches = Switches {
         drop_oldest: drop_oldest != 0,
         resend_requests: resend_requests != 0,
+        lazy: lazy != 0,
     };
     let machine = policy(&numbers, switches)
         .and_then(|policy| Machine::new(policy, seed as u64).map_err(|_| 0));
@@ -122,8 +129,65 @@ pub extern "C" fn send(handle: u32, id: u32, size: f64, text: u32) -> i32 {
     let frame = Frame::new(id, size as u32, text != 0);
     with_core(handle, |core| match core.machine.send(frame) {
         Ok(Sent::Now) => 1,
-        Ok(Sent::Queued { .. }) => 0,
+        // A plain send is never skipped.
+        Ok(Sent::Queued { .. } | Sent::Skipped) => 0,
         Err(rejected) => refusal(&rejected),
+    })
+}
+
+/// Sends message `id` as `send` does, `volatile` (1) or not, expiring `ttl_ms` after `now`
+/// if it is still queued then (NaN: never; the JavaScript checked the range): the message's
+/// own id times 4 plus a [`SentCode`], or a [`refusal`].
+#[unsafe(no_mangle)]
+pub extern "C" fn send_with(
+    handle: u32,
+    id: u32,
+    size: f64,
+    text: u32,
+    volatile: u32,
+    ttl_ms: f64,
+    now: f64,
+) -> f64 {
+    let frame = Frame::new(id, size as u32, text != 0);
+    let options = SendOptions {
+        volatile: volatile != 0,
+        ttl_ms: ttl(ttl_ms),
+    };
+    with_core(handle, |core| {
+        match core.machine.send_with(frame, options, now) {
+            Ok((sent, MessageId(message))) => {
+                let code = match sent {
+                    Sent::Queued { .. } => SentCode::Queued,
+                    Sent::Now => SentCode::Now,
+                    Sent::Skipped => SentCode::Skipped,
+                };
+                message as f64 * 4.0 + f64::from(code.number())
+            }
+            Err(rejected) => refusal(&rejected).into(),
+        }
+    })
+}
+
+/// A time to live as the JavaScript passes it: NaN for none.
+fn ttl(ms: f64) -> Option<u32> {
+    (!ms.is_nan()).then_some(ms as u32)
+}
+
+/// Takes back the message `send_with` numbered `message` if it is still queued: 1 if it was
+/// (an `Op::Removed` follows), 0 if not.
+#[unsafe(no_mangle)]
+pub extern "C" fn cancel(handle: u32, message: f64) -> u32 {
+    with_core(handle, |core| {
+        u32::from(core.machine.cancel(MessageId(message as u64)))
+    })
+}
+
+/// The user aborted request `id` at `now`: its frame is taken back if it is still queued (1,
+/// and the request fails `Aborted`), else the request is forgotten (0).
+#[unsafe(no_mangle)]
+pub extern "C" fn abort(handle: u32, id: f64, now: f64) -> u32 {
+    with_core(handle, |core| {
+        u32::from(core.machine.abort_request(id as u64, now))
     })
 }
 
@@ -134,13 +198,22 @@ pub extern "C" fn next_request(handle: u32) -> f64 {
 }
 
 /// Sends message `id`, a request carrying `next_request()`, as `send` does, and waits for its
-/// answer for `timeout_ms`: the request's id, or a [`refusal`]. A request is text: its
-/// message is JSON (`format: "json"`).
+/// answer for `timeout_ms`, its frame expiring after `ttl_ms` (NaN: never) if still queued
+/// then: the request's id, or a [`refusal`]. A request is text: its message is JSON
+/// (`format: "json"`).
 #[unsafe(no_mangle)]
-pub extern "C" fn request(handle: u32, id: u32, size: f64, timeout_ms: f64, now: f64) -> f64 {
+pub extern "C" fn request(
+    handle: u32,
+    id: u32,
+    size: f64,
+    timeout_ms: f64,
+    ttl_ms: f64,
+    now: f64,
+) -> f64 {
     let frame = Frame::new(id, size as u32, true);
     with_core(handle, |core| {
-        match core.machine.request(frame, timeout_ms as u32, now) {
+        let timeout_ms = timeout_ms as u32;
+        match (core.machine).request_with(frame, timeout_ms, ttl(ttl_ms), now) {
             Ok(request) => request as f64,
             Err(rejected) => refusal(&rejected).into(),
         }
@@ -156,7 +229,7 @@ pub extern "C" fn setup_send(handle: u32, conn: f64, id: u32, size: f64, text: u
     let conn = ConnId(conn as u64);
     with_core(handle, |core| match core.machine.send_setup(conn, frame) {
         Ok(Sent::Now) => 1,
-        Ok(Sent::Queued { .. }) => 0,
+        Ok(Sent::Queued { .. } | Sent::Skipped) => 0,
         Err(rejected) => refusal(&rejected),
     })
 }
@@ -180,12 +253,6 @@ pub extern "C" fn setup_request(
             Err(rejected) => refusal(&rejected).into(),
         }
     })
-}
-
-/// The user no longer waits for request `id`.
-#[unsafe(no_mangle)]
-pub extern "C" fn forget(handle: u32, id: f64) {
-    with_core(handle, |core| core.machine.forget_request(id as u64));
 }
 
 /// Something arrived on socket `conn`: an [`Incoming`] `kind`, the message's `size` (a control
@@ -258,6 +325,7 @@ pub extern "C" fn signal(handle: u32, signal: u32, operand: f64, now: f64) {
         #[cfg(not(any(test, feature = "session")))]
         Some(Signal::TurnEnded) => return,
         Some(Signal::SetupDone) => Input::SetupDone { conn },
+        Some(Signal::Interest) => Input::Interest { listening: online },
         None => return,
     };
     handle_input(handle, input, now);

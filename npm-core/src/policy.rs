@@ -14,10 +14,13 @@ pub struct Switches {
     pub drop_oldest: bool,
     /// `resendRequests`.
     pub resend_requests: bool,
+    /// `lazy`.
+    pub lazy: bool,
 }
 
 /// The policy of `numbers`: the [`POLICY_FIELDS`] in order (a NaN heartbeat interval turns the
-/// heartbeat off, a NaN session window session mode, a NaN setup timeout the setup step), then
+/// heartbeat off, a NaN session window session mode, a NaN setup timeout the setup step, a NaN
+/// idle close the idle close), then
 /// the final close codes. Refused with the index of the first field out
 /// of range, [`POLICY_FIELDS`]`.len()` for the final close codes.
 pub fn policy(numbers: &[f64], switches: Switches) -> Result<Policy, usize> {
@@ -71,6 +74,10 @@ pub fn policy(numbers: &[f64], switches: Switches) -> Result<Policy, usize> {
     if !field(PolicyOption::SetupTimeout).1.is_nan() {
         policy.setup_timeout_ms = Some(millis(PolicyOption::SetupTimeout)?);
     }
+    if !field(PolicyOption::IdleClose).1.is_nan() {
+        policy.idle_close_ms = Some(millis(PolicyOption::IdleClose)?);
+    }
+    policy.lazy = switches.lazy;
     let final_codes = POLICY_FIELDS.len();
     policy.final_codes = (codes.iter())
         .map(|&code| (whole(code, 65_535.0).filter(|&c| c == code)).map(|c| c as u16))
@@ -119,6 +126,7 @@ mod tests {
             f64::NAN,
             f64::NAN,
             f64::NAN,
+            f64::NAN,
         ]);
         numbers.extend([1002.0, 1003.0, 1007.0, 1008.0, 1009.0, 1010.0]);
         numbers
@@ -147,9 +155,11 @@ mod tests {
         let mut numbers = defaults();
         numbers[index(PolicyOption::HeartbeatInterval)] = 15_000.0;
         numbers[index(PolicyOption::HeartbeatTimeout)] = 4_999.6;
+        numbers[index(PolicyOption::IdleClose)] = 30_000.0;
         let switches = Switches {
             drop_oldest: true,
             resend_requests: true,
+            lazy: true,
         };
         let policy = policy(&numbers, switches).unwrap();
         assert_eq!(
@@ -161,6 +171,8 @@ mod tests {
         );
         assert_eq!(policy.overflow, Overflow::DropOldest);
         assert!(policy.resend_requests);
+        assert!(policy.lazy);
+        assert_eq!(policy.idle_close_ms, Some(30_000));
     }
 
     #[test]

@@ -69,6 +69,7 @@ impl<F, L> Driver<F, L> {
             }
             Output::RunSetup { .. } => self.assert_sendable("setup step"),
             Output::RequestFailed { .. }
+            | Output::Removed { .. }
             | Output::Resumed { .. }
             | Output::AwaitTurnEnd
             | Output::Emit(_) => {}

@@ -1,7 +1,7 @@
 //! The core tests' layer: it records every output, with the time, for tests to assert on, and
 //! models the live socket's `bufferedAmount` as tests set it.
 
-use resocket_core::{ConnId, Event, Machine, Output, RequestFailure, State, Timer};
+use resocket_core::{ConnId, Event, Machine, Output, Removal, RequestFailure, State, Timer};
 
 use crate::layer::Layer;
 use crate::wire::Wire;
@@ -60,6 +60,8 @@ pub struct Recorder {
     pub setups: Vec<(ConnId, u32, bool)>,
     /// Every request the machine failed, in order.
     pub failed_requests: Vec<(u64, RequestFailure)>,
+    /// Every message the machine took back before a socket had it, with the time, in order.
+    pub removed: Vec<(f64, String, Removal)>,
     /// Every change of the machine's timers, seen after each call: when, which, and its new
     /// deadline (`None`: stopped, or fired).
     pub timer_log: Vec<(f64, Timer, Option<f64>)>,
@@ -155,6 +157,7 @@ impl Layer<String> for Recorder {
                 resumed,
             } => self.setups.push((*conn, *attempt, *resumed)),
             Output::RequestFailed { id, failure } => self.failed_requests.push((*id, *failure)),
+            Output::Removed { frame, reason } => self.removed.push((now, frame.clone(), *reason)),
             Output::Emit(Event::StateChanged(state)) => self.states.push((now, *state)),
             Output::Emit(event) => self.events.push((now, event.clone())),
         }

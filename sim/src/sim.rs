@@ -1,7 +1,7 @@
 //! [`Sim`]: the driver the core tests use, for `Machine<String>` with a [`Recorder`] on top,
 //! and the steps those tests take that need the recorder.
 
-use resocket_core::{Input, Machine, Policy, Rejected, Sent};
+use resocket_core::{Input, Machine, MessageId, Policy, Rejected, SendOptions, Sent};
 
 use crate::driver::Driver;
 use crate::recorder::Recorder;
@@ -43,6 +43,24 @@ impl Sim {
         let sent = self.machine.send(frame.to_string());
         self.run();
         sent
+    }
+
+    /// Sends `frame` with `options` and carries out the outputs.
+    pub fn send_with(
+        &mut self,
+        frame: &str,
+        options: SendOptions,
+    ) -> Result<(Sent, MessageId), Rejected<String>> {
+        let sent = self.machine.send_with(frame.to_string(), options, self.now);
+        self.run();
+        sent
+    }
+
+    /// Cancels message `id` and carries out the outputs; whether it was taken back.
+    pub fn cancel(&mut self, id: MessageId) -> bool {
+        let cancelled = self.machine.cancel(id);
+        self.run();
+        cancelled
     }
 
     /// Sends `frame` as a request with `timeout_ms`.

@@ -22,8 +22,8 @@ use crate::codec::describe_js_error;
 use crate::setup::{Setup, SetupFn};
 use crate::target::{Resolution, Resolver, check_protocols, redact, resolve_url};
 use resocket_core::{
-    ConnId, Input, MAX_TIMER_MS, Machine, Output, Policy, PolicyError, Received, Rejected,
-    RequestFailure, SendError, Sent, close,
+    ConnId, Input, MAX_TIMER_MS, Machine, MessageId, Output, Policy, PolicyError, Received,
+    Rejected, Removal, RequestFailure, SendError, SendOptions, Sent, close,
 };
 
 mod connection;
@@ -73,6 +73,13 @@ pub(crate) enum Notice {
         size: u64,
         /// The limit in force.
         limit: usize,
+    },
+    /// A message was taken back before any socket had it.
+    Removed {
+        /// The message, as it was to be sent.
+        data: JsValue,
+        /// Why.
+        reason: Removal,
     },
     /// In session mode, a new connection's welcome settled the session.
     #[cfg(feature = "session")]
@@ -214,6 +221,11 @@ impl Driver {
         self.input(Input::Connect { online });
     }
 
+    /// Whether the user polls the event stream: a demand for `lazy` and `idle_close`.
+    pub(crate) fn interest(self: &Rc<Self>, listening: bool) {
+        self.input(Input::Interest { listening });
+    }
+
     /// Drops the current connection, if any, with `code` and `reason`, and connects again.
     pub(crate) fn reconnect(self: &Rc<Self>, code: u16, reason: String) {
         let online = navigator_online();
@@ -239,6 +251,19 @@ impl Driver {
         frame: JsValue,
     ) -> Result<Sent, Rejected<Frame>> {
         let sent = (self.runtime.borrow_mut().machine).send_setup(conn, Frame(frame));
+        self.pump();
+        sent
+    }
+
+    /// Sends or queues a frame with `options`, as the machine decides; with its id, to
+    /// [`cancel`](Self::cancel) it.
+    pub(crate) fn send_with(
+        self: &Rc<Self>,
+        frame: JsValue,
+        options: SendOptions,
+    ) -> Result<(Sent, MessageId), Rejected<Frame>> {
+        let now = performance_now();
+        let sent = (self.runtime.borrow_mut().machine).send_with(Frame(frame), options, now);
         self.pump();
         sent
     }
@@ -269,6 +294,13 @@ impl Driver {
                 driver.input(input);
             }
         });
+    }
+
+    /// Takes message `id` back if it is still queued; whether it was.
+    pub(crate) fn cancel(self: &Rc<Self>, id: MessageId) -> bool {
+        let cancelled = self.runtime.borrow_mut().machine.cancel(id);
+        self.pump();
+        cancelled
     }
 
     /// Ready when a send would not meet a full queue (it may still meet a closed socket,
@@ -469,6 +501,13 @@ impl Driver {
             Output::Resumed { .. } | Output::TransmitBatch(_) | Output::AwaitTurnEnd => {}
             Output::RequestFailed { id, failure } => {
                 (self.notify)(Notice::RequestFailed { id, failure });
+            }
+            Output::Removed {
+                frame: Frame(data),
+                reason,
+            } => {
+                self.log(|| format!("removed a queued message: {}", reason.name()));
+                (self.notify)(Notice::Removed { data, reason });
             }
             Output::Emit(event) => {
                 self.log(|| event_line(&event));
@@ -680,9 +719,11 @@ impl Driver {
         self: &Rc<Self>,
         frame: JsValue,
         timeout_ms: u32,
+        ttl_ms: Option<u32>,
     ) -> Result<u64, Rejected<Frame>> {
         let frame = Frame(frame);
-        let id = (self.runtime.borrow_mut().machine).request(frame, timeout_ms, performance_now());
+        let now = performance_now();
+        let id = (self.runtime.borrow_mut().machine).request_with(frame, timeout_ms, ttl_ms, now);
         self.pump();
         id
     }
@@ -707,9 +748,11 @@ impl Driver {
         self.runtime.borrow_mut().machine.answered(id)
     }
 
-    /// The user no longer waits for request `id`.
-    pub(crate) fn forget_request(&self, id: u64) {
-        self.runtime.borrow_mut().machine.forget_request(id);
+    /// The user no longer waits for request `id`: it ends, and its frame is taken back if no
+    /// socket has it yet.
+    pub(crate) fn abort_request(self: &Rc<Self>, id: u64) {
+        (self.runtime.borrow_mut().machine).abort_request(id, performance_now());
+        self.pump();
     }
 }
 

@@ -4,7 +4,7 @@
 // The package has two engines, the same functions over two builds of the core: the default
 // engine, and the session engine (with session mode, larger), which a page loads only when a
 // socket asks for a session. A page may have both: each socket's core lives in one of them.
-import { INCOMING_CONTROL, POLICY_FIELDS, SIGNAL_OPENED } from "./contract.js";
+import { INCOMING_CONTROL, POLICY_FIELDS, SENT_SKIPPED, SIGNAL_OPENED } from "./contract.js";
 import { ENGINES } from "./engine.js";
 import { policyError, wireSize } from "./options.js";
 
@@ -64,6 +64,8 @@ export class Core {
   #kept = 1;
   /** The engine returned something to do since the last sweep. */
   #worked = false;
+  /** By message id: what detaches the abort listener of a message sent with a signal. */
+  #unwatch = new Map();
 
   constructor(engine, handle) {
     this.#engine = engine.exports;
@@ -73,15 +75,15 @@ export class Core {
 
   /**
    * A core in the loaded `engine` for `policy` (numbers by `POLICY_FIELDS` name), the final
-   * close codes, the overflow and resend switches, the ping's size and the jitter's seed.
+   * close codes, the overflow, resend and lazy switches, the ping's size and the jitter's seed.
    * Throws a TypeError naming the first option the engine refuses and what it expects.
    */
-  static create(engine, policy, finalCodes, dropOldest, resendRequests, pingSize, seed) {
+  static create(engine, policy, finalCodes, dropOldest, resendRequests, lazy, pingSize, seed) {
     const numbers = [...POLICY_FIELDS.map((name) => policy[name]), ...finalCodes];
     const view = new DataView(new ArrayBuffer(8 * numbers.length));
     numbers.forEach((number, index) => view.setFloat64(8 * index, number, true));
     stage(engine.exports, new Uint8Array(view.buffer));
-    const handle = engine.exports.create(dropOldest, resendRequests, pingSize, seed);
+    const handle = engine.exports.create(dropOldest, resendRequests, lazy, pingSize, seed);
     if (handle > 0) return new Core(engine, handle);
     // The constructor checked the options by the engine's rules: a refusal here is a bug.
     throw policyError(-handle - 1, policy, finalCodes);
@@ -102,9 +104,29 @@ export class Core {
     return this.#accept(message, (id) => this.#engine.setup_request(this.#handle, conn, id, size, timeoutMs, now));
   }
 
-  /** A request carrying `nextRequest()`: its id, or -1 / -2 / -3 as `send`. */
-  request(message, size, timeoutMs, now) {
-    return this.#accept(message, (id) => this.#engine.request(this.#handle, id, size, timeoutMs, now));
+  /**
+   * Sends `message` `volatile` (0 or 1), expiring `ttlMs` (NaN: never) after `now` if still
+   * queued: `{ code, message, id }` with a `SENT_*` code, the number `cancel` takes and the id
+   * `watch` takes; or -1 / -2 / -3 as `send`.
+   */
+  sendWith(message, size, volatile, ttlMs, now) {
+    const id = (this.#lastId = (this.#lastId + 1) >>> 0);
+    const outcome = this.#engine.send_with(this.#handle, id, size, isText(message), volatile, ttlMs, now);
+    if (outcome < 0) return outcome;
+    const code = outcome % 4;
+    if (code !== SENT_SKIPPED) this.#messages.set(id, message);
+    return { code, message: (outcome - code) / 4, id };
+  }
+
+  /** Takes back message `message` (as `sendWith` numbered it) if still queued: true if it was. */
+  cancel(message) { return this.#engine.cancel(this.#handle, message) === 1; }
+
+  /** `unwatch()` detaches message `id`'s abort listener once the engine lets go of it. */
+  watch(id, unwatch) { this.#unwatch.set(id, unwatch); }
+
+  /** A request carrying `nextRequest()`, its frame expiring after `ttlMs` (NaN: never): its id, or -1 / -2 / -3 as `send`. */
+  request(message, size, timeoutMs, ttlMs, now) {
+    return this.#accept(message, (id) => this.#engine.request(this.#handle, id, size, timeoutMs, ttlMs, now));
   }
 
   /** Keeps `message` under a fresh id if the engine, handed the id, accepts it. */
@@ -144,7 +166,8 @@ export class Core {
   }
 
   nextRequest() { return this.#engine.next_request(this.#handle); }
-  forget(request) { this.#engine.forget(this.#handle, request); }
+  /** Request `request` was aborted: its frame is taken back if still queued. */
+  abort(request, now) { this.#engine.abort(this.#handle, request, now); }
   /**
    * What an incoming message or frame is: see `receive` in npm-core/src/exports.rs. `kind` is
    * an `INCOMING_*`; `text` a control frame's, which may acknowledge messages (so the next
@@ -212,7 +235,22 @@ export class Core {
     const oldest = this.#engine.oldest(this.#handle);
     const given = (this.#lastId + 1 - this.#kept) >>> 0;
     let count = oldest < 0 ? given : Math.min((oldest - this.#kept) >>> 0, given);
-    for (; count > 0; count--, this.#kept = (this.#kept + 1) >>> 0) this.#messages.delete(this.#kept);
+    for (; count > 0; count--, this.#kept = (this.#kept + 1) >>> 0) this.#letGo(this.#kept);
+  }
+
+  #letGo(id) {
+    this.#messages.delete(id);
+    if (this.#unwatch.size) {
+      this.#unwatch.get(id)?.();
+      this.#unwatch.delete(id);
+    }
+  }
+
+  /** The message of the last REMOVED, let go at once: it is out of the queue for good. */
+  removed() {
+    const message = this.frame();
+    this.#letGo(this.#engine.frame(this.#handle, 0));
+    return message;
   }
 
   arg(index) { return this.#engine.arg(this.#handle, index); }

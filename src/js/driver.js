@@ -28,6 +28,7 @@ import {
   OP_OPENED,
   OP_PING,
   OP_RECONNECTING,
+  OP_REMOVED,
   OP_REQUEST_FAILED,
   OP_RESOLVE_URL,
   OP_RESUMED,
@@ -42,8 +43,12 @@ import {
   RECEIVED_MAYBE_ANSWER,
   RECEIVED_MESSAGE,
   RECEIVED_TOO_BIG,
+  REMOVALS,
+  SENT_QUEUED,
+  SENT_SKIPPED,
   SESSION_SUBPROTOCOL,
   SIGNAL_CONNECT,
+  SIGNAL_INTEREST,
   SIGNAL_OFFLINE,
   SIGNAL_ONLINE,
   SIGNAL_RESUME,
@@ -172,7 +177,8 @@ export class Driver {
    * `closed(event fields)`, `reconnecting(attempt, delayMs)`, `error(code, message, data?)`,
    * `network(type)`, `stateChanged(state)`, `received(data, mayAnswer)`,
    * `requestFailed(id, kind, capacity)`, `resumed(recovered, unacknowledged)`,
-   * `setup(conn, attempt, resumed)` (run the setup step, then call `setupDone` or `setupFailed`). Made before the
+   * `setup(conn, attempt, resumed)` (run the setup step, then call `setupDone` or `setupFailed`),
+   * `removed(frame, reason)`. Made before the
    * engine has loaded, it waits for it.
    */
   constructor(settings, face) {
@@ -201,6 +207,7 @@ export class Driver {
       settings.finalCodes,
       settings.dropOldest ? 1 : 0,
       settings.resendRequests ? 1 : 0,
+      settings.lazy ? 1 : 0,
       heartbeat ? wireSize(heartbeat.ping) : 0,
       Math.random() * 2 ** 53,
     );
@@ -240,6 +247,11 @@ export class Driver {
     if (this.#ws && !this.#settings.session) this.#ws.binaryType = value;
   }
 
+  /** Whether anyone listens for messages now: a demand for `lazy` and `idleCloseMs`. */
+  interest(listening) {
+    this.signal(SIGNAL_INTEREST, listening ? 1 : 0);
+  }
+
   /** Runs `run()` once the engine is there (now, if it is); `fail(text)` if it never comes. */
   whenReady(run, fail) {
     if (this.#pending) this.#pending.defer(run, fail);
@@ -268,6 +280,50 @@ export class Driver {
     return outcome;
   }
 
+  /**
+   * Sends or queues `frame` with the checked `options` (see `sendOptions`): a `SENT_*` code
+   * (1 sent, 0 queued, 2 skipped), or -1 / -2 / -3 as `send`. A signal's abort takes the
+   * message back while it is queued.
+   */
+  sendWith(frame, { volatile, ttlMs, signal }) {
+    const size = wireSize(frame);
+    const pending = this.#pending;
+    if (!pending) {
+      const sent = this.core.sendWith(frame, size, volatile ? 1 : 0, ttlMs, performance.now());
+      if (typeof sent === "number") return sent;
+      if (signal && sent.code !== SENT_SKIPPED) this.#watch(sent, signal);
+      this.pump();
+      return sent.code;
+    }
+    // Before the engine has loaded the socket is connecting (or closed): never open.
+    if (volatile) return pending.refusing ? -2 : SENT_SKIPPED;
+    const outcome = pending.accept(size);
+    if (outcome !== 0) return outcome;
+    const early = () => {
+      pending.withdraw(size);
+      this.#face.removed(frame, "aborted");
+    };
+    signal?.addEventListener("abort", early, { once: true });
+    this.#call((core, now) => {
+      signal?.removeEventListener("abort", early);
+      if (signal?.aborted) return;
+      const sent = core.sendWith(frame, size, volatile ? 1 : 0, ttlMs, now);
+      if (typeof sent === "number") this.#replayed(sent);
+      else if (signal) this.#watch(sent, signal);
+    });
+    return SENT_QUEUED;
+  }
+
+  /** Takes message `sent` back if `signal` aborts while it is queued; detached once the core lets go of it. */
+  #watch(sent, signal) {
+    const core = this.core;
+    const abort = () => {
+      if (core.cancel(sent.message)) this.pump();
+    };
+    signal.addEventListener("abort", abort, { once: true });
+    core.watch(sent.id, () => signal.removeEventListener("abort", abort));
+  }
+
   /** Before the engine has loaded: counts `frame` in the queue, as `send` would; -1 / -2 / -3 if refused. */
   hold(frame) {
     return this.#pending.accept(wireSize(frame));
@@ -285,8 +341,8 @@ export class Driver {
   }
 
   /** A request's frame, sent as `send` sends (the engine is there: see `whenReady`); its id, or -1 / -2 / -3. */
-  request(frame, timeoutMs) {
-    const outcome = this.core.request(frame, wireSize(frame), timeoutMs, performance.now());
+  request(frame, timeoutMs, ttlMs) {
+    const outcome = this.core.request(frame, wireSize(frame), timeoutMs, ttlMs, performance.now());
     this.pump();
     return outcome;
   }
@@ -462,6 +518,9 @@ export class Driver {
         face.network(offline ? "offline" : "online");
         break;
       }
+      case OP_REMOVED:
+        face.removed(core.removed(), REMOVALS[core.arg(0)]);
+        break;
       case OP_REQUEST_FAILED:
         face.requestFailed(core.arg(0), core.arg(1), core.arg(2));
         break;

@@ -70,6 +70,39 @@ function describe(value) {
   return typeof value === "string" ? JSON.stringify(value) : typeName(value);
 }
 
+/**
+ * `send`'s options, checked: `{ volatile, ttlMs, signal }` with `ttlMs` NaN for none. Throws a
+ * TypeError naming what is wrong.
+ */
+export function sendOptions(options) {
+  if (options === undefined) return { volatile: false, ttlMs: NaN, signal: undefined };
+  if (typeof options !== "object" || options === null) {
+    throw typeError(`send(data, options): options must be an object, got ${typeName(options)}`);
+  }
+  const { volatile = false, ttlMs, signal } = options;
+  if (typeof volatile !== "boolean") {
+    throw typeError(`send(data, options): volatile must be a boolean, got ${describe(volatile)}`);
+  }
+  return { volatile, ttlMs: timeToLive(ttlMs, "send(data, options)"), signal: abortSignal(signal, "send(data, options)") };
+}
+
+/** A time to live in ms, checked (NaN for none); `call` names the call for the error. */
+export function timeToLive(ttlMs, call) {
+  if (ttlMs === undefined) return NaN;
+  if (!(typeof ttlMs === "number" && ttlMs >= 0 && ttlMs <= MAX_TIMER_MS)) {
+    throw typeError(`${call}: ttlMs must be from 0 to ${MAX_TIMER_MS} milliseconds, got ${describe(ttlMs)}`);
+  }
+  return ttlMs;
+}
+
+/** An AbortSignal or undefined, checked; `call` names the call for the error. */
+export function abortSignal(signal, call) {
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw typeError(`${call}: signal must be an AbortSignal, got ${typeName(signal)}`);
+  }
+  return signal;
+}
+
 /** An error's message, for reports about failures in user code or the browser. */
 export function errorText(error) {
   return error instanceof Error ? error.message : typeof error === "string" ? error : "unknown JavaScript error";
@@ -180,6 +213,8 @@ export function readArguments(url, protocols, options) {
     "heartbeat.timeoutMs": heartbeatOptions?.timeoutMs ?? NaN,
     "session.window": window,
     setupTimeoutMs: setup ? undefined : NaN,
+    // NaN: never closes when idle.
+    idleCloseMs: number(field("idleCloseMs"), "idleCloseMs") ?? NaN,
   };
   if (!setup && field("setupTimeoutMs") !== undefined) throw typeError("option `setupTimeoutMs` needs a `setup` step");
   for (const name of POLICY_FIELDS) policy[name] ??= number(field(name), name) ?? DEFAULTS[name];
@@ -203,6 +238,7 @@ export function readArguments(url, protocols, options) {
     requestTimeoutMs: millis(field("requestTimeoutMs"), "requestTimeoutMs", 10000),
     resendRequests: boolean(field("resendRequests"), "resendRequests") ?? false,
     shared: shared(field("shared")),
+    lazy: boolean(field("lazy"), "lazy") ?? false,
   };
   for (const name of Object.keys(options ?? {})) {
     if (!known.has(name)) throw typeError(`unknown option \`${name}\``);
@@ -218,11 +254,14 @@ export function readArguments(url, protocols, options) {
  * constructor throws before the engine has loaded.
  */
 export function refusedField(policy, finalCodes) {
-  // A NaN interval turns the heartbeat off: its fields are then not read; nor is a NaN window.
+  // A NaN interval turns the heartbeat off: its fields are then not read; nor is a NaN window
+  // or idle close.
   const heartbeatOff = Number.isNaN(policy[POLICY_FIELDS[HEARTBEAT_FIELD]]);
   const index = POLICY_RULES.findIndex((rule, field) => {
     const value = policy[POLICY_FIELDS[field]];
-    const off = OPTIONAL_FIELDS.includes(field) ? Number.isNaN(value) : heartbeatOff && HEARTBEAT_FIELDS.includes(field);
+    const off = OFF_WHEN_NAN.includes(field)
+      ? Number.isNaN(value)
+      : heartbeatOff && (field === HEARTBEAT_FIELD || field === HEARTBEAT_TIMEOUT_FIELD);
     return !off && !fits(rule, value, policy);
   });
   if (index >= 0) return index;
@@ -230,9 +269,9 @@ export function refusedField(policy, finalCodes) {
 }
 
 const HEARTBEAT_FIELD = POLICY_FIELDS.indexOf("heartbeat.intervalMs");
-const HEARTBEAT_FIELDS = [HEARTBEAT_FIELD, POLICY_FIELDS.indexOf("heartbeat.timeoutMs")];
-/** Fields whose NaN turns their feature off: session mode, the setup step. */
-const OPTIONAL_FIELDS = ["session.window", "setupTimeoutMs"].map((name) => POLICY_FIELDS.indexOf(name));
+const HEARTBEAT_TIMEOUT_FIELD = POLICY_FIELDS.indexOf("heartbeat.timeoutMs");
+/** The fields a NaN turns off: session mode's window, the setup step, the idle close. */
+const OFF_WHEN_NAN = ["session.window", "setupTimeoutMs", "idleCloseMs"].map((name) => POLICY_FIELDS.indexOf(name));
 
 /** Rounded half away from zero, as the engine rounds milliseconds. */
 const roundMs = (ms) => Math.sign(ms) * Math.round(Math.abs(ms));

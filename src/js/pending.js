@@ -1,7 +1,7 @@
 // A socket made before the engine has loaded (it is fetched on first use, so an app's entry
 // code never waits for it): its calls wait here, in order, and run against the engine once it
 // is there. Meanwhile the socket reads as the engine will have it at first: connecting (or
-// closed, not started), no retries, its sends queued. Sends are refused as the engine's queue
+// closed, not started, or idle when lazy), no retries, its sends queued. Sends are refused as the engine's queue
 // would refuse them (full under `overflow: "error"`, or after `close()`), or in session mode
 // its window (kept bytes beyond it, unless none is kept), so `send` can throw at once, as it
 // does later.
@@ -16,6 +16,7 @@ import {
 
 const CONNECTING = STATES.indexOf("connecting");
 const CLOSED = STATES.indexOf("closed");
+const IDLE = STATES.indexOf("idle");
 
 export class Pending {
   /** The engine failed to load (the driver may ask for it again). */
@@ -34,7 +35,8 @@ export class Pending {
   #window;
 
   constructor(settings) {
-    this.#state = settings.startClosed ? CLOSED : CONNECTING;
+    // A lazy socket rests until the engine, there, hears of a demand.
+    this.#state = settings.startClosed ? CLOSED : settings.lazy ? IDLE : CONNECTING;
     this.#capacity = settings.queueCapacity;
     this.#dropOldest = settings.dropOldest;
     this.#window = settings.policy["session.window"];
@@ -57,6 +59,17 @@ export class Pending {
     this.#sizes.push(size);
     this.#bytes += size;
     return 0;
+  }
+
+  /** Whether sends are refused (after `close()`), as `accept` would answer -2. */
+  get refusing() { return this.#refusing; }
+
+  /** A message of `size` accepted earlier was taken back before the engine came. */
+  withdraw(size) {
+    const index = this.#sizes.lastIndexOf(size);
+    if (index < 0) return;
+    this.#sizes.splice(index, 1);
+    this.#bytes -= size;
   }
 
   close() {

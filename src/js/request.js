@@ -9,16 +9,20 @@ import {
   MAX_TIMER_MS,
   REQUEST_FAILURE_CONNECTION_LOST,
   REQUEST_FAILURE_DROPPED,
+  REQUEST_FAILURE_EXPIRED,
   REQUEST_FAILURE_QUEUE_FULL,
   REQUEST_FAILURE_TIMEOUT,
   REQUEST_FAILURES,
 } from "./contract.js";
+import { abortSignal, timeToLive } from "./options.js";
 
 /** Why a request failed, for people, by failure kind (the code is the engine's). */
 function failureText(kind, id, timeoutMs) {
   switch (kind) {
     case REQUEST_FAILURE_TIMEOUT: return `request ${id} got no answer within ${timeoutMs} ms`;
     case REQUEST_FAILURE_CONNECTION_LOST: return "the connection the request was sent on was lost";
+    case REQUEST_FAILURE_EXPIRED:
+      return `request ${id} was still queued when its ttlMs ran out; it was never sent`;
     case REQUEST_FAILURE_DROPPED:
       return `request ${id} was pushed out of the full send queue by newer sends (overflow: "drop-oldest") before a connection opened; it was never sent`;
     default: return "the socket closed for good before the request was answered";
@@ -36,8 +40,9 @@ export class Requests {
   /**
    * `engine`: `whenReady(value, run, reject)` runs `run()` once the engine has loaded, the
    * request `value` held in the queue meanwhile (`reject(error)` if it is refused or the engine
-   * cannot be loaded); then `next()` the next request's id; `send(message, timeoutMs)` sends it as
-   * a request (may throw, as `send` does); `answered(id)`; `forget(id)`.
+   * cannot be loaded); then `next()` the next request's id; `send(message, timeoutMs, ttlMs)`
+   * sends it as a request (may throw, as `send` does); `answered(id)`; `abort(id)` (the
+   * request is over; its frame is taken back if still queued).
    */
   constructor(settings, engine, ReSocketError, QueueFullError) {
     this.#settings = settings;
@@ -62,7 +67,8 @@ export class Requests {
       if (!(typeof timeoutMs === "number" && timeoutMs >= 1 && timeoutMs <= MAX_TIMER_MS)) {
         refuse(`timeoutMs must be from 1 to ${MAX_TIMER_MS}, got ${timeoutMs}`);
       }
-      if (signal !== undefined && !(signal instanceof AbortSignal)) refuse("signal must be an AbortSignal");
+      abortSignal(signal, "request(value, options)");
+      const ttlMs = timeToLive(options?.ttlMs, "request(value, options)");
       signal?.throwIfAborted();
       // Before the engine has loaded, the request waits for it behind the calls made before it;
       // an abort meanwhile settles it at once, and it is then never sent.
@@ -71,18 +77,18 @@ export class Requests {
       this.#engine.whenReady(value, () => {
         signal?.removeEventListener("abort", early);
         if (signal?.aborted) reject(signal.reason);
-        else this.#send(value, timeoutMs, signal, resolve, reject, send);
+        else this.#send(value, timeoutMs, ttlMs, signal, resolve, reject, send);
       }, reject);
     });
   }
 
   /** Sends request `value`, its id fresh from the engine, and waits for its answer. */
-  #send(value, timeoutMs, signal, resolve, reject, send) {
+  #send(value, timeoutMs, ttlMs, signal, resolve, reject, send) {
     const { requestIdField } = this.#settings;
     const id = this.#engine.next();
     const abort = () => {
-      this.#engine.forget(id);
       settle(signal.reason);
+      this.#engine.abort(id);
     };
     const settle = (error, result) => {
       signal?.removeEventListener("abort", abort);
@@ -93,7 +99,7 @@ export class Requests {
     // Pending before it is sent: sending may settle requests.
     this.#pending.set(id, { settle, timeoutMs });
     try {
-      send({ ...value, [requestIdField]: id }, timeoutMs);
+      send({ ...value, [requestIdField]: id }, timeoutMs, ttlMs);
     } catch (error) {
       settle(error);
       return;

@@ -63,6 +63,19 @@ export interface Options {
   maxEnqueuedMessages?: number;
   /** Do not connect until `reconnect()` is called. Default false. */
   startClosed?: boolean;
+  /**
+   * Connect only on demand (graphql-ws's `lazy`): the socket rests in state `"idle"` until a
+   * message is sent, a request made, or a `message` listener added (or `onmessage` set); a
+   * connection lost while nothing is wanted waits for the next demand. Default false.
+   */
+  lazy?: boolean;
+  /**
+   * Close the connection cleanly (1000; 4001 in session mode, which keeps the session) after
+   * this many ms with nothing queued or unacknowledged, no request pending and no `message`
+   * listener (a send starts the wait over); the socket then rests in state `"idle"` and
+   * connects again on the next demand, as with `lazy`. Default: never.
+   */
+  idleCloseMs?: number;
   /** Log what happens to the console (URLs with their query and credentials redacted). */
   debug?: boolean;
   /** May veto a reconnect after a close the user did not ask for. */
@@ -157,7 +170,37 @@ export interface SetupSocket<Out = RawData, In = RawData> {
 export interface RequestOptions {
   /** How long to wait for the answer, queueing included, in ms. Default `requestTimeoutMs`. */
   timeoutMs?: number;
-  /** Aborting it rejects the request with the signal's reason; a later answer is dropped. */
+  /**
+   * Aborting it rejects the request with the signal's reason; a later answer is dropped. A
+   * request still queued (no socket had it) is taken out of the queue and never sent.
+   */
+  signal?: AbortSignal;
+  /**
+   * The request's time to live in the queue, in ms (0 to 2147483647): still queued after
+   * that, it is taken out, never sent, and rejects with `EXPIRED`. Unlike `timeoutMs`, an
+   * `EXPIRED` request certainly never reached the server.
+   */
+  ttlMs?: number;
+}
+
+export interface SendOptions {
+  /**
+   * Send only if the connection is open now (in session mode: the session is ready);
+   * otherwise nothing is queued and `send` returns false. For data that is worthless later,
+   * such as a cursor position (socket.io's `volatile`).
+   */
+  volatile?: boolean;
+  /**
+   * How long the message may wait in the queue, in ms (0 to 2147483647): still queued after
+   * that, it is taken out and reported by a `removed` event (`reason: "expired"`). A message
+   * handed to the open socket is not taken back, but if the connection dies before the browser
+   * transmitted it, it is queued again with its original deadline.
+   */
+  ttlMs?: number;
+  /**
+   * Aborting it takes the message out of the queue, reported by a `removed` event
+   * (`reason: "aborted"`); a message a socket already has is not recalled.
+   */
   signal?: AbortSignal;
 }
 
@@ -178,6 +221,13 @@ export declare class ReSocketError extends Error {
     | "REQUEST_TIMEOUT"
     | "CONNECTION_LOST"
     | "DROPPED"
+    /** `request()` with `ttlMs`: still queued when it ran out, never sent. */
+    | "EXPIRED"
+    /**
+     * The engine's code for a request whose frame its abort took back: `request()` rejects
+     * with the signal's reason instead, so this code does not reach a caller.
+     */
+    | "ABORTED"
     | "REMOTE"
     /** Session mode: the server does not speak resocket's session protocol. */
     | "NOT_A_SESSION_SERVER"
@@ -249,6 +299,14 @@ export interface ReSocketResumedEvent<Out = RawData> extends globalThis.Event {
   readonly unacknowledged: Out[];
 }
 
+/** A message sent with `ttlMs` or `signal` was taken out of the queue before any socket had it. */
+export interface ReSocketRemovedEvent<Out = RawData> extends globalThis.Event {
+  /** The message, as `send` took it. */
+  readonly data: Out;
+  /** `"expired"`: its `ttlMs` ran out while queued; `"aborted"`: its signal aborted. */
+  readonly reason: "expired" | "aborted";
+}
+
 export interface ReSocketEventMap<In, Out = RawData> {
   open: Event;
   message: MessageEvent<In>;
@@ -266,6 +324,8 @@ export interface ReSocketEventMap<In, Out = RawData> {
   statechange: ReSocketStateChangeEvent;
   /** Session mode: each reconnect's session, resumed or not, before its `open`. */
   resumed: ReSocketResumedEvent<Out>;
+  /** A message sent with `ttlMs` or `signal` was taken out of the queue, never sent. */
+  removed: ReSocketRemovedEvent<Out>;
 }
 
 /**
@@ -276,9 +336,10 @@ export type RequestValue<Out> = [Out] extends [RawData] ? Record<string, unknown
 
 /**
  * What the socket is doing: `"waiting"` between attempts, `"offline"` until the network is
- * back, `"suspended"` while the page is in the back/forward cache.
+ * back, `"suspended"` while the page is in the back/forward cache, `"idle"` until something
+ * is wanted (`lazy`, `idleCloseMs`).
  */
-export type ReSocketState = "connecting" | "open" | "closing" | "closed" | "waiting" | "offline" | "suspended";
+export type ReSocketState = "connecting" | "open" | "closing" | "closed" | "waiting" | "offline" | "suspended" | "idle";
 
 /**
  * A reconnecting WebSocket. `Out` is what `send` takes and `In` what `message` events carry:
@@ -324,20 +385,25 @@ export declare class ReSocket<Out = RawData, In = RawData> extends EventTarget {
   ononline: ((this: ReSocket<Out, In>, event: Event) => unknown) | null;
   onstatechange: ((this: ReSocket<Out, In>, event: ReSocketStateChangeEvent) => unknown) | null;
   onresumed: ((this: ReSocket<Out, In>, event: ReSocketResumedEvent<Out>) => unknown) | null;
+  onremoved: ((this: ReSocket<Out, In>, event: ReSocketRemovedEvent<Out>) => unknown) | null;
 
   /**
    * Sends now (returns true) or queues until the connection opens (returns false). Throws
    * `QueueFullError` when the queue is full under `overflow: "error"`, and a `ReSocketError`
    * with code `CLOSED` after `close()`, or, in session mode, `WINDOW_FULL` while the window is
-   * full (send again once the server's acknowledgements free room).
+   * full (send again once the server's acknowledgements free room). With `options`: a
+   * `volatile` message is dropped unless the connection is open (returns false, nothing
+   * queued); one with `ttlMs` or `signal` may be taken out of the queue later, reported by a
+   * `removed` event. Bad options throw a `TypeError`.
    */
-  send(data: Out): boolean;
+  send(data: Out, options?: SendOptions): boolean;
   /**
    * Sends `value` (a plain object, `"json"` format only) with a fresh id in `requestIdField`
    * and resolves with the `result` of the message that carries the same id; that message is
    * not delivered to `message` listeners. Queued like `send` while disconnected. Rejects with a
    * `ReSocketError`: `REQUEST_TIMEOUT`, `CONNECTION_LOST`, `CLOSED`, `DROPPED` (pushed out of
-   * the queue by `overflow: "drop-oldest"`), `REMOTE` (the answer has an `error`, in `cause`),
+   * the queue by `overflow: "drop-oldest"`), `EXPIRED` (`ttlMs` ran out while it was queued),
+   * `REMOTE` (the answer has an `error`, in `cause`),
    * `DECODE` (neither `result` nor `error`), `QUEUE_FULL`, `WINDOW_FULL`; with a
    * `TypeError` for bad arguments or the `"raw"` format; with the signal's reason on abort.
    */

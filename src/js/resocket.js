@@ -8,7 +8,8 @@
 import { FIGURE_RETRY_COUNT, FIGURE_QUEUED_COUNT, FIGURE_RTT_MS, FIGURE_STATE, READY_STATES, STATES } from "./contract.js";
 import { engineFor } from "./core.js";
 import { Driver } from "./driver.js";
-import { closeArguments, isRawData, readArguments } from "./options.js";
+import { Interest } from "./interest.js";
+import { closeArguments, isRawData, readArguments, sendOptions } from "./options.js";
 import { Requests } from "./request.js";
 import { defineHandlers, handlerTable, withFields } from "./events.js";
 import { SharedSocket } from "./shared.js";
@@ -72,10 +73,14 @@ export class ReSocket extends EventTarget {
   #handlers;
   #constructed = false;
   #requests = null;
+  /** Who listens for messages, reported to the driver (`lazy`, `idleCloseMs`). */
+  #interest;
 
   // `onopen`, `onmessage`, ...: one handler per event type, called before the listeners.
   static {
-    defineHandlers(ReSocket, (socket) => socket.#handlers);
+    defineHandlers(ReSocket, (socket) => socket.#handlers, (socket, type, handler) => {
+      if (type === "message") socket.#interest.handler(handler !== null && handler !== undefined);
+    });
   }
 
   /**
@@ -100,6 +105,11 @@ export class ReSocket extends EventTarget {
           recovered,
           unacknowledged: socket.#settings.json ? unacknowledged.map((text) => JSON.parse(text)) : unacknowledged,
         })),
+      removed: (frame, reason) =>
+        socket.#dispatch(withFields(new Event("removed"), {
+          data: socket.#settings.json ? JSON.parse(frame) : frame,
+          reason,
+        })),
     };
   }
 
@@ -108,9 +118,21 @@ export class ReSocket extends EventTarget {
     this.#settings = readArguments(url, protocols, options);
     // One connection for every tab of the origin with the same URL and options.
     if (this.#settings.shared) return new SharedSocket(url, protocols, options, this.#settings);
+    // The on* handlers' own listeners: a handler, not these, is a listener for `lazy`.
     this.#handlers = handlerTable(this);
-    this.#driver = new Driver(this.#settings, ReSocket.#face(this));
+    const driver = (this.#driver = new Driver(this.#settings, ReSocket.#face(this)));
+    this.#interest = new Interest((listening) => driver.interest(listening));
     this.#constructed = true;
+  }
+
+  addEventListener(type, listener, options) {
+    super.addEventListener(type, listener, options);
+    if (type === "message") this.#interest.added(listener, options);
+  }
+
+  removeEventListener(type, listener, options) {
+    super.removeEventListener(type, listener, options);
+    if (type === "message") this.#interest.removed(listener, options);
   }
 
   get CONNECTING() { return 0; }
@@ -139,8 +161,13 @@ export class ReSocket extends EventTarget {
     this.#driver.setBinaryType(value);
   }
 
-  send(data) {
-    return this.#accepted(this.#driver.send(this.#frame(data))) === 1;
+  send(data, options) {
+    if (options === undefined) return this.#accepted(this.#driver.send(this.#frame(data))) === 1;
+    const checked = sendOptions(options);
+    const frame = this.#frame(data);
+    // Aborted already: there is nothing to send, and nothing was queued to report.
+    if (checked.signal?.aborted) return false;
+    return this.#accepted(this.#driver.sendWith(frame, checked)) === 1;
   }
 
   #frame(data) {
@@ -191,9 +218,12 @@ export class ReSocket extends EventTarget {
         driver.whenReady(run, (text) => reject(new ReSocketError("ENGINE", `resocket: ${text}`)));
       },
       next: () => driver.core.nextRequest(),
-      send: (message, timeoutMs) => this.#accepted(driver.request(this.#frame(message), timeoutMs)),
+      send: (message, timeoutMs, ttlMs) => this.#accepted(driver.request(this.#frame(message), timeoutMs, ttlMs)),
       answered: (id) => driver.core.answered(id),
-      forget: (id) => driver.core.forget(id),
+      abort: (id) => {
+        driver.core.abort(id, performance.now());
+        driver.pump();
+      },
     }, ReSocketError, QueueFullError));
   }
 
@@ -281,6 +311,7 @@ export class ReSocket extends EventTarget {
     }
     if (mayAnswer && this.#requests?.answered(data)) return;
     this.dispatchEvent(new MessageEvent("message", { data }));
+    this.#interest.dispatched();
   }
 
   #error(code, message, data) {

@@ -19,6 +19,7 @@ const EVENT_FIELDS = {
   online: [],
   statechange: ["state"],
   resumed: ["recovered", "unacknowledged"],
+  removed: ["data", "reason"],
 };
 
 /** The figures a tab's socket reads: the shared connection's, as of the last event or answer. */
@@ -37,8 +38,8 @@ export class Hub {
   #tabs = new Set();
   /** Tab id -> the number of the last send of that tab the socket took (or refused). */
   #taken;
-  /** `${tab} ${number}` -> the AbortController of a request still waiting. */
-  #requests = new Map();
+  /** `${tab} ${number}` -> the AbortController of a request waiting, or of a send a tab may abort. */
+  #aborts = new Map();
 
   /**
    * Serves `socket` to the tabs: `broadcast(message)` reaches every tab; `empty()` is called
@@ -79,14 +80,18 @@ export class Hub {
         answer({ op: "attached", hub: this.id });
         break;
       case "detach":
+        for (const key of this.#aborts.keys()) if (key.startsWith(`${tab} `)) this.#aborts.delete(key);
         if (this.#tabs.delete(tab) && this.#tabs.size === 0) this.empty();
         break;
       case "send": {
         // Taken by the last hub already (it handed over): not again.
         if (number <= (this.#taken.get(tab) ?? 0)) return answer({ op: "sent", sent: false });
         let outcome;
+        const { volatile, ttlMs, abortable } = message;
+        const signal = abortable ? this.#abortable(`${tab} ${number}`) : undefined;
         try {
-          outcome = { sent: socket.send(message.data) };
+          const options = { volatile, ttlMs: Number.isNaN(ttlMs) ? undefined : ttlMs, signal };
+          outcome = { sent: socket.send(message.data, options) };
         } catch (error) {
           outcome = { error: errorFields(error) };
         }
@@ -96,16 +101,15 @@ export class Hub {
       }
       case "request": {
         const key = `${tab} ${number}`;
-        const controller = new AbortController();
-        this.#requests.set(key, controller);
-        socket.request(message.value, { timeoutMs: message.timeoutMs, signal: controller.signal }).then(
+        socket.request(message.value, { timeoutMs: message.timeoutMs, signal: this.#abortable(key) }).then(
           (result) => answer({ op: "answered", result }),
           (error) => answer({ op: "answered", error: errorFields(error) }),
-        ).finally(() => this.#requests.delete(key));
+        ).finally(() => this.#aborts.delete(key));
         break;
       }
       case "abort":
-        this.#requests.get(`${tab} ${number}`)?.abort();
+        this.#aborts.get(`${tab} ${number}`)?.abort();
+        this.#aborts.delete(`${tab} ${number}`);
         break;
       case "reconnect":
         socket.reconnect(message.code, message.reason);
@@ -114,6 +118,13 @@ export class Hub {
         socket.binaryType = message.value;
         break;
     }
+  }
+
+  /** A signal the tab's abort of `key` (`${tab} ${number}`) aborts. */
+  #abortable(key) {
+    const controller = new AbortController();
+    this.#aborts.set(key, controller);
+    return controller.signal;
   }
 
   /** The connection's session as a page saves it ({ header, messages }), or null (none, or plain mode). */

@@ -9,6 +9,7 @@
 // goes away it hands its session (with `session`) and the numbers of the sends it took to the
 // next leader, through localStorage, so nothing is lost or doubled in the hand-over.
 import { defineHandlers, handlerTable, withFields } from "./events.js";
+import { sendOptions } from "./options.js";
 import { QueueFullError, ReSocketError, frameOf } from "./resocket.js";
 
 /** A short, stable name for `text` (FNV-1a, 32 bits, in hex). */
@@ -85,17 +86,27 @@ export class SharedSocket extends EventTarget {
     this.#post({ op: "binaryType", value });
   }
 
+  // Listeners are the DOM's: the hub's socket is what listens for the connection.
+  addEventListener(type, listener, options) { EventTarget.prototype.addEventListener.call(this, type, listener, options); }
+  removeEventListener(type, listener, options) { EventTarget.prototype.removeEventListener.call(this, type, listener, options); }
+
   /**
-   * Hands `data` to the shared connection: true if it was open when last heard of (the message
-   * then goes out at once), false if it is to be queued. A refusal the connection makes (a full
-   * queue, say) comes back as an `error` event with its code.
+   * Hands `data` to the shared connection, with `options` as `ReSocket.send` takes them: true if
+   * the connection was open when last heard of (the message then goes out at once), false if it
+   * is to be queued (or, volatile, skipped). A refusal the connection makes (a full queue, say)
+   * comes back as an `error` event with its code; an abort takes the message back if the
+   * connection still queues it.
    */
-  send(data) {
+  send(data, options) {
     if (this.#closed) throw closedError("the socket is closed; call reconnect() before sending");
+    const { volatile, ttlMs, signal } = sendOptions(options);
     frameOf(this.#settings, data);
+    if (signal?.aborted) return false;
     const number = ++this.#numbers;
-    this.#unanswered.set(number, data);
-    if (this.#hub) this.#post({ op: "send", number, data, hub: this.#hub });
+    const send = { op: "send", number, data, volatile, ttlMs, abortable: Boolean(signal) };
+    this.#unanswered.set(number, send);
+    signal?.addEventListener("abort", () => this.#post({ op: "abort", number }), { once: true });
+    if (this.#hub) this.#post({ ...send, hub: this.#hub });
     return this.#figures.state === "open";
   }
 
@@ -196,7 +207,7 @@ export class SharedSocket extends EventTarget {
         code: 1001, reason: "the tab that held the shared connection went away", wasClean: false, willReconnect: true, requeued: 0, unconfirmed: 0,
       });
     }
-    for (const [number, data] of this.#unanswered) this.#post({ op: "send", number, data, hub });
+    for (const send of this.#unanswered.values()) this.#post({ ...send, hub });
     for (const [number, request] of this.#requests) {
       if (request.hub) {
         this.#requests.delete(number);

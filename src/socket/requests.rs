@@ -18,8 +18,9 @@ use wasm_bindgen::prelude::*;
 
 use super::answer::{answer_id, decode_answer};
 use crate::Error;
+use crate::control::ttl_ms;
 use crate::driver::{Driver, Notice};
-use resocket_core::{Answered, ConnId, RequestFailure};
+use resocket_core::{Answered, ConnId, Removal, RequestFailure};
 
 #[wasm_bindgen]
 extern "C" {
@@ -80,6 +81,7 @@ impl LazyRequests {
         setup: Option<ConnId>,
         request: &(impl Serialize + ?Sized),
         timeout: Duration,
+        ttl: Option<Duration>,
     ) -> Response<T> {
         let started = driver.ok_or(Error::Closed).and_then(|driver| {
             let book = self.made.get_or_init(|| {
@@ -87,7 +89,7 @@ impl LazyRequests {
                 requests
             });
             let request = serde_json::to_value(request).map_err(|e| Error::Encode(e.to_string()));
-            Ok((book.start(request?, timeout, setup)?, book))
+            Ok((book.start(request?, timeout, ttl, setup)?, book))
         });
         match started {
             Ok(((id, slot), book)) => Response {
@@ -123,13 +125,14 @@ impl Drop for AnswerWatch {
 
 /// What the socket asks of its requests once they exist.
 pub(crate) trait RequestBook {
-    /// Sends (or queues) `request`, a JSON value, with a fresh id: the id, and where the
-    /// outcome will wait.
-    /// With `setup`, from the setup step on that connection.
+    /// Sends (or queues) `request`, a JSON value, with a fresh id, its frame expiring after
+    /// `ttl` if it is still queued then; with `setup`, from the setup step on that connection:
+    /// the id, and where the outcome will wait.
     fn start(
         &self,
         request: Value,
         timeout: Duration,
+        ttl: Option<Duration>,
         setup: Option<ConnId>,
     ) -> Result<(u64, Rc<Slot>), Error>;
 
@@ -245,6 +248,14 @@ impl Requests {
             RequestFailure::Closed => Error::Closed,
             RequestFailure::Dropped => Error::Dropped { id },
             RequestFailure::QueueFull { capacity } => Error::QueueFull { capacity },
+            RequestFailure::Expired => Error::Removed {
+                id,
+                reason: Removal::Expired,
+            },
+            RequestFailure::Aborted => Error::Removed {
+                id,
+                reason: Removal::Aborted,
+            },
         };
         waiting.slot.fill(Err(error));
     }
@@ -255,8 +266,10 @@ impl RequestBook for Requests {
         &self,
         request: Value,
         timeout: Duration,
+        ttl: Option<Duration>,
         setup: Option<ConnId>,
     ) -> Result<(u64, Rc<Slot>), Error> {
+        let ttl_ms = ttl.map(ttl_ms).transpose()?;
         let driver = self.driver()?;
         let id = driver.next_request_id();
         let frame = self.frame(request, id)?;
@@ -270,7 +283,7 @@ impl RequestBook for Requests {
         let timeout_ms = timeout.as_millis().min(MAX_TIMER_MS) as u32;
         let sent = match setup {
             Some(conn) => driver.setup_request(conn, frame, timeout_ms),
-            None => driver.request(frame, timeout_ms),
+            None => driver.request(frame, timeout_ms, ttl_ms),
         };
         match sent {
             Ok(_) => Ok((id, slot)),
@@ -298,7 +311,7 @@ impl RequestBook for Requests {
     fn forget(&self, id: u64) {
         self.waiting.borrow_mut().remove(&id);
         if let Ok(driver) = self.driver() {
-            driver.forget_request(id);
+            driver.abort_request(id);
         }
     }
 

@@ -211,6 +211,16 @@ impl<F: WireSize + Clone> ClientSession<F> {
         self.outgoing.all_transmitted_but(0);
     }
 
+    /// Takes back the kept message at `index` (0 the oldest kept) if no connection was ever
+    /// handed it and none is about to be: never while the session is ready, as what it keeps
+    /// then is on its way.
+    pub fn withdraw(&mut self, index: usize) -> Option<F> {
+        if self.phase == Phase::Ready {
+            return None;
+        }
+        self.outgoing.withdraw(index)
+    }
+
     /// Whether a send of `size` bytes would be accepted now.
     pub fn has_room(&self, size: u64) -> bool {
         self.outgoing.has_room(size)

@@ -138,6 +138,24 @@ impl<F: WireSize> Outgoing<F> {
         Ok(self.held.iter().map(|(frame, _)| frame))
     }
 
+    /// Takes back the kept message at `index` (0 the oldest kept), if no connection was ever
+    /// handed it: the newer ones, which never left either, take the numbers down by one.
+    pub fn withdraw(&mut self, index: usize) -> Option<F> {
+        if index < self.held.len().saturating_sub(self.never_left()) {
+            return None;
+        }
+        let (frame, size) = self.held.remove(index)?;
+        self.sent -= 1;
+        self.held_bytes -= size;
+        Some(frame)
+    }
+
+    /// How many of the newest kept messages no connection was ever handed.
+    pub fn never_left(&self) -> usize {
+        let left = self.transmitted.max(self.acked);
+        usize::try_from(self.sent.saturating_sub(left)).unwrap_or(usize::MAX)
+    }
+
     /// Every message sent so far has been handed to a connection.
     pub fn all_transmitted(&mut self) {
         self.transmitted = self.sent;

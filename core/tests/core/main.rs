@@ -5,8 +5,10 @@
 
 mod backoff;
 mod close_codes;
+mod control;
 mod delivery;
 mod heartbeat;
+mod lazy;
 mod lifecycle;
 mod network;
 mod policy;

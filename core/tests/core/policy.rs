@@ -58,6 +58,8 @@ fn defaults() {
             resend_requests: false,
             session: None,
             setup_timeout_ms: None,
+            lazy: false,
+            idle_close_ms: None,
         }
     );
     assert_eq!(DEFAULT_MAX_MESSAGE_BYTES, 16 * 1024 * 1024);

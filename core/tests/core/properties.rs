@@ -1,6 +1,7 @@
 //! Property tests over random valid policies and random sequences of user requests (connect,
 //! send, close, reconnect), socket events for the live socket or an old one (URL answers,
-//! refused sockets, open, message, pong, error, close with random codes) and clock advances.
+//! refused sockets, open, message, pong, error, close with random codes), listeners coming and
+//! going, and clock advances, with lazy and idle-closing policies among the others.
 //! After every step:
 //! - at most one socket is live, and it is the one the machine reports (the `Sim` asserts
 //!   this on every `Connect`, together with the next two);
@@ -60,6 +61,8 @@ enum Op {
         allowed: bool,
     },
     Advance(u32),
+    /// The user starts or stops listening (a lazy or idle-closing socket connects for it).
+    Interest(bool),
 }
 
 const CODES: [u16; 16] = [
@@ -93,6 +96,7 @@ fn policy() -> impl Strategy<Value = Policy> {
         option::of((1u32..5_000, 1u32..5_000)),
         1usize..6,
         prop_oneof![Just(Overflow::Reject), Just(Overflow::DropOldest)],
+        (any::<bool>(), option::of(0u32..3_000)),
     )
         .prop_map(
             |(
@@ -104,6 +108,7 @@ fn policy() -> impl Strategy<Value = Policy> {
                 heartbeat,
                 queue_capacity,
                 overflow,
+                (lazy, idle_close_ms),
             )| {
                 Policy {
                     backoff,
@@ -117,6 +122,8 @@ fn policy() -> impl Strategy<Value = Policy> {
                     }),
                     queue_capacity,
                     overflow,
+                    lazy,
+                    idle_close_ms,
                     // The machine never reads the message size limit; the driver does.
                     ..Policy::default()
                 }
@@ -150,6 +157,7 @@ fn op() -> impl Strategy<Value = Op> {
             }
         ),
         5 => prop_oneof![0u32..20, 0u32..2_000, 0u32..60_000].prop_map(Op::Advance),
+        1 => any::<bool>().prop_map(Op::Interest),
     ]
 }
 
@@ -282,6 +290,7 @@ impl Run {
                 });
             }
             Op::Advance(ms) => self.sim.advance(ms),
+            Op::Interest(listening) => self.sim.input(Input::Interest { listening }),
         }
         self.check(events_before, connects_before, try_again_later);
     }
@@ -304,6 +313,7 @@ impl Run {
         let (state, queued) = (self.sim.machine.state(), self.sim.machine.queued_count());
         match self.sim.send(&frame) {
             Ok(Sent::Now) => assert_eq!(state, State::Open),
+            Ok(Sent::Skipped) => panic!("a plain send is never skipped"),
             Ok(Sent::Queued { dropped }) => {
                 // The dropped frames are the oldest still queued: right after those sent.
                 let oldest_queued = self.sim.transmitted.len();

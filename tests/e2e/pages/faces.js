@@ -24,11 +24,15 @@
 // `close` {code, reason, wasClean, willReconnect, requeued, unconfirmed},
 // `reconnecting` {attempt, delayMs}, `error` {error: {code}, message, data?: the frame of a
 // DECODE error}, `offline`, `online`, `statechange` {state}, and in session mode `resumed`
-// {recovered, unacknowledged: the data of the messages of unknown fate, oldest first}.
-//   send(data) -> 'now' | 'queued' | 'closed' | 'queue-full' | 'window-full' (session mode);
+// {recovered, unacknowledged: the data of the messages of unknown fate, oldest first}, and
+// `removed` {data: as `send` took it, reason: 'expired' | 'aborted'}.
+//   send(data, options?) -> 'now' | 'queued' | 'closed' | 'queue-full' | 'window-full' (session
+//     mode) | 'skipped' (volatile, not open) | 'aborted' (its signal had aborted already);
 //     data is text (with binaryType 'arraybuffer' also an ArrayBuffer or a view of one), or
-//     with format "json" any value with a JSON form (a TypeError otherwise)
-//   request(value, { timeoutMs?, signal? }?) -> Promise of the answer's result (format "json";
+//     with format "json" any value with a JSON form (a TypeError otherwise); options are the
+//     JS face's `{ volatile, ttlMs, signal }` (the Rust face's `Sender::send_with`, the
+//     signal's abort calling `SendHandle::cancel`; bad options are a TypeError on both)
+//   request(value, { timeoutMs?, signal?, ttlMs? }?) -> Promise of the answer's result (format "json";
 //     rejections carry the JS face's `code`; bad arguments reject with a TypeError)
 //   close(code?, reason?), reconnect(code?, reason?) (`Sender::reconnect_with` with a code)
 //   readyState (0-3, CONNECTING while waiting between attempts, as the JS face reports it),
@@ -40,6 +44,9 @@
 // face's setup handle; the Rust face's `Setup`, `Config::setup`).
 // A JS face's `socket` is its `ReSocket`, for the checks of what the Rust API has no
 // counterpart for (on* handlers, `url`, `binaryType`, the error classes, ...).
+// With `lazy` or `idleCloseMs`, where listening is a demand, the Rust face polls its event
+// stream (its way of listening) only from the first "message" listener on, and drops it
+// when the last one is removed; until then it delivers no event (read `state` instead).
 
 const RUST_FACE = '/rust-face/resocket_rust_face.js';
 const READY_STATES = { connecting: 0, waiting: 0, offline: 0, suspended: 0, open: 1, closing: 2, closed: 3 };
@@ -73,14 +80,17 @@ class JsFace {
     if (binaryType !== undefined) this.socket.binaryType = binaryType;
   }
 
-  send(data) {
-    return this.#sent(() => this.socket.send(data));
+  send(data, options) {
+    return this.#sent(() => this.socket.send(data, options), options);
   }
 
-  /** What `send()` (the socket's or a setup step's) did, named as the Rust face names it. */
-  #sent(send) {
+  /** What a send (the socket's, or a setup step's) with `options` did, named as the Rust face names it. */
+  #sent(send, options) {
     try {
-      return send() ? 'now' : 'queued';
+      if (send()) return 'now';
+      // The JS face's false says "not sent now": a volatile message was then not queued.
+      if (options?.signal?.aborted) return 'aborted';
+      return options?.volatile ? 'skipped' : 'queued';
     } catch (error) {
       if (error instanceof this.resocket.QueueFullError) return 'queue-full';
       if (error instanceof this.resocket.ReSocketError && error.code === 'CLOSED') return 'closed';
@@ -105,9 +115,27 @@ class JsFace {
 class RustFace extends EventTarget {
   face = 'rust';
 
+  /** With deferred events: the "message" listeners, whose first starts the event stream. */
+  #listeners = new Set();
+  #deferred;
+
   constructor(module, url, options, protocols, binaryType) {
     super();
-    this.socket = new module.RustSocket(url, protocols ?? null, options, (event) => this.#dispatch(event), binaryType);
+    this.#deferred = Boolean(options?.lazy) || options?.idleCloseMs !== undefined;
+    this.socket = new module.RustSocket(url, protocols ?? null, options, (event) => this.#dispatch(event), binaryType, this.#deferred);
+  }
+
+  addEventListener(type, listener, options) {
+    super.addEventListener(type, listener, options);
+    if (!this.#deferred || type !== 'message') return;
+    this.#listeners.add(listener);
+    if (this.#listeners.size === 1) this.socket.listen();
+  }
+
+  removeEventListener(type, listener, options) {
+    super.removeEventListener(type, listener, options);
+    if (!this.#deferred || type !== 'message' || !this.#listeners.delete(listener)) return;
+    if (this.#listeners.size === 0) this.socket.stopListening();
   }
 
   #dispatch(fields) {
@@ -138,13 +166,17 @@ class RustFace extends EventTarget {
         event = new Event('resumed');
         defineFields(event, fields, ['recovered', 'unacknowledged']);
         break;
+      case 'removed':
+        event = new Event('removed');
+        defineFields(event, fields, ['data', 'reason']);
+        break;
       default:
         event = new Event(fields.type);
     }
     this.dispatchEvent(event);
   }
 
-  send(data) { return this.socket.send(data); }
+  send(data, options) { return this.socket.send(data, options); }
   request(value, options) { return this.socket.request(value, options); }
   close(code, reason) { this.socket.close(code, reason); }
   reconnect(code, reason) { this.socket.reconnect(code, reason); }

@@ -44,6 +44,10 @@ function summarise(event) {
       entry.state = event.state;
       entry.line = `state ${event.state}`;
       break;
+    case 'removed':
+      Object.assign(entry, { data: summariseData(event.data), reason: event.reason });
+      entry.line = `removed ${event.reason} ${JSON.stringify(entry.data)}`;
+      break;
     default:
       entry.line = event.type;
   }

@@ -16,6 +16,7 @@
 //! JavaScript face's `request` settles. Nothing here adds policy: the class only translates.
 
 mod callbacks;
+mod control;
 mod json;
 mod options;
 mod request;
@@ -24,11 +25,13 @@ mod setup;
 use std::time::Duration;
 
 use futures_util::StreamExt;
+use futures_util::future::{AbortHandle, abortable};
 use js_sys::{Array, Function, Object, Promise, Reflect};
 use resocket::Failure;
 use resocket::codec::{Decoder, Encoder};
 use resocket::{
-    Closed, Error, Event, Json, Message, Raw, Receiver, Sender, Sent, Socket, State, Text,
+    Closed, Error, Event, Json, Message, Raw, Receiver, SendHandle, Sender, Sent, Socket, State,
+    Text,
 };
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -62,6 +65,10 @@ pub struct RustSocket {
     sending: Sending,
     /// `requestTimeoutMs`: for requests whose options give no `timeoutMs`.
     request_timeout: Duration,
+    /// With deferred events: what lets the event stream be polled (`listen`).
+    start_events: Option<Function>,
+    /// Stops polling the event stream and drops it (`stopListening`).
+    stop_events: AbortHandle,
 }
 
 #[wasm_bindgen]
@@ -72,7 +79,9 @@ impl RustSocket {
     /// of text: the `Text` codec) or `"arraybuffer"` (a "raw" socket of text and binary: the
     /// `Raw` codec; a "json" socket is the same either way). Throws a `TypeError` for an
     /// argument or option this class does not know or cannot read, and an `Error` with the
-    /// library's message when `Socket::open` refuses.
+    /// library's message when `Socket::open` refuses. With `defer_events`, the event stream is
+    /// polled only once `listen()` is called (the Rust face's listening, a demand for `lazy`
+    /// and `idleCloseMs`), and `stopListening()` drops it.
     #[wasm_bindgen(constructor)]
     pub fn new(
         url: JsValue,
@@ -80,6 +89,7 @@ impl RustSocket {
         options: JsValue,
         onevent: Function,
         binary_type: JsValue,
+        defer_events: bool,
     ) -> Result<RustSocket, JsValue> {
         let Settings {
             config,
@@ -87,24 +97,64 @@ impl RustSocket {
             request_timeout,
         } = options::settings(&url, &protocols, &options)?;
         let binary = options::array_buffers(&binary_type)?;
-        let sending = match format {
-            Format::Raw if binary => Sending::Raw(open(config, onevent, message_to_js)?),
-            Format::Raw => Sending::Text(open(config, onevent, text_to_js)?),
+        let (gate, start_events) = match defer_events {
+            true => {
+                let (gate, start) = gate();
+                (Some(gate), Some(start))
+            }
+            false => (None, None),
+        };
+        let events = Events {
+            onevent,
+            gate,
+            json: format == Format::Json,
+        };
+        let (sending, stop_events) = match format {
+            Format::Raw if binary => {
+                let (sender, stop) = open(config, events, message_to_js)?;
+                (Sending::Raw(sender), stop)
+            }
+            Format::Raw => {
+                let (sender, stop) = open(config, events, text_to_js)?;
+                (Sending::Text(sender), stop)
+            }
             Format::Json => {
-                Sending::Json(open(config, onevent, |value: Value| json::to_js(&value))?)
+                let (sender, stop) = open(config, events, |value: Value| json::to_js(&value))?;
+                (Sending::Json(sender), stop)
             }
         };
         Ok(RustSocket {
             sending,
             request_timeout,
+            start_events,
+            stop_events,
         })
+    }
+
+    /// Starts polling the event stream, when it was deferred.
+    pub fn listen(&self) {
+        if let Some(start) = &self.start_events {
+            let _ = start.call0(&JsValue::UNDEFINED);
+        }
+    }
+
+    /// Stops polling the event stream and drops it: no one listens any more.
+    #[wasm_bindgen(js_name = stopListening)]
+    pub fn stop_listening(&self) {
+        self.stop_events.abort();
     }
 
     /// Sends a message: text with the "raw" format (or an `ArrayBuffer` or a view of one with
     /// `binaryType: "arraybuffer"`), any value with a JSON form with "json". Returns `"now"`,
     /// `"queued"`, `"closed"`, `"queue-full"` or (in session mode) `"window-full"`; throws a `TypeError` for a message the format
-    /// cannot send, as the JavaScript face's `send` does.
-    pub fn send(&self, message: JsValue) -> Result<String, JsValue> {
+    /// cannot send, as the JavaScript face's `send` does. With `options`
+    /// (`{ volatile?, ttlMs?, signal? }`, read as the JavaScript face reads them) the message
+    /// goes through `Sender::send_with` (`"skipped"` when volatile and not open), and the
+    /// signal's abort calls its handle's `cancel`.
+    pub fn send(&self, message: JsValue, options: JsValue) -> Result<String, JsValue> {
+        if !options.is_undefined() {
+            return self.send_with(message, &options);
+        }
         let sent = match &self.sending {
             Sending::Text(sender) => {
                 let text = message.as_string().ok_or_else(|| {
@@ -132,7 +182,49 @@ impl RustSocket {
                 sender.try_send(&value)
             }
         };
-        Ok(sent_name(sent))
+        Ok(outcome(sent))
+    }
+
+    fn send_with(&self, message: JsValue, options: &JsValue) -> Result<String, JsValue> {
+        let control::Options { options, signal } = control::read(options)?;
+        // Aborted already: nothing is sent, as on the JavaScript face.
+        if signal.as_ref().is_some_and(|signal| signal.aborted()) {
+            return Ok("aborted".to_owned());
+        }
+        let sent: Result<SendHandle, Error> = match &self.sending {
+            Sending::Text(sender) => {
+                let text = message.as_string().ok_or_else(|| {
+                    options::type_error("send(data): data must be a string".to_owned())
+                })?;
+                sender.send_with(&text, options)
+            }
+            Sending::Raw(sender) => {
+                let message = json::message_from_js(&message).ok_or_else(|| {
+                    options::type_error("send(data): data must be text or bytes".to_owned())
+                })?;
+                sender.send_with(&message, options)
+            }
+            Sending::Json(sender) => {
+                let value = json::raw_from_js(&message).map_err(|reason| {
+                    options::type_error(format!("send(data): data has no JSON form ({reason})"))
+                })?;
+                sender.send_with(&value, options)
+            }
+        };
+        let handle = match sent {
+            Ok(handle) => handle,
+            Err(Error::InvalidTtl(_)) => {
+                return Err(options::type_error(
+                    "send(data, options): ttlMs is too long".into(),
+                ));
+            }
+            Err(error) => return Ok(outcome(Err(error))),
+        };
+        let sent = handle.sent();
+        if let (Some(signal), false) = (signal, sent == Sent::Skipped) {
+            control::cancel_on_abort(&signal, handle);
+        }
+        Ok(outcome(Ok(sent)))
     }
 
     /// `Sender::request` with the JSON value `value`: a Promise of the answer's result.
@@ -184,6 +276,7 @@ impl RustSocket {
             State::Closed => "closed",
             State::Offline => "offline",
             State::Suspended => "suspended",
+            State::Idle => "idle",
             // A state this class does not know yet: tests comparing names fail on it.
             other => return format!("unknown {other:?}"),
         }
@@ -215,13 +308,45 @@ impl RustSocket {
     }
 }
 
-/// Opens a `Socket<Out, In, C>` whose events go to `onevent`, messages made JavaScript values
-/// by `to_js`, and returns its sender.
+/// What a send came to, as `send` names it.
+fn outcome(sent: Result<Sent, Error>) -> String {
+    match sent {
+        Ok(Sent::Now) => "now".to_owned(),
+        Ok(Sent::Queued { .. }) => "queued".to_owned(),
+        Ok(Sent::Skipped) => "skipped".to_owned(),
+        Err(Error::Closed) => "closed".to_owned(),
+        Err(Error::QueueFull { .. }) => "queue-full".to_owned(),
+        Err(Error::WindowFull { .. }) => "window-full".to_owned(),
+        Err(other) => format!("error: {other}"),
+    }
+}
+
+/// Where a socket's events go: `onevent`, once `gate` (if any) resolves; removed messages
+/// parsed as JSON when `json`.
+struct Events {
+    onevent: Function,
+    gate: Option<Promise>,
+    json: bool,
+}
+
+/// A Promise, and the function that resolves it.
+fn gate() -> (Promise, Function) {
+    let mut resolve = None;
+    let promise = Promise::new(&mut |resolver, _reject| resolve = Some(resolver));
+    // The executor runs at once; the fallback only keeps this free of panics.
+    (
+        promise,
+        resolve.unwrap_or_else(|| Function::new_no_args("")),
+    )
+}
+
+/// Opens a `Socket<Out, In, C>` whose events go to `events`, messages made JavaScript values
+/// by `to_js`, and returns its sender and the handle that stops its events.
 fn open<Out, In, C>(
     config: resocket::Config,
-    onevent: Function,
+    events: Events,
     to_js: fn(In) -> Result<JsValue, JsValue>,
-) -> Result<Sender<Out, C>, JsValue>
+) -> Result<(Sender<Out, C>, AbortHandle), JsValue>
 where
     Out: 'static,
     In: 'static,
@@ -230,8 +355,21 @@ where
     let socket: Socket<Out, In, C> =
         Socket::open(config).map_err(|error| js_sys::Error::new(&error.to_string()))?;
     let (sender, receiver) = socket.split();
-    wasm_bindgen_futures::spawn_local(deliver(receiver, onevent, to_js));
-    Ok(sender)
+    let Events {
+        onevent,
+        gate,
+        json,
+    } = events;
+    let (delivering, stop) = abortable(async move {
+        if let Some(gate) = gate {
+            let _ = wasm_bindgen_futures::JsFuture::from(gate).await;
+        }
+        deliver(receiver, onevent, to_js, json).await;
+    });
+    wasm_bindgen_futures::spawn_local(async move {
+        let _ = delivering.await;
+    });
+    Ok((sender, stop))
 }
 
 fn text_to_js(text: String) -> Result<JsValue, JsValue> {
@@ -247,10 +385,11 @@ async fn deliver<T, C: Decoder<T>>(
     mut receiver: Receiver<T, C>,
     onevent: Function,
     to_js: fn(T) -> Result<JsValue, JsValue>,
+    json: bool,
 ) {
     while let Some(event) = receiver.next().await {
-        let delivered =
-            describe(event, to_js).and_then(|event| onevent.call1(&JsValue::UNDEFINED, &event));
+        let delivered = describe(event, to_js, json)
+            .and_then(|event| onevent.call1(&JsValue::UNDEFINED, &event));
         // A throwing listener must not stop the events that follow; the page sees its error,
         // as it sees a message that did not convert (which would be a bug here).
         if let Err(error) = delivered {
@@ -266,10 +405,12 @@ extern "C" {
     fn report_error(error: &JsValue);
 }
 
-/// An event as the JavaScript face would deliver it: `type` plus that type's fields.
+/// An event as the JavaScript face would deliver it: `type` plus that type's fields (a removed
+/// message parsed as the "json" format's sends were written, when `json`).
 fn describe<T>(
     event: Event<T>,
     to_js: fn(T) -> Result<JsValue, JsValue>,
+    json: bool,
 ) -> Result<JsValue, JsValue> {
     let object = Object::new();
     let set = |name: &str, value: JsValue| {
@@ -337,23 +478,19 @@ fn describe<T>(
             set("code", error_code(&error).into());
             set("message", error.to_string().into());
         }
+        Event::Removed { message, reason } => {
+            set("type", "removed".into());
+            let data = match json {
+                true => json::parsed_or_raw(&message),
+                false => json::message_to_js(&message),
+            };
+            set("data", data);
+            set("reason", reason.name().into());
+        }
         // An event this class does not know yet: tests recording events see it as such.
         _ => set("type", "unknown".into()),
     }
     Ok(object.into())
-}
-
-/// What a send did, as `send` names it: `"now"`, `"queued"`, `"closed"`, `"queue-full"`,
-/// `"window-full"`, or `"error: ..."`.
-fn sent_name(sent: Result<Sent, Error>) -> String {
-    match sent {
-        Ok(Sent::Now) => "now".to_owned(),
-        Ok(Sent::Queued { .. }) => "queued".to_owned(),
-        Err(Error::Closed) => "closed".to_owned(),
-        Err(Error::QueueFull { .. }) => "queue-full".to_owned(),
-        Err(Error::WindowFull { .. }) => "window-full".to_owned(),
-        Err(other) => format!("error: {other}"),
-    }
 }
 
 /// The JavaScript face's `error.code` for the same failure, in an error event or a request's
@@ -377,6 +514,14 @@ fn error_code(error: &Error) -> &'static str {
         Error::Decode { .. } => "DECODE",
         Error::QueueFull { .. } => "QUEUE_FULL",
         Error::Dropped { .. } => "DROPPED",
+        Error::Removed {
+            reason: resocket::Removal::Expired,
+            ..
+        } => "EXPIRED",
+        Error::Removed {
+            reason: resocket::Removal::Aborted,
+            ..
+        } => "ABORTED",
         // Variants with no code of the JavaScript face's.
         _ => "OTHER",
     }

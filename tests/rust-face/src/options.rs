@@ -58,6 +58,8 @@ const KNOWN: &[&str] = &[
     "session",   // session(Session::new()); `{ window, persist }`: `.window(..)`, `.persist(..)`
     "setup",     // setup(..): the function gets a handle of `send`, `request` and the info
     "setupTimeoutMs", // setup_timeout
+    "lazy",      // lazy
+    "idleCloseMs", // idle_close
 ];
 
 /// Reads `url` (a string or a provider function), `protocols` (a string, an array of
@@ -239,6 +241,12 @@ fn config(mut config: Config, options: &JsValue, format: Format) -> Result<Confi
             .as_string()
             .ok_or_else(|| type_error("`requestIdField` must be a string".to_owned()))?;
         config = config.request_id_field(name);
+    }
+    if let Some(lazy) = boolean(field("lazy"), "lazy")? {
+        config = config.lazy(lazy);
+    }
+    if let Some(idle) = millis(field("idleCloseMs"), "idleCloseMs")? {
+        config = config.idle_close(idle);
     }
     if let Some(resend) = boolean(field("resendRequests"), "resendRequests")? {
         config = config.resend_requests(resend);

@@ -2,7 +2,8 @@
 //! JavaScript face settles its requests.
 //!
 //! Aborting has no method in the Rust API: dropping the `Response` future forgets the request
-//! (its timer stops, a late answer is dropped). `options.signal` is carried out that way.
+//! (its timer stops, a late answer is dropped, a frame still queued is taken back).
+//! `options.signal` is carried out that way.
 
 use std::future::Future;
 use std::time::Duration;
@@ -22,6 +23,8 @@ use crate::options::{field, type_error};
 /// What a request's `options` say, read.
 struct RequestOptions {
     timeout: Duration,
+    /// `ttlMs`: the frame's time to live in the queue (`Sender::request_with`).
+    ttl: Option<Duration>,
     signal: Option<AbortSignal>,
 }
 
@@ -33,13 +36,17 @@ pub(crate) fn request(
     options: &JsValue,
     default_timeout: Duration,
 ) -> Promise {
-    let send = |value: &Value, timeout| sender.request::<Value, Value>(value, timeout);
+    let send = |value: &Value, timeout, ttl| match ttl {
+        None => sender.request::<Value, Value>(value, timeout),
+        Some(ttl) => sender.request_with::<Value, Value>(value, timeout, ttl),
+    };
     request_with(send, value, options, default_timeout)
 }
 
-/// As [`request`], with `send` making the request (a setup step's `Setup::request`, say).
+/// As [`request`], with `send(value, timeout, ttl)` making the request (a setup step's
+/// `Setup::request`, say).
 pub(crate) fn request_with(
-    send: impl FnOnce(&Value, Duration) -> Response<Value>,
+    send: impl FnOnce(&Value, Duration, Option<Duration>) -> Response<Value>,
     value: &JsValue,
     options: &JsValue,
     default_timeout: Duration,
@@ -58,20 +65,24 @@ pub(crate) fn needs_json() -> Promise {
 
 /// Reads the arguments, sends the request, and returns the future of its outcome.
 fn start(
-    send: impl FnOnce(&Value, Duration) -> Response<Value>,
+    send: impl FnOnce(&Value, Duration, Option<Duration>) -> Response<Value>,
     value: &JsValue,
     options: &JsValue,
     default_timeout: Duration,
 ) -> Result<impl Future<Output = Result<JsValue, JsValue>> + 'static, JsValue> {
     let value = json::from_js(value)
         .map_err(|reason| refusal(format!("value has no JSON form ({reason})")))?;
-    let RequestOptions { timeout, signal } = read_options(options, default_timeout)?;
+    let RequestOptions {
+        timeout,
+        ttl,
+        signal,
+    } = read_options(options, default_timeout)?;
     // An aborted signal stops the request before it is sent, as `throwIfAborted` does in the
     // JavaScript face.
     if let Some(signal) = signal.as_ref().filter(|signal| signal.aborted()) {
         return Err(signal.reason());
     }
-    let response = send(&value, timeout);
+    let response = send(&value, timeout, ttl);
     // Listening starts now, not when the future is first polled (a microtask later): an
     // `abort()` right after `request()` must not be missed.
     let abort = signal.map(|signal| AbortListener::new(&signal));
@@ -92,10 +103,13 @@ fn read_options(options: &JsValue, default_timeout: Duration) -> Result<RequestO
     if !options.is_object() {
         return Ok(RequestOptions {
             timeout: default_timeout,
+            ttl: None,
             signal: None,
         });
     }
-    let timeout = read_timeout(field(options, "timeoutMs"))?.unwrap_or(default_timeout);
+    let timeout =
+        read_timeout(field(options, "timeoutMs"), "timeoutMs")?.unwrap_or(default_timeout);
+    let ttl = read_timeout(field(options, "ttlMs"), "ttlMs")?;
     let signal = field(options, "signal")
         .map(|signal| {
             signal
@@ -103,13 +117,17 @@ fn read_options(options: &JsValue, default_timeout: Duration) -> Result<RequestO
                 .map_err(|_| refusal("signal must be an AbortSignal".to_owned()))
         })
         .transpose()?;
-    Ok(RequestOptions { timeout, signal })
+    Ok(RequestOptions {
+        timeout,
+        ttl,
+        signal,
+    })
 }
 
-/// `timeoutMs` as a `Duration`, rounded to whole milliseconds. What cannot be one (not a
+/// `timeoutMs` (or `ttlMs`, named `name`) as a `Duration`, rounded to whole milliseconds. What cannot be one (not a
 /// number, negative, not finite) is refused here; what can is the Rust API's to judge (it
 /// times a zero timeout out at once, and waits 2^31 - 1 ms for a longer one).
-fn read_timeout(value: Option<JsValue>) -> Result<Option<Duration>, JsValue> {
+fn read_timeout(value: Option<JsValue>, name: &str) -> Result<Option<Duration>, JsValue> {
     let Some(value) = value else {
         return Ok(None);
     };
@@ -119,7 +137,7 @@ fn read_timeout(value: Option<JsValue>) -> Result<Option<Duration>, JsValue> {
             Ok(Some(Duration::from_millis(ms.round() as u64)))
         }
         _ => Err(refusal(format!(
-            "timeoutMs must be a number of milliseconds, 0 or more, got {}",
+            "{name} must be a number of milliseconds, 0 or more, got {}",
             describe_value(&value)
         ))),
     }

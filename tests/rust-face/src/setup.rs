@@ -55,11 +55,11 @@ fn handle(setup: Rc<Setup>, format: Format, request_timeout: Duration) -> JsValu
                 .as_string()
                 .ok_or_else(|| type_error("setup send(data): data must be a string".to_owned()))?,
         };
-        Ok(JsValue::from_str(&crate::sent_name(sending.send(text))))
+        Ok(JsValue::from_str(&crate::outcome(sending.send(text))))
     });
     let request = Closure::<dyn Fn(JsValue, JsValue) -> Promise>::new(
         move |value: JsValue, options: JsValue| {
-            let send = |value: &Value, timeout| setup.request::<Value, Value>(value, timeout);
+            let send = |value: &Value, timeout, _ttl| setup.request::<Value, Value>(value, timeout);
             request::request_with(send, &value, &options, request_timeout)
         },
     );
