@@ -12,11 +12,13 @@
 //! - under 20 reconnects with messages waiting, every connection carries the step's messages
 //!   first, and every queued message arrives once, in order;
 //! - in session mode the step runs after the welcome: what the server lacked goes again
-//!   first, then the step's messages, numbered ahead of what never left, then those.
+//!   first, then the step's messages, numbered ahead of what never left, then those;
+//! - with control over each message: a volatile message is skipped while the step runs, and
+//!   what waits for the step may still expire or be aborted, in both modes.
 
 use resocket_core::{
-    ConnId, Event, Failure, Input, Policy, RequestFailure, SendError, Sent, SessionFrame, State,
-    Timer,
+    ConnId, Event, Failure, Input, MessageId, Policy, Removal, RequestFailure, SendError,
+    SendOptions, Sent, SessionFrame, State, Timer,
 };
 use resocket_sim::session::{SessionServer, TERMS};
 use resocket_sim::{Sim, exact};
@@ -331,4 +333,64 @@ fn in_session_mode_a_resume_sends_again_first_then_runs_the_step() {
     setup_send(&mut sim, "auth again").unwrap();
     sim.setup_done();
     assert_eq!(sim.transmitted, ["a", "auth again", "b"]);
+}
+
+// With control over each message.
+
+fn send_with(sim: &mut Sim, frame: &str, options: SendOptions) -> (Sent, MessageId) {
+    let sent = sim.machine.send_with(frame.to_owned(), options, sim.now);
+    sim.run();
+    sent.expect("accepted")
+}
+
+const VOLATILE: SendOptions = SendOptions {
+    volatile: true,
+    ttl_ms: None,
+};
+
+fn ttl(ms: u32) -> SendOptions {
+    SendOptions {
+        volatile: false,
+        ttl_ms: Some(ms),
+    }
+}
+
+#[test]
+fn a_volatile_message_is_skipped_while_the_step_runs() {
+    let mut sim = Sim::new(with_setup());
+    sim.connect();
+    sim.open();
+    assert_eq!(send_with(&mut sim, "cursor", VOLATILE).0, Sent::Skipped);
+    sim.setup_done();
+    assert_eq!(send_with(&mut sim, "cursor", VOLATILE).0, Sent::Now);
+    assert_eq!(sim.transmitted, ["cursor"]);
+}
+
+#[test]
+fn what_waits_for_the_step_may_expire_or_be_aborted_in_both_modes() {
+    for session in [false, true] {
+        let policy = if session { session_setup() } else { with_setup() };
+        let mut sim = Sim::new(policy);
+        let mut server = SessionServer::new();
+        sim.connect();
+        send_with(&mut sim, "stale", ttl(100));
+        let (_, aborted) = send_with(&mut sim, "aborted", SendOptions::default());
+        send_with(&mut sim, "kept", ttl(10_000));
+        if session {
+            open_session(&mut sim, &mut server);
+        } else {
+            sim.open();
+        }
+        assert_eq!(sim.machine.state(), State::Connecting, "the step runs");
+        assert!(sim.machine.cancel(aborted), "waiting for the step: taken back");
+        sim.advance(100);
+        sim.setup_done();
+        let removed: Vec<_> = sim.removed.iter().map(|(_, frame, why)| (frame.as_str(), *why)).collect();
+        assert_eq!(
+            removed,
+            [("aborted", Removal::Aborted), ("stale", Removal::Expired)],
+            "session mode: {session}"
+        );
+        assert_eq!(sim.transmitted, ["kept"], "session mode: {session}");
+    }
 }
