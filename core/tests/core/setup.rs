@@ -369,7 +369,11 @@ fn a_volatile_message_is_skipped_while_the_step_runs() {
 #[test]
 fn what_waits_for_the_step_may_expire_or_be_aborted_in_both_modes() {
     for session in [false, true] {
-        let policy = if session { session_setup() } else { with_setup() };
+        let policy = if session {
+            session_setup()
+        } else {
+            with_setup()
+        };
         let mut sim = Sim::new(policy);
         let mut server = SessionServer::new();
         sim.connect();
@@ -382,10 +386,17 @@ fn what_waits_for_the_step_may_expire_or_be_aborted_in_both_modes() {
             sim.open();
         }
         assert_eq!(sim.machine.state(), State::Connecting, "the step runs");
-        assert!(sim.machine.cancel(aborted), "waiting for the step: taken back");
+        assert!(
+            sim.machine.cancel(aborted),
+            "waiting for the step: taken back"
+        );
         sim.advance(100);
         sim.setup_done();
-        let removed: Vec<_> = sim.removed.iter().map(|(_, frame, why)| (frame.as_str(), *why)).collect();
+        let removed: Vec<_> = sim
+            .removed
+            .iter()
+            .map(|(_, frame, why)| (frame.as_str(), *why))
+            .collect();
         assert_eq!(
             removed,
             [("aborted", Removal::Aborted), ("stale", Removal::Expired)],
