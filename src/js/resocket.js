@@ -5,7 +5,7 @@
 // API runs on. driver.js carries the decisions out with the browser's WebSocket and one timer;
 // this file is the face: the shape of `WebSocket` / `reconnecting-websocket`, its events and
 // errors, the message format and requests.
-import { FIGURE_RETRY_COUNT, FIGURE_QUEUED_COUNT, FIGURE_RTT_MS, FIGURE_STATE, READY_STATES, STATES } from "./contract.js";
+import { FIGURE_RETRY_COUNT, FIGURE_QUEUED_COUNT, FIGURE_RTT_MS, FIGURE_STATE, READY_STATES, SIGNAL_SUSPEND, STATES } from "./contract.js";
 import { engineFor } from "./core.js";
 import { Driver } from "./driver.js";
 import { Interest } from "./interest.js";
@@ -14,8 +14,8 @@ import { Requests } from "./request.js";
 import { defineHandlers, handlerTable, withFields } from "./events.js";
 import { SharedSocket } from "./shared.js";
 
-/** The method a shared connection's host saves the session with, to hand it over. */
-export const SAVE_SESSION = Symbol("resocket.saveSession");
+/** The method a shared connection's host hands the connection over with (see below). */
+export const HAND_OVER = Symbol("resocket.handOver");
 
 /** Why something failed; `code` is stable, `message` is for people. */
 export class ReSocketError extends Error {
@@ -174,8 +174,14 @@ export class ReSocket extends EventTarget {
     return frameOf(this.#settings, data);
   }
 
-  /** The session as a page saves it ({ header, messages }), for a shared connection's hand-over; null if none. */
-  [SAVE_SESSION]() {
+  /**
+   * A shared connection's host goes away: the connection is given up as a page going into the
+   * back/forward cache gives it up (the session kept for resuming), so nothing it reads or
+   * acknowledges comes after what is saved, and the session as a page saves it
+   * ({ header, messages }) is returned for the next host; null if there is none.
+   */
+  [HAND_OVER]() {
+    this.#driver.signal(SIGNAL_SUSPEND, 0);
     return this.#driver.core?.save() ?? null;
   }
 

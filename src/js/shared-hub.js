@@ -3,7 +3,7 @@
 // hub does it on the one ReSocket, answers the tab that asked, and tells every tab what the
 // connection reports, with its figures. Every decision stays the ReSocket's (and its core's):
 // the hub only carries calls and events across.
-import { SAVE_SESSION } from "./resocket.js";
+import { HAND_OVER } from "./resocket.js";
 
 /** What tabs post to a hub (everything else is a hub's, to tabs). */
 export const TO_HUB = new Set(["attach", "detach", "send", "request", "abort", "reconnect", "binaryType"]);
@@ -127,9 +127,12 @@ export class Hub {
     return controller.signal;
   }
 
-  /** The connection's session as a page saves it ({ header, messages }), or null (none, or plain mode). */
-  save() {
-    return this.#socket[SAVE_SESSION]();
+  /**
+   * Gives the connection up for the next host: the session as a page saves it
+   * ({ header, messages }), or null (none, or plain mode). Nothing it reads comes after.
+   */
+  handOver() {
+    return this.#socket[HAND_OVER]();
   }
 
   /** What the next host needs to go on where this one stops: the number of each tab's last send taken. */

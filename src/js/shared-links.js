@@ -114,7 +114,7 @@ function leaderLink(key, host, take) {
     if (!hub) return;
     leaving = true;
     const store = storage("localStorage");
-    putSaved(entry, hub.save(), store);
+    putSaved(entry, hub.handOver(), store);
     try {
       store?.setItem(takenEntry, JSON.stringify(hub.taken()));
     } catch {}

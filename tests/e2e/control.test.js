@@ -61,10 +61,11 @@ for (const [face, faceName] of FACES) {
       const outage = { url: () => h.url('/echo', down ? { client, reject: 503 } : { client }), lift: () => { down = false; } };
       const socket = await h.open(face, outage.url, fast);
       const log = h.record(socket, ['open', 'message', 'removed']);
-      // Later deadlines first: they are reported earliest deadline first.
+      // Later deadlines first: they are reported earliest deadline first. 40 ms apart, so a
+      // busy machine's pause between two sends cannot swap their deadlines.
       const sent = [];
-      for (let n = 0; n < expiring; n++) sent.push(socket.send(`old ${n}`, { ttlMs: 300 - 10 * n }));
-      await log.until((l) => l.count('removed') === expiring, 'every expiry', 3000);
+      for (let n = 0; n < expiring; n++) sent.push(socket.send(`old ${n}`, { ttlMs: 1000 - 40 * n }));
+      await log.until((l) => l.count('removed') === expiring, 'every expiry', 5000);
       const queuedAfterExpiry = socket.queuedCount;
       const fresh = [];
       for (let n = 0; n < 10; n++) fresh.push(socket.send(`fresh ${n}`, { ttlMs: 60000 }));
