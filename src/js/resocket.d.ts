@@ -179,7 +179,7 @@ export declare class ReSocketError extends Error {
     /** `request()` with `ttlMs`: still queued when it ran out, never sent. */
     | "EXPIRED"
     /**
-     * The engine's code for a request whose frame its abort took back; `request()` rejects
+     * The engine's code for a request whose frame its abort took back: `request()` rejects
      * with the signal's reason instead, so this code does not reach a caller.
      */
     | "ABORTED"
