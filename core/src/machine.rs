@@ -456,14 +456,8 @@ impl<F: Clone + WireSize> Machine<F> {
         timeout_ms: u32,
         now: f64,
     ) -> Result<u64, Rejected<F>> {
-        if !self.setting_up {
-            return match self.phase {
-                Phase::Open(current) if current == conn => self.request(frame, timeout_ms, now),
-                _ => Err(Rejected {
-                    frame,
-                    error: SendError::Closed,
-                }),
-            };
+        if !self.setting_up && self.phase == Phase::Open(conn) {
+            return self.request(frame, timeout_ms, now);
         }
         self.now = now;
         let (_, seq) = self.accept_setup(conn, frame)?;
@@ -476,11 +470,7 @@ impl<F: Clone + WireSize> Machine<F> {
     /// Accepts `frame` from the setup step on socket `conn`; with its sequence number
     /// ([`SETUP_SEQ`] while the step runs).
     fn accept_setup(&mut self, conn: ConnId, frame: F) -> Result<(Sent, u64), Rejected<F>> {
-        let Phase::Open(current) = self.phase else {
-            let error = SendError::Closed;
-            return Err(Rejected { frame, error });
-        };
-        if current != conn {
+        if self.phase != Phase::Open(conn) {
             let error = SendError::Closed;
             return Err(Rejected { frame, error });
         }

@@ -23,14 +23,6 @@ for (const [face, faceName] of FACES) {
 
   suite.test(`${faceName} face: a lazy socket stays idle and unconnected until the first send`, async (page) => {
     const result = await page.run(async ({ face, fast }) => {
-      // The server's record, once it holds `count` messages.
-      const receivedCount = async (client, count) => {
-        for (let tries = 0; tries < 300; tries++) {
-          if ((await h.received(client)).length >= count) return;
-          await h.sleep(10);
-        }
-        throw new Error(`the server did not receive ${count} messages`);
-      };
       const client = h.client('lazy-send');
       const socket = await h.open(face, h.url('/echo', { client }), { ...fast, lazy: true });
       await h.sleep(300);
@@ -38,7 +30,7 @@ for (const [face, faceName] of FACES) {
       const statsBefore = await h.clientStats(client);
       const returned = socket.send('hello');
       await h.waitFor(() => socket.state === 'open', 'the open');
-      await receivedCount(client, 1);
+      await h.receivedOnceCounted(client, 1);
       const received = await h.received(client);
       const stats = await h.clientStatsOnceCounted(client, 1);
       socket.close();
@@ -71,14 +63,6 @@ for (const [face, faceName] of FACES) {
 
   suite.test(`${faceName} face: an idle connection closes cleanly after idleCloseMs and the next send reconnects`, async (page) => {
     const result = await page.run(async ({ face, fast }) => {
-      // The server's record, once it holds `count` messages.
-      const receivedCount = async (client, count) => {
-        for (let tries = 0; tries < 300; tries++) {
-          if ((await h.received(client)).length >= count) return;
-          await h.sleep(10);
-        }
-        throw new Error(`the server did not receive ${count} messages`);
-      };
       const client = h.client('idle-close');
       const socket = await h.open(face, h.url('/echo', { client }), { ...fast, idleCloseMs: 300 });
       await h.waitFor(() => socket.state === 'open', 'the open');
@@ -91,7 +75,7 @@ for (const [face, faceName] of FACES) {
       const stillIdle = socket.state;
       socket.send('second');
       await h.waitFor(() => socket.state === 'open', 'the reconnect');
-      await receivedCount(client, 2);
+      await h.receivedOnceCounted(client, 2);
       const received = await h.received(client);
       const stats = await h.clientStatsOnceCounted(client, 2);
       socket.close();

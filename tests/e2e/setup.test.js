@@ -104,11 +104,7 @@ for (const [face, faceName] of FACES) {
       const { socket, log } = window.run;
       socket.send({ method: 'echo', params: 'queued' });
       await log.until((l) => l.count('open') === 1, 'open', 5000);
-      let received = await h.received(`${base}-1`);
-      for (let tries = 0; received.length < 3 && tries < 300; tries += 1) {
-        await h.sleep(10);
-        received = await h.received(`${base}-1`);
-      }
+      const received = await h.receivedOnceCounted(`${base}-1`, 3);
       socket.close();
       return { answers, received: received.map((text) => JSON.parse(text)) };
     }, { face, fast: FAST });

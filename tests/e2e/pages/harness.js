@@ -134,6 +134,17 @@ const h = {
     return (await fetch(`${httpBase}/received?client=${encodeURIComponent(name)}`)).json();
   },
 
+  /** What the client tagged `name` sent (`h.received`), once the server holds `count` messages (at most 3 s). */
+  async receivedOnceCounted(name, count) {
+    let received = await h.received(name);
+    for (let tries = 0; received.length < count && tries < 300; tries += 1) {
+      await h.sleep(10);
+      received = await h.received(name);
+    }
+    if (received.length < count) throw new Error(`the server did not receive ${count} messages from ${name}`);
+    return received;
+  },
+
   summarise,
 
   /**
