@@ -2,7 +2,7 @@
 # Debian machine with rustup and Node.
 # `make contract` writes src/js/contract.js, the numbers the npm engine and its JavaScript agree
 # on, from npm-core/src/contract.rs; `make lint` checks it is current.
-.PHONY: setup demo package contract test lint test-native test-browser test-e2e test-node-adapter test-examples test-fuzz fuzz reliability reliability-check reliability-long bench bench-quick
+.PHONY: setup demo package contract test lint test-native test-browser test-e2e test-e2e-node test-node-adapter test-examples test-fuzz fuzz reliability reliability-check reliability-long bench bench-quick
 
 PORT ?= 8080
 FUZZ_SECONDS ?= 600
@@ -52,6 +52,19 @@ test-browser: setup
 test-e2e: package
 	bash scripts/e2e-tests.sh
 
+# The JS face's behavioural tests again, each test's steps run in Node.js 22 (its own WebSocket)
+# instead of a Chromium page (tests/e2e/support/node-host.js); the Rust face's tests, and the few
+# that need a browser page, are skipped there, each saying why. Not run there: the files of
+# what only a browser has (offline emulation, page lifecycle and reloads, tabs, the demo page,
+# bundled apps, TLS with the test server's self-signed certificate) and the long ones
+# (endurance, session chaos). tests/e2e/runtimes.test.js, in test-e2e, runs Node.js 20 and 22,
+# Deno and Bun.
+E2E_ON_NODE = conformance control data delivery events faults-close faults-restart hostile lazy \
+  options properties queue reconnect request session session-bounds session-nodes setup
+test-e2e-node: package
+	RESOCKET_E2E_HOST=node RESOCKET_E2E="$(foreach file,$(E2E_ON_NODE),tests/e2e/$(file).test.js)" \
+	  bash scripts/e2e-tests.sh
+
 # resocket/server, the package's Node adapter, over real sockets (tests/node-adapter/, Node's
 # test runner); the e2e session files run the clients against it too.
 test-node-adapter: package
@@ -89,7 +102,7 @@ test-fuzz: setup
 fuzz: setup
 	bash scripts/fuzz.sh $(FUZZ_SECONDS)
 
-test: setup lint test-native test-browser test-e2e test-node-adapter test-fuzz test-examples reliability-check
+test: setup lint test-native test-browser test-e2e test-e2e-node test-node-adapter test-fuzz test-examples reliability-check
 
 # The benchmark: resocket against raw WebSocket and its peers in headless Chromium,
 # against a release-built server on 127.0.0.1; writes bench/RESULTS.md, bench/results.svg and

@@ -7,6 +7,9 @@
 # browser.
 #   RESOCKET_E2E=tests/e2e/events.test.js   runs some files only
 #   RESOCKET_E2E_PKG=DIR                    tests another build of the package than pkg/
+#   RESOCKET_E2E_HOST=node                  runs each test's steps in Node.js 22 instead of a
+#                                           Chromium page (tests/e2e/support/node-host.js):
+#                                           no browser, no Rust face
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +25,16 @@ for file in package.json resocket.js resocket.d.ts web/resocket.js; do
     exit 1
   fi
 done
+
+if [ "${RESOCKET_E2E_HOST:-}" = node ]; then
+  if [ ! -x tests/runtimes/node_modules/.bin/node ]; then
+    echo "[e2e] tests/runtimes/node_modules/.bin/node is missing: \`make setup\` installs Node.js 22" >&2
+    exit 1
+  fi
+  cargo build --quiet -p resocket-server
+  # shellcheck disable=SC2086
+  exec node --test --test-concurrency=1 ${RESOCKET_E2E:-tests/e2e/}
+fi
 
 chromium=${CHROMIUM_PATH:-/usr/bin/chromium}
 if [ ! -x "$chromium" ]; then

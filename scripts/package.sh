@@ -57,9 +57,18 @@ for dir in "$pkg" "$pkg"/web; do
     src/js/shared.js src/js/shared-links.js src/js/shared-hub.js src/js/shared-worker.js \
     src/js/resocket.d.ts "$dir"/
 done
-# The one difference between the builds: how the engines' wasm is loaded.
+# The one difference between the builds: how the engines' wasm is loaded. The package's root
+# imports "#engine", which its `imports` field (below) maps by runtime: engine-node.js on Node.js
+# and Bun, engine.js for bundlers and Deno. The web build runs unbundled in browsers, which do
+# not read package.json: it names its own loader.
 cp src/js/engine.js "$pkg"/engine.js
+cp src/js/engine-node.js "$pkg"/engine-node.js
 cp src/js/engine-web.js "$pkg"/web/engine.js
+sed -i 's|from "#engine";|from "./engine.js";|' "$pkg"/web/core.js "$pkg"/web/shared-links.js
+if grep -l 'from "#engine"' "$pkg"/web/*.js; then
+  echo "the web build still imports #engine (above): name its loader in scripts/package.sh" >&2
+  exit 1
+fi
 cp LICENSE-MIT LICENSE-APACHE "$pkg"/
 
 # resocket/server, the Node adapter (src/js/server/): its JavaScript and the session protocol's
@@ -108,6 +117,14 @@ const manifest = {
     // Node only: resumable sessions over the `ws` package.
     "./server": { types: "./server/index.d.ts", default: "./server/index.js" },
   },
+  // The loader of the engines' wasm, by runtime (see src/js/core.js). Deno imports .wasm files
+  // (and would need permission to read them); Node.js and Bun read them; bundlers import them.
+  imports: {
+    "#engine": { deno: "./engine.js", bun: "./engine-node.js", node: "./engine-node.js", default: "./engine.js" },
+  },
+  // Node.js from 20.19 imports the package, and `require`s it (it has no top-level await);
+  // sockets need a WebSocket, Node.js's own from 22 or the `WebSocket` option's.
+  engines: { node: ">=20.19" },
   files: [...new Set([
     ...generated.files,
     "resocket_session_bg.wasm",
@@ -127,6 +144,7 @@ const manifest = {
     "shared-hub.js",
     "shared-worker.js",
     "engine.js",
+    "engine-node.js",
     "web/",
     "README.md",
     "LICENSE-MIT",
@@ -134,17 +152,14 @@ const manifest = {
     "server/",
   ])],
   // resocket/server runs on `ws`, and its RedisStore on the application's client of `redis`;
-  // the browser package needs nothing.
+  // the client needs nothing (on Node.js 20, which has no WebSocket, its `WebSocket` option
+  // takes ws's).
   peerDependencies: { ws: ">=8.0.0", redis: ">=5.0.0" },
   peerDependenciesMeta: { ws: { optional: true }, redis: { optional: true } },
-  // driver.js listens to the page's network and lifecycle events when first imported, and
-  // the engine modules load the wasm.
+  // The client's modules do nothing when imported (the engines load, and the page is listened
+  // to, when the first socket is made); resocket/server's engine loads its wasm.
   sideEffects: [...new Set([
     ...generated.sideEffects,
-    "./driver.js",
-    "./engine.js",
-    "./web/driver.js",
-    "./web/engine.js",
     "./server/engine.js",
     // The SharedWorker of shared connections listens for tabs when loaded.
     "./shared-worker.js",

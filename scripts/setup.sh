@@ -3,7 +3,8 @@
 # the wasm32 target, rustfmt and clippy, wasm-pack, the wasm-bindgen CLI of exactly the version
 # in Cargo.lock, Debian's Chromium, ChromeDriver and Redis, the pinned nightly toolchain and cargo-fuzz, and
 # the npm packages of package-lock.json (binaryen's wasm-opt, Playwright's driver library,
-# TypeScript, Vite, webpack, esbuild).
+# TypeScript, Vite, webpack, esbuild), and Node.js 22, Deno and Bun from the npm registry
+# (tests/runtimes/).
 # Nothing downloads a browser or a driver of its own.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -62,6 +63,14 @@ fi
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "installing npm packages (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
+fi
+
+# The JavaScript runtimes the package is tested on besides this Node.js: Node.js 22, Deno and
+# Bun, each published on the npm registry (tests/runtimes/).
+if [ ! -f tests/runtimes/node_modules/.package-lock.json ] \
+  || [ tests/runtimes/package-lock.json -nt tests/runtimes/node_modules/.package-lock.json ]; then
+  log "installing Node.js 22, Deno and Bun (npm ci in tests/runtimes)"
+  npm ci --prefix tests/runtimes --no-audit --no-fund --loglevel=error
 fi
 
 log "ready"

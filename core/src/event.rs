@@ -90,7 +90,7 @@ impl core::fmt::Display for Failure {
             Failure::UrlProvider(error) => write!(f, "the URL provider failed: {error}"),
             Failure::InvalidUrl(error) => write!(f, "the browser refused the URL: {error}"),
             Failure::Socket => {
-                f.write_str("the connection failed or broke (the browser gives no detail)")
+                f.write_str("the connection failed or broke (WebSocket gives no detail)")
             }
             Failure::ConnectTimeout => {
                 f.write_str("the connection did not open within connect_timeout")

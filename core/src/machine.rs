@@ -25,6 +25,12 @@ const PROTOCOL_ERROR: u16 = 1002;
 /// taken: a burst of sends is read only at its end (the value moves between tasks), so without
 /// a later look the messages of the last burst would stay held until the connection ends.
 const BUFFERED_RECHECK_MS: u32 = 200;
+
+/// How long a socket that reported an error while connecting has to report its close, before
+/// it is given up as a failed handshake. Browsers report the close (1006) at once, as the
+/// standard says; Node.js 22's `WebSocket` never does, and without this the attempt would
+/// last until the connect timeout.
+const CLOSE_AFTER_HANDSHAKE_ERROR_MS: u32 = 100;
 use super::control::{Deadlines, MessageId, Removal, SendOptions};
 use super::event::{Closed, Event, Failure, Rejected, SendError, Sent, State};
 use super::heartbeat::{Liveness, PingDue};
@@ -120,6 +126,9 @@ pub struct Machine<F> {
     /// The open connection runs its setup step ([`Output::RunSetup`]): sends wait in the
     /// queue (in session mode too) and the user hears of the open once it is done.
     setting_up: bool,
+    /// The connecting socket that reported an error, whose close is awaited for
+    /// [`CLOSE_AFTER_HANDSHAKE_ERROR_MS`].
+    handshake_errored: Option<ConnId>,
     /// How many times the setup step has run.
     setup_runs: u32,
     /// In session mode, the session's count of messages sent just after the last setup step's
@@ -173,6 +182,7 @@ impl<F: Clone + WireSize> Machine<F> {
             outputs: VecDeque::new(),
             reported_state: State::Closed,
             setting_up: false,
+            handshake_errored: None,
             setup_runs: 0,
             setup_numbered_until: 0,
             deadlines: Deadlines::default(),
@@ -1238,6 +1248,13 @@ impl<F: Clone + WireSize> Machine<F> {
                 if wanted {
                     self.emit(Event::Failed(Failure::Socket));
                 }
+                if self.phase == Phase::Connecting(conn) && self.handshake_errored != Some(conn) {
+                    self.handshake_errored = Some(conn);
+                    let due = self.now + f64::from(CLOSE_AFTER_HANDSHAKE_ERROR_MS);
+                    if self.timers.due(Timer::Handshake).is_none_or(|at| at > due) {
+                        self.start_timer(Timer::Handshake, CLOSE_AFTER_HANDSHAKE_ERROR_MS);
+                    }
+                }
             }
             Input::Closed {
                 conn,
@@ -1247,6 +1264,9 @@ impl<F: Clone + WireSize> Machine<F> {
                 unsent_bytes,
                 reconnect_allowed,
             } => {
+                // No close code is below 1000: Bun reports a connection that failed as closed
+                // with 0. It is what browsers report, an abnormal close.
+                let code = if code < 1000 { ABNORMAL } else { code };
                 let ending = Ending {
                     code,
                     reason,
@@ -1596,6 +1616,13 @@ impl<F: Clone + WireSize> Machine<F> {
             // A send woke the resting socket.
             (Timer::Retry, Phase::Dormant) => self.wake(),
             (Timer::Handshake, Phase::Resolving(_)) => self.attempt_failed(Failure::ConnectTimeout),
+            // The error was the failure; its close never came.
+            (Timer::Handshake, Phase::Connecting(conn)) if self.handshake_errored == Some(conn) => {
+                self.probe.handshake_failed();
+                self.abandon(conn, NORMAL, "connection failed");
+                let reconnect = !self.policy.final_codes.contains(&ABNORMAL);
+                self.connection_ended(Ending::abandoned(ABNORMAL, ""), reconnect);
+            }
             (Timer::Handshake, Phase::Connecting(conn)) => {
                 self.probe.handshake_failed();
                 self.abandon(conn, NORMAL, "connect timeout");

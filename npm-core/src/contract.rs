@@ -316,7 +316,7 @@ impl FailureKind {
             FailureKind::InvalidUrl => ("INVALID_URL", "the browser refused the URL: "),
             FailureKind::Socket => (
                 "SOCKET",
-                "the connection failed or broke (the browser gives no detail)",
+                "the connection failed or broke (WebSocket gives no detail)",
             ),
             FailureKind::ConnectTimeout => (
                 "CONNECT_TIMEOUT",

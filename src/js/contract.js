@@ -63,7 +63,7 @@ export const REQUEST_FAILURE_QUEUE_FULL = 4;
 export const REQUEST_FAILURE_EXPIRED = 5;
 export const REQUEST_FAILURE_ABORTED = 6;
 /** By failure kind: the error code and the start of its message. */
-export const FAILURES = [["URL_PROVIDER", "the URL provider failed: "], ["INVALID_URL", "the browser refused the URL: "], ["SOCKET", "the connection failed or broke (the browser gives no detail)"], ["CONNECT_TIMEOUT", "the connection did not open within connectionTimeout"], ["NOT_A_SESSION_SERVER", "the server does not speak resocket's session protocol (it did not select the resocket.v1 subprotocol)"], ["PROTOCOL", "the server broke the session protocol: "], ["SETUP", "the setup step failed: "], ["SETUP_TIMEOUT", "the setup step did not finish within setupTimeoutMs"]];
+export const FAILURES = [["URL_PROVIDER", "the URL provider failed: "], ["INVALID_URL", "the browser refused the URL: "], ["SOCKET", "the connection failed or broke (WebSocket gives no detail)"], ["CONNECT_TIMEOUT", "the connection did not open within connectionTimeout"], ["NOT_A_SESSION_SERVER", "the server does not speak resocket's session protocol (it did not select the resocket.v1 subprotocol)"], ["PROTOCOL", "the server broke the session protocol: "], ["SETUP", "the setup step failed: "], ["SETUP_TIMEOUT", "the setup step did not finish within setupTimeoutMs"]];
 /** By request failure kind: the rejection's code. */
 export const REQUEST_FAILURES = ["REQUEST_TIMEOUT", "CONNECTION_LOST", "CLOSED", "DROPPED", "QUEUE_FULL", "EXPIRED", "ABORTED"];
 export const SENT_QUEUED = 0;

@@ -5,7 +5,10 @@
 // engine, and the session engine (with session mode, larger), which a page loads only when a
 // socket asks for a session. A page may have both: each socket's core lives in one of them.
 import { INCOMING_CONTROL, POLICY_FIELDS, SENT_SKIPPED, SIGNAL_OPENED } from "./contract.js";
-import { ENGINES } from "./engine.js";
+// "#engine" is the loader of the engines' wasm for the runtime: the package's `imports` field
+// picks engine-node.js on Node.js and Bun, and engine.js (the bundlers' and Deno's) elsewhere;
+// the web build names its own engine.js (scripts/package.sh).
+import { ENGINES } from "#engine";
 import { policyError, wireSize } from "./options.js";
 
 const encoder = new TextEncoder();

@@ -127,30 +127,38 @@ const redactKey = (text) => text.replace(/ key=\S*/, " key=[redacted]");
 
 // The browser's and the page's news reach every driver that is connected or trying. One set of
 // listeners for the module, not one per socket: they would keep every socket alive. Workers
-// have online/offline only; windows also visibility and the back/forward cache.
+// have online/offline only; windows also visibility and the back/forward cache; server
+// runtimes (Node.js, Deno, Bun) none of them, or some that never fire. Added when the first
+// socket is made, not when the module loads: importing the package (say while rendering on a
+// server) touches no global.
 function broadcast(signal, operand) {
   for (const driver of [...live]) driver.signal(signal, operand);
 }
-const scope = globalThis;
-scope.addEventListener?.("offline", () => broadcast(SIGNAL_OFFLINE, 0));
-scope.addEventListener?.("online", () => broadcast(SIGNAL_ONLINE, 0));
-// A page kept in the back/forward cache must not hold a socket open (and may not be cached if
-// it does); it reconnects when shown again.
-// A page that goes away may be reloaded: sockets whose session persists save it first.
-scope.addEventListener?.("pagehide", (event) => {
-  for (const driver of [...live]) driver.saveSession();
-  if (event.persisted) broadcast(SIGNAL_SUSPEND, 0);
-});
-scope.addEventListener?.("pageshow", (event) => {
-  if (!event.persisted) return;
-  // The sessions go on in this page: what was saved for a next one is not to be resumed.
-  for (const driver of [...live]) driver.saveSession(true);
-  broadcast(SIGNAL_RESUME, networkUp());
-});
-// Timers of a hidden page are throttled: once it is visible, check the connection at once.
-scope.document?.addEventListener("visibilitychange", () => {
-  if (scope.document.visibilityState === "visible") broadcast(SIGNAL_WAKE, 0);
-});
+let listening = false;
+function listenToThePage() {
+  if (listening) return;
+  listening = true;
+  const scope = globalThis;
+  scope.addEventListener?.("offline", () => broadcast(SIGNAL_OFFLINE, 0));
+  scope.addEventListener?.("online", () => broadcast(SIGNAL_ONLINE, 0));
+  // A page kept in the back/forward cache must not hold a socket open (and may not be cached if
+  // it does); it reconnects when shown again.
+  // A page that goes away may be reloaded: sockets whose session persists save it first.
+  scope.addEventListener?.("pagehide", (event) => {
+    for (const driver of [...live]) driver.saveSession();
+    if (event.persisted) broadcast(SIGNAL_SUSPEND, 0);
+  });
+  scope.addEventListener?.("pageshow", (event) => {
+    if (!event.persisted) return;
+    // The sessions go on in this page: what was saved for a next one is not to be resumed.
+    for (const driver of [...live]) driver.saveSession(true);
+    broadcast(SIGNAL_RESUME, networkUp());
+  });
+  // Timers of a hidden page are throttled: once it is visible, check the connection at once.
+  scope.document?.addEventListener("visibilitychange", () => {
+    if (scope.document.visibilityState === "visible") broadcast(SIGNAL_WAKE, 0);
+  });
+}
 
 export class Driver {
   /** The engine's socket, once the engine has loaded. */
@@ -182,6 +190,7 @@ export class Driver {
    * engine has loaded, it waits for it.
    */
   constructor(settings, face) {
+    listenToThePage();
     this.#settings = settings;
     this.#face = face;
     this.#engine = engineFor(settings.session);
@@ -591,7 +600,7 @@ export class Driver {
     let error = checked.error ?? checkProtocols(target.protocols);
     if (!error) {
       try {
-        const ws = new WebSocket(checked.url, target.protocols);
+        const ws = new (this.#settings.WebSocket ?? WebSocket)(checked.url, target.protocols);
         ws.binaryType = this.#settings.session ? "arraybuffer" : this.binaryType;
         ws.onopen = () => this.#call((core, now) => core.opened(conn, ws.protocol, now));
         ws.onmessage = (event) => this.#message(conn, event.data);

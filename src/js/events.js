@@ -11,6 +11,27 @@ export function withFields(event, fields) {
   return event;
 }
 
+// `CloseEvent` and `ErrorEvent` are the browser's (and Deno's and Bun's); Node.js has neither
+// before version 23 and no `ErrorEvent` at all. Where one is missing, an `Event` of the same type
+// carries the same fields. Looked up when an event is made, never when the module loads.
+
+/** A "close" event: `CloseEvent`'s, or an `Event` with its fields. */
+export function closeEvent({ code, reason, wasClean }, fields) {
+  const event = typeof CloseEvent === "function"
+    ? new CloseEvent("close", { code, reason, wasClean })
+    : withFields(new Event("close"), { code, reason, wasClean });
+  return withFields(event, fields);
+}
+
+/** An "error" event: `ErrorEvent`'s, or an `Event` with its fields; `data`, if given, too. */
+export function errorEvent(error, data) {
+  const { message } = error;
+  const event = typeof ErrorEvent === "function"
+    ? new ErrorEvent("error", { message, error })
+    : withFields(new Event("error"), { message, error });
+  return data === undefined ? event : withFields(event, { data });
+}
+
 /**
  * Gives `Class` the properties `onopen`, `onmessage`, ...: one handler per event type, kept in
  * the table `handlers(socket)` returns (see `handlerTable`); `set(socket, type, handler)`, if

@@ -14,10 +14,10 @@ import {
   POLICY_RULES,
 } from "./contract.js";
 /**
- * Options of `reconnecting-websocket` and partysocket that resocket accepts and ignores, so the
- * import swap keeps working: it always uses the browser's `WebSocket`, and logs to the console.
+ * An option of partysocket that resocket accepts and ignores, so the import swap keeps working:
+ * resocket logs to the console.
  */
-const IGNORED_OPTIONS = ["WebSocket", "debugLogger"];
+const IGNORED_OPTIONS = ["debugLogger"];
 /** The largest close reason the protocol allows, in bytes of UTF-8. */
 const MAX_REASON_BYTES = 123;
 
@@ -111,11 +111,12 @@ export function errorText(error) {
 /** A WebSocket URL resolved as the browser will (relative to the page), or an error text. */
 export function checkUrl(url) {
   const fail = (reason) => ({ error: `invalid WebSocket URL ${JSON.stringify(url)}: ${reason}` });
+  const page = globalThis.location?.href;
   let parsed;
   try {
-    parsed = new URL(url, globalThis.location?.href);
+    parsed = new URL(url, page);
   } catch {
-    return fail("not a valid URL");
+    return fail(page === undefined ? "not a valid URL (a relative one needs a page to resolve against)" : "not a valid URL");
   }
   if (!["ws:", "wss:", "http:", "https:"].includes(parsed.protocol)) {
     return fail("the scheme must be ws:, wss:, http: or https:");
@@ -239,6 +240,7 @@ export function readArguments(url, protocols, options) {
     resendRequests: boolean(field("resendRequests"), "resendRequests") ?? false,
     shared: shared(field("shared")),
     lazy: boolean(field("lazy"), "lazy") ?? false,
+    WebSocket: webSocketClass(field("WebSocket")),
   };
   for (const name of Object.keys(options ?? {})) {
     if (!known.has(name)) throw typeError(`unknown option \`${name}\``);
@@ -294,6 +296,26 @@ export function policyError(field, policy, finalCodes) {
     ? ["finalCloseCodes", FINAL_CODES_EXPECTED, `[${finalCodes}]`]
     : [POLICY_FIELDS[field], POLICY_EXPECTED[field], policy[POLICY_FIELDS[field]]];
   return typeError(`option \`${name}\` must be ${expected}, got ${value}`);
+}
+
+/**
+ * The `WebSocket` option: a class to make sockets with in place of the runtime's (the ws
+ * package's on Node.js 20, which has none; a test double). Without it the runtime's global
+ * `WebSocket` is looked up at every connection, as reconnecting-websocket does; where there is
+ * none, the socket cannot be made, and the constructor says so rather than the first connection.
+ */
+function webSocketClass(value) {
+  if (value !== undefined && value !== null) {
+    if (typeof value !== "function") throw typeError(`option \`WebSocket\` must be a WebSocket class, got ${typeName(value)}`);
+    return value;
+  }
+  if (typeof globalThis.WebSocket !== "function") {
+    throw typeError(
+      "this runtime has no WebSocket (Node.js has one from version 22): pass a WebSocket class as " +
+        'the `WebSocket` option, such as the ws package\'s (`import { WebSocket } from "ws"`)',
+    );
+  }
+  return undefined;
 }
 
 function number(value, name) {

@@ -140,8 +140,12 @@ export interface Options {
    * (without it, a leader tab holds the connection). Off by default.
    */
   shared?: boolean | { worker?: () => SharedWorker };
-  /** reconnecting-websocket's custom constructor: accepted and ignored (the browser's is used). */
-  WebSocket?: unknown;
+  /**
+   * The class sockets are made with, in place of the runtime's global `WebSocket` (looked up at
+   * each connection): the ws package's on Node.js 20, which has none. As reconnecting-websocket's
+   * option. Where there is neither, the constructor throws a TypeError saying so.
+   */
+  WebSocket?: new (url: string, protocols?: string | string[]) => WebSocket;
   /** partysocket's logger: accepted and ignored (`debug` logs to the console). */
   debugLogger?: unknown;
 }

@@ -11,7 +11,7 @@ import { Driver } from "./driver.js";
 import { Interest } from "./interest.js";
 import { closeArguments, isRawData, readArguments, sendOptions } from "./options.js";
 import { Requests } from "./request.js";
-import { defineHandlers, handlerTable, withFields } from "./events.js";
+import { closeEvent, defineHandlers, errorEvent, handlerTable, withFields } from "./events.js";
 import { SharedSocket } from "./shared.js";
 
 /** The method a shared connection's host hands the connection over with (see below). */
@@ -90,8 +90,7 @@ export class ReSocket extends EventTarget {
   static #face(socket) {
     return {
       opened: () => socket.#dispatch(new Event("open")),
-      closed: ({ code, reason, wasClean, ...fields }) =>
-        socket.#dispatch(withFields(new CloseEvent("close", { code, reason, wasClean }), fields)),
+      closed: ({ code, reason, wasClean, ...fields }) => socket.#dispatch(closeEvent({ code, reason, wasClean }, fields)),
       reconnecting: (attempt, delayMs) => socket.#dispatch(withFields(new Event("reconnecting"), { attempt, delayMs })),
       error: (code, message, data) => socket.#error(code, message, data),
       network: (type) => socket.#dispatch(new Event(type)),
@@ -322,9 +321,7 @@ export class ReSocket extends EventTarget {
 
   #error(code, message, data) {
     message = `resocket: ${message}`;
-    const error = new ReSocketError(code, message);
-    const fields = data === undefined ? {} : { data };
-    this.#dispatch(withFields(new ErrorEvent("error", { message, error }), fields));
+    this.#dispatch(errorEvent(new ReSocketError(code, message), data));
   }
 
   #dispatch(event) {

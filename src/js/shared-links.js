@@ -4,7 +4,7 @@
 import { ReSocket } from "./resocket.js";
 import { Hub, TO_HUB } from "./shared-hub.js";
 import { putSaved, storage, takeSaved } from "./saved.js";
-import { sharedWorker } from "./engine.js";
+import { sharedWorker } from "#engine";
 
 /** Whether `value` holds a function anywhere: such options cannot cross to a worker. */
 function holdsFunction(value) {

@@ -8,7 +8,7 @@
 // Locks API and talk over a BroadcastChannel: the leader tab holds the connection, and when it
 // goes away it hands its session (with `session`) and the numbers of the sends it took to the
 // next leader, through localStorage, so nothing is lost or doubled in the hand-over.
-import { defineHandlers, handlerTable, withFields } from "./events.js";
+import { closeEvent, defineHandlers, errorEvent, handlerTable, withFields } from "./events.js";
 import { sendOptions } from "./options.js";
 import { QueueFullError, ReSocketError, frameOf } from "./resocket.js";
 
@@ -225,13 +225,12 @@ export class SharedSocket extends EventTarget {
     if (type === "message") event = new MessageEvent("message", { data: fields.data });
     else if (type === "close") {
       const { code, reason, wasClean, ...more } = fields;
-      event = withFields(new CloseEvent("close", { code, reason, wasClean }), more);
+      event = closeEvent({ code, reason, wasClean }, more);
     } else event = withFields(new Event(type), fields);
     this.dispatchEvent(event);
   }
 
   #dispatchError(error, { data }) {
-    const event = new ErrorEvent("error", { message: error.message, error });
-    this.dispatchEvent(data === undefined ? event : withFields(event, { data }));
+    this.dispatchEvent(errorEvent(error, data));
   }
 }

@@ -16,6 +16,7 @@
 import assert from 'node:assert/strict';
 import { FACES } from './support/backoff.js';
 import { rustFaceDir } from './support/paths.js';
+import { PAGE_ONLY } from './support/node-host.js';
 import { e2eSuite } from './support/suite.js';
 
 const suite = e2eSuite({ mounts: { '/rust-face/': rustFaceDir } });
@@ -65,7 +66,7 @@ for (const [face, faceName] of FACES) {
       'online',
       'open',
     ]);
-  });
+  }, { browserOnly: PAGE_ONLY });
 
   suite.test(`${faceName} face: reconnect() reads navigator.onLine, reports a change and tries all the same`, async (page) => {
     const result = await page.run(async ({ face, fast, fakeOnline }) => {
@@ -89,7 +90,7 @@ for (const [face, faceName] of FACES) {
       'close 1000 "" wasClean=false willReconnect=true',
       'open',
     ]);
-  });
+  }, { browserOnly: PAGE_ONLY });
 
   suite.test(`${faceName} face: with resendRequests, a request never transmitted before the connection died reaches the server once`, async (page) => {
     const client = `unsent-${face}-${Date.now()}`;

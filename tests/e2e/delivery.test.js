@@ -21,6 +21,7 @@ import assert from 'node:assert/strict';
 import { FACES } from './support/backoff.js';
 import { runFaults } from './support/chaos.js';
 import { rustFaceDir } from './support/paths.js';
+import { UNSENT_UNKNOWN } from './support/node-host.js';
 import { e2eSuite } from './support/suite.js';
 import { LONG, reporter } from './support/report.js';
 
@@ -239,7 +240,7 @@ for (const [face, faceName] of FACES) {
         duplicates: result.duplicates.length,
       },
     });
-  }, { timeout: 60_000 });
+  }, { timeout: 60_000, browserOnly: UNSENT_UNKNOWN });
 
   suite.test(`${faceName} face: chaos for ${CHAOS_MS / 1000} s: every accepted message arrives once, in order, or is reported unconfirmed`, async (page) => {
     const client = `chaos-${face}-${Date.now()}`;

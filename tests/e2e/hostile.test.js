@@ -16,7 +16,8 @@
 //   measured in UTF-16 code units, ArrayBuffers in bytes
 // - a flood of 100,000 tiny messages all arrive, in order
 // - http: URLs and relative URLs (against the page, here one served by the test server) are
-//   accepted and connect
+//   accepted and connect; on the Node.js host, with no page, a relative URL is a SyntaxError
+//   that says it needs one
 // - after close(): send is refused (CLOSED), close() again is a no-op, reconnect() works
 //   (events.test.js covers close() twice in more detail)
 // On the JS face only, as they are the JS API's own checks of JavaScript values, or the Rust
@@ -38,6 +39,7 @@ import { FACES } from './support/backoff.js';
 import { rustFaceDir } from './support/paths.js';
 import { reporter } from './support/report.js';
 import { pagesWithRustFace } from './support/server.js';
+import { ON_NODE } from './support/node-host.js';
 import { e2eSuite } from './support/suite.js';
 
 // The test server also serves the pages and the Rust face, for a page on its own origin (the
@@ -449,6 +451,20 @@ for (const [face, faceName] of FACES) {
     assert.deepEqual(http.lines, ['open', 'message "over http"']);
     assert.equal(http.stats?.total, 1);
 
+    if (ON_NODE) {
+      // No page to resolve a relative URL against: the constructor says so.
+      const refused = await page.run(() => {
+        try {
+          new ReSocket('/echo');
+          return null;
+        } catch (error) {
+          return { name: error.name, message: error.message };
+        }
+      });
+      assert.equal(refused?.name, 'SyntaxError');
+      assert.match(refused.message, /a relative one needs a page to resolve against/);
+      return;
+    }
     // A relative URL resolves against the page, so the page must be on the test server.
     const onServer = await suite.openHarness(suite.server.url);
     let relative;

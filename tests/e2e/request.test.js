@@ -41,6 +41,7 @@ import assert from 'node:assert/strict';
 import { FACES } from './support/backoff.js';
 import { rustFaceDir } from './support/paths.js';
 import { reporter } from './support/report.js';
+import { UNSENT_UNKNOWN } from './support/node-host.js';
 import { e2eSuite } from './support/suite.js';
 
 const suite = e2eSuite({ mounts: { '/rust-face/': rustFaceDir } });
@@ -277,7 +278,7 @@ for (const [face, faceName] of FACES) {
       `${requeued} requeued: the transmitted requests were lost with their connection; the requeued ones were ` +
       'answered on the next');
     assert.deepEqual(result.lines, [], 'no answer delivered as a message');
-  }, { timeout: 40_000 });
+  }, { timeout: 40_000, browserOnly: UNSENT_UNKNOWN });
 
   suite.test(`a queued request pushed out by overflow "drop-oldest" rejects at once with DROPPED (${face})`, async (page) => {
     const result = await page.run(async ({ face, fast, settledSource }) => {

@@ -8,10 +8,13 @@
 //!   override a final code;
 //! - 1013 (try again later) waits the max delay, jittered, and still counts as a retry;
 //! - final codes and vetoes also apply to a socket that closes before it opens;
+//! - a socket that reports an error while connecting and then no close (Node.js 22's
+//!   `WebSocket`) is given up 100 ms later as a 1006 close; one whose close follows (browsers)
+//!   is reported as it closed, once; a close code below 1000 (Bun's 0) is reported as 1006;
 //! - `close::name` names the codes.
 
 use resocket_core::close::{self, DEFAULT_FINAL_CODES};
-use resocket_core::{Backoff, Event, Policy, State, Timer};
+use resocket_core::{Backoff, Event, Failure, Policy, State, Timer};
 use resocket_sim::bounds::jittered_range;
 use resocket_sim::{Closure, Sim, closed, exact};
 
@@ -214,6 +217,99 @@ fn final_codes_and_vetoes_apply_before_the_open_too() {
     sim.server_close_vetoed(1006, "");
     assert_eq!(sim.take_events(), [closed(1006, "", true, false)]);
     assert_stays_closed(&mut sim);
+}
+
+#[test]
+fn a_handshake_error_without_a_close_ends_the_attempt_soon_as_1006() {
+    let mut sim = Sim::new(exact());
+    sim.connect();
+    let conn = sim.conn();
+    sim.socket_error();
+    assert_eq!(sim.take_events(), [Event::Failed(Failure::Socket)]);
+    sim.advance(99);
+    assert_eq!(
+        sim.machine.state(),
+        State::Connecting,
+        "the close may still come"
+    );
+    sim.advance(1);
+    assert_eq!(
+        sim.abandons,
+        [Closure {
+            conn,
+            code: 1000,
+            reason: "connection failed".into()
+        }]
+    );
+    assert_eq!(
+        sim.take_events(),
+        [
+            closed(1006, "", false, true),
+            Event::Reconnecting {
+                attempt: 1,
+                delay_ms: 1_000
+            }
+        ]
+    );
+    assert_reconnects(&mut sim, 1_000);
+    // With 1006 a final code, the failed handshake stops for good.
+    let mut sim = Sim::new(Policy {
+        final_codes: vec![1006],
+        ..exact()
+    });
+    sim.connect();
+    sim.socket_error();
+    sim.advance(100);
+    assert_eq!(
+        sim.take_events(),
+        [
+            Event::Failed(Failure::Socket),
+            closed(1006, "", false, false)
+        ]
+    );
+    assert_stays_closed(&mut sim);
+}
+
+#[test]
+fn a_handshake_error_followed_by_its_close_is_reported_once_as_it_closed() {
+    let mut sim = Sim::new(exact());
+    sim.connect();
+    sim.socket_error();
+    sim.socket_closed(1006, "", false, true);
+    assert_eq!(
+        sim.take_events(),
+        [
+            Event::Failed(Failure::Socket),
+            closed(1006, "", false, true),
+            Event::Reconnecting {
+                attempt: 1,
+                delay_ms: 1_000
+            }
+        ]
+    );
+    sim.advance(100);
+    assert_eq!(sim.abandons, []);
+    assert_eq!(sim.take_events(), []);
+    assert_reconnects(&mut sim, 900);
+}
+
+#[test]
+fn a_close_code_below_1000_is_reported_as_1006() {
+    let mut sim = Sim::new(exact());
+    sim.connect();
+    sim.socket_error();
+    sim.socket_closed(0, "", false, true);
+    assert_eq!(
+        sim.take_events(),
+        [
+            Event::Failed(Failure::Socket),
+            closed(1006, "", false, true),
+            Event::Reconnecting {
+                attempt: 1,
+                delay_ms: 1_000
+            }
+        ]
+    );
 }
 
 #[test]

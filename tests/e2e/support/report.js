@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ON_NODE } from './node-host.js';
 import { repoRoot } from './paths.js';
 
 export const reliabilityDir = path.join(repoRoot, 'target', 'reliability');
@@ -40,6 +41,8 @@ export const LONG = process.env.RESOCKET_LONG === '1';
  *   figures: Record<string, string | number>}) => void}
  */
 export function reporter(testFileUrl) {
+  // RELIABILITY.md's rows are Chromium's: the Node.js host (node-host.js) records none.
+  if (ON_NODE) return () => {};
   const name = path.basename(fileURLToPath(testFileUrl)).replace(/\.test\.js$/, '');
   const file = path.join(reliabilityDir, `e2e-${name}.jsonl`);
   mkdirSync(reliabilityDir, { recursive: true });

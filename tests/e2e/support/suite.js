@@ -1,11 +1,14 @@
 // One e2e test file's world: the test server, a static server for the test pages (and
-// whatever else the file mounts), and Chromium; each test gets its own browser context.
+// whatever else the file mounts), and Chromium; each test gets its own browser context. With
+// RESOCKET_E2E_HOST=node, each test's page is a Node.js 22 process instead (node-host.js), and
+// the tests that need a browser are skipped, saying why.
 
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { launchBrowser, WatchedPage } from './browser.js';
+import { NodePage, ON_NODE, RUST_FACE_ON_NODE } from './node-host.js';
 import { pagesDir, pkgDir } from './paths.js';
 import { startServer } from './server.js';
 import { startStaticServer } from './static.js';
@@ -43,7 +46,8 @@ export function e2eSuite({ mounts = {}, www } = {}) {
      * server, or from `origin` (the test server's, when its `www` serves the pages); its
      * `h.url` and `h.http` name `server` (default: the test server).
      */
-    async openHarness(origin = suite.web.url, server = suite.server) {
+    async openHarness(origin = suite.web?.url, server = suite.server) {
+      if (ON_NODE) return NodePage.open(server.wsUrl, server.url);
       const query = new URLSearchParams({ ws: server.wsUrl, http: server.url });
       const watched = await suite.open(`${origin}/harness.html?${query}`);
       return suite.harnessReady(watched);
@@ -88,15 +92,24 @@ export function e2eSuite({ mounts = {}, www } = {}) {
     /**
      * A test with its own harness page: `fn(page, t)`. Afterwards the page must have had no
      * uncaught error and no wasm trap. `server`, a function, names another server for the page
-     * (support/adapters.js).
+     * (support/adapters.js). `browserOnly`, a reason, skips the test on the Node.js host, as
+     * does opening a socket of the Rust face there (a wasm-bindgen web build, for browsers).
      */
-    test(name, fn, { timeout = 20_000, server } = {}) {
+    test(name, fn, { timeout = 20_000, server, browserOnly } = {}) {
+      if (ON_NODE && browserOnly) {
+        test(name, { skip: `Node.js host: ${browserOnly}` });
+        return;
+      }
       test(name, { timeout }, async (t) => {
         const page = await suite.openHarness(undefined, server?.());
         try {
           await fn(page, t);
           assert.deepEqual(page.problems, [], 'the page reported uncaught errors or a wasm trap');
         } catch (error) {
+          if (ON_NODE && error.message.includes(RUST_FACE_ON_NODE)) {
+            t.skip(`Node.js host: ${RUST_FACE_ON_NODE}`);
+            return;
+          }
           if (page.console.length) {
             error.message += `\n--- page console ---\n${page.console.slice(-30).join('\n')}`;
           }
@@ -111,6 +124,7 @@ export function e2eSuite({ mounts = {}, www } = {}) {
   before(async () => {
     requirePackage();
     suite.server = await startServer(www === undefined ? {} : { www });
+    if (ON_NODE) return;
     suite.web = await startStaticServer({ '/': pagesDir, '/pkg/': pkgDir, ...mounts });
     suite.browser = await launchBrowser();
   });

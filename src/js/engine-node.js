@@ -1,0 +1,20 @@
+// The engines' WebAssembly modules on Node.js and Bun, on first use: read from beside this file
+// and instantiated. Neither can fetch a file: URL, Node.js before 24 cannot import a .wasm file
+// (and warns that it is experimental where it can), and Bun imports one as its path. They import
+// nothing, so their raw exports are the engine, with no glue to set up. (Deno imports the .wasm
+// files as the bundler build does, without asking for permission to read files.)
+import { readFile } from "node:fs/promises";
+
+/** The exports of the wasm at `url`, a file: URL. */
+async function instantiate(url) {
+  return (await WebAssembly.instantiate(await readFile(url))).instance.exports;
+}
+
+/** By engine (0 the default engine, 1 the session engine): [its file, a load of its exports]. */
+export const ENGINES = [
+  ["resocket_core_bg.wasm", () => instantiate(new URL("./resocket_core_bg.wasm", import.meta.url))],
+  ["resocket_session_bg.wasm", () => instantiate(new URL("./resocket_session_bg.wasm", import.meta.url))],
+];
+
+// Shared connections are the browser's: tabs of one origin.
+export const sharedWorker = undefined;
