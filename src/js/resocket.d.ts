@@ -143,9 +143,10 @@ export interface Options {
   /**
    * The class sockets are made with, in place of the runtime's global `WebSocket` (looked up at
    * each connection): the ws package's on Node.js 20, which has none. As reconnecting-websocket's
-   * option. Where there is neither, the constructor throws a TypeError saying so.
+   * option. Where there is neither, the constructor throws a TypeError saying so. Typed loosely,
+   * so that a class whose types differ from the DOM's (the ws package's) is taken.
    */
-  WebSocket?: new (url: string, protocols?: string | string[]) => WebSocket;
+  WebSocket?: new (url: string, protocols?: string | string[]) => object;
   /** partysocket's logger: accepted and ignored (`debug` logs to the console). */
   debugLogger?: unknown;
 }

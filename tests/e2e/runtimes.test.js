@@ -5,6 +5,9 @@
 //   it throws nothing and reads no browser global (tests/runtimes/import-probe.mjs)
 // - a socket made where there is no WebSocket (Node.js 20) throws a TypeError that says so and
 //   names the `WebSocket` option
+// - Vite's SSR build of an entry that bundles the package (ssr.noExternal): rendering with it
+//   on Node.js 20 throws nothing and reads no browser global; on Node.js 22 it makes a socket
+//   on the server, which loads the engine from the installed package, and echoes
 // - the smoke suite (tests/runtimes/smoke.mjs) in each runtime, Node.js 20 with the ws package's
 //   WebSocket: echo; reconnect after a drop; the heartbeat's round trip, and its 4000 close of a
 //   silent connection and the reconnect; a request; a session's messages, once (the session
@@ -51,7 +54,7 @@ before(async () => {
   }, null, 2));
   await linkPackage(appDir);
   symlinkSync(path.join(repoRoot, 'node_modules', 'ws'), path.join(appDir, 'node_modules', 'ws'), 'dir');
-  for (const script of ['smoke.mjs', 'import-probe.mjs']) copyFileSync(path.join(runtimesDir, script), path.join(appDir, script));
+  for (const script of ['smoke.mjs', 'import-probe.mjs', 'ssr-entry.js', 'ssr-echo.mjs']) copyFileSync(path.join(runtimesDir, script), path.join(appDir, script));
   server = await startServer();
 });
 
@@ -89,6 +92,21 @@ test('Node.js 20: a socket made without a WebSocket throws a TypeError naming th
   const output = JSON.parse(stdout.trim());
   assert.equal(output.name, 'TypeError');
   assert.match(output.message, /no WebSocket.*`WebSocket` option/);
+});
+
+test('Vite SSR with the package bundled: renders on Node.js 20 reading no browser global, echoes from Node.js 22', { timeout: 90_000 }, async () => {
+  const { build } = await import('vite');
+  await build({
+    root: appDir,
+    configFile: false,
+    logLevel: 'warn',
+    ssr: { noExternal: ['resocket'] },
+    build: { ssr: 'ssr-entry.js', outDir: 'dist', emptyOutDir: true },
+  });
+  const rendered = await run('Node.js 20', 'import-probe.mjs', './dist/ssr-entry.js');
+  assert.deepEqual(rendered.output, { rendered: '<p>function</p>', touched: [] });
+  const echoed = await run('Node.js 22', 'ssr-echo.mjs', server.wsUrl);
+  assert.deepEqual(echoed.output, { echoed: 'from the server' }, echoed.stderr);
 });
 
 for (const [runtime] of RUNTIMES) {

@@ -1,6 +1,7 @@
-// Imports the package (and `require`s it) as server-side rendering does, with every browser
-// global the package might reach for watched: prints the names it read and whether the import
-// threw. Importing must touch none of them (tests/e2e/runtimes.test.js).
+// Imports the package (and `require`s it) as server-side rendering does, or with a path in
+// argv[2] that module (a server build that bundled the package), with every browser global the
+// package might reach for watched: prints the names it read and whether the import threw.
+// Importing must touch none of them (tests/e2e/runtimes.test.js).
 import { createRequire } from "node:module";
 
 const WATCHED = ["window", "document", "navigator", "location", "self", "WebSocket", "addEventListener",
@@ -18,11 +19,15 @@ for (const name of WATCHED) {
   });
 }
 
-const outcome = { imported: false, required: false };
+const bundle = process.argv[2];
+const outcome = bundle ? { rendered: undefined } : { imported: false, required: false };
 try {
-  const module = await import("resocket");
-  outcome.imported = typeof module.ReSocket === "function";
-  outcome.required = typeof createRequire(import.meta.url)("resocket").ReSocket === "function";
+  if (bundle) {
+    outcome.rendered = (await import(new URL(bundle, import.meta.url).href)).render();
+  } else {
+    outcome.imported = typeof (await import("resocket")).ReSocket === "function";
+    outcome.required = typeof createRequire(import.meta.url)("resocket").ReSocket === "function";
+  }
 } catch (error) {
   outcome.error = String(error?.stack ?? error);
 }
