@@ -1,5 +1,5 @@
 // The framework bindings (resocket/react, resocket/vue, resocket/svelte) in a Vite 8 app
-// (bindings-app/, a page per framework with its framework's Vite plugin, built once, in
+// (bindings-app/, a page per framework with the frameworks' Vite plugins, built once, in
 // development mode, with the package installed as `resocket`), in Chromium; for each:
 // - two chat components on the same URL and options share one socket: the server sees one
 //   connection, made once the engine had loaded, so a socket made and closed at once would
@@ -53,8 +53,8 @@ async function waitForOutputs(watched, name, expected) {
 for (const { framework, strict } of [{ framework: 'react', strict: true }, { framework: 'vue' }, { framework: 'svelte' }]) {
   test(`resocket/${framework}: two chats share one socket${strict ? ' under StrictMode' : ''}, echo, and close it when unmounted`, { timeout: 30_000 }, async () => {
     const client = `${framework}-${Date.now().toString(36)}`;
-    const query = new URLSearchParams({ ws: suite.server.wsUrl, client });
-    const watched = await suite.open(`${suite.web.url}/bindings/${framework}.html?${query}`);
+    const query = new URLSearchParams({ framework, ws: suite.server.wsUrl, client });
+    const watched = await suite.open(`${suite.web.url}/bindings/index.html?${query}`);
     const { page } = watched;
     try {
       await page.waitForFunction(() => window.app !== undefined, null, { timeout: 10_000 });

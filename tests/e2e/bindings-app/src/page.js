@@ -1,5 +1,5 @@
-// What every page of the app shares. Opened as PAGE.html?ws=ws://127.0.0.1:PORT&client=NAME,
-// a page loads the engine, then sets `window.app` for the test: `mount(count)` mounts `count`
+// What every framework's page of the app shares. Opened as
+// index.html?framework=NAME&ws=ws://127.0.0.1:PORT&client=NAME, a page loads the engine, then sets `window.app` for the test: `mount(count)` mounts `count`
 // chat components on the echo endpoint (one socket between them, if the binding shares it),
 // `unmount()` unmounts them all, `states[i]` is every state chat `i` showed, in order, and
 // `mounts` counts the chats' mount effects where the page counts them (React's, which StrictMode runs twice).
