@@ -7,6 +7,8 @@
 // - each chat shows "connecting", then "open", and nothing else
 // - a send from one chat is echoed: both show it as their last message, and the `onMessage`
 //   of each heard it once; the server received it once
+// - a dropped connection (/control) shows in both chats (waiting, connecting, open), which are
+//   open again on one new connection
 // - unmounting every chat closes the socket with 1000
 // - the page logged no error or warning (no "WebSocket is closed before the connection is
 //   established", no framework warning) and had no uncaught error
@@ -51,7 +53,7 @@ async function waitForOutputs(watched, name, expected) {
 }
 
 for (const { framework, strict } of [{ framework: 'react', strict: true }, { framework: 'vue' }, { framework: 'svelte' }]) {
-  test(`resocket/${framework}: two chats share one socket${strict ? ' under StrictMode' : ''}, echo, and close it when unmounted`, { timeout: 30_000 }, async () => {
+  test(`resocket/${framework}: two chats share one socket${strict ? ' under StrictMode' : ''}, echo, come back from a drop, and close it when unmounted`, { timeout: 30_000 }, async () => {
     const client = `${framework}-${Date.now().toString(36)}`;
     const query = new URLSearchParams({ framework, ws: suite.server.wsUrl, client });
     const watched = await suite.open(`${suite.web.url}/bindings/index.html?${query}`);
@@ -69,11 +71,17 @@ for (const { framework, strict } of [{ framework: 'react', strict: true }, { fra
       await waitForOutputs(watched, 'heard', ['1', '1']);
       assert.deepEqual(await suite.server.received(client), ['{"from":1}']);
 
+      await suite.server.control(`client=${client}&action=drop`);
+      const reconnected = ['connecting', 'open', 'waiting', 'connecting', 'open'];
+      await waitFor(async () => JSON.stringify(await page.evaluate(() => window.app.states)) === JSON.stringify([reconnected, reconnected]),
+        async () => `the chats did not show the drop and the reconnect: ${JSON.stringify(await page.evaluate(() => window.app.states))}`);
+      assert.equal(suite.server.opened(client).length, 2, 'one connection again for both chats');
+
       await page.evaluate(() => window.app.unmount());
-      await waitFor(() => suite.server.closings(client).length === 1,
+      await waitFor(() => suite.server.closings(client).length === 2,
         () => `the server saw no close after the chats unmounted: ${JSON.stringify(suite.server.closings(client))}`);
-      assert.match(suite.server.closings(client)[0], /^client closed with 1000\b/);
-      assert.equal(suite.server.opened(client).length, 1, 'still one connection');
+      assert.match(suite.server.closings(client)[1], /^client closed with 1000\b/);
+      assert.equal(suite.server.opened(client).length, 2, 'no connection after the close');
       const complaints = watched.console.filter((line) => /^console\.(error|warning):/.test(line));
       assert.deepEqual(complaints, [], 'the page logged no error or warning');
       assert.deepEqual(watched.problems, [], 'the page had no uncaught error or wasm trap');

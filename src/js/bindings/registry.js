@@ -46,10 +46,9 @@ class Connection {
     this.view = Object.freeze({ ...UNHELD, state: socket.state, socket });
     // The figures have no events of their own: they are read again at each of these, and at
     // each send and request.
-    socket.addEventListener("statechange", () => this.refresh());
+    socket.addEventListener("statechange", ({ state }) => this.refresh(state === "open" ? { error: undefined } : {}));
     socket.addEventListener("message", (event) => this.refresh({ lastMessage: event.data }));
     socket.addEventListener("error", (event) => this.refresh({ error: event.error }));
-    socket.addEventListener("open", () => this.refresh({ error: undefined }));
   }
 
   /** A new view if anything in it changed; then tells the watchers. */
