@@ -698,7 +698,7 @@ function report({ runs, failures, native, serverCpu, sizeRows, twig, profiles, c
   const jsParts = npm.jsParts.filter(([, bytes]) => bytes > 0).sort((a, b) => b[1] - a[1]);
   out.push(table(['module', 'minified', 'share', '~ gzip'], jsParts.map(([file, bytes]) => [file, fmt(bytes), `${fmt((100 * bytes) / npm.jsMin, 1)}%`, kb((npm.js * bytes) / npm.jsMin)])), '');
   out.push('### What the opt-in features cost', '');
-  out.push('The bundle above with a feature\'s own modules against the same bundle with them replaced by an empty stand-in, min+gzip; features woven into the core and the driver (the setup step, per-message control) have no module of their own and are in the figures above.', '');
+  out.push('The bundle above with a feature\'s own modules against the same bundle with them replaced by an empty stand-in, min+gzip; features woven into the core and the driver (the setup step, per-message control) have no module of their own and are in the figures above. A framework binding: the bundle of an app that imports it (the framework left out) against the bundle above.', '');
   out.push(table(['feature', 'min+gzip'], sizeRows.features.map(([feature, bytes]) => [feature, kb(bytes)])), '');
 
   // Profiles.
