@@ -452,6 +452,7 @@ async function sizes() {
     name: 'resocket-package',
     setup(build) {
       build.onResolve({ filter: /^resocket$/ }, () => ({ path: path.join(dir, 'resocket.js') }));
+      build.onResolve({ filter: /^resocket\/(react|vue|svelte)$/ }, ({ path: name }) => ({ path: path.join(dir, 'bindings', `${name.slice('resocket/'.length)}.js`) }));
     },
   });
   const bundlerJs = await minified(path.join(BENCH, 'size', 'resocket.js'), [resocketPlugin(PKG)]);
@@ -495,10 +496,23 @@ async function featureCosts(resocketPlugin) {
   const bundle = await minified(entry, [resocketPlugin(PKG)]);
   const withoutShared = gz(await minified(entry, [resocketPlugin(PKG), stub('shared.js', 'export class SharedSocket extends EventTarget {}')]));
   const worker = await minified(path.join(PKG, 'web', 'shared-worker.js'));
+  // The framework is the application's: it is left out of the binding's bundle.
+  const frameworks = {
+    name: 'frameworks',
+    setup(build) {
+      build.onResolve({ filter: /^(react|vue|svelte)$/ }, ({ path: name }) => ({ path: name, external: true }));
+    },
+  };
+  const bindings = [];
+  for (const framework of ['react', 'vue', 'svelte']) {
+    const withBinding = await minified(path.join(BENCH, 'size', `resocket-${framework}.js`), [resocketPlugin(PKG), frameworks]);
+    bindings.push([`resocket/${framework}: the binding and the registry the bindings share, in the bundle of an app that uses it (${framework} itself not counted)`, gz(withBinding) - gz(bundle)]);
+  }
   return [
     ['`shared: true`: the tab\'s shared socket (shared.js), in every bundle', gz(bundle) - withoutShared],
     ['`shared: true`: its lines to the hub and the hub (shared-links.js, shared-hub.js), a chunk fetched by the first shared socket', bundle.chunks],
     ['`shared: true` with a SharedWorker: the worker script, fetched once by a page that uses one (the wasm is the page\'s, cached)', gz(worker) + worker.chunks],
+    ...bindings,
   ];
 }
 
@@ -684,7 +698,7 @@ function report({ runs, failures, native, serverCpu, sizeRows, twig, profiles, c
   const jsParts = npm.jsParts.filter(([, bytes]) => bytes > 0).sort((a, b) => b[1] - a[1]);
   out.push(table(['module', 'minified', 'share', '~ gzip'], jsParts.map(([file, bytes]) => [file, fmt(bytes), `${fmt((100 * bytes) / npm.jsMin, 1)}%`, kb((npm.js * bytes) / npm.jsMin)])), '');
   out.push('### What the opt-in features cost', '');
-  out.push('The bundle above with a feature\'s own modules against the same bundle with them replaced by an empty stand-in, min+gzip; features woven into the core and the driver (the setup step, per-message control) have no module of their own and are in the figures above.', '');
+  out.push('The bundle above with a feature\'s own modules against the same bundle with them replaced by an empty stand-in, min+gzip; features woven into the core and the driver (the setup step, per-message control) have no module of their own and are in the figures above. A framework binding: the bundle of an app that imports it (the framework left out) against the bundle above.', '');
   out.push(table(['feature', 'min+gzip'], sizeRows.features.map(([feature, bytes]) => [feature, kb(bytes)])), '');
 
   // Profiles.

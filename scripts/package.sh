@@ -57,6 +57,12 @@ for dir in "$pkg" "$pkg"/web; do
     src/js/shared.js src/js/shared-links.js src/js/shared-hub.js src/js/shared-worker.js \
     src/js/resocket.d.ts "$dir"/
 done
+# The framework bindings (resocket/react, resocket/vue, resocket/svelte) in both builds: each
+# imports the resocket.js beside it, so a page has one ReSocket whichever it imports.
+for dir in "$pkg" "$pkg"/web; do
+  mkdir "$dir"/bindings
+  cp src/js/bindings/*.js src/js/bindings/*.d.ts "$dir"/bindings/
+done
 # The one difference between the builds: how the engines' wasm is loaded. The package's root
 # imports "#engine", which its `imports` field (below) maps by runtime: engine-node.js on Node.js
 # and Bun, engine.js for bundlers and Deno. The web build runs unbundled in browsers, which do
@@ -166,6 +172,17 @@ const manifest = {
     "./web/shared-worker.js",
   ])],
 };
+// The framework bindings: an entry each, in both builds, and their frameworks as optional
+// peers (the first versions with what each binding uses: useSyncExternalStore, onScopeDispose,
+// the store contract).
+for (const [framework, range] of Object.entries({ react: ">=18.0.0", vue: ">=3.2.0", svelte: ">=3.0.0" })) {
+  for (const dir of ["", "web/"]) {
+    manifest.exports[`./${dir}${framework}`] = { types: `./${dir}bindings/${framework}.d.ts`, default: `./${dir}bindings/${framework}.js` };
+  }
+  manifest.peerDependencies[framework] = range;
+  manifest.peerDependenciesMeta[framework] = { optional: true };
+}
+manifest.files.push("bindings/");
 writeFileSync(path, JSON.stringify(manifest, null, 2) + "\n");
 // The package's README is the JavaScript guide. Its relative links name files of the
 // repository, which the package does not hold, so they become links into the repository

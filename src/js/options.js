@@ -173,6 +173,16 @@ export function closeArguments(code = 1000, reason = "") {
 }
 
 /**
+ * What tells one connection from another (`shared: true`, the framework bindings' registry):
+ * the URL, protocols and options as text, functions by their source, so two closures with the
+ * same source count as the same whatever they hold.
+ */
+export function connectionText(url, protocols, options) {
+  const asText = (_, value) => (typeof value === "function" ? `${value}` : value);
+  return JSON.stringify([String(url), protocols, options], asText);
+}
+
+/**
  * Reads `(url, protocols, options)`. The URL and protocols are kept as given (functions are
  * asked before every attempt); fixed ones are checked now.
  */

@@ -9,7 +9,7 @@
 // goes away it hands its session (with `session`) and the numbers of the sends it took to the
 // next leader, through localStorage, so nothing is lost or doubled in the hand-over.
 import { closeEvent, defineHandlers, errorEvent, handlerTable, withFields } from "./events.js";
-import { sendOptions } from "./options.js";
+import { connectionText, sendOptions } from "./options.js";
 import { QueueFullError, ReSocketError, frameOf } from "./resocket.js";
 
 /** A short, stable name for `text` (FNV-1a, 32 bits, in hex). */
@@ -57,8 +57,7 @@ export class SharedSocket extends EventTarget {
   constructor(url, protocols, options, settings) {
     super();
     this.#settings = settings;
-    const asText = (_, value) => (typeof value === "function" ? `${value}` : value);
-    const key = hash(JSON.stringify([String(url), protocols, options], asText));
+    const key = hash(connectionText(url, protocols, options));
     // The lines to a hub are loaded on first use: a page without shared sockets never fetches them.
     import("./shared-links.js").then(({ link }) => {
       if (this.#closed) return;

@@ -1,7 +1,9 @@
 // The package's TypeScript types, as a consumer compiles against them (no browser needed):
 // - ts-consumer/consumer.ts uses ReSocket<Out, In> with format "json", typed listeners and
 //   on* handlers, for await, the error classes, providers and the "resocket/web" entry, and
-//   compiles with `tsc --strict --noEmit`
+//   compiles with `tsc --strict --noEmit`, and so does ts-consumer/bindings.ts, which uses the
+//   framework bindings (resocket/react, resocket/vue, resocket/svelte, resocket/web/react)
+//   with typed messages and options
 // - ts-consumer/type-error.ts fails to compile, with errors on exactly the lines marked
 //   `// error` (so the types are not `any`) and none about resolving the package
 
@@ -33,7 +35,7 @@ function tsc(project) {
   return { status: result.status, output: result.stdout + result.stderr, diagnostics };
 }
 
-test('consumer.ts compiles with tsc --strict --noEmit against the package types', { timeout: 60_000 }, () => {
+test('consumer.ts and bindings.ts compile with tsc --strict --noEmit against the package types', { timeout: 60_000 }, () => {
   const result = tsc('tsconfig.json');
   assert.equal(result.status, 0, `tsc failed:\n${result.output}`);
   assert.deepEqual(result.diagnostics, []);

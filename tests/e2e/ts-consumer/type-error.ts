@@ -1,6 +1,9 @@
 // Deliberate type errors: `tsc --strict --noEmit` must reject every line marked `// error`
 // and no other, which proves the package's types are not `any`.
 import { ReSocket } from "resocket";
+import { useSocket } from "resocket/react";
+import { socketStore } from "resocket/svelte";
+import { useSocket as useVueSocket } from "resocket/vue";
 
 type Out = { type: "say"; text: string };
 type In = { type: "said"; from: string; text: string };
@@ -37,4 +40,12 @@ async function read() {
   }
 }
 
-export { state, format, delay, read, sum };
+const chat = useSocket<Out, In>("wss://chat.example/socket", { format: "json", onMessage: (message) => message.missing }); // error
+chat.send({ type: "shout", text: "hi" }); // error
+const last: number | undefined = chat.lastMessage; // error
+const unknownOption = useSocket("ws://x", { heartBeat: true }); // error
+const vue = useVueSocket<Out, In>("ws://x");
+vue.state.value = "open"; // error
+socketStore<Out, In>("ws://x").subscribe((view) => view.lastMessage?.missing); // error
+
+export { state, format, delay, read, sum, last, unknownOption };

@@ -1,0 +1,32 @@
+// resocket/svelte: `socketStore(url, options)`, a readable store (Svelte's store contract, so
+// `$store` works in Svelte 3 to 5) of the view of the socket of a URL and options, shared by
+// every store made for them (registry.js). The store holds the socket from its first
+// subscriber to its last, so `onMessage` is called once per message however many subscribe.
+import { connectionKey, heldConnection, hold } from "./registry.js";
+
+export function socketStore(url, options) {
+  const key = connectionKey(url, options);
+  const subscribers = new Set();
+  let held = null;
+  return {
+    subscribe(run) {
+      // One entry per subscription, so a function subscribed twice is called twice.
+      const subscriber = () => run(held.view());
+      subscribers.add(subscriber);
+      held ??= hold(url, options, () => {
+        for (const each of [...subscribers]) each();
+      });
+      subscriber();
+      return () => {
+        if (!subscribers.delete(subscriber) || subscribers.size) return;
+        held.release();
+        held = null;
+      };
+    },
+    send: (data, sendOptions) => heldConnection(key).send(data, sendOptions),
+    request: (value, requestOptions) => heldConnection(key).request(value, requestOptions),
+    get socket() {
+      return held?.socket ?? null;
+    },
+  };
+}
