@@ -8,6 +8,9 @@
 // - Vite's SSR build of an entry that bundles the package (ssr.noExternal): rendering with it
 //   on Node.js 20 throws nothing and reads no browser global; on Node.js 22 it makes a socket
 //   on the server, which loads the engine from the installed package, and echoes
+// - server-side rendering with the bindings on Node.js 22 (whose WebSocket would connect):
+//   React's and Vue's renderToString of a component using `useSocket`, and a Svelte store read
+//   once as `$store` is on a server, render "connecting" and make no socket
 // - the smoke suite (tests/runtimes/smoke.mjs) in each runtime, Node.js 20 with the ws package's
 //   WebSocket: echo; reconnect after a drop; the heartbeat's round trip, and its 4000 close of a
 //   silent connection and the reconnect; a request; a session's messages, once (the session
@@ -50,11 +53,14 @@ before(async () => {
     name: 'runtimes-app',
     private: true,
     type: 'module',
-    dependencies: { resocket: 'file:../../../pkg', ws: '^8' },
+    dependencies: { resocket: 'file:../../../pkg', ws: '^8', react: '*', 'react-dom': '*', vue: '*' },
   }, null, 2));
   await linkPackage(appDir);
-  symlinkSync(path.join(repoRoot, 'node_modules', 'ws'), path.join(appDir, 'node_modules', 'ws'), 'dir');
-  for (const script of ['smoke.mjs', 'import-probe.mjs', 'ssr-entry.js', 'ssr-echo.mjs']) copyFileSync(path.join(runtimesDir, script), path.join(appDir, script));
+  // The repository's own dev dependencies, as the app's.
+  for (const name of ['ws', 'react', 'react-dom', 'scheduler', 'vue', '@vue']) {
+    symlinkSync(path.join(repoRoot, 'node_modules', name), path.join(appDir, 'node_modules', name), 'dir');
+  }
+  for (const script of ['smoke.mjs', 'import-probe.mjs', 'ssr-entry.js', 'ssr-echo.mjs', 'ssr-bindings.mjs']) copyFileSync(path.join(runtimesDir, script), path.join(appDir, script));
   server = await startServer();
 });
 
@@ -107,6 +113,14 @@ test('Vite SSR with the package bundled: renders on Node.js 20 reading no browse
   assert.deepEqual(rendered.output, { rendered: '<p>function</p>', touched: [] });
   const echoed = await run('Node.js 22', 'ssr-echo.mjs', server.wsUrl);
   assert.deepEqual(echoed.output, { echoed: 'from the server' }, echoed.stderr);
+});
+
+test('server-side rendering with resocket/react, resocket/vue and resocket/svelte makes no socket', async () => {
+  const { output, stderr } = await run('Node.js 22', 'ssr-bindings.mjs', server.wsUrl, server.url);
+  assert.deepEqual(output, {
+    rendered: { react: '<p>connecting true</p>', vue: '<p>connecting true</p>', svelte: 'connecting true' },
+    connections: { react: 0, vue: 0, svelte: 0 },
+  }, stderr);
 });
 
 for (const [runtime] of RUNTIMES) {

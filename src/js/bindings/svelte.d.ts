@@ -13,7 +13,7 @@ export interface SocketStore<Out = RawData, In = RawData> extends SocketCalls<Ou
 /**
  * A store of the socket of `url` and `options`, shared by every store and component that asks
  * for the same: held from the store's first subscriber to its last, and closed a task after
- * its last holder let go.
+ * its last holder let go. Where there is no `document` (server rendering), it holds none.
  */
 export declare function socketStore<Out = RawData, In = RawData>(
   url: UrlProvider,

@@ -2,7 +2,9 @@
 // `$store` works in Svelte 3 to 5) of the view of the socket of a URL and options, shared by
 // every store made for them (registry.js). The store holds the socket from its first
 // subscriber to its last, so `onMessage` is called once per message however many subscribe.
-import { connectionKey, heldConnection, hold } from "./registry.js";
+// Server rendering subscribes to read `$store` once, and nothing there tells it from a mount:
+// where there is no `document`, the store holds no socket and shows `UNHELD`.
+import { UNHELD, connectionKey, heldConnection, hold } from "./registry.js";
 
 export function socketStore(url, options) {
   const key = connectionKey(url, options);
@@ -10,6 +12,10 @@ export function socketStore(url, options) {
   let held = null;
   return {
     subscribe(run) {
+      if (typeof document === "undefined") {
+        run(UNHELD);
+        return () => {};
+      }
       // One entry per subscription, so a function subscribed twice is called twice.
       const subscriber = () => run(held.view());
       subscribers.add(subscriber);

@@ -1,17 +1,28 @@
 // resocket/vue: `useSocket(url, options)`, the socket of a URL and options shared by every
-// component that uses it (registry.js), its view as read-only refs. Held from the call (a
-// component's setup) until the effect scope that made it is disposed (the component
-// unmounts), or, outside a scope, until `release()`.
-import { computed, getCurrentScope, onScopeDispose, shallowRef } from "vue";
-import { UNHELD, hold } from "./registry.js";
+// component that uses it (registry.js), its view as read-only refs. In a component, held from
+// its mount until it unmounts (its effect scope is disposed): server rendering runs `setup` but
+// mounts nothing, so it makes no socket. Outside a component, held from the call until the
+// effect scope that made it is disposed, or, outside a scope, until `release()`.
+import { computed, getCurrentInstance, getCurrentScope, onMounted, onScopeDispose, shallowRef } from "vue";
+import { UNHELD, connectionKey, heldConnection, hold } from "./registry.js";
 
 export function useSocket(url, options) {
+  const key = connectionKey(url, options);
   const view = shallowRef(UNHELD);
-  const held = hold(url, options, () => {
+  let held = null;
+  const take = () => {
+    held ??= hold(url, options, () => {
+      view.value = held.view();
+    });
     view.value = held.view();
-  });
-  view.value = held.view();
-  if (getCurrentScope()) onScopeDispose(held.release);
+  };
+  const release = () => {
+    held?.release();
+    held = null;
+  };
+  if (getCurrentInstance()) onMounted(take);
+  else take();
+  if (getCurrentScope()) onScopeDispose(release);
   // A computed ref per figure: a component that shows the state alone is not rendered again
   // for each message.
   const field = (name) => computed(() => view.value[name]);
@@ -22,9 +33,9 @@ export function useSocket(url, options) {
     retryCount: field("retryCount"),
     queuedCount: field("queuedCount"),
     rttMs: field("rttMs"),
-    socket: held.socket,
-    send: held.send,
-    request: held.request,
-    release: held.release,
+    socket: field("socket"),
+    send: (data, sendOptions) => heldConnection(key).send(data, sendOptions),
+    request: (value, requestOptions) => heldConnection(key).request(value, requestOptions),
+    release,
   };
 }
