@@ -87,15 +87,7 @@ for (const [face, faceName] of FACES) {
       const format = await eval(msgpackSource)(face);
       const socket = await h.open(face, h.url('/echo', { client: h.client('msgpack-garbage'), garbage: 1 }), { ...fast, format });
       const log = h.record(socket);
-      await log.until((l) => l.count('open') === 1, 'open');
-      socket.send({ hello: 'world' });
-      await log.until((l) => l.count('error') === 1, 'the decode error');
-      socket.send({ again: true });
-      await log.until((l) => l.count('error') === 2, 'a second decode error on the same connection');
-      await h.sleep(100);
-      const readyState = socket.readyState;
-      socket.close();
-      await log.until((l) => l.count('close') === 1, 'the close event');
+      const readyState = await h.twoDecodeErrors(socket, log);
       return { lines: log.lines(), errors: log.filter((e) => e.type === 'error'), readyState };
     }, { face, fast: FAST, msgpackSource: MSGPACK });
     assert.deepEqual(result.lines, ['open', 'error DECODE', 'error DECODE', 'close 1000 "" wasClean=true willReconnect=false']);
