@@ -40,6 +40,8 @@ lint: setup
 	for file in bench/run.js bench/page/*.js; do node --check "$$file"; done
 	cd bench/rust && CARGO_TARGET_DIR=$(CURDIR)/target/bench-rust \
 	  cargo check --locked --quiet --target wasm32-unknown-unknown
+	cd bench/rust && CARGO_TARGET_DIR=$(CURDIR)/target/bench-rust \
+	  cargo check --locked --quiet --target wasm32-unknown-unknown -p bench-resocket --features codecs
 
 # resocket-axum's Redis tests (tests/redis_store.rs, the `redis` feature, which the test server
 # turns on for the workspace) start their own redis-server: setup installs it.

@@ -36,6 +36,7 @@ build_peer() {
 }
 for peer in resocket gloo ws-stream; do build_peer "$peer" "$peer"; done
 build_peer resocket-session resocket --features session
+build_peer resocket-codecs resocket --features codecs
 
 echo "[bench] the package's default engine with its names kept, for twiggy"
 source scripts/nightly.sh

@@ -8,7 +8,8 @@
 //   BENCH_OUT=DIR            where RESULTS.md and results.svg go (default bench/; a quick run
 //                            defaults to target/bench/ and leaves the README alone)
 //   BENCH_LIBS=a,b           only these libraries (names as in LIBS; raw is always added)
-//   BENCH_WORKLOADS=a,b      only these workloads (keys as in WORKLOADS)
+//   BENCH_WORKLOADS=a,b      only these workloads (keys as in WORKLOADS, or "codecs": the
+//                            codecs' own cost, in the page with no network)
 //   BENCH_PROFILE=a,b        the libraries to CPU-profile (default raw and resocket's three
 //                            faces; "none" for none)
 //   BENCH_BUILD=DIR          the bench builds (default target/bench/)
@@ -47,8 +48,8 @@ const DEADLINE_MS = (QUICK ? 20 : 90) * 60_000;
 const RUN_TIMEOUT_MS = 300_000;
 
 const P = QUICK
-  ? { small: 10_000, kb: 2_000, big: 100, latency: 1_000, sockets: 50, each: 100, recovery: 3, profile: 10_000 }
-  : { small: 100_000, kb: 20_000, big: 500, latency: 10_000, sockets: 200, each: 500, recovery: 5, profile: 30_000 };
+  ? { small: 10_000, kb: 2_000, big: 100, latency: 1_000, sockets: 50, each: 100, recovery: 3, profile: 10_000, codecs: 20_000 }
+  : { small: 100_000, kb: 20_000, big: 500, latency: 10_000, sockets: 200, each: 500, recovery: 5, profile: 30_000, codecs: 200_000 };
 const SMALL_TEXT = 16;
 
 /** Every library in the page, in the order the tables list them. */
@@ -94,8 +95,20 @@ const ALL_WORKLOADS = [
     libs: HEARTBEAT, kind: 'silence' },
 ];
 for (const key of ONLY_WORKLOADS ?? []) {
-  if (!ALL_WORKLOADS.some((workload) => workload.key === key)) throw new Error(`BENCH_WORKLOADS: no workload ${key}`);
+  if (key !== 'codecs' && !ALL_WORKLOADS.some((workload) => workload.key === key)) throw new Error(`BENCH_WORKLOADS: no workload ${key}`);
 }
+/**
+ * The codecs measured with no network (bench/page/bench.js, `?lib=codecs`): encode and decode
+ * of the workloads' message, by each face's codecs.
+ */
+const CODECS = [
+  ['js-json', 'JS API, format "json" (the browser\'s JSON)'],
+  ['js-msgpack', 'JS API, a MessagePack format object (@msgpack/msgpack 3)'],
+  ['rust-json', 'Rust API, `Json` (serde_json), a `Msg`'],
+  ['rust-msgpack', 'Rust API, `MsgPack` (rmp-serde), a `Msg`'],
+  ['rust-js', 'Rust API, `Js` (the browser\'s JSON), a JavaScript object'],
+];
+const MEASURE_CODECS = !ONLY_WORKLOADS || ONLY_WORKLOADS.includes('codecs');
 const WORKLOADS = ALL_WORKLOADS.filter((workload) => !ONLY_WORKLOADS || ONLY_WORKLOADS.includes(workload.key));
 const PROFILED = listed('BENCH_PROFILE')?.filter((name) => name !== 'none')
   ?? ['raw', 'resocket-raw', 'resocket-json', 'resocket-rust'].filter((name) => NAMES.includes(name));
@@ -268,6 +281,33 @@ async function runOnce(workload, lib) {
   } finally {
     await context.close();
   }
+}
+
+/**
+ * The codecs' round trips per second (encode, decode, check), by text size (`small`, `kb`)
+ * and codec: every round's figure, a fresh page each round.
+ */
+async function codecRates() {
+  const rates = { small: {}, kb: {} };
+  for (let round = 0; round < ROUNDS; round += 1) {
+    const { page, context, problems } = await openPage('codecs');
+    try {
+      for (const [key, textLen] of [['small', SMALL_TEXT], ['kb', 1024]]) {
+        const ms = await withTimeout(page.evaluate(([n, len]) => window.bench.codecs(n, len), [P.codecs, textLen]), `codecs ${key}`);
+        for (const [name, elapsed] of Object.entries(ms)) (rates[key][name] ??= []).push(P.codecs / (elapsed / 1000));
+      }
+      if (problems.length) throw new Error(`codecs: ${problems.join('; ')}`);
+    } finally {
+      await context.close();
+    }
+  }
+  return rates;
+}
+
+/** The codecs' table: round trips per second (median), by codec, for each text size. */
+function codecTable(rates) {
+  const rows = CODECS.map(([name, what]) => [what, ...['small', 'kb'].map((key) => fmt(median(rates[key][name] ?? [])))]);
+  return table(['codec', `round trips/s, {seq, text} of ${SMALL_TEXT} B (median)`, 'round trips/s, 1 KB text (median)'], rows);
 }
 
 /**
@@ -611,7 +651,7 @@ function table(header, rows) {
 
 const label = (lib) => LIBS.find(([name]) => name === lib)?.[1] ?? lib;
 
-function report({ runs, failures, native, serverCpu, sizeRows, twig, profiles, chromiumVersion, elapsedMin }) {
+function report({ runs, failures, native, serverCpu, sizeRows, twig, profiles, codecs, chromiumVersion, elapsedMin }) {
   const s = (key, lib, field) => summarise(runs, key, lib, field);
   const out = [];
   out.push('# resocket benchmark results', '');
@@ -680,6 +720,10 @@ function report({ runs, failures, native, serverCpu, sizeRows, twig, profiles, c
     out.push(`## ${workload.title}`, '', table(['library', 'ms (median)', 'every round (median of ' + P.recovery + ')'], rows), '');
   }
   out.push('Raw WebSocket, gloo-net and ws_stream_wasm do not reconnect; only resocket has a heartbeat, so the other libraries have no row for the silent server (they would wait for TCP to give up: minutes).', '');
+
+  // Codecs.
+  out.push('## Codecs: encode + decode of one message, in the page, no network', '', codecTable(codecs), '');
+  out.push(`${P.codecs.toLocaleString('en')} round trips per run (encode the message, decode the frame, check it), ${ROUNDS} run(s), a fresh page each. The JS rows time what the face does per message in that format (the browser's JSON; @msgpack/msgpack's encode and decode, which a format object calls); the Rust rows the library's codecs (bench/rust/resocket with its \`codecs\` feature), \`Json\` and \`MsgPack\` on the bench's \`Msg\` struct, \`Js\` on the same message as a JavaScript object.`, '');
 
   // Sizes.
   const sizeTable = sizeRows.map((row) => [
@@ -805,6 +849,8 @@ async function profileAll() {
 async function partialRun() {
   const { runs, failures } = await runAll();
   const profiles = await profileAll();
+  const codecs = MEASURE_CODECS ? await codecRates() : undefined;
+  if (codecs) console.log(`\nCodecs, encode + decode in the page (no network), ${P.codecs.toLocaleString('en')} round trips:\n${codecTable(codecs)}`);
   for (const workload of WORKLOADS) {
     console.log(`\n${workload.title}`);
     for (const lib of workload.libs) {
@@ -822,7 +868,7 @@ async function partialRun() {
     for (const f of [...(p.origins ?? []), ...(p.functions ?? [])]) console.log(`  ${(f.share * 100).toFixed(1).padStart(5)}%  ${fmt(f.ms, 1).padStart(8)} ms  ${f.name}`);
   }
   mkdirSync(OUT, { recursive: true });
-  writeFileSync(path.join(OUT, 'runs.json'), JSON.stringify({ runs, failures, profiles }, null, 1));
+  writeFileSync(path.join(OUT, 'runs.json'), JSON.stringify({ runs, failures, profiles, codecs }, null, 1));
   if (failures.length) console.log(`\nFAILED:\n${failures.join('\n')}`);
   console.log(`[bench] wrote ${path.relative(repoRoot, OUT)}/runs.json`);
   return failures.length ? 1 : 0;
@@ -835,6 +881,7 @@ async function main() {
     [needs('resocket-raw') || needs('resocket-json') || !PARTIAL, path.join(PKG, 'web', 'resocket.js')],
     [needs('partysocket') || needs('reconnecting-websocket') || !PARTIAL, path.join(BUILD, 'peers.js')],
     [needs('resocket-rust'), path.join(BUILD, 'rust', 'resocket', 'bench_resocket.js')],
+    [MEASURE_CODECS, path.join(BUILD, 'rust', 'resocket-codecs', 'bench_resocket.js')],
     [needs('gloo-net'), path.join(BUILD, 'rust', 'gloo', 'bench_gloo.js')],
     [needs('ws_stream_wasm'), path.join(BUILD, 'rust', 'ws-stream', 'bench_ws_stream.js')],
     [Boolean(BASELINE), path.join(BASELINE ?? '', 'bench_resocket.js')],
@@ -860,12 +907,13 @@ async function main() {
   const { runs, failures } = await runAll();
   const serverCpu = median((runs.small?.raw ?? []).map((r) => r.serverCpu));
   const profiles = await profileAll();
+  const codecs = await codecRates();
 
   mkdirSync(OUT, { recursive: true });
   const elapsedMin = (Date.now() - started) / 60_000;
-  writeFileSync(path.join(OUT, 'RESULTS.md'), report({ runs, failures, native, serverCpu, sizeRows, twig, profiles, chromiumVersion, elapsedMin }));
+  writeFileSync(path.join(OUT, 'RESULTS.md'), report({ runs, failures, native, serverCpu, sizeRows, twig, profiles, codecs, chromiumVersion, elapsedMin }));
   writeFileSync(path.join(OUT, 'results.svg'), svg(runs));
-  writeFileSync(path.join(BUILD, 'runs.json'), JSON.stringify({ runs, failures, native, sizeRows, profiles }, null, 1));
+  writeFileSync(path.join(BUILD, 'runs.json'), JSON.stringify({ runs, failures, native, sizeRows, profiles, codecs }, null, 1));
   if (WRITE_README) {
     const readmePath = path.join(repoRoot, 'README.md');
     const readme = readFileSync(readmePath, 'utf8');

@@ -63,9 +63,10 @@ run_pass() {
   # Piped, cargo would drop its colours; keep them when the output is a terminal.
   if [ -t 1 ]; then export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-always}; fi
   # shellcheck disable=SC2086
-  # With the `log` feature, which only adds the `log` crate's lines (browser_socket tests them).
+  # With the `log` feature, which only adds the `log` crate's lines (browser_socket tests them),
+  # and `msgpack`, for the MsgPack codec (browser_codec).
   RESOCKET_TEST_SERVER="$server_url" wasm-pack test --headless --chrome \
-    --chromedriver "$(command -v chromedriver)" . $suites --features log 2>&1 | tee "$logs/$name.tests" || status=$?
+    --chromedriver "$(command -v chromedriver)" . $suites --features "log msgpack" 2>&1 | tee "$logs/$name.tests" || status=$?
   record_results "$name" "$logs/$name.tests"
   if [ "$status" != 0 ]; then
     echo "--- last $name server log lines ---" >&2

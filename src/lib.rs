@@ -54,7 +54,9 @@ mod setup;
 mod socket;
 mod target;
 
-pub use codec::{Bytes, DecodeError, Json, Raw, Text};
+#[cfg(feature = "msgpack")]
+pub use codec::MsgPack;
+pub use codec::{Bytes, DecodeError, Js, Json, Raw, Text};
 #[cfg(feature = "session")]
 pub use config::Session;
 pub use config::{Config, Heartbeat};

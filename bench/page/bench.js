@@ -180,7 +180,37 @@ function within(promise, what) {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * The codecs' own cost, with no network (`?lib=codecs`): milliseconds for `count` round trips
+ * (encode, decode, check) of the workloads' message, by codec: the JS face's "json" format
+ * (the browser's JSON) and a MessagePack format object (@msgpack/msgpack), the Rust API's
+ * `Json`, `MsgPack` and `Js` (bench/rust/resocket, built with its `codecs` feature).
+ */
+async function codecs() {
+  const rust = await import('/build/rust/resocket-codecs/bench_resocket.js');
+  const exports = await rust.default();
+  const { msgpackEncode, msgpackDecode } = await import('/build/peers.js');
+  const js = {
+    'js-json': [JSON.stringify, JSON.parse],
+    'js-msgpack': [msgpackEncode, msgpackDecode],
+  };
+  const roundTrips = (encode, decode, count, textLen) => {
+    const body = text(textLen);
+    const start = performance.now();
+    for (let seq = 0; seq < count; seq += 1) check(decode(encode({ seq, text: body })), seq, body);
+    return performance.now() - start;
+  };
+  return {
+    codecs: (count, textLen) => ({
+      ...Object.fromEntries(Object.entries(js).map(([name, [encode, decode]]) => [name, roundTrips(encode, decode, count, textLen)])),
+      ...Object.fromEntries(['json', 'msgpack', 'js'].map((name) => [`rust-${name}`, rust.codec_round_trips(name, count, textLen)])),
+    }),
+    wasmMemory: () => exports.memory.buffer.byteLength,
+  };
+}
+
 async function load() {
+  if (lib === 'codecs') return codecs();
   if (lib in RUST) {
     const module = await import(RUST[lib]);
     const exports = await module.default();

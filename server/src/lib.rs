@@ -13,7 +13,7 @@
 //! | `/pkg/` | static files from [`ServerConfig::pkg`] |
 //! | `/echo` | WebSocket echo; query parameters inject faults (`drop_after`, `close_after`, `code`, `reason`, `silent`, `delay_ms`, `reject`, `garbage`, `hang`) |
 //! | `/chat` | WebSocket broadcast to every `/chat` client, the sender included |
-//! | `/rpc` | WebSocket requests answered by id: `{"id":1,"method":"add","params":[2,3]}` gets `{"id":1,"result":5}` (methods `add`, `echo`, `sleep`, `notify`, `fail`; `id_field=NAME` renames the id) |
+//! | `/rpc` | WebSocket requests answered by id: `{"id":1,"method":"add","params":[2,3]}` gets `{"id":1,"result":5}` (methods `add`, `echo`, `sleep`, `notify`, `fail`; `id_field=NAME` renames the id); a binary request is MessagePack and is answered in MessagePack |
 //! | `/session` | resumable sessions (`PROTOCOL.md`, subprotocol `resocket.v1`) on resocket-axum: every message echoed, requests of `/rpc`'s shape answered, each message recorded once in `/received` however many connections carried it; `/control` faults act on the connection and the session resumes, `forget` loses it |
 //! | `/session-chat` | `/chat` on resumable sessions, as `/session` serves them (the demo page's resumable mode, `/?session`): every message goes to every session of the chat, the sender's included, in one order, exactly once, a session whose connection is down getting it when it resumes; one whose window stays full for 5 s is ended (1013) |
 //! | `/stats` | open and total connections per endpoint and per `client=NAME` tag, as JSON |

@@ -13,6 +13,10 @@
 //! | `notify` | anything | first a message that is not an answer, `{"event": "notice", "params": P}`, then `true` |
 //! | `fail` | anything | the error `{"code": 1, "message": "failed as asked"}` |
 //!
+//! A binary message is a request in MessagePack (maps keyed by name, as `@msgpack/msgpack` and
+//! resocket's `MsgPack` codec write objects), answered the same way, in MessagePack: the same
+//! requests and answers as JSON's, written in the other format.
+//!
 //! `ping` is answered `pong`, as on the other endpoints.
 
 use std::collections::HashMap;
@@ -93,7 +97,7 @@ async fn converse(
     state: &AppState,
 ) -> Outcome {
     // Delayed answers come back through here, so a `sleep` never holds up other requests.
-    let (later, mut due) = mpsc::unbounded_channel::<String>();
+    let (later, mut due) = mpsc::unbounded_channel::<Message>();
     loop {
         let mut replies = Vec::new();
         tokio::select! {
@@ -112,23 +116,24 @@ async fn converse(
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
                 Some(Ok(message)) if is_heartbeat(&message) => {
                     open.record(&message);
-                    replies.push("pong".to_owned());
+                    replies.push(Message::text("pong"));
                 }
-                Some(Ok(Message::Text(text))) => {
-                    open.record(&Message::Text(text.clone()));
-                    let answer = answer(text.as_str(), id_field);
-                    replies.extend(answer.now);
+                Some(Ok(message)) => {
+                    open.record(&message);
+                    let (answer, wire) = match &message {
+                        Message::Binary(bytes) => (msgpack_answer(bytes, id_field), Wire::MsgPack),
+                        Message::Text(text) => (answer(text.as_str(), id_field), Wire::Json),
+                        // Ping and pong never reach here; a close did not.
+                        _ => continue,
+                    };
+                    replies.extend(answer.now.into_iter().map(|reply| wire.message(reply)));
                     if let Some((delay, reply)) = answer.later {
                         let later = later.clone();
                         tokio::spawn(async move {
                             tokio::time::sleep(delay).await;
-                            let _ = later.send(reply);
+                            let _ = later.send(wire.message(reply));
                         });
                     }
-                }
-                Some(Ok(message)) => {
-                    open.record(&message);
-                    replies.push(error_reply(id_field, Value::Null, INVALID_REQUEST, "requests are JSON text"));
                 }
             },
         }
@@ -136,10 +141,48 @@ async fn converse(
             continue;
         }
         for reply in replies {
-            if let Err(error) = socket.send(Message::text(reply)).await {
+            if let Err(error) = socket.send(reply).await {
                 return Outcome::SendFailed(error);
             }
         }
+    }
+}
+
+/// The format a request came in, which its answers go out in.
+#[derive(Clone, Copy, Debug)]
+enum Wire {
+    Json,
+    MsgPack,
+}
+
+impl Wire {
+    /// The answer `reply` (JSON text) as a message of this format.
+    fn message(self, reply: String) -> Message {
+        match self {
+            Wire::Json => Message::text(reply),
+            // An answer is JSON this endpoint wrote, so it parses and has a MessagePack form.
+            Wire::MsgPack => serde_json::from_str::<Value>(&reply)
+                .ok()
+                .and_then(|value| rmp_serde::to_vec_named(&value).ok())
+                .map_or_else(
+                    || Message::text(reply),
+                    |bytes| Message::Binary(bytes.into()),
+                ),
+        }
+    }
+}
+
+/// The answer to a request in MessagePack: read as JSON's would be (its answers JSON text,
+/// for [`Wire::MsgPack`] to write).
+pub(crate) fn msgpack_answer(bytes: &[u8], id_field: &str) -> Answer {
+    match rmp_serde::from_slice::<Value>(bytes) {
+        Ok(request) => answer(&request.to_string(), id_field),
+        Err(error) => Answer::now(error_reply(
+            id_field,
+            Value::Null,
+            PARSE_ERROR,
+            &format!("not MessagePack: {error}"),
+        )),
     }
 }
 

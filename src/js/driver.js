@@ -193,6 +193,8 @@ export class Driver {
     listenToThePage();
     this.#settings = settings;
     this.#face = face;
+    // A binary codec's decode reads bytes at once: it gets ArrayBuffers, not Blobs.
+    if (settings.format?.binary) this.binaryType = "arraybuffer";
     this.#engine = engineFor(settings.session);
     if (this.#engine.exports) this.#start();
     else this.#wait();

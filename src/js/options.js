@@ -13,6 +13,7 @@ import {
   POLICY_FIELDS,
   POLICY_RULES,
 } from "./contract.js";
+import { isRawData, readFormat } from "./format.js";
 /**
  * An option of partysocket that resocket accepts and ignores, so the import swap keeps working:
  * resocket logs to the console.
@@ -40,16 +41,6 @@ export function messageSize(data) {
 
 function binarySize(data) {
   return (typeof Blob !== "undefined" && data instanceof Blob ? data.size : data?.byteLength) ?? 0;
-}
-
-/** What `WebSocket.send` takes. */
-export function isRawData(data) {
-  return (
-    typeof data === "string" ||
-    data instanceof ArrayBuffer ||
-    ArrayBuffer.isView(data) ||
-    (typeof Blob !== "undefined" && data instanceof Blob)
-  );
 }
 
 export function typeError(message) {
@@ -212,8 +203,8 @@ export function readArguments(url, protocols, options) {
     if (refused) throw new SyntaxError(`resocket: ${refused}`);
     protocols = list;
   }
-  const json = oneOf(field("format"), "format", ["raw", "json"]) === "json";
-  const heartbeatOptions = heartbeat(field("heartbeat"), json);
+  const format = readFormat(field("format"));
+  const heartbeatOptions = heartbeat(field("heartbeat"), format);
   const window = sessionWindow(field("session"));
   const persist = sessionPersist(field("session"));
   const setup = func(field("setup"), "setup");
@@ -232,7 +223,7 @@ export function readArguments(url, protocols, options) {
   const settings = {
     url,
     protocols,
-    json,
+    format,
     session: !Number.isNaN(window),
     persist,
     setup,
@@ -408,8 +399,11 @@ function sessionPersist(value) {
   throw typeError(`option \`session.persist\` must be a string, got ${typeName(persist)}`);
 }
 
-/** `heartbeat: { intervalMs, timeoutMs, ping?, pong? }`: the timing, the ping, the pong test. */
-function heartbeat(value, json) {
+/**
+ * `heartbeat: { intervalMs, timeoutMs, ping?, pong? }`: the timing, the ping (a ping given is
+ * a message, encoded in the socket's `format` as `send` encodes it), the pong test.
+ */
+function heartbeat(value, format) {
   if (value === undefined) return undefined;
   if (typeof value !== "object" || value === null) {
     throw typeError(`option \`heartbeat\` must be an object { intervalMs, timeoutMs, ping?, pong? }, got ${typeName(value)}`);
@@ -421,13 +415,8 @@ function heartbeat(value, json) {
   const intervalMs = required("intervalMs");
   const timeoutMs = required("timeoutMs");
   let ping = value.ping ?? "ping";
-  if (json && value.ping !== undefined) {
-    try {
-      ping = JSON.stringify(ping);
-    } catch {
-      ping = undefined;
-    }
-    if (ping === undefined) throw typeError("option `heartbeat.ping` has no JSON form");
+  if (format && value.ping !== undefined) {
+    ping = format.encode(ping, "option `heartbeat.ping`");
   } else if (!isRawData(ping)) {
     throw typeError(`option \`heartbeat.ping\` must be a string, ArrayBuffer, typed array or Blob, got ${typeName(ping)}`);
   }

@@ -1,6 +1,6 @@
-// Request/response over a socket in the "json" format: each request carries a fresh id in
-// `requestIdField`, and the message carrying the same id settles it instead of reaching the
-// "message" listeners. Ids, deadlines, what a lost connection or a full queue does to a request,
+// Request/response over a socket with a format ("json", or a codec such as MessagePack): each
+// request carries a fresh id in `requestIdField`, and the message whose decoded value carries
+// the same id settles it instead of reaching the "message" listeners. Ids, deadlines, what a lost connection or a full queue does to a request,
 // and late or second answers are the engine's to decide; this keeps the promises.
 
 import {
@@ -29,6 +29,15 @@ function failureText(kind, id, timeoutMs) {
   }
 }
 
+/** An error member for people: as JSON where it has a JSON form (a codec's may not). */
+function describe(error) {
+  try {
+    return JSON.stringify(error) ?? String(error);
+  } catch {
+    return String(error);
+  }
+}
+
 export class Requests {
   /** Id -> { settle(error, result), timeoutMs }. */
   #pending = new Map();
@@ -54,11 +63,11 @@ export class Requests {
   /** Sends request `value`; `send(message, timeoutMs)` in place of the engine's (the setup step's). */
   request(value, options, send = this.#engine.send) {
     return new Promise((resolve, reject) => {
-      const { json, requestTimeoutMs } = this.#settings;
+      const { format, requestTimeoutMs } = this.#settings;
       const refuse = (text) => {
         throw new TypeError(`resocket: request(value, options): ${text}`);
       };
-      if (!json) refuse('needs format: "json"');
+      if (!format) refuse('needs format: "json" or a codec (format: { encode, decode })');
       const proto = typeof value === "object" && value !== null ? Object.getPrototypeOf(value) : undefined;
       if (proto !== Object.prototype && proto !== null) {
         refuse(`value must be a plain object, got ${Array.isArray(value) ? "an array" : value === null ? "null" : typeof value}`);
@@ -119,7 +128,7 @@ export class Requests {
     if (answer !== ANSWER_REQUEST) return false;
     const entry = this.#pending.get(id);
     if (data.error !== undefined && data.error !== null) {
-      const text = typeof data.error?.message === "string" ? data.error.message : JSON.stringify(data.error);
+      const text = typeof data.error?.message === "string" ? data.error.message : describe(data.error);
       entry?.settle(this.#error("REMOTE", `the server answered request ${id} with an error: ${text}`, data.error));
     } else if ("result" in data) {
       entry?.settle(undefined, data.result);

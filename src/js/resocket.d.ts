@@ -1,7 +1,7 @@
 /**
  * resocket: a WebSocket that stays connected. A drop-in for `reconnecting-websocket` and
  * `partysocket`, with jittered backoff, heartbeats that detect dead connections, a bounded send
- * queue that reports overflow, and typed JSON.
+ * queue that reports overflow, and typed messages (JSON, or any codec: MessagePack, protobuf).
  */
 
 /** What `send` takes and `message` events carry in the `"raw"` format, as with `WebSocket`. */
@@ -16,16 +16,46 @@ export type ProtocolsProvider =
   | string[]
   | (() => string | string[] | Promise<string | string[]>);
 
+/**
+ * A message format of the application's (`format` option): MessagePack, protobuf, CBOR, ... `T`
+ * is the values it sends and delivers.
+ */
+export interface Format<T = unknown> {
+  /**
+   * A value as the frame to send. Called by `send`, `request` and for `heartbeat.ping`; what it
+   * throws, or a result that is not a frame, makes them throw a `TypeError` (its `cause` the
+   * error thrown).
+   */
+  encode(value: T): string | ArrayBufferLike | ArrayBufferView | Blob;
+  /**
+   * An incoming frame (any frame, text too) as the value `message` listeners get. What it
+   * throws is reported as an `error` event with code `DECODE` and the frame in `data`; the
+   * connection stays open. Also called on the socket's own frames for the `resumed` and
+   * `removed` events (a frame it cannot decode is given as it is).
+   */
+  decode(data: string | ArrayBuffer | Blob): T;
+  /**
+   * The frames are binary: the socket starts with `binaryType` `"arraybuffer"`, so `decode`
+   * gets `ArrayBuffer`s (a `Blob` cannot be read at once). Default false: `binaryType`
+   * starts as `"blob"`, as with `WebSocket`.
+   */
+  binary?: boolean;
+}
+
 export interface HeartbeatOptions {
   /** Silence (no incoming message) after which a ping is sent, in ms. */
   intervalMs: number;
   /** How long to wait after a ping for anything to arrive before reconnecting, in ms. */
   timeoutMs: number;
-  /** The ping message. Default `"ping"`; in the `"json"` format any JSON value (stringified). */
+  /**
+   * The ping message. Default `"ping"`, sent as it is; a ping given in the `"json"` format or a
+   * codec format is any value the format encodes, encoded as `send` encodes it.
+   */
   ping?: unknown;
   /**
    * Recognises pongs, which are not delivered as messages: a text matched exactly (default
-   * `"pong"`), or a function given the raw message data (before any JSON parsing).
+   * `"pong"`), or a function given the raw message data (before any decoding): a binary
+   * format's pong is recognised by a function.
    */
   pong?: string | ((data: string | ArrayBuffer | Blob) => boolean);
 }
@@ -89,8 +119,15 @@ export interface Options {
   finalCloseCodes?: number[];
   /** A send on a full queue: throw `QueueFullError` (default), or drop the oldest queued message. */
   overflow?: "error" | "drop-oldest";
-  /** `"raw"` (default) behaves like WebSocket; `"json"` stringifies sends and parses messages. */
-  format?: "raw" | "json";
+  /**
+   * `"raw"` (default) behaves like WebSocket; `"json"` stringifies sends and parses text
+   * messages; a `Format` (`{ encode, decode, binary? }`) encodes sends and decodes every
+   * message with the application's codec. `request()` needs `"json"` or a `Format` whose
+   * values are objects. A `Format` holds functions: with `shared`, the connection lives in a
+   * leader tab (never a SharedWorker), and messages reach the other tabs as structured clones
+   * of the decoded values (plain data, no class instances).
+   */
+  format?: "raw" | "json" | Format<any>;
   /**
    * The largest incoming message delivered: a whole number of at least 1, or `Infinity`.
    * Default 16777216 (16 MiB). Text counts its `length` (UTF-16 code units, at most its UTF-8
@@ -273,8 +310,8 @@ export interface ReSocketCloseEvent extends globalThis.CloseEvent {
 export interface ReSocketErrorEvent extends globalThis.Event {
   readonly message: string;
   readonly error: ReSocketError;
-  /** For `DECODE` errors in the `"json"` format: the text that did not parse. */
-  readonly data?: string;
+  /** For `DECODE` errors: the frame that did not decode (the text, in the `"json"` format). */
+  readonly data?: string | ArrayBuffer | Blob;
 }
 
 export interface ReSocketReconnectingEvent extends globalThis.Event {
@@ -335,7 +372,7 @@ export interface ReSocketEventMap<In, Out = RawData> {
 
 /**
  * What `request` takes: an `Out` when the socket is typed (`ReSocket<Out, In>`), else any plain
- * object (requests need the `"json"` format).
+ * object (requests need the `"json"` format or a `Format`).
  */
 export type RequestValue<Out> = [Out] extends [RawData] ? Record<string, unknown> : Out;
 
@@ -348,7 +385,7 @@ export type ReSocketState = "connecting" | "open" | "closing" | "closed" | "wait
 
 /**
  * A reconnecting WebSocket. `Out` is what `send` takes and `In` what `message` events carry:
- * `RawData` in the `"raw"` format, your message types in the `"json"` format.
+ * `RawData` in the `"raw"` format, your message types in the `"json"` format or a `Format`.
  */
 export declare class ReSocket<Out = RawData, In = RawData> extends EventTarget {
   constructor(url: UrlProvider, protocols?: ProtocolsProvider | null, options?: Options);
@@ -370,7 +407,10 @@ export declare class ReSocket<Out = RawData, In = RawData> extends EventTarget {
   readonly url: string;
   readonly protocol: string;
   readonly extensions: string;
-  /** Kept across reconnects. Default "blob", as with WebSocket. */
+  /**
+   * Kept across reconnects. Default "blob", as with WebSocket; "arraybuffer" with a `Format`
+   * whose `binary` is true.
+   */
   binaryType: BinaryType;
   /** The socket's buffered bytes plus the queued messages' sizes. */
   readonly bufferedAmount: number;
@@ -403,8 +443,9 @@ export declare class ReSocket<Out = RawData, In = RawData> extends EventTarget {
    */
   send(data: Out, options?: SendOptions): boolean;
   /**
-   * Sends `value` (a plain object, `"json"` format only) with a fresh id in `requestIdField`
-   * and resolves with the `result` of the message that carries the same id; that message is
+   * Sends `value` (a plain object; the `"json"` format or a `Format`, encoded as `send`
+   * encodes) with a fresh id in `requestIdField` and resolves with the `result` of the message
+   * whose decoded value carries the same id; that message is
    * not delivered to `message` listeners. Queued like `send` while disconnected. Rejects with a
    * `ReSocketError`: `REQUEST_TIMEOUT`, `CONNECTION_LOST`, `CLOSED`, `DROPPED` (pushed out of
    * the queue by `overflow: "drop-oldest"`), `EXPIRED` (`ttlMs` ran out while it was queued),

@@ -9,7 +9,8 @@ import { FIGURE_RETRY_COUNT, FIGURE_QUEUED_COUNT, FIGURE_RTT_MS, FIGURE_STATE, R
 import { engineFor } from "./core.js";
 import { Driver } from "./driver.js";
 import { Interest } from "./interest.js";
-import { closeArguments, isRawData, readArguments, sendOptions } from "./options.js";
+import { closeArguments, readArguments, sendOptions } from "./options.js";
+import { frameOf, valueOf } from "./format.js";
 import { Requests } from "./request.js";
 import { closeEvent, defineHandlers, errorEvent, handlerTable, withFields } from "./events.js";
 import { SharedSocket } from "./shared.js";
@@ -39,28 +40,6 @@ export class QueueFullError extends ReSocketError {
   }
 }
 
-
-/** `data` as the frame to send, in the format of `settings`; throws a TypeError if it has none. */
-export function frameOf(settings, data) {
-  let frame = data;
-  if (settings.json) {
-    try {
-      frame = JSON.stringify(data);
-    } catch (error) {
-      // A BigInt, a cycle, or a toJSON that throws.
-      throw new TypeError(`resocket: send(data): data has no JSON form (${error?.message})`, { cause: error });
-    }
-    if (frame === undefined) {
-      throw new TypeError(`resocket: send(data): data has no JSON form (got ${typeof data})`);
-    }
-  } else if (!isRawData(data)) {
-    throw new TypeError(
-      `resocket: send(data): data must be a string, ArrayBuffer, typed array or Blob, got ${data === null ? "null" : typeof data}; ` +
-        'use format: "json" for other values',
-    );
-  }
-  return frame;
-}
 
 export class ReSocket extends EventTarget {
   static CONNECTING = 0;
@@ -98,15 +77,15 @@ export class ReSocket extends EventTarget {
       received: (data, mayAnswer) => socket.#received(data, mayAnswer),
       requestFailed: (id, kind, capacity) => socket.#requests?.failed(id, kind, capacity),
       setup: (conn, attempt, resumed) => socket.#runSetup(conn, attempt, resumed),
-      // The messages as the user sent them: in the "json" format, values again.
+      // The messages as the user sent them: in a format, values again.
       resumed: (recovered, unacknowledged) =>
         socket.#dispatch(withFields(new Event("resumed"), {
           recovered,
-          unacknowledged: socket.#settings.json ? unacknowledged.map((text) => JSON.parse(text)) : unacknowledged,
+          unacknowledged: unacknowledged.map((frame) => valueOf(socket.#settings.format, frame)),
         })),
       removed: (frame, reason) =>
         socket.#dispatch(withFields(new Event("removed"), {
-          data: socket.#settings.json ? JSON.parse(frame) : frame,
+          data: valueOf(socket.#settings.format, frame),
           reason,
         })),
     };
@@ -170,7 +149,7 @@ export class ReSocket extends EventTarget {
   }
 
   #frame(data) {
-    return frameOf(this.#settings, data);
+    return frameOf(this.#settings.format, data);
   }
 
   /**
@@ -304,13 +283,17 @@ export class ReSocket extends EventTarget {
     };
   }
 
-  /** An incoming message for the user: decoded in the socket's format, unless it answers a request. */
+  /**
+   * An incoming message for the user: decoded in the socket's format, unless it answers a
+   * request (matched on the decoded value, so a binary format's answers are found too).
+   */
   #received(data, mayAnswer) {
-    if (this.#settings.json && typeof data === "string") {
+    const { format } = this.#settings;
+    if (format?.decodes(data)) {
       try {
-        data = JSON.parse(data);
+        data = format.decode(data);
       } catch (error) {
-        this.#error("DECODE", `a message is not valid JSON (${error.message})`, data);
+        this.#error("DECODE", format.failure(error), data);
         return;
       }
     }

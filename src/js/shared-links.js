@@ -15,13 +15,16 @@ function holdsFunction(value) {
 /**
  * The line of a tab's socket to the hub of connection `key` (`take(message)` hears the hub):
  * a SharedWorker where there is one to make (the web build's, or `settings.shared.worker`) and
- * the options can cross to it, else a leader tab. `{ post(message), close(), reopen() }`.
+ * the options can cross to it (no functions, and no codec `format`, whose methods may be its
+ * class's, which a message does not carry), else a leader tab. `{ post(message), close(),
+ * reopen() }`.
  */
 export function link(key, url, protocols, options, settings, take) {
   // The hub's options are these but `shared` (which may hold the application's worker).
   const crossing = { ...options, shared: false };
   const worker = settings.shared.worker ?? sharedWorker;
-  if (worker && typeof SharedWorker === "function" && !holdsFunction([url, protocols, crossing])) {
+  const crosses = !holdsFunction([url, protocols, crossing]) && typeof crossing.format !== "object";
+  if (worker && typeof SharedWorker === "function" && crosses) {
     return workerLink(key, worker, { url: String(url), protocols, options: crossing }, take);
   }
   return leaderLink(key, (saved) => hostSocket(url, protocols, crossing, settings, key, saved), take);

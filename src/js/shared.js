@@ -10,7 +10,8 @@
 // next leader, through localStorage, so nothing is lost or doubled in the hand-over.
 import { closeEvent, defineHandlers, errorEvent, handlerTable, withFields } from "./events.js";
 import { connectionText, sendOptions } from "./options.js";
-import { QueueFullError, ReSocketError, frameOf } from "./resocket.js";
+import { frameOf } from "./format.js";
+import { QueueFullError, ReSocketError } from "./resocket.js";
 
 /** A short, stable name for `text` (FNV-1a, 32 bits, in hex). */
 function hash(text) {
@@ -57,6 +58,8 @@ export class SharedSocket extends EventTarget {
   constructor(url, protocols, options, settings) {
     super();
     this.#settings = settings;
+    // As the hub's socket starts (driver.js): a binary codec's decode gets ArrayBuffers.
+    if (settings.format?.binary) this.#figures.binaryType = "arraybuffer";
     const key = hash(connectionText(url, protocols, options));
     // The lines to a hub are loaded on first use: a page without shared sockets never fetches them.
     import("./shared-links.js").then(({ link }) => {
@@ -99,7 +102,7 @@ export class SharedSocket extends EventTarget {
   send(data, options) {
     if (this.#closed) throw closedError("the socket is closed; call reconnect() before sending");
     const { volatile, ttlMs, signal } = sendOptions(options);
-    frameOf(this.#settings, data);
+    frameOf(this.#settings.format, data);
     if (signal?.aborted) return false;
     const number = ++this.#numbers;
     const send = { op: "send", number, data, volatile, ttlMs, abortable: Boolean(signal) };

@@ -118,15 +118,7 @@ for (const [face, faceName] of FACES) {
       // The JS face's `onerror`; the Rust API has no handlers.
       let onerrorEvent;
       if (face === 'js') socket.socket.onerror = (event) => { onerrorEvent = event; };
-      await log.until((l) => l.count('open') === 1, 'open');
-      socket.send({ hello: 'world' });
-      await log.until((l) => l.count('error') === 1, 'the decode error');
-      socket.send({ again: true });
-      await log.until((l) => l.count('error') === 2, 'a second decode error on the same connection');
-      await h.sleep(100);
-      const readyState = socket.readyState;
-      socket.close();
-      await log.until((l) => l.count('close') === 1, 'the close event');
+      const readyState = await h.twoDecodeErrors(socket, log);
       return {
         lines: log.lines(),
         errors: log.filter((e) => e.type === 'error'),

@@ -3,6 +3,8 @@
 //! - `notify` sends a message that is not an answer before its answer
 //! - `id_field` renames the id; an invalid one refuses the upgrade with 400
 //! - `ping` gets `pong`; sessions count under `endpoints.rpc` in `/stats`
+//! - a binary request is MessagePack and is answered in MessagePack, a delayed answer too; a
+//!   binary message that is not MessagePack gets a parse error, in MessagePack
 
 use futures_util::SinkExt;
 use serde_json::{Value, json};
@@ -82,4 +84,62 @@ async fn the_id_field_can_be_renamed_and_is_checked() {
         Err(Error::Http(response)) => assert_eq!(response.status().as_u16(), 400),
         other => panic!("expected HTTP 400, got {other:?}"),
     }
+}
+
+async fn next_msgpack(client: &mut crate::support::Client) -> Value {
+    match next_message(client).await {
+        Message::Binary(bytes) => rmp_serde::from_slice(&bytes).expect("MessagePack"),
+        other => panic!("expected a binary message, got {other:?}"),
+    }
+}
+
+async fn request_msgpack(client: &mut crate::support::Client, request: Value) {
+    let bytes = rmp_serde::to_vec_named(&request).expect("encodes");
+    client
+        .send(Message::Binary(bytes.into()))
+        .await
+        .expect("send");
+}
+
+#[tokio::test]
+async fn binary_requests_are_answered_in_msgpack() {
+    let server = TestServer::start().await;
+    let mut client = server.connect("/rpc?client=rpc-msgpack").await;
+    request_msgpack(
+        &mut client,
+        json!({"id": 1, "method": "sleep", "params": [100]}),
+    )
+    .await;
+    request_msgpack(
+        &mut client,
+        json!({"id": 2, "method": "echo", "params": {"text": "é ✓", "list": [1, 2.5, null]}}),
+    )
+    .await;
+    request_msgpack(&mut client, json!({"id": 3, "method": "fail"})).await;
+    assert_eq!(
+        next_msgpack(&mut client).await,
+        json!({"id": 2, "result": {"text": "é ✓", "list": [1, 2.5, null]}})
+    );
+    assert_eq!(
+        next_msgpack(&mut client).await,
+        json!({"id": 3, "error": {"code": 1, "message": "failed as asked"}})
+    );
+    assert_eq!(
+        next_msgpack(&mut client).await,
+        json!({"id": 1, "result": 100})
+    );
+    // A text request on the same connection is still answered in JSON.
+    request(
+        &mut client,
+        json!({"id": 4, "method": "add", "params": [1, 2]}),
+    )
+    .await;
+    assert_eq!(next_json(&mut client).await, json!({"id": 4, "result": 3}));
+
+    client
+        .send(Message::Binary(vec![0xc1].into()))
+        .await
+        .expect("send");
+    let refused = next_msgpack(&mut client).await;
+    assert_eq!(refused["error"]["code"], -32_700, "{refused}");
 }

@@ -1,6 +1,8 @@
 // One socket interface over both faces, so a test body runs for `face` in ['js', 'rust']:
 // 'js' is the npm package's `ReSocket`; 'rust' is `resocket::Socket<String, String, Text>`
-// (or `Socket<Box<RawValue>, serde_json::Value, Json>` with `format: "json"`) behind
+// (or `Socket<Box<RawValue>, serde_json::Value, Json>` with `format: "json"`, and
+// `Socket<serde_json::Value, serde_json::Value, MsgPack>` with `format: "msgpack"`, the Rust
+// face's name for what the JS face takes as a MessagePack codec object) behind
 // `RustSocket` (tests/rust-face/, built by scripts/e2e-tests.sh into target/e2e/rust-face/ and
 // mounted at /rust-face/ by the files that use it).
 //

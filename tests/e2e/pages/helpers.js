@@ -106,6 +106,24 @@ export function makeHarness(resocket, { ws: wsBase, http: httpBase }) {
       return log;
     },
 
+    /**
+     * On `socket` to /echo?garbage=1, recorded by `log`: once open, two sends, each answered by
+     * garbage for a DECODE error; then `close()`, waiting for its event. The readyState after
+     * the errors (the connection is to stay open).
+     */
+    async twoDecodeErrors(socket, log) {
+      await log.until((l) => l.count('open') === 1, 'open');
+      socket.send({ hello: 'world' });
+      await log.until((l) => l.count('error') === 1, 'the decode error');
+      socket.send({ again: true });
+      await log.until((l) => l.count('error') === 2, 'a second decode error on the same connection');
+      await h.sleep(100);
+      const readyState = socket.readyState;
+      socket.close();
+      await log.until((l) => l.count('close') === 1, 'the close event');
+      return readyState;
+    },
+
     async stats() {
       return (await fetch(`${httpBase}/stats`)).json();
     },

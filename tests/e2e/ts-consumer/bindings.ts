@@ -31,7 +31,7 @@ const vue = useVueSocket<Out, In>("wss://chat.example/socket", { format: "json" 
 const vueState: ReSocketState = vue.state.value;
 const vueSaid: string | undefined = vue.lastMessage.value?.text;
 vue.send({ type: "say", text: "hi" });
-vue.socket.reconnect();
+vue.socket.value?.reconnect();
 vue.release();
 
 const store = socketStore<Out, In>("wss://chat.example/socket", { format: "json" });

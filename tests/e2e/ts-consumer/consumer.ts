@@ -3,6 +3,7 @@ import ReSocketDefault, {
   QueueFullError,
   ReSocket,
   ReSocketError,
+  type Format,
   type Options,
   type ReSocketCloseEvent,
   type ReSocketErrorEvent,
@@ -58,7 +59,7 @@ socket.addEventListener("reconnecting", (event: ReSocketReconnectingEvent) => {
 });
 socket.addEventListener("error", (event: ReSocketErrorEvent) => {
   const code: ReSocketError["code"] = event.error.code;
-  const raw: string | undefined = event.data;
+  const raw: string | ArrayBuffer | Blob | undefined = event.data;
   if (code === "DECODE") console.log(raw, event.message);
 });
 socket.addEventListener("open", () => socket.send({ type: "say", text: "back" }));
@@ -167,4 +168,14 @@ function migrated(url: UrlProvider, options: RwsOptions): ReconnectingWebSocket 
 const typedRpc = new ReSocket<{ method: "add"; params: number[] }, In>("wss://rpc.example", null, { format: "json" });
 const typedSum: Promise<number> = typedRpc.request<number>({ method: "add", params: [1, 2] });
 
-export { readAll, queued, state, open, closing, rtt, counts, described, add, untyped, migrated, typedSum };
+// A codec of the application's as the format: its values are the socket's messages.
+type Tick = { symbol: string; price: number };
+const tickCodec: Format<Tick> = {
+  encode: (tick) => new TextEncoder().encode(JSON.stringify(tick)),
+  decode: (data) => JSON.parse(typeof data === "string" ? data : new TextDecoder().decode(data as ArrayBuffer)) as Tick,
+  binary: true,
+};
+const ticks = new ReSocket<Tick, Tick>("wss://ticks.example", null, { format: tickCodec });
+ticks.send({ symbol: "ACME", price: 1.5 });
+
+export { readAll, queued, state, open, closing, rtt, counts, described, add, untyped, migrated, typedSum, ticks };

@@ -4,6 +4,11 @@
 //! `format: "json"` (it sends the text `JSON.stringify` makes, as the JavaScript face does,
 //! members in their order; a `serde_json::Value` would sort them).
 //!
+//! `format: "msgpack"` (a name of this class's: the JavaScript face takes a codec object
+//! there) is `Socket<serde_json::Value, serde_json::Value, MsgPack>`, each message the value
+//! of its JSON, as the JavaScript face's MessagePack codec of the tests carries plain objects.
+//! Its requests are refused as the "raw" format's are: the Rust API's requests are `Json`'s.
+//!
 //! `binaryType: "arraybuffer"` (the JavaScript face's property, given to the constructor here)
 //! makes a "raw" socket `Socket<Message, Message, Raw>`: text frames as strings, binary frames
 //! as `ArrayBuffer`s both ways, as the JavaScript face's "raw" format carries them. The
@@ -30,8 +35,8 @@ use js_sys::{Array, Function, Object, Promise, Reflect};
 use resocket::Failure;
 use resocket::codec::{Decoder, Encoder};
 use resocket::{
-    Closed, Error, Event, Json, Message, Raw, Receiver, SendHandle, Sender, Sent, Socket, State,
-    Text,
+    Closed, Error, Event, Json, Message, MsgPack, Raw, Receiver, SendHandle, Sender, Sent, Socket,
+    State, Text,
 };
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -40,11 +45,12 @@ use wasm_bindgen::prelude::*;
 use options::{Format, Settings};
 
 /// The sender of the socket: "raw" (text only, or with `binaryType: "arraybuffer"` text and
-/// binary) or "json".
+/// binary), "json" or "msgpack".
 enum Sending {
     Text(Sender<String, Text>),
     Raw(Sender<Message, Raw>),
     Json(Sender<Box<RawValue>, Json>),
+    MsgPack(Sender<Value, MsgPack>),
 }
 
 /// Evaluates `$body` with `$sender` bound to whichever sender `$sending` holds, for the
@@ -55,8 +61,17 @@ macro_rules! with_sender {
             Sending::Text($sender) => $body,
             Sending::Raw($sender) => $body,
             Sending::Json($sender) => $body,
+            Sending::MsgPack($sender) => $body,
         }
     };
+}
+
+/// `message` read from its JSON by `read` (the text `JSON.stringify` writes for "json", its
+/// value for "msgpack"); a `TypeError` when it has none, as on the JavaScript face.
+fn json_form<T>(message: &JsValue, read: fn(&JsValue) -> Result<T, String>) -> Result<T, JsValue> {
+    read(message).map_err(|reason| {
+        options::type_error(format!("send(data): data has no JSON form ({reason})"))
+    })
 }
 
 /// A `resocket::Socket` driven from JavaScript.
@@ -107,7 +122,7 @@ impl RustSocket {
         let events = Events {
             onevent,
             gate,
-            json: format == Format::Json,
+            format,
         };
         let (sending, stop_events) = match format {
             Format::Raw if binary => {
@@ -121,6 +136,10 @@ impl RustSocket {
             Format::Json => {
                 let (sender, stop) = open(config, events, |value: Value| json::to_js(&value))?;
                 (Sending::Json(sender), stop)
+            }
+            Format::MsgPack => {
+                let (sender, stop) = open(config, events, |value: Value| json::to_js(&value))?;
+                (Sending::MsgPack(sender), stop)
             }
         };
         Ok(RustSocket {
@@ -175,12 +194,8 @@ impl RustSocket {
                 })?;
                 sender.try_send(&message)
             }
-            Sending::Json(sender) => {
-                let value = json::raw_from_js(&message).map_err(|reason| {
-                    options::type_error(format!("send(data): data has no JSON form ({reason})"))
-                })?;
-                sender.try_send(&value)
-            }
+            Sending::Json(sender) => sender.try_send(&json_form(&message, json::raw_from_js)?),
+            Sending::MsgPack(sender) => sender.try_send(&json_form(&message, json::from_js)?),
         };
         Ok(outcome(sent))
     }
@@ -205,10 +220,10 @@ impl RustSocket {
                 sender.send_with(&message, options)
             }
             Sending::Json(sender) => {
-                let value = json::raw_from_js(&message).map_err(|reason| {
-                    options::type_error(format!("send(data): data has no JSON form ({reason})"))
-                })?;
-                sender.send_with(&value, options)
+                sender.send_with(&json_form(&message, json::raw_from_js)?, options)
+            }
+            Sending::MsgPack(sender) => {
+                sender.send_with(&json_form(&message, json::from_js)?, options)
             }
         };
         let handle = match sent {
@@ -235,7 +250,7 @@ impl RustSocket {
             Sending::Json(sender) => {
                 request::request(sender, &value, &options, self.request_timeout)
             }
-            Sending::Text(_) | Sending::Raw(_) => request::needs_json(),
+            Sending::Text(_) | Sending::Raw(_) | Sending::MsgPack(_) => request::needs_json(),
         }
     }
 
@@ -322,11 +337,11 @@ fn outcome(sent: Result<Sent, Error>) -> String {
 }
 
 /// Where a socket's events go: `onevent`, once `gate` (if any) resolves; removed messages
-/// parsed as JSON when `json`.
+/// decoded in `format`, as the JavaScript face gives them.
 struct Events {
     onevent: Function,
     gate: Option<Promise>,
-    json: bool,
+    format: Format,
 }
 
 /// A Promise, and the function that resolves it.
@@ -358,13 +373,13 @@ where
     let Events {
         onevent,
         gate,
-        json,
+        format,
     } = events;
     let (delivering, stop) = abortable(async move {
         if let Some(gate) = gate {
             let _ = wasm_bindgen_futures::JsFuture::from(gate).await;
         }
-        deliver(receiver, onevent, to_js, json).await;
+        deliver(receiver, onevent, to_js, format).await;
     });
     wasm_bindgen_futures::spawn_local(async move {
         let _ = delivering.await;
@@ -385,10 +400,10 @@ async fn deliver<T, C: Decoder<T>>(
     mut receiver: Receiver<T, C>,
     onevent: Function,
     to_js: fn(T) -> Result<JsValue, JsValue>,
-    json: bool,
+    format: Format,
 ) {
     while let Some(event) = receiver.next().await {
-        let delivered = describe(event, to_js, json)
+        let delivered = describe(event, to_js, format)
             .and_then(|event| onevent.call1(&JsValue::UNDEFINED, &event));
         // A throwing listener must not stop the events that follow; the page sees its error,
         // as it sees a message that did not convert (which would be a bug here).
@@ -406,11 +421,11 @@ extern "C" {
 }
 
 /// An event as the JavaScript face would deliver it: `type` plus that type's fields (a removed
-/// message parsed as the "json" format's sends were written, when `json`).
+/// message decoded as the `format`'s sends were written).
 fn describe<T>(
     event: Event<T>,
     to_js: fn(T) -> Result<JsValue, JsValue>,
-    json: bool,
+    format: Format,
 ) -> Result<JsValue, JsValue> {
     let object = Object::new();
     let set = |name: &str, value: JsValue| {
@@ -480,9 +495,16 @@ fn describe<T>(
         }
         Event::Removed { message, reason } => {
             set("type", "removed".into());
-            let data = match json {
-                true => json::parsed_or_raw(&message),
-                false => json::message_to_js(&message),
+            let data = match format {
+                Format::Json => json::parsed_or_raw(&message),
+                Format::MsgPack => {
+                    let frame = json::message_to_js(&message);
+                    <MsgPack as Decoder<Value>>::decode(&frame)
+                        .ok()
+                        .and_then(|value| json::to_js(&value).ok())
+                        .unwrap_or(frame)
+                }
+                Format::Raw => json::message_to_js(&message),
             };
             set("data", data);
             set("reason", reason.name().into());

@@ -23,6 +23,10 @@ pub(crate) enum Format {
     Raw,
     /// `"json"`: `Socket<Box<RawValue>, serde_json::Value, Json>`.
     Json,
+    /// `"msgpack"` (this class's name; the JavaScript face takes a codec object there):
+    /// `Socket<serde_json::Value, serde_json::Value, MsgPack>`, messages as values of the
+    /// JSON they have.
+    MsgPack,
 }
 
 /// What the options say: the socket's config, and what the class itself needs.
@@ -51,7 +55,7 @@ const KNOWN: &[&str] = &[
     "maxMessageBytes", // max_message_bytes
     "startClosed", // start_closed
     "debug",     // debug
-    "format",    // "raw": the Text codec, "json": the Json codec
+    "format",    // "raw": the Text codec, "json": the Json codec, "msgpack": the MsgPack codec
     "requestIdField", // request_id_field
     "resendRequests", // resend_requests
     "requestTimeoutMs", // the timeout `request` passes when its options name none
@@ -156,8 +160,9 @@ fn read_format(value: Option<JsValue>) -> Result<Format, JsValue> {
         None => Ok(Format::Raw),
         Some(Some(format)) if format == "raw" => Ok(Format::Raw),
         Some(Some(format)) if format == "json" => Ok(Format::Json),
+        Some(Some(format)) if format == "msgpack" => Ok(Format::MsgPack),
         Some(_) => Err(type_error(
-            "`format` must be \"raw\" or \"json\"".to_owned(),
+            "`format` must be \"raw\", \"json\" or \"msgpack\"".to_owned(),
         )),
     }
 }
@@ -323,7 +328,7 @@ fn read_heartbeat(value: &JsValue, format: Format) -> Result<Heartbeat, JsValue>
                     .ping_json(&ping)
                     .map_err(|error| type_error(format!("`heartbeat.ping`: {error}")))?
             }
-            Format::Raw => heartbeat.ping(
+            Format::Raw | Format::MsgPack => heartbeat.ping(
                 ping.as_string()
                     .ok_or_else(|| type_error("`heartbeat.ping` must be a string".to_owned()))?,
             ),

@@ -54,6 +54,12 @@ fn handle(setup: Rc<Setup>, format: Format, request_timeout: Duration) -> JsValu
             Format::Raw => data
                 .as_string()
                 .ok_or_else(|| type_error("setup send(data): data must be a string".to_owned()))?,
+            Format::MsgPack => {
+                return Err(type_error(
+                    "setup send(data): this class's setup step sends \"raw\" or \"json\""
+                        .to_owned(),
+                ));
+            }
         };
         Ok(JsValue::from_str(&crate::outcome(sending.send(text))))
     });

@@ -2,6 +2,9 @@
 //! library's own JSON codec. Also the recovery workloads (workload 5), which only the
 //! reconnecting peers have.
 
+#[cfg(feature = "codecs")]
+mod codecs;
+
 use std::time::Duration;
 
 use bench_common::{Connection, Msg};

@@ -1,63 +1,13 @@
-//! How typed messages become WebSocket frames and back.
-//!
-//! Frames are JavaScript values (`WebSocket.send` arguments, `MessageEvent.data`). [`Json`]
-//! encodes and decodes with `serde_json` in wasm: a text crosses into or out of wasm memory
-//! once, which costs less than building or reading a JavaScript object field by field.
+//! The [`Json`] codec: JSON text frames through serde and `serde_json`, read with a bound on
+//! nesting.
 
-use js_sys::{ArrayBuffer, Uint8Array};
-use wasm_bindgen::prelude::*;
+#[cfg(feature = "json")]
+use wasm_bindgen::JsValue;
 
+#[cfg(feature = "json")]
+use super::{DecodeError, Decoder, Encoder};
+#[cfg(feature = "json")]
 use crate::{Error, Message};
-
-pub use crate::driver::wire_size;
-
-/// Turns an outgoing value into a frame (`WebSocket.send` argument).
-#[diagnostic::on_unimplemented(
-    message = "the codec `{Self}` cannot encode `{T}`",
-    note = "`Json` encodes `Serialize` types and needs resocket's `json` feature (on by default); \
-            `Text` encodes `String`, `Bytes` `Vec<u8>`, `Raw` `Message`"
-)]
-pub trait Encoder<T> {
-    /// Encodes `value`.
-    fn encode(value: &T) -> Result<JsValue, Error>;
-}
-
-/// Turns an incoming frame (`MessageEvent.data`) into a value.
-#[diagnostic::on_unimplemented(
-    message = "the codec `{Self}` cannot decode `{T}`",
-    note = "`Json` decodes `DeserializeOwned` types and needs resocket's `json` feature (on by \
-            default); `Text` decodes `String`, `Bytes` `Vec<u8>`, `Raw` `Message`"
-)]
-pub trait Decoder<T> {
-    /// Decodes `data`.
-    fn decode(data: &JsValue) -> Result<T, DecodeError>;
-}
-
-/// A frame that did not decode. The connection stays open.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DecodeError {
-    /// The frame as received.
-    pub raw: Message,
-    /// What was wrong with it.
-    pub reason: String,
-}
-
-impl DecodeError {
-    fn new(data: &JsValue, reason: impl Into<String>) -> Self {
-        DecodeError {
-            raw: Message::from_js(data).unwrap_or(Message::Bytes(Vec::new())),
-            reason: reason.into(),
-        }
-    }
-}
-
-impl core::fmt::Display for DecodeError {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "a message could not be decoded: {}", self.reason)
-    }
-}
-
-impl std::error::Error for DecodeError {}
 
 /// JSON text frames, through serde and `serde_json` (so integers of any size go out exactly,
 /// and maps need keys that are strings or integers). Incoming JSON that nests a value deeper
@@ -67,18 +17,6 @@ impl std::error::Error for DecodeError {}
 /// without serde_json), name another codec: `Socket<String, String, Text>`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Json;
-
-/// Text frames as `String`; binary frames must hold UTF-8.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Text;
-
-/// Binary frames as `Vec<u8>`; text frames arrive as their UTF-8 bytes.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Bytes;
-
-/// Frames as they are: [`Message::Text`] or [`Message::Bytes`].
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Raw;
 
 #[cfg(feature = "json")]
 impl<T: serde::Serialize> Encoder<T> for Json {
@@ -170,63 +108,6 @@ pub fn json_nested_deeper_than(text: &str, limit: usize) -> bool {
         }
     }
     false
-}
-
-impl Encoder<String> for Text {
-    fn encode(value: &String) -> Result<JsValue, Error> {
-        Ok(JsValue::from_str(value))
-    }
-}
-
-impl Decoder<String> for Text {
-    fn decode(data: &JsValue) -> Result<String, DecodeError> {
-        match Message::from_js(data) {
-            Some(Message::Text(text)) => Ok(text),
-            Some(Message::Bytes(bytes)) => String::from_utf8(bytes).map_err(|error| DecodeError {
-                reason: format!("binary frame is not UTF-8: {error}"),
-                raw: Message::Bytes(error.into_bytes()),
-            }),
-            None => Err(DecodeError::new(data, "unsupported frame type")),
-        }
-    }
-}
-
-impl Encoder<Vec<u8>> for Bytes {
-    fn encode(value: &Vec<u8>) -> Result<JsValue, Error> {
-        Ok(Uint8Array::from(value.as_slice()).into())
-    }
-}
-
-impl Decoder<Vec<u8>> for Bytes {
-    fn decode(data: &JsValue) -> Result<Vec<u8>, DecodeError> {
-        if let Some(buffer) = data.dyn_ref::<ArrayBuffer>() {
-            return Ok(Uint8Array::new(buffer).to_vec());
-        }
-        data.as_string()
-            .map(String::into_bytes)
-            .ok_or_else(|| DecodeError::new(data, "unsupported frame type"))
-    }
-}
-
-impl Encoder<Message> for Raw {
-    fn encode(value: &Message) -> Result<JsValue, Error> {
-        Ok(value.to_js())
-    }
-}
-
-impl Decoder<Message> for Raw {
-    fn decode(data: &JsValue) -> Result<Message, DecodeError> {
-        Message::from_js(data).ok_or_else(|| DecodeError::new(data, "unsupported frame type"))
-    }
-}
-
-/// The message of a JavaScript exception, or its string form.
-pub(crate) fn describe_js_error(error: &JsValue) -> String {
-    error
-        .dyn_ref::<js_sys::Error>()
-        .map(|error| String::from(error.message()))
-        .or_else(|| error.as_string())
-        .unwrap_or_else(|| "unknown JavaScript error".to_owned())
 }
 
 #[cfg(all(test, feature = "json"))]
