@@ -61,7 +61,7 @@ test-e2e: package
 # bundled apps, TLS with the test server's self-signed certificate) and the long ones
 # (endurance, session chaos). tests/e2e/runtimes.test.js, in test-e2e, runs Node.js 20 and 22,
 # Deno and Bun.
-E2E_ON_NODE = conformance control data delivery events faults-close faults-restart hostile lazy \
+E2E_ON_NODE = codec conformance control data delivery events faults-close faults-restart hostile lazy \
   options properties queue reconnect request session session-bounds session-nodes setup
 test-e2e-node: package
 	RESOCKET_E2E_HOST=node RESOCKET_E2E="$(foreach file,$(E2E_ON_NODE),tests/e2e/$(file).test.js)" \

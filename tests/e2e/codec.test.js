@@ -28,6 +28,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { FACES } from './support/backoff.js';
 import { repoRoot, rustFaceDir } from './support/paths.js';
+import { ON_NODE, TABS } from './support/node-host.js';
 import { e2eSuite } from './support/suite.js';
 
 const suite = e2eSuite({
@@ -214,7 +215,7 @@ suite.test('JS face: a heartbeat ping given as a value is encoded by the codec',
   assert.deepEqual(result.first, { binary: result.pingSize }, 'the ping went out in MessagePack');
 });
 
-test('JS face: shared: true with a codec is held by a leader tab, SharedWorker or not; every tab hears the decoded values', { timeout: 60_000 }, async () => {
+test('JS face: shared: true with a codec is held by a leader tab, SharedWorker or not; every tab hears the decoded values', { timeout: 60_000, skip: ON_NODE && `Node.js host: ${TABS}` }, async () => {
   const tabs = await suite.openTabs(2);
   try {
     const client = `msgpack-shared-${Date.now()}`;

@@ -2,14 +2,29 @@
 // the package as Node.js resolves it (its root entry, the "node" conditions), makes the harness's
 // `h`, `ReSocket` and `resocket` globals as the harness page does (and `window`, the global
 // object, which the tests' steps name as a page's), and runs the steps it is sent.
-//   argv: the package's directory, the test server's ws: and http: bases
+// The suite's mounts (URL prefix -> directory, as the static server serves them to a page)
+// resolve a step's `import('/prefix/file')` to that file.
+//   argv: the package's directory, the test server's ws: and http: bases, the mounts (JSON)
 
+import { register } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { makeHarness } from '../pages/helpers.js';
 import { RUST_FACE_ON_NODE } from './node-host.js';
 
-const [pkgDir, ws, http] = process.argv.slice(2);
+const [pkgDir, ws, http, mounts] = process.argv.slice(2);
+
+const MOUNT_HOOKS = `
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+let mounts = {};
+export function initialize(data) { mounts = data; }
+export function resolve(specifier, context, next) {
+  const prefix = Object.keys(mounts).find((each) => specifier.startsWith(each));
+  if (prefix === undefined) return next(specifier, context);
+  return next(pathToFileURL(path.join(mounts[prefix], specifier.slice(prefix.length))).href, context);
+}`;
+register(`data:text/javascript,${encodeURIComponent(MOUNT_HOOKS)}`, { data: JSON.parse(mounts) });
 
 /** What went wrong outside a step, as a browser reports an uncaught error of the page. */
 function problem(text) {

@@ -27,6 +27,9 @@ export const UNSENT_UNKNOWN = "Node.js's WebSocket reads bufferedAmount 0 once c
 /** Why a test of the page's lifecycle or network flag is the browser's. */
 export const PAGE_ONLY = 'the back/forward cache, visibility and navigator.onLine are a browser page\'s';
 
+/** Why a test of tabs sharing a connection is the browser's. */
+export const TABS = "tabs of one origin are a browser's";
+
 /** Whether this run hosts its pages in Node.js. */
 export const ON_NODE = process.env.RESOCKET_E2E_HOST === 'node';
 
@@ -39,13 +42,16 @@ export class NodePage {
   #steps = new Map();
   #ids = 0;
 
-  /** A page whose `h` names the test server at `ws` and `http`; resolves once it has imported the package. */
-  static open(ws, http) {
-    return new NodePage().#start(ws, http);
+  /**
+   * A page whose `h` names the test server at `ws` and `http`, and whose steps import the
+   * suite's `mounts` (URL prefix -> directory) by URL; resolves once it has imported the package.
+   */
+  static open(ws, http, mounts = {}) {
+    return new NodePage().#start(ws, http, mounts);
   }
 
-  #start(ws, http) {
-    const child = spawn(NODE_22, [CHILD, pkgDir, ws, http], {
+  #start(ws, http, mounts) {
+    const child = spawn(NODE_22, [CHILD, pkgDir, ws, http, JSON.stringify(mounts)], {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'advanced',
     });

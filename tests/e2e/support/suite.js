@@ -47,7 +47,7 @@ export function e2eSuite({ mounts = {}, www } = {}) {
      * `h.url` and `h.http` name `server` (default: the test server).
      */
     async openHarness(origin = suite.web?.url, server = suite.server) {
-      if (ON_NODE) return NodePage.open(server.wsUrl, server.url);
+      if (ON_NODE) return NodePage.open(server.wsUrl, server.url, mounts);
       const query = new URLSearchParams({ ws: server.wsUrl, http: server.url });
       const watched = await suite.open(`${origin}/harness.html?${query}`);
       return suite.harnessReady(watched);
