@@ -4,8 +4,9 @@
 # Chromium through webdriver.json's --ignore-certificate-errors) on free loopback ports,
 # compiles each URL into the suites in turn, runs them, and stops the servers whatever happens.
 #   RESOCKET_BROWSER_SUITES       the ws pass, e.g. "--test browser_recovery" (default: all)
-#   RESOCKET_BROWSER_TLS_SUITES   the wss pass (default: all but browser_network, whose
-#                                 page and network signals do not depend on the scheme;
+#   RESOCKET_BROWSER_TLS_SUITES   the wss pass (default: all but browser_network and
+#                                 browser_codec, whose page and network signals and whose
+#                                 frames do not depend on the scheme;
 #                                 "none" skips it)
 # Rows for RELIABILITY.md go to target/reliability/browser.jsonl (written afresh), from the
 # runner's "test result: ok. N passed" lines: one for browser_hostile per pass that ran it and
@@ -131,7 +132,7 @@ fi
 export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-300}"
 status=0
 run_pass ws "$ws_url" \
-  "${RESOCKET_BROWSER_SUITES:---test browser_socket --test browser_recovery --test browser_worker --test browser_hostile --test browser_network --test browser_request}" \
+  "${RESOCKET_BROWSER_SUITES:---test browser_socket --test browser_recovery --test browser_worker --test browser_hostile --test browser_network --test browser_request --test browser_codec}" \
   || status=$?
 if [ "$tls_suites" != none ]; then
   run_pass wss "$wss_url" "$tls_suites" || status=$?

@@ -52,7 +52,7 @@ done
 mkdir "$pkg"/web
 cp "$pkg"/resocket_core_bg.wasm "$pkg"/resocket_session_bg.wasm "$pkg"/web/
 for dir in "$pkg" "$pkg"/web; do
-  cp src/js/resocket.js src/js/driver.js src/js/options.js src/js/format.js src/js/request.js src/js/core.js \
+  cp src/js/resocket.js src/js/driver.js src/js/options.js src/js/format.js src/js/naming.js src/js/request.js src/js/core.js \
     src/js/pending.js src/js/saved.js src/js/interest.js src/js/contract.js src/js/events.js \
     src/js/shared.js src/js/shared-links.js src/js/shared-hub.js src/js/shared-worker.js \
     src/js/resocket.d.ts "$dir"/
@@ -138,6 +138,7 @@ const manifest = {
     "driver.js",
     "options.js",
     "format.js",
+    "naming.js",
     "request.js",
     "resocket.d.ts",
     "core.js",

@@ -2,6 +2,7 @@
 // browser's JSON, or a codec of the application's, `{ encode, decode, binary? }` (MessagePack,
 // protobuf, ...). Each is read once into the same shape, so the socket, its requests, its
 // heartbeat and a shared connection encode and decode through one path.
+import { describe, typeError, typeName } from "./naming.js";
 
 /** What `WebSocket.send` takes. */
 export function isRawData(data) {
@@ -13,15 +14,7 @@ export function isRawData(data) {
   );
 }
 
-function optionError(text) {
-  return new TypeError(`resocket: option \`${text}`);
-}
-
-/** `typeof value`, with null and arrays named. */
-function typeName(value) {
-  if (value === null) return "null";
-  return Array.isArray(value) ? "array" : typeof value;
-}
+const optionError = (text) => typeError(`option \`${text}`);
 
 /** What an encoding error names, unless told otherwise. */
 const SEND = "send(data): data";
@@ -87,10 +80,6 @@ export function readFormat(value) {
     decode: (data) => value.decode(data),
     failure: (error) => `format.decode threw on a message (${error?.message ?? error})`,
   };
-}
-
-function describe(value) {
-  return typeof value === "string" ? JSON.stringify(value) : typeName(value);
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   POLICY_RULES,
 } from "./contract.js";
 import { isRawData, readFormat } from "./format.js";
+import { describe, typeError, typeName } from "./naming.js";
 /**
  * An option of partysocket that resocket accepts and ignores, so the import swap keeps working:
  * resocket logs to the console.
@@ -43,22 +44,8 @@ function binarySize(data) {
   return (typeof Blob !== "undefined" && data instanceof Blob ? data.size : data?.byteLength) ?? 0;
 }
 
-export function typeError(message) {
-  return new TypeError(`resocket: ${message}`);
-}
-
 function domError(message, name) {
   return new DOMException(`resocket: ${message}`, name);
-}
-
-function typeName(value) {
-  if (value === null) return "null";
-  return Array.isArray(value) ? "an array" : typeof value;
-}
-
-function describe(value) {
-  if (typeof value === "number") return String(value);
-  return typeof value === "string" ? JSON.stringify(value) : typeName(value);
 }
 
 /**
