@@ -342,7 +342,7 @@ fn with_id(request: &(impl Serialize + ?Sized), field: &str, id: u64) -> Result<
         serde_json::to_value(request).map_err(|error| Error::Encode(error.to_string()))?;
     let Value::Object(members) = &mut request else {
         return Err(Error::Encode(format!(
-            "a request must serialize to a JSON object (a map), not {}",
+            "a request must serialize to a JSON object, not {}",
             kind(&request)
         )));
     };
