@@ -72,13 +72,18 @@ test-e2e-node: package
 test-node-adapter: package
 	node --test tests/node-adapter/
 
-# The framework examples (examples/, a workspace of its own): checked for wasm32, linted and
-# format-checked, against their committed Cargo.lock. Build output goes to target/examples/.
+# The framework code (examples/, a workspace of its own: the examples and the binding crates of
+# crates/): checked for wasm32, linted and format-checked, against their committed Cargo.lock;
+# the bindings' doc examples (`no_run`) compiled for wasm32. Build output goes to
+# target/examples/.
+BINDINGS = -p resocket-leptos -p resocket-yew -p resocket-dioxus
 test-examples: setup
 	cd examples && CARGO_TARGET_DIR=$(CURDIR)/target/examples \
 	  cargo check --locked --target wasm32-unknown-unknown
 	cd examples && CARGO_TARGET_DIR=$(CURDIR)/target/examples \
 	  cargo clippy --locked --target wasm32-unknown-unknown -- -D warnings
+	cd examples && CARGO_TARGET_DIR=$(CURDIR)/target/examples \
+	  cargo test --locked --doc --target wasm32-unknown-unknown $(BINDINGS)
 	cd examples && cargo fmt --check
 
 # RELIABILITY.md from the rows the suites recorded in target/reliability/. `make test` ends with
