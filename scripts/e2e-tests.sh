@@ -55,7 +55,8 @@ wasm-pack --quiet build tests/rust-face --dev --target web --out-dir "$PWD/targe
 for framework in yew leptos dioxus; do
   if [[ ! "${RESOCKET_E2E:-}" =~ \.test\.js ]] || [[ "$RESOCKET_E2E" == *example-$framework* ]]; then
     CARGO_TARGET_DIR="$PWD/target/examples" wasm-pack --quiet build "examples/$framework" --dev \
-      --target web --out-dir "$PWD/target/e2e/example-$framework" --no-pack -- --locked
+      --target web --out-dir "$PWD/target/e2e/example-$framework" --out-name example --no-pack \
+      -- --locked
   fi
 done
 

@@ -37,7 +37,8 @@ export function exampleChatTest(framework) {
   const build = path.join(outDir, `example-${framework}`);
   const suite = e2eSuite({
     mounts: {
-      [`/example-${framework}/`]: path.join(repoRoot, 'examples', framework, 'www'),
+      // One page for the three (examples/chat/www/), which loads ./pkg/example.js.
+      [`/example-${framework}/`]: path.join(repoRoot, 'examples', 'chat', 'www'),
       [`/example-${framework}/pkg/`]: build,
     },
   });
@@ -45,7 +46,7 @@ export function exampleChatTest(framework) {
 
   /** Opens the example as client `name`, records the texts of WATCHED, waits for open. */
   async function openExample(name) {
-    if (!existsSync(path.join(build, `resocket_example_${framework}.js`))) {
+    if (!existsSync(path.join(build, 'example.js'))) {
       throw new Error(`${build} is missing: scripts/e2e-tests.sh builds it`);
     }
     const query = new URLSearchParams({
