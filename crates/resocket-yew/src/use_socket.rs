@@ -107,11 +107,15 @@ impl<Out, In, C> UseSocketHandle<Out, In, C> {
     /// Runs `call` on the current socket's sender, then shows the figures it may have
     /// changed; `None` when the socket could not open or the component is gone.
     fn with_sender<R>(&self, call: impl FnOnce(&Sender<Out, C>) -> R) -> Option<R> {
-        let current = self.current.borrow();
-        let slot = current.as_ref()?.borrow();
-        let sender = slot.as_ref()?;
-        let result = call(sender);
-        self.figures.set(Figures::of(sender));
+        // A clone, so that no borrow is held when setting the figures renders at once (outside
+        // Yew's own loop it does), which may drop the slot's sender.
+        let sender = {
+            let current = self.current.borrow();
+            let slot = current.as_ref()?.borrow();
+            slot.as_ref()?.clone()
+        };
+        let result = call(&sender);
+        self.figures.set(Figures::of(&sender));
         Some(result)
     }
 
@@ -263,9 +267,11 @@ impl<Out, In, C: Decoder<In>> Report<Out, In, C> {
                 let listener = self.listener.borrow().clone();
                 listener.emit(message);
             }
-            // After the listener, which may have sent; no borrow is held while it runs.
-            if let Some(sender) = self.slot.borrow().as_ref() {
-                self.figures.set(Figures::of(sender));
+            // After the listener, which may have sent. No borrow is held while the listener
+            // runs or the figures are set: either may render at once.
+            let figures = self.slot.borrow().as_ref().map(Figures::of);
+            if let Some(figures) = figures {
+                self.figures.set(figures);
             }
         }
     }
