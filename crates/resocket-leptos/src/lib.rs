@@ -37,7 +37,8 @@
 //! `MsgPack`, ...); `request` needs `Json` and this crate's `json` feature (on by default).
 #![deny(missing_docs)]
 
-mod figures;
+mod signals;
 mod use_socket;
 
-pub use use_socket::{UseSocket, use_socket};
+pub use resocket_hook::Controls;
+pub use use_socket::{SocketSlot, UseSocket, use_socket};

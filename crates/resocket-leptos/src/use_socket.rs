@@ -1,22 +1,23 @@
 //! [`use_socket`] and the handle it returns.
 
+use std::ops::Deref;
 use std::rc::Rc;
 use std::time::Duration;
 
-use futures_util::StreamExt;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use resocket::codec::{Decoder, Encoder};
-use resocket::{Config, Error, Event, Json, Receiver, Sender, Sent, Socket, State};
+use resocket::{Config, Json, Sender, Socket, State};
+use resocket_hook::{Controls, Figures, Holder, follow};
 
-use crate::figures::Figures;
+use crate::signals::FigureSignals;
 
 /// What [`use_socket`] gives a component: signals to read in views, and the socket's
-/// controls. It is `Copy`, so any number of closures can hold it; the socket stays the
-/// component's.
+/// [`Controls`] (`send`, `request`, `close`, `reconnect`, `sender`), which it dereferences to.
+/// It is `Copy`, so any number of closures can hold it; the socket stays the component's.
 ///
 /// `rtt` and `queued_count` have no events of their own: they are read again at each of the
-/// socket's events and after each call made through this handle, so between those they may
+/// socket's events and after each call made through the controls, so between those they may
 /// lag (a heartbeat's pong alone does not show its round-trip time until the next event).
 pub struct UseSocket<Out: 'static, In: 'static, C: 'static = Json> {
     /// The connection state; `Waiting` is the wait before a retry.
@@ -32,9 +33,7 @@ pub struct UseSocket<Out: 'static, In: 'static, C: 'static = Json> {
     pub rtt: ReadSignal<Option<Duration>>,
     /// Messages waiting for the connection to open.
     pub queued_count: ReadSignal<usize>,
-    figures: Figures,
-    /// The socket's only sender, dropped with the component; `None` if the socket did not open.
-    sender: StoredValue<Option<Sender<Out, C>>, LocalStorage>,
+    controls: Controls<SocketSlot<Out, C>>,
 }
 
 impl<Out, In, C> Clone for UseSocket<Out, In, C> {
@@ -45,68 +44,43 @@ impl<Out, In, C> Clone for UseSocket<Out, In, C> {
 
 impl<Out, In, C> Copy for UseSocket<Out, In, C> {}
 
-impl<Out, In, C> UseSocket<Out, In, C> {
-    /// Runs `call` on the socket's sender, then shows the figures it may have changed; `None`
-    /// when the socket did not open or the component is gone.
+impl<Out, In, C> Deref for UseSocket<Out, In, C> {
+    type Target = Controls<SocketSlot<Out, C>>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.controls
+    }
+}
+
+/// Where a [`UseSocket`] keeps its socket's only sender, in the component's reactive owner, so
+/// that the component's cleanup drops it; and the signals that show the socket's figures.
+pub struct SocketSlot<Out: 'static, C: 'static> {
+    /// `None` if the socket did not open, and once the component is gone.
+    sender: StoredValue<Option<Sender<Out, C>>, LocalStorage>,
+    figures: FigureSignals,
+}
+
+impl<Out, C> Clone for SocketSlot<Out, C> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<Out, C> Copy for SocketSlot<Out, C> {}
+
+impl<Out, C> Holder for SocketSlot<Out, C> {
+    type Out = Out;
+    type Codec = C;
+
     fn with_sender<R>(&self, call: impl FnOnce(&Sender<Out, C>) -> R) -> Option<R> {
+        // `try_`: once the component is gone its values are disposed.
         self.sender
-            .try_with_value(|sender| {
-                sender.as_ref().map(|sender| {
-                    let result = call(sender);
-                    self.figures.refresh(sender);
-                    result
-                })
-            })
+            .try_with_value(|sender| sender.as_ref().map(call))
             .flatten()
     }
 
-    /// Closes with code 1000 and stops reconnecting, until [`reconnect`](Self::reconnect);
-    /// see [`Sender::close`].
-    pub fn close(&self) {
-        self.with_sender(Sender::close);
-    }
-
-    /// Drops the current connection, if any, and connects again at once with the retry count
-    /// reset; also reopens a closed socket. See [`Sender::reconnect`].
-    pub fn reconnect(&self) {
-        self.with_sender(Sender::reconnect);
-    }
-
-    /// A clone of the socket's sender, for what the handle does not offer (`send_with`, the
-    /// `Sink`, `protocol`); `None` when the socket did not open or the component is gone.
-    /// While a clone lives the connection stays open, the component unmounted or not.
-    pub fn sender(&self) -> Option<Sender<Out, C>> {
-        self.sender.try_with_value(Clone::clone).flatten()
-    }
-}
-
-impl<Out, In, C: Encoder<Out>> UseSocket<Out, In, C> {
-    /// Sends now if connected, or queues until the connection opens; see
-    /// [`Sender::try_send`]. Fails with [`Error::Closed`] when the socket did not open or the
-    /// component is gone.
-    pub fn send(&self, message: &Out) -> Result<Sent, Error> {
-        self.with_sender(|sender| sender.try_send(message))
-            .unwrap_or(Err(Error::Closed))
-    }
-}
-
-#[cfg(feature = "json")]
-impl<Out, In> UseSocket<Out, In, Json> {
-    /// Sends `request` with a fresh id and waits for the answer whose id matches; see
-    /// [`Sender::request`]. The request goes out (or is queued) when this is called, not when
-    /// the future is first polled; the future fails with [`Error::Closed`] when the socket did
-    /// not open or the component is gone.
-    pub fn request<Req, Resp>(
-        &self,
-        request: &Req,
-        timeout: Duration,
-    ) -> impl Future<Output = Result<Resp, Error>> + 'static
-    where
-        Req: serde::Serialize + ?Sized,
-        Resp: serde::de::DeserializeOwned + 'static,
-    {
-        let response = self.with_sender(|sender| sender.request::<Req, Resp>(request, timeout));
-        async move { response.ok_or(Error::Closed)?.await }
+    fn show(&self, figures: Figures) {
+        self.figures.show(figures);
     }
 }
 
@@ -119,9 +93,10 @@ impl<Out, In> UseSocket<Out, In, Json> {
 /// URL), create the component again, e.g. inside a `move || view! { <Chat url=url.get()/> }`
 /// that reads the URL's signal. A config that does not open (an invalid URL or option) is
 /// logged to the console; the state is then [`State::Closed`] and sends fail with
-/// [`Error::Closed`].
+/// [`Error::Closed`](resocket::Error::Closed).
 ///
-/// Name the types on the handle, `let socket: UseSocket<Out, In> = use_socket(..)`, or as
+/// Name the types on the handle, `let socket: UseSocket<Out, In> = use_socket(..)`, and give
+/// `on_message`'s argument its type (`|message: &In| ..`), or call
 /// `use_socket::<Out, In, Json>(..)`.
 pub fn use_socket<Out, In, C>(
     config: Config,
@@ -132,65 +107,40 @@ where
     In: 'static,
     C: Encoder<Out> + Decoder<In> + 'static,
 {
-    let figures = Figures::new();
     let last_message = RwSignal::new_local(None::<Rc<In>>);
-    let sender = StoredValue::new_local(None::<Sender<Out, C>>);
-
-    match Socket::<Out, In, C>::open(config) {
+    let slot = match Socket::<Out, In, C>::open(config) {
         Ok(socket) => {
-            let (socket_sender, events) = socket.split();
-            figures.refresh(&socket_sender);
-            sender.set_value(Some(socket_sender));
-            let report = Report {
-                sender,
-                figures,
-                last_message,
+            let (sender, events) = socket.split();
+            let slot = SocketSlot {
+                figures: FigureSignals::new(Figures::of(&sender)),
+                sender: StoredValue::new_local(Some(sender)),
             };
-            spawn_local(report.run(events, on_message));
+            spawn_local(follow(slot, events, move |message| {
+                on_message(&message);
+                last_message.try_set(Some(Rc::new(message)));
+            }));
+            slot
         }
         Err(error) => {
             leptos::logging::error!("resocket: {error}");
-            figures.state.set(State::Closed);
+            SocketSlot {
+                figures: FigureSignals::new(Figures::without_socket(State::Closed)),
+                sender: StoredValue::new_local(None),
+            }
         }
-    }
+    };
     // Dropping the only sender drops the socket: the connection closes, the event stream ends
     // and so does the task.
     on_cleanup(move || {
-        sender.try_update_value(|sender| drop(sender.take()));
+        slot.sender.try_update_value(|sender| drop(sender.take()));
     });
 
     UseSocket {
-        state: figures.state.read_only(),
+        state: slot.figures.state.read_only(),
         last_message: last_message.read_only(),
-        retry_count: figures.retry_count.read_only(),
-        rtt: figures.rtt.read_only(),
-        queued_count: figures.queued_count.read_only(),
-        figures,
-        sender,
-    }
-}
-
-/// Carries a socket's events into the hook's signals.
-struct Report<Out: 'static, In: 'static, C: 'static> {
-    sender: StoredValue<Option<Sender<Out, C>>, LocalStorage>,
-    figures: Figures,
-    last_message: RwSignal<Option<Rc<In>>, LocalStorage>,
-}
-
-impl<Out, In, C: Decoder<In>> Report<Out, In, C> {
-    async fn run(self, mut events: Receiver<In, C>, on_message: impl Fn(&In)) {
-        while let Some(event) = events.next().await {
-            // Once the component is gone its socket reports nothing more: the `try_` calls
-            // find the signals disposed instead of panicking.
-            if self.sender.try_with_value(Option::is_some) != Some(true) {
-                break;
-            }
-            if let Event::Message(message) = event {
-                on_message(&message);
-                self.last_message.try_set(Some(Rc::new(message)));
-            }
-            // After `on_message`, which may have sent.
-            (self.sender).try_with_value(|sender| sender.as_ref().map(|s| self.figures.refresh(s)));
-        }
+        retry_count: slot.figures.retry_count.read_only(),
+        rtt: slot.figures.rtt.read_only(),
+        queued_count: slot.figures.queued_count.read_only(),
+        controls: Controls(slot),
     }
 }

@@ -48,4 +48,5 @@
 
 mod use_socket;
 
-pub use use_socket::{UseSocketHandle, use_socket};
+pub use resocket_hook::Controls;
+pub use use_socket::{CurrentSocket, UseSocketHandle, use_socket};
