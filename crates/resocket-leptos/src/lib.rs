@@ -2,9 +2,9 @@
 //!
 //! [`use_socket`] opens a [`Socket`](resocket::Socket) that lives as long as the calling
 //! component and returns a [`UseSocket`]: signals for the connection state, the last message,
-//! the retry count, the round-trip time and the queued count, and `send`, `request`, `close`
-//! and `reconnect`. Every message also reaches the hook's `on_message`, in order, so a chat
-//! sees each one.
+//! the retry count, the round-trip time and the queued count, and, through the [`Controls`] it
+//! dereferences to, `send`, `request`, `close`, `reconnect` and `sender`. Every message also
+//! reaches the hook's `on_message`, in order, so a chat sees each one.
 //!
 //! ```no_run
 //! use leptos::prelude::*;

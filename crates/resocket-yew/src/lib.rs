@@ -3,8 +3,9 @@
 //! [`use_socket`] opens a [`Socket`](resocket::Socket) for as long as the calling component is
 //! mounted (and again when its deps change) and returns a [`UseSocketHandle`]: the connection
 //! state, the last message, the retry count, the round-trip time and the queued count as
-//! values of the render, and `send`, `request`, `close` and `reconnect`. Every message also
-//! reaches the hook's `on_message` callback, in order, so a chat sees each one.
+//! values of the render, and, through the [`Controls`] it dereferences to, `send`, `request`,
+//! `close`, `reconnect` and `sender`. Every message also reaches the hook's `on_message`
+//! callback, in order, so a chat sees each one.
 //!
 //! ```no_run
 //! use std::rc::Rc;
