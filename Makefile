@@ -72,13 +72,24 @@ test-e2e-node: package
 test-node-adapter: package
 	node --test tests/node-adapter/
 
-# The framework examples (examples/, a workspace of its own): checked for wasm32, linted and
-# format-checked, against their committed Cargo.lock. Build output goes to target/examples/.
+# The framework code (examples/, a workspace of its own: the examples and the binding crates of
+# crates/): checked for wasm32, linted and format-checked, against their committed Cargo.lock;
+# the bindings' doc examples compiled for wasm32. They are all `no_run`, but rustdoc still
+# executes the merged doctest binary, and wasm32 has no runner here: `true` stands in for one,
+# so a doc example that does not compile fails and nothing else runs. resocket-hook, which
+# needs no framework and no browser, runs its tests natively. Their rustdoc builds without a
+# warning (no broken link). Build output goes to target/examples/.
+BINDINGS = -p resocket-leptos -p resocket-yew -p resocket-dioxus
 test-examples: setup
 	cd examples && CARGO_TARGET_DIR=$(CURDIR)/target/examples \
 	  cargo check --locked --target wasm32-unknown-unknown
 	cd examples && CARGO_TARGET_DIR=$(CURDIR)/target/examples \
 	  cargo clippy --locked --target wasm32-unknown-unknown -- -D warnings
+	cd examples && CARGO_TARGET_DIR=$(CURDIR)/target/examples CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=true \
+	  cargo test --locked --doc --target wasm32-unknown-unknown $(BINDINGS)
+	cd examples && CARGO_TARGET_DIR=$(CURDIR)/target/examples cargo test --locked -p resocket-hook
+	cd examples && CARGO_TARGET_DIR=$(CURDIR)/target/examples RUSTDOCFLAGS="-D warnings" \
+	  cargo doc --locked --no-deps --target wasm32-unknown-unknown -p resocket-hook $(BINDINGS)
 	cd examples && cargo fmt --check
 
 # RELIABILITY.md from the rows the suites recorded in target/reliability/. `make test` ends with

@@ -2,9 +2,9 @@
 # Runs the end-to-end suite (tests/e2e/) with Node's test runner in Debian's Chromium:
 # installs the pinned npm dev dependencies when node_modules is missing or older than
 # package-lock.json, checks that the package is built (`make package`), builds the test
-# server, the Rust face's test class (tests/rust-face/) and the Yew example (examples/yew/),
-# and runs the test files one after another. Each file starts and stops its own server and
-# browser.
+# server, the Rust face's test class (tests/rust-face/) and the framework examples
+# (examples/yew/, examples/leptos/, examples/dioxus/), and runs the test files one after
+# another. Each file starts and stops its own server and browser.
 #   RESOCKET_E2E=tests/e2e/events.test.js   runs some files only
 #   RESOCKET_E2E_PKG=DIR                    tests another build of the package than pkg/
 #   RESOCKET_E2E_HOST=node                  runs each test's steps in Node.js 22 instead of a
@@ -48,13 +48,17 @@ cargo build --quiet -p resocket-server
 # against both faces (pages/faces.js); mounted at /rust-face/ by those files.
 wasm-pack --quiet build tests/rust-face --dev --target web --out-dir "$PWD/target/e2e/rust-face" --no-pack
 
-# The Yew example (examples/, a workspace of its own) for example-yew.test.js, mounted at
-# /example-yew/pkg/ by that file, unless RESOCKET_E2E names test files and not that one;
-# cargo rebuilds it only when its sources changed.
-if [[ ! "${RESOCKET_E2E:-}" =~ \.test\.js ]] || [[ "$RESOCKET_E2E" == *example-yew* ]]; then
-  CARGO_TARGET_DIR="$PWD/target/examples" wasm-pack --quiet build examples/yew --dev --target web \
-    --out-dir "$PWD/target/e2e/example-yew" --no-pack -- --locked
-fi
+# The framework examples (examples/, a workspace of its own, with the binding crates of
+# crates/) for example-FRAMEWORK.test.js, mounted at /example-FRAMEWORK/pkg/ by that file, each
+# unless RESOCKET_E2E names test files and not that one; cargo rebuilds one only when its
+# sources changed. One target directory for the three: they share most of their dependencies.
+for framework in yew leptos dioxus; do
+  if [[ ! "${RESOCKET_E2E:-}" =~ \.test\.js ]] || [[ "$RESOCKET_E2E" == *example-$framework* ]]; then
+    CARGO_TARGET_DIR="$PWD/target/examples" wasm-pack --quiet build "examples/$framework" --dev \
+      --target web --out-dir "$PWD/target/e2e/example-$framework" --out-name example --no-pack \
+      -- --locked
+  fi
+done
 
 # One file at a time: each launches Chromium and a server, and the machine has two cores.
 # shellcheck disable=SC2086

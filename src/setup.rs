@@ -59,7 +59,8 @@ impl Setup {
 
     /// Sends `request` ahead of the queue and returns the future of its answer, as
     /// [`Sender::request`](crate::Sender::request) does. It is never sent again: it fails
-    /// with [`Error::ConnectionLost`] when its connection is lost.
+    /// with [`Error::ConnectionLost`] when its connection is lost. It goes out as JSON text,
+    /// whatever the socket's codec; its answer is read in the format it comes in.
     #[cfg(feature = "json")]
     pub fn request<Req, Resp>(&self, request: &Req, timeout: Duration) -> crate::Response<Resp>
     where
@@ -67,7 +68,14 @@ impl Setup {
         Resp: serde::de::DeserializeOwned,
     {
         let driver = self.driver.upgrade();
-        (self.requests).start_on(driver.as_ref(), Some(self.conn), request, timeout, None)
+        let requests = &self.requests;
+        requests.start_on::<crate::Json, _>(
+            driver.as_ref(),
+            Some(self.conn),
+            request,
+            timeout,
+            None,
+        )
     }
 }
 

@@ -206,7 +206,7 @@ where
 }
 
 #[cfg(feature = "json")]
-impl<Out, In> Socket<Out, In, Json> {
+impl<Out, In, C: crate::codec::RequestCodec> Socket<Out, In, C> {
     /// Sends `request` with a fresh id and waits for the answer; see [`Sender::request`].
     pub fn request<Req, Resp>(&self, request: &Req, timeout: Duration) -> Response<Resp>
     where
@@ -414,17 +414,22 @@ impl<Out, C: Encoder<Out>> Sender<Out, C> {
 }
 
 #[cfg(feature = "json")]
-impl<Out> Sender<Out, Json> {
+impl<Out, C: crate::codec::RequestCodec> Sender<Out, C> {
     /// Sends `request` with a fresh id and returns the future of its answer: the incoming
-    /// message whose id member holds the same id.
+    /// message whose id member holds the same id. The codec is one that carries requests
+    /// ([`RequestCodec`](crate::codec::RequestCodec)): [`Json`], whose requests go out as JSON
+    /// text, or [`MsgPack`](crate::codec::MsgPack) (the `msgpack` feature), whose requests go
+    /// out as binary MessagePack maps.
     ///
     /// The id is a counter per socket (1, 2, ...) set in the member named by
     /// [`Config::request_id_field`] (default `"id"`), so `request` must serialize to a JSON
-    /// object; an id member it has is replaced. Answers are taken out of the message stream
-    /// as they arrive, whether or not the stream is read; messages with other ids pass
-    /// through as messages. An answer with an `error` member (other than `null`) is
-    /// [`Error::Remote`]; otherwise its `result` member is decoded into `Resp`; an answer with
-    /// neither, or a `result` that is not a `Resp`, is [`Error::Decode`].
+    /// object (a MessagePack request is written from that object); an id member it has is
+    /// replaced. Answers are taken out of the message stream as they arrive, whether or not the
+    /// stream is read; messages with other ids pass through as messages. An answer is read in
+    /// the format it comes in (a text as JSON, a binary frame as MessagePack) by the same
+    /// rules: one with an `error` member (other than `null`) is [`Error::Remote`]; otherwise
+    /// its `result` member is decoded into `Resp`; an answer with neither, or a `result` that
+    /// is not a `Resp`, is [`Error::Decode`], carrying the answer as it came (text or bytes).
     ///
     /// The request is sent now, or queued like [`send`](Self::send) while disconnected (it
     /// counts against the queue), when `request` is called; `timeout` (at most 2^31 - 1 ms,
@@ -442,7 +447,7 @@ impl<Out> Sender<Out, Json> {
     ///   code, `max_retries` ran out, the socket dropped) while the request waited;
     /// - [`Error::Remote`] / [`Error::Decode`]: the answer was an error / did not decode;
     /// - [`Error::QueueFull`]: the queue was full while disconnected;
-    /// - [`Error::Encode`]: `request` does not serialize to a JSON object.
+    /// - [`Error::Encode`]: `request` does not serialize to a JSON object, or does not encode.
     ///
     /// [`request_with`](Self::request_with) gives the request's frame a time to live in the
     /// queue as well.
@@ -480,7 +485,7 @@ impl<Out> Sender<Out, Json> {
         Req: serde::Serialize + ?Sized,
         Resp: serde::de::DeserializeOwned,
     {
-        (self.requests).start_on(Some(&self.driver), None, request, timeout, None)
+        (self.requests).start_on::<C, _>(Some(&self.driver), None, request, timeout, None)
     }
 
     /// [`request`](Self::request), its frame removed if it is still queued `ttl` after the
@@ -496,7 +501,7 @@ impl<Out> Sender<Out, Json> {
         Req: serde::Serialize + ?Sized,
         Resp: serde::de::DeserializeOwned,
     {
-        (self.requests).start_on(Some(&self.driver), None, request, timeout, Some(ttl))
+        (self.requests).start_on::<C, _>(Some(&self.driver), None, request, timeout, Some(ttl))
     }
 }
 

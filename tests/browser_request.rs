@@ -15,7 +15,11 @@
 //!   connection;
 //! - `close()` fails pending requests with `Error::Closed`, and later requests too, also on a
 //!   socket that never started (no `Closed` event there);
-//! - `?id_field=` with `Config::request_id_field` correlates by another member.
+//! - `?id_field=` with `Config::request_id_field` correlates by another member;
+//! - with the `MsgPack` codec (the `msgpack` feature), requests go out as binary MessagePack
+//!   and /rpc's MessagePack answers settle them, without reaching the stream (a notice does);
+//!   an error answer is `Error::Remote`, a result that does not fit is `Error::Decode` carrying
+//!   the answer's bytes; no answer in time is `Error::RequestTimeout`, the late answer dropped.
 
 mod browser_support;
 
@@ -301,4 +305,82 @@ async fn another_id_member_is_used_when_configured() {
     assert_eq!(added.id(), 2, "the id given replaces any in the request");
     assert_eq!(within(3000, added).await, Ok(7));
     expect_quiet(&mut socket, 200).await;
+}
+
+#[cfg(feature = "msgpack")]
+mod msgpack {
+    use resocket::{Message, MsgPack};
+
+    use super::*;
+
+    type PackedRpc = Socket<Value, Value, MsgPack>;
+
+    async fn open_packed(config: Config) -> PackedRpc {
+        let mut socket: PackedRpc = Socket::open(fast(config)).expect("valid config");
+        assert_eq!(next_event(&mut socket, 3000).await, Event::Open);
+        socket
+    }
+
+    #[wasm_bindgen_test]
+    async fn msgpack_requests_are_answered_in_msgpack() {
+        let client = "request-msgpack";
+        let mut socket = open_packed(Config::new(ws_url(&format!("/rpc?client={client}")))).await;
+        let added = socket.request::<_, i64>(&call("add", json!([2, 3])), SECONDS);
+        let echoed = socket.request::<_, Value>(&call("echo", json!({"text": "é ✓"})), SECONDS);
+        let notified = socket.request::<_, bool>(&call("notify", json!(7)), SECONDS);
+        assert_eq!((added.id(), echoed.id(), notified.id()), (1, 2, 3));
+        assert_eq!(within(3000, added).await, Ok(5));
+        assert_eq!(within(3000, echoed).await, Ok(json!({"text": "é ✓"})));
+        assert_eq!(within(3000, notified).await, Ok(true));
+        // The notice is a message, decoded by the codec; the answers are not.
+        assert_eq!(
+            next_event(&mut socket, 3000).await,
+            Event::Message(json!({"event": "notice", "params": 7}))
+        );
+        expect_quiet(&mut socket, 200).await;
+        assert_eq!(
+            received(client).await,
+            ["<binary>"; 3],
+            "the requests went out as binary frames"
+        );
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_msgpack_error_answer_is_a_remote_error() {
+        let socket = open_packed(Config::new(ws_url("/rpc"))).await;
+        let failed = socket.request::<_, u64>(&call("fail", json!([])), SECONDS);
+        assert_eq!(
+            within(3000, failed).await,
+            Err(Error::Remote {
+                id: 1,
+                error: json!({"code": 1, "message": "failed as asked"})
+            })
+        );
+        let added = socket.request::<_, Sum>(&call("add", json!([2, 3])), SECONDS);
+        match within(3000, added).await {
+            Err(Error::Decode { id: 2, error }) => {
+                // {"id": 2, "result": 5}, as the server packs it: the answer's bytes, kept.
+                let Message::Bytes(bytes) = &error.raw else {
+                    panic!("expected the answer's bytes, got {:?}", error.raw);
+                };
+                assert_eq!(bytes.first(), Some(&0x82), "a map of two members");
+                assert!(error.reason.contains("invalid type"), "{}", error.reason);
+            }
+            other => panic!("expected a decode error, got {other:?}"),
+        }
+    }
+
+    #[wasm_bindgen_test]
+    async fn no_msgpack_answer_in_time_is_a_timeout_and_the_late_answer_is_dropped() {
+        let mut socket = open_packed(Config::new(ws_url("/rpc"))).await;
+        let timeout = Duration::from_millis(200);
+        let slow = socket.request::<_, u64>(&call("sleep", json!([500])), timeout);
+        assert_eq!(
+            within(3000, slow).await,
+            Err(Error::RequestTimeout { id: 1, timeout })
+        );
+        expect_quiet(&mut socket, 600).await;
+        let after = socket.request::<_, i64>(&call("add", json!([1, 1])), SECONDS);
+        assert_eq!(within(3000, after).await, Ok(2));
+    }
 }

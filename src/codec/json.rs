@@ -46,8 +46,23 @@ impl<T: serde::de::DeserializeOwned> Decoder<T> for Json {
 /// Decodes `text` as serde_json does, but to [`MAX_JSON_DEPTH`] levels.
 #[cfg(feature = "json")]
 pub(crate) fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
-    let error = match serde_json::from_str(text) {
-        Ok(value) => return Ok(value),
+    from_json_seed(text, std::marker::PhantomData::<T>)
+}
+
+/// What `seed` reads from `text`, as [`from_json`] reads a value: to [`MAX_JSON_DEPTH`]
+/// levels, the whole text checked. The seed is cloned, as a text that nests exactly that deep
+/// is read twice.
+#[cfg(feature = "json")]
+pub(crate) fn from_json_seed<'de, S>(text: &'de str, seed: S) -> Result<S::Value, String>
+where
+    S: serde::de::DeserializeSeed<'de> + Clone,
+{
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let error = match seed.clone().deserialize(&mut deserializer) {
+        Ok(value) => match deserializer.end() {
+            Ok(()) => return Ok(value),
+            Err(error) => error,
+        },
         Err(error) => error,
     };
     // Only a failed text is scanned. serde_json's own limit stops recursion one level short
@@ -61,7 +76,7 @@ pub(crate) fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T,
     }
     let mut deserializer = serde_json::Deserializer::from_str(text);
     deserializer.disable_recursion_limit();
-    T::deserialize(&mut deserializer)
+    seed.deserialize(&mut deserializer)
         .and_then(|value| deserializer.end().map(|()| value))
         .map_err(|error| error.to_string())
 }

@@ -11,6 +11,9 @@
 //! | [`Js`] | JSON text | JavaScript values ([`JsValue`], `js_sys::Object`, ...) | messages handed on to JavaScript |
 //! | [`Text`], [`Bytes`], [`Raw`] | as they are | `String`, `Vec<u8>`, [`Message`] | the app's own format |
 //!
+//! [`Json`] and [`MsgPack`] also carry requests ([`RequestCodec`],
+//! [`Sender::request`](crate::Sender::request)).
+//!
 //! [`Json`] and [`MsgPack`] encode and decode in wasm: a frame crosses into or out of wasm
 //! memory once, which costs less than building or reading a JavaScript object field by field.
 //! [`Js`] leaves the frame's JSON to the browser's `JSON`, so a message that only passes
@@ -29,10 +32,12 @@ mod msgpack;
 pub use crate::driver::wire_size;
 pub use js::Js;
 #[cfg(feature = "json")]
-pub(crate) use json::from_json;
+pub(crate) use json::from_json_seed;
 pub use json::{Json, MAX_JSON_DEPTH, json_nested_deeper_than};
 #[cfg(feature = "msgpack")]
 pub use msgpack::MsgPack;
+#[cfg(all(feature = "msgpack", feature = "json"))]
+pub(crate) use msgpack::from_msgpack_seed;
 
 /// Turns an outgoing value into a frame (`WebSocket.send` argument).
 #[diagnostic::on_unimplemented(
@@ -56,6 +61,39 @@ pub trait Encoder<T> {
 pub trait Decoder<T> {
     /// Decodes `data`.
     fn decode(data: &JsValue) -> Result<T, DecodeError>;
+}
+
+/// A codec whose sockets make requests ([`Sender::request`](crate::Sender::request)): [`Json`],
+/// whose requests go out as JSON text, and [`MsgPack`] (with the `msgpack` feature), whose
+/// requests go out as binary MessagePack frames.
+///
+/// A request is written through its JSON value (`serde_json::to_value`), which must be an
+/// object, its id member set there, then encoded by the codec; so in a MessagePack request,
+/// bytes go as arrays of numbers, as JSON would write them. Answers are read in the format
+/// they come in, whatever the codec: a text as JSON, a binary frame as MessagePack (with the
+/// `msgpack` feature), by the same rules (see `Sender::request`).
+///
+/// Sealed: answers are read in these two formats only.
+#[cfg(feature = "json")]
+#[diagnostic::on_unimplemented(
+    message = "the codec `{Self}` cannot carry requests",
+    note = "requests need the `Json` codec, or `MsgPack` with resocket's `msgpack` feature"
+)]
+pub trait RequestCodec: Encoder<serde_json::Value> + sealed::Sealed {}
+
+#[cfg(feature = "json")]
+impl RequestCodec for Json {}
+
+#[cfg(all(feature = "msgpack", feature = "json"))]
+impl RequestCodec for MsgPack {}
+
+/// Keeps [`RequestCodec`] to this crate's codecs.
+#[cfg(feature = "json")]
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for super::Json {}
+    #[cfg(feature = "msgpack")]
+    impl Sealed for super::MsgPack {}
 }
 
 /// A frame that did not decode. The connection stays open.

@@ -2,7 +2,7 @@
 
 use js_sys::Uint8Array;
 use serde::Serialize;
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, DeserializeSeed};
 use wasm_bindgen::JsValue;
 
 use super::{DecodeError, Decoder, Encoder, MAX_JSON_DEPTH};
@@ -19,6 +19,10 @@ use crate::{Error, Message};
 /// nothing after it, and nest no deeper than [`MAX_JSON_DEPTH`] levels (the bound of `Json`,
 /// for the same reason: decoding recurses once per level, and a stack overflow on wasm32 takes
 /// down every socket on the page); anything else is a decode error.
+///
+/// Its sockets make requests ([`Sender::request`](crate::Sender::request), with the `json`
+/// feature too): they go out as MessagePack maps, and answers in MessagePack are read by the
+/// rules of JSON's.
 ///
 /// ```
 /// use resocket::{Config, MsgPack, Socket};
@@ -67,15 +71,26 @@ pub(crate) fn to_msgpack<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, St
 
 /// Decodes the one MessagePack value `bytes` hold, at most [`MAX_JSON_DEPTH`] levels deep.
 pub(crate) fn from_msgpack<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
+    from_msgpack_seed(bytes, std::marker::PhantomData::<T>)
+}
+
+/// What `seed` reads from the one MessagePack value `bytes` hold, as [`from_msgpack`] reads a
+/// value.
+pub(crate) fn from_msgpack_seed<'de, S: DeserializeSeed<'de>>(
+    bytes: &[u8],
+    seed: S,
+) -> Result<S::Value, String> {
     let mut deserializer = rmp_serde::Deserializer::new(bytes);
     // rmp-serde fails when its count reaches zero: one more than the levels it allows.
     deserializer.set_max_depth(MAX_JSON_DEPTH + 1);
-    let value = T::deserialize(&mut deserializer).map_err(|error| match error {
-        rmp_serde::decode::Error::DepthLimitExceeded => {
-            format!("MessagePack nested deeper than {MAX_JSON_DEPTH} levels")
-        }
-        error => error.to_string(),
-    })?;
+    let value = seed
+        .deserialize(&mut deserializer)
+        .map_err(|error| match error {
+            rmp_serde::decode::Error::DepthLimitExceeded => {
+                format!("MessagePack nested deeper than {MAX_JSON_DEPTH} levels")
+            }
+            error => error.to_string(),
+        })?;
     // The reader is the rest of the frame.
     match deserializer.get_ref().len() {
         0 => Ok(value),

@@ -1,6 +1,7 @@
-//! Request/response over a [`Json`](crate::Json) socket: ids, timeouts, and answers taken
-//! out of the message stream where frames arrive, so requests settle whether or not anyone
-//! reads the stream.
+//! Request/response over a socket whose codec carries requests
+//! ([`RequestCodec`]: [`Json`](crate::Json), `MsgPack`): ids, timeouts, and answers taken out
+//! of the message stream where frames arrive, so requests settle whether or not anyone reads
+//! the stream.
 
 use std::cell::{OnceCell, RefCell};
 use std::collections::BTreeMap;
@@ -17,9 +18,10 @@ use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
 use super::answer::{answer_id, decode_answer};
-use crate::Error;
+use crate::codec::RequestCodec;
 use crate::control::ttl_ms;
 use crate::driver::{Driver, Notice};
+use crate::{Error, Message};
 use resocket_core::{Answered, ConnId, Removal, RequestFailure};
 
 #[wasm_bindgen]
@@ -39,7 +41,7 @@ extern "C" {
 const MAX_TIMER_MS: u128 = 2_147_483_647;
 
 /// The requests of one socket, made by its first request. Until then the socket has none of
-/// their code in play (reading ids out of answers, the JSON framing, the table of futures),
+/// their code in play (reading ids out of answers, the framing, the table of futures),
 /// and an app that never makes a request does not ship it: the only path to [`Requests`] is
 /// [`Sender::request`](crate::Sender::request), reached through a trait object.
 pub(crate) struct LazyRequests {
@@ -72,10 +74,10 @@ impl LazyRequests {
         })
     }
 
-    /// Sends (or queues) `request` with a fresh id on `driver` (`None`: it is gone) and returns
-    /// the future of its answer; with `setup`, from the setup step on that connection, ahead of
-    /// the queue.
-    pub(crate) fn start_on<T>(
+    /// Sends (or queues) `request`, written by the codec `C`, with a fresh id on `driver`
+    /// (`None`: it is gone) and returns the future of its answer; with `setup`, from the setup
+    /// step on that connection, ahead of the queue.
+    pub(crate) fn start_on<C: RequestCodec, T>(
         &self,
         driver: Option<&Rc<Driver>>,
         setup: Option<ConnId>,
@@ -88,8 +90,8 @@ impl LazyRequests {
                 let requests: Rc<dyn RequestBook> = Requests::new(&self.id_field, driver);
                 requests
             });
-            let request = serde_json::to_value(request).map_err(|e| Error::Encode(e.to_string()));
-            Ok((book.start(request?, timeout, ttl, setup)?, book))
+            let frame = request_frame::<C>(request, &self.id_field, driver.next_request_id())?;
+            Ok((book.start(frame, timeout, ttl, setup)?, book))
         });
         match started {
             Ok(((id, slot), book)) => Response {
@@ -125,12 +127,12 @@ impl Drop for AnswerWatch {
 
 /// What the socket asks of its requests once they exist.
 pub(crate) trait RequestBook {
-    /// Sends (or queues) `request`, a JSON value, with a fresh id, its frame expiring after
-    /// `ttl` if it is still queued then; with `setup`, from the setup step on that connection:
-    /// the id, and where the outcome will wait.
+    /// Sends (or queues) `frame`, a request carrying the driver's next request id, its frame
+    /// expiring after `ttl` if it is still queued then; with `setup`, from the setup step on
+    /// that connection: the id, and where the outcome will wait.
     fn start(
         &self,
-        request: Value,
+        frame: JsValue,
         timeout: Duration,
         ttl: Option<Duration>,
         setup: Option<ConnId>,
@@ -147,7 +149,7 @@ pub(crate) trait RequestBook {
     fn fail_all(&self, error: &Error);
 }
 
-/// The requests of one socket, as far as the Rust face is concerned: their frames, as JSON,
+/// The requests of one socket, as far as the Rust face is concerned: which frames answer them,
 /// and the futures waiting for them. Ids, deadlines, lost and dropped requests and late
 /// answers are the core's.
 struct Requests {
@@ -191,32 +193,13 @@ impl Requests {
         self.driver.upgrade().ok_or(Error::Closed)
     }
 
-    /// `request` as a JSON text with `id` in the id member (replacing any id it had).
-    fn frame(&self, mut request: Value, id: u64) -> Result<JsValue, Error> {
-        let Value::Object(members) = &mut request else {
-            return Err(Error::Encode(format!(
-                "a request must serialize to a JSON object, not {}",
-                kind(&request)
-            )));
-        };
-        members.insert(self.id_field.clone(), Value::from(id));
-        let text = serde_json::to_string(&request);
-        Ok(JsValue::from_str(
-            &text.map_err(|error| Error::Encode(error.to_string()))?,
-        ))
-    }
-
     /// Whether `data` answers a request (which it then settles) or is a late answer, as the
     /// core says of the id it carries.
     fn is_answer(&self, data: &JsValue) -> bool {
-        // `test` also matches non-strings by their string form: those are never answers.
-        if !self.may_hold_id.test(data) {
-            return false;
-        }
-        let Some(text) = data.as_string() else {
+        let Some(answer) = self.may_be_answer(data) else {
             return false;
         };
-        let Some(id) = answer_id(&text, &self.id_field) else {
+        let Some(id) = answer_id(&answer, &self.id_field) else {
             return false;
         };
         let Ok(driver) = self.driver() else {
@@ -225,13 +208,32 @@ impl Requests {
         match driver.answered(id) {
             Answered::Request => {
                 if let Some(waiting) = self.waiting.borrow_mut().remove(&id) {
-                    waiting.slot.fill(Ok(text));
+                    waiting.slot.fill(Ok(answer));
                 }
                 true
             }
             Answered::Late => true,
             Answered::NotAnAnswer => false,
         }
+    }
+
+    /// What `data` holds, when it may be an answer: a text in which the id member may appear,
+    /// or (with the `msgpack` feature) a binary frame that holds a MessagePack map. Both are
+    /// told from the JavaScript value, before anything is copied into wasm.
+    fn may_be_answer(&self, data: &JsValue) -> Option<Message> {
+        if data.is_string() {
+            return (self.may_hold_id.test(data))
+                .then(|| data.as_string().map(Message::Text))
+                .flatten();
+        }
+        #[cfg(feature = "msgpack")]
+        if let Some(buffer) = data.dyn_ref::<js_sys::ArrayBuffer>() {
+            let bytes = js_sys::Uint8Array::new(buffer);
+            // A map's first byte: 0x80 to 0x8f (up to 15 members), 0xde or 0xdf (more).
+            let map = bytes.length() > 0 && matches!(bytes.get_index(0), 0x80..=0x8f | 0xde | 0xdf);
+            return map.then(|| Message::Bytes(bytes.to_vec()));
+        }
+        None
     }
 
     /// Request `id` ended without an answer.
@@ -264,15 +266,15 @@ impl Requests {
 impl RequestBook for Requests {
     fn start(
         &self,
-        request: Value,
+        frame: JsValue,
         timeout: Duration,
         ttl: Option<Duration>,
         setup: Option<ConnId>,
     ) -> Result<(u64, Rc<Slot>), Error> {
         let ttl_ms = ttl.map(ttl_ms).transpose()?;
         let driver = self.driver()?;
+        // The id the frame carries.
         let id = driver.next_request_id();
-        let frame = self.frame(request, id)?;
         let slot = Rc::new(Slot::default());
         let waiting = Waiting {
             slot: slot.clone(),
@@ -323,6 +325,31 @@ impl RequestBook for Requests {
     }
 }
 
+/// `request` as a frame of the codec `C`, with `id` in the member `field` (replacing any id it
+/// had). A request is written through its JSON value, which says whether it is an object and
+/// lets the id be set in place whatever the codec.
+fn request_frame<C: RequestCodec>(
+    request: &(impl Serialize + ?Sized),
+    field: &str,
+    id: u64,
+) -> Result<JsValue, Error> {
+    C::encode(&with_id(request, field, id)?)
+}
+
+/// `request`'s JSON value, which must be an object, with `id` in the member `field`.
+fn with_id(request: &(impl Serialize + ?Sized), field: &str, id: u64) -> Result<Value, Error> {
+    let mut request =
+        serde_json::to_value(request).map_err(|error| Error::Encode(error.to_string()))?;
+    let Value::Object(members) = &mut request else {
+        return Err(Error::Encode(format!(
+            "a request must serialize to a JSON object, not {}",
+            kind(&request)
+        )));
+    };
+    members.insert(field.to_owned(), Value::from(id));
+    Ok(request)
+}
+
 /// What a JSON value is, for error messages.
 fn kind(value: &Value) -> &'static str {
     match value {
@@ -335,18 +362,19 @@ fn kind(value: &Value) -> &'static str {
     }
 }
 
-/// Where a request's outcome waits for its future: the answer's text, or why there is none.
+/// Where a request's outcome waits for its future: the answer as it came (a text, or bytes), or
+/// why there is none.
 #[derive(Default)]
 pub(crate) struct Slot(RefCell<SlotState>);
 
 #[derive(Default)]
 struct SlotState {
-    outcome: Option<Result<String, Error>>,
+    outcome: Option<Result<Message, Error>>,
     waker: Option<Waker>,
 }
 
 impl Slot {
-    fn fill(&self, outcome: Result<String, Error>) {
+    fn fill(&self, outcome: Result<Message, Error>) {
         let waker = {
             let mut state = self.0.borrow_mut();
             state.outcome = Some(outcome);
@@ -357,7 +385,7 @@ impl Slot {
         }
     }
 
-    fn poll(&self, cx: &Context<'_>) -> Poll<Result<String, Error>> {
+    fn poll(&self, cx: &Context<'_>) -> Poll<Result<Message, Error>> {
         let mut state = self.0.borrow_mut();
         if let Some(outcome) = state.outcome.take() {
             return Poll::Ready(outcome);
@@ -421,5 +449,37 @@ impl<T> Drop for Response<T> {
 impl<T> std::fmt::Debug for Response<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Response").field("id", &self.id).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn a_request_is_an_object_whose_id_member_is_set() {
+        let request = json!({"method": "add", "id": "mine", "params": [2, 3]});
+        let framed = with_id(&request, "id", 7).expect("an object");
+        assert_eq!(framed, json!({"method": "add", "id": 7, "params": [2, 3]}));
+        let framed = with_id(&request, "rid", 8).expect("an object");
+        assert_eq!(framed["rid"], 8);
+        assert_eq!(framed["id"], "mine");
+        for (request, kind) in [
+            (json!([1, 2]), "an array"),
+            (json!("add"), "a string"),
+            (json!(null), "null"),
+        ] {
+            match with_id(&request, "id", 1) {
+                Err(Error::Encode(reason)) => {
+                    assert!(
+                        reason.contains("JSON object") && reason.ends_with(kind),
+                        "{reason}"
+                    )
+                }
+                other => panic!("{request}: expected an encode error, got {other:?}"),
+            }
+        }
     }
 }

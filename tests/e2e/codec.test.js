@@ -8,15 +8,14 @@
 // - a frame that does not decode (the garbage text of /echo?garbage=1) is an error event with
 //   code DECODE and the frame in `data`; the connection stays open and keeps working
 // - a value the codec cannot encode (a cycle) makes `send` throw a TypeError, and nothing is sent
+// - `request()` in MessagePack: /rpc answers binary requests in MessagePack; answers are matched
+//   by the id in the decoded answer (a result, an error rejecting REMOTE with the error in
+//   `cause`, a notice delivered as a message while its answer is not)
 // On the JS face only, as the Rust face has no counterpart:
 // - `binary: true` starts `binaryType` at "arraybuffer" (and the format without it at "blob");
 //   a binary frame the codec's decode refuses is a DECODE error carrying the ArrayBuffer; an
 //   encode that returns no frame is a TypeError naming what it returned (the Rust API's
 //   `Encoder` returns a frame by its type)
-// - `request()` in MessagePack: /rpc answers binary requests in MessagePack; answers are matched
-//   on the decoded values (a result, an error rejecting REMOTE with the error in `cause`, a
-//   notice delivered as a message while its answer is not); the Rust API's requests are Json's
-//   (docs/rust.md)
 // - a heartbeat ping given as a value is encoded by the codec (the pong is recognised by a
 //   function of the binary frame); the Rust face's ping is a text or `Heartbeat::ping`'s bytes
 // - `shared: true` with a codec: the codec's functions cannot cross to a SharedWorker, so a
@@ -123,6 +122,38 @@ for (const [face, faceName] of FACES) {
     assert.deepEqual(result.data, [{ after: 1 }]);
     assert.equal(result.received.length, 1, 'nothing went out for the value that did not encode');
   });
+
+  suite.test(`${faceName} face: request() in MessagePack: answers matched by their ids; a notice is a message, an answer is not`, async (page) => {
+    const result = await page.run(async ({ face, fast, msgpackSource }) => {
+      const format = await eval(msgpackSource)(face);
+      const client = h.client('msgpack-rpc');
+      const socket = await h.open(face, h.url('/rpc', { client }), { ...fast, format });
+      const log = h.record(socket, ['message', 'error']);
+      const settled = (promise) => promise.then(
+        (value) => ({ ok: true, value }),
+        (error) => ({ ok: false, code: error?.code, cause: error?.cause }),
+      );
+      const outcomes = await Promise.all([
+        settled(socket.request({ method: 'add', params: [2, 3] })),
+        settled(socket.request({ method: 'echo', params: { text: 'é ✓', list: [1, 2.5, null] } })),
+        settled(socket.request({ method: 'fail' })),
+        settled(socket.request({ method: 'notify', params: 7 })),
+        settled(socket.request({ method: 'sleep', params: [50] })),
+      ]);
+      await h.sleep(50);
+      socket.close();
+      return { outcomes, lines: log.lines(), messages: log.map((e) => e.data), received: await h.receivedOnceCounted(client, 5) };
+    }, { face, fast: FAST, msgpackSource: MSGPACK });
+    assert.deepEqual(result.outcomes, [
+      { ok: true, value: 5 },
+      { ok: true, value: { text: 'é ✓', list: [1, 2.5, null] } },
+      { ok: false, code: 'REMOTE', cause: { code: 1, message: 'failed as asked' } },
+      { ok: true, value: true },
+      { ok: true, value: 50 },
+    ]);
+    assert.deepEqual(result.messages, [{ event: 'notice', params: 7 }], 'the notice only: answers are not messages');
+    assert.ok(result.received.every((entry) => typeof entry.binary === 'number'), 'requests went out in MessagePack');
+  });
 }
 
 suite.test('JS face: binaryType follows `binary`; a refused binary frame is a DECODE error with its ArrayBuffer; an encode that returns no frame is a TypeError', async (page) => {
@@ -160,38 +191,6 @@ suite.test('JS face: binaryType follows `binary`; a refused binary frame is a DE
   assert.equal(result.message, 'good');
   assert.equal(result.noFrame?.name, 'TypeError');
   assert.match(result.noFrame.message, /format\.encode must return a string, ArrayBuffer, typed array or Blob, got number/);
-});
-
-suite.test('JS face: request() in MessagePack: answers matched on decoded values; a notice is a message, an answer is not', async (page) => {
-  const result = await page.run(async ({ fast, msgpackSource }) => {
-    const format = await eval(msgpackSource)('js');
-    const client = h.client('msgpack-rpc');
-    const socket = new ReSocket(h.url('/rpc', { client }), null, { ...fast, format });
-    const log = h.record(socket, ['message', 'error']);
-    const settled = (promise) => promise.then(
-      (value) => ({ ok: true, value }),
-      (error) => ({ ok: false, code: error?.code, cause: error?.cause }),
-    );
-    const outcomes = await Promise.all([
-      settled(socket.request({ method: 'add', params: [2, 3] })),
-      settled(socket.request({ method: 'echo', params: { text: 'é ✓', list: [1, 2.5, null] } })),
-      settled(socket.request({ method: 'fail' })),
-      settled(socket.request({ method: 'notify', params: 7 })),
-      settled(socket.request({ method: 'sleep', params: [50] })),
-    ]);
-    await h.sleep(50);
-    socket.close();
-    return { outcomes, lines: log.lines(), messages: log.map((e) => e.data), received: await h.receivedOnceCounted(client, 5) };
-  }, { fast: FAST, msgpackSource: MSGPACK });
-  assert.deepEqual(result.outcomes, [
-    { ok: true, value: 5 },
-    { ok: true, value: { text: 'é ✓', list: [1, 2.5, null] } },
-    { ok: false, code: 'REMOTE', cause: { code: 1, message: 'failed as asked' } },
-    { ok: true, value: true },
-    { ok: true, value: 50 },
-  ]);
-  assert.deepEqual(result.messages, [{ event: 'notice', params: 7 }], 'the notice only: answers are not messages');
-  assert.ok(result.received.every((entry) => typeof entry.binary === 'number'), 'requests went out in MessagePack');
 });
 
 suite.test('JS face: a heartbeat ping given as a value is encoded by the codec', async (page) => {

@@ -1,19 +1,23 @@
 //! A chat page in Leptos on resocket: every message on `/chat` goes to everybody, the sender
-//! included. The socket lives in a reusable hook, [`use_socket`](use_socket::use_socket).
+//! included. The socket lives in resocket-leptos's `use_socket` hook; a second one, on `/rpc`,
+//! makes requests.
 //!
-//! The page connects to `/chat` on its own server, or to the URL in its `?ws=` parameter.
+//! The page connects to `/chat` and `/rpc` on its own server, or to the URLs in its `?ws=` and
+//! `?rpc=` parameters.
 #![deny(missing_docs)]
-
-pub mod use_socket;
 
 use std::cell::Cell;
 
 use leptos::html::Input;
 use leptos::prelude::*;
-use resocket_example_chat::{ChatMessage, MESSAGES_KEPT, socket_url, state_label};
+use leptos::task::spawn_local;
+use resocket_example_chat::{
+    Add, ChatMessage, MESSAGES_KEPT, REQUEST_TIMEOUT, chat_config, rpc_config, rtt_text,
+    state_label,
+};
+use resocket_leptos::{UseSocket, use_socket};
+use serde::de::IgnoredAny;
 use wasm_bindgen::prelude::wasm_bindgen;
-
-use crate::use_socket::use_socket;
 
 /// The page: the chat while joined, a button to leave it (which unmounts the chat, so its
 /// socket closes) and to join again.
@@ -35,20 +39,22 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// The chat: a socket on `/chat` through [`use_socket`], its state, the messages, a form.
+/// The chat: a socket on `/chat` through [`use_socket`], its state and figures, buttons to
+/// close and reconnect it, the messages, a form; and the [`Adder`].
 #[component]
 pub fn Chat() -> impl IntoView {
     let lines = RwSignal::new(Vec::<(u64, ChatMessage)>::new());
     let next_id = Cell::new(0);
-    let socket = use_socket::<ChatMessage, ChatMessage>(socket_url(), move |message| {
-        let id = next_id.replace(next_id.get() + 1);
-        lines.try_update(|lines| {
-            if lines.len() >= MESSAGES_KEPT {
-                lines.remove(0);
-            }
-            lines.push((id, message.clone()));
+    let socket: UseSocket<ChatMessage, ChatMessage> =
+        use_socket(chat_config(), move |message: &ChatMessage| {
+            let id = next_id.replace(next_id.get() + 1);
+            lines.try_update(|lines| {
+                if lines.len() >= MESSAGES_KEPT {
+                    lines.remove(0);
+                }
+                lines.push((id, message.clone()));
+            });
         });
-    });
     let name = NodeRef::<Input>::new();
     let text = NodeRef::<Input>::new();
     let send_error = RwSignal::new(None::<String>);
@@ -80,6 +86,10 @@ pub fn Chat() -> impl IntoView {
             <p class="status">
                 <span id="state" class=move || format!("badge {}", label())>{label}</span>
                 <span id="retries">{move || format!("retries: {}", socket.retry_count.get())}</span>
+                <span id="rtt">{move || rtt_text(socket.rtt.get())}</span>
+                <span id="queued">{move || format!("queued: {}", socket.queued_count.get())}</span>
+                <button id="close" on:click=move |_| socket.close()>"Close"</button>
+                <button id="reconnect" on:click=move |_| socket.reconnect()>"Reconnect"</button>
             </p>
             <ul id="messages">
                 <For each=move || lines.get() key=|(id, _)| *id let((_, message))>
@@ -94,7 +104,33 @@ pub fn Chat() -> impl IntoView {
             <Show when=move || send_error.with(Option::is_some)>
                 <p id="error">{move || send_error.get()}</p>
             </Show>
+            <Adder />
         </section>
+    }
+}
+
+/// A total the server adds to: each click asks `/rpc` for `total + 1`.
+#[component]
+pub fn Adder() -> impl IntoView {
+    let rpc: UseSocket<Add, IgnoredAny> = use_socket(rpc_config(), |_: &IgnoredAny| {});
+    let total = RwSignal::new(0);
+    let rpc_error = RwSignal::new(None::<String>);
+    let add_one = move |_| {
+        let sum = rpc.request::<_, i64>(&Add::new(total.get_untracked(), 1), REQUEST_TIMEOUT);
+        spawn_local(async move {
+            // `try_`: the component may be gone by the time the answer comes.
+            match sum.await {
+                Ok(sum) => drop(total.try_set(sum)),
+                Err(error) => drop(rpc_error.try_set(Some(error.to_string()))),
+            }
+        });
+    };
+    view! {
+        <p class="rpc">
+            <button id="add" on:click=add_one>"+1 on the server"</button>
+            <output id="total">{move || total.get()}</output>
+            <span id="rpc-error">{move || rpc_error.get()}</span>
+        </p>
     }
 }
 

@@ -1,19 +1,23 @@
 //! A chat page in Yew on resocket: every message on `/chat` goes to everybody, the sender
-//! included. The socket lives in a reusable hook, [`use_socket`](use_socket::use_socket).
+//! included. The socket lives in resocket-yew's `use_socket` hook; a second one, on `/rpc`,
+//! makes requests.
 //!
-//! The page connects to `/chat` on its own server, or to the URL in its `?ws=` parameter.
+//! The page connects to `/chat` and `/rpc` on its own server, or to the URLs in its `?ws=` and
+//! `?rpc=` parameters.
 #![deny(missing_docs)]
-
-pub mod use_socket;
 
 use std::rc::Rc;
 
-use resocket_example_chat::{ChatMessage, MESSAGES_KEPT, socket_url, state_label};
+use resocket_example_chat::{
+    Add, ChatMessage, MESSAGES_KEPT, REQUEST_TIMEOUT, chat_config, rpc_config, rtt_text,
+    state_label,
+};
+use resocket_yew::{UseSocketHandle, use_socket};
+use serde::de::IgnoredAny;
 use wasm_bindgen::prelude::wasm_bindgen;
 use web_sys::HtmlInputElement;
+use yew::platform::spawn_local;
 use yew::prelude::*;
-
-use crate::use_socket::use_socket;
 
 /// The page: the chat while joined, a button to leave it (which unmounts the chat, so its
 /// socket closes) and to join again.
@@ -37,16 +41,18 @@ pub fn App() -> Html {
     }
 }
 
-/// The chat: a socket on `/chat` through [`use_socket`], its state, the messages, a form.
+/// The chat: a socket on `/chat` through [`use_socket`], its state and figures, buttons to
+/// close and reconnect it, the messages, a form; and the [`Adder`].
 #[component]
 pub fn Chat() -> Html {
-    let url = use_memo((), |_| socket_url());
     let messages = use_reducer(Messages::default);
     let on_message = {
         let messages = messages.dispatcher();
         Callback::from(move |message| messages.dispatch(message))
     };
-    let socket = use_socket::<ChatMessage, ChatMessage>(&url, on_message);
+    // The config is made once: its deps, `()`, never change.
+    let socket: UseSocketHandle<ChatMessage, ChatMessage> =
+        use_socket((), |_| chat_config(), on_message);
     // The name is state, not just the input's content: a render would reset a `value` that is
     // only an attribute.
     let name = use_state(|| "anonymous".to_owned());
@@ -90,12 +96,24 @@ pub fn Chat() -> Html {
         })
     };
 
+    let close = {
+        let socket = socket.clone();
+        Callback::from(move |_: MouseEvent| socket.close())
+    };
+    let reconnect = {
+        let socket = socket.clone();
+        Callback::from(move |_: MouseEvent| socket.reconnect())
+    };
     let label = state_label(socket.state);
     html! {
         <section>
             <p class="status">
                 <span id="state" class={classes!("badge", label)}>{ label }</span>
                 <span id="retries">{ format!("retries: {}", socket.retry_count) }</span>
+                <span id="rtt">{ rtt_text(socket.rtt) }</span>
+                <span id="queued">{ format!("queued: {}", socket.queued_count) }</span>
+                <button id="close" onclick={close}>{ "Close" }</button>
+                <button id="reconnect" onclick={reconnect}>{ "Reconnect" }</button>
             </p>
             <ul id="messages">
                 { for messages.lines.iter().map(|(id, message)| html! {
@@ -110,7 +128,36 @@ pub fn Chat() -> Html {
             if let Some(error) = &*send_error {
                 <p id="error">{ error }</p>
             }
+            <Adder />
         </section>
+    }
+}
+
+/// A total the server adds to: each click asks `/rpc` for `total + 1`.
+#[component]
+pub fn Adder() -> Html {
+    let rpc: UseSocketHandle<Add, IgnoredAny> = use_socket((), |_| rpc_config(), Callback::noop());
+    let total = use_state_eq(|| 0);
+    let rpc_error = use_state_eq(|| None::<String>);
+    let add_one = {
+        let (total, rpc_error) = (total.clone(), rpc_error.clone());
+        Callback::from(move |_: MouseEvent| {
+            let sum = rpc.request::<_, i64>(&Add::new(*total, 1), REQUEST_TIMEOUT);
+            let (total, rpc_error) = (total.setter(), rpc_error.setter());
+            spawn_local(async move {
+                match sum.await {
+                    Ok(sum) => total.set(sum),
+                    Err(error) => rpc_error.set(Some(error.to_string())),
+                }
+            });
+        })
+    };
+    html! {
+        <p class="rpc">
+            <button id="add" onclick={add_one}>{ "+1 on the server" }</button>
+            <output id="total">{ *total }</output>
+            <span id="rpc-error">{ (*rpc_error).clone() }</span>
+        </p>
     }
 }
 

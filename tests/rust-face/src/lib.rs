@@ -6,8 +6,8 @@
 //!
 //! `format: "msgpack"` (a name of this class's: the JavaScript face takes a codec object
 //! there) is `Socket<serde_json::Value, serde_json::Value, MsgPack>`, each message the value
-//! of its JSON, as the JavaScript face's MessagePack codec of the tests carries plain objects.
-//! Its requests are refused as the "raw" format's are: the Rust API's requests are `Json`'s.
+//! of its JSON, as the JavaScript face's MessagePack codec of the tests carries plain objects;
+//! its requests go out in MessagePack, as the "json" format's go out in JSON.
 //!
 //! `binaryType: "arraybuffer"` (the JavaScript face's property, given to the constructor here)
 //! makes a "raw" socket `Socket<Message, Message, Raw>`: text frames as strings, binary frames
@@ -250,7 +250,10 @@ impl RustSocket {
             Sending::Json(sender) => {
                 request::request(sender, &value, &options, self.request_timeout)
             }
-            Sending::Text(_) | Sending::Raw(_) | Sending::MsgPack(_) => request::needs_json(),
+            Sending::MsgPack(sender) => {
+                request::request(sender, &value, &options, self.request_timeout)
+            }
+            Sending::Text(_) | Sending::Raw(_) => request::needs_json(),
         }
     }
 

@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use futures_util::future::{Either, select};
 use js_sys::{Function, Promise, Reflect};
-use resocket::{Error, Json, Response, Sender};
+use resocket::codec::RequestCodec;
+use resocket::{Error, Response, Sender};
 use serde_json::Value;
-use serde_json::value::RawValue;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
@@ -28,10 +28,11 @@ struct RequestOptions {
     signal: Option<AbortSignal>,
 }
 
-/// Sends `value` as a request on `sender` and returns the Promise of its answer's result.
-/// Everything that goes wrong is a rejection, never an exception, as in the JavaScript face.
-pub(crate) fn request(
-    sender: &Sender<Box<RawValue>, Json>,
+/// Sends `value` as a request on `sender` (a "json" or "msgpack" socket's) and returns the
+/// Promise of its answer's result. Everything that goes wrong is a rejection, never an
+/// exception, as in the JavaScript face.
+pub(crate) fn request<Out, C: RequestCodec>(
+    sender: &Sender<Out, C>,
     value: &JsValue,
     options: &JsValue,
     default_timeout: Duration,
@@ -58,9 +59,11 @@ pub(crate) fn request_with(
 }
 
 /// The rejection of a request made on a socket of the "raw" format: the Rust API has
-/// `request` on `Json` senders only.
+/// `request` on the senders of codecs that carry requests only (`Json`, `MsgPack`).
 pub(crate) fn needs_json() -> Promise {
-    Promise::reject(&refusal("needs format: \"json\"".to_owned()))
+    Promise::reject(&refusal(
+        "needs format: \"json\" (or \"msgpack\")".to_owned(),
+    ))
 }
 
 /// Reads the arguments, sends the request, and returns the future of its outcome.

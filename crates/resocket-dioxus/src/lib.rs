@@ -1,0 +1,50 @@
+//! [resocket](https://docs.rs/resocket)'s reconnecting WebSocket as a Dioxus 0.7 hook.
+//!
+//! [`use_socket`] opens a [`Socket`](resocket::Socket) that lives as long as the calling
+//! component and returns a [`UseSocket`]: signals for the connection state, the last message,
+//! the retry count, the round-trip time and the queued count, and, through the [`Controls`] it
+//! dereferences to, `send`, `request`, `close`, `reconnect` and `sender`. Every message also
+//! reaches the hook's `on_message`, in order, so a chat sees each one.
+//!
+//! ```no_run
+//! use dioxus::prelude::*;
+//! use resocket::Config;
+//! use resocket_dioxus::{UseSocket, use_socket};
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[derive(Serialize, Deserialize, Debug)]
+//! struct Line {
+//!     text: String,
+//! }
+//!
+//! #[component]
+//! fn Chat(url: String) -> Element {
+//!     let mut lines = use_signal(Vec::<String>::new);
+//!     let socket: UseSocket<Line, Line> =
+//!         use_socket(|| Config::new(url), move |line: &Line| lines.write().push(line.text.clone()));
+//!     rsx! {
+//!         p { "{socket.state}, {socket.queued_count} queued" }
+//!         for line in lines.iter() {
+//!             p { "{line}" }
+//!         }
+//!         button { onclick: move |_| { let _ = socket.send(&Line { text: "hi".into() }); }, "Say hi" }
+//!     }
+//! }
+//!
+//! // A new URL makes a new `Chat`, with a new socket.
+//! #[component]
+//! fn Room(url: String) -> Element {
+//!     rsx! { Chat { key: "{url}", url: url.clone() } }
+//! }
+//! ```
+//!
+//! Messages go through the socket's codec, [`Json`](resocket::Json) unless the handle's third
+//! type parameter names another ([`Text`](resocket::Text), [`Bytes`](resocket::Bytes),
+//! `MsgPack`, ...); `request` needs `Json` and this crate's `json` feature (on by default).
+#![deny(missing_docs)]
+
+mod signals;
+mod use_socket;
+
+pub use resocket_hook::Controls;
+pub use use_socket::{SocketSlot, UseSocket, use_socket};
