@@ -219,6 +219,18 @@ fn final_codes_and_vetoes_apply_before_the_open_too() {
     assert_stays_closed(&mut sim);
 }
 
+/// A failed first handshake: the error, the 1006 close, and the first retry's wait.
+fn failed_handshake_then_retry() -> [Event; 3] {
+    [
+        Event::Failed(Failure::Socket),
+        closed(1006, "", false, true),
+        Event::Reconnecting {
+            attempt: 1,
+            delay_ms: 1_000,
+        },
+    ]
+}
+
 #[test]
 fn a_handshake_error_without_a_close_ends_the_attempt_soon_as_1006() {
     let mut sim = Sim::new(exact());
@@ -276,17 +288,7 @@ fn a_handshake_error_followed_by_its_close_is_reported_once_as_it_closed() {
     sim.connect();
     sim.socket_error();
     sim.socket_closed(1006, "", false, true);
-    assert_eq!(
-        sim.take_events(),
-        [
-            Event::Failed(Failure::Socket),
-            closed(1006, "", false, true),
-            Event::Reconnecting {
-                attempt: 1,
-                delay_ms: 1_000
-            }
-        ]
-    );
+    assert_eq!(sim.take_events(), failed_handshake_then_retry());
     sim.advance(100);
     assert_eq!(sim.abandons, []);
     assert_eq!(sim.take_events(), []);
@@ -299,17 +301,7 @@ fn a_close_code_below_1000_is_reported_as_1006() {
     sim.connect();
     sim.socket_error();
     sim.socket_closed(0, "", false, true);
-    assert_eq!(
-        sim.take_events(),
-        [
-            Event::Failed(Failure::Socket),
-            closed(1006, "", false, true),
-            Event::Reconnecting {
-                attempt: 1,
-                delay_ms: 1_000
-            }
-        ]
-    );
+    assert_eq!(sim.take_events(), failed_handshake_then_retry());
 }
 
 #[test]
