@@ -5,8 +5,8 @@
 // React throws away would otherwise hold it for good. Under StrictMode the subscription is
 // made, dropped and made again at once, and the registry's delayed close keeps that to one
 // socket and one connection.
-import { useCallback, useInsertionEffect, useRef, useSyncExternalStore } from "react";
-import { UNHELD, connectionKey, heldConnection, hold, viewOf } from "./registry.js";
+import { useCallback, useInsertionEffect, useMemo, useRef, useSyncExternalStore } from "react";
+import { UNHELD, callsFor, connectionKey, hold, viewOf } from "./registry.js";
 
 const unheld = () => UNHELD;
 
@@ -24,7 +24,6 @@ export function useSocket(url, options) {
     [key],
   );
   const view = useSyncExternalStore(subscribe, () => viewOf(key), unheld);
-  const send = useCallback((data, sendOptions) => heldConnection(key).send(data, sendOptions), [key]);
-  const request = useCallback((value, requestOptions) => heldConnection(key).request(value, requestOptions), [key]);
-  return { ...view, send, request };
+  const calls = useMemo(() => callsFor(key), [key]);
+  return { ...view, ...calls };
 }

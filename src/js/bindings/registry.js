@@ -86,10 +86,21 @@ export function viewOf(key) {
 }
 
 /** The socket of `key`, for a binding's `send` and `request`; throws while nobody holds it. */
-export function heldConnection(key) {
+function heldConnection(key) {
   const connection = connections.get(key);
   if (connection) return connection;
   throw new ReSocketError("CLOSED", "resocket: nothing holds this socket yet: send once a component using it has mounted (or its store has a subscriber)");
+}
+
+/**
+ * A binding's `send` and `request` for the socket of `key`: they reach whoever holds it when
+ * called, and throw (`CLOSED`) while nobody does.
+ */
+export function callsFor(key) {
+  return {
+    send: (data, options) => heldConnection(key).send(data, options),
+    request: (value, options) => heldConnection(key).request(value, options),
+  };
 }
 
 /**

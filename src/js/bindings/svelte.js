@@ -4,7 +4,7 @@
 // subscriber to its last, so `onMessage` is called once per message however many subscribe.
 // Server rendering subscribes to read `$store` once, and nothing there tells it from a mount:
 // where there is no `document`, the store holds no socket and shows `UNHELD`.
-import { UNHELD, connectionKey, heldConnection, hold } from "./registry.js";
+import { UNHELD, callsFor, connectionKey, hold } from "./registry.js";
 
 export function socketStore(url, options) {
   const key = connectionKey(url, options);
@@ -29,8 +29,7 @@ export function socketStore(url, options) {
         held = null;
       };
     },
-    send: (data, sendOptions) => heldConnection(key).send(data, sendOptions),
-    request: (value, requestOptions) => heldConnection(key).request(value, requestOptions),
+    ...callsFor(key),
     get socket() {
       return held?.socket ?? null;
     },

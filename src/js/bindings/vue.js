@@ -4,7 +4,7 @@
 // mounts nothing, so it makes no socket. Outside a component, held from the call until the
 // effect scope that made it is disposed, or, outside a scope, until `release()`.
 import { computed, getCurrentInstance, getCurrentScope, onMounted, onScopeDispose, shallowRef } from "vue";
-import { UNHELD, connectionKey, heldConnection, hold } from "./registry.js";
+import { UNHELD, callsFor, connectionKey, hold } from "./registry.js";
 
 export function useSocket(url, options) {
   const key = connectionKey(url, options);
@@ -34,8 +34,7 @@ export function useSocket(url, options) {
     queuedCount: field("queuedCount"),
     rttMs: field("rttMs"),
     socket: field("socket"),
-    send: (data, sendOptions) => heldConnection(key).send(data, sendOptions),
-    request: (value, requestOptions) => heldConnection(key).request(value, requestOptions),
+    ...callsFor(key),
     release,
   };
 }
